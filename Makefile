@@ -1,0 +1,59 @@
+# The two commands of the README:
+#   make run    set up everything, then run the kiosk (and print its address)
+#   make test   set up everything, then run every test
+# Both are idempotent: a second run only does what is missing.
+SHELL := /bin/bash
+PYTHON ?= /usr/bin/python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 0.0.0.0
+PORT ?= 8080
+LOCALES := zh_Hans_CN zh_Hant_TW en
+
+.PHONY: run test setup system test-system translations extract-messages update-messages bench clean
+
+run: setup
+	$(BIN)/flask --app kiosk init-db
+	$(BIN)/flask --app kiosk catalogue load
+	$(BIN)/python -m kiosk.serve --host $(HOST) --port $(PORT)
+
+test: setup test-system $(VENV)/.test-installed node_modules/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: system $(VENV)/.installed translations
+
+system:
+	@deploy/install-system-packages.sh
+
+test-system:
+	@deploy/install-system-packages.sh --test
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed setup.cfg
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Compiled catalogues (.mo) are build output, made from the committed .po files.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d locales -D messages
+
+# For developers: after changing user-facing text.
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o locales/messages.pot .
+update-messages: extract-messages
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+
+bench: setup $(VENV)/.test-installed
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) node_modules instance

@@ -1,0 +1,40 @@
+"""The community service kiosk: a Flask app for residents (and, later, community workers)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the kiosk app: configuration, database, translations, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("KIOSK_INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from . import catalogue, config, db, i18n, security, views_errors
+    from .resident import bp as resident_bp
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config.load(app.instance_path))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a resident may take as long as they need
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    i18n.init_app(app, str(ROOT / "locales"))
+    security.init_app(app)
+    catalogue.init_app(app)
+    app.register_blueprint(resident_bp)
+    views_errors.init_app(app)
+    return app

@@ -1,0 +1,215 @@
+"""The service catalogue: what a resident can ask for, and the questions each service asks.
+
+Stored in Open311 GeoReport v2 service-definition shape (service_code, name, description, group,
+keywords, attributes with datatype/required/order/values), with every text kept in every locale so
+the kiosk can switch language without a network. Loading a catalogue replaces the services it
+names; services it no longer names are hidden, never deleted, so old tickets keep their names.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlite_utils import Database
+
+from .db import get_db, write_transaction
+
+DEMO_FILE = Path(__file__).with_name("demo_catalogue.json")
+DATATYPES = {"string", "text", "number", "datetime", "singlevaluelist", "multivaluelist"}
+CONTACT_OPTIONS = ("centre", "phone", "none")
+FALLBACK_LOCALE = "zh_Hans_CN"
+
+
+class CatalogueError(ValueError):
+    """A catalogue file that does not have the expected shape."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One Open311 attribute, in one language."""
+
+    code: str
+    datatype: str
+    required: bool
+    order: int
+    text: str
+    hint: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option_name(self, key: str) -> str:
+        return dict(self.options).get(key, key)
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service, in one language."""
+
+    code: str
+    group: str
+    icon: str
+    name: str
+    description: str
+    bring: str
+    duration: str
+    next_steps: str
+    needs_name: bool
+    needs_address: bool
+    contact_options: tuple[str, ...]
+    questions: tuple[Question, ...] = field(default=())
+    hidden: bool = False
+
+    @property
+    def needs_details(self) -> bool:
+        """Whether the "about you" page is shown (only for services that need a name or address)."""
+        return self.needs_name or self.needs_address
+
+    def question(self, code: str) -> Question | None:
+        return next((q for q in self.questions if q.code == code), None)
+
+
+def _pick(texts: dict, locale: str) -> str:
+    """The text in ``locale``, else the fallback locale, else any; empty if there is none."""
+    if not isinstance(texts, dict):
+        return str(texts or "")
+    return texts.get(locale) or texts.get(FALLBACK_LOCALE) or next(iter(texts.values()), "")
+
+
+def _localise(row: dict, locale: str) -> Service:
+    texts = json.loads(row["texts"])
+    own = texts.get(locale) or texts.get(FALLBACK_LOCALE) or next(iter(texts.values()))
+    needs = json.loads(row["needs"])
+    questions = tuple(
+        Question(
+            code=a["code"],
+            datatype=a["datatype"],
+            required=bool(a.get("required")),
+            order=int(a.get("order", i)),
+            text=_pick(a.get("description", {}), locale),
+            hint=_pick(a.get("datatype_description", {}), locale),
+            options=tuple((v["key"], _pick(v["name"], locale)) for v in a.get("values", [])),
+        )
+        for i, a in enumerate(json.loads(row["attributes"]), 1)
+    )
+    return Service(
+        code=row["service_code"],
+        group=row["group_code"],
+        icon=row["icon"],
+        name=own.get("service_name", row["service_code"]),
+        description=own.get("description", ""),
+        bring=own.get("bring", ""),
+        duration=own.get("duration", ""),
+        next_steps=own.get("next_steps", ""),
+        needs_name=bool(needs.get("name")),
+        needs_address=bool(needs.get("address")),
+        contact_options=tuple(o for o in CONTACT_OPTIONS if o in needs.get("contact", ["centre"])),
+        questions=tuple(sorted(questions, key=lambda q: q.order)),
+        hidden=bool(row["hidden"]),
+    )
+
+
+def get_service(db: Database, code: str, locale: str, include_hidden: bool = False) -> Service | None:
+    """The service with this code in ``locale``, or None (hidden services only when asked for)."""
+    rows = list(db.query("SELECT * FROM services WHERE service_code = ?", [code]))
+    if not rows or (rows[0]["hidden"] and not include_hidden):
+        return None
+    return _localise(rows[0], locale)
+
+
+def list_groups(db: Database, locale: str) -> list[dict]:
+    """Visible services grouped for the start page: ``[{code, icon, name, services: [Service]}]``."""
+    groups = [
+        {"code": g["code"], "icon": g["icon"], "name": _pick(json.loads(g["names"]), locale), "services": []}
+        for g in db.query("SELECT * FROM service_groups ORDER BY position")
+    ]
+    by_code = {g["code"]: g for g in groups}
+    for row in db.query("SELECT * FROM services WHERE hidden = 0 ORDER BY position"):
+        if row["group_code"] in by_code:
+            by_code[row["group_code"]]["services"].append(_localise(row, locale))
+    return [g for g in groups if g["services"]]
+
+
+def validate_catalogue(data: dict) -> None:
+    """Raise :class:`CatalogueError` naming the first problem in a catalogue mapping."""
+    if not isinstance(data, dict) or not isinstance(data.get("services"), list):
+        raise CatalogueError("catalogue must be an object with a 'services' list")
+    group_codes = {g.get("code") for g in data.get("groups", [])}
+    seen = set()
+    for s in data["services"]:
+        code = s.get("service_code")
+        if not code or code in seen:
+            raise CatalogueError(f"missing or repeated service_code: {code!r}")
+        seen.add(code)
+        if s.get("group") not in group_codes:
+            raise CatalogueError(f"{code}: unknown group {s.get('group')!r}")
+        if not isinstance(s.get("texts"), dict) or not s["texts"]:
+            raise CatalogueError(f"{code}: no texts")
+        for a in s.get("attributes", []):
+            if a.get("datatype") not in DATATYPES:
+                raise CatalogueError(f"{code}.{a.get('code')}: unknown datatype {a.get('datatype')!r}")
+            if a["datatype"].endswith("valuelist") and not a.get("values"):
+                raise CatalogueError(f"{code}.{a['code']}: a list question needs values")
+
+
+def load_catalogue(db: Database, data: dict) -> dict[str, int]:
+    """Replace the catalogue with ``data`` in one transaction; return counts of what changed."""
+    validate_catalogue(data)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    codes = [s["service_code"] for s in data["services"]]
+    with write_transaction(db):
+        db["service_groups"].upsert_all(
+            [
+                {"code": g["code"], "position": i, "icon": g.get("icon", ""), "names": json.dumps(g["name"], ensure_ascii=False)}
+                for i, g in enumerate(data.get("groups", []))
+            ],
+            pk="code",
+        )
+        db["services"].upsert_all(
+            [
+                {
+                    "service_code": s["service_code"],
+                    "group_code": s["group"],
+                    "position": i,
+                    "icon": s.get("icon", ""),
+                    "type": s.get("type", "batch"),
+                    "keywords": s.get("keywords", ""),
+                    "needs": json.dumps(s.get("needs", {"contact": ["centre"]})),
+                    "texts": json.dumps(s["texts"], ensure_ascii=False),
+                    "attributes": json.dumps(s.get("attributes", []), ensure_ascii=False),
+                    "hidden": 0,
+                    "updated_at": now,
+                }
+                for i, s in enumerate(data["services"])
+            ],
+            pk="service_code",
+        )
+        placeholders = ",".join("?" * len(codes))
+        hidden = db.execute(
+            f"UPDATE services SET hidden = 1, updated_at = ? WHERE hidden = 0 AND service_code NOT IN ({placeholders})",
+            [now, *codes],
+        ).rowcount
+    return {"services": len(codes), "hidden": hidden}
+
+
+@click.group("catalogue")
+def catalogue_cli() -> None:
+    """Manage the service catalogue."""
+
+
+@catalogue_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
+def load_command(path: str | None) -> None:
+    """Load a catalogue file (default: the demo catalogue shipped with the kiosk)."""
+    source = Path(path) if path else DEMO_FILE
+    try:
+        counts = load_catalogue(get_db(), json.loads(source.read_text(encoding="utf-8")))
+    except (CatalogueError, json.JSONDecodeError) as exc:
+        raise click.ClickException(f"{source}: {exc}") from exc
+    click.echo(f"Loaded {counts['services']} services from {source}; {counts['hidden']} no longer offered were hidden.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(catalogue_cli)

@@ -1,0 +1,59 @@
+"""Embedded defaults for the kiosk, overridable with ``KIOSK_*`` environment variables.
+
+Every default must "just work" on a fresh box with no configuration at all: the database lives in
+the instance folder, the secret key is generated once and kept there, and nothing points at the
+internet.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: Name → (default, parser). Environment variable ``KIOSK_<NAME>`` overrides the default.
+DEFAULTS: dict[str, tuple[object, type]] = {
+    # SQLite file; relative paths are resolved against the instance folder.
+    "DATABASE": ("kiosk.sqlite3", str),
+    # Upper bound on the database size in pages (0 = no cap). Protects the box's disk: when the cap
+    # is reached a save fails honestly instead of filling the card.
+    "DB_MAX_PAGES": (0, int),
+    # Seconds a writer waits for another writer (the sync worker) before giving up.
+    "DB_BUSY_TIMEOUT": (5.0, float),
+    # Base URL printed in the receipt's QR code. Empty: the address the kiosk was reached at,
+    # which on the centre's Wi-Fi is the box's own address.
+    "PUBLIC_URL": ("", str),
+    # Short name of this kiosk, recorded with each request.
+    "KIOSK_ID": ("kiosk-1", str),
+    # Default language when neither the resident nor the browser says otherwise.
+    "DEFAULT_LOCALE": ("zh_Hans_CN", str),
+    # Time zone for dates shown to residents (stored times are always UTC).
+    "TIMEZONE": ("Asia/Shanghai", str),
+    # Days an unfinished draft is kept for a worker to pick up before it is purged.
+    "DRAFT_RETENTION_DAYS": (7, int),
+}
+
+
+def load(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
+    """Return the configuration mapping built from defaults and ``KIOSK_*`` variables."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, object] = {}
+    for name, (default, parse) in DEFAULTS.items():
+        raw = environ.get(f"KIOSK_{name}")
+        config[name] = default if raw is None else parse(raw)
+    config["SECRET_KEY"] = environ.get("KIOSK_SECRET_KEY") or _instance_secret(instance_path)
+    return config
+
+
+def _instance_secret(instance_path: str) -> str:
+    """Create the session-signing key once per box and keep it, readable by the owner only."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return path.read_text().strip()

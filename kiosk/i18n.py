@@ -1,0 +1,82 @@
+"""Which language a page is shown in.
+
+The resident's explicit choice (kept in the session) wins; then the browser's Accept-Language,
+parsed with Babel rather than Werkzeug's ``best_match`` (which sends zh-TW to Simplified Chinese);
+then the kiosk's default. Chinese is matched by *script*: Traditional (Taiwan, Hong Kong, Macau,
+``zh-Hant``, Cantonese) gets ``zh_Hant_TW``, everything else Chinese gets ``zh_Hans_CN``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, format_datetime
+
+#: Supported locales, in the order the language switch shows them, with their own names and the
+#: BCP 47 tag for the page's ``lang`` attribute.
+LOCALES: dict[str, dict[str, str]] = {
+    "zh_Hans_CN": {"name": "简体中文", "lang": "zh-Hans"},
+    "zh_Hant_TW": {"name": "繁體中文", "lang": "zh-Hant"},
+    "en": {"name": "English", "lang": "en"},
+}
+
+
+def match_tag(tag: str) -> str | None:
+    """Map one language tag (``zh-TW``, ``en-US``, ``zh-Hant``…) to a supported locale, or None."""
+    try:
+        locale = Locale.parse(tag.strip().replace("_", "-"), sep="-")
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+    if locale.language == "en":
+        return "en"
+    if locale.language in ("zh", "yue"):
+        script = locale.script
+        if script is None:
+            likely = get_global("likely_subtags").get(str(locale)) or get_global("likely_subtags").get(locale.language, "")
+            script = "Hant" if "Hant" in likely else "Hans"
+        return "zh_Hant_TW" if script == "Hant" else "zh_Hans_CN"
+    return None
+
+
+def negotiate(accept_language: list[tuple[str, float]], default: str) -> str:
+    """First supported locale among ``(tag, quality)`` pairs, best quality first."""
+    for tag, quality in sorted(accept_language, key=lambda pair: -pair[1]):
+        if quality <= 0 or tag == "*":
+            continue
+        found = match_tag(tag)
+        if found:
+            return found
+    return default
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector."""
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    return negotiate(list(request.accept_languages), current_app.config["DEFAULT_LOCALE"])
+
+
+def current_locale() -> str:
+    """The locale of the page being rendered, as one of the keys of :data:`LOCALES`."""
+    try:
+        return select_locale()
+    except RuntimeError:  # outside a request (CLI)
+        return current_app.config["DEFAULT_LOCALE"]
+
+
+def when(iso_timestamp: str) -> str:
+    """An ISO 8601 UTC timestamp as a date and time in the kiosk's time zone and the page's language."""
+    return format_datetime(datetime.fromisoformat(iso_timestamp), "medium")
+
+
+def init_app(app: Flask, translations_dir: str) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translations_dir)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LOCALE"])
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
+    app.jinja_env.filters["when"] = when
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals["LOCALES"] = LOCALES
+    app.jinja_env.globals["current_locale"] = current_locale

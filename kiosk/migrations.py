@@ -1,0 +1,97 @@
+"""Schema of the kiosk database, as ordered migrations (each one runs in its own transaction).
+
+Never edit a migration that has shipped: add a new one. Personal fields live only in
+``request_personal`` and ``drafts.personal`` and are read and written through :mod:`kiosk.personal`.
+"""
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("kiosk")
+
+
+@migrations()
+def m001_catalogue(db: Database) -> None:
+    """Service catalogue in Open311 service-definition shape, with texts in every locale."""
+    db.execute(
+        """
+        CREATE TABLE service_groups (
+            code TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            icon TEXT NOT NULL,
+            names TEXT NOT NULL            -- JSON {locale: name}
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE services (
+            service_code TEXT PRIMARY KEY,
+            group_code TEXT NOT NULL REFERENCES service_groups(code),
+            position INTEGER NOT NULL,
+            icon TEXT NOT NULL,
+            type TEXT NOT NULL DEFAULT 'batch',
+            keywords TEXT NOT NULL DEFAULT '',
+            needs TEXT NOT NULL,           -- JSON: which personal details and contact options
+            texts TEXT NOT NULL,           -- JSON {locale: {service_name, description, ...}}
+            attributes TEXT NOT NULL,      -- JSON list of Open311 attributes, texts per locale
+            hidden INTEGER NOT NULL DEFAULT 0,  -- dropped by the county: hidden, never deleted
+            updated_at TEXT NOT NULL
+        )"""
+    )
+
+
+@migrations()
+def m002_drafts_and_requests(db: Database) -> None:
+    """Drafts (server side, keyed by an opaque cookie), saved requests and their event history."""
+    db.execute(
+        """
+        CREATE TABLE drafts (
+            id TEXT PRIMARY KEY,           -- sha256 of the cookie token, never the token itself
+            service_code TEXT NOT NULL,
+            answers TEXT NOT NULL DEFAULT '{}',
+            personal TEXT NOT NULL DEFAULT '{}',
+            locale TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            ticket TEXT NOT NULL UNIQUE,
+            check_code TEXT NOT NULL,
+            service_code TEXT NOT NULL REFERENCES services(service_code),
+            locale TEXT NOT NULL,
+            answers TEXT NOT NULL,         -- JSON {attribute code: value}
+            content_hash TEXT NOT NULL,
+            requested_at TEXT NOT NULL,    -- kiosk wall clock, UTC ISO 8601; never re-stamped
+            monotonic_ns INTEGER NOT NULL, -- kiosk monotonic clock at save, to judge clock jumps
+            kiosk_id TEXT NOT NULL,
+            filled_by TEXT NOT NULL DEFAULT 'resident'
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE request_personal (
+            request_id INTEGER PRIMARY KEY REFERENCES requests(id),
+            data TEXT NOT NULL             -- JSON {name, address, phone, contact}
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE request_events (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            state TEXT NOT NULL,
+            at TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    db.execute("CREATE INDEX request_events_by_request ON request_events(request_id, id)")
+    # The history is append-only: an event, once written, is never changed.
+    db.execute(
+        """
+        CREATE TRIGGER request_events_append_only BEFORE UPDATE ON request_events
+        BEGIN SELECT RAISE(ABORT, 'request_events is append-only'); END"""
+    )

@@ -1,0 +1,92 @@
+"""The order of pages for one service: its questions, then "about you" if needed, contact, check.
+
+Kept apart from the views so "what comes next" and "what came before" are plain functions that
+tests can call, and so a worker's assisted mode can reuse the same order.
+"""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from ..catalogue import Service
+from ..drafts import Draft
+
+
+def steps(service: Service) -> list[tuple[str, str | None]]:
+    """``[(endpoint, question code or None), ...]`` in the order a resident meets them."""
+    result: list[tuple[str, str | None]] = [("resident.question", q.code) for q in service.questions]
+    if service.needs_details:
+        result.append(("resident.details", None))
+    result += [("resident.contact", None), ("resident.check", None)]
+    return result
+
+
+def url_of(step: tuple[str, str | None]) -> str:
+    endpoint, code = step
+    return url_for(endpoint, code=code) if code else url_for(endpoint)
+
+
+def next_url(service: Service, current: tuple[str, str | None], returning: bool = False) -> str:
+    """Where to go after answering ``current``: the check page when changing an answer from it."""
+    if returning:
+        return url_for("resident.check")
+    order = steps(service)
+    return url_of(order[order.index(current) + 1])
+
+
+def back_url(service: Service, current: tuple[str, str | None]) -> str:
+    """The page before ``current``: the previous step, or the service's own page before the first."""
+    order = steps(service)
+    index = order.index(current)
+    return url_of(order[index - 1]) if index else url_for("resident.service", code=service.code)
+
+
+def first_unanswered(service: Service, draft: Draft) -> tuple[str, str | None]:
+    """The first step still missing an answer (to resume a draft, or to refuse a premature save)."""
+    for q in service.questions:
+        if q.required and not draft.answers.get(q.code):
+            return ("resident.question", q.code)
+        if q.code not in draft.answers:
+            return ("resident.question", q.code)
+    if (service.needs_name and not draft.personal.get("name")) or (service.needs_address and not draft.personal.get("address")):
+        return ("resident.details", None)
+    if draft.personal.get("contact") not in service.contact_options:
+        return ("resident.contact", None)
+    return ("resident.check", None)
+
+
+def answer_text(service: Service, code: str, value) -> str:
+    """An answer as words in the page's language."""
+    question = service.question(code)
+    if question is None or value in (None, "", []):
+        return _("Not answered")
+    if question.datatype == "singlevaluelist":
+        return question.option_name(value)
+    if question.datatype == "multivaluelist":
+        return _(", ").join(question.option_name(v) for v in value)
+    return str(value)
+
+
+def contact_text(details: dict) -> str:
+    contact = details.get("contact")
+    if contact == "phone":
+        return _("Phone me on %(phone)s", phone=details.get("phone", ""))
+    if contact == "none":
+        return _("No need to contact me")
+    return _("A worker will contact me here at the centre")
+
+
+def check_rows(service: Service, draft: Draft) -> list[dict]:
+    """Rows of the check-your-answers page: ``{key, value, href}`` with a Change link each."""
+    back = {"return": "check"}
+    rows = [
+        {"key": q.text, "value": answer_text(service, q.code, draft.answers.get(q.code)),
+         "href": url_for("resident.question", code=q.code, **back)}
+        for q in service.questions
+    ]
+    if service.needs_name:
+        rows.append({"key": _("Your name"), "value": draft.personal.get("name", ""), "href": url_for("resident.details", **back)})
+    if service.needs_address:
+        rows.append({"key": _("Where you live"), "value": draft.personal.get("address", ""), "href": url_for("resident.details", **back)})
+    rows.append({"key": _("How we contact you"), "value": contact_text(draft.personal), "href": url_for("resident.contact", **back)})
+    return rows

@@ -1,0 +1,306 @@
+"""Resident views: start → service → one page per question → about you → contact → check → receipt.
+
+Plain forms with POST-redirect-GET, so every page works without JavaScript; htmx (boosted links and
+forms, plus a partial for the keypad) only makes it smoother. Invalid answers re-render the same
+page with a 422, the typed text kept and the errors at the top and at the field.
+"""
+from __future__ import annotations
+
+from flask import (abort, current_app, make_response, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from . import bp, flow
+from .. import catalogue, drafts, receipts, submissions, tickets, validation
+from ..db import get_db
+from ..i18n import LOCALES, current_locale
+from ..status import ladder
+from sync import outbox
+
+TEXT_SIZES = (0, 1, 2)
+
+
+@bp.app_context_processor
+def page_context() -> dict:
+    return {"locale": current_locale(), "text_size": session.get("text_size", 0)}
+
+
+def _safe_next(default: str = "/") -> str:
+    """A local path to return to after a preference change (never another site)."""
+    target = request.form.get("next") or request.args.get("next") or default
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+def _draft_and_service() -> tuple[drafts.Draft, catalogue.Service] | None:
+    draft = drafts.load(get_db(), request.cookies.get(drafts.COOKIE))
+    if draft is None:
+        return None
+    service = catalogue.get_service(get_db(), draft.service_code, current_locale())
+    return (draft, service) if service else None
+
+
+def _start_again() -> Response:
+    """No draft behind this browser (finished, cleared or never started): back to the start page."""
+    return redirect(url_for("resident.start"))
+
+
+def _errors(pairs: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """Keep only real errors, as ``(field id, message)`` for the error summary and the fields."""
+    return [(field, message) for field, message in pairs if message]
+
+
+# --- preferences ------------------------------------------------------------------------------
+
+
+@bp.post("/language")
+def language():
+    """Switch the page language for this visit."""
+    chosen = request.form.get("locale")
+    if chosen in LOCALES:
+        session["locale"] = chosen
+    return redirect(_safe_next())
+
+
+@bp.post("/text-size")
+def text_size():
+    """Make text larger or smaller for this visit."""
+    try:
+        size = int(request.form.get("size", "0"))
+    except ValueError:
+        size = 0
+    session["text_size"] = size if size in TEXT_SIZES else 0
+    return redirect(_safe_next())
+
+
+# --- start and service -----------------------------------------------------------------------
+
+
+@bp.get("/")
+def start():
+    """Tiles for every service, by group."""
+    return render_template("resident/start.html", groups=catalogue.list_groups(get_db(), current_locale()))
+
+
+@bp.route("/services/<code>", methods=["GET", "POST"])
+def service(code: str):
+    """What the service is, what to bring, how long it takes; Start creates (or resumes) a draft."""
+    db = get_db()
+    svc = catalogue.get_service(db, code, current_locale())
+    if svc is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("resident/service.html", service=svc)
+    existing = drafts.load(db, request.cookies.get(drafts.COOKIE))
+    if existing and existing.service_code == svc.code:
+        return redirect(flow.url_of(flow.first_unanswered(svc, existing)))
+    token, draft = drafts.start(db, svc.code, current_locale())
+    response = redirect(flow.url_of(flow.steps(svc)[0]))
+    response.set_cookie(drafts.COOKIE, token, httponly=True, samesite="Lax")
+    return response
+
+
+# --- questions -------------------------------------------------------------------------------
+
+
+@bp.route("/request/questions/<code>", methods=["GET", "POST"])
+def question(code: str):
+    """One question per page."""
+    found = _draft_and_service()
+    if not found:
+        return _start_again()
+    draft, svc = found
+    q = svc.question(code)
+    if q is None:
+        abort(404)
+    step = ("resident.question", code)
+    returning = request.values.get("return") == "check"
+    value, errors = draft.answers.get(code, [] if q.datatype == "multivaluelist" else ""), []
+    if request.method == "POST":
+        raw = request.form.getlist("answer")
+        value, error = validation.check_answer(q, raw)
+        errors = _errors([(f"answer-{code}", error)])
+        if not errors:
+            draft.answers[code] = value
+            draft.locale = current_locale()
+            drafts.save(get_db(), draft)
+            return redirect(flow.next_url(svc, step, returning))
+        if q.datatype not in ("singlevaluelist", "multivaluelist"):
+            value = raw[0] if raw else ""
+    steps = flow.steps(svc)
+    return render_template(
+        "resident/question.html", service=svc, question=q, value=value, errors=errors, returning=returning,
+        back=url_for("resident.check") if returning else flow.back_url(svc, step),
+        step_number=steps.index(step) + 1, step_count=len(steps),
+    ), (422 if errors else 200)
+
+
+@bp.route("/request/about-you", methods=["GET", "POST"])
+def details():
+    """Name and/or address, only for services that need them."""
+    found = _draft_and_service()
+    if not found:
+        return _start_again()
+    draft, svc = found
+    if not svc.needs_details:
+        return redirect(url_for("resident.contact"))
+    step = ("resident.details", None)
+    returning = request.values.get("return") == "check"
+    values = {"name": draft.personal.get("name", ""), "address": draft.personal.get("address", "")}
+    errors = []
+    if request.method == "POST":
+        checks = []
+        if svc.needs_name:
+            values["name"], error = validation.check_name(request.form.get("name"))
+            checks.append(("name", error))
+        if svc.needs_address:
+            values["address"], error = validation.check_address(request.form.get("address"))
+            checks.append(("address", error))
+        errors = _errors(checks)
+        if not errors:
+            draft.personal.update({k: v for k, v in values.items() if v})
+            drafts.save(get_db(), draft)
+            return redirect(flow.next_url(svc, step, returning))
+        values = {k: request.form.get(k, "") for k in values}
+    steps = flow.steps(svc)
+    return render_template(
+        "resident/details.html", service=svc, values=values, errors=errors, returning=returning,
+        back=url_for("resident.check") if returning else flow.back_url(svc, step),
+        step_number=steps.index(step) + 1, step_count=len(steps),
+    ), (422 if errors else 200)
+
+
+@bp.route("/request/contact", methods=["GET", "POST"])
+def contact():
+    """How a worker should get back to the resident: at the centre, by phone, or not at all."""
+    found = _draft_and_service()
+    if not found:
+        return _start_again()
+    draft, svc = found
+    step = ("resident.contact", None)
+    returning = request.values.get("return") == "check"
+    phone, errors = draft.personal.get("phone", ""), []
+    if request.method == "POST":
+        choice = request.form.get("contact")
+        if choice not in svc.contact_options:
+            errors = [("phone", _("Please choose how we should contact you."))]
+        elif choice == "phone":
+            phone, error = validation.check_phone(request.form.get("phone"))
+            errors = _errors([("phone", error)])
+        if not errors:
+            draft.personal["contact"] = choice
+            if choice == "phone":
+                draft.personal["phone"] = phone
+            else:
+                draft.personal.pop("phone", None)  # only keep a number the resident asked us to use
+            drafts.save(get_db(), draft)
+            return redirect(flow.next_url(svc, step, returning))
+        phone = request.form.get("phone", "")
+    steps = flow.steps(svc)
+    return render_template(
+        "resident/contact.html", service=svc, phone=phone, errors=errors, returning=returning,
+        back=url_for("resident.check") if returning else flow.back_url(svc, step),
+        step_number=steps.index(step) + 1, step_count=len(steps),
+    ), (422 if errors else 200)
+
+
+@bp.route("/request/check", methods=["GET", "POST"])
+def check():
+    """Every answer with a Change link; Confirm saves the request for good."""
+    found = _draft_and_service()
+    if not found:
+        return _start_again()
+    draft, svc = found
+    missing = flow.first_unanswered(svc, draft)
+    if missing != ("resident.check", None):
+        return redirect(flow.url_of(missing))
+    if request.method == "POST":
+        try:
+            saved = submissions.save_request(get_db(), draft, current_app.config["KIOSK_ID"])
+        except submissions.SaveFailed as exc:
+            current_app.logger.error("request not saved: %s", exc)
+            return render_template("resident/not_saved.html", service=svc), 503
+        session["receipt"] = {"ticket": saved.ticket, "code": saved.check_code}
+        response = redirect(url_for("resident.receipt", ticket=saved.ticket))
+        response.delete_cookie(drafts.COOKIE)
+        return response
+    return render_template(
+        "resident/check.html", service=svc, draft=draft, flow=flow,
+        back=flow.back_url(svc, ("resident.check", None)),
+    )
+
+
+# --- receipt and status ----------------------------------------------------------------------
+
+
+@bp.get("/receipt/<ticket>")
+def receipt(ticket: str):
+    """The ticket in very large type, its QR code and what happens next (this browser only)."""
+    mine = session.get("receipt") or {}
+    if mine.get("ticket") != ticket:
+        abort(404)
+    saved = submissions.find(get_db(), ticket, mine.get("code", ""))
+    if saved is None:
+        abort(404)
+    svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
+    url = receipts.status_url(saved.ticket, saved.check_code)
+    return render_template(
+        "resident/receipt.html", saved=saved, service=svc, flow=flow, status_url=url,
+        qr=receipts.qr_svg(url, _("QR code: scan it with a phone to check progress")),
+    )
+
+
+@bp.post("/receipt/done")
+def receipt_done():
+    """Finish: forget this resident's receipt and preferences so the next person starts clean."""
+    session.clear()
+    return redirect(url_for("resident.start"))
+
+
+def _entry_after_key(entered: str, key: str) -> str:
+    if key == "delete":
+        return entered[:-1]
+    if key == "clear":
+        return ""
+    if len(key) == 1 and (key.isdigit() or key in tickets.LETTERS) and len(entered) < 12:
+        return entered + key
+    return entered
+
+
+@bp.route("/status", methods=["GET", "POST"])
+def status_lookup():
+    """A big keypad (and plain text fields on phones) to look a ticket up."""
+    entered = tickets.normalise(request.form.get("entered", ""))[:12]
+    errors = []
+    if request.method == "POST":
+        key = request.form.get("key")
+        if key:
+            entered = _entry_after_key(entered, key)
+            if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "ticket-entry":
+                return render_template("resident/_ticket_entry.html", entered=entered)
+        else:
+            parsed = tickets.parse_lookup(entered)
+            saved = submissions.find(get_db(), *parsed) if parsed and parsed[1] else None
+            if saved:
+                return redirect(url_for("resident.status", ticket=saved.ticket, c=saved.check_code))
+            errors = [("entered", _("We could not find that ticket. Please check the ticket number and the check code on your receipt."))]
+    return render_template("resident/status_lookup.html", entered=entered, errors=errors,
+                           letters=tickets.LETTERS), (422 if errors else 200)
+
+
+@bp.get("/status/<ticket>")
+def status(ticket: str):
+    """The status ladder of one request (the receipt's QR code points here)."""
+    parsed = tickets.parse_lookup(ticket, request.args.get("c", ""))
+    saved = submissions.find(get_db(), *parsed) if parsed else None
+    if saved is None:
+        return render_template("resident/status_not_found.html"), 404
+    svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
+    steps = ladder(outbox.events(get_db(), saved.id))
+    return render_template("resident/status.html", saved=saved, service=svc, steps=steps)
+
+
+@bp.get("/help")
+def help():
+    """How to get a person: always available, from every page."""
+    return render_template("resident/help.html")

@@ -1,0 +1,44 @@
+"""Serve the kiosk with waitress (one process, a few threads: right for a single small box).
+
+``python -m kiosk.serve --host 0.0.0.0 --port 8080`` prints the addresses to open: this machine's
+own, and the one phones on the centre's Wi-Fi use (also what the receipt's QR code points at,
+unless ``KIOSK_PUBLIC_URL`` says otherwise).
+"""
+from __future__ import annotations
+
+import argparse
+import socket
+
+from waitress import serve
+
+from . import create_app
+
+
+def lan_address() -> str | None:
+    """This box's address on its local network, if it has one (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--threads", type=int, default=6)
+    args = parser.parse_args(argv)
+    app = create_app()
+    print(f"Kiosk running at http://127.0.0.1:{args.port}/", flush=True)
+    if args.host in ("0.0.0.0", "::"):
+        lan = lan_address()
+        if lan:
+            print(f"Phones on this network: http://{lan}:{args.port}/", flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="kiosk")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The resident's status ladder, built from a request's outbox events.
+
+The ladder always has the same five steps; events only move the resident further up it. New kinds
+of event (from the sync engine) plug in through :data:`STEP_OF_STATE` without touching the page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from sync import outbox
+
+STEPS = (
+    ("saved", _l("Saved on this kiosk")),
+    ("sent", _l("Sent to the county")),
+    ("accepted", _l("Accepted by the county platform")),
+    ("in_progress", _l("Being handled")),
+    ("closed", _l("Finished")),
+)
+STEP_OF_STATE = {
+    outbox.QUEUED: "saved",
+    outbox.RETRY_WAIT: "saved",
+    outbox.QUARANTINED: "saved",
+    outbox.IN_FLIGHT: "sent",
+    outbox.ACCEPTED: "accepted",
+    outbox.IN_PROGRESS: "in_progress",
+    outbox.CLOSED: "closed",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: str
+    done: bool
+    current: bool
+    at: str = ""
+    detail: str = ""
+
+
+def ladder(events: list[dict]) -> list[Step]:
+    """Five steps with ``done``/``current`` flags, the time each was reached and any county detail."""
+    order = [key for key, _ in STEPS]
+    reached: dict[str, dict] = {}
+    highest = -1
+    for event in events:
+        key = STEP_OF_STATE.get(event["state"])
+        if key is None:
+            continue
+        reached.setdefault(key, event)
+        highest = max(highest, order.index(key))
+    steps = []
+    for index, (key, label) in enumerate(STEPS):
+        event = reached.get(key, {})
+        data = event.get("data", {}) if event else {}
+        detail = data.get("service_request_id") or data.get("status_notes") or ""
+        steps.append(Step(key, str(label), index <= highest, index == highest, event.get("at", "") if event else "", str(detail)))
+    return steps

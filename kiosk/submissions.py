@@ -1,0 +1,97 @@
+"""Turning a finished draft into a saved request, and finding saved requests again.
+
+Saving is one durable transaction (``synchronous=FULL``): the request, its personal details, its
+``queued`` outbox event and the deletion of the draft commit together or not at all. Only after the
+commit does the resident see a ticket; if SQLite cannot write (locked, disk full, read-only), the
+caller gets :class:`SaveFailed` and the draft is still there.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import drafts, personal, tickets
+from .db import write_transaction
+from sync import outbox
+
+
+class SaveFailed(Exception):
+    """The request could not be written to the kiosk's database."""
+
+
+@dataclass(frozen=True)
+class SavedRequest:
+    id: int
+    uuid: str
+    ticket: str
+    check_code: str
+    service_code: str
+    locale: str
+    answers: dict
+    requested_at: str
+
+
+def content_hash(service_code: str, answers: dict, details: dict) -> str:
+    """SHA-256 of the request's content in a canonical form, sent to the county for deduplication."""
+    canonical = json.dumps({"service": service_code, "answers": answers, "personal": details}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: str = "resident") -> SavedRequest:
+    """Save ``draft`` as a request, queue it for the county and delete the draft, atomically."""
+    now = outbox.utc_now()
+    try:
+        with write_transaction(db, durable=True):
+            sequence = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM requests").fetchone()[0]
+            saved = SavedRequest(
+                id=sequence,
+                uuid=str(uuid.uuid4()),
+                ticket=tickets.ticket_for(sequence),
+                check_code=tickets.new_check_code(),
+                service_code=draft.service_code,
+                locale=draft.locale,
+                answers=draft.answers,
+                requested_at=now,
+            )
+            db["requests"].insert(
+                {
+                    "id": saved.id,
+                    "uuid": saved.uuid,
+                    "ticket": saved.ticket,
+                    "check_code": saved.check_code,
+                    "service_code": saved.service_code,
+                    "locale": saved.locale,
+                    "answers": json.dumps(saved.answers, ensure_ascii=False),
+                    "content_hash": content_hash(saved.service_code, saved.answers, draft.personal),
+                    "requested_at": now,
+                    "monotonic_ns": time.monotonic_ns(),
+                    "kiosk_id": kiosk_id,
+                    "filled_by": filled_by,
+                }
+            )
+            personal.save_for_request(db, saved.id, draft.personal)
+            outbox.enqueue(db, saved.id, now)
+            drafts.delete(db, draft.id)
+    except sqlite3.Error as exc:
+        raise SaveFailed(str(exc)) from exc
+    return saved
+
+
+def _saved(row: dict) -> SavedRequest:
+    return SavedRequest(row["id"], row["uuid"], row["ticket"], row["check_code"], row["service_code"], row["locale"],
+                        json.loads(row["answers"]), row["requested_at"])
+
+
+def find(db: Database, ticket: str, check_code: str) -> SavedRequest | None:
+    """The request with this ticket, if the check code matches (compared in constant time)."""
+    rows = list(db.query("SELECT * FROM requests WHERE ticket = ?", [ticket]))
+    if not rows or not secrets.compare_digest(rows[0]["check_code"], check_code or ""):
+        return None
+    return _saved(rows[0])
