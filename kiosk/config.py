@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 #: Name → (default, parser). Environment variable ``KIOSK_<NAME>`` overrides the default.
-DEFAULTS: dict[str, tuple[object, type]] = {
+DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # SQLite file; relative paths are resolved against the instance folder.
     "DATABASE": ("kiosk.sqlite3", str),
     # Upper bound on the database size in pages (0 = no cap). Protects the box's disk: when the cap
     # is reached a save fails honestly instead of filling the card.
     "DB_MAX_PAGES": (0, int),
+    # Maintenance mode: residents can look things up, but nothing can be saved (and pages say so).
+    "DB_READ_ONLY": (False, lambda raw: raw.strip().lower() in ("1", "true", "yes", "on")),
     # Seconds a writer waits for another writer (the sync worker) before giving up.
     "DB_BUSY_TIMEOUT": (5.0, float),
     # Base URL printed in the receipt's QR code. Empty: the address the kiosk was reached at,

@@ -19,11 +19,14 @@ from flask import Flask, current_app, g
 from .migrations import migrations
 
 
-def connect(path: str | Path, busy_timeout: float = 5.0, max_pages: int = 0) -> sqlite_utils.Database:
+def connect(path: str | Path, busy_timeout: float = 5.0, max_pages: int = 0, read_only: bool = False) -> sqlite_utils.Database:
     """Open the database file with the kiosk's pragmas.
 
     ``synchronous=NORMAL`` is the WAL default for ordinary writes (drafts); saving a request
     switches to FULL for its own transaction, see :func:`write_transaction`.
+
+    :param max_pages: cap on the file's size in pages (0: none); a write past it fails cleanly.
+    :param read_only: maintenance mode: pages can be read, every write fails and says so.
     """
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
     db = sqlite_utils.Database(conn)
@@ -32,6 +35,8 @@ def connect(path: str | Path, busy_timeout: float = 5.0, max_pages: int = 0) -> 
     db.execute("PRAGMA foreign_keys=ON")
     if max_pages:
         db.execute(f"PRAGMA max_page_count={int(max_pages)}")
+    if read_only:
+        db.execute("PRAGMA query_only=ON")
     return db
 
 
@@ -45,7 +50,8 @@ def get_db() -> sqlite_utils.Database:
     """The request's database connection, opened on first use and closed at teardown."""
     if "db" not in g:
         app = current_app._get_current_object()
-        g.db = connect(database_path(app), app.config["DB_BUSY_TIMEOUT"], app.config["DB_MAX_PAGES"])
+        g.db = connect(database_path(app), app.config["DB_BUSY_TIMEOUT"], app.config["DB_MAX_PAGES"],
+                       app.config["DB_READ_ONLY"])
     return g.db
 
 
@@ -91,7 +97,9 @@ def init_db_command() -> None:
     """Create or upgrade the database schema (safe to run again)."""
     db = get_db()
     applied = migrate(db)
-    click.echo(f"Database {database_path(current_app)}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+    names = [m.name for m in migrations.applied(db)]
+    click.echo(f"Database {database_path(current_app)}: schema at {names[-1]} ({len(names)} migrations"
+               + (f", just applied {', '.join(applied)})" if applied else ", all applied)"))
 
 
 def init_app(app: Flask) -> None:

@@ -49,18 +49,25 @@ def normalise(typed: str) -> str:
     return re.sub(r"[\s\-_.·/]", "", text)
 
 
-def parse_lookup(ticket_typed: str, code_typed: str = "") -> tuple[str, str] | None:
-    """Read what a resident typed into ``(ticket, check_code)``, forgiving look-alike characters.
+def lookup_candidates(ticket_typed: str, code_typed: str = "") -> list[tuple[str, str]]:
+    """Every ``(ticket, check_code)`` that what a resident typed can mean, most likely first.
 
-    Accepts the two parts separately or run together (``A04273861``). Returns None when it cannot
-    be a ticket at all.
+    Accepts the two parts separately or run together (``A04273861``) and forgives look-alike
+    characters (O for 0, l for 1). A letter such as L after the first one could be a second ticket
+    letter or a mistyped 1, so both readings are offered; the caller tries each.
     """
     text = normalise(ticket_typed) + normalise(code_typed)
-    m = re.match(r"^([A-Z]{1,2})([0-9A-Z]{4})([0-9A-Z]*)$", text)
-    if not m:
-        return None
-    letters, digits, code = m.group(1), m.group(2).translate(_DIGIT_LOOKALIKES), m.group(3).translate(_DIGIT_LOOKALIKES)
-    ticket = letters + digits
-    if not TICKET_RE.match(ticket) or not re.fullmatch(r"\d*", code):
-        return None
-    return ticket, code
+    found = []
+    for letters in (1, 2):
+        prefix, digits, code = text[:letters], text[letters:letters + 4], text[letters + 4:]
+        ticket = prefix + digits.translate(_DIGIT_LOOKALIKES)
+        code = code.translate(_DIGIT_LOOKALIKES)
+        if TICKET_RE.match(ticket) and all(c in LETTERS for c in prefix) and re.fullmatch(r"\d*", code):
+            found.append((ticket, code))
+    return found
+
+
+def parse_lookup(ticket_typed: str, code_typed: str = "") -> tuple[str, str] | None:
+    """The most likely reading of what was typed, or None when it cannot be a ticket at all."""
+    found = lookup_candidates(ticket_typed, code_typed)
+    return found[0] if found else None

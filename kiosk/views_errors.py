@@ -1,7 +1,9 @@
 """Plain-words pages for everything that can go wrong, each with a way home and a human to ask."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+import sqlite3
+
+from flask import Flask, current_app, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -22,6 +24,16 @@ def init_app(app: Flask) -> None:
             title=_("Please try that again"),
             message=_("This page was open for a long time, so the kiosk could not accept it. Your answers are still here."),
         ), 400
+
+    @app.errorhandler(sqlite3.Error)
+    def database_unavailable(error):
+        # Locked by another writer, disk full, read-only card: say plainly that nothing was saved.
+        current_app.logger.error("database error: %s", error)
+        return render_template(
+            "errors/problem.html",
+            title=_("Not saved – please ask a worker"),
+            message=_("The kiosk could not save that just now. Anything saved before is safe. Please ask a worker, or try again in a moment."),
+        ), 503
 
     @app.errorhandler(500)
     def server_error(error):

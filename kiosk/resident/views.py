@@ -267,6 +267,15 @@ def _entry_after_key(entered: str, key: str) -> str:
     return entered
 
 
+def _find_typed(ticket_typed: str, code_typed: str = "") -> submissions.SavedRequest | None:
+    """The request a typed ticket and check code point at, trying each reading of the characters."""
+    for ticket, code in tickets.lookup_candidates(ticket_typed, code_typed):
+        saved = submissions.find(get_db(), ticket, code) if code else None
+        if saved:
+            return saved
+    return None
+
+
 @bp.route("/status", methods=["GET", "POST"])
 def status_lookup():
     """A big keypad (and plain text fields on phones) to look a ticket up."""
@@ -279,8 +288,7 @@ def status_lookup():
             if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "ticket-entry":
                 return render_template("resident/_ticket_entry.html", entered=entered)
         else:
-            parsed = tickets.parse_lookup(entered)
-            saved = submissions.find(get_db(), *parsed) if parsed and parsed[1] else None
+            saved = _find_typed(entered)
             if saved:
                 return redirect(url_for("resident.status", ticket=saved.ticket, c=saved.check_code))
             errors = [("entered", _("We could not find that ticket. Please check the ticket number and the check code on your receipt."))]
@@ -291,8 +299,7 @@ def status_lookup():
 @bp.get("/status/<ticket>")
 def status(ticket: str):
     """The status ladder of one request (the receipt's QR code points here)."""
-    parsed = tickets.parse_lookup(ticket, request.args.get("c", ""))
-    saved = submissions.find(get_db(), *parsed) if parsed else None
+    saved = _find_typed(ticket, request.args.get("c", ""))
     if saved is None:
         return render_template("resident/status_not_found.html"), 404
     svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)

@@ -1,0 +1,113 @@
+"""Shared fixtures: an app on a real SQLite file, its client and CLI runner, a live kiosk server on
+127.0.0.1 and a real headless Chromium (Debian's, never a downloaded one)."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk import create_app
+from kiosk.catalogue import DEMO_FILE, load_catalogue
+from kiosk.db import get_db
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+KIOSK_SIZE = {"width": 1080, "height": 1920}
+PHONE_SIZE = {"width": 375, "height": 667}
+LOCALES = ("zh_Hans_CN", "zh_Hant_TW", "en")
+
+
+@pytest.fixture(autouse=True)
+def _clean_kiosk_environment(monkeypatch):
+    """Tests never see the developer's own ``KIOSK_*`` settings."""
+    for name in list(os.environ):
+        if name.startswith("KIOSK_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """The kiosk on a fresh SQLite file with the demo catalogue; CSRF off for the test client."""
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        load_catalogue(get_db(), json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveKiosk:
+    """The real kiosk (waitress) in its own process on 127.0.0.1, on its own database."""
+
+    def __init__(self, instance: Path, **env: str):
+        self.instance = instance
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
+                    "KIOSK_INSTANCE_PATH": str(instance), **env}
+        self.process: subprocess.Popen | None = None
+        subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "catalogue", "load"], env=self.env,
+                       cwd=ROOT, check=True, capture_output=True)
+
+    @property
+    def database(self) -> Path:
+        return self.instance / "kiosk.sqlite3"
+
+    def start(self) -> "LiveKiosk":
+        self.process = subprocess.Popen([sys.executable, "-m", "kiosk.serve", "--port", str(self.port)], env=self.env,
+                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(200):  # up to 20 s
+            if self.process.poll() is not None:
+                raise RuntimeError("kiosk server exited: " + self.process.stderr.read().decode())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("kiosk server did not start")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill() if kill else self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_kiosk(tmp_path_factory):
+    kiosk = LiveKiosk(tmp_path_factory.mktemp("live") / "instance").start()
+    yield kiosk
+    kiosk.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
