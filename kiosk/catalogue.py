@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
+from flask.cli import AppGroup
 from sqlite_utils import Database
 
 from .db import get_db, write_transaction
@@ -194,9 +195,7 @@ def load_catalogue(db: Database, data: dict) -> dict[str, int]:
     return {"services": len(codes), "hidden": hidden}
 
 
-@click.group("catalogue")
-def catalogue_cli() -> None:
-    """Manage the service catalogue."""
+catalogue_cli = AppGroup("catalogue", help="Manage the service catalogue.")
 
 
 @catalogue_cli.command("load")

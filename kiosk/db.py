@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 import sqlite_utils
 from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 
 from .migrations import migrations
 
@@ -93,6 +94,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database schema (safe to run again)."""
     db = get_db()
