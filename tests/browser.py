@@ -1,0 +1,96 @@
+"""Driving the kiosk in real Chromium the way a resident does: one tap at a time."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = json.loads((ROOT / "kiosk/demo_catalogue.json").read_text(encoding="utf-8"))
+SERVICES = {s["service_code"]: s for s in CATALOGUE["services"]}
+LANGUAGE_BUTTON = {"zh_Hans_CN": "简体中文", "zh_Hant_TW": "繁體中文", "en": "English"}
+
+
+class Resident:
+    """A page plus a tap counter. ``tap`` clicks and waits for the next page, boosted or not."""
+
+    def __init__(self, page, base_url: str, js: bool):
+        self.page, self.base_url, self.js, self.taps = page, base_url, js, 0
+
+    def settle(self) -> None:
+        self.page.wait_for_load_state()
+        if self.js:
+            self.page.wait_for_function(
+                "() => window.htmx && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+        self.settle()
+
+    def tap(self, locator, expect_new_page: bool = True) -> None:
+        before = self.page.url
+        locator.click()
+        self.taps += 1
+        if expect_new_page:
+            self.page.wait_for_url(lambda url: url != before, timeout=10_000)
+        self.settle()
+
+    def choose_language(self, locale: str) -> None:
+        button = self.page.locator(f"button[name=locale][value={locale}]")
+        button.click()
+        self.page.wait_for_selector(f"button[name=locale][value={locale}][aria-pressed=true]")
+        self.settle()
+
+    @property
+    def path(self) -> str:
+        return self.page.url[len(self.base_url):]
+
+
+def complete_service(resident: Resident, code: str, locale: str) -> dict:
+    """From the start page, choose the service and answer everything; return what the receipt shows.
+
+    Taps are counted from the Start button on the service page, as the issue counts them.
+    """
+    service = SERVICES[code]
+    resident.page.get_by_role("link", name=service["texts"][locale]["service_name"]).click()
+    resident.page.wait_for_url(f"**/services/{code}")
+    resident.settle()
+    resident.taps = 0
+    resident.tap(resident.page.locator("main form button.button--primary"))
+    for _ in range(10):
+        path = resident.path
+        if path.startswith("/request/questions/"):
+            options = resident.page.locator(".options button")
+            if options.count():
+                resident.tap(options.first)
+            else:
+                resident.page.locator("[name=answer]").fill("3号楼 2单元 门口 / Building 3")
+                resident.tap(resident.page.locator("main form button.button--primary"))
+        elif path == "/request/about-you":
+            for field, text in (("#name", "王秀兰"), ("#address", "3-2-501")):
+                if resident.page.locator(field).count():
+                    resident.page.locator(field).fill(text)
+            resident.tap(resident.page.locator("main form button.button--primary"))
+        elif path == "/request/contact":
+            resident.tap(resident.page.locator("button[name=contact][value=centre]"))
+        elif path == "/request/check":
+            resident.tap(resident.page.locator("main form button.button--primary"))
+        elif path.startswith("/receipt/"):
+            break
+        else:
+            raise AssertionError(f"unexpected page {path}")
+    assert resident.path.startswith("/receipt/"), resident.path
+    return {
+        "ticket": resident.page.locator("#ticket-number").inner_text().strip(),
+        "code": resident.page.locator(".check-code").inner_text().strip(),
+        "taps": resident.taps,
+    }
+
+
+def decode_qr(png: bytes) -> str:
+    """Decode the QR code in a screenshot, as a phone camera would."""
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    return text

@@ -1,0 +1,80 @@
+"""A resident completes every demo service in real Chromium: kiosk and phone size, JavaScript on and
+off, in all three languages; the receipt's QR code decodes to the status page, which shows the ladder."""
+import pytest
+from babel.support import Translations
+
+from .browser import ROOT, SERVICES, Resident, complete_service, decode_qr
+from .conftest import KIOSK_SIZE, LOCALES, PHONE_SIZE
+
+pytestmark = pytest.mark.browser
+
+
+def translate(locale: str, message: str) -> str:
+    return Translations.load(str(ROOT / "locales"), [locale], "messages").gettext(message)
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+@pytest.mark.parametrize("size", [KIOSK_SIZE, PHONE_SIZE], ids=["kiosk", "phone"])
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("code", list(SERVICES))
+def test_resident_completes_service(browser, live_kiosk, code, locale, size, js):
+    context = browser.new_context(viewport=size, java_script_enabled=js, locale="zh-CN")
+    try:
+        page = context.new_page()
+        resident = Resident(page, live_kiosk.url, js)
+        resident.open("/")
+        resident.choose_language(locale)
+        receipt = complete_service(resident, code, locale)
+        assert receipt["taps"] <= 6, f"{code} took {receipt['taps']} taps"
+        assert page.locator("h1").first.inner_text().strip() == translate(locale, "Your request is saved")
+
+        status_url = f"{live_kiosk.url}/status/{receipt['ticket']}?c={receipt['code']}"
+        assert decode_qr(page.locator("svg.qr").screenshot()) == status_url
+
+        resident.open(status_url[len(live_kiosk.url):])
+        current = page.locator("[aria-current=step]")
+        assert translate(locale, "Saved on this kiosk") in current.inner_text()
+        assert SERVICES[code]["texts"][locale]["service_name"] in page.locator("main").inner_text()
+    finally:
+        context.close()
+
+
+def test_htmx_swaps_pages_without_a_full_reload(browser, live_kiosk):
+    context = browser.new_context(viewport=KIOSK_SIZE)
+    page = context.new_page()
+    resident = Resident(page, live_kiosk.url, js=True)
+    resident.open("/services/repairs")
+    page.evaluate("window.stillHere = 'yes'")
+    resident.tap(page.locator("main form button.button--primary"))
+    resident.tap(page.locator(".options button").first)
+    assert page.evaluate("window.stillHere") == "yes"  # same document: htmx swapped the body
+    assert resident.path == "/request/questions/where"
+    page.go_back()
+    page.wait_for_url("**/request/questions/what")
+    resident.settle()
+    assert page.locator(".option--selected").count() == 1  # Back shows the answer given
+    context.close()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_keypad_looks_a_ticket_up(browser, live_kiosk, js):
+    context = browser.new_context(viewport=KIOSK_SIZE, java_script_enabled=js)
+    page = context.new_page()
+    resident = Resident(page, live_kiosk.url, js)
+    resident.open("/")
+    resident.choose_language("en")
+    receipt = complete_service(resident, "repairs", "en")
+    resident.tap(page.locator("form[action='/receipt/done'] button"))
+    resident.open("/status")
+    if js:
+        page.evaluate("window.stillHere = 'yes'")
+    for typed, key in enumerate(receipt["ticket"] + receipt["code"], 1):
+        page.locator(f".keypad button[value='{key}']").click()
+        page.wait_for_function("n => document.querySelector('#entered').value.length === n", arg=typed)
+        resident.settle()
+    assert page.locator("#entered").input_value() == receipt["ticket"] + receipt["code"]
+    if js:
+        assert page.evaluate("window.stillHere") == "yes"  # keys swapped only the entry
+    resident.tap(page.locator("main form button.button--primary"))
+    assert resident.path == f"/status/{receipt['ticket']}?c={receipt['code']}"
+    context.close()
