@@ -1,0 +1,88 @@
+"""Every resident page, in every language, passes the Nu HTML Checker (vnu.jar on Java) with no errors.
+All pages go to one Java process, since starting Java is most of the cost."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kiosk.catalogue import get_service
+from kiosk.db import get_db
+
+from .conftest import LOCALES
+from .flows import confirm, fill_service
+
+ROOT = Path(__file__).resolve().parent.parent
+VNU = ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
+
+
+def collect_pages(app, locale: str) -> dict[str, str]:
+    """Render every kind of resident page through the app, the way a resident reaches it."""
+    client = app.test_client()
+    client.post("/language", data={"locale": locale})
+    pages = {}
+
+    def keep(name, response):
+        pages[name] = response.get_data(as_text=True)
+
+    keep("start", client.get("/"))
+    keep("service", client.get("/services/feedback"))
+    client.post("/services/feedback")
+    keep("question-options", client.get("/request/questions/kind"))
+    keep("question-options-error", client.post("/request/questions/kind", data={"answer": "nope"}))
+    client.post("/request/questions/kind", data={"answer": "suggestion"})
+    client.post("/request/questions/about", data={"answer": "other"})
+    keep("question-text", client.get("/request/questions/message"))
+    keep("question-text-error", client.post("/request/questions/message", data={"answer": ""}))
+    client.post("/request/questions/message", data={"answer": "<b>多放长椅</b>"})
+    keep("contact", client.get("/request/contact"))
+    keep("contact-error", client.post("/request/contact", data={"contact": "phone", "phone": "1"}))
+    client.post("/request/contact", data={"contact": "none"})
+    keep("check", client.get("/request/check"))
+    ticket, code = confirm(client)
+    keep("receipt", client.get(f"/receipt/{ticket}"))
+    client.post("/receipt/done")
+    client.post("/language", data={"locale": locale})
+    with app.app_context():
+        fill_service(client, get_service(get_db(), "home-care", locale))
+    keep("about-you", client.get("/request/about-you"))
+    keep("about-you-error", client.post("/request/about-you", data={"name": "", "address": ""}))
+    app.config["DB_READ_ONLY"] = True
+    keep("not-saved", client.post("/request/check"))
+    keep("database-problem", client.post("/request/questions/help", data={"answer": "bathing"}))
+    app.config["DB_READ_ONLY"] = False
+    keep("keypad", client.get("/status"))
+    keep("keypad-error", client.post("/status", data={"entered": "A99990000"}))
+    keep("status", client.get(f"/status/{ticket}?c={code}"))
+    keep("status-not-found", client.get("/status/A9999?c=0000"))
+    keep("help", client.get("/help"))
+    keep("not-found", client.get("/nowhere"))
+    return pages
+
+
+def test_every_resident_page_is_valid_html(app, tmp_path):
+    java = shutil.which("java")
+    assert java and VNU.exists(), "`make test` installs Java and the Nu checker (npm vnu-jar)"
+    files = []
+    for locale in LOCALES:
+        for name, html in collect_pages(app, locale).items():
+            path = tmp_path / f"{locale}-{name}.html"
+            path.write_text(html, encoding="utf-8")
+            files.append(path)
+    assert len(files) == 3 * 20
+    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+    problems = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_checker_does_find_errors(tmp_path):
+    """The check above can fail: a page with a broken structure is reported."""
+    java = shutil.which("java")
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!doctype html><html lang=en><title>x</title><p><div></p></span>", encoding="utf-8")
+    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", str(bad)],
+                            capture_output=True, text=True, timeout=120)
+    assert json.loads(result.stderr or result.stdout)["messages"]
