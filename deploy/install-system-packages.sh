@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(python3 python3-venv python3-pip fonts-noto-cjk fonts-noto-color-emoji espeak-ng)
 if [ "${1:-}" = "--test" ]; then
-  want+=(chromium)
+  want+=(chromium libatomic1)                                     # libatomic1: Playwright's bundled node
   command -v java >/dev/null || want+=(default-jre-headless)      # the Nu HTML checker (Java 17)
   command -v npm >/dev/null || want+=(nodejs npm)                  # axe-core and vnu-jar from npm
 fi

@@ -8,6 +8,7 @@ names; services it no longer names are hidden, never deleted, so old tickets kee
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -112,25 +113,44 @@ def _localise(row: dict, locale: str) -> Service:
     )
 
 
+# Localised catalogues, per database file, catalogue version and locale. The catalogue changes only
+# when a catalogue is loaded (which bumps the version), so every page after the first is a dict look-up.
+_cache: dict[tuple[str, int, str], tuple[list[dict], dict[str, Service]]] = {}
+_cache_lock = threading.Lock()
+
+
+def _catalogue(db: Database, locale: str) -> tuple[list[dict], dict[str, Service]]:
+    """``(groups with their visible services, every service by code)`` in ``locale``."""
+    version = db.execute("SELECT value FROM meta WHERE key = 'catalogue_version'").fetchone()[0]
+    key = (db.execute("PRAGMA database_list").fetchone()[2], version, locale)
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    services = {row["service_code"]: _localise(row, locale) for row in db.query("SELECT * FROM services ORDER BY position")}
+    groups = [
+        {"code": g["code"], "icon": g["icon"], "name": _pick(json.loads(g["names"]), locale),
+         "services": [s for s in services.values() if s.group == g["code"] and not s.hidden]}
+        for g in db.query("SELECT * FROM service_groups ORDER BY position")
+    ]
+    result = ([g for g in groups if g["services"]], services)
+    with _cache_lock:
+        if len(_cache) > 64:
+            _cache.clear()
+        _cache[key] = result
+    return result
+
+
 def get_service(db: Database, code: str, locale: str, include_hidden: bool = False) -> Service | None:
     """The service with this code in ``locale``, or None (hidden services only when asked for)."""
-    rows = list(db.query("SELECT * FROM services WHERE service_code = ?", [code]))
-    if not rows or (rows[0]["hidden"] and not include_hidden):
+    service = _catalogue(db, locale)[1].get(code)
+    if service is None or (service.hidden and not include_hidden):
         return None
-    return _localise(rows[0], locale)
+    return service
 
 
 def list_groups(db: Database, locale: str) -> list[dict]:
     """Visible services grouped for the start page: ``[{code, icon, name, services: [Service]}]``."""
-    groups = [
-        {"code": g["code"], "icon": g["icon"], "name": _pick(json.loads(g["names"]), locale), "services": []}
-        for g in db.query("SELECT * FROM service_groups ORDER BY position")
-    ]
-    by_code = {g["code"]: g for g in groups}
-    for row in db.query("SELECT * FROM services WHERE hidden = 0 ORDER BY position"):
-        if row["group_code"] in by_code:
-            by_code[row["group_code"]]["services"].append(_localise(row, locale))
-    return [g for g in groups if g["services"]]
+    return _catalogue(db, locale)[0]
 
 
 def validate_catalogue(data: dict) -> None:
@@ -192,6 +212,7 @@ def load_catalogue(db: Database, data: dict) -> dict[str, int]:
             f"UPDATE services SET hidden = 1, updated_at = ? WHERE hidden = 0 AND service_code NOT IN ({placeholders})",
             [now, *codes],
         ).rowcount
+        db.execute("UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'")
     return {"services": len(codes), "hidden": hidden}
 
 

@@ -31,7 +31,6 @@ def connect(path: str | Path, busy_timeout: float = 5.0, max_pages: int = 0, rea
     """
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
     db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
     if max_pages:
@@ -87,7 +86,11 @@ def write_transaction(db: sqlite_utils.Database, durable: bool = False) -> Itera
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply pending schema migrations; return the names applied."""
+    """Switch the file to WAL (a lasting property of the file) and apply pending schema migrations.
+
+    Returns the names of the migrations applied.
+    """
+    db.execute("PRAGMA journal_mode=WAL")
     pending = [m.name for m in migrations.pending(db)]
     migrations.apply(db)
     return pending

@@ -95,3 +95,10 @@ def m002_drafts_and_requests(db: Database) -> None:
         CREATE TRIGGER request_events_append_only BEFORE UPDATE ON request_events
         BEGIN SELECT RAISE(ABORT, 'request_events is append-only'); END"""
     )
+
+
+@migrations()
+def m003_meta(db: Database) -> None:
+    """Small counters, e.g. the catalogue version that lets each process cache the catalogue safely."""
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+    db.execute("INSERT INTO meta (key, value) VALUES ('catalogue_version', 0)")

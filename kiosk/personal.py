@@ -23,7 +23,7 @@ def unpack(stored: str | None) -> dict:
 
 
 def save_for_request(db: Database, request_id: int, details: dict) -> None:
-    db["request_personal"].insert({"request_id": request_id, "data": pack(details)})
+    db.execute("INSERT INTO request_personal (request_id, data) VALUES (?, ?)", [request_id, pack(details)])
 
 
 def load_for_request(db: Database, request_id: int) -> dict:

@@ -60,21 +60,13 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
                 answers=draft.answers,
                 requested_at=now,
             )
-            db["requests"].insert(
-                {
-                    "id": saved.id,
-                    "uuid": saved.uuid,
-                    "ticket": saved.ticket,
-                    "check_code": saved.check_code,
-                    "service_code": saved.service_code,
-                    "locale": saved.locale,
-                    "answers": json.dumps(saved.answers, ensure_ascii=False),
-                    "content_hash": content_hash(saved.service_code, saved.answers, draft.personal),
-                    "requested_at": now,
-                    "monotonic_ns": time.monotonic_ns(),
-                    "kiosk_id": kiosk_id,
-                    "filled_by": filled_by,
-                }
+            db.execute(
+                "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash,"
+                " requested_at, monotonic_ns, kiosk_id, filled_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [saved.id, saved.uuid, saved.ticket, saved.check_code, saved.service_code, saved.locale,
+                 json.dumps(saved.answers, ensure_ascii=False),
+                 content_hash(saved.service_code, saved.answers, draft.personal),
+                 now, time.monotonic_ns(), kiosk_id, filled_by],
             )
             personal.save_for_request(db, saved.id, draft.personal)
             outbox.enqueue(db, saved.id, now)

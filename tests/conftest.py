@@ -77,11 +77,14 @@ class LiveKiosk:
         return self.instance / "kiosk.sqlite3"
 
     def start(self) -> "LiveKiosk":
-        self.process = subprocess.Popen([sys.executable, "-m", "kiosk.serve", "--port", str(self.port)], env=self.env,
-                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The server's output goes to a file: a pipe nobody reads fills up and blocks the server.
+        self.log = self.instance / "server.log"
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "kiosk.serve", "--port", str(self.port)],
+                                            env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         for _ in range(200):  # up to 20 s
             if self.process.poll() is not None:
-                raise RuntimeError("kiosk server exited: " + self.process.stderr.read().decode())
+                raise RuntimeError("kiosk server exited: " + self.log.read_text(errors="replace"))
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return self
