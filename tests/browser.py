@@ -37,6 +37,11 @@ class Resident:
             self.page.wait_for_url(lambda url: url != before, timeout=10_000)
         self.settle()
 
+    def tap_expecting_error(self, locator) -> None:
+        """Tap something that must be refused: the same page comes back with an error summary."""
+        self.tap(locator, expect_new_page=False)
+        self.page.wait_for_selector(".error-summary")
+
     def choose_language(self, locale: str) -> None:
         button = self.page.locator(f"button[name=locale][value={locale}]")
         button.click()

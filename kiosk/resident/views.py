@@ -307,7 +307,7 @@ def status(ticket: str):
     return render_template("resident/status.html", saved=saved, service=svc, steps=steps)
 
 
-@bp.get("/help")
-def help():
+@bp.get("/help", endpoint="help")
+def help_page():
     """How to get a person: always available, from every page."""
     return render_template("resident/help.html")
