@@ -119,10 +119,15 @@ _cache: dict[tuple[str, int, str], tuple[list[dict], dict[str, Service]]] = {}
 _cache_lock = threading.Lock()
 
 
+def version(db: Database) -> tuple[str, int]:
+    """Which catalogue this is: the database file and its catalogue counter (bumped on every load)."""
+    counter = db.execute("SELECT value FROM meta WHERE key = 'catalogue_version'").fetchone()[0]
+    return db.execute("PRAGMA database_list").fetchone()[2], counter
+
+
 def _catalogue(db: Database, locale: str) -> tuple[list[dict], dict[str, Service]]:
     """``(groups with their visible services, every service by code)`` in ``locale``."""
-    version = db.execute("SELECT value FROM meta WHERE key = 'catalogue_version'").fetchone()[0]
-    key = (db.execute("PRAGMA database_list").fetchone()[2], version, locale)
+    key = (*version(db), locale)
     cached = _cache.get(key)
     if cached is not None:
         return cached

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from flask import Flask, current_app, request, session
-from flask_babel import Babel, format_datetime
+from flask import Flask, current_app, g, request, session
+from flask_babel import Babel, format_datetime, get_translations
 
 #: Supported locales, in the order the language switch shows them, with their own names and the
 #: BCP 47 tag for the page's ``lang`` attribute.
@@ -67,6 +67,13 @@ def current_locale() -> str:
         return current_app.config["DEFAULT_LOCALE"]
 
 
+def _translations():
+    translations = g.get("translations")
+    if translations is None:
+        translations = g.translations = get_translations()
+    return translations
+
+
 def when(iso_timestamp: str) -> str:
     """An ISO 8601 UTC timestamp as a date and time in the kiosk's time zone and the page's language."""
     return format_datetime(datetime.fromisoformat(iso_timestamp), "medium")
@@ -78,5 +85,12 @@ def init_app(app: Flask, translations_dir: str) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     app.jinja_env.filters["when"] = when
     Babel(app, locale_selector=select_locale)
+    # Templates look their messages up through the request's catalogue, fetched once per request:
+    # Flask-Babel's own callables walk its domain machinery on each of a page's ~20 messages.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals["LOCALES"] = LOCALES
     app.jinja_env.globals["current_locale"] = current_locale

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import (abort, current_app, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from . import bp, flow
@@ -76,10 +77,21 @@ def text_size():
 # --- start and service -----------------------------------------------------------------------
 
 
+_tiles_cache: dict[tuple, Markup] = {}
+
+
 @bp.get("/")
 def start():
-    """Tiles for every service, by group."""
-    return render_template("resident/start.html", groups=catalogue.list_groups(get_db(), current_locale()))
+    """Tiles for every service, by group (rendered once per language and catalogue version)."""
+    db, locale = get_db(), current_locale()
+    key = (*catalogue.version(db), locale, request.script_root)
+    tiles = _tiles_cache.get(key)
+    if tiles is None:
+        tiles = Markup(render_template("resident/_service_tiles.html", groups=catalogue.list_groups(db, locale)))
+        if len(_tiles_cache) > 64:
+            _tiles_cache.clear()
+        _tiles_cache[key] = tiles
+    return render_template("resident/start.html", service_tiles=tiles)
 
 
 @bp.route("/services/<code>", methods=["GET", "POST"])
