@@ -77,3 +77,12 @@ def test_load_command(runner, tmp_path):
     bad.write_text("{not json")
     result = runner.invoke(args=["catalogue", "load", str(bad)])
     assert result.exit_code != 0 and "bad.json" in result.output
+
+
+def test_start_page_follows_a_catalogue_reload(app, client):
+    headers = {"Accept-Language": "en"}
+    assert "Help with a neighbour dispute" in client.get("/", headers=headers).get_data(as_text=True)
+    smaller = {**DEMO, "services": [s for s in DEMO["services"] if s["service_code"] != "mediation"]}
+    with app.app_context():
+        load_catalogue(get_db(), smaller)
+    assert "Help with a neighbour dispute" not in client.get("/", headers=headers).get_data(as_text=True)
