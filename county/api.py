@@ -1,0 +1,218 @@
+"""The GeoReport v2 endpoints (JSON), plus one extension: ``kiosk_uuid`` as a filter on
+``GET /requests.json``, which lets a kiosk ask "do you already have this request?" after an
+ambiguous failure (Open311 itself has no idempotency key)."""
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import time
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .db import get_db
+
+bp = Blueprint("api", __name__)
+MAX_RESULTS = 1000
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def error(status: int, description: str):
+    """An Open311 error body: ``[{"code": …, "description": …}]``."""
+    return jsonify([{"code": status, "description": description}]), status
+
+
+@bp.before_request
+def _common_checks():
+    faults = current_app.config["FAULTS"]
+    if faults.slow_seconds:
+        time.sleep(faults.slow_seconds)
+    jurisdiction = request.values.get("jurisdiction_id")
+    if jurisdiction and jurisdiction != current_app.config["JURISDICTION_ID"]:
+        return error(404, f"jurisdiction_id {jurisdiction!r} is not served here")
+    return None
+
+
+@bp.get("/")
+def index():
+    """What this server is; also what a kiosk probes to know the county is reachable."""
+    return jsonify({"name": "Reference county (Open311 GeoReport v2)", "jurisdiction_id": current_app.config["JURISDICTION_ID"],
+                    "services": "/services.json", "openapi": "/openapi.json", "clerk": "/clerk"})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return current_app.send_static_file("openapi.json") if current_app.static_folder else ("", 404)
+
+
+def _services() -> list[dict]:
+    return [json.loads(r["definition"]) for r in get_db().execute("SELECT definition FROM services ORDER BY position")]
+
+
+@bp.get("/services.json")
+def service_list():
+    keys = ("service_code", "service_name", "description", "metadata", "type", "keywords", "group")
+    return jsonify([{k: s.get(k) for k in keys} for s in _services()])
+
+
+@bp.get("/services/<code>.json")
+def service_definition(code: str):
+    for s in _services():
+        if s["service_code"] == code:
+            return jsonify({"service_code": code, "attributes": s.get("attributes", [])})
+    return error(404, f"service_code {code!r} not found")
+
+
+def _attributes() -> dict[str, object]:
+    """``attribute[code]=v`` → {code: v}; ``attribute[code][]=a&attribute[code][]=b`` → {code: [a, b]}."""
+    found: dict[str, object] = {}
+    for key in request.form:
+        if key.startswith("attribute[") and key.endswith("[]"):
+            found[key[len("attribute["):-3]] = request.form.getlist(key)
+        elif key.startswith("attribute[") and key.endswith("]"):
+            found[key[len("attribute["):-1]] = request.form[key]
+    return found
+
+
+def _check_attributes(service: dict, attributes: dict) -> str | None:
+    for a in service.get("attributes", []):
+        value = attributes.get(a["code"])
+        if a.get("required") and value in (None, "", []):
+            return f"attribute {a['code']!r} is required"
+        keys = {v["key"] for v in a.get("values", [])}
+        if value and a["datatype"] == "singlevaluelist" and value not in keys:
+            return f"attribute {a['code']!r}: {value!r} is not one of its values"
+        if value and a["datatype"] == "multivaluelist" and not set(value) <= keys:
+            return f"attribute {a['code']!r}: values not in its list"
+    return None
+
+
+@bp.post("/requests.json")
+def create_request():
+    faults = current_app.config["FAULTS"]
+    form = request.form
+    if form.get("api_key") not in current_app.config["API_KEYS"]:
+        return error(403, "api_key not accepted")
+    if faults.roll(faults.error_rate):
+        return error(500, "internal error (injected)")
+    if faults.reject_text and any(faults.reject_text in v for v in form.values()):
+        return error(400, f"request refused: it contains {faults.reject_text!r}")
+    service = next((s for s in _services() if s["service_code"] == form.get("service_code")), None)
+    if service is None:
+        return error(400, f"service_code {form.get('service_code')!r} not found")
+    if not form.get("address_string") and not (form.get("lat") and form.get("long")):
+        return error(400, "address_string or lat and long are required")
+    attributes = _attributes()
+    problem = _check_attributes(service, attributes)
+    if problem:
+        return error(400, problem)
+
+    kiosk_uuid, content_hash = attributes.get("kiosk_uuid"), attributes.get("kiosk_hash")
+    conn = get_db()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        existing = conn.execute("SELECT * FROM requests WHERE kiosk_uuid = ?", [kiosk_uuid]).fetchone() if kiosk_uuid else None
+        if existing is not None:
+            conn.execute("ROLLBACK")
+            if existing["content_hash"] != content_hash:
+                return error(409, "this kiosk_uuid was already used for a different request")
+            return _created(existing["service_request_id"], existing["token"])
+        now = now_iso()
+        cursor = conn.execute(
+            "INSERT INTO requests (kiosk_uuid, content_hash, service_code, description, address_string, first_name,"
+            " last_name, phone, attributes, requested_datetime, updated_datetime, api_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [kiosk_uuid, content_hash, service["service_code"], form.get("description", ""), form.get("address_string", ""),
+             form.get("first_name", ""), form.get("last_name", ""), form.get("phone", ""),
+             json.dumps(attributes, ensure_ascii=False), now, now, form.get("api_key")],
+        )
+        service_request_id = f"C{cursor.lastrowid:06d}"
+        token = secrets.token_hex(8) if faults.token_mode else None
+        conn.execute("UPDATE requests SET service_request_id = ?, token = ? WHERE id = ?", [service_request_id, token, cursor.lastrowid])
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    # Stored. Now, perhaps, misbehave in the ways that leave a client unsure.
+    if faults.roll(faults.drop_rate):
+        sock = request.environ.get("werkzeug.socket")
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+    if faults.roll(faults.timeout_rate):
+        time.sleep(faults.timeout_seconds)
+    if faults.malformed:
+        return _malformed(faults.malformed)
+    return _created(service_request_id, token)
+
+
+def _created(service_request_id: str, token: str | None):
+    if token:
+        return jsonify([{"token": token, "service_notice": ""}])
+    return jsonify([{"service_request_id": service_request_id, "service_notice": "", "account_id": None}])
+
+
+def _malformed(kind: str) -> Response:
+    if kind == "bad_json":
+        return Response('[{"service_request_id": "C0', mimetype="application/json")
+    if kind == "wrong_types":
+        return Response('{"service_request_id": [1, {"x": null}]}', mimetype="application/json")
+    if kind == "huge":
+        chunk = "[" + " " * (1024 * 1024)
+        return Response((chunk if i == 0 else " " * (1024 * 1024) for i in range(10)), mimetype="application/json")
+    raise ValueError(kind)
+
+
+def _public(row) -> dict:
+    """A request as GeoReport v2 shows it: no name, no phone."""
+    service = next((s for s in _services() if s["service_code"] == row["service_code"]), {})
+    return {
+        "service_request_id": row["service_request_id"], "status": row["status"], "status_notes": row["status_notes"],
+        "service_name": service.get("service_name", ""), "service_code": row["service_code"],
+        "description": row["description"], "agency_responsible": row["agency_responsible"], "service_notice": "",
+        "requested_datetime": row["requested_datetime"], "updated_datetime": row["updated_datetime"],
+        "expected_datetime": None, "address": row["address_string"], "address_id": None, "zipcode": None,
+        "lat": None, "long": None, "media_url": None,
+    }
+
+
+@bp.get("/requests.json")
+def request_list():
+    args = request.args
+    conn = get_db()
+    if args.get("service_request_id"):
+        ids = [i.strip() for i in args["service_request_id"].split(",") if i.strip()][:MAX_RESULTS]
+        rows = conn.execute(f"SELECT * FROM requests WHERE service_request_id IN ({','.join('?' * len(ids))})", ids).fetchall()
+    elif args.get("kiosk_uuid"):
+        rows = conn.execute("SELECT * FROM requests WHERE kiosk_uuid = ?", [args["kiosk_uuid"]]).fetchall()
+    else:
+        where, params = [], []
+        for name, column, op in (("start_date", "requested_datetime", ">="), ("end_date", "requested_datetime", "<="),
+                                 ("service_code", "service_code", "="), ("status", "status", "=")):
+            if args.get(name):
+                where.append(f"{column} {op} ?")
+                params.append(args[name])
+        sql = "SELECT * FROM requests" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ?"
+        rows = conn.execute(sql, [*params, MAX_RESULTS]).fetchall()
+    return jsonify([_public(r) for r in rows])
+
+
+@bp.get("/requests/<service_request_id>.json")
+def request_one(service_request_id: str):
+    row = get_db().execute("SELECT * FROM requests WHERE service_request_id = ?", [service_request_id]).fetchone()
+    if row is None:
+        return error(404, f"service_request_id {service_request_id!r} not found")
+    return jsonify([_public(row)])
+
+
+@bp.get("/tokens/<token>.json")
+def token(token: str):
+    row = get_db().execute("SELECT service_request_id, token FROM requests WHERE token = ?", [token]).fetchone()
+    if row is None:
+        return error(404, f"token {token!r} not found")
+    return jsonify([{"service_request_id": row["service_request_id"], "token": row["token"]}])
