@@ -3,21 +3,29 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the kiosk app: configuration, database, translations, blueprints, CLI."""
+def create_app(test_config: dict | None = None) -> "Flask":
+    """Build the kiosk app: configuration, database, translations, blueprints, CLI.
+
+    Flask is imported here, not at the top, so that Flask-free modules of this package (personal
+    details, tickets) can be used by the sync worker without loading the web stack.
+    """
+    from flask import Flask
+
     app = Flask(
         __name__,
         instance_path=os.environ.get("KIOSK_INSTANCE_PATH") or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from . import catalogue, config, db, i18n, security, views_errors
+    from . import catalogue, config, db, i18n, security, sync_cli, views_errors
     from .resident import bp as resident_bp
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -35,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app, str(ROOT / "locales"))
     security.init_app(app)
     catalogue.init_app(app)
+    sync_cli.init_app(app)
     app.register_blueprint(resident_bp)
     views_errors.init_app(app)
     return app

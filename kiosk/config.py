@@ -31,6 +31,19 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "DEFAULT_LOCALE": ("zh_Hans_CN", str),
     # Time zone for dates shown to residents (stored times are always UTC).
     "TIMEZONE": ("Asia/Shanghai", str),
+    # The county platform (Open311 GeoReport v2). Default: the reference county server `make run` starts.
+    "COUNTY_URL": ("http://127.0.0.1:8311", str),
+    "COUNTY_API_KEY": ("demo-kiosk-key", str),
+    "JURISDICTION_ID": ("demo-county", str),
+    # Whether the county answers GET /requests.json?kiosk_uuid=… (see docs/open311.md).
+    "COUNTY_UUID_LOOKUP": (True, lambda raw: raw.strip().lower() in ("1", "true", "yes", "on")),
+    # Where the centre is: the address sent with requests that have no address of their own.
+    "LOCATION": ("社区服务中心", str),
+    # Sync worker: nightly run (local time), county probe interval, status refresh interval, HTTP timeout.
+    "SYNC_NIGHTLY_AT": ("02:30", str),
+    "SYNC_PROBE_SECONDS": (30.0, float),
+    "SYNC_STATUS_SECONDS": (300.0, float),
+    "SYNC_TIMEOUT": (10.0, float),
     # Days an unfinished draft is kept for a worker to pick up before it is purged.
     "DRAFT_RETENTION_DAYS": (7, int),
 }

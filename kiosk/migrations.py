@@ -102,3 +102,27 @@ def m003_meta(db: Database) -> None:
     """Small counters, e.g. the catalogue version that lets each process cache the catalogue safely."""
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
     db.execute("INSERT INTO meta (key, value) VALUES ('catalogue_version', 0)")
+
+
+@migrations()
+def m004_sync_runs(db: Database) -> None:
+    """One row per sync run: when, why, what it did, what the county's clock said, what went wrong."""
+    db.execute(
+        """
+        CREATE TABLE sync_runs (
+            id INTEGER PRIMARY KEY,
+            trigger TEXT NOT NULL,            -- manual | nightly | reconnect | queue
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            sent INTEGER NOT NULL DEFAULT 0,
+            accepted INTEGER NOT NULL DEFAULT 0,
+            quarantined INTEGER NOT NULL DEFAULT 0,
+            retrying INTEGER NOT NULL DEFAULT 0,
+            status_updates INTEGER NOT NULL DEFAULT 0,
+            county_date TEXT,                 -- the county's Date header
+            clock_offset_seconds REAL,        -- county clock minus kiosk clock
+            key_refused INTEGER NOT NULL DEFAULT 0,
+            error TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX request_events_by_state ON request_events(state, request_id)")

@@ -42,18 +42,19 @@ class Step:
 def ladder(events: list[dict]) -> list[Step]:
     """Five steps with ``done``/``current`` flags, the time each was reached and any county detail."""
     order = [key for key, _ in STEPS]
-    reached: dict[str, dict] = {}
+    first: dict[str, dict] = {}   # when each step was reached
+    latest: dict[str, dict] = {}  # what is known of it now (a token later gets its id; notes change)
     highest = -1
     for event in events:
         key = STEP_OF_STATE.get(event["state"])
         if key is None:
             continue
-        reached.setdefault(key, event)
+        first.setdefault(key, event)
+        latest[key] = event
         highest = max(highest, order.index(key))
     steps = []
     for index, (key, label) in enumerate(STEPS):
-        event = reached.get(key, {})
-        data = event.get("data", {}) if event else {}
-        detail = data.get("service_request_id") or data.get("status_notes") or ""
-        steps.append(Step(key, str(label), index <= highest, index == highest, event.get("at", "") if event else "", str(detail)))
+        data = latest.get(key, {}).get("data", {})
+        detail = data.get("service_request_id", "") if key == "accepted" else data.get("status_notes", "")
+        steps.append(Step(key, str(label), index <= highest, index == highest, first.get(key, {}).get("at", ""), str(detail)))
     return steps

@@ -1,0 +1,128 @@
+"""``flask --app kiosk sync …``: the operator's commands over the sync engine (a thin layer)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timezone
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from sync import outbox
+from sync.engine import CLOCK_SKEW_LIMIT, Settings, SyncEngine
+from sync.open311 import HttpTransport, Open311Client
+from sync.store import write_transaction
+from sync.worker import AlreadyRunning, Scheduler, SingleInstance
+
+from .db import get_db
+
+sync_cli = AppGroup("sync", help="Send saved requests to the county and bring their status back.")
+
+
+def make_engine(db=None) -> SyncEngine:
+    config = current_app.config
+    client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
+                           HttpTransport(timeout=config["SYNC_TIMEOUT"]))
+    settings = Settings(location=config["LOCATION"], uuid_lookup=config["COUNTY_UUID_LOOKUP"])
+    return SyncEngine(db or get_db(), client, settings)
+
+
+def _lock() -> SingleInstance:
+    return SingleInstance(Path(current_app.instance_path) / "sync.lock")
+
+
+@sync_cli.command("run")
+@click.option("--once", is_flag=True, help="Push and pull once, then exit (a manual sync).")
+@click.option("--max-steps", type=int, default=None, hidden=True)
+def run_command(once: bool, max_steps: int | None) -> None:
+    """Run the sync worker (nightly, on reconnect, when requests wait), or one sync with --once."""
+    try:
+        with _lock():
+            engine = make_engine()
+            if once:
+                report = engine.run("manual")
+                click.echo(f"sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "
+                           f"retrying {report.retrying}, status updates {report.status_updates}")
+                for problem in report.errors:
+                    click.echo(f"problem: {problem}", err=True)
+                if report.clock_skewed:
+                    click.echo(f"warning: the kiosk's clock is {report.clock_offset_seconds:+.0f} s off the county's", err=True)
+                raise SystemExit(1 if report.key_refused else 0)
+            config = current_app.config
+            hour, minute = (int(x) for x in config["SYNC_NIGHTLY_AT"].split(":"))
+            click.echo(f"sync worker: county {config['COUNTY_URL']}, nightly at {config['SYNC_NIGHTLY_AT']}, "
+                       f"probing every {config['SYNC_PROBE_SECONDS']:.0f} s")
+            Scheduler(engine, time(hour, minute), config["TIMEZONE"], config["SYNC_PROBE_SECONDS"],
+                      config["SYNC_STATUS_SECONDS"], log=lambda line: click.echo(line)).loop(max_steps)
+    except AlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def status_summary(db) -> dict:
+    """Counts by current state, oldest unsent request, last success, last error, clock offset."""
+    counts = {row["state"]: row["n"] for row in db.query(
+        """SELECT e.state, COUNT(*) AS n FROM requests r
+           JOIN request_events e ON e.id = (SELECT MAX(id) FROM request_events WHERE request_id = r.id)
+           GROUP BY e.state""")}
+    oldest = db.execute(
+        """SELECT MIN(r.requested_at) FROM requests r
+           JOIN request_events e ON e.id = (SELECT MAX(id) FROM request_events WHERE request_id = r.id)
+           WHERE e.state IN ('queued', 'in_flight', 'retry_wait')""").fetchone()[0]
+    success = db.execute("SELECT MAX(finished_at) FROM sync_runs WHERE error IS NULL AND finished_at IS NOT NULL").fetchone()[0]
+    failure = db.execute("SELECT finished_at, error, key_refused FROM sync_runs WHERE error IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    clock = db.execute("SELECT clock_offset_seconds FROM sync_runs WHERE clock_offset_seconds IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    last = db.execute("SELECT key_refused FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    age = None
+    if oldest:
+        age = (datetime.now(timezone.utc) - datetime.fromisoformat(oldest)).total_seconds()
+    return {
+        "counts": counts, "oldest_unsent_seconds": age, "last_success": success,
+        "last_error": {"at": failure[0], "error": failure[1]} if failure else None,
+        "key_refused": bool(last and last[0]),
+        "clock_offset_seconds": clock[0] if clock else None,
+        "clock_skewed": bool(clock and clock[0] is not None and abs(clock[0]) > CLOCK_SKEW_LIMIT),
+    }
+
+
+@sync_cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def status_command(as_json: bool) -> None:
+    """Show the queue by state, the oldest unsent request, the last success and error, the clock offset."""
+    summary = status_summary(get_db())
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+        return
+    for state in outbox.STATES:
+        click.echo(f"{state:<12} {summary['counts'].get(state, 0)}")
+    age = summary["oldest_unsent_seconds"]
+    click.echo(f"oldest unsent: {'none' if age is None else f'{age / 60:.0f} min'}")
+    click.echo(f"last success:  {summary['last_success'] or 'never'}")
+    if summary["last_error"]:
+        click.echo(f"last error:    {summary['last_error']['at']}: {summary['last_error']['error']}")
+    if summary["key_refused"]:
+        click.echo("HEALTH: RED - the county refused this kiosk's key")
+    offset = summary["clock_offset_seconds"]
+    if offset is not None:
+        click.echo(f"clock offset:  {offset:+.0f} s" + (" (more than 2 minutes: check the clock)" if summary["clock_skewed"] else ""))
+
+
+@sync_cli.command("retry")
+@click.argument("ticket_or_id")
+def retry_command(ticket_or_id: str) -> None:
+    """Queue a quarantined (or waiting) request again, after a worker has fixed the problem."""
+    db = get_db()
+    row = db.execute("SELECT id, ticket FROM requests WHERE ticket = ? OR CAST(id AS TEXT) = ?",
+                     [ticket_or_id.upper(), ticket_or_id]).fetchone()
+    if row is None:
+        raise click.ClickException(f"no request {ticket_or_id}")
+    state = outbox.current_state(db, row[0])
+    if state not in (outbox.QUARANTINED, outbox.RETRY_WAIT):
+        raise click.ClickException(f"{row[1]} is {state}: only a quarantined or waiting request can be retried")
+    with write_transaction(db):
+        outbox.record(db, row[0], outbox.QUEUED, retried_by="operator", previous_state=state)
+    click.echo(f"{row[1]} queued again")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(sync_cli)

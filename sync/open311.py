@@ -1,0 +1,191 @@
+"""An Open311 GeoReport v2 client, over a one-method transport seam.
+
+Methods are named after the spec's calls. None of them raises for what a county or a network does:
+each returns a :class:`Outcome` that says what happened in the terms the outbox needs — accepted,
+refused (with the county's reason), key refused, unreachable (nothing was sent), or ambiguous (it may
+have been stored: ask before sending again).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import requests
+
+MAX_BODY = 1024 * 1024  # a county answer larger than this is refused as malformed
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What came back over the wire: an HTTP answer, or the network failure instead of one."""
+
+    status: int = 0
+    body: bytes = b""
+    date: str = ""              # the county's Date header, to measure clock offset
+    failure: str = ""           # "" | "unreachable" (not sent) | "timeout" | "dropped" | "too_large"
+
+
+class Transport(Protocol):
+    def request(self, method: str, url: str, *, params: dict | None = None, data: dict | None = None) -> Reply: ...
+
+
+class HttpTransport:
+    """HTTP over one keep-alive session (``requests``), with a short timeout and a size cap."""
+
+    def __init__(self, timeout: float = 10.0, connect_timeout: float = 3.0):
+        self.session = requests.Session()
+        self.timeout = (connect_timeout, timeout)
+
+    def request(self, method: str, url: str, *, params: dict | None = None, data: dict | None = None) -> Reply:
+        try:
+            with self.session.request(method, url, params=params, data=data, timeout=self.timeout, stream=True) as response:
+                body = b""
+                for chunk in response.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > MAX_BODY:
+                        return Reply(response.status_code, b"", response.headers.get("Date", ""), "too_large")
+                return Reply(response.status_code, body, response.headers.get("Date", ""))
+        except requests.exceptions.ConnectTimeout:
+            return Reply(failure="unreachable")
+        except requests.exceptions.ReadTimeout:
+            return Reply(failure="timeout")
+        except requests.exceptions.ConnectionError as exc:
+            # Refused or unresolvable before anything was sent: certainly not stored.
+            text = repr(exc)
+            if "NewConnectionError" in text or "Connection refused" in text or "NameResolution" in text:
+                return Reply(failure="unreachable")
+            return Reply(failure="dropped")
+        except requests.exceptions.RequestException:
+            return Reply(failure="dropped")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+ACCEPTED, REFUSED, KEY_REFUSED, UNREACHABLE, AMBIGUOUS = "accepted", "refused", "key_refused", "unreachable", "ambiguous"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str
+    service_request_id: str = ""
+    token: str = ""
+    reason: str = ""
+    http_status: int = 0
+    date: str = ""
+    data: object = field(default=None, compare=False)
+
+
+def _decode(reply: Reply) -> tuple[object, str]:
+    """``(json, "")`` or ``(None, reason)``."""
+    if reply.failure == "too_large":
+        return None, "the county's answer was too large"
+    try:
+        return json.loads(reply.body.decode("utf-8")), ""
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, "the county's answer was not valid JSON"
+
+
+def _error_description(reply: Reply) -> str:
+    data, _ = _decode(reply)
+    if isinstance(data, list) and data and isinstance(data[0], dict) and isinstance(data[0].get("description"), str):
+        return data[0]["description"][:500]
+    return f"HTTP {reply.status}"
+
+
+def classify_post(reply: Reply) -> Outcome:
+    """Turn the answer to ``POST /requests.json`` into what the outbox should record."""
+    if reply.failure == "unreachable":
+        return Outcome(UNREACHABLE, reason="the county could not be reached")
+    if reply.failure in ("timeout", "dropped"):
+        return Outcome(AMBIGUOUS, reason=f"no answer from the county ({reply.failure})")
+    if reply.status in (401, 403):
+        return Outcome(KEY_REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date)
+    if reply.status in (400, 404, 409, 422):
+        return Outcome(REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date)
+    if not 200 <= reply.status < 300:
+        return Outcome(AMBIGUOUS, reason=f"the county answered HTTP {reply.status}", http_status=reply.status, date=reply.date)
+    data, problem = _decode(reply)
+    if problem:
+        return Outcome(AMBIGUOUS, reason=problem, http_status=reply.status, date=reply.date)
+    first = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
+    ident = first.get("service_request_id") if first else None
+    token = first.get("token") if first else None
+    if isinstance(ident, (str, int)) and not isinstance(ident, bool) and str(ident):
+        return Outcome(ACCEPTED, service_request_id=str(ident)[:100], http_status=reply.status, date=reply.date)
+    if isinstance(token, (str, int)) and not isinstance(token, bool) and str(token):
+        return Outcome(ACCEPTED, token=str(token)[:100], http_status=reply.status, date=reply.date)
+    return Outcome(AMBIGUOUS, reason="the county's answer had no request id or token", http_status=reply.status, date=reply.date)
+
+
+class Open311Client:
+    """One county endpoint, with this kiosk's api_key and jurisdiction."""
+
+    def __init__(self, endpoint: str, api_key: str, jurisdiction_id: str = "", transport: Transport | None = None):
+        self.endpoint = endpoint.rstrip("/")
+        self.api_key = api_key
+        self.jurisdiction_id = jurisdiction_id
+        self.transport = transport or HttpTransport()
+
+    def _url(self, path: str) -> str:
+        return f"{self.endpoint}/{path}"
+
+    def _params(self, **extra) -> dict:
+        params = {"jurisdiction_id": self.jurisdiction_id} if self.jurisdiction_id else {}
+        return {**params, **{k: v for k, v in extra.items() if v is not None}}
+
+    def _get_json(self, path: str, **params) -> Outcome:
+        reply = self.transport.request("GET", self._url(path), params=self._params(**params))
+        if reply.failure:
+            return Outcome(UNREACHABLE if reply.failure == "unreachable" else AMBIGUOUS, reason=reply.failure)
+        if reply.status in (401, 403):
+            return Outcome(KEY_REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date)
+        if reply.status != 200:
+            return Outcome(REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date)
+        data, problem = _decode(reply)
+        if problem:
+            return Outcome(AMBIGUOUS, reason=problem, http_status=reply.status, date=reply.date)
+        return Outcome(ACCEPTED, http_status=reply.status, date=reply.date, data=data)
+
+    def probe(self) -> Outcome:
+        """A short request to the county's own address: is *the county* reachable (not "the internet")?"""
+        reply = self.transport.request("GET", self._url(""))
+        if reply.failure:
+            return Outcome(UNREACHABLE, reason=reply.failure)
+        return Outcome(ACCEPTED, http_status=reply.status, date=reply.date)
+
+    def get_service_list(self) -> Outcome:
+        return self._get_json("services.json")
+
+    def get_service_definition(self, service_code: str) -> Outcome:
+        return self._get_json(f"services/{service_code}.json")
+
+    def send_service_request(self, fields: dict) -> Outcome:
+        data = {**fields, "api_key": self.api_key, **({"jurisdiction_id": self.jurisdiction_id} if self.jurisdiction_id else {})}
+        return classify_post(self.transport.request("POST", self._url("requests.json"), data=data))
+
+    def get_service_requests(self, service_request_ids: list[str]) -> Outcome:
+        return self._get_json("requests.json", service_request_id=",".join(service_request_ids))
+
+    def find_by_client_uuid(self, client_uuid: str) -> Outcome:
+        """Ask whether the county already holds the request with this kiosk UUID (extension filter).
+
+        ``ACCEPTED`` with the id if it does, ``REFUSED`` with no id if it does not (or cannot tell: a
+        county that ignores the filter answers with other requests, which are not taken as a match).
+        """
+        outcome = self._get_json("requests.json", kiosk_uuid=client_uuid)
+        if outcome.kind != ACCEPTED:
+            return outcome
+        matches = [r for r in outcome.data if isinstance(r, dict) and r.get("service_request_id")] if isinstance(outcome.data, list) else []
+        if len(matches) == 1:
+            return Outcome(ACCEPTED, service_request_id=str(matches[0]["service_request_id"]), date=outcome.date)
+        return Outcome(REFUSED, reason="not found at the county", date=outcome.date)
+
+    def get_request_id_from_token(self, token: str) -> Outcome:
+        outcome = self._get_json(f"tokens/{token}.json")
+        if outcome.kind != ACCEPTED:
+            return outcome
+        first = outcome.data[0] if isinstance(outcome.data, list) and outcome.data and isinstance(outcome.data[0], dict) else {}
+        ident = first.get("service_request_id")
+        return Outcome(ACCEPTED, service_request_id=str(ident) if ident else "", date=outcome.date)

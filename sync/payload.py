@@ -1,0 +1,59 @@
+"""What a saved request looks like on the wire to the county (Open311 ``POST /requests.json`` fields)."""
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from kiosk import personal
+
+FALLBACK_LOCALE = "zh_Hans_CN"
+
+
+def _pick(texts, locale: str) -> str:
+    if not isinstance(texts, dict):
+        return str(texts or "")
+    return texts.get(locale) or texts.get(FALLBACK_LOCALE) or next(iter(texts.values()), "")
+
+
+def open311_fields(db: Database, request: dict, location: str) -> dict:
+    """The form fields for one request.
+
+    Answers travel as ``attribute[code]`` (lists as ``attribute[code][]``); a readable description is
+    composed from the questions and answers in the resident's language. The kiosk's UUID, content
+    hash, kiosk id and its own save time travel as attributes too, so a county can de-duplicate, and
+    ``requested_datetime`` is never re-stamped at send time. Name and phone go only where the
+    resident gave them; the address is the resident's if the service asked for it, else the centre's.
+    """
+    service = db.execute("SELECT attributes FROM services WHERE service_code = ?", [request["service_code"]]).fetchone()
+    attributes = json.loads(service[0]) if service else []
+    answers = json.loads(request["answers"])
+    details = personal.load_for_request(db, request["id"])
+    locale = request["locale"]
+    lines, fields = [], {"service_code": request["service_code"]}
+    for a in attributes:
+        value = answers.get(a["code"])
+        names = {v["key"]: _pick(v["name"], locale) for v in a.get("values", [])}
+        if isinstance(value, list):
+            fields[f"attribute[{a['code']}][]"] = value
+            shown = "、".join(names.get(v, v) for v in value)
+        elif value not in (None, ""):
+            fields[f"attribute[{a['code']}]"] = value
+            shown = names.get(value, value)
+        else:
+            continue
+        lines.append(f"{_pick(a.get('description', ''), locale)} {shown}")
+    fields["description"] = "\n".join(lines)
+    fields["address_string"] = details.get("address") or location
+    if details.get("name"):
+        fields["last_name"] = details["name"]  # a Chinese full name, family name first, in one field
+    if details.get("phone"):
+        fields["phone"] = details["phone"]
+    fields.update({
+        "attribute[kiosk_uuid]": request["uuid"],
+        "attribute[kiosk_hash]": request["content_hash"],
+        "attribute[kiosk_id]": request["kiosk_id"],
+        "attribute[kiosk_requested_at]": request["requested_at"],
+        "attribute[contact]": details.get("contact", "centre"),
+    })
+    return fields
