@@ -98,6 +98,60 @@ class LiveKiosk:
             self.process.wait(timeout=10)
 
 
+class LiveCounty:
+    """The reference county server in its own process on 127.0.0.1, with faults chosen per run."""
+
+    def __init__(self, instance: Path, faults: dict | None = None, api_keys: str = "demo-kiosk-key", port: int | None = None):
+        self.instance = instance
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "COUNTY_"))},
+                    "COUNTY_INSTANCE_PATH": str(instance), "COUNTY_FAULTS": json.dumps(faults or {}),
+                    "COUNTY_API_KEYS": api_keys}
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def database(self) -> Path:
+        return self.instance / "county.sqlite3"
+
+    def start(self, faults: dict | None = None) -> "LiveCounty":
+        if faults is not None:
+            self.env["COUNTY_FAULTS"] = json.dumps(faults)
+        self.instance.mkdir(parents=True, exist_ok=True)
+        with (self.instance / "server.log").open("ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "county.serve", "--port", str(self.port)],
+                                            env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        for _ in range(200):  # up to 20 s
+            if self.process.poll() is not None:
+                raise RuntimeError("county server exited: " + (self.instance / "server.log").read_text(errors="replace"))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("county server did not start")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill() if kill else self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def requests(self) -> list[tuple]:
+        """(service_request_id, kiosk_uuid, status) of every request the county holds."""
+        import sqlite3
+
+        with sqlite3.connect(self.database) as db:
+            return db.execute("SELECT service_request_id, kiosk_uuid, status FROM requests ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def county(tmp_path):
+    """A healthy county; tests that want faults start their own ``LiveCounty``."""
+    server = LiveCounty(tmp_path / "county").start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def live_kiosk(tmp_path_factory):
     kiosk = LiveKiosk(tmp_path_factory.mktemp("live") / "instance").start()

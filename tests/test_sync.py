@@ -1,0 +1,188 @@
+"""The sync engine against the reference county as a real HTTP server on 127.0.0.1, one fault at a
+time: the queue drains, the county holds exactly one record per kiosk request, poison is quarantined
+with its reason and does not block the rest."""
+import subprocess
+import sys
+
+import pytest
+
+from kiosk.db import get_db
+from sync import outbox
+
+from .conftest import ROOT, LiveCounty
+from .sync_helpers import FakeClock, drain, engine_for, save_requests, states
+
+pytestmark = pytest.mark.slow
+
+
+def assert_exactly_once(app, county, expected: int):
+    held = county.requests()
+    assert len(held) == expected, f"county holds {len(held)}, expected {expected}"
+    assert len({uuid for _, uuid, _ in held}) == expected
+    with app.app_context():
+        latest = states(get_db())
+        accepted = {s["data"].get("service_request_id") for s in latest.values() if s["state"] == outbox.ACCEPTED}
+    assert accepted == {sid for sid, _, _ in held}
+
+
+def run_against(app, tmp_path, faults, count=12, timeout=1.0, **settings):
+    county = LiveCounty(tmp_path / "county", faults).start()
+    try:
+        save_requests(app, count)
+        clock = FakeClock()
+        with app.app_context():
+            reports = drain(engine_for(app, county.url, timeout=timeout, clock=clock, **settings), clock)
+            assert_exactly_once(app, county, count)
+        return county, reports
+    finally:
+        county.stop()
+
+
+def test_healthy_county(app, tmp_path):
+    _, reports = run_against(app, tmp_path, {})
+    assert reports[0].sent == 12 and reports[0].accepted == 12 and not reports[0].errors
+    assert abs(reports[0].clock_offset_seconds) < 5  # measured from the county's Date header
+
+
+def test_server_errors_are_retried_with_backoff(app, tmp_path):
+    _, reports = run_against(app, tmp_path, {"seed": 3, "error_rate": 0.5})
+    assert sum(r.retrying for r in reports) > 0 and len(reports) > 1
+
+
+def test_timeouts_after_storing_are_looked_up_not_resent(app, tmp_path):
+    _, reports = run_against(app, tmp_path, {"seed": 5, "timeout_rate": 0.4, "timeout_seconds": 1.5}, timeout=0.5)
+    assert sum(r.retrying for r in reports) > 0
+
+
+def test_dropped_connections_after_storing(app, tmp_path):
+    _, reports = run_against(app, tmp_path, {"seed": 11, "drop_rate": 0.4})
+    assert sum(r.retrying for r in reports) > 0
+
+
+def test_slow_county(app, tmp_path):
+    _, reports = run_against(app, tmp_path, {"slow_seconds": 0.2}, count=4)
+    assert reports[0].accepted == 4
+
+
+def test_token_mode_ids_arrive_later(app, tmp_path):
+    county, _ = run_against(app, tmp_path, {"token_mode": True}, count=5)
+    with app.app_context():
+        events = [e for e in outbox.events(get_db(), 1)]
+    assert events[-2]["state"] == outbox.ACCEPTED and events[-2]["data"].get("token")
+    assert events[-1]["data"]["service_request_id"] == county.requests()[0][0]
+
+
+def test_poison_is_quarantined_and_the_rest_moves_on(app, tmp_path):
+    county = LiveCounty(tmp_path / "county", {"reject_text": "POISON"}).start()
+    try:
+        save_requests(app, 3)
+        save_requests(app, 1, where="POISON")
+        save_requests(app, 3)
+        clock = FakeClock()
+        with app.app_context():
+            report = engine_for(app, county.url, clock=clock).run()
+            latest = states(get_db())
+        assert report.accepted == 6 and report.quarantined == 1
+        assert latest[4]["state"] == outbox.QUARANTINED and "POISON" in latest[4]["data"]["reason"]
+        assert len(county.requests()) == 6
+    finally:
+        county.stop()
+
+
+def test_refused_key_keeps_everything_queued_and_turns_health_red(app, tmp_path, runner):
+    county = LiveCounty(tmp_path / "county", api_keys="another-key").start()
+    try:
+        save_requests(app, 3)
+        with app.app_context():
+            report = engine_for(app, county.url).run()
+            latest = states(get_db())
+        assert report.key_refused and report.sent == 1  # stops at the first refusal
+        assert all(s["state"] in (outbox.QUEUED, outbox.RETRY_WAIT) for s in latest.values())
+        assert county.requests() == []
+        status = runner.invoke(args=["sync", "status"])
+        assert "HEALTH: RED" in status.output
+    finally:
+        county.stop()
+
+
+@pytest.mark.parametrize("kind", ["bad_json", "wrong_types", "huge"])
+def test_malformed_answers_never_crash_and_are_resolved_later(app, tmp_path, kind):
+    county = LiveCounty(tmp_path / "county", {"malformed": kind}).start()
+    try:
+        save_requests(app, 3)
+        clock = FakeClock()
+        with app.app_context():
+            engine = engine_for(app, county.url, clock=clock)
+            report = engine.run()
+            latest = states(get_db())
+            assert report.retrying == 3 and not report.accepted
+            assert all(s["data"]["ambiguous"] and s["data"]["reason"] for s in latest.values())
+            county.stop()
+            county.start(faults={})  # the county is fixed; its database kept what it stored
+            clock.advance(hours=2)
+            report = engine.run()
+            assert report.accepted == 3 and report.sent == 0  # found by UUID, not sent again
+        assert_exactly_once(app, county, 3)
+    finally:
+        county.stop()
+
+
+def test_same_uuid_with_other_content_is_refused_by_the_county(county):
+    import requests
+
+    form = {"api_key": "demo-kiosk-key", "service_code": "repairs", "address_string": "中心", "attribute[what]": "lift",
+            "attribute[where]": "3号楼", "attribute[danger]": "no", "attribute[kiosk_uuid]": "u-1", "attribute[kiosk_hash]": "h-1"}
+    first = requests.post(county.url + "/requests.json", data=form, timeout=5).json()
+    again = requests.post(county.url + "/requests.json", data=form, timeout=5).json()
+    assert first == again
+    changed = requests.post(county.url + "/requests.json", data={**form, "attribute[kiosk_hash]": "h-2"}, timeout=5)
+    assert changed.status_code == 409 and changed.json()[0]["code"] == 409
+
+
+def test_unreachable_county_stops_the_run_without_losing_anything(app, tmp_path):
+    from .conftest import free_port
+
+    save_requests(app, 2)
+    with app.app_context():
+        report = engine_for(app, f"http://127.0.0.1:{free_port()}").run()
+        latest = states(get_db())
+    assert report.unreachable and report.sent == 1
+    assert [s["state"] for s in latest.values()] == [outbox.RETRY_WAIT, outbox.QUEUED]
+
+
+def test_status_comes_back_and_the_ladder_shows_it(app, client, county):
+    tickets = save_requests(app, 1)
+    with app.app_context():
+        engine = engine_for(app, county.url)
+        engine.run()
+        sid = county.requests()[0][0]
+        subprocess.run([sys.executable, "-m", "flask", "--app", "county", "clerk", "set", sid, "--status", "open",
+                        "--notes", "维修师傅明天上午来"], env=county.env, cwd=ROOT, check=True, capture_output=True)
+        assert engine.run().status_updates == 1
+        assert engine.run().status_updates == 0  # unchanged status is not recorded twice
+        code = get_db().execute("SELECT check_code FROM requests WHERE ticket = ?", [tickets[0]]).fetchone()[0]
+    page = client.get(f"/status/{tickets[0]}?c={code}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    current = page.split('aria-current="step"')[1].split("</li>")[0]
+    assert "处理中" in current and "维修师傅明天上午来" in current
+    assert sid in page
+
+
+def test_operator_can_retry_a_quarantined_request(app, runner, tmp_path):
+    county = LiveCounty(tmp_path / "county", {"reject_text": "POISON"}).start()
+    try:
+        tickets = save_requests(app, 1, where="POISON")
+        with app.app_context():
+            engine_for(app, county.url).run()
+        retried = runner.invoke(args=["sync", "retry", tickets[0]])
+        assert retried.exit_code == 0 and "queued again" in retried.output
+        with app.app_context():
+            assert outbox.current_state(get_db(), 1) == outbox.QUEUED
+        refused = runner.invoke(args=["sync", "retry", tickets[0]])
+        assert refused.exit_code != 0 and "only a quarantined" in refused.output
+    finally:
+        county.stop()
+
+
+def test_sync_package_does_not_import_flask():
+    code = "import sys, sync.engine, sync.worker, sync.open311, sync.payload; print('flask' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
