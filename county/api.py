@@ -7,7 +7,7 @@ import json
 import secrets
 import socket
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -17,8 +17,20 @@ bp = Blueprint("api", __name__)
 MAX_RESULTS = 1000
 
 
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return _iso(datetime.now(timezone.utc))
+
+
+def _w3c(value: str | None) -> str | None:
+    """A W3C date-time from a query (``2026-01-01T00:00:00Z`` or with an offset) in storage form."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return _iso(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
 
 
 def error(status: int, description: str):
@@ -192,12 +204,22 @@ def request_list():
         rows = conn.execute("SELECT * FROM requests WHERE kiosk_uuid = ?", [args["kiosk_uuid"]]).fetchall()
     else:
         where, params = [], []
-        for name, column, op in (("start_date", "requested_datetime", ">="), ("end_date", "requested_datetime", "<="),
-                                 ("service_code", "service_code", "="), ("status", "status", "=")):
-            if args.get(name):
-                where.append(f"{column} {op} ?")
-                params.append(args[name])
-        sql = "SELECT * FROM requests" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ?"
+        try:
+            start = _w3c(args.get("start_date")) or _iso(datetime.now(timezone.utc) - timedelta(days=90))
+            end = _w3c(args.get("end_date"))
+        except ValueError:
+            return error(400, "start_date and end_date must be W3C date-times, e.g. 2026-01-01T00:00:00Z")
+        where.append("requested_datetime >= ?")
+        params.append(start)
+        if end:
+            where.append("requested_datetime <= ?")
+            params.append(end)
+        for name, column in (("service_code", "service_code"), ("status", "status")):
+            values = [v.strip() for v in args.get(name, "").split(",") if v.strip()]
+            if values:
+                where.append(f"{column} IN ({','.join('?' * len(values))})")
+                params += values
+        sql = "SELECT * FROM requests WHERE " + " AND ".join(where) + " ORDER BY id DESC LIMIT ?"
         rows = conn.execute(sql, [*params, MAX_RESULTS]).fetchall()
     return jsonify([_public(r) for r in rows])
 
