@@ -129,9 +129,11 @@ def create_request():
     try:
         existing = conn.execute("SELECT * FROM requests WHERE kiosk_uuid = ?", [kiosk_uuid]).fetchone() if kiosk_uuid else None
         if existing is not None:
-            conn.execute("ROLLBACK")
             if existing["content_hash"] != content_hash:
+                conn.execute("ROLLBACK")
                 return error(409, "this kiosk_uuid was already used for a different request")
+            conn.execute("UPDATE requests SET duplicate_posts = duplicate_posts + 1 WHERE id = ?", [existing["id"]])
+            conn.execute("COMMIT")
             return _created(existing["service_request_id"], existing["token"])
         now = now_iso()
         cursor = conn.execute(

@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS requests (
     agency_responsible TEXT NOT NULL DEFAULT '',
     requested_datetime TEXT NOT NULL,
     updated_datetime TEXT NOT NULL,
-    api_key TEXT NOT NULL DEFAULT ''
+    api_key TEXT NOT NULL DEFAULT '',
+    duplicate_posts INTEGER NOT NULL DEFAULT 0   -- the same request posted again (answered with its id)
 );
 """
 

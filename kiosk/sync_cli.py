@@ -33,7 +33,7 @@ def _lock() -> SingleInstance:
 
 
 @sync_cli.command("run")
-@click.option("--once", is_flag=True, help="Push and pull once, then exit (a manual sync).")
+@click.option("--once", is_flag=True, help="Push and pull once, then exit (a manual sync: waiting requests are tried now).")
 @click.option("--max-steps", type=int, default=None, hidden=True)
 def run_command(once: bool, max_steps: int | None) -> None:
     """Run the sync worker (nightly, on reconnect, when requests wait), or one sync with --once."""
@@ -41,7 +41,7 @@ def run_command(once: bool, max_steps: int | None) -> None:
         with _lock():
             engine = make_engine()
             if once:
-                report = engine.run("manual")
+                report = engine.run("manual", ignore_backoff=True)
                 click.echo(f"sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "
                            f"retrying {report.retrying}, status updates {report.status_updates}")
                 for problem in report.errors:

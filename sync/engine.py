@@ -73,16 +73,19 @@ class SyncEngine:
 
     # --- what is due ------------------------------------------------------------------------
 
-    def due(self, limit: int) -> list[dict]:
-        """Requests to send now, oldest first, with their latest event."""
+    def due(self, limit: int, ignore_backoff: bool = False) -> list[dict]:
+        """Requests to send now, oldest first, with their latest event.
+
+        :param ignore_backoff: also those still waiting out a backoff (a manual "sync now").
+        """
         return list(self.db.query(
             """
             SELECT r.*, e.state AS last_state, e.data AS last_data FROM requests r
             JOIN request_events e ON e.id = (SELECT MAX(id) FROM request_events WHERE request_id = r.id)
             WHERE e.state IN ('queued', 'in_flight')
-               OR (e.state = 'retry_wait' AND json_extract(e.data, '$.next_attempt_at') <= ?)
+               OR (e.state = 'retry_wait' AND (? OR json_extract(e.data, '$.next_attempt_at') <= ?))
             ORDER BY r.id LIMIT ?""",
-            [_iso(self.now()), limit],
+            [int(ignore_backoff), _iso(self.now()), limit],
         ))
 
     def _record(self, request_id: int, state: str, durable: bool = False, **data) -> None:
@@ -104,13 +107,15 @@ class SyncEngine:
 
     # --- 1. push ------------------------------------------------------------------------------
 
-    def push(self, report: RunReport) -> None:
+    def push(self, report: RunReport, ignore_backoff: bool = False) -> None:
         """Send every due request, batch after batch, until none is due or the county stops us."""
+        tried: set[int] = set()  # within one run, each request gets one attempt
         while True:
-            batch = self.due(self.settings.batch_size)
+            batch = [r for r in self.due(self.settings.batch_size + len(tried), ignore_backoff) if r["id"] not in tried]
             if not batch:
                 return
-            for request in batch:
+            for request in batch[:self.settings.batch_size]:
+                tried.add(request["id"])
                 if not self._push_one(request, report):
                     return
 
@@ -232,14 +237,17 @@ class SyncEngine:
 
     # --- a whole run --------------------------------------------------------------------------
 
-    def run(self, trigger: str = "manual") -> RunReport:
-        """Push, resolve tokens, pull status; record the run."""
+    def run(self, trigger: str = "manual", ignore_backoff: bool = False) -> RunReport:
+        """Push, resolve tokens, pull status; record the run.
+
+        :param ignore_backoff: try waiting requests now too (an operator's manual sync).
+        """
         report = RunReport(trigger)
         started = _iso(self.now())
         with write_transaction(self.db):
             run_id = self.db.execute("INSERT INTO sync_runs (trigger, started_at) VALUES (?, ?)", [trigger, started]).lastrowid
         try:
-            self.push(report)
+            self.push(report, ignore_backoff)
             if not (report.key_refused or report.unreachable):
                 self.resolve_tokens(report)
                 self.pull_status(report)

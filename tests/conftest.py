@@ -143,6 +143,13 @@ class LiveCounty:
         with sqlite3.connect(self.database) as db:
             return db.execute("SELECT service_request_id, kiosk_uuid, status FROM requests ORDER BY id").fetchall()
 
+    def duplicate_posts(self) -> int:
+        """How many times a request the county already held was posted again."""
+        import sqlite3
+
+        with sqlite3.connect(self.database) as db:
+            return db.execute("SELECT COALESCE(SUM(duplicate_posts), 0) FROM requests").fetchone()[0]
+
 
 @pytest.fixture
 def county(tmp_path):

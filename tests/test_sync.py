@@ -16,6 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def assert_exactly_once(app, county, expected: int):
+    assert county.duplicate_posts() == 0  # the kiosk asked before re-sending; the county never had to de-duplicate
     held = county.requests()
     assert len(held) == expected, f"county holds {len(held)}, expected {expected}"
     assert len({uuid for _, uuid, _ in held}) == expected
@@ -134,7 +135,7 @@ def test_same_uuid_with_other_content_is_refused_by_the_county(county):
             "attribute[where]": "3号楼", "attribute[danger]": "no", "attribute[kiosk_uuid]": "u-1", "attribute[kiosk_hash]": "h-1"}
     first = requests.post(county.url + "/requests.json", data=form, timeout=5).json()
     again = requests.post(county.url + "/requests.json", data=form, timeout=5).json()
-    assert first == again
+    assert first == again and county.duplicate_posts() == 1
     changed = requests.post(county.url + "/requests.json", data={**form, "attribute[kiosk_hash]": "h-2"}, timeout=5)
     assert changed.status_code == 409 and changed.json()[0]["code"] == 409
 
