@@ -13,9 +13,7 @@ LOCALES := zh_Hans_CN zh_Hant_TW en
 .PHONY: run test setup system test-system translations extract-messages update-messages bench clean
 
 run: setup
-	$(BIN)/flask --app kiosk init-db
-	$(BIN)/flask --app kiosk catalogue load
-	$(BIN)/python -m kiosk.serve --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) deploy/run-demo.sh
 
 test: setup test-system $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
