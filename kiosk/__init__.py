@@ -25,7 +25,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from . import catalogue, config, db, i18n, security, sync_cli, views_errors
+    from . import catalogue_cli, config, db, i18n, security, sync_cli, views_errors
     from .resident import bp as resident_bp
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -42,7 +42,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     db.init_app(app)
     i18n.init_app(app, str(ROOT / "locales"))
     security.init_app(app)
-    catalogue.init_app(app)
+    catalogue_cli.init_app(app)
     sync_cli.init_app(app)
     app.register_blueprint(resident_bp)
     views_errors.init_app(app)

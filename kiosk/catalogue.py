@@ -4,6 +4,9 @@ Stored in Open311 GeoReport v2 service-definition shape (service_code, name, des
 keywords, attributes with datatype/required/order/values), with every text kept in every locale so
 the kiosk can switch language without a network. Loading a catalogue replaces the services it
 names; services it no longer names are hidden, never deleted, so old tickets keep their names.
+
+No Flask here: the sync worker refreshes the catalogue from the county through the same functions.
+The CLI is in :mod:`kiosk.catalogue_cli`.
 """
 from __future__ import annotations
 
@@ -13,12 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import click
-from flask import Flask
-from flask.cli import AppGroup
 from sqlite_utils import Database
 
-from .db import get_db, write_transaction
+from sync.store import write_transaction
 
 DEMO_FILE = Path(__file__).with_name("demo_catalogue.json")
 DATATYPES = {"string", "text", "number", "datetime", "singlevaluelist", "multivaluelist"}
@@ -219,22 +219,3 @@ def load_catalogue(db: Database, data: dict) -> dict[str, int]:
         ).rowcount
         db.execute("UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'")
     return {"services": len(codes), "hidden": hidden}
-
-
-catalogue_cli = AppGroup("catalogue", help="Manage the service catalogue.")
-
-
-@catalogue_cli.command("load")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
-def load_command(path: str | None) -> None:
-    """Load a catalogue file (default: the demo catalogue shipped with the kiosk)."""
-    source = Path(path) if path else DEMO_FILE
-    try:
-        counts = load_catalogue(get_db(), json.loads(source.read_text(encoding="utf-8")))
-    except (CatalogueError, json.JSONDecodeError) as exc:
-        raise click.ClickException(f"{source}: {exc}") from exc
-    click.echo(f"Loaded {counts['services']} services from {source}; {counts['hidden']} no longer offered were hidden.")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(catalogue_cli)

@@ -11,6 +11,7 @@ transaction:
    everything still queued.
 2. :meth:`SyncEngine.resolve_tokens` — requests accepted with a token get their id.
 3. :meth:`SyncEngine.pull_status` — batch status of open requests, recorded only when it changed.
+4. On nightly, manual and reconnect runs, the catalogue is refreshed (:mod:`sync.catalogue`).
 
 Clock: every county answer's ``Date`` header gives the offset between the two clocks, kept per run.
 """
@@ -26,11 +27,13 @@ from email.utils import parsedate_to_datetime
 from sqlite_utils import Database
 
 from . import outbox
+from .catalogue import refresh_catalogue
 from .open311 import ACCEPTED, AMBIGUOUS, KEY_REFUSED, REFUSED, UNREACHABLE, Open311Client, Outcome
 from .payload import open311_fields
 from .store import write_transaction
 
 CLOCK_SKEW_LIMIT = 120.0  # seconds; beyond this the run is flagged
+CATALOGUE_TRIGGERS = ("nightly", "manual", "reconnect")  # runs that also refresh the catalogue
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Settings:
     base_delay: float = 30.0            # first retry after 15–30 s ...
     max_delay: float = 3600.0           # ... doubling up to an hour
     uuid_lookup: bool = True            # the county answers GET /requests.json?kiosk_uuid=…
+    county_locale: str = "zh_Hans_CN"   # the language of the county's catalogue texts
 
 
 @dataclass
@@ -251,6 +255,10 @@ class SyncEngine:
             if not (report.key_refused or report.unreachable):
                 self.resolve_tokens(report)
                 self.pull_status(report)
+                if trigger in CATALOGUE_TRIGGERS:
+                    refreshed = refresh_catalogue(self.db, self.client, self.settings.county_locale)
+                    if "error" in refreshed:
+                        report.errors.append(f"catalogue: {refreshed['error']}")
         except Exception as exc:  # never let one run take the worker down; say what happened
             report.errors.append(f"{type(exc).__name__}: {exc}")
         with write_transaction(self.db):

@@ -1,0 +1,94 @@
+"""Refreshing the kiosk's catalogue from the county's ``/services.json`` and service definitions.
+
+The county decides which services exist and what each asks; the kiosk keeps its own translations.
+So the county's texts (in the county's language) replace that language's texts, translations into
+the other languages are kept where the codes still match, new services and answers appear in the
+county's language until translated, and services the county no longer lists are hidden — never
+deleted — so old tickets keep their names.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlite_utils import Database
+
+from kiosk.catalogue import CatalogueError, load_catalogue
+
+from .open311 import ACCEPTED, Open311Client
+
+DEFAULT_NEEDS = {"name": False, "address": False, "contact": ["centre", "phone"]}
+
+
+def _text(value, limit: int = 2000) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _merge_attributes(county_attributes: list, local_attributes: list, locale: str) -> list:
+    local = {a.get("code"): a for a in local_attributes}
+    merged = []
+    for i, a in enumerate(county_attributes, 1):
+        if not isinstance(a, dict) or not isinstance(a.get("code"), str):
+            continue
+        mine = local.get(a["code"], {})
+        my_values = {v.get("key"): v for v in mine.get("values", [])}
+        attribute = {
+            "code": a["code"], "datatype": a.get("datatype"), "required": bool(a.get("required")),
+            "variable": bool(a.get("variable", True)), "order": a.get("order", i) if isinstance(a.get("order", i), int) else i,
+            "description": {**mine.get("description", {}), locale: _text(a.get("description"))},
+        }
+        if a.get("datatype_description") or mine.get("datatype_description"):
+            attribute["datatype_description"] = {**mine.get("datatype_description", {}), locale: _text(a.get("datatype_description"))}
+        values = [v for v in a.get("values", []) if isinstance(v, dict) and isinstance(v.get("key"), (str, int))]
+        if values:
+            attribute["values"] = [{"key": str(v["key"]), "name": {**my_values.get(str(v["key"]), {}).get("name", {}),
+                                                               locale: _text(v.get("name"), 200)}} for v in values]
+        merged.append(attribute)
+    return merged
+
+
+def refresh_catalogue(db: Database, client: Open311Client, county_locale: str = "zh_Hans_CN") -> dict:
+    """Fetch the county's catalogue and merge it in. Returns counts, or ``{"error": reason}``."""
+    listing = client.get_service_list()
+    if listing.kind != ACCEPTED or not isinstance(listing.data, list):
+        return {"error": f"services.json: {listing.reason or 'not a list'}"}
+    if not listing.data:  # more likely a misconfigured county than a county with nothing to offer
+        return {"error": "services.json lists no services; the kiosk keeps its catalogue"}
+    local = {row["service_code"]: row for row in db.query("SELECT * FROM services")}
+    groups = [{"code": g["code"], "icon": g["icon"], "name": json.loads(g["names"])}
+              for g in db.query("SELECT * FROM service_groups ORDER BY position")]
+    group_by_name = {g["name"].get(county_locale): g["code"] for g in groups}
+    services = []
+    for entry in listing.data:
+        if not isinstance(entry, dict) or not isinstance(entry.get("service_code"), str) or not entry["service_code"]:
+            continue
+        code = entry["service_code"][:100]
+        mine = local.get(code)
+        attributes = []
+        if entry.get("metadata"):
+            definition = client.get_service_definition(code)
+            if definition.kind != ACCEPTED or not isinstance(definition.data, dict):
+                return {"error": f"services/{code}.json: {definition.reason or 'not an object'}"}
+            attributes = definition.data.get("attributes") or []
+        group_name = _text(entry.get("group"), 100) or "其他"
+        if mine:
+            group = mine["group_code"]
+        elif group_name in group_by_name:
+            group = group_by_name[group_name]
+        else:
+            group = "county-" + hashlib.sha1(group_name.encode()).hexdigest()[:8]
+            groups.append({"code": group, "icon": "📋", "name": {county_locale: group_name}})
+            group_by_name[group_name] = group
+        texts = json.loads(mine["texts"]) if mine else {}
+        texts[county_locale] = {**texts.get(county_locale, {}), "service_name": _text(entry.get("service_name"), 200) or code,
+                                "description": _text(entry.get("description"))}
+        services.append({
+            "service_code": code, "group": group, "icon": mine["icon"] if mine else "📋",
+            "type": _text(entry.get("type"), 20) or "batch", "keywords": _text(entry.get("keywords"), 500),
+            "needs": json.loads(mine["needs"]) if mine else DEFAULT_NEEDS, "texts": texts,
+            "attributes": _merge_attributes(attributes, json.loads(mine["attributes"]) if mine else [], county_locale),
+        })
+    try:
+        return load_catalogue(db, {"groups": groups, "services": services})
+    except CatalogueError as exc:
+        return {"error": f"the county's catalogue cannot be used: {exc}"}
