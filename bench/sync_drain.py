@@ -1,0 +1,109 @@
+"""Drain 10,000 queued requests to the reference county on loopback.
+
+    .venv/bin/python -m bench.sync_drain [COUNT]
+
+Prints the drain's wall time as a ratio to a bare keep-alive POST loop of the same number of
+requests against the same kind of server in the same run (goal ≤ 1.5×), and the sync worker's peak
+RSS against the same worker started on an empty queue (goal: growth < 20 MB).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk.catalogue import DEMO_FILE, load_catalogue  # noqa: E402
+from sync.store import connect  # noqa: E402
+from tests.conftest import LiveCounty  # noqa: E402
+
+PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
+        " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def queue(instance: Path, count: int) -> None:
+    """A kiosk database with ``count`` saved, queued repairs requests (bulk-inserted: setup, not timed)."""
+    from kiosk.db import migrate
+
+    instance.mkdir(parents=True, exist_ok=True)
+    db = connect(instance / "kiosk.sqlite3")
+    migrate(db)
+    load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    now = "2026-11-23T08:00:00+00:00"
+    answers = json.dumps({"what": "light", "where": "3号楼2单元", "danger": "no"}, ensure_ascii=False)
+    with db.conn:
+        db.conn.executemany(
+            "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash, requested_at,"
+            " monotonic_ns, kiosk_id) VALUES (?, ?, ?, '0000', 'repairs', 'zh_Hans_CN', ?, ?, ?, 0, 'bench')",
+            [(i, str(uuid.uuid4()), f"B{i:06d}", answers, f"h{i}", now) for i in range(1, count + 1)])
+        db.conn.executemany("INSERT INTO request_personal (request_id, data) VALUES (?, '{\"contact\": \"centre\"}')",
+                            [(i,) for i in range(1, count + 1)])
+        db.conn.executemany("INSERT INTO request_events (request_id, state, at) VALUES (?, 'queued', ?)",
+                            [(i, now) for i in range(1, count + 1)])
+    db.close()
+
+
+def worker(instance: Path, county_url: str) -> tuple[float, int]:
+    """Run ``flask sync run --once``; return (seconds, peak RSS in kB)."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
+           "KIOSK_INSTANCE_PATH": str(instance), "KIOSK_COUNTY_URL": county_url}
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", PEAK, sys.executable, "-m", "flask", "--app", "kiosk", "sync", "run", "--once"],
+                         env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return time.perf_counter() - start, int(out.stdout.strip().splitlines()[-1])
+
+
+def bare_loop(county_url: str, count: int) -> float:
+    """The limit: the same POSTs, one keep-alive session, nothing else."""
+    session = requests.Session()
+    form = {"api_key": "demo-kiosk-key", "jurisdiction_id": "demo-county", "service_code": "repairs",
+            "address_string": "社区服务中心", "description": "什么坏了？ 楼道灯", "attribute[what]": "light",
+            "attribute[where]": "3号楼2单元", "attribute[danger]": "no", "attribute[kiosk_hash]": "h"}
+    start = time.perf_counter()
+    for _ in range(count):
+        response = session.post(county_url + "/requests.json", data={**form, "attribute[kiosk_uuid]": str(uuid.uuid4())}, timeout=10)
+        assert response.status_code == 200
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    work = Path(tempfile.mkdtemp())
+    try:
+        empty_county = LiveCounty(work / "county-empty").start()
+        queue(work / "empty", 0)
+        _, idle_rss = worker(work / "empty", empty_county.url)
+        empty_county.stop()
+
+        bare_county = LiveCounty(work / "county-bare").start()
+        bare = bare_loop(bare_county.url, count)
+        bare_county.stop()
+
+        queue(work / "kiosk", count)
+        county = LiveCounty(work / "county").start()
+        drain, peak_rss = worker(work / "kiosk", county.url)
+        held = len(county.requests())
+        county.stop()
+        assert held == count, f"county holds {held}, expected {count}"
+
+        print(f"{count} requests on loopback")
+        print(f"bare keep-alive POST loop: {bare:7.1f} s  ({count / bare:6.0f} req/s)")
+        print(f"sync worker drain:         {drain:7.1f} s  ({count / drain:6.0f} req/s)  ratio {drain / bare:.2f}x  (goal <= 1.5x)")
+        print(f"worker peak RSS: {peak_rss / 1024:.1f} MB, on an empty queue {idle_rss / 1024:.1f} MB: "
+              f"growth {(peak_rss - idle_rss) / 1024:.1f} MB (goal < 20 MB)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
