@@ -71,12 +71,12 @@ def service_list():
     return jsonify([{k: s.get(k) for k in keys} for s in _services()])
 
 
-@bp.get("/services/<code>.json")
-def service_definition(code: str):
+@bp.get("/services/<service_code>.json")
+def service_definition(service_code: str):
     for s in _services():
-        if s["service_code"] == code:
-            return jsonify({"service_code": code, "attributes": s.get("attributes", [])})
-    return error(404, f"service_code {code!r} not found")
+        if s["service_code"] == service_code:
+            return jsonify({"service_code": service_code, "attributes": s.get("attributes", [])})
+    return error(404, f"service_code {service_code!r} not found")
 
 
 def _attributes() -> dict[str, object]:
