@@ -52,6 +52,7 @@ update-messages: extract-messages
 
 bench: setup $(VENV)/.test-installed
 	$(BIN)/python -m bench.run_all
+	$(BIN)/python -m bench.sync_drain
 
 clean:
 	rm -rf $(VENV) node_modules instance
