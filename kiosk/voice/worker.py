@@ -1,0 +1,145 @@
+"""Synthesis in one separate worker process, never in a request thread.
+
+pyttsx3 2.99 is not thread-safe and can hang; its ``runAndWait`` may return before the file exists;
+setting an unknown voice fails silently; its espeak driver prints to stdout. So: one child process
+(``spawn``) owns the engine and takes one job at a time; each job is one ``save_to_file`` per
+``runAndWait``, then a wait (bounded) for ``finished-utterance`` and a readable WAV; the voice is read
+back after synthesis and a mismatch is an error, not a file in the wrong language; files appear
+atomically (``os.replace``); the child's stdout and stderr go to /dev/null. The parent kills and
+restarts the child after a timeout or a crash, and retries a job once if the child died under it.
+"""
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import queue
+import threading
+import time
+import wave
+from pathlib import Path
+
+
+class SpeechError(RuntimeError):
+    """Synthesis failed; the message says why."""
+
+
+class SpeechTimeout(SpeechError):
+    """The worker took too long and was restarted."""
+
+
+def _child(jobs, results) -> None:  # runs in the worker process
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    import pyttsx3
+
+    engine = pyttsx3.init("espeak")
+    finished: list[bool] = []
+    engine.connect("finished-utterance", lambda name, completed: finished.append(completed))
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        job_id, text, voice, rate, out = job
+        tmp = f"{out}.{os.getpid()}.tmp"
+        try:
+            # pyttsx3 queues setProperty until its loop runs, and a loop with nothing to say can hang;
+            # setting a voice resets the rate; an unknown voice is ignored silently. So the properties
+            # go straight to the espeak driver (synchronous ctypes calls; pyttsx3 is pinned at 2.99,
+            # and tests/test_voice.py fails if this attribute moves) and are read back before speaking.
+            driver = engine.proxy._driver
+            driver.setProperty("voice", voice)
+            driver.setProperty("rate", rate)
+            if driver.getProperty("voice") != voice:
+                raise SpeechError(f"espeak-ng has no voice {voice!r}")
+            if driver.getProperty("rate") != rate:
+                raise SpeechError(f"espeak-ng did not take the rate {rate}")
+            before = len(finished)
+            engine.save_to_file(text, tmp)
+            engine.runAndWait()
+            deadline = time.monotonic() + 5.0
+            while time.monotonic() < deadline and (len(finished) == before or not _readable(tmp)):
+                time.sleep(0.01)
+            if not _readable(tmp):
+                raise SpeechError("no audio was written")
+            os.replace(tmp, out)
+            results.put((job_id, "ok", out))
+        except Exception as exc:  # report, and stay alive for the next job
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            results.put((job_id, "error", f"{exc}"))
+
+
+def _readable(path: str) -> bool:
+    try:
+        with wave.open(path) as audio:
+            return audio.getnframes() > 0
+    except (OSError, EOFError, wave.Error):
+        return False
+
+
+class SpeechWorker:
+    """The parent's handle on the worker process. Thread-safe: jobs are serialised."""
+
+    def __init__(self, timeout: float = 10.0):
+        self.timeout = timeout
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._process = None
+        self._jobs = self._results = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def _start(self) -> None:
+        self._jobs, self._results = self._context.Queue(), self._context.Queue()
+        self._process = self._context.Process(target=_child, args=(self._jobs, self._results), daemon=True,
+                                              name="kiosk-speech")
+        self._process.start()
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(timeout=5)
+            self._process = None
+
+    def synthesize(self, text: str, voice: str, rate: int, out: Path) -> Path:
+        """Write ``text`` spoken by ``voice`` at ``rate`` to the WAV file ``out``; return ``out``."""
+        if not self._lock.acquire(timeout=self.timeout * 3):
+            raise SpeechTimeout("the speech worker is busy")
+        try:
+            for attempt in (1, 2):
+                if self._process is None or not self._process.is_alive():
+                    self._start()
+                job_id = next(self._ids)
+                self._jobs.put((job_id, text, voice, rate, str(out)))
+                deadline = time.monotonic() + self.timeout
+                while True:
+                    try:
+                        got_id, status, payload = self._results.get(timeout=0.05)
+                    except queue.Empty:
+                        if not self._process.is_alive():
+                            break  # died under this job: start again and retry once
+                        if time.monotonic() > deadline:
+                            self._stop()
+                            raise SpeechTimeout(f"no audio after {self.timeout:.0f} s; the speech worker was restarted")
+                        continue
+                    if got_id != job_id:
+                        continue  # a late answer to an abandoned job
+                    if status == "error":
+                        raise SpeechError(payload)
+                    return Path(payload)
+                self._process = None
+            raise SpeechError("the speech worker stopped twice while speaking")
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._process is not None and self._process.is_alive():
+                self._jobs.put(None)
+                self._process.join(timeout=5)
+            self._stop()

@@ -1,0 +1,163 @@
+"""The voice engine with real espeak-ng audio: Mandarin that is Mandarin, Cantonese, English; ticket
+numbers spelled; a cache keyed by inputs; a worker that survives being killed, hung or flooded."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import wave
+
+import pytest
+
+from kiosk.voice.cache import SpeechCache
+from kiosk.voice.text import MAX_CHARACTERS, speakable, spell_ticket
+from kiosk.voice.voices import VOICES, UnknownVoice, espeak_voice
+from kiosk.voice.worker import SpeechError, SpeechWorker
+
+pytestmark = pytest.mark.slow
+
+
+def phonemes(text: str, voice: str) -> str:
+    return subprocess.run(["espeak-ng", "-q", "-x", "-v", voice, text], capture_output=True, text=True, check=True).stdout
+
+
+def duration(path) -> float:
+    with wave.open(str(path)) as audio:
+        assert audio.getnchannels() == 1 and audio.getsampwidth() == 2 and audio.getframerate() == 22050
+        return audio.getnframes() / audio.getframerate()
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    speech = SpeechCache(tmp_path_factory.mktemp("audio"), SpeechWorker(timeout=5))
+    yield speech
+    speech.worker.close()
+
+
+def test_mandarin_voice_speaks_mandarin_not_english_letter_names():
+    sentence = "您需要办什么事？请慢慢来。"
+    ours = phonemes(sentence, espeak_voice("mandarin"))
+    assert "(en)" not in ours and not re.search(r"f'aI|v\(|t'u:|T'ri:", ours)  # no "five", "two", "three"
+    assert re.search(r"[a-zA-Z']+\d\d", ours)  # tone numbers: Mandarin phonemes
+    plain_cmn = phonemes(sentence, "sit/cmn")
+    assert "(en)" in plain_cmn  # Debian's sit/cmn switches to English for pinyin: the trap this avoids
+
+
+def test_ticket_numbers_are_read_character_by_character():
+    text = spell_ticket("A0427", "mandarin", "3861")
+    assert text == "编号：A，0，4，2，7。查询码：3，8，6，1"
+    spoken = phonemes(text, espeak_voice("mandarin"))
+    assert "p'aI" not in spoken and "pai" not in spoken.lower()  # no 百 (hundred)
+    assert spell_ticket("C0001", "english") == "Ticket number: C, 0, 0, 0, 1"
+    assert spell_ticket("C0001", "cantonese").startswith("編號：C，0")
+    english = phonemes(spell_ticket("A0427", "english"), espeak_voice("english"))
+    assert "h'Vndr" not in english  # never "four hundred and twenty-seven"
+
+
+@pytest.mark.parametrize("speech, text", [("mandarin", "您需要办什么事？"), ("cantonese", "您需要辦什麼事？"),
+                                          ("english", "What do you need help with?")])
+def test_real_audio_in_each_voice(cache, speech, text):
+    short = duration(cache.get(text, speech))
+    longer = duration(cache.get(text + " " + text + " " + text, speech))
+    assert 0.3 < short < 8 and longer > short * 2
+
+
+def test_slow_speed_is_slower_and_cached_separately(cache):
+    text = "请到服务台找工作人员。"
+    normal, slow = cache.get(text, "mandarin", "normal"), cache.get(text, "mandarin", "slow")
+    assert normal != slow and duration(slow) > duration(normal) * 1.15
+
+
+def test_cache_is_keyed_by_inputs_and_reused(cache):
+    first = cache.get("回到首页", "mandarin")
+    stamp = first.stat().st_mtime_ns
+    again = cache.get("回到首页  ", "mandarin")  # the same words after normalising
+    assert again == first and again.stat().st_mtime_ns == stamp
+    assert cache.key("回到首页", "mandarin", "normal") != cache.key("回到首页", "cantonese", "normal")
+
+
+def test_bad_input_gets_a_clear_fallback(cache):
+    assert speakable("🔧🔧 楼道灯\x00坏了 👨‍👩‍👧") == "楼道灯 坏了"
+    long_text = "这是一句很长的话。" * 200
+    assert len(speakable(long_text)) <= MAX_CHARACTERS and speakable(long_text).endswith("。")
+    assert duration(cache.get(long_text, "mandarin")) < 90
+    with pytest.raises(SpeechError, match="nothing to say"):
+        cache.get("🔧🔧", "mandarin")
+    with pytest.raises(UnknownVoice):
+        cache.get("你好", "klingon")
+    with pytest.raises(UnknownVoice):
+        cache.get("你好", "mandarin", "very-fast")
+
+
+def test_a_voice_espeak_does_not_have_is_an_error_not_english(tmp_path):
+    worker = SpeechWorker(timeout=5)
+    try:
+        with pytest.raises(SpeechError, match="no voice"):
+            worker.synthesize("你好", "sit/cmn-Latn-pinyin", 150, tmp_path / "x.wav")  # not the exact id pyttsx3 reports
+        assert not (tmp_path / "x.wav").exists()
+        assert duration(worker.synthesize("你好", VOICES["mandarin"], 150, tmp_path / "y.wav")) > 0.3
+    finally:
+        worker.close()
+
+
+def test_worker_killed_mid_job_then_the_next_request_succeeds(tmp_path):
+    worker = SpeechWorker(timeout=5)
+    try:
+        worker.synthesize("你好", VOICES["mandarin"], 150, tmp_path / "warm.wav")
+        killer = threading.Timer(0.01, lambda: os.kill(worker.pid, signal.SIGKILL))
+        killer.start()
+        path = worker.synthesize("这句话比较长，" * 30, VOICES["mandarin"], 150, tmp_path / "during.wav")
+        assert duration(path) > 1  # retried in a fresh worker
+        assert duration(worker.synthesize("你好", VOICES["mandarin"], 150, tmp_path / "after.wav")) > 0.3
+    finally:
+        worker.close()
+
+
+def test_hung_worker_times_out_and_is_replaced(tmp_path):
+    worker = SpeechWorker(timeout=1.5)
+    try:
+        worker.synthesize("你好", VOICES["mandarin"], 150, tmp_path / "warm.wav")
+        hung = worker.pid
+        os.kill(hung, signal.SIGSTOP)  # a real hang: the process stops answering
+        start = time.monotonic()
+        with pytest.raises(SpeechError, match="restarted"):
+            worker.synthesize("你好吗", VOICES["mandarin"], 150, tmp_path / "hung.wav")
+        assert time.monotonic() - start < 5
+        assert duration(worker.synthesize("你好吗", VOICES["mandarin"], 150, tmp_path / "next.wav")) > 0.3
+        assert worker.pid != hung
+    finally:
+        worker.close()
+
+
+def test_twenty_concurrent_requests_for_new_audio(cache):
+    results, errors = {}, []
+
+    def ask(i):
+        try:
+            results[i] = cache.get(f"第{i}号，请到{i}号窗口。", "mandarin")
+        except Exception as exc:  # collected, so a failure names itself
+            errors.append(exc)
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and len(set(results.values())) == 20
+    assert all(duration(p) > 0.5 for p in results.values())
+    assert time.monotonic() - start < 30
+
+
+def test_driver_output_does_not_leak_into_ours(tmp_path):
+    code = ("from kiosk.voice.worker import SpeechWorker\nfrom pathlib import Path\n"
+            "if __name__ == '__main__':\n    w = SpeechWorker()\n"
+            f"    w.synthesize('你好', 'sit/cmn-latn-pinyin', 150, Path({str(tmp_path / 'q.wav')!r}))\n    w.close()\n")
+    script = tmp_path / "speak.py"
+    script.write_text(code)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                         cwd=os.path.dirname(os.path.dirname(__file__)), env={**os.environ, "PYTHONPATH": "."})
+    assert run.returncode == 0, run.stderr
+    assert "Audio saved" not in run.stdout + run.stderr and run.stdout == ""
