@@ -45,5 +45,8 @@ def create_app(test_config: dict | None = None) -> "Flask":
     catalogue_cli.init_app(app)
     sync_cli.init_app(app)
     app.register_blueprint(resident_bp)
+    from .voice import web as voice_web
+
+    voice_web.init_app(app, ROOT / "static" / "audio")
     views_errors.init_app(app)
     return app

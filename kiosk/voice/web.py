@@ -1,0 +1,166 @@
+"""Speech on the pages: the Read aloud control, the resident's speech choices, and audio on demand.
+
+After a resident page is rendered, its ``<main>`` text (what the page shows) is turned into an audio
+address that replaces the ``<!--speech-audio-->`` placeholder in the page's speech panel:
+
+- pre-rendered prompts (``flask --app kiosk voice build``) are static files under
+  ``static/audio/``, served with long immutable caching;
+- anything else (a resident's own answers, a receipt) is rendered on demand by ``/voice/<key>.wav``
+  into the instance folder, never cached by browsers, and deleted after a day.
+
+The page never waits for audio: the ``<audio>`` element loads only when played.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, send_file, session, url_for
+from markupsafe import escape
+
+from ..i18n import current_locale
+from .cache import SpeechCache
+from .page_text import page_text
+from .voices import DEFAULT_SPEECH, RATES, VOICES
+from .worker import SpeechError
+
+bp = Blueprint("voice", __name__)
+PLACEHOLDER = b"<!--speech-audio-->"
+PRIVATE_TTL = 24 * 3600
+
+
+class _Registry:
+    """Key → what to say, for audio asked for by a page moments ago (bounded, in memory)."""
+
+    def __init__(self, size: int = 2000):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def put(self, key: str, value: tuple[str, str, str]) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def get(self, key: str):
+        with self.lock:
+            return self.items.get(key)
+
+
+def choices() -> dict:
+    """The resident's speech choices for this visit: voice, speed, always read."""
+    speech = session.get("speech")
+    if speech not in VOICES:
+        speech = DEFAULT_SPEECH.get(current_locale(), "mandarin")
+    speed = session.get("speed") if session.get("speed") in RATES else "normal"
+    return {"speech": speech, "speed": speed, "always": bool(session.get("always_read"))}
+
+
+def _state(app: Flask) -> dict:
+    return app.extensions["kiosk_voice"]
+
+
+def cache_for(app: Flask, private: bool) -> SpeechCache:
+    state = _state(app)
+    return state["private"] if private else state["public"]
+
+
+def audio_for_page(response):
+    """Fill the speech panel's placeholder with the address of this page's audio."""
+    if response.mimetype != "text/html" or response.direct_passthrough or PLACEHOLDER not in response.get_data():
+        return response
+    app = current_app._get_current_object()
+    chosen = choices()
+    html = response.get_data(as_text=True)
+    text = page_text(html, chosen["speech"])
+    public = cache_for(app, private=False)
+    try:
+        key = public.key(text, chosen["speech"], chosen["speed"])
+    except Exception:  # never let speech break a page
+        key = ""
+    if not key or not text:
+        src = ""
+    elif public.path(text, chosen["speech"], chosen["speed"]).exists():
+        src = f"{request.script_root}/static/audio/{key}.wav"
+    else:
+        _state(app)["registry"].put(key, (text, chosen["speech"], chosen["speed"]))
+        src = f"{request.script_root}/voice/{key}.wav"
+    audio = (f'<audio class="speech__audio" id="speech-audio" controls preload="none" src="{escape(src)}"'
+             f'{" data-autoplay" if chosen["always"] else ""}></audio>') if src else ""
+    response.set_data(html.replace(PLACEHOLDER.decode(), audio, 1))
+    return response
+
+
+@bp.get("/voice/<key>.wav")
+def audio(key: str):
+    """Audio for a page shown moments ago, rendered now if need be (private: not kept by browsers)."""
+    app = current_app._get_current_object()
+    wanted = _state(app)["registry"].get(key)
+    if wanted is None:
+        abort(404)
+    private = cache_for(app, private=True)
+    _purge_old(private.directory)
+    try:
+        path = private.get(*wanted)
+    except SpeechError as exc:
+        current_app.logger.warning("speech unavailable: %s", exc)
+        abort(503)
+    response = send_file(path, mimetype="audio/wav", conditional=True)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/speech", endpoint="settings")
+def settings_page():
+    """Voice settings: which voice, how fast, and whether to read every page aloud."""
+    target = request.args.get("next") or "/"
+    back = target if target.startswith("/") and not target.startswith("//") else "/"
+    return render_template("resident/speech_settings.html", chosen=choices(), back=back)
+
+
+@bp.post("/speech")
+def speech_choices():
+    """Choose Mandarin, Cantonese or English speech, normal or slow, and whether to read every page."""
+    if request.form.get("speech") in VOICES:
+        session["speech"] = request.form["speech"]
+    if request.form.get("speed") in RATES:
+        session["speed"] = request.form["speed"]
+    if request.form.get("always") in ("on", "off"):
+        session["always_read"] = request.form["always"] == "on"
+    target = request.form.get("next") or "/"
+    back = target if target.startswith("/") and not target.startswith("//") else "/"
+    return redirect(url_for("voice.settings", next=back))
+
+
+_last_purge = [0.0]
+
+
+def _purge_old(directory: Path) -> None:
+    """Delete on-demand audio older than a day (it may hold a resident's words); at most once a minute."""
+    now = time.time()
+    if now - _last_purge[0] < 60 or not directory.exists():
+        return
+    _last_purge[0] = now
+    for path in directory.glob("*.wav"):
+        try:
+            if now - path.stat().st_mtime > PRIVATE_TTL:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def init_app(app: Flask, static_audio: Path) -> None:
+    from .worker import SpeechWorker
+
+    worker = SpeechWorker(timeout=app.config.get("VOICE_TIMEOUT", 10.0))
+    app.extensions["kiosk_voice"] = {
+        "public": SpeechCache(static_audio, worker),
+        "private": SpeechCache(Path(app.instance_path) / "audio", worker),
+        "registry": _Registry(),
+    }
+    app.register_blueprint(bp)
+    app.after_request(audio_for_page)
+    app.jinja_env.globals["speech_choices"] = choices
+    app.jinja_env.globals["SPEECH_VOICES"] = list(VOICES)
