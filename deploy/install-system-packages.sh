@@ -3,7 +3,7 @@
 #   deploy/install-system-packages.sh          packages to run the kiosk
 #   deploy/install-system-packages.sh --test   ... plus those to run the tests (Chromium, Java, npm)
 set -euo pipefail
-want=(python3 python3-venv python3-pip fonts-noto-cjk fonts-noto-color-emoji espeak-ng)
+want=(python3 python3-venv python3-pip fonts-noto-cjk fonts-noto-color-emoji espeak-ng opus-tools)
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium libatomic1)                                     # libatomic1: Playwright's bundled node
   command -v java >/dev/null || want+=(default-jre-headless)      # the Nu HTML checker (Java 17)

@@ -15,6 +15,8 @@ export KIOSK_SYNC_STATUS_SECONDS=${KIOSK_SYNC_STATUS_SECONDS:-20}
 
 $BIN/flask --app kiosk init-db
 $BIN/flask --app kiosk catalogue load
+# Every page prompt, spoken at normal speed (slow speech is rendered when first asked for).
+$BIN/flask --app kiosk voice build --speed normal
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }

@@ -25,7 +25,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from . import catalogue_cli, config, db, i18n, security, sync_cli, views_errors
+    from . import catalogue_cli, config, db, i18n, security, sync_cli, views_errors, voice_cli
     from .resident import bp as resident_bp
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     security.init_app(app)
     catalogue_cli.init_app(app)
     sync_cli.init_app(app)
+    voice_cli.init_app(app)
     app.register_blueprint(resident_bp)
     from .voice import web as voice_web
 

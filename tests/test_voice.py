@@ -24,7 +24,18 @@ def phonemes(text: str, voice: str) -> str:
 
 
 def duration(path) -> float:
-    with wave.open(str(path)) as audio:
+    """Seconds of audio in a WAV, or in an Ogg Opus file decoded back to WAV by opusdec."""
+    path = str(path)
+    if path.endswith(".opus"):
+        with open(path, "rb") as f:
+            assert f.read(4) == b"OggS"
+        decoded = path + ".check.wav"
+        subprocess.run(["opusdec", "--quiet", "--rate", "22050", path, decoded], check=True, capture_output=True)
+        try:
+            return duration(decoded)
+        finally:
+            os.remove(decoded)
+    with wave.open(path) as audio:
         assert audio.getnchannels() == 1 and audio.getsampwidth() == 2 and audio.getframerate() == 22050
         return audio.getnframes() / audio.getframerate()
 

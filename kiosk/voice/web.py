@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 from markupsafe import escape
 
 from ..i18n import current_locale
-from .cache import SpeechCache
+from .cache import MIME, SpeechCache
 from .page_text import page_text
 from .voices import DEFAULT_SPEECH, RATES, VOICES
 from .worker import SpeechError
@@ -83,17 +83,17 @@ def audio_for_page(response):
     if not key or not text:
         src = ""
     elif public.path(text, chosen["speech"], chosen["speed"]).exists():
-        src = f"{request.script_root}/static/audio/{key}.wav"
+        src = f"{request.script_root}/static/audio/{key}{public.suffix}"
     else:
         _state(app)["registry"].put(key, (text, chosen["speech"], chosen["speed"]))
-        src = f"{request.script_root}/voice/{key}.wav"
+        src = f"{request.script_root}/voice/{key}"
     audio = (f'<audio class="speech__audio" id="speech-audio" controls preload="none" src="{escape(src)}"'
              f'{" data-autoplay" if chosen["always"] else ""}></audio>') if src else ""
     response.set_data(html.replace(PLACEHOLDER.decode(), audio, 1))
     return response
 
 
-@bp.get("/voice/<key>.wav")
+@bp.get("/voice/<key>")
 def audio(key: str):
     """Audio for a page shown moments ago, rendered now if need be (private: not kept by browsers)."""
     app = current_app._get_current_object()
@@ -107,7 +107,7 @@ def audio(key: str):
     except SpeechError as exc:
         current_app.logger.warning("speech unavailable: %s", exc)
         abort(503)
-    response = send_file(path, mimetype="audio/wav", conditional=True)
+    response = send_file(path, mimetype=MIME[path.suffix], conditional=True)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -143,7 +143,7 @@ def _purge_old(directory: Path) -> None:
     if now - _last_purge[0] < 60 or not directory.exists():
         return
     _last_purge[0] = now
-    for path in directory.glob("*.wav"):
+    for path in directory.iterdir():
         try:
             if now - path.stat().st_mtime > PRIVATE_TTL:
                 path.unlink()

@@ -5,8 +5,10 @@ setting an unknown voice fails silently; its espeak driver prints to stdout. So:
 (``spawn``) owns the engine and takes one job at a time; each job is one ``save_to_file`` per
 ``runAndWait``, then a wait (bounded) for ``finished-utterance`` and a readable WAV; the voice is read
 back after synthesis and a mismatch is an error, not a file in the wrong language; files appear
-atomically (``os.replace``); the child's stdout and stderr go to /dev/null. The parent kills and
-restarts the child after a timeout or a crash, and retries a job once if the child died under it.
+atomically (``os.replace``); the child's stdout and stderr go to /dev/null. A child speaks at one
+rate for its life (espeak-ng does not reliably take a rate change later); the parent starts a new one
+for another rate. The parent kills and restarts the child after a timeout or a crash, and retries a
+job once if the child died under it.
 """
 from __future__ import annotations
 
@@ -28,37 +30,51 @@ class SpeechTimeout(SpeechError):
     """The worker took too long and was restarted."""
 
 
-def _child(jobs, results) -> None:  # runs in the worker process
+def _child(jobs, results, rate: int) -> None:  # runs in the worker process; one speaking rate for its life
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    import ctypes
+
     import pyttsx3
+    from pyttsx3.drivers import _espeak
 
     engine = pyttsx3.init("espeak")
+    get_parameter = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int)(("espeak_GetParameter", _espeak.dll))
+
+    def current_rate() -> int:
+        return get_parameter(_espeak.RATE, 1)  # 1: the value in use, not the default
+
+    driver = engine.proxy._driver
+    driver.setProperty("rate", rate)  # before any voice is loaded: loading a voice is what applies it
+
     finished: list[bool] = []
     engine.connect("finished-utterance", lambda name, completed: finished.append(completed))
     while True:
         job = jobs.get()
         if job is None:
             return
-        job_id, text, voice, rate, out = job
+        job_id, text, voice, job_rate, out = job
         tmp = f"{out}.{os.getpid()}.tmp"
         try:
-            # pyttsx3 queues setProperty until its loop runs, and a loop with nothing to say can hang;
-            # setting a voice resets the rate; an unknown voice is ignored silently. So the properties
-            # go straight to the espeak driver (synchronous ctypes calls; pyttsx3 is pinned at 2.99,
-            # and tests/test_voice.py fails if this attribute moves) and are read back before speaking.
-            driver = engine.proxy._driver
+            # pyttsx3 queues setProperty until its loop runs (and a loop with nothing to say can hang),
+            # ignores an unknown voice silently, and declares espeak_GetParameter without its second
+            # argument, so its rate read-back is garbage; and espeak-ng takes a new rate only when a
+            # voice is loaded, not reliably on a change afterwards. So each worker process keeps one
+            # rate for its life (set before the first voice), the voice goes straight to the espeak
+            # driver (pyttsx3 is pinned at 2.99; tests/test_voice.py fails if this moves), and both
+            # are read back properly before speaking.
+            if job_rate != rate:
+                raise SpeechError(f"this worker speaks at {rate}, not {job_rate}")
             driver.setProperty("voice", voice)
-            driver.setProperty("rate", rate)
             if driver.getProperty("voice") != voice:
                 raise SpeechError(f"espeak-ng has no voice {voice!r}")
-            if driver.getProperty("rate") != rate:
+            if current_rate() != rate:
                 raise SpeechError(f"espeak-ng did not take the rate {rate}")
             before = len(finished)
             engine.save_to_file(text, tmp)
             engine.runAndWait()
-            deadline = time.monotonic() + 5.0
+            deadline = time.monotonic() + 8.0
             while time.monotonic() < deadline and (len(finished) == before or not _readable(tmp)):
                 time.sleep(0.01)
             if not _readable(tmp):
@@ -88,17 +104,19 @@ class SpeechWorker:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._process = None
+        self._rate: int | None = None
         self._jobs = self._results = None
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def _start(self) -> None:
+    def _start(self, rate: int) -> None:
         self._jobs, self._results = self._context.Queue(), self._context.Queue()
-        self._process = self._context.Process(target=_child, args=(self._jobs, self._results), daemon=True,
+        self._process = self._context.Process(target=_child, args=(self._jobs, self._results, rate), daemon=True,
                                               name="kiosk-speech")
         self._process.start()
+        self._rate = rate
 
     def _stop(self) -> None:
         if self._process is not None:
@@ -112,8 +130,10 @@ class SpeechWorker:
             raise SpeechTimeout("the speech worker is busy")
         try:
             for attempt in (1, 2):
+                if self._process is not None and self._rate != rate:
+                    self.close_process()  # a new speaking rate needs a fresh engine
                 if self._process is None or not self._process.is_alive():
-                    self._start()
+                    self._start(rate)
                 job_id = next(self._ids)
                 self._jobs.put((job_id, text, voice, rate, str(out)))
                 deadline = time.monotonic() + self.timeout
@@ -137,9 +157,13 @@ class SpeechWorker:
         finally:
             self._lock.release()
 
+    def close_process(self) -> None:
+        """Ask the worker process to end, and make sure it did (the caller holds the lock)."""
+        if self._process is not None and self._process.is_alive():
+            self._jobs.put(None)
+            self._process.join(timeout=5)
+        self._stop()
+
     def close(self) -> None:
         with self._lock:
-            if self._process is not None and self._process.is_alive():
-                self._jobs.put(None)
-                self._process.join(timeout=5)
-            self._stop()
+            self.close_process()

@@ -1,0 +1,82 @@
+"""``flask --app kiosk voice …``: pre-render every page prompt, and say things from the shell."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .catalogue import get_service, list_groups
+from .db import get_db
+from .i18n import LOCALES
+from .voice.page_text import page_text
+from .voice.text import spell_ticket
+from .voice.voices import RATES, VOICES
+from .voice.web import cache_for
+
+voice_cli = AppGroup("voice", help="Speech: pre-render page prompts, or say something.")
+#: Which voices each page language is pre-rendered in (the resident may switch between Chinese voices).
+SPEECH_FOR_LOCALE = {"zh_Hans_CN": ("mandarin", "cantonese"), "zh_Hant_TW": ("cantonese", "mandarin"), "en": ("english",)}
+
+
+def prompt_pages(app: Flask, locale: str):
+    """Yield the HTML of every page a resident meets before typing anything of their own."""
+    client = app.test_client()
+    client.post("/language", data={"locale": locale})
+    for path in ("/", "/help", "/status"):
+        yield client.get(path).get_data(as_text=True)
+    codes = [s.code for g in list_groups(get_db(), locale) for s in g["services"]]
+    for code in codes:
+        yield client.get(f"/services/{code}").get_data(as_text=True)
+        client.post(f"/services/{code}")
+        service = get_service(get_db(), code, locale)
+        for question in service.questions:
+            yield client.get(f"/request/questions/{question.code}").get_data(as_text=True)
+        if service.needs_details:
+            yield client.get("/request/about-you").get_data(as_text=True)
+        yield client.get("/request/contact").get_data(as_text=True)
+
+
+@voice_cli.command("build")
+@click.option("--speed", "speeds", multiple=True, type=click.Choice(sorted(RATES)), help="Speeds to render (default: all).")
+def build_command(speeds: tuple[str, ...]) -> None:
+    """Pre-render the spoken prompt of every page, in every language and voice, into static/audio/."""
+    app = current_app._get_current_object()
+    app.config["WTF_CSRF_ENABLED"] = False  # pages are fetched in-process, not by a browser
+    cache = cache_for(app, private=False)
+    started, rendered, kept = time.perf_counter(), 0, 0
+    pages = {locale: list(prompt_pages(app, locale)) for locale in LOCALES}
+    for speed in speeds or sorted(RATES):  # speed outermost: each speed is one worker process
+        for locale in LOCALES:
+            for speech in SPEECH_FOR_LOCALE[locale]:
+                for html in pages[locale]:
+                    text = page_text(html, speech)
+                    if not text:
+                        continue
+                    if cache.path(text, speech, speed).exists():
+                        kept += 1
+                    else:
+                        cache.get(text, speech, speed)
+                        rendered += 1
+    cache.worker.close()
+    click.echo(f"{rendered} prompts rendered, {kept} already there, in {time.perf_counter() - started:.1f} s "
+               f"({cache.directory})")
+
+
+@voice_cli.command("say")
+@click.argument("text")
+@click.option("--speech", type=click.Choice(sorted(VOICES)), default="mandarin")
+@click.option("--speed", type=click.Choice(sorted(RATES)), default="normal")
+@click.option("--ticket", is_flag=True, help="Read TEXT as a ticket number, one character at a time.")
+def say_command(text: str, speech: str, speed: str, ticket: bool) -> None:
+    """Render TEXT to a WAV file and print its path (for checking what a voice sounds like)."""
+    cache = cache_for(current_app._get_current_object(), private=True)
+    words = spell_ticket(text, speech) if ticket else text
+    click.echo(str(cache.get(words, speech, speed)))
+    cache.worker.close()
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(voice_cli)
