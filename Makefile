@@ -53,6 +53,7 @@ update-messages: extract-messages
 bench: setup $(VENV)/.test-installed
 	$(BIN)/python -m bench.run_all
 	$(BIN)/python -m bench.sync_drain
+	$(BIN)/python -m bench.voice
 
 clean:
 	rm -rf $(VENV) node_modules instance
