@@ -59,38 +59,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class LiveKiosk:
-    """The real kiosk (waitress) in its own process on 127.0.0.1, on its own database."""
+class LiveServer:
+    """A server of this project in its own process on 127.0.0.1: started, waited for, stopped."""
 
-    def __init__(self, instance: Path, **env: str):
-        self.instance = instance
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
-                    "KIOSK_INSTANCE_PATH": str(instance), **env}
-        self.process: subprocess.Popen | None = None
-        subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "catalogue", "load"], env=self.env,
-                       cwd=ROOT, check=True, capture_output=True)
+    module = ""
+    instance: Path
+    port: int
+    env: dict
+    process: subprocess.Popen | None = None
 
-    @property
-    def database(self) -> Path:
-        return self.instance / "kiosk.sqlite3"
-
-    def start(self) -> "LiveKiosk":
+    def start(self):
         # The server's output goes to a file: a pipe nobody reads fills up and blocks the server.
+        self.instance.mkdir(parents=True, exist_ok=True)
         self.log = self.instance / "server.log"
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "kiosk.serve", "--port", str(self.port)],
+            self.process = subprocess.Popen([sys.executable, "-m", self.module, "--port", str(self.port)],
                                             env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         for _ in range(200):  # up to 20 s
             if self.process.poll() is not None:
-                raise RuntimeError("kiosk server exited: " + self.log.read_text(errors="replace"))
+                raise RuntimeError(f"{self.module} exited: " + self.log.read_text(errors="replace"))
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return self
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("kiosk server did not start")
+        raise RuntimeError(f"{self.module} did not start")
 
     def stop(self, kill: bool = False) -> None:
         if self.process and self.process.poll() is None:
@@ -98,8 +91,29 @@ class LiveKiosk:
             self.process.wait(timeout=10)
 
 
-class LiveCounty:
+class LiveKiosk(LiveServer):
+    """The real kiosk (waitress) in its own process on 127.0.0.1, on its own database."""
+
+    module = "kiosk.serve"
+
+    def __init__(self, instance: Path, **env: str):
+        self.instance = instance
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
+                    "KIOSK_INSTANCE_PATH": str(instance), **env}
+        subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "catalogue", "load"], env=self.env,
+                       cwd=ROOT, check=True, capture_output=True)
+
+    @property
+    def database(self) -> Path:
+        return self.instance / "kiosk.sqlite3"
+
+
+class LiveCounty(LiveServer):
     """The reference county server in its own process on 127.0.0.1, with faults chosen per run."""
+
+    module = "county.serve"
 
     def __init__(self, instance: Path, faults: dict | None = None, api_keys: str = "demo-kiosk-key", port: int | None = None):
         self.instance = instance
@@ -108,7 +122,6 @@ class LiveCounty:
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "COUNTY_"))},
                     "COUNTY_INSTANCE_PATH": str(instance), "COUNTY_FAULTS": json.dumps(faults or {}),
                     "COUNTY_API_KEYS": api_keys}
-        self.process: subprocess.Popen | None = None
 
     @property
     def database(self) -> Path:
@@ -117,24 +130,7 @@ class LiveCounty:
     def start(self, faults: dict | None = None) -> "LiveCounty":
         if faults is not None:
             self.env["COUNTY_FAULTS"] = json.dumps(faults)
-        self.instance.mkdir(parents=True, exist_ok=True)
-        with (self.instance / "server.log").open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "county.serve", "--port", str(self.port)],
-                                            env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        for _ in range(200):  # up to 20 s
-            if self.process.poll() is not None:
-                raise RuntimeError("county server exited: " + (self.instance / "server.log").read_text(errors="replace"))
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("county server did not start")
-
-    def stop(self, kill: bool = False) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill() if kill else self.process.terminate()
-            self.process.wait(timeout=10)
+        return super().start()
 
     def requests(self) -> list[tuple]:
         """(service_request_id, kiosk_uuid, status) of every request the county holds."""

@@ -13,6 +13,13 @@ from .sync_helpers import engine_for, save_requests
 pytestmark = pytest.mark.slow
 
 
+def county_serving(tmp_path, catalogue_path) -> LiveCounty:
+    """A reference county whose catalogue is the given file."""
+    county = LiveCounty(tmp_path / "county")
+    county.env["COUNTY_CATALOGUE"] = str(catalogue_path)
+    return county.start()
+
+
 def test_county_catalogue_is_merged_in(app, client, tmp_path):
     county_catalogue = json.loads((ROOT / "county/catalogue.json").read_text(encoding="utf-8"))
     services = [s for s in county_catalogue["services"] if s["service_code"] != "mediation"]
@@ -32,9 +39,7 @@ def test_county_catalogue_is_merged_in(app, client, tmp_path):
         db = get_db()
         db.execute("UPDATE requests SET service_code = 'mediation', answers = '{\"about\": \"noise\"}'")
         db.conn.commit()
-    county = LiveCounty(tmp_path / "county")
-    county.env["COUNTY_CATALOGUE"] = str(path)
-    county.start()
+    county = county_serving(tmp_path, path)
     try:
         with app.app_context():
             report = engine_for(app, county.url).run("nightly")
@@ -65,9 +70,7 @@ def test_county_catalogue_is_merged_in(app, client, tmp_path):
 def test_a_broken_county_catalogue_changes_nothing(app, tmp_path, services):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps({"services": services}))
-    county = LiveCounty(tmp_path / "county")
-    county.env["COUNTY_CATALOGUE"] = str(path)
-    county.start()
+    county = county_serving(tmp_path, path)
     try:
         with app.app_context():
             report = engine_for(app, county.url).run("nightly")
