@@ -15,8 +15,6 @@ export KIOSK_SYNC_STATUS_SECONDS=${KIOSK_SYNC_STATUS_SECONDS:-20}
 
 $BIN/flask --app kiosk init-db
 $BIN/flask --app kiosk catalogue load
-# Every page prompt, spoken at normal speed (slow speech is rendered when first asked for).
-$BIN/flask --app kiosk voice build --speed normal
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -25,6 +23,10 @@ trap cleanup EXIT INT TERM
 $BIN/python -m county.serve --host 127.0.0.1 --port "$COUNTY_PORT" &
 pids+=($!)
 $BIN/flask --app kiosk sync run &
+pids+=($!)
+# Every page prompt, spoken at normal speed, rendered beside the running kiosk (about two minutes the
+# first time, nothing afterwards); until a prompt is there, it is rendered when first asked for.
+$BIN/flask --app kiosk voice build --speed normal &
 pids+=($!)
 echo "Sync worker started: it sends saved requests to $KIOSK_COUNTY_URL and brings status back."
 echo "County clerk page (change a request's status there): http://127.0.0.1:$COUNTY_PORT/clerk"
