@@ -37,6 +37,25 @@ def test_receipt_spells_the_ticket_and_pages_get_audio(app, client):
     assert client.get("/voice/0123456789abcdef").status_code == 404
 
 
+def test_prerendered_audio_is_cached_for_good_by_browsers(app, client, tmp_path):
+    from kiosk.voice.web import cache_for
+
+    html = client.get("/help", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    public = cache_for(app, private=False)
+    text = page_text(html, "mandarin")
+    existed = public.path(text, "mandarin").exists()
+    path = public.get(text, "mandarin")  # as `flask voice build` would
+    try:
+        html = client.get("/help", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+        src = html.split('id="speech-audio" controls preload="none" src="')[1].split('"')[0]
+        assert src == f"/static/audio/{path.name}"
+        reply = client.get(src)
+        assert reply.status_code == 200 and "immutable" in reply.headers["Cache-Control"]
+    finally:
+        if not existed:
+            path.unlink()
+
+
 def test_speech_settings(client):
     client.post("/language", data={"locale": "zh_Hant_TW"})
     page = client.get("/speech?next=/help").get_data(as_text=True)
