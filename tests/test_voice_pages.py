@@ -13,9 +13,22 @@ pytestmark = pytest.mark.browser
 def test_page_text_is_what_main_shows(client):
     html = client.get("/services/repairs", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     text = page_text(html, "mandarin")
-    assert text.startswith("返回。") and "公共设施报修" in text
+    assert text.startswith("公共设施报修")  # the Back link is for eyes and fingers, not read out
     assert "读给我听" not in text and "首页" not in text  # the speech panel and the header are not read
     assert "需要带什么" in text and "开始办理" in text
+
+
+def test_check_page_reads_questions_and_answers_without_the_change_links(app, client):
+    from .flows import fill_service
+    from kiosk.catalogue import get_service
+    from kiosk.db import get_db
+
+    client.post("/language", data={"locale": "zh_Hans_CN"})
+    with app.app_context():
+        fill_service(client, get_service(get_db(), "home-care", "zh_Hans_CN"))
+    text = page_text(client.get("/request/check").get_data(as_text=True), "mandarin")
+    assert "您最需要哪种帮助？ 打扫卫生。 多久一次？ 只要一次。 您的姓名。 王秀兰。" in text
+    assert "修改" not in text
 
 
 def test_receipt_spells_the_ticket_and_pages_get_audio(app, client):
