@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from .browser import ROOT, Resident, complete_service
+from .browser import ROOT, Resident
 from .conftest import KIOSK_SIZE, LOCALES, PHONE_SIZE, LiveKiosk
 
 pytestmark = pytest.mark.browser

@@ -1,7 +1,6 @@
 """The README's promise, with every part a real process on 127.0.0.1: a resident saves a request at the
 kiosk; the sync worker sends it to the county by itself; a clerk changes its status there; the kiosk's
 status page shows the change after the next sync."""
-import os
 import re
 import subprocess
 import sys

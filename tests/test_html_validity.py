@@ -5,7 +5,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 
 from kiosk.catalogue import get_service
 from kiosk.db import get_db

@@ -47,8 +47,6 @@ def test_database_locked_by_another_writer(app, ready_to_confirm):
 def test_disk_full(app, client):
     """Cap the file at its current size, then keep saving: when space runs out, the page says so."""
     client.post("/language", data={"locale": "en"})
-    with app.app_context():
-        service = get_service(get_db(), "feedback", "en")
     app.config["DB_MAX_PAGES"] = sqlite3.connect(database_path(app)).execute("PRAGMA page_count").fetchone()[0]
     receipts = 0
     for _ in range(200):  # bounded: each save adds rows until a new page is needed

@@ -6,7 +6,7 @@ page with a 422, the typed text kept and the errors at the top and at the field.
 """
 from __future__ import annotations
 
-from flask import (abort, current_app, make_response, redirect, render_template, request,
+from flask import (abort, current_app, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
 from markupsafe import Markup
