@@ -7,7 +7,6 @@ against every failure a real county shows.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
