@@ -146,6 +146,8 @@ def test_every_resident_page_is_accessible(browser, kiosk, locale, size):
         audit("ticket not found")
         resident.open("/help")
         audit("help")
+        resident.open("/speech?next=/help")
+        audit("voice settings")
         resident.open("/no-such-page")
         audit("page not found")
         resident.open("/services/repairs")
@@ -164,5 +166,5 @@ def test_every_resident_page_is_accessible(browser, kiosk, locale, size):
         audit("question, largest text")
     finally:
         context.close()
-    assert audit.pages == 21
+    assert audit.pages == 22
     assert not audit.problems, "\n".join(audit.problems)

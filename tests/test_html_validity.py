@@ -56,6 +56,7 @@ def collect_pages(app, locale: str) -> dict[str, str]:
     keep("status", client.get(f"/status/{ticket}?c={code}"))
     keep("status-not-found", client.get("/status/A9999?c=0000"))
     keep("help", client.get("/help"))
+    keep("voice-settings", client.get("/speech?next=/help"))
     keep("not-found", client.get("/nowhere"))
     return pages
 
@@ -69,7 +70,7 @@ def test_every_resident_page_is_valid_html(app, tmp_path):
             path = tmp_path / f"{locale}-{name}.html"
             path.write_text(html, encoding="utf-8")
             files.append(path)
-    assert len(files) == 3 * 20
+    assert len(files) == 3 * 21
     result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
                             capture_output=True, text=True, timeout=300)
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
