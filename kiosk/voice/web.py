@@ -12,6 +12,8 @@ The page never waits for audio: the ``<audio>`` element loads only when played.
 """
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -28,11 +30,12 @@ from .worker import SpeechError
 
 bp = Blueprint("voice", __name__)
 PLACEHOLDER = b"<!--speech-audio-->"
+_FORM_TOKEN = re.compile(r'name="csrf_token" value="[^"]*"')
 PRIVATE_TTL = 24 * 3600
 
 
 class _Registry:
-    """Key → what to say, for audio asked for by a page moments ago (bounded, in memory)."""
+    """A bounded, thread-safe map in memory, oldest entries dropped first (audio keys, page words)."""
 
     def __init__(self, size: int = 2000):
         self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
@@ -80,12 +83,21 @@ def audio_for_page(response):
     app = current_app._get_current_object()
     chosen = choices()
     html = response.get_data(as_text=True)
-    text = page_text(html, chosen["speech"])
     public = cache_for(app, private=False)
-    try:
-        key = public.key(text, chosen["speech"], chosen["speed"])
-    except Exception:  # never let speech break a page
-        key = ""
+    # Reading a page's words costs more than rendering it: remember them per page content (the
+    # form token, different for every visitor, left out), voice and speed.
+    main = _FORM_TOKEN.sub("", html[html.find("<main"):html.find("</main>")])
+    seen = (hashlib.sha1(main.encode()).hexdigest(), chosen["speech"], chosen["speed"])
+    remembered = _state(app)["pages"].get(seen)
+    if remembered is None:
+        text = page_text(html, chosen["speech"])
+        try:
+            key = public.key(text, chosen["speech"], chosen["speed"]) if text else ""
+        except Exception:  # never let speech break a page
+            key = ""
+        _state(app)["pages"].put(seen, (text, key))
+    else:
+        text, key = remembered
     if not key or not text:
         src = ""
     elif public.path(text, chosen["speech"], chosen["speed"]).exists():
@@ -165,6 +177,7 @@ def init_app(app: Flask, static_audio: Path) -> None:
         "public": SpeechCache(static_audio, worker),
         "private": SpeechCache(Path(app.instance_path) / "audio", worker),
         "registry": _Registry(),
+        "pages": _Registry(),
     }
     app.register_blueprint(bp)
     app.after_request(audio_for_page)
