@@ -95,7 +95,16 @@ def complete_service(resident: Resident, code: str, locale: str) -> dict:
 
 
 def decode_qr(png: bytes) -> str:
-    """Decode the QR code in a screenshot, as a phone camera would."""
+    """Decode the QR code in a screenshot, as a phone camera would: trying a few clean-ups (grey,
+    black-and-white, enlarged, a wider white margin) as a camera app does, first success wins."""
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
-    return text
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    variants = [image, grey, binary, cv2.resize(binary, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST),
+                cv2.copyMakeBorder(binary, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)]
+    detector = cv2.QRCodeDetector()
+    for variant in variants:
+        text, _, _ = detector.detectAndDecode(variant)
+        if text:
+            return text
+    return ""
