@@ -102,44 +102,51 @@ def test_bad_input_gets_a_clear_fallback(cache):
         cache.get("你好", "mandarin", "very-fast")
 
 
-def test_a_voice_espeak_does_not_have_is_an_error_not_english(tmp_path):
-    worker = SpeechWorker(timeout=5)
-    try:
-        with pytest.raises(SpeechError, match="no voice"):
-            worker.synthesize("你好", "sit/cmn-Latn-pinyin", 150, tmp_path / "x.wav")  # not the exact id pyttsx3 reports
-        assert not (tmp_path / "x.wav").exists()
-        assert duration(worker.synthesize("你好", VOICES["mandarin"], 150, tmp_path / "y.wav")) > 0.3
-    finally:
+@pytest.fixture
+def own_worker():
+    """Workers of a test's own (these tests kill, stop or confuse them), closed afterwards."""
+    workers = []
+
+    def make(timeout: float = 5.0) -> SpeechWorker:
+        workers.append(SpeechWorker(timeout=timeout))
+        return workers[-1]
+
+    yield make
+    for worker in workers:
         worker.close()
 
 
-def test_worker_killed_mid_job_then_the_next_request_succeeds(tmp_path):
-    worker = SpeechWorker(timeout=5)
-    try:
-        worker.synthesize("你好", VOICES["mandarin"], 150, tmp_path / "warm.wav")
-        killer = threading.Timer(0.01, lambda: os.kill(worker.pid, signal.SIGKILL))
-        killer.start()
-        path = worker.synthesize("这句话比较长，" * 30, VOICES["mandarin"], 150, tmp_path / "during.wav")
-        assert duration(path) > 1  # retried in a fresh worker
-        assert duration(worker.synthesize("你好", VOICES["mandarin"], 150, tmp_path / "after.wav")) > 0.3
-    finally:
-        worker.close()
+def say(worker: SpeechWorker, text: str, path, voice: str = VOICES["mandarin"]):
+    return worker.synthesize(text, voice, 150, path)
 
 
-def test_hung_worker_times_out_and_is_replaced(tmp_path):
-    worker = SpeechWorker(timeout=1.5)
-    try:
-        worker.synthesize("你好", VOICES["mandarin"], 150, tmp_path / "warm.wav")
-        hung = worker.pid
-        os.kill(hung, signal.SIGSTOP)  # a real hang: the process stops answering
-        start = time.monotonic()
-        with pytest.raises(SpeechError, match="restarted"):
-            worker.synthesize("你好吗", VOICES["mandarin"], 150, tmp_path / "hung.wav")
-        assert time.monotonic() - start < 5
-        assert duration(worker.synthesize("你好吗", VOICES["mandarin"], 150, tmp_path / "next.wav")) > 0.3
-        assert worker.pid != hung
-    finally:
-        worker.close()
+def test_a_voice_espeak_does_not_have_is_an_error_not_english(own_worker, tmp_path):
+    worker = own_worker()
+    with pytest.raises(SpeechError, match="no voice"):
+        say(worker, "你好", tmp_path / "x.wav", voice="sit/cmn-Latn-pinyin")  # not the exact id pyttsx3 reports
+    assert not (tmp_path / "x.wav").exists()
+    assert duration(say(worker, "你好", tmp_path / "y.wav")) > 0.3
+
+
+def test_worker_killed_mid_job_then_the_next_request_succeeds(own_worker, tmp_path):
+    worker = own_worker()
+    say(worker, "你好", tmp_path / "warm.wav")
+    threading.Timer(0.01, lambda: os.kill(worker.pid, signal.SIGKILL)).start()
+    assert duration(say(worker, "这句话比较长，" * 30, tmp_path / "during.wav")) > 1  # retried in a fresh worker
+    assert duration(say(worker, "你好", tmp_path / "after.wav")) > 0.3
+
+
+def test_hung_worker_times_out_and_is_replaced(own_worker, tmp_path):
+    worker = own_worker(timeout=1.5)
+    say(worker, "你好", tmp_path / "warm.wav")
+    hung = worker.pid
+    os.kill(hung, signal.SIGSTOP)  # a real hang: the process stops answering
+    start = time.monotonic()
+    with pytest.raises(SpeechError, match="restarted"):
+        say(worker, "你好吗", tmp_path / "hung.wav")
+    assert time.monotonic() - start < 5
+    assert duration(say(worker, "你好吗", tmp_path / "next.wav")) > 0.3
+    assert worker.pid != hung
 
 
 def test_twenty_concurrent_requests_for_new_audio(cache):
