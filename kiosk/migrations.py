@@ -126,3 +126,14 @@ def m004_sync_runs(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX request_events_by_state ON request_events(state, request_id)")
+
+
+@migrations()
+def m005_current_events(db: Database) -> None:
+    """Each request's latest event: its current state, derived from the history, never stored twice."""
+    db.execute(
+        """
+        CREATE VIEW current_events AS
+        SELECT r.id AS request_id, e.id AS event_id, e.state, e.at, e.data FROM requests r
+        JOIN request_events e ON e.id = (SELECT MAX(id) FROM request_events WHERE request_id = r.id)"""
+    )

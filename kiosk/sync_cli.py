@@ -62,13 +62,10 @@ def run_command(once: bool, max_steps: int | None) -> None:
 def status_summary(db) -> dict:
     """Counts by current state, oldest unsent request, last success, last error, clock offset."""
     counts = {row["state"]: row["n"] for row in db.query(
-        """SELECT e.state, COUNT(*) AS n FROM requests r
-           JOIN request_events e ON e.id = (SELECT MAX(id) FROM request_events WHERE request_id = r.id)
-           GROUP BY e.state""")}
+        "SELECT state, COUNT(*) AS n FROM current_events GROUP BY state")}
     oldest = db.execute(
-        """SELECT MIN(r.requested_at) FROM requests r
-           JOIN request_events e ON e.id = (SELECT MAX(id) FROM request_events WHERE request_id = r.id)
-           WHERE e.state IN ('queued', 'in_flight', 'retry_wait')""").fetchone()[0]
+        """SELECT MIN(r.requested_at) FROM requests r JOIN current_events c ON c.request_id = r.id
+           WHERE c.state IN ('queued', 'in_flight', 'retry_wait')""").fetchone()[0]
     success = db.execute("SELECT MAX(finished_at) FROM sync_runs WHERE error IS NULL AND finished_at IS NOT NULL").fetchone()[0]
     failure = db.execute("SELECT finished_at, error, key_refused FROM sync_runs WHERE error IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
     clock = db.execute("SELECT clock_offset_seconds FROM sync_runs WHERE clock_offset_seconds IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()

@@ -84,10 +84,10 @@ class SyncEngine:
         """
         return list(self.db.query(
             """
-            SELECT r.*, e.state AS last_state, e.data AS last_data FROM requests r
-            JOIN request_events e ON e.id = (SELECT MAX(id) FROM request_events WHERE request_id = r.id)
-            WHERE e.state IN ('queued', 'in_flight')
-               OR (e.state = 'retry_wait' AND (? OR json_extract(e.data, '$.next_attempt_at') <= ?))
+            SELECT r.*, c.state AS last_state, c.data AS last_data FROM requests r
+            JOIN current_events c ON c.request_id = r.id
+            WHERE c.state IN ('queued', 'in_flight')
+               OR (c.state = 'retry_wait' AND (? OR json_extract(c.data, '$.next_attempt_at') <= ?))
             ORDER BY r.id LIMIT ?""",
             [int(ignore_backoff), _iso(self.now()), limit],
         ))
@@ -181,9 +181,8 @@ class SyncEngine:
     def _latest(self, states: tuple[str, ...]) -> list[dict]:
         placeholders = ",".join("?" * len(states))
         return list(self.db.query(
-            f"""SELECT r.id, e.state, e.data FROM requests r
-                JOIN request_events e ON e.id = (SELECT MAX(id) FROM request_events WHERE request_id = r.id)
-                WHERE e.state IN ({placeholders}) ORDER BY r.id""", list(states)))
+            f"SELECT request_id AS id, state, data FROM current_events WHERE state IN ({placeholders}) ORDER BY request_id",
+            list(states)))
 
     def _county_id(self, request_id: int) -> str:
         rows = list(self.db.query(

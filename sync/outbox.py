@@ -1,7 +1,8 @@
 """The outbox: an append-only history of what happened to each saved request.
 
 Each row of ``request_events`` is one fact (``queued``, ``in_flight``, ``accepted``, a county status
-update…). Nothing is overwritten; a request's current state is its latest event. Saving a request
+update…). Nothing is overwritten; a request's current state is its latest event (the view
+``current_events``). Saving a request
 writes its ``queued`` event in the same transaction as the request itself, so a request can never be
 saved without being queued for the county.
 """

@@ -57,5 +57,4 @@ def drain(engine: SyncEngine, clock: FakeClock, runs: int = 40) -> list:
 def states(db) -> dict[int, dict]:
     """Each request's latest event: {request id: {state, data}}."""
     return {row["request_id"]: {"state": row["state"], "data": json.loads(row["data"])} for row in db.query(
-        """SELECT e.request_id, e.state, e.data FROM request_events e
-           WHERE e.id = (SELECT MAX(id) FROM request_events WHERE request_id = e.request_id) ORDER BY e.request_id""")}
+        "SELECT request_id, state, data FROM current_events ORDER BY request_id")}
