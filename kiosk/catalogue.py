@@ -73,7 +73,7 @@ class Service:
         return next((q for q in self.questions if q.code == code), None)
 
 
-def _pick(texts: dict, locale: str) -> str:
+def pick(texts: dict, locale: str) -> str:
     """The text in ``locale``, else the fallback locale, else any; empty if there is none."""
     if not isinstance(texts, dict):
         return str(texts or "")
@@ -90,9 +90,9 @@ def _localise(row: dict, locale: str) -> Service:
             datatype=a["datatype"],
             required=bool(a.get("required")),
             order=int(a.get("order", i)),
-            text=_pick(a.get("description", {}), locale),
-            hint=_pick(a.get("datatype_description", {}), locale),
-            options=tuple((v["key"], _pick(v["name"], locale)) for v in a.get("values", [])),
+            text=pick(a.get("description", {}), locale),
+            hint=pick(a.get("datatype_description", {}), locale),
+            options=tuple((v["key"], pick(v["name"], locale)) for v in a.get("values", [])),
         )
         for i, a in enumerate(json.loads(row["attributes"]), 1)
     )
@@ -133,7 +133,7 @@ def _catalogue(db: Database, locale: str) -> tuple[list[dict], dict[str, Service
         return cached
     services = {row["service_code"]: _localise(row, locale) for row in db.query("SELECT * FROM services ORDER BY position")}
     groups = [
-        {"code": g["code"], "icon": g["icon"], "name": _pick(json.loads(g["names"]), locale),
+        {"code": g["code"], "icon": g["icon"], "name": pick(json.loads(g["names"]), locale),
          "services": [s for s in services.values() if s.group == g["code"] and not s.hidden]}
         for g in db.query("SELECT * FROM service_groups ORDER BY position")
     ]

@@ -27,6 +27,11 @@ CSP = "; ".join(
 )
 
 
+def local_path(target: str | None, default: str = "/") -> str:
+    """``target`` if it is a path on this kiosk, else ``default``: a "next" never leads to another site."""
+    return target if target and target.startswith("/") and not target.startswith("//") else default
+
+
 def _headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -6,15 +6,7 @@ import json
 from sqlite_utils import Database
 
 from kiosk import personal
-
-FALLBACK_LOCALE = "zh_Hans_CN"
-
-
-def _pick(texts, locale: str) -> str:
-    if not isinstance(texts, dict):
-        return str(texts or "")
-    return texts.get(locale) or texts.get(FALLBACK_LOCALE) or next(iter(texts.values()), "")
-
+from kiosk.catalogue import pick
 
 def open311_fields(db: Database, request: dict, location: str) -> dict:
     """The form fields for one request.
@@ -33,7 +25,7 @@ def open311_fields(db: Database, request: dict, location: str) -> dict:
     lines, fields = [], {"service_code": request["service_code"]}
     for a in attributes:
         value = answers.get(a["code"])
-        names = {v["key"]: _pick(v["name"], locale) for v in a.get("values", [])}
+        names = {v["key"]: pick(v["name"], locale) for v in a.get("values", [])}
         if isinstance(value, list):
             fields[f"attribute[{a['code']}][]"] = value
             shown = "、".join(names.get(v, v) for v in value)
@@ -42,7 +34,7 @@ def open311_fields(db: Database, request: dict, location: str) -> dict:
             shown = names.get(value, value)
         else:
             continue
-        lines.append(f"{_pick(a.get('description', ''), locale)} {shown}")
+        lines.append(f"{pick(a.get('description', ''), locale)} {shown}")
     fields["description"] = "\n".join(lines)
     fields["address_string"] = details.get("address") or location
     if details.get("name"):

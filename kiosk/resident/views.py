@@ -16,6 +16,7 @@ from . import bp, flow
 from .. import catalogue, drafts, receipts, submissions, tickets, validation
 from ..db import get_db
 from ..i18n import LOCALES, current_locale
+from ..security import local_path
 from ..status import ladder
 from sync import outbox
 
@@ -29,8 +30,7 @@ def page_context() -> dict:
 
 def _safe_next(default: str = "/") -> str:
     """A local path to return to after a preference change (never another site)."""
-    target = request.form.get("next") or request.args.get("next") or default
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return local_path(request.form.get("next") or request.args.get("next"), default)
 
 
 def _draft_and_service() -> tuple[drafts.Draft, catalogue.Service] | None:

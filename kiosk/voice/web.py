@@ -23,6 +23,7 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 from markupsafe import escape
 
 from ..i18n import current_locale
+from ..security import local_path
 from .cache import MIME, SpeechCache
 from .page_text import page_text
 from .voices import DEFAULT_SPEECH, RATES, VOICES
@@ -133,8 +134,7 @@ def audio(key: str):
 @bp.get("/speech", endpoint="settings")
 def settings_page():
     """Voice settings: which voice, how fast, and whether to read every page aloud."""
-    target = request.args.get("next") or "/"
-    back = target if target.startswith("/") and not target.startswith("//") else "/"
+    back = local_path(request.args.get("next"))
     return render_template("resident/speech_settings.html", chosen=choices(), back=back)
 
 
@@ -147,8 +147,7 @@ def speech_choices():
         session["speed"] = request.form["speed"]
     if request.form.get("always") in ("on", "off"):
         session["always_read"] = request.form["always"] == "on"
-    target = request.form.get("next") or "/"
-    back = target if target.startswith("/") and not target.startswith("//") else "/"
+    back = local_path(request.form.get("next"))
     return redirect(url_for("voice.settings", next=back))
 
 
