@@ -102,9 +102,21 @@ def decode_qr(png: bytes) -> str:
     _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     variants = [image, grey, binary, cv2.resize(binary, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST),
                 cv2.copyMakeBorder(binary, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)]
-    detector = cv2.QRCodeDetector()
-    for variant in variants:
-        text, _, _ = detector.detectAndDecode(variant)
+    for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+        for variant in variants:
+            text, _, _ = detector.detectAndDecode(variant)
+            if text:
+                return text
+    return ""
+
+
+def scan_qr(page) -> str:
+    """Point the "camera" at the receipt's QR code: up to three shots, as a person would try again."""
+    code = page.locator("svg.qr")
+    for _ in range(3):
+        code.scroll_into_view_if_needed()
+        page.wait_for_timeout(200)
+        text = decode_qr(code.screenshot(animations="disabled"))
         if text:
             return text
     return ""
