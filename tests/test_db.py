@@ -1,4 +1,5 @@
 import sqlite3
+from pathlib import Path
 
 from kiosk.db import connect, database_path, migrate
 from kiosk.migrations import migrations
@@ -34,3 +35,29 @@ def test_every_cli_command_has_help(app):
     for name, command in app.cli.commands.items():
         for path, cmd in walk(command, [name]):
             assert (cmd.help or "").strip(), f"`flask {' '.join(path)}` has no help text"
+
+
+def test_a_database_from_before_the_core_opens_and_upgrades_in_place(tmp_path):
+    """A file made by commit f0fda19 (tests/data/kiosk-schema-m005.sql) keeps its requests, events and drafts."""
+    from kiosk import drafts, personal, submissions
+    from sync import outbox
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript((Path(__file__).parent / "data" / "kiosk-schema-m005.sql").read_text(encoding="utf-8"))
+    old.close()
+    db = connect(path)
+    migrate(db)
+    assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]
+
+    saved = submissions.find(db, "A0001", "7627")
+    assert saved.service_code == "home-care" and saved.answers == {"help": "cleaning", "often": "weekly"}
+    assert [e["state"] for e in outbox.events(db, saved.id)] == ["queued", "in_flight", "accepted", "in_progress"]
+    assert personal.load_for_request(db, saved.id) == {
+        "name": "王秀英", "address": "幸福路 12 号 3 单元 401", "phone": "13800138000", "contact": "phone"}
+    assert outbox.events(db, saved.id)[-1]["data"]["status_notes"] == "已安排护理员周三上门"
+    assert outbox.current_state(db, submissions.find(db, "A0002", "8635").id) == "quarantined"
+    assert outbox.current_state(db, submissions.find(db, "A0003", "3596").id) == "queued"
+    draft = drafts.load(db, "q59qrx2mbRNLgc0FeV_BZQqnZsy1AJZh_IXCXWUaGfE")
+    assert (draft.service_code, draft.locale, draft.answers, draft.personal) == (
+        "pension-cert", "zh_Hant_TW", {"who": "self"}, {"name": "陳大文"})
