@@ -23,8 +23,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.catalogue import DEMO_FILE, load_catalogue  # noqa: E402
-from sync.store import connect  # noqa: E402
+from core.catalogue import DEMO_FILE, load_catalogue  # noqa: E402
+from core.db import connect  # noqa: E402
 from tests.conftest import LiveCounty  # noqa: E402
 
 PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
@@ -33,7 +33,7 @@ PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=Tr
 
 def queue(instance: Path, count: int) -> None:
     """A kiosk database with ``count`` saved, queued repairs requests (bulk-inserted: setup, not timed)."""
-    from kiosk.db import migrate
+    from core.db import migrate
 
     instance.mkdir(parents=True, exist_ok=True)
     db = connect(instance / "kiosk.sqlite3")

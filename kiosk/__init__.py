@@ -1,4 +1,8 @@
-"""The community service kiosk: a Flask app for residents (and, later, community workers)."""
+"""The community service kiosk's web app: pages for residents (and, next, community workers).
+
+It stands on :mod:`core` (the database) and :mod:`sync` (the engine, for the ``flask sync`` commands);
+neither of them imports this package.
+"""
 from __future__ import annotations
 
 import os
@@ -14,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> "Flask":
     """Build the kiosk app: configuration, database, translations, blueprints, CLI.
 
-    Flask is imported here, not at the top, so that Flask-free modules of this package (personal
-    details, tickets) can be used by the sync worker without loading the web stack.
+    Flask is imported here, not at the top, so that the speech worker process, which imports
+    :mod:`kiosk.voice.worker` (and so this package), does not load the web stack.
     """
     from flask import Flask
 

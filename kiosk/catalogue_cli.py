@@ -1,4 +1,4 @@
-"""``flask --app kiosk catalogue …``: loading a catalogue file (a thin layer over :mod:`kiosk.catalogue`)."""
+"""``flask --app kiosk catalogue …``: loading a catalogue file (a thin layer over :mod:`core.catalogue`)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from .catalogue import DEMO_FILE, CatalogueError, load_catalogue
+from core.catalogue import DEMO_FILE, CatalogueError, load_catalogue
+
 from .db import get_db
 
 catalogue_cli = AppGroup("catalogue", help="Manage the service catalogue.")

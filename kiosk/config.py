@@ -44,8 +44,6 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "SYNC_PROBE_SECONDS": (30.0, float),
     "SYNC_STATUS_SECONDS": (300.0, float),
     "SYNC_TIMEOUT": (10.0, float),
-    # Days an unfinished draft is kept for a worker to pick up before it is purged.
-    "DRAFT_RETENTION_DAYS": (7, int),
 }
 
 

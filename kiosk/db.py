@@ -1,9 +1,7 @@
-"""The one owner of the kiosk's SQLite database.
+"""The web app's handle on the database: one connection per request, the ``init-db`` command.
 
-No other module opens a connection: views call :func:`get_db`, writes that must survive a power cut
-go through :func:`write_transaction`. Both come from :mod:`sync.store`, which the sync worker (a
-separate process, without Flask) uses too, so both writers share one discipline: WAL, short
-``BEGIN IMMEDIATE`` transactions, and a busy timeout instead of "database is locked" at once.
+The database itself — how it is opened, the write discipline, the schema — belongs to :mod:`core.db`,
+which the sync worker uses too; this module only ties it to Flask's application and request life.
 """
 from __future__ import annotations
 
@@ -14,9 +12,7 @@ import sqlite_utils
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
-from sync.store import connect, write_transaction  # noqa: F401  (one write discipline for app and worker)
-
-from .migrations import migrations
+from core.db import connect, migrate, schema_version
 
 
 def database_path(app: Flask) -> Path:
@@ -40,24 +36,13 @@ def close_db(exc: BaseException | None = None) -> None:
         db.close()
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Switch the file to WAL (a lasting property of the file) and apply pending schema migrations.
-
-    Returns the names of the migrations applied.
-    """
-    db.execute("PRAGMA journal_mode=WAL")
-    pending = [m.name for m in migrations.pending(db)]
-    migrations.apply(db)
-    return pending
-
-
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database schema (safe to run again)."""
     db = get_db()
     applied = migrate(db)
-    names = [m.name for m in migrations.applied(db)]
+    names = schema_version(db)
     click.echo(f"Database {database_path(current_app)}: schema at {names[-1]} ({len(names)} migrations"
                + (f", just applied {', '.join(applied)})" if applied else ", all applied)"))
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from sync import outbox
+from core import outbox
 
 STEPS = (
     ("saved", _l("Saved on this kiosk")),

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timezone
+from datetime import time
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from sync import outbox
-from sync.engine import CLOCK_SKEW_LIMIT, Settings, SyncEngine
+from core import outbox, submissions
+from core.db import write_transaction
+from sync import health
+from sync.engine import Settings, SyncEngine
 from sync.open311 import HttpTransport, Open311Client
-from sync.store import write_transaction
 from sync.worker import AlreadyRunning, Scheduler, SingleInstance
 
 from .db import get_db
@@ -59,34 +60,11 @@ def run_command(once: bool, max_steps: int | None) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-def status_summary(db) -> dict:
-    """Counts by current state, oldest unsent request, last success, last error, clock offset."""
-    counts = {row["state"]: row["n"] for row in db.query(
-        "SELECT state, COUNT(*) AS n FROM current_events GROUP BY state")}
-    oldest = db.execute(
-        """SELECT MIN(r.requested_at) FROM requests r JOIN current_events c ON c.request_id = r.id
-           WHERE c.state IN ('queued', 'in_flight', 'retry_wait')""").fetchone()[0]
-    success = db.execute("SELECT MAX(finished_at) FROM sync_runs WHERE error IS NULL AND finished_at IS NOT NULL").fetchone()[0]
-    failure = db.execute("SELECT finished_at, error, key_refused FROM sync_runs WHERE error IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
-    clock = db.execute("SELECT clock_offset_seconds FROM sync_runs WHERE clock_offset_seconds IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
-    last = db.execute("SELECT key_refused FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
-    age = None
-    if oldest:
-        age = (datetime.now(timezone.utc) - datetime.fromisoformat(oldest)).total_seconds()
-    return {
-        "counts": counts, "oldest_unsent_seconds": age, "last_success": success,
-        "last_error": {"at": failure[0], "error": failure[1]} if failure else None,
-        "key_refused": bool(last and last[0]),
-        "clock_offset_seconds": clock[0] if clock else None,
-        "clock_skewed": bool(clock and clock[0] is not None and abs(clock[0]) > CLOCK_SKEW_LIMIT),
-    }
-
-
 @sync_cli.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def status_command(as_json: bool) -> None:
     """Show the queue by state, the oldest unsent request, the last success and error, the clock offset."""
-    summary = status_summary(get_db())
+    summary = health.summary(get_db())
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
         return
@@ -109,16 +87,15 @@ def status_command(as_json: bool) -> None:
 def retry_command(ticket_or_id: str) -> None:
     """Queue a quarantined (or waiting) request again, after a worker has fixed the problem."""
     db = get_db()
-    row = db.execute("SELECT id, ticket FROM requests WHERE ticket = ? OR CAST(id AS TEXT) = ?",
-                     [ticket_or_id.upper(), ticket_or_id]).fetchone()
-    if row is None:
+    saved = submissions.find_for_operator(db, ticket_or_id)
+    if saved is None:
         raise click.ClickException(f"no request {ticket_or_id}")
-    state = outbox.current_state(db, row[0])
-    if state not in (outbox.QUARANTINED, outbox.RETRY_WAIT):
-        raise click.ClickException(f"{row[1]} is {state}: only a quarantined or waiting request can be retried")
-    with write_transaction(db):
-        outbox.record(db, row[0], outbox.QUEUED, retried_by="operator", previous_state=state)
-    click.echo(f"{row[1]} queued again")
+    try:
+        with write_transaction(db):
+            outbox.requeue(db, saved.id, by="operator")
+    except outbox.NotRetryable as exc:
+        raise click.ClickException(f"{saved.ticket} is {exc}: only a quarantined or waiting request can be retried") from None
+    click.echo(f"{saved.ticket} queued again")
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from .catalogue import Question
+from core.catalogue import Question
 
 MAX_LENGTH = {"string": 200, "text": 2000, "name": 50, "address": 200}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")

@@ -7,7 +7,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .catalogue import get_service, list_groups
+from core.catalogue import get_service, list_groups
+
 from .db import get_db
 from .i18n import LOCALES
 from .voice.page_text import page_text

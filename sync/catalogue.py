@@ -9,13 +9,12 @@ deleted — so old tickets keep their names.
 from __future__ import annotations
 
 import hashlib
-import json
 
 from sqlite_utils import Database
 
-from kiosk.catalogue import CatalogueError, load_catalogue
+from core.catalogue import CatalogueError, export, load_catalogue
 
-from .open311 import ACCEPTED, Open311Client
+from .open311 import OK, Open311Client
 
 DEFAULT_NEEDS = {"name": False, "address": False, "contact": ["centre", "phone"]}
 
@@ -50,13 +49,13 @@ def _merge_attributes(county_attributes: list, local_attributes: list, locale: s
 def refresh_catalogue(db: Database, client: Open311Client, county_locale: str = "zh_Hans_CN") -> dict:
     """Fetch the county's catalogue and merge it in. Returns counts, or ``{"error": reason}``."""
     listing = client.get_service_list()
-    if listing.kind != ACCEPTED or not isinstance(listing.data, list):
+    if listing.kind != OK or not isinstance(listing.data, list):
         return {"error": f"services.json: {listing.reason or 'not a list'}"}
     if not listing.data:  # more likely a misconfigured county than a county with nothing to offer
         return {"error": "services.json lists no services; the kiosk keeps its catalogue"}
-    local = {row["service_code"]: row for row in db.query("SELECT * FROM services")}
-    groups = [{"code": g["code"], "icon": g["icon"], "name": json.loads(g["names"])}
-              for g in db.query("SELECT * FROM service_groups ORDER BY position")]
+    stored = export(db)
+    local = {s["service_code"]: s for s in stored["services"]}
+    groups = stored["groups"]
     group_by_name = {g["name"].get(county_locale): g["code"] for g in groups}
     services = []
     for entry in listing.data:
@@ -67,26 +66,26 @@ def refresh_catalogue(db: Database, client: Open311Client, county_locale: str = 
         attributes = []
         if entry.get("metadata"):
             definition = client.get_service_definition(code)
-            if definition.kind != ACCEPTED or not isinstance(definition.data, dict):
+            if definition.kind != OK or not isinstance(definition.data, dict):
                 return {"error": f"services/{code}.json: {definition.reason or 'not an object'}"}
             attributes = definition.data.get("attributes") or []
         group_name = _text(entry.get("group"), 100) or "其他"
         if mine:
-            group = mine["group_code"]
+            group = mine["group"]
         elif group_name in group_by_name:
             group = group_by_name[group_name]
         else:
             group = "county-" + hashlib.sha1(group_name.encode()).hexdigest()[:8]
             groups.append({"code": group, "icon": "📋", "name": {county_locale: group_name}})
             group_by_name[group_name] = group
-        texts = json.loads(mine["texts"]) if mine else {}
+        texts = mine["texts"] if mine else {}
         texts[county_locale] = {**texts.get(county_locale, {}), "service_name": _text(entry.get("service_name"), 200) or code,
                                 "description": _text(entry.get("description"))}
         services.append({
             "service_code": code, "group": group, "icon": mine["icon"] if mine else "📋",
             "type": _text(entry.get("type"), 20) or "batch", "keywords": _text(entry.get("keywords"), 500),
-            "needs": json.loads(mine["needs"]) if mine else DEFAULT_NEEDS, "texts": texts,
-            "attributes": _merge_attributes(attributes, json.loads(mine["attributes"]) if mine else [], county_locale),
+            "needs": mine["needs"] if mine else DEFAULT_NEEDS, "texts": texts,
+            "attributes": _merge_attributes(attributes, mine["attributes"] if mine else [], county_locale),
         })
     try:
         return load_catalogue(db, {"groups": groups, "services": services})

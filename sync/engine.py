@@ -13,7 +13,10 @@ transaction:
 3. :meth:`SyncEngine.pull_status` — batch status of open requests, recorded only when it changed.
 4. On nightly, manual and reconnect runs, the catalogue is refreshed (:mod:`sync.catalogue`).
 
-Clock: every county answer's ``Date`` header gives the offset between the two clocks, kept per run.
+Clock: every county answer's ``Date`` header gives the offset between the two clocks, kept per run
+(:mod:`sync.runs`). The state names and the questions "what is due", "what is open at the county"
+belong to :mod:`core.outbox`; the one mapping from an Open311 status to a state is
+:func:`state_for_county_status`.
 """
 from __future__ import annotations
 
@@ -26,13 +29,15 @@ from email.utils import parsedate_to_datetime
 
 from sqlite_utils import Database
 
-from . import outbox
-from .catalogue import refresh_catalogue
-from .open311 import ACCEPTED, AMBIGUOUS, KEY_REFUSED, REFUSED, UNREACHABLE, Open311Client, Outcome
-from .payload import open311_fields
-from .store import write_transaction
+from core import outbox, submissions
+from core.clock import iso
+from core.db import write_transaction
 
-CLOCK_SKEW_LIMIT = 120.0  # seconds; beyond this the run is flagged
+from . import runs
+from .catalogue import refresh_catalogue
+from .open311 import ACCEPTED, AMBIGUOUS, FOUND, KEY_REFUSED, OK, REFUSED, UNREACHABLE, Open311Client, Outcome
+from .payload import open311_fields
+
 CATALOGUE_TRIGGERS = ("nightly", "manual", "reconnect")  # runs that also refresh the catalogue
 
 
@@ -62,11 +67,21 @@ class RunReport:
 
     @property
     def clock_skewed(self) -> bool:
-        return self.clock_offset_seconds is not None and abs(self.clock_offset_seconds) > CLOCK_SKEW_LIMIT
+        return self.clock_offset_seconds is not None and abs(self.clock_offset_seconds) > runs.CLOCK_SKEW_LIMIT
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+def state_for_county_status(item: dict) -> str | None:
+    """The outbox state an Open311 status report means, or None when it says nothing new.
+
+    Open311 has two statuses. Closed is done; open with notes or an agency means someone is working
+    on it; open with neither is what "accepted" already says.
+    """
+    status = str(item.get("status") or "").lower()
+    if status == "closed":
+        return outbox.CLOSED
+    if status == "open" and (item.get("status_notes") or item.get("agency_responsible")):
+        return outbox.IN_PROGRESS
+    return None
 
 
 class SyncEngine:
@@ -78,23 +93,12 @@ class SyncEngine:
     # --- what is due ------------------------------------------------------------------------
 
     def due(self, limit: int, ignore_backoff: bool = False) -> list[dict]:
-        """Requests to send now, oldest first, with their latest event.
-
-        :param ignore_backoff: also those still waiting out a backoff (a manual "sync now").
-        """
-        return list(self.db.query(
-            """
-            SELECT r.*, c.state AS last_state, c.data AS last_data FROM requests r
-            JOIN current_events c ON c.request_id = r.id
-            WHERE c.state IN ('queued', 'in_flight')
-               OR (c.state = 'retry_wait' AND (? OR json_extract(c.data, '$.next_attempt_at') <= ?))
-            ORDER BY r.id LIMIT ?""",
-            [int(ignore_backoff), _iso(self.now()), limit],
-        ))
+        """Requests to send now, oldest first, with their latest event (see :func:`core.outbox.due_for_sending`)."""
+        return outbox.due_for_sending(self.db, iso(self.now()), limit, ignore_backoff)
 
     def _record(self, request_id: int, state: str, durable: bool = False, **data) -> None:
         with write_transaction(self.db, durable=durable):
-            outbox.record(self.db, request_id, state, _iso(self.now()), **data)
+            outbox.record(self.db, request_id, state, iso(self.now()), **data)
 
     def _note_clock(self, report: RunReport, outcome: Outcome) -> None:
         if outcome.date and not report.county_date:
@@ -115,53 +119,54 @@ class SyncEngine:
         """Send every due request, batch after batch, until none is due or the county stops us."""
         tried: set[int] = set()  # within one run, each request gets one attempt
         while True:
-            batch = [r for r in self.due(self.settings.batch_size + len(tried), ignore_backoff) if r["id"] not in tried]
+            batch = [r for r in self.due(self.settings.batch_size + len(tried), ignore_backoff) if r["request_id"] not in tried]
             if not batch:
                 return
-            for request in batch[:self.settings.batch_size]:
-                tried.add(request["id"])
-                if not self._push_one(request, report):
+            for due in batch[:self.settings.batch_size]:
+                tried.add(due["request_id"])
+                if not self._push_one(due, report):
                     return
 
-    def _push_one(self, request: dict, report: RunReport) -> bool:
+    def _push_one(self, due: dict, report: RunReport) -> bool:
         """Send one request; False when the run must stop (county unreachable or key refused)."""
-        last = json.loads(request["last_data"])
+        request = submissions.get(self.db, due["request_id"])
+        last = json.loads(due["data"])
         attempt = int(last.get("attempt", 0))
-        maybe_sent = request["last_state"] == outbox.IN_FLIGHT or last.get("ambiguous")
+        maybe_sent = due["state"] == outbox.IN_FLIGHT or last.get("ambiguous")
         if maybe_sent and self.settings.uuid_lookup:
-            found = self.client.find_by_client_uuid(request["uuid"])
+            found = self.client.find_by_client_uuid(request.uuid)
             self._note_clock(report, found)
-            if found.kind == ACCEPTED:
-                self._record(request["id"], outbox.ACCEPTED, service_request_id=found.service_request_id,
+            if found.kind == FOUND:
+                self._record(request.id, outbox.ACCEPTED, service_request_id=found.service_request_id,
                              found_by="uuid lookup after an unclear send")
                 report.accepted += 1
                 return True
             if found.kind in (UNREACHABLE, AMBIGUOUS, KEY_REFUSED):
-                return self._stop(request, attempt, found, report, ambiguous=True)
+                return self._stop(due, attempt, found, report, ambiguous=True)
         fields = open311_fields(self.db, request, self.settings.location)
         attempt += 1
-        self._record(request["id"], outbox.IN_FLIGHT, durable=True, attempt=attempt)
+        self._record(request.id, outbox.IN_FLIGHT, durable=True, attempt=attempt)
         outcome = self.client.send_service_request(fields)
         report.sent += 1
         self._note_clock(report, outcome)
         if outcome.kind == ACCEPTED:
             data = {"service_request_id": outcome.service_request_id} if outcome.service_request_id else {"token": outcome.token}
-            self._record(request["id"], outbox.ACCEPTED, attempt=attempt, **data)
+            self._record(request.id, outbox.ACCEPTED, attempt=attempt, **data)
             report.accepted += 1
             return True
         if outcome.kind == REFUSED:
-            self._record(request["id"], outbox.QUARANTINED, attempt=attempt, reason=outcome.reason,
+            self._record(request.id, outbox.QUARANTINED, attempt=attempt, reason=outcome.reason,
                          http_status=outcome.http_status)
             report.quarantined += 1
             return True
         if outcome.kind == AMBIGUOUS:
-            self._record(request["id"], outbox.RETRY_WAIT, attempt=attempt, ambiguous=True, reason=outcome.reason,
-                         next_attempt_at=_iso(self._backoff(attempt)))
+            self._record(request.id, outbox.RETRY_WAIT, attempt=attempt, ambiguous=True, reason=outcome.reason,
+                         next_attempt_at=iso(self._backoff(attempt)))
             report.retrying += 1
             return True
-        return self._stop(request, attempt, outcome, report, ambiguous=False)
+        return self._stop(due, attempt, outcome, report, ambiguous=False)
 
-    def _stop(self, request: dict, attempt: int, outcome: Outcome, report: RunReport, ambiguous: bool) -> bool:
+    def _stop(self, due: dict, attempt: int, outcome: Outcome, report: RunReport, ambiguous: bool) -> bool:
         """County unreachable or key refused: keep the request queued and end the run."""
         if outcome.kind == KEY_REFUSED:
             report.key_refused = True
@@ -171,48 +176,36 @@ class SyncEngine:
             report.unreachable = True
             report.errors.append(outcome.reason or "the county could not be reached")
             next_at = self._backoff(max(attempt, 1))
-        self._record(request["id"], outbox.RETRY_WAIT, attempt=attempt, ambiguous=bool(ambiguous or request["last_state"] == outbox.IN_FLIGHT),
-                     reason=outcome.reason, next_attempt_at=_iso(next_at))
+        self._record(due["request_id"], outbox.RETRY_WAIT, attempt=attempt, ambiguous=bool(ambiguous or due["state"] == outbox.IN_FLIGHT),
+                     reason=outcome.reason, next_attempt_at=iso(next_at))
         report.retrying += 1
         return False
 
     # --- 2. tokens and 3. status --------------------------------------------------------------
 
-    def _latest(self, states: tuple[str, ...]) -> list[dict]:
-        placeholders = ",".join("?" * len(states))
-        return list(self.db.query(
-            f"SELECT request_id AS id, state, data FROM current_events WHERE state IN ({placeholders}) ORDER BY request_id",
-            list(states)))
-
-    def _county_id(self, request_id: int) -> str:
-        rows = list(self.db.query(
-            "SELECT json_extract(data, '$.service_request_id') AS sid FROM request_events WHERE request_id = ?"
-            " AND json_extract(data, '$.service_request_id') IS NOT NULL ORDER BY id DESC LIMIT 1", [request_id]))
-        return rows[0]["sid"] if rows else ""
-
     def resolve_tokens(self, report: RunReport) -> None:
-        for row in self._latest((outbox.ACCEPTED,)):
+        for row in outbox.current_in(self.db, (outbox.ACCEPTED,)):
             data = json.loads(row["data"])
-            if data.get("service_request_id") or not data.get("token") or self._county_id(row["id"]):
+            if data.get("service_request_id") or not data.get("token") or outbox.county_id(self.db, row["request_id"]):
                 continue
             outcome = self.client.get_request_id_from_token(data["token"])
             self._note_clock(report, outcome)
-            if outcome.kind == ACCEPTED and outcome.service_request_id:
-                self._record(row["id"], outbox.ACCEPTED, token=data["token"], service_request_id=outcome.service_request_id)
+            if outcome.kind == OK and outcome.service_request_id:
+                self._record(row["request_id"], outbox.ACCEPTED, token=data["token"], service_request_id=outcome.service_request_id)
             elif outcome.kind in (UNREACHABLE, KEY_REFUSED):
                 return
 
     def pull_status(self, report: RunReport) -> None:
         open_requests = {}
-        for row in self._latest((outbox.ACCEPTED, outbox.IN_PROGRESS)):
-            county_id = self._county_id(row["id"])
+        for row in outbox.open_at_county(self.db):
+            county_id = outbox.county_id(self.db, row["request_id"])
             if county_id:
-                open_requests[county_id] = (row["id"], row["state"], json.loads(row["data"]))
+                open_requests[county_id] = (row["request_id"], row["state"], json.loads(row["data"]))
         ids = list(open_requests)
         for start in range(0, len(ids), self.settings.batch_size):
             outcome = self.client.get_service_requests(ids[start:start + self.settings.batch_size])
             self._note_clock(report, outcome)
-            if outcome.kind != ACCEPTED or not isinstance(outcome.data, list):
+            if outcome.kind != OK or not isinstance(outcome.data, list):
                 if outcome.kind != REFUSED:
                     report.errors.append(f"status pull: {outcome.reason or outcome.kind}")
                     return
@@ -221,22 +214,12 @@ class SyncEngine:
                 if not isinstance(item, dict) or str(item.get("service_request_id")) not in open_requests:
                     continue
                 request_id, state, last = open_requests[str(item["service_request_id"])]
-                new_state = self._state_of(item)
+                new_state = state_for_county_status(item)
                 facts = {k: str(item.get(k) or "")[:1000] for k in ("status", "status_notes", "agency_responsible", "updated_datetime")}
                 if new_state is None or (new_state == state and all(last.get(k) == v for k, v in facts.items())):
                     continue
                 self._record(request_id, new_state, service_request_id=str(item["service_request_id"]), **facts)
                 report.status_updates += 1
-
-    @staticmethod
-    def _state_of(item: dict) -> str | None:
-        """Open311 has two statuses. Closed is done; open with notes means someone is working on it."""
-        status = str(item.get("status") or "").lower()
-        if status == "closed":
-            return outbox.CLOSED
-        if status == "open" and (item.get("status_notes") or item.get("agency_responsible")):
-            return outbox.IN_PROGRESS
-        return None
 
     # --- a whole run --------------------------------------------------------------------------
 
@@ -246,9 +229,7 @@ class SyncEngine:
         :param ignore_backoff: try waiting requests now too (an operator's manual sync).
         """
         report = RunReport(trigger)
-        started = _iso(self.now())
-        with write_transaction(self.db):
-            run_id = self.db.execute("INSERT INTO sync_runs (trigger, started_at) VALUES (?, ?)", [trigger, started]).lastrowid
+        run_id = runs.start(self.db, trigger, iso(self.now()))
         try:
             self.push(report, ignore_backoff)
             if not (report.key_refused or report.unreachable):
@@ -260,12 +241,8 @@ class SyncEngine:
                         report.errors.append(f"catalogue: {refreshed['error']}")
         except Exception as exc:  # never let one run take the worker down; say what happened
             report.errors.append(f"{type(exc).__name__}: {exc}")
-        with write_transaction(self.db):
-            self.db.execute(
-                "UPDATE sync_runs SET finished_at = ?, sent = ?, accepted = ?, quarantined = ?, retrying = ?,"
-                " status_updates = ?, county_date = ?, clock_offset_seconds = ?, key_refused = ?, error = ? WHERE id = ?",
-                [_iso(self.now()), report.sent, report.accepted, report.quarantined, report.retrying, report.status_updates,
-                 report.county_date or None, report.clock_offset_seconds, int(report.key_refused),
-                 "; ".join(report.errors) or None, run_id],
-            )
+        runs.finish(self.db, run_id, iso(self.now()), sent=report.sent, accepted=report.accepted,
+                    quarantined=report.quarantined, retrying=report.retrying, status_updates=report.status_updates,
+                    county_date=report.county_date or None, clock_offset_seconds=report.clock_offset_seconds,
+                    key_refused=report.key_refused, error="; ".join(report.errors) or None)
         return report

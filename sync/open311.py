@@ -1,9 +1,10 @@
 """An Open311 GeoReport v2 client, over a one-method transport seam.
 
 Methods are named after the spec's calls. None of them raises for what a county or a network does:
-each returns a :class:`Outcome` that says what happened in the terms the outbox needs — accepted,
-refused (with the county's reason), key refused, unreachable (nothing was sent), or ambiguous (it may
-have been stored: ask before sending again).
+each returns an :class:`Outcome` that says what happened: accepted (a request was taken), ok (a read
+answered), found / not found (the look-up by kiosk UUID), refused (with the county's reason), key
+refused, unreachable (nothing was sent), or ambiguous (it may have been stored: ask before sending
+again). The engine turns outcomes into outbox states.
 """
 from __future__ import annotations
 
@@ -63,7 +64,16 @@ class HttpTransport:
         self.session.close()
 
 
-ACCEPTED, REFUSED, KEY_REFUSED, UNREACHABLE, AMBIGUOUS = "accepted", "refused", "key_refused", "unreachable", "ambiguous"
+# What an answer from the county means. These are protocol outcomes, not outbox states
+# (:mod:`core.outbox`): the engine decides which state an outcome leads to.
+ACCEPTED = "accepted"        # POST /requests.json: the county took the request (an id or a token came back)
+OK = "ok"                    # a read (GET) answered with usable JSON, in ``data``
+FOUND = "found"              # the look-up by kiosk UUID found the request: the county already holds it
+NOT_FOUND = "not_found"      # ... and it did not (or the county cannot tell)
+REFUSED = "refused"          # the county refused this request or read (4xx): sending it again will not help
+KEY_REFUSED = "key_refused"  # 401/403: this kiosk's api_key is refused; nothing will get through
+UNREACHABLE = "unreachable"  # no connection at all: nothing was sent
+AMBIGUOUS = "ambiguous"      # timeout, dropped connection, 5xx or a garbled answer: it may have arrived
 
 
 @dataclass(frozen=True)
@@ -146,14 +156,14 @@ class Open311Client:
         data, problem = _decode(reply)
         if problem:
             return Outcome(AMBIGUOUS, reason=problem, http_status=reply.status, date=reply.date)
-        return Outcome(ACCEPTED, http_status=reply.status, date=reply.date, data=data)
+        return Outcome(OK, http_status=reply.status, date=reply.date, data=data)
 
     def probe(self) -> Outcome:
         """A short request to the county's own address: is *the county* reachable (not "the internet")?"""
         reply = self.transport.request("GET", self._url(""))
         if reply.failure:
             return Outcome(UNREACHABLE, reason=reply.failure)
-        return Outcome(ACCEPTED, http_status=reply.status, date=reply.date)
+        return Outcome(OK, http_status=reply.status, date=reply.date)
 
     def get_service_list(self) -> Outcome:
         return self._get_json("services.json")
@@ -171,21 +181,21 @@ class Open311Client:
     def find_by_client_uuid(self, client_uuid: str) -> Outcome:
         """Ask whether the county already holds the request with this kiosk UUID (extension filter).
 
-        ``ACCEPTED`` with the id if it does, ``REFUSED`` with no id if it does not (or cannot tell: a
-        county that ignores the filter answers with other requests, which are not taken as a match).
+        ``FOUND`` with the id if it does, ``NOT_FOUND`` if it does not (or cannot tell: a county that
+        ignores the filter answers with other requests, which are not taken as a match).
         """
         outcome = self._get_json("requests.json", kiosk_uuid=client_uuid)
-        if outcome.kind != ACCEPTED:
+        if outcome.kind != OK:
             return outcome
         matches = [r for r in outcome.data if isinstance(r, dict) and r.get("service_request_id")] if isinstance(outcome.data, list) else []
         if len(matches) == 1:
-            return Outcome(ACCEPTED, service_request_id=str(matches[0]["service_request_id"]), date=outcome.date)
-        return Outcome(REFUSED, reason="not found at the county", date=outcome.date)
+            return Outcome(FOUND, service_request_id=str(matches[0]["service_request_id"]), date=outcome.date)
+        return Outcome(NOT_FOUND, reason="not found at the county", date=outcome.date)
 
     def get_request_id_from_token(self, token: str) -> Outcome:
         outcome = self._get_json(f"tokens/{token}.json")
-        if outcome.kind != ACCEPTED:
+        if outcome.kind != OK:
             return outcome
         first = outcome.data[0] if isinstance(outcome.data, list) and outcome.data and isinstance(outcome.data[0], dict) else {}
         ident = first.get("service_request_id")
-        return Outcome(ACCEPTED, service_request_id=str(ident) if ident else "", date=outcome.date)
+        return Outcome(OK, service_request_id=str(ident) if ident else "", date=outcome.date)

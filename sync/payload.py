@@ -1,40 +1,36 @@
 """What a saved request looks like on the wire to the county (Open311 ``POST /requests.json`` fields)."""
 from __future__ import annotations
 
-import json
-
 from sqlite_utils import Database
 
-from kiosk import personal
-from kiosk.catalogue import pick
+from core import catalogue, personal
+from core.submissions import SavedRequest
 
-def open311_fields(db: Database, request: dict, location: str) -> dict:
+
+def open311_fields(db: Database, request: SavedRequest, location: str) -> dict:
     """The form fields for one request.
 
     Answers travel as ``attribute[code]`` (lists as ``attribute[code][]``); a readable description is
-    composed from the questions and answers in the resident's language. The kiosk's UUID, content
-    hash, kiosk id and its own save time travel as attributes too, so a county can de-duplicate, and
-    ``requested_datetime`` is never re-stamped at send time. Name and phone go only where the
-    resident gave them; the address is the resident's if the service asked for it, else the centre's.
+    composed from the questions and answers in the resident's language, in the order the pages asked
+    them. The kiosk's UUID, content hash, kiosk id and its own save time travel as attributes too, so
+    a county can de-duplicate, and ``requested_datetime`` is never re-stamped at send time. Name and
+    phone go only where the resident gave them; the address is the resident's if the service asked
+    for it, else the centre's.
     """
-    service = db.execute("SELECT attributes FROM services WHERE service_code = ?", [request["service_code"]]).fetchone()
-    attributes = json.loads(service[0]) if service else []
-    answers = json.loads(request["answers"])
-    details = personal.load_for_request(db, request["id"])
-    locale = request["locale"]
-    lines, fields = [], {"service_code": request["service_code"]}
-    for a in attributes:
-        value = answers.get(a["code"])
-        names = {v["key"]: pick(v["name"], locale) for v in a.get("values", [])}
+    service = catalogue.get_service(db, request.service_code, request.locale, include_hidden=True)
+    details = personal.load_for_request(db, request.id)
+    lines, fields = [], {"service_code": request.service_code}
+    for question in service.questions if service else ():
+        value = request.answers.get(question.code)
         if isinstance(value, list):
-            fields[f"attribute[{a['code']}][]"] = value
-            shown = "、".join(names.get(v, v) for v in value)
+            fields[f"attribute[{question.code}][]"] = value
+            shown = "、".join(question.option_name(v) for v in value)
         elif value not in (None, ""):
-            fields[f"attribute[{a['code']}]"] = value
-            shown = names.get(value, value)
+            fields[f"attribute[{question.code}]"] = value
+            shown = question.option_name(value)
         else:
             continue
-        lines.append(f"{pick(a.get('description', ''), locale)} {shown}")
+        lines.append(f"{question.text} {shown}")
     fields["description"] = "\n".join(lines)
     fields["address_string"] = details.get("address") or location
     if details.get("name"):
@@ -42,10 +38,10 @@ def open311_fields(db: Database, request: dict, location: str) -> dict:
     if details.get("phone"):
         fields["phone"] = details["phone"]
     fields.update({
-        "attribute[kiosk_uuid]": request["uuid"],
-        "attribute[kiosk_hash]": request["content_hash"],
-        "attribute[kiosk_id]": request["kiosk_id"],
-        "attribute[kiosk_requested_at]": request["requested_at"],
+        "attribute[kiosk_uuid]": request.uuid,
+        "attribute[kiosk_hash]": request.content_hash,
+        "attribute[kiosk_id]": request.kiosk_id,
+        "attribute[kiosk_requested_at]": request.requested_at,
         "attribute[contact]": details.get("contact", "centre"),
     })
     return fields

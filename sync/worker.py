@@ -16,8 +16,10 @@ from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from core import outbox
+
 from .engine import RunReport, SyncEngine
-from .open311 import ACCEPTED
+from .open311 import OK
 
 
 class AlreadyRunning(RuntimeError):
@@ -67,13 +69,13 @@ class Scheduler:
         return self.last_nightly is None or self.last_nightly.astimezone(self.tz) < today_at
 
     def _open_at_county(self) -> bool:
-        return bool(self.engine._latest(("accepted", "in_progress")))
+        return bool(outbox.open_at_county(self.engine.db, limit=1))
 
     def trigger(self) -> str | None:
         """Why the engine should run now, or None. Probes the county once."""
         if self._nightly_due():
             return "nightly"
-        up = self.engine.client.probe().kind == ACCEPTED
+        up = self.engine.client.probe().kind == OK
         came_back = up and self.county_was_up is False
         self.county_was_up = up
         if not up:

@@ -7,8 +7,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.catalogue import DEMO_FILE
+
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGUE = json.loads((ROOT / "kiosk/demo_catalogue.json").read_text(encoding="utf-8"))
+CATALOGUE = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
 SERVICES = {s["service_code"]: s for s in CATALOGUE["services"]}
 LANGUAGE_BUTTON = {"zh_Hans_CN": "简体中文", "zh_Hant_TW": "繁體中文", "en": "English"}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import create_app
-from kiosk.catalogue import DEMO_FILE, load_catalogue
+from core.catalogue import DEMO_FILE, load_catalogue
 from kiosk.db import get_db
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from kiosk.catalogue import Service
+from core.catalogue import Service
 
 SAMPLE_TEXT = {"string": "3号楼2单元 楼道", "text": "楼上每天夜里很吵，想请调解员帮忙。", "number": "3", "datetime": "2026-12-01"}
 

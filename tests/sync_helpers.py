@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from kiosk import drafts, submissions
+from core import drafts, outbox, submissions
 from kiosk.db import get_db
 from sync.engine import Settings, SyncEngine
 from sync.open311 import HttpTransport, Open311Client
@@ -56,5 +56,5 @@ def drain(engine: SyncEngine, clock: FakeClock, runs: int = 40) -> list:
 
 def states(db) -> dict[int, dict]:
     """Each request's latest event: {request id: {state, data}}."""
-    return {row["request_id"]: {"state": row["state"], "data": json.loads(row["data"])} for row in db.query(
-        "SELECT request_id, state, data FROM current_events ORDER BY request_id")}
+    return {row["request_id"]: {"state": row["state"], "data": json.loads(row["data"])}
+            for row in outbox.current_in(db, outbox.STATES)}

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from kiosk.catalogue import Question, get_service
+from core.catalogue import Question, get_service
 from kiosk.db import database_path, get_db
 from kiosk.validation import check_answer, check_phone, clean_text
 

@@ -1,8 +1,9 @@
 import sqlite3
 from pathlib import Path
 
-from kiosk.db import connect, database_path, migrate
-from kiosk.migrations import migrations
+from core.db import connect, migrate
+from kiosk.db import database_path
+from core.migrations import migrations
 
 
 def test_schema_is_created_with_wal(app):
@@ -39,8 +40,8 @@ def test_every_cli_command_has_help(app):
 
 def test_a_database_from_before_the_core_opens_and_upgrades_in_place(tmp_path):
     """A file made by commit f0fda19 (tests/data/kiosk-schema-m005.sql) keeps its requests, events and drafts."""
-    from kiosk import drafts, personal, submissions
-    from sync import outbox
+    from core import drafts, personal, submissions
+    from core import outbox
 
     path = tmp_path / "old.sqlite3"
     old = sqlite3.connect(path)

@@ -5,14 +5,14 @@ import sqlite3
 
 import pytest
 
-from kiosk.catalogue import get_service
+from core.catalogue import DEMO_FILE, get_service
 from kiosk.db import database_path, get_db
-from sync import outbox
+from core import outbox
 
 from .conftest import LOCALES
 from .flows import confirm, fill_service
 
-SERVICES = [s["service_code"] for s in json.load(open("kiosk/demo_catalogue.json", encoding="utf-8"))["services"]]
+SERVICES = [s["service_code"] for s in json.loads(DEMO_FILE.read_text(encoding="utf-8"))["services"]]
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 
-from kiosk.catalogue import get_service
+from core.catalogue import get_service
 from kiosk.db import get_db
 
 from .conftest import LOCALES

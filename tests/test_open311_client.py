@@ -8,7 +8,8 @@ import pytest
 
 from county import create_app as create_county
 from sync.engine import SyncEngine
-from sync.open311 import ACCEPTED, AMBIGUOUS, KEY_REFUSED, REFUSED, UNREACHABLE, Open311Client, Reply, classify_post
+from sync.open311 import (ACCEPTED, AMBIGUOUS, FOUND, KEY_REFUSED, NOT_FOUND, OK, REFUSED, UNREACHABLE, Open311Client,
+                          Reply, classify_post)
 
 from .sync_helpers import FakeClock, save_requests
 
@@ -49,6 +50,29 @@ class ScriptedTransport:
     def request(self, method, url, *, params=None, data=None):
         self.calls.append((method, url, params, data))
         return self.replies.pop(0) if self.replies else Reply(200, b"[]")
+
+
+@pytest.mark.parametrize("reply, kind, found_id", [
+    (Reply(200, b'[{"service_request_id": "C7"}]'), FOUND, "C7"),
+    (Reply(200, b"[]"), NOT_FOUND, ""),
+    # a county that ignores the kiosk_uuid filter lists other requests: not taken as a match
+    (Reply(200, b'[{"service_request_id": "C1"}, {"service_request_id": "C2"}]'), NOT_FOUND, ""),
+    (Reply(401, b"[]"), KEY_REFUSED, ""),
+    (Reply(failure="timeout"), AMBIGUOUS, ""),
+])
+def test_uuid_lookup_says_found_or_not_found_never_accepted(reply, kind, found_id):
+    outcome = Open311Client("http://county", "k", "", ScriptedTransport(reply)).find_by_client_uuid("u-1")
+    assert (outcome.kind, outcome.service_request_id) == (kind, found_id)
+
+
+def test_reads_that_work_say_ok_not_accepted():
+    client = Open311Client("http://county", "k", "", ScriptedTransport(Reply(200, b"{}"), Reply(200, b'[{"service_code": "x"}]'),
+                                                                       Reply(200, b'[{"service_request_id": "C3"}]')))
+    assert client.probe().kind == OK
+    listing = client.get_service_list()
+    assert listing.kind == OK and listing.data == [{"service_code": "x"}]
+    token = client.get_request_id_from_token("t")
+    assert (token.kind, token.service_request_id) == (OK, "C3")
 
 
 def test_clock_offset_is_measured_and_skew_over_two_minutes_flagged(app, runner):

@@ -3,7 +3,7 @@ import sqlite3
 
 import pytest
 
-from kiosk.catalogue import get_service
+from core.catalogue import get_service
 from kiosk.db import database_path, get_db
 
 from .flows import confirm, fill_service

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from kiosk.db import get_db
-from sync import outbox
+from core import outbox
 
 from .conftest import ROOT, LiveCounty
 from .sync_helpers import FakeClock, drain, engine_for, save_requests, states
@@ -184,6 +184,7 @@ def test_operator_can_retry_a_quarantined_request(app, runner, tmp_path):
         county.stop()
 
 
-def test_sync_package_does_not_import_flask():
-    code = "import sys, sync.engine, sync.worker, sync.open311, sync.payload; print('flask' in sys.modules)"
+def test_sync_and_core_do_not_load_flask_when_imported():
+    code = ("import sys, sync.engine, sync.worker, sync.open311, sync.payload, sync.health, core.submissions, core.catalogue;"
+            " print('flask' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from kiosk.catalogue import get_service, list_groups
+from core.catalogue import get_service, list_groups
 from kiosk.db import get_db
 
 from .conftest import ROOT, LiveCounty

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.db import database_path, get_db
-from sync import outbox
+from core import outbox
 from sync.worker import AlreadyRunning, Scheduler, SingleInstance
 
 from .conftest import ROOT, LiveCounty, free_port

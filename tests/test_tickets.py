@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from kiosk import tickets
+from core import tickets
 
 
 def test_first_tickets_and_letter_rollover():

@@ -20,7 +20,7 @@ def test_page_text_is_what_main_shows(client):
 
 def test_check_page_reads_questions_and_answers_without_the_change_links(app, client):
     from .flows import fill_service
-    from kiosk.catalogue import get_service
+    from core.catalogue import get_service
     from kiosk.db import get_db
 
     client.post("/language", data={"locale": "zh_Hans_CN"})
@@ -33,7 +33,7 @@ def test_check_page_reads_questions_and_answers_without_the_change_links(app, cl
 
 def test_receipt_spells_the_ticket_and_pages_get_audio(app, client):
     from .flows import confirm, fill_service
-    from kiosk.catalogue import get_service
+    from core.catalogue import get_service
     from kiosk.db import get_db
 
     with app.app_context():

@@ -1,15 +1,20 @@
-"""The order of pages for one service: its questions, then "about you" if needed, contact, check.
+"""The order of pages for one service: its questions, then "about you" if needed, contact, check —
+and the answers as words, for the check page and the receipt.
 
 Kept apart from the views so "what comes next" and "what came before" are plain functions that
-tests can call, and so a worker's assisted mode can reuse the same order.
+tests can call, and so a worker's assisted mode can reuse the same order. Templates are handed the
+rows these functions build, never this module.
 """
 from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext as _
 
-from ..catalogue import Service
-from ..drafts import Draft
+from core.catalogue import Service
+from core.drafts import Draft
+from core.submissions import SavedRequest
+
+from ..i18n import when
 
 
 def steps(service: Service) -> list[tuple[str, str | None]]:
@@ -89,4 +94,11 @@ def check_rows(service: Service, draft: Draft) -> list[dict]:
     if service.needs_address:
         rows.append({"key": _("Where you live"), "value": draft.personal.get("address", ""), "href": url_for("resident.details", **back)})
     rows.append({"key": _("How we contact you"), "value": contact_text(draft.personal), "href": url_for("resident.contact", **back)})
+    return rows
+
+
+def receipt_rows(service: Service, saved: SavedRequest) -> list[dict]:
+    """Rows of the receipt: the date, then each question and its answer (no Change links: it is saved)."""
+    rows = [{"key": _("Date"), "value": when(saved.requested_at)}]
+    rows += [{"key": q.text, "value": answer_text(service, q.code, saved.answers.get(q.code))} for q in service.questions]
     return rows

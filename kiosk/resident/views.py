@@ -6,21 +6,26 @@ page with a 422, the typed text kept and the errors at the top and at the field.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (abort, current_app, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from core import catalogue, drafts, outbox, submissions, tickets
+
 from . import bp, flow
-from .. import catalogue, drafts, receipts, submissions, tickets, validation
+from .forms import ContactForm, DetailsForm, QuestionForm, StepForm
+from .. import receipts
 from ..db import get_db
 from ..i18n import LOCALES, current_locale
 from ..security import local_path
 from ..status import ladder
-from sync import outbox
 
 TEXT_SIZES = (0, 1, 2)
+DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
 
 
 @bp.app_context_processor
@@ -34,7 +39,7 @@ def _safe_next(default: str = "/") -> str:
 
 
 def _draft_and_service() -> tuple[drafts.Draft, catalogue.Service] | None:
-    draft = drafts.load(get_db(), request.cookies.get(drafts.COOKIE))
+    draft = drafts.load(get_db(), request.cookies.get(DRAFT_COOKIE))
     if draft is None:
         return None
     service = catalogue.get_service(get_db(), draft.service_code, current_locale())
@@ -44,11 +49,6 @@ def _draft_and_service() -> tuple[drafts.Draft, catalogue.Service] | None:
 def _start_again() -> Response:
     """No draft behind this browser (finished, cleared or never started): back to the start page."""
     return redirect(url_for("resident.start"))
-
-
-def _errors(pairs: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
-    """Keep only real errors, as ``(field id, message)`` for the error summary and the fields."""
-    return [(field, message) for field, message in pairs if message]
 
 
 # --- preferences ------------------------------------------------------------------------------
@@ -77,20 +77,12 @@ def text_size():
 # --- start and service -----------------------------------------------------------------------
 
 
-_tiles_cache: dict[tuple, Markup] = {}
-
-
 @bp.get("/")
 def start():
     """Tiles for every service, by group (rendered once per language and catalogue version)."""
     db, locale = get_db(), current_locale()
-    key = (*catalogue.version(db), locale, request.script_root)
-    tiles = _tiles_cache.get(key)
-    if tiles is None:
-        tiles = Markup(render_template("resident/_service_tiles.html", groups=catalogue.list_groups(db, locale)))
-        if len(_tiles_cache) > 64:
-            _tiles_cache.clear()
-        _tiles_cache[key] = tiles
+    tiles = catalogue.cached(db, ("start-page tiles", locale, request.script_root), lambda: Markup(
+        render_template("resident/_service_tiles.html", groups=catalogue.list_groups(db, locale))))
     return render_template("resident/start.html", service_tiles=tiles)
 
 
@@ -103,117 +95,63 @@ def service(code: str):
         abort(404)
     if request.method == "GET":
         return render_template("resident/service.html", service=svc)
-    existing = drafts.load(db, request.cookies.get(drafts.COOKIE))
+    existing = drafts.load(db, request.cookies.get(DRAFT_COOKIE))
     if existing and existing.service_code == svc.code:
         return redirect(flow.url_of(flow.first_unanswered(svc, existing)))
     token, draft = drafts.start(db, svc.code, current_locale())
     response = redirect(flow.url_of(flow.steps(svc)[0]))
-    response.set_cookie(drafts.COOKIE, token, httponly=True, samesite="Lax")
+    response.set_cookie(DRAFT_COOKIE, token, httponly=True, samesite="Lax")
     return response
 
 
-# --- questions -------------------------------------------------------------------------------
+# --- the form pages: one path for all of them ---------------------------------------------------
+
+
+def form_step(make: Callable[[catalogue.Service, drafts.Draft], StepForm]):
+    """Run one form page: load the draft, show the page; on POST check, keep, save and go on —
+    or show the page again with the typed values and the errors (422)."""
+    found = _draft_and_service()
+    if not found:
+        return _start_again()
+    draft, svc = found
+    form = make(svc, draft)
+    skipped = form.skip()
+    if skipped is not None:
+        return skipped
+    returning = request.values.get("return") == "check"
+    shown, errors = form.shown(), []
+    if request.method == "POST":
+        values, errors = form.check(request.form)
+        if not errors:
+            form.keep(values)
+            draft.locale = current_locale()
+            drafts.save(get_db(), draft)
+            return redirect(flow.next_url(svc, form.step, returning))
+        shown = form.typed(request.form, values)
+    steps = flow.steps(svc)
+    return render_template(
+        form.template, service=svc, errors=errors, returning=returning,
+        back=url_for("resident.check") if returning else flow.back_url(svc, form.step),
+        step_number=steps.index(form.step) + 1, step_count=len(steps), **shown,
+    ), (422 if errors else 200)
 
 
 @bp.route("/request/questions/<code>", methods=["GET", "POST"])
 def question(code: str):
     """One question per page."""
-    found = _draft_and_service()
-    if not found:
-        return _start_again()
-    draft, svc = found
-    q = svc.question(code)
-    if q is None:
-        abort(404)
-    step = ("resident.question", code)
-    returning = request.values.get("return") == "check"
-    value, errors = draft.answers.get(code, [] if q.datatype == "multivaluelist" else ""), []
-    if request.method == "POST":
-        raw = request.form.getlist("answer")
-        value, error = validation.check_answer(q, raw)
-        errors = _errors([(f"answer-{code}", error)])
-        if not errors:
-            draft.answers[code] = value
-            draft.locale = current_locale()
-            drafts.save(get_db(), draft)
-            return redirect(flow.next_url(svc, step, returning))
-        if q.datatype not in ("singlevaluelist", "multivaluelist"):
-            value = raw[0] if raw else ""
-    steps = flow.steps(svc)
-    return render_template(
-        "resident/question.html", service=svc, question=q, value=value, errors=errors, returning=returning,
-        back=url_for("resident.check") if returning else flow.back_url(svc, step),
-        step_number=steps.index(step) + 1, step_count=len(steps),
-    ), (422 if errors else 200)
+    return form_step(lambda svc, draft: QuestionForm(svc, draft, code))
 
 
 @bp.route("/request/about-you", methods=["GET", "POST"])
 def details():
     """Name and/or address, only for services that need them."""
-    found = _draft_and_service()
-    if not found:
-        return _start_again()
-    draft, svc = found
-    if not svc.needs_details:
-        return redirect(url_for("resident.contact"))
-    step = ("resident.details", None)
-    returning = request.values.get("return") == "check"
-    values = {"name": draft.personal.get("name", ""), "address": draft.personal.get("address", "")}
-    errors = []
-    if request.method == "POST":
-        checks = []
-        if svc.needs_name:
-            values["name"], error = validation.check_name(request.form.get("name"))
-            checks.append(("name", error))
-        if svc.needs_address:
-            values["address"], error = validation.check_address(request.form.get("address"))
-            checks.append(("address", error))
-        errors = _errors(checks)
-        if not errors:
-            draft.personal.update({k: v for k, v in values.items() if v})
-            drafts.save(get_db(), draft)
-            return redirect(flow.next_url(svc, step, returning))
-        values = {k: request.form.get(k, "") for k in values}
-    steps = flow.steps(svc)
-    return render_template(
-        "resident/details.html", service=svc, values=values, errors=errors, returning=returning,
-        back=url_for("resident.check") if returning else flow.back_url(svc, step),
-        step_number=steps.index(step) + 1, step_count=len(steps),
-    ), (422 if errors else 200)
+    return form_step(DetailsForm)
 
 
 @bp.route("/request/contact", methods=["GET", "POST"])
 def contact():
     """How a worker should get back to the resident: at the centre, by phone, or not at all."""
-    found = _draft_and_service()
-    if not found:
-        return _start_again()
-    draft, svc = found
-    step = ("resident.contact", None)
-    returning = request.values.get("return") == "check"
-    phone, errors = draft.personal.get("phone", ""), []
-    if request.method == "POST":
-        choice = request.form.get("contact")
-        if choice not in svc.contact_options:
-            errors = [("phone", _("Please choose how we should contact you."))]
-        elif choice == "phone":
-            phone, error = validation.check_phone(request.form.get("phone"))
-            errors = _errors([("phone", error)])
-        if not errors:
-            draft.personal["contact"] = choice
-            if choice == "phone":
-                draft.personal["phone"] = phone
-            else:
-                draft.personal.pop("phone", None)  # only keep a number the resident asked us to use
-            drafts.save(get_db(), draft)
-            return redirect(flow.next_url(svc, step, returning))
-        phone = request.form.get("phone", "")
-    steps = flow.steps(svc)
-    return render_template(
-        "resident/contact.html", service=svc, phone=phone, errors=errors, returning=returning,
-        back=url_for("resident.check") if returning else flow.back_url(svc, step),
-        step_number=steps.index(step) + 1, step_count=len(steps),
-    ), (422 if errors else 200)
+    return form_step(ContactForm)
 
 
 @bp.route("/request/check", methods=["GET", "POST"])
@@ -234,10 +172,10 @@ def check():
             return render_template("resident/not_saved.html", service=svc), 503
         session["receipt"] = {"ticket": saved.ticket, "code": saved.check_code}
         response = redirect(url_for("resident.receipt", ticket=saved.ticket))
-        response.delete_cookie(drafts.COOKIE)
+        response.delete_cookie(DRAFT_COOKIE)
         return response
     return render_template(
-        "resident/check.html", service=svc, draft=draft, flow=flow,
+        "resident/check.html", service=svc, rows=flow.check_rows(svc, draft),
         back=flow.back_url(svc, ("resident.check", None)),
     )
 
@@ -257,7 +195,7 @@ def receipt(ticket: str):
     svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
     url = receipts.status_url(saved.ticket, saved.check_code)
     return render_template(
-        "resident/receipt.html", saved=saved, service=svc, flow=flow, status_url=url,
+        "resident/receipt.html", saved=saved, service=svc, rows=flow.receipt_rows(svc, saved), status_url=url,
         qr=receipts.qr_svg(url, _("QR code: scan it with a phone to check progress")),
     )
 

@@ -1,2 +1,8 @@
 """Speech for every page: text → audio through pyttsx3 driving espeak-ng, in a separate worker process,
-cached by its inputs. Flask-free, so it can be built from the CLI and used by the web app alike."""
+cached by its inputs.
+
+:mod:`~kiosk.voice.voices`, :mod:`~kiosk.voice.text`, :mod:`~kiosk.voice.worker`,
+:mod:`~kiosk.voice.cache` and :mod:`~kiosk.voice.page_text` do not use Flask (the speech worker
+process imports only them); :mod:`~kiosk.voice.web` ties them to the app: the Read-aloud panel, the
+voice settings page and the ``/voice`` audio.
+"""

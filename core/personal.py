@@ -1,5 +1,7 @@
 """Personal details (name, address, phone) are read and written here and nowhere else.
 
+Owns ``request_personal`` and the format of ``drafts.personal`` (which :mod:`core.drafts` stores).
+
 Keeping them in one module, in their own column and table, is what lets them be encrypted at
 rest and purged after their retention period without touching the rest of a request.
 """

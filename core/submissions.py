@@ -1,4 +1,4 @@
-"""Turning a finished draft into a saved request, and finding saved requests again.
+"""Turning a finished draft into a saved request, and finding saved requests again (owns ``requests``).
 
 Saving is one durable transaction (``synchronous=FULL``): the request, its personal details, its
 ``queued`` outbox event and the deletion of the draft commit together or not at all. Only after the
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import drafts, personal, tickets
+from . import drafts, outbox, personal, tickets
+from .clock import utc_now
 from .db import write_transaction
-from sync import outbox
 
 
 class SaveFailed(Exception):
@@ -36,6 +36,9 @@ class SavedRequest:
     locale: str
     answers: dict
     requested_at: str
+    content_hash: str = ""
+    kiosk_id: str = ""
+    filled_by: str = "resident"
 
 
 def content_hash(service_code: str, answers: dict, details: dict) -> str:
@@ -46,7 +49,7 @@ def content_hash(service_code: str, answers: dict, details: dict) -> str:
 
 def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: str = "resident") -> SavedRequest:
     """Save ``draft`` as a request, queue it for the county and delete the draft, atomically."""
-    now = outbox.utc_now()
+    now = utc_now()
     try:
         with write_transaction(db, durable=True):
             sequence = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM requests").fetchone()[0]
@@ -59,13 +62,15 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
                 locale=draft.locale,
                 answers=draft.answers,
                 requested_at=now,
+                content_hash=content_hash(draft.service_code, draft.answers, draft.personal),
+                kiosk_id=kiosk_id,
+                filled_by=filled_by,
             )
             db.execute(
                 "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash,"
                 " requested_at, monotonic_ns, kiosk_id, filled_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [saved.id, saved.uuid, saved.ticket, saved.check_code, saved.service_code, saved.locale,
-                 json.dumps(saved.answers, ensure_ascii=False),
-                 content_hash(saved.service_code, saved.answers, draft.personal),
+                 json.dumps(saved.answers, ensure_ascii=False), saved.content_hash,
                  now, time.monotonic_ns(), kiosk_id, filled_by],
             )
             personal.save_for_request(db, saved.id, draft.personal)
@@ -78,7 +83,14 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
 
 def _saved(row: dict) -> SavedRequest:
     return SavedRequest(row["id"], row["uuid"], row["ticket"], row["check_code"], row["service_code"], row["locale"],
-                        json.loads(row["answers"]), row["requested_at"])
+                        json.loads(row["answers"]), row["requested_at"], row["content_hash"], row["kiosk_id"],
+                        row["filled_by"])
+
+
+def get(db: Database, request_id: int) -> SavedRequest | None:
+    """The request with this id (for the sync engine and workers, never for a resident's look-up)."""
+    rows = list(db.query("SELECT * FROM requests WHERE id = ?", [request_id]))
+    return _saved(rows[0]) if rows else None
 
 
 def find(db: Database, ticket: str, check_code: str) -> SavedRequest | None:
@@ -87,3 +99,10 @@ def find(db: Database, ticket: str, check_code: str) -> SavedRequest | None:
     if not rows or not secrets.compare_digest(rows[0]["check_code"], check_code or ""):
         return None
     return _saved(rows[0])
+
+
+def find_for_operator(db: Database, ticket_or_id: str) -> SavedRequest | None:
+    """The request an operator names by its ticket (any case) or its number, without a check code."""
+    rows = list(db.query("SELECT * FROM requests WHERE ticket = ? OR CAST(id AS TEXT) = ?",
+                         [ticket_or_id.strip().upper(), ticket_or_id.strip()]))
+    return _saved(rows[0]) if rows else None

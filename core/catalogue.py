@@ -5,20 +5,23 @@ keywords, attributes with datatype/required/order/values), with every text kept 
 the kiosk can switch language without a network. Loading a catalogue replaces the services it
 names; services it no longer names are hidden, never deleted, so old tickets keep their names.
 
-No Flask here: the sync worker refreshes the catalogue from the county through the same functions.
-The CLI is in :mod:`kiosk.catalogue_cli`.
+Owns ``service_groups``, ``services`` and the catalogue counter in ``meta``. The sync engine refreshes
+the catalogue from the county through :func:`export` and :func:`load_catalogue`; the web app's CLI is
+in :mod:`kiosk.catalogue_cli`.
 """
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from sqlite_utils import Database
 
-from sync.store import write_transaction
+from .db import write_transaction
 
 DEMO_FILE = Path(__file__).with_name("demo_catalogue.json")
 DATATYPES = {"string", "text", "number", "datetime", "singlevaluelist", "multivaluelist"}
@@ -113,10 +116,13 @@ def _localise(row: dict, locale: str) -> Service:
     )
 
 
-# Localised catalogues, per database file, catalogue version and locale. The catalogue changes only
-# when a catalogue is loaded (which bumps the version), so every page after the first is a dict look-up.
-_cache: dict[tuple[str, int, str], tuple[list[dict], dict[str, Service]]] = {}
+# Everything derived from the catalogue, per database file, catalogue version and key: the localised
+# services here, and whatever a caller derives from them (the web app's rendered start-page tiles).
+# The catalogue changes only when one is loaded (which bumps the version), so after the first page
+# each of these is a dict look-up, and a load makes every process build them afresh.
+_cache: dict[tuple, object] = {}
 _cache_lock = threading.Lock()
+T = TypeVar("T")
 
 
 def version(db: Database) -> tuple[str, int]:
@@ -125,24 +131,35 @@ def version(db: Database) -> tuple[str, int]:
     return db.execute("PRAGMA database_list").fetchone()[2], counter
 
 
-def _catalogue(db: Database, locale: str) -> tuple[list[dict], dict[str, Service]]:
-    """``(groups with their visible services, every service by code)`` in ``locale``."""
-    key = (*version(db), locale)
-    cached = _cache.get(key)
-    if cached is not None:
-        return cached
-    services = {row["service_code"]: _localise(row, locale) for row in db.query("SELECT * FROM services ORDER BY position")}
-    groups = [
-        {"code": g["code"], "icon": g["icon"], "name": pick(json.loads(g["names"]), locale),
-         "services": [s for s in services.values() if s.group == g["code"] and not s.hidden]}
-        for g in db.query("SELECT * FROM service_groups ORDER BY position")
-    ]
-    result = ([g for g in groups if g["services"]], services)
+def cached(db: Database, key: tuple, build: Callable[[], T]) -> T:
+    """``build()``, remembered in this process until the catalogue changes.
+
+    :param key: what is built, e.g. ``("tiles", locale)``; the catalogue's version is added to it.
+    """
+    full_key = (*version(db), *key)
+    try:
+        return _cache[full_key]  # type: ignore[return-value]
+    except KeyError:
+        pass
+    result = build()
     with _cache_lock:
         if len(_cache) > 64:
             _cache.clear()
-        _cache[key] = result
+        _cache[full_key] = result
     return result
+
+
+def _catalogue(db: Database, locale: str) -> tuple[list[dict], dict[str, Service]]:
+    """``(groups with their visible services, every service by code)`` in ``locale``."""
+    def build() -> tuple[list[dict], dict[str, Service]]:
+        services = {row["service_code"]: _localise(row, locale) for row in db.query("SELECT * FROM services ORDER BY position")}
+        groups = [
+            {"code": g["code"], "icon": g["icon"], "name": pick(json.loads(g["names"]), locale),
+             "services": [s for s in services.values() if s.group == g["code"] and not s.hidden]}
+            for g in db.query("SELECT * FROM service_groups ORDER BY position")
+        ]
+        return [g for g in groups if g["services"]], services
+    return cached(db, ("localised", locale), build)
 
 
 def get_service(db: Database, code: str, locale: str, include_hidden: bool = False) -> Service | None:
@@ -156,6 +173,22 @@ def get_service(db: Database, code: str, locale: str, include_hidden: bool = Fal
 def list_groups(db: Database, locale: str) -> list[dict]:
     """Visible services grouped for the start page: ``[{code, icon, name, services: [Service]}]``."""
     return _catalogue(db, locale)[0]
+
+
+def export(db: Database) -> dict:
+    """The stored catalogue in the shape :func:`load_catalogue` takes, hidden services included.
+
+    Texts stay in every locale: this is what the sync engine merges the county's catalogue into.
+    """
+    groups = [{"code": g["code"], "icon": g["icon"], "name": json.loads(g["names"])}
+              for g in db.query("SELECT * FROM service_groups ORDER BY position")]
+    services = [
+        {"service_code": s["service_code"], "group": s["group_code"], "icon": s["icon"], "type": s["type"],
+         "keywords": s["keywords"], "needs": json.loads(s["needs"]), "texts": json.loads(s["texts"]),
+         "attributes": json.loads(s["attributes"]), "hidden": bool(s["hidden"])}
+        for s in db.query("SELECT * FROM services ORDER BY position")
+    ]
+    return {"groups": groups, "services": services}
 
 
 def validate_catalogue(data: dict) -> None:

@@ -1,8 +1,9 @@
-"""The write discipline shared by the web app and the sync worker (no Flask here).
+"""Opening the kiosk's SQLite file, the write discipline, and bringing the schema up to date.
 
-Both processes write the same SQLite file. Each write is one short ``BEGIN IMMEDIATE`` transaction
-(it takes the write lock at once instead of upgrading a read lock, which could deadlock), and every
-connection waits for the other writer up to a busy timeout instead of failing at the first contention.
+Two processes write the same file: the web app and the sync worker. Both open it here, so both
+share one discipline: WAL; each write one short ``BEGIN IMMEDIATE`` transaction (it takes the write
+lock at once instead of upgrading a read lock, which could deadlock); a busy timeout instead of
+failing at the first contention; ``synchronous=FULL`` for the writes that must survive a power cut.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
+
+from .migrations import migrations
 
 
 def connect(path: str | Path, busy_timeout: float = 5.0, max_pages: int = 0, read_only: bool = False) -> sqlite_utils.Database:
@@ -57,3 +60,19 @@ def write_transaction(db: sqlite_utils.Database, durable: bool = False) -> Itera
     finally:
         if durable:
             conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Switch the file to WAL (a lasting property of the file) and apply pending schema migrations.
+
+    Returns the names of the migrations applied.
+    """
+    db.execute("PRAGMA journal_mode=WAL")
+    pending = [m.name for m in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+def schema_version(db: sqlite_utils.Database) -> list[str]:
+    """The names of the migrations this file has had, oldest first."""
+    return [m.name for m in migrations.applied(db)]

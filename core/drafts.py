@@ -1,7 +1,7 @@
-"""Server-side drafts: a resident's answers while they fill in a request.
+"""Server-side drafts: a resident's answers while they fill in a request (owns ``drafts``).
 
-The browser only holds an opaque random token in a cookie; the database keeps the answers under the
-token's SHA-256, so Back, a reload, a dropped Wi-Fi connection or a switched language never loses an
+The browser only holds an opaque random token (the web app keeps it in a cookie); the database keeps
+the answers under the token's SHA-256, so Back, a reload, a dropped Wi-Fi connection or a switched language never loses an
 answer, and a cookie read off a screen cannot be turned back into a database key.
 """
 from __future__ import annotations
@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from . import personal
+from .clock import utc_now
 from .db import write_transaction
-from sync.outbox import utc_now
-
-COOKIE = "kiosk_draft"
 
 
 @dataclass
@@ -34,7 +32,7 @@ def _key(token: str) -> str:
 
 
 def start(db: Database, service_code: str, locale: str) -> tuple[str, Draft]:
-    """Create an empty draft for ``service_code``; return the cookie token and the draft."""
+    """Create an empty draft for ``service_code``; return its token (for the cookie) and the draft."""
     token = secrets.token_urlsafe(32)
     now = utc_now()
     draft = Draft(id=_key(token), service_code=service_code, locale=locale)
@@ -47,7 +45,7 @@ def start(db: Database, service_code: str, locale: str) -> tuple[str, Draft]:
 
 
 def load(db: Database, token: str | None) -> Draft | None:
-    """The draft behind a cookie token, or None."""
+    """The draft behind a token, or None."""
     if not token:
         return None
     rows = list(db.query("SELECT * FROM drafts WHERE id = ?", [_key(token)]))

@@ -1,7 +1,9 @@
 """Schema of the kiosk database, as ordered migrations (each one runs in its own transaction).
 
-Never edit a migration that has shipped: add a new one. Personal fields live only in
-``request_personal`` and ``drafts.personal`` and are read and written through :mod:`kiosk.personal`.
+Never edit a migration that has shipped: add a new one (a test upgrades a file made before, see
+``tests/data/``). The set keeps its name, ``kiosk``, so files made by earlier versions upgrade in
+place. Which module owns each table's SQL is listed in docs/design.md; personal fields live only in
+``request_personal`` and ``drafts.personal`` and are read and written through :mod:`core.personal`.
 """
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations

@@ -1,0 +1,129 @@
+"""The outbox: each saved request's append-only history, and its current state.
+
+Each row of ``request_events`` is one fact (``queued``, ``in_flight``, ``accepted``, a county status
+update…). Nothing is overwritten; a request's current state is its latest event (the view
+``current_events``). Saving a request writes its ``queued`` event in the same transaction as the
+request itself, so a request can never be saved without being queued for the county.
+
+This module is the one home of the state names and of the questions asked about them — what is
+due for sending, what is open at the county, how many are in each state — for the sync engine, the
+sync worker, the CLI and the web pages alike. It owns ``request_events`` and ``current_events``.
+"""
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from .clock import utc_now
+
+QUEUED = "queued"            # saved on this kiosk, waiting for the county
+IN_FLIGHT = "in_flight"      # committed just before a send; the outcome may be unknown
+ACCEPTED = "accepted"        # the county holds it (service_request_id or token)
+IN_PROGRESS = "in_progress"  # the county reports work on it
+CLOSED = "closed"            # the county reports it done
+RETRY_WAIT = "retry_wait"    # a send failed in a way worth retrying later
+QUARANTINED = "quarantined"  # the county refused it; a worker must look at it
+
+STATES = (QUEUED, IN_FLIGHT, ACCEPTED, IN_PROGRESS, CLOSED, RETRY_WAIT, QUARANTINED)
+UNSENT = (QUEUED, IN_FLIGHT, RETRY_WAIT)     # not yet held by the county
+AT_COUNTY = (ACCEPTED, IN_PROGRESS)          # held by the county and not closed: status can change
+RETRYABLE = (QUARANTINED, RETRY_WAIT)        # an operator may queue these again
+
+
+class NotRetryable(ValueError):
+    """The request is in a state from which it cannot be queued again."""
+
+
+def record(db: Database, request_id: int, state: str, at: str | None = None, **data) -> int:
+    """Append one event; return its id. The caller owns the transaction."""
+    if state not in STATES:
+        raise ValueError(f"unknown outbox state {state!r}")
+    cursor = db.execute(
+        "INSERT INTO request_events (request_id, state, at, data) VALUES (?, ?, ?, ?)",
+        [request_id, state, at or utc_now(), json.dumps(data, ensure_ascii=False)],
+    )
+    return cursor.lastrowid
+
+
+def enqueue(db: Database, request_id: int, at: str | None = None) -> int:
+    """Queue a just-saved request for the county (inside the transaction that saves it)."""
+    return record(db, request_id, QUEUED, at)
+
+
+def requeue(db: Database, request_id: int, by: str) -> str:
+    """Queue a quarantined or waiting request again (a worker fixed it); return the state it was in.
+
+    The caller owns the transaction. Raises :class:`NotRetryable` for any other state, so a request
+    the county holds is never sent twice.
+    """
+    state = current_state(db, request_id)
+    if state not in RETRYABLE:
+        raise NotRetryable(state)
+    record(db, request_id, QUEUED, retried_by=by, previous_state=state)
+    return state
+
+
+def events(db: Database, request_id: int) -> list[dict]:
+    """The request's history, oldest first, with ``data`` decoded."""
+    return [
+        {**row, "data": json.loads(row["data"])}
+        for row in db.query("SELECT id, state, at, data FROM request_events WHERE request_id = ? ORDER BY id", [request_id])
+    ]
+
+
+def current_state(db: Database, request_id: int) -> str | None:
+    """The request's state now (its latest event), or None for an unknown request."""
+    row = db.execute("SELECT state FROM current_events WHERE request_id = ?", [request_id]).fetchone()
+    return row[0] if row else None
+
+
+def current_in(db: Database, states: tuple[str, ...], limit: int | None = None) -> list[dict]:
+    """Requests whose current state is one of ``states``, by id: ``{request_id, state, at, data}``.
+
+    ``data`` stays JSON text: callers that need it decode it.
+    """
+    placeholders = ",".join("?" * len(states))
+    sql = f"SELECT request_id, state, at, data FROM current_events WHERE state IN ({placeholders}) ORDER BY request_id"
+    return list(db.query(sql + (" LIMIT ?" if limit else ""), [*states, *([limit] if limit else [])]))
+
+
+def open_at_county(db: Database, limit: int | None = None) -> list[dict]:
+    """Requests the county holds and has not closed: whose status is worth asking for."""
+    return current_in(db, AT_COUNTY, limit)
+
+
+def due_for_sending(db: Database, now: str, limit: int, ignore_backoff: bool = False) -> list[dict]:
+    """Requests to send now, oldest first: queued, in flight (outcome unknown), or done waiting.
+
+    :param now: the current time as :func:`core.clock.iso` writes it; ``retry_wait`` events carry
+      their ``next_attempt_at`` in the same form, so the two compare as text.
+    :param ignore_backoff: also those still waiting out a backoff (a manual "sync now").
+    """
+    return list(db.query(
+        """
+        SELECT request_id, state, at, data FROM current_events
+        WHERE state IN (?, ?)
+           OR (state = ? AND (? OR json_extract(data, '$.next_attempt_at') <= ?))
+        ORDER BY request_id LIMIT ?""",
+        [QUEUED, IN_FLIGHT, RETRY_WAIT, int(ignore_backoff), now, limit],
+    ))
+
+
+def county_id(db: Database, request_id: int) -> str:
+    """The county's ``service_request_id`` for a request, from its latest event that carries one."""
+    row = db.execute(
+        "SELECT json_extract(data, '$.service_request_id') FROM request_events WHERE request_id = ?"
+        " AND json_extract(data, '$.service_request_id') IS NOT NULL ORDER BY id DESC LIMIT 1", [request_id]).fetchone()
+    return row[0] if row else ""
+
+
+def counts_by_state(db: Database) -> dict[str, int]:
+    """How many requests are in each current state (states with none are left out)."""
+    return {row["state"]: row["n"] for row in db.query("SELECT state, COUNT(*) AS n FROM current_events GROUP BY state")}
+
+
+def oldest_unsent(db: Database) -> int | None:
+    """The id of the oldest request the county does not hold yet (ids grow with saving time)."""
+    placeholders = ",".join("?" * len(UNSENT))
+    return db.execute(f"SELECT MIN(request_id) FROM current_events WHERE state IN ({placeholders})", list(UNSENT)).fetchone()[0]

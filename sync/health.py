@@ -1,0 +1,31 @@
+"""The queue's health at a glance: what the CLI's ``sync status`` prints (and, next, the workers' page).
+
+Every figure comes from the module that owns it: counts and the oldest unsent request from
+:mod:`core.outbox` and :mod:`core.submissions`, the runs from :mod:`sync.runs`.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlite_utils import Database
+
+from core import outbox, submissions
+
+from . import runs
+
+
+def summary(db: Database, now: datetime | None = None) -> dict:
+    """Counts by current state, oldest unsent request's age, last success, last error, key, clock offset."""
+    now = now or datetime.now(timezone.utc)
+    oldest_id = outbox.oldest_unsent(db)
+    oldest = submissions.get(db, oldest_id) if oldest_id is not None else None
+    offset = runs.clock_offset(db)
+    return {
+        "counts": outbox.counts_by_state(db),
+        "oldest_unsent_seconds": (now - datetime.fromisoformat(oldest.requested_at)).total_seconds() if oldest else None,
+        "last_success": runs.last_success(db),
+        "last_error": runs.last_error(db),
+        "key_refused": runs.key_refused(db),
+        "clock_offset_seconds": offset,
+        "clock_skewed": offset is not None and abs(offset) > runs.CLOCK_SKEW_LIMIT,
+    }

@@ -1,0 +1,60 @@
+"""The layers hold: import-linter checks the rules written in setup.cfg (``[importlinter]``).
+
+kiosk (web) → sync (engine) → core (the database), never upwards; sync and core never import Flask;
+the speech worker's modules never import Flask; county/ and the kiosk's packages never import each
+other. A new import that breaks a rule fails here, and the message names the import.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+PACKAGES = ("core", "kiosk", "sync", "county")
+
+
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(cwd)})
+
+
+def test_the_import_rules_are_kept():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 kept, 0 broken" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def copy_of_the_code(tmp_path_factory) -> Path:
+    """The packages and setup.cfg in a folder of their own, where an import can be added."""
+    where = tmp_path_factory.mktemp("layers")
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, where / package, ignore=shutil.ignore_patterns("__pycache__", "*.json"))
+    shutil.copy(ROOT / "setup.cfg", where / "setup.cfg")
+    return where
+
+
+@pytest.mark.parametrize("module, line, named", [
+    ("core/outbox.py", "from kiosk.db import get_db", "core.outbox -> kiosk.db"),          # upwards
+    ("sync/health.py", "from kiosk import status", "sync.health -> kiosk.status"),         # upwards
+    ("sync/health.py", "import flask", "sync.health -> flask"),                            # the web stack below the web
+    ("core/clock.py", "from flask_babel import gettext", "core.clock -> flask_babel"),
+    ("kiosk/voice/worker.py", "from flask import current_app", "kiosk.voice.worker -> flask"),
+    ("county/api.py", "from core import outbox", "county.api -> core.outbox"),            # the county is independent
+    ("sync/payload.py", "import county.db", "sync.payload -> county.db"),
+])
+def test_a_forbidden_import_fails_and_is_named(copy_of_the_code, module, line, named):
+    path = copy_of_the_code / module
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original + f"\n{line}  # added by the test\n", encoding="utf-8")
+    try:
+        result = lint_imports(copy_of_the_code)
+    finally:
+        path.write_text(original, encoding="utf-8")
+    assert result.returncode != 0
+    assert named in result.stdout, result.stdout

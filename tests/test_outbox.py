@@ -1,0 +1,87 @@
+"""core.outbox: the one home of a request's state, on a real SQLite file (no Flask, no county)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core import drafts, outbox, submissions
+from core.catalogue import DEMO_FILE, load_catalogue
+from core.db import connect, migrate, write_transaction
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = connect(tmp_path / "k.sqlite3")
+    migrate(db)
+    load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    yield db
+    db.close()
+
+
+def save(db, n: int) -> list[int]:
+    ids = []
+    for i in range(n):
+        _, draft = drafts.start(db, "repairs", "en")
+        draft.answers, draft.personal = {"what": "light", "where": f"#{i}", "danger": "no"}, {"contact": "centre"}
+        ids.append(submissions.save_request(db, draft, "kiosk-test").id)
+    return ids
+
+
+def move(db, request_id: int, state: str, **data) -> None:
+    with write_transaction(db):
+        outbox.record(db, request_id, state, **data)
+
+
+def test_a_saved_request_is_queued_and_due(db):
+    [first, second] = save(db, 2)
+    assert outbox.current_state(db, first) == outbox.QUEUED
+    due = outbox.due_for_sending(db, "2026-01-01T00:00:00+00:00", limit=10)
+    assert [row["request_id"] for row in due] == [first, second] and {row["state"] for row in due} == {"queued"}
+    assert [row["request_id"] for row in outbox.due_for_sending(db, "2026-01-01T00:00:00+00:00", limit=1)] == [first]
+
+
+def test_a_backoff_keeps_a_request_back_until_its_time_or_a_manual_sync(db):
+    [waiting] = save(db, 1)
+    move(db, waiting, outbox.RETRY_WAIT, next_attempt_at="2026-11-25T10:00:00+00:00")
+    assert outbox.due_for_sending(db, "2026-11-25T09:59:59+00:00", 10) == []
+    assert len(outbox.due_for_sending(db, "2026-11-25T09:59:59+00:00", 10, ignore_backoff=True)) == 1
+    assert len(outbox.due_for_sending(db, "2026-11-25T10:00:00+00:00", 10)) == 1
+
+
+def test_states_answer_each_question_once(db):
+    queued, flying, held, handled, closed, refused = save(db, 6)
+    move(db, flying, outbox.IN_FLIGHT, attempt=1)
+    for request_id in (held, handled, closed):
+        move(db, request_id, outbox.ACCEPTED, service_request_id=f"C{request_id}")
+    move(db, handled, outbox.IN_PROGRESS, service_request_id=f"C{handled}", status_notes="on its way")
+    move(db, closed, outbox.CLOSED, service_request_id=f"C{closed}")
+    move(db, refused, outbox.QUARANTINED, reason="unknown service")
+    assert [row["request_id"] for row in outbox.open_at_county(db)] == [held, handled]
+    assert outbox.counts_by_state(db) == {"queued": 1, "in_flight": 1, "accepted": 1, "in_progress": 1, "closed": 1,
+                                          "quarantined": 1}
+    assert outbox.oldest_unsent(db) == queued
+    assert outbox.county_id(db, handled) == f"C{handled}" and outbox.county_id(db, queued) == ""
+    assert [e["state"] for e in outbox.events(db, handled)] == ["queued", "accepted", "in_progress"]
+
+
+def test_only_a_quarantined_or_waiting_request_can_be_queued_again(db):
+    refused, held = save(db, 2)
+    move(db, refused, outbox.QUARANTINED, reason="unknown service")
+    move(db, held, outbox.ACCEPTED, service_request_id="C1")
+    with write_transaction(db):
+        assert outbox.requeue(db, refused, by="operator") == outbox.QUARANTINED
+    assert outbox.current_state(db, refused) == outbox.QUEUED
+    assert outbox.events(db, refused)[-1]["data"] == {"retried_by": "operator", "previous_state": "quarantined"}
+    with pytest.raises(outbox.NotRetryable), write_transaction(db):
+        outbox.requeue(db, held, by="operator")
+    assert outbox.current_state(db, held) == outbox.ACCEPTED  # the county holds it: never sent twice
+
+
+def test_unknown_states_are_refused_and_history_is_append_only(db):
+    [request_id] = save(db, 1)
+    with pytest.raises(ValueError), write_transaction(db):
+        outbox.record(db, request_id, "done")
+    with pytest.raises(Exception, match="append-only"), write_transaction(db):
+        db.execute("UPDATE request_events SET state = 'closed'")
+    assert outbox.current_state(db, request_id) == outbox.QUEUED
