@@ -13,4 +13,7 @@ test suite). Each table has one module here that holds its SQL:
 - :mod:`core.personal` — name, address, phone (``request_personal``, and the drafts' personal column);
 - :mod:`core.outbox` — each request's history of events and its current state (``request_events``,
   the view ``current_events``): the one home of the state names.
+
+Two small helpers own no table: :mod:`core.tickets` (ticket numbers and check codes, how typed
+tickets are read) and :mod:`core.clock` (timestamps as the database stores them).
 """

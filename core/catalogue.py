@@ -15,12 +15,12 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
 from sqlite_utils import Database
 
+from .clock import utc_now
 from .db import write_transaction
 
 DEMO_FILE = Path(__file__).with_name("demo_catalogue.json")
@@ -179,6 +179,8 @@ def export(db: Database) -> dict:
     """The stored catalogue in the shape :func:`load_catalogue` takes, hidden services included.
 
     Texts stay in every locale: this is what the sync engine merges the county's catalogue into.
+    Each service carries ``hidden``; :func:`load_catalogue` ignores it (what a catalogue names is
+    offered), so leave hidden services out before loading an export back in.
     """
     groups = [{"code": g["code"], "icon": g["icon"], "name": json.loads(g["names"])}
               for g in db.query("SELECT * FROM service_groups ORDER BY position")]
@@ -216,7 +218,7 @@ def validate_catalogue(data: dict) -> None:
 def load_catalogue(db: Database, data: dict) -> dict[str, int]:
     """Replace the catalogue with ``data`` in one transaction; return counts of what changed."""
     validate_catalogue(data)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = utc_now()
     codes = [s["service_code"] for s in data["services"]]
     with write_transaction(db):
         db["service_groups"].upsert_all(

@@ -123,7 +123,9 @@ def counts_by_state(db: Database) -> dict[str, int]:
     return {row["state"]: row["n"] for row in db.query("SELECT state, COUNT(*) AS n FROM current_events GROUP BY state")}
 
 
-def oldest_unsent(db: Database) -> int | None:
-    """The id of the oldest request the county does not hold yet (ids grow with saving time)."""
+def oldest_unsent_since(db: Database) -> str | None:
+    """When the oldest request the county does not hold yet was first queued (that is, saved)."""
     placeholders = ",".join("?" * len(UNSENT))
-    return db.execute(f"SELECT MIN(request_id) FROM current_events WHERE state IN ({placeholders})", list(UNSENT)).fetchone()[0]
+    return db.execute(
+        f"""SELECT MIN(e.at) FROM request_events e JOIN current_events c ON c.request_id = e.request_id
+            WHERE c.state IN ({placeholders}) AND e.state = ?""", [*UNSENT, QUEUED]).fetchone()[0]

@@ -65,9 +65,3 @@ def lookup_candidates(ticket_typed: str, code_typed: str = "") -> list[tuple[str
         if TICKET_RE.match(ticket) and all(c in LETTERS for c in prefix) and re.fullmatch(r"\d*", code):
             found.append((ticket, code))
     return found
-
-
-def parse_lookup(ticket_typed: str, code_typed: str = "") -> tuple[str, str] | None:
-    """The most likely reading of what was typed, or None when it cannot be a ticket at all."""
-    found = lookup_candidates(ticket_typed, code_typed)
-    return found[0] if found else None

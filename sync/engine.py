@@ -35,7 +35,8 @@ from core.db import write_transaction
 
 from . import runs
 from .catalogue import refresh_catalogue
-from .open311 import ACCEPTED, AMBIGUOUS, FOUND, KEY_REFUSED, OK, REFUSED, UNREACHABLE, Open311Client, Outcome
+from . import open311
+from .open311 import Open311Client, Outcome
 from .payload import open311_fields
 
 CATALOGUE_TRIGGERS = ("nightly", "manual", "reconnect")  # runs that also refresh the catalogue
@@ -136,12 +137,12 @@ class SyncEngine:
         if maybe_sent and self.settings.uuid_lookup:
             found = self.client.find_by_client_uuid(request.uuid)
             self._note_clock(report, found)
-            if found.kind == FOUND:
+            if found.kind == open311.FOUND:
                 self._record(request.id, outbox.ACCEPTED, service_request_id=found.service_request_id,
                              found_by="uuid lookup after an unclear send")
                 report.accepted += 1
                 return True
-            if found.kind in (UNREACHABLE, AMBIGUOUS, KEY_REFUSED):
+            if found.kind in (open311.UNREACHABLE, open311.AMBIGUOUS, open311.KEY_REFUSED):
                 return self._stop(due, attempt, found, report, ambiguous=True)
         fields = open311_fields(self.db, request, self.settings.location)
         attempt += 1
@@ -149,17 +150,17 @@ class SyncEngine:
         outcome = self.client.send_service_request(fields)
         report.sent += 1
         self._note_clock(report, outcome)
-        if outcome.kind == ACCEPTED:
+        if outcome.kind == open311.ACCEPTED:
             data = {"service_request_id": outcome.service_request_id} if outcome.service_request_id else {"token": outcome.token}
             self._record(request.id, outbox.ACCEPTED, attempt=attempt, **data)
             report.accepted += 1
             return True
-        if outcome.kind == REFUSED:
+        if outcome.kind == open311.REFUSED:
             self._record(request.id, outbox.QUARANTINED, attempt=attempt, reason=outcome.reason,
                          http_status=outcome.http_status)
             report.quarantined += 1
             return True
-        if outcome.kind == AMBIGUOUS:
+        if outcome.kind == open311.AMBIGUOUS:
             self._record(request.id, outbox.RETRY_WAIT, attempt=attempt, ambiguous=True, reason=outcome.reason,
                          next_attempt_at=iso(self._backoff(attempt)))
             report.retrying += 1
@@ -168,7 +169,7 @@ class SyncEngine:
 
     def _stop(self, due: dict, attempt: int, outcome: Outcome, report: RunReport, ambiguous: bool) -> bool:
         """County unreachable or key refused: keep the request queued and end the run."""
-        if outcome.kind == KEY_REFUSED:
+        if outcome.kind == open311.KEY_REFUSED:
             report.key_refused = True
             report.errors.append(f"the county refused this kiosk's key: {outcome.reason}")
             next_at = self.now()  # no backoff: it goes as soon as the key is fixed
@@ -190,9 +191,9 @@ class SyncEngine:
                 continue
             outcome = self.client.get_request_id_from_token(data["token"])
             self._note_clock(report, outcome)
-            if outcome.kind == OK and outcome.service_request_id:
+            if outcome.kind == open311.OK and outcome.service_request_id:
                 self._record(row["request_id"], outbox.ACCEPTED, token=data["token"], service_request_id=outcome.service_request_id)
-            elif outcome.kind in (UNREACHABLE, KEY_REFUSED):
+            elif outcome.kind in (open311.UNREACHABLE, open311.KEY_REFUSED):
                 return
 
     def pull_status(self, report: RunReport) -> None:
@@ -205,8 +206,8 @@ class SyncEngine:
         for start in range(0, len(ids), self.settings.batch_size):
             outcome = self.client.get_service_requests(ids[start:start + self.settings.batch_size])
             self._note_clock(report, outcome)
-            if outcome.kind != OK or not isinstance(outcome.data, list):
-                if outcome.kind != REFUSED:
+            if outcome.kind != open311.OK or not isinstance(outcome.data, list):
+                if outcome.kind != open311.REFUSED:
                     report.errors.append(f"status pull: {outcome.reason or outcome.kind}")
                     return
                 continue

@@ -1,7 +1,7 @@
 """The queue's health at a glance: what the CLI's ``sync status`` prints (and, next, the workers' page).
 
 Every figure comes from the module that owns it: counts and the oldest unsent request from
-:mod:`core.outbox` and :mod:`core.submissions`, the runs from :mod:`sync.runs`.
+:mod:`core.outbox`, the runs from :mod:`sync.runs`.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
-from core import outbox, submissions
+from core import outbox
 
 from . import runs
 
@@ -17,12 +17,11 @@ from . import runs
 def summary(db: Database, now: datetime | None = None) -> dict:
     """Counts by current state, oldest unsent request's age, last success, last error, key, clock offset."""
     now = now or datetime.now(timezone.utc)
-    oldest_id = outbox.oldest_unsent(db)
-    oldest = submissions.get(db, oldest_id) if oldest_id is not None else None
+    oldest = outbox.oldest_unsent_since(db)
     offset = runs.clock_offset(db)
     return {
         "counts": outbox.counts_by_state(db),
-        "oldest_unsent_seconds": (now - datetime.fromisoformat(oldest.requested_at)).total_seconds() if oldest else None,
+        "oldest_unsent_seconds": (now - datetime.fromisoformat(oldest)).total_seconds() if oldest else None,
         "last_success": runs.last_success(db),
         "last_error": runs.last_error(db),
         "key_refused": runs.key_refused(db),

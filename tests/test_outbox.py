@@ -60,7 +60,6 @@ def test_states_answer_each_question_once(db):
     assert [row["request_id"] for row in outbox.open_at_county(db)] == [held, handled]
     assert outbox.counts_by_state(db) == {"queued": 1, "in_flight": 1, "accepted": 1, "in_progress": 1, "closed": 1,
                                           "quarantined": 1}
-    assert outbox.oldest_unsent(db) == queued
     assert outbox.county_id(db, handled) == f"C{handled}" and outbox.county_id(db, queued) == ""
     assert [e["state"] for e in outbox.events(db, handled)] == ["queued", "accepted", "in_progress"]
 
@@ -85,3 +84,19 @@ def test_unknown_states_are_refused_and_history_is_append_only(db):
     with pytest.raises(Exception, match="append-only"), write_transaction(db):
         db.execute("UPDATE request_events SET state = 'closed'")
     assert outbox.current_state(db, request_id) == outbox.QUEUED
+
+
+def test_the_oldest_unsent_request_is_the_first_saved_of_those_the_county_lacks(db, monkeypatch):
+    times = iter(["2026-11-20T08:00:00+00:00", "2026-11-21T08:00:00+00:00", "2026-11-22T08:00:00+00:00"])
+    monkeypatch.setattr(submissions, "utc_now", lambda: next(times))
+    sent, waiting, queued = save(db, 3)
+    move(db, sent, outbox.ACCEPTED, service_request_id="C1")
+    move(db, waiting, outbox.RETRY_WAIT, next_attempt_at="2026-11-23T08:00:00+00:00")
+    assert outbox.oldest_unsent_since(db) == "2026-11-21T08:00:00+00:00"
+    with write_transaction(db):
+        outbox.requeue(db, waiting, by="operator")  # queued again later: still waiting since it was saved
+    assert outbox.oldest_unsent_since(db) == "2026-11-21T08:00:00+00:00"
+    move(db, waiting, outbox.ACCEPTED, service_request_id="C2")
+    assert outbox.oldest_unsent_since(db) == "2026-11-22T08:00:00+00:00"
+    move(db, queued, outbox.ACCEPTED, service_request_id="C3")
+    assert outbox.oldest_unsent_since(db) is None

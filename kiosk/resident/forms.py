@@ -16,6 +16,7 @@ from core.catalogue import Service
 from core.drafts import Draft
 
 from .. import validation
+from ..i18n import current_locale
 
 LIST_TYPES = ("singlevaluelist", "multivaluelist")
 
@@ -26,17 +27,13 @@ def only_errors(pairs: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
 
 
 class StepForm:
-    """One form page of a request. Subclasses fill in the hooks below."""
+    """One form page of a request. Subclasses set ``template`` and ``step`` and fill in the hooks."""
 
-    template = ""
+    template: str
+    step: tuple[str, str | None]  # this page's place in :func:`kiosk.resident.flow.steps`
 
     def __init__(self, service: Service, draft: Draft):
         self.service, self.draft = service, draft
-
-    @property
-    def step(self) -> tuple[str, str | None]:
-        """This page's place in :func:`kiosk.resident.flow.steps`."""
-        raise NotImplementedError
 
     def skip(self) -> Response | None:
         """A response instead of this page, when the page does not apply to the service."""
@@ -69,10 +66,7 @@ class QuestionForm(StepForm):
         self.question = service.question(code)
         if self.question is None:
             abort(404)
-
-    @property
-    def step(self):
-        return ("resident.question", self.question.code)
+        self.step = ("resident.question", code)
 
     def shown(self) -> dict:
         empty = [] if self.question.datatype == "multivaluelist" else ""
@@ -84,6 +78,7 @@ class QuestionForm(StepForm):
 
     def keep(self, values):
         self.draft.answers[self.question.code] = values["value"]
+        self.draft.locale = current_locale()  # the request goes to the county in the language of its answers
 
     def typed(self, form, values):
         if self.question.datatype in LIST_TYPES:

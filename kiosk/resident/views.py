@@ -124,7 +124,6 @@ def form_step(make: Callable[[catalogue.Service, drafts.Draft], StepForm]):
         values, errors = form.check(request.form)
         if not errors:
             form.keep(values)
-            draft.locale = current_locale()
             drafts.save(get_db(), draft)
             return redirect(flow.next_url(svc, form.step, returning))
         shown = form.typed(request.form, values)

@@ -1,0 +1,52 @@
+"""sync.payload: what a saved request looks like on the wire, on a real SQLite file."""
+from __future__ import annotations
+
+import json
+
+from core import drafts, submissions
+from core.catalogue import DEMO_FILE, load_catalogue
+from core.db import connect, migrate
+from sync.payload import open311_fields
+
+
+def saved_request(tmp_path, catalogue: dict, service: str, answers: dict, personal: dict, locale: str = "zh_Hans_CN"):
+    db = connect(tmp_path / "k.sqlite3")
+    migrate(db)
+    load_catalogue(db, catalogue)
+    _, draft = drafts.start(db, service, locale)
+    draft.answers, draft.personal = answers, personal
+    return db, submissions.save_request(db, draft, "kiosk-7")
+
+
+def test_fields_carry_answers_description_and_the_kiosks_own_attributes(tmp_path):
+    catalogue = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    db, saved = saved_request(tmp_path, catalogue, "home-care", {"help": "cleaning", "often": "weekly"},
+                              {"name": "王秀英", "address": "幸福路 12 号", "phone": "13800138000", "contact": "phone"})
+    fields = open311_fields(db, saved, "社区服务中心")
+    assert fields["service_code"] == "home-care"
+    assert fields["attribute[help]"] == "cleaning" and fields["attribute[often]"] == "weekly"
+    assert fields["description"] == "您最需要哪种帮助？ 打扫卫生\n多久一次？ 每周一次"  # in the resident's words
+    assert (fields["last_name"], fields["phone"], fields["address_string"]) == ("王秀英", "13800138000", "幸福路 12 号")
+    assert fields["attribute[kiosk_uuid]"] == saved.uuid and fields["attribute[kiosk_hash]"] == saved.content_hash
+    assert fields["attribute[kiosk_id]"] == "kiosk-7" and fields["attribute[kiosk_requested_at]"] == saved.requested_at
+
+
+def test_no_address_of_their_own_sends_the_centres_and_no_name_or_phone(tmp_path):
+    catalogue = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    db, saved = saved_request(tmp_path, catalogue, "repairs", {"what": "lift", "where": "2 号楼", "danger": "no"},
+                              {"contact": "centre"})
+    fields = open311_fields(db, saved, "社区服务中心")
+    assert fields["address_string"] == "社区服务中心" and "last_name" not in fields and "phone" not in fields
+    assert fields["attribute[where]"] == "2 号楼" and fields["attribute[contact]"] == "centre"
+
+
+def test_the_description_follows_the_order_the_pages_asked_in(tmp_path):
+    """A county may list attributes out of their Open311 ``order``: lines follow ``order``, as the pages do."""
+    catalogue = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    repairs = next(s for s in catalogue["services"] if s["service_code"] == "repairs")
+    repairs["attributes"].reverse()  # listed danger, where, what; asked what (1), where (2), danger (3)
+    db, saved = saved_request(tmp_path, catalogue, "repairs", {"what": "lift", "where": "2 号楼", "danger": "no"},
+                              {"contact": "centre"}, locale="en")
+    lines = open311_fields(db, saved, "centre")["description"].splitlines()
+    assert len(lines) == 3 and "2 号楼" in lines[1]
+    assert [line.split()[0] for line in lines] == [a["description"]["en"].split()[0] for a in reversed(repairs["attributes"])]
