@@ -25,6 +25,12 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # Base URL printed in the receipt's QR code. Empty: the address the kiosk was reached at,
     # which on the centre's Wi-Fi is the box's own address.
     "PUBLIC_URL": ("", str),
+    # More host names (comma-separated) the kiosk answers to, besides localhost, the host of PUBLIC_URL and
+    # this box's own names and addresses. A request naming any other Host gets a 400, so a forged Host
+    # header can never end up in a receipt's QR code.
+    "EXTRA_HOSTS": ([], lambda raw: [h.strip().lower() for h in raw.split(",") if h.strip()]),
+    # Largest request body accepted, in bytes. Every form of the kiosk fits in a few kilobytes.
+    "MAX_CONTENT_LENGTH": (64 * 1024, int),
     # Short name of this kiosk, recorded with each request.
     "KIOSK_ID": ("kiosk-1", str),
     # Default language when neither the resident nor the browser says otherwise.

@@ -1,9 +1,14 @@
-"""Request forgery protection and the headers that keep every page offline and self-contained.
+"""The kiosk's web surface, bounded: request forgery protection, the headers that keep every page
+offline and self-contained, the hosts it answers to, and where a "next" may lead.
 
 The Content-Security-Policy allows nothing but this box: no CDN, no web fonts, no inline script.
-It doubles as a test that the pages really are offline.
+It doubles as a test that the pages really are offline. Request bodies are capped by
+``MAX_CONTENT_LENGTH`` (here and in waitress, :mod:`kiosk.serve`).
 """
 from __future__ import annotations
+
+import socket
+from urllib.parse import urlsplit
 
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
@@ -28,8 +33,43 @@ CSP = "; ".join(
 
 
 def local_path(target: str | None, default: str = "/") -> str:
-    """``target`` if it is a path on this kiosk, else ``default``: a "next" never leads to another site."""
-    return target if target and target.startswith("/") and not target.startswith("//") else default
+    r"""``target`` if it is a path on this kiosk, else ``default``: a "next" never leads to another site.
+
+    Browsers drop tabs and line breaks from URLs and read a backslash as a slash, so ``/\t/host`` and
+    ``/\\host`` would leave the site: any control character or backslash refuses the target, as does
+    anything with a scheme or a host of its own.
+    """
+    if not target or "\\" in target or any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def own_host_names(public_url: str = "", extra: list[str] | None = None) -> list[str]:
+    """The names this box is reached by: localhost, its own addresses and name, PUBLIC_URL's host, ``extra``.
+
+    Flask answers any other Host with 400 (``TRUSTED_HOSTS``), so a forged Host header never reaches
+    a page, a redirect or a receipt's QR code. Addresses are read when the app starts.
+    """
+    names = {"localhost", "127.0.0.1"}
+    hostname = socket.gethostname()
+    names.update({hostname.lower(), f"{hostname.lower()}.local"})
+    try:
+        names.update(info[4][0] for info in socket.getaddrinfo(hostname, None, socket.AF_INET))
+    except OSError:
+        pass
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:  # the address phones on the Wi-Fi use
+        try:
+            probe.connect(("10.255.255.255", 1))  # no packet is sent
+            names.add(probe.getsockname()[0])
+        except OSError:
+            pass
+    if public_url:
+        names.add((urlsplit(public_url).hostname or "").lower())
+    names.update(extra or [])
+    return sorted(n for n in names if n)
 
 
 def _headers(response: Response) -> Response:
@@ -44,5 +84,7 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = own_host_names(app.config["PUBLIC_URL"], app.config["EXTRA_HOSTS"])
     csrf.init_app(app)
     app.after_request(_headers)

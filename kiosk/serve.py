@@ -37,7 +37,9 @@ def main(argv: list[str] | None = None) -> None:
         lan = lan_address()
         if lan:
             print(f"Phones on this network: http://{lan}:{args.port}/", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="kiosk")
+    # waitress refuses a larger body before it reaches the app (and before it is buffered to disk).
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="kiosk",
+          max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
 
 
 if __name__ == "__main__":

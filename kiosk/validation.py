@@ -29,6 +29,14 @@ def clean_text(value: str | None) -> str:
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
 
 
+def typed_back(raw: str | None, kind: str = "string") -> str:
+    """What was typed, to show again with an error: all of it, up to twice the field's limit.
+
+    Enough to see and trim what is too long; never an oversized body echoed back whole.
+    """
+    return (raw or "")[: 2 * MAX_LENGTH.get(kind, MAX_LENGTH["string"])]
+
+
 def check_length(text: str, limit: int) -> str | None:
     if len(text) > limit:
         return _("Please shorten this to %(limit)d characters or fewer. It is %(length)d now.", limit=limit, length=len(text))

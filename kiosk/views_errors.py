@@ -6,6 +6,7 @@ import sqlite3
 from flask import Flask, current_app, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 
 def init_app(app: Flask) -> None:
@@ -16,6 +17,20 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(405)
     def wrong_method(error):
         return render_template("errors/not_found.html"), 405
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(error):
+        # A Host header this box does not answer to (TRUSTED_HOSTS): nothing is built from it.
+        return render_template("errors/unknown_host.html"), 400
+
+    @app.errorhandler(413)
+    def too_large(error):
+        # Nothing of the oversized body is read or shown again; what was saved before is in the draft.
+        return render_template(
+            "errors/problem.html",
+            title=_("That was too long for the kiosk"),
+            message=_("Nothing was changed, and your earlier answers are still here. Please go back and write it more briefly, or ask a worker for help."),
+        ), 413
 
     @app.errorhandler(CSRFError)
     def form_expired(error):

@@ -84,7 +84,7 @@ class QuestionForm(StepForm):
         if self.question.datatype in LIST_TYPES:
             return {"question": self.question, "value": values["value"]}
         raw = form.getlist("answer")
-        return {"question": self.question, "value": raw[0] if raw else ""}
+        return {"question": self.question, "value": validation.typed_back(raw[0] if raw else "", self.question.datatype)}
 
 
 class DetailsForm(StepForm):
@@ -113,7 +113,7 @@ class DetailsForm(StepForm):
         self.draft.personal.update({k: v for k, v in values.items() if v})
 
     def typed(self, form, values):
-        return {"values": {k: form.get(k, "") for k in ("name", "address")}}
+        return {"values": {k: validation.typed_back(form.get(k), k) for k in ("name", "address")}}
 
 
 class ContactForm(StepForm):
@@ -142,4 +142,4 @@ class ContactForm(StepForm):
             self.draft.personal.pop("phone", None)  # only keep a number the resident asked us to use
 
     def typed(self, form, values):
-        return {"phone": form.get("phone", "")}
+        return {"phone": validation.typed_back(form.get("phone"))}

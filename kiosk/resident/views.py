@@ -194,7 +194,7 @@ def receipt(ticket: str):
     svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
     url = receipts.status_url(saved.ticket, saved.check_code)
     return render_template(
-        "resident/receipt.html", saved=saved, service=svc, rows=flow.receipt_rows(svc, saved), status_url=url,
+        "resident/receipt.html", saved=saved, service=svc, rows=flow.receipt_rows(svc, saved),
         qr=receipts.qr_svg(url, _("QR code: scan it with a phone to check progress")),
     )
 

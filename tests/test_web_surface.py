@@ -1,0 +1,134 @@
+"""A bounded web surface: where a "next" may lead, which Host the kiosk answers to, how big a body may be."""
+from __future__ import annotations
+
+import http.client
+import re
+import threading
+import time
+
+import pytest
+
+from kiosk.security import local_path
+
+# Known open-redirect tricks: each must fall back to the default, never leave the site.
+REDIRECT_TRICKS = [
+    "//evil.example", "///evil.example", "////evil.example/x", "/\\evil.example", "\\\\evil.example", "\\/evil.example",
+    "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example", " //evil.example",
+    "/%09/evil.example\x00", "http://evil.example", "https:evil.example", "https:/evil.example", "HTTP://evil.example",
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>", "evil.example",
+    "mailto:x@evil.example", "/\x7f/evil.example", "/\u0085/evil.example", "//evil.example@kiosk", "", None,
+]
+
+
+@pytest.mark.parametrize("target", REDIRECT_TRICKS)
+def test_a_next_that_could_leave_the_site_falls_back_home(target):
+    assert local_path(target, "/home") == "/home"
+
+
+@pytest.mark.parametrize("target", ["/", "/status", "/services/repairs?x=1", "/request/questions/what?return=check",
+                                    "/status/A0001?t=abc.def", "/%2F%2Fevil.example"])
+def test_local_paths_are_kept(target):
+    assert local_path(target) == target
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example"])
+def test_preference_forms_never_redirect_off_site(client, target):
+    for path, data in (("/language", {"locale": "en"}), ("/text-size", {"size": "1"})):
+        response = client.post(path, data={**data, "next": target})
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_a_next_with_a_line_break_is_no_server_error(client):
+    response = client.post("/language", data={"locale": "en", "next": "/status\r\nSet-Cookie: x=1"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8080", "127.0.0.1.evil.example", "localhost.evil.example"])
+def test_a_forged_host_is_refused_and_never_echoed(client, host):
+    response = client.get("/", headers={"Host": host, "Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "This address is not the kiosk" in page
+    assert "evil" not in page
+
+
+def test_the_kiosks_own_names_are_answered(app, client):
+    for host in ("localhost", "127.0.0.1:8080", "localhost:5000"):
+        assert client.get("/", headers={"Host": host}).status_code == 200, host
+    hosts = app.config["TRUSTED_HOSTS"]
+    assert "localhost" in hosts and "127.0.0.1" in hosts
+
+
+def test_public_url_names_a_trusted_host_and_is_the_only_base_for_qr_codes(tmp_path, monkeypatch):
+    from kiosk import create_app  # a second app, configured from the environment like the real one
+    from kiosk.receipts import status_url
+
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("KIOSK_PUBLIC_URL", "http://kiosk.centre.lan:8080")
+    app = create_app({"TESTING": True})
+    assert "kiosk.centre.lan" in app.config["TRUSTED_HOSTS"]
+    with app.test_request_context("/receipt/A0001", base_url="http://127.0.0.1:5000"):
+        assert status_url("A0001", "1234").startswith("http://kiosk.centre.lan:8080/status/A0001?")
+
+
+def test_an_oversized_body_is_refused_politely_without_echo_and_the_draft_is_kept(client):
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "lift"})
+    response = client.post("/request/questions/where", data={"answer": "楼" * 40_000},  # 120 kB of UTF-8
+                           headers={"Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and "That was too long for the kiosk" in page and "楼楼" not in page
+    check = client.get("/request/questions/what").get_data(as_text=True)
+    assert 'aria-pressed="true"' in check or "selected" in check or "lift" in check  # the earlier answer stays
+
+
+def test_a_field_over_its_limit_is_shown_back_only_up_to_twice_the_limit(client):
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "lift"})
+    response = client.post("/request/questions/where", data={"answer": "x" * 30_000}, headers={"Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Please shorten this to 200 characters" in page
+    assert max(len(run) for run in re.findall(r"x{100,}", page)) == 400
+
+
+def _rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def test_waitress_refuses_big_bodies_and_memory_stays_flat(live_kiosk):
+    """20 clients at once each offer 20 MB: each is refused with 413, and the server does not grow."""
+    before = _rss_kb(live_kiosk.process.pid)
+    statuses: list[int] = []
+
+    def offer_20_mb():
+        conn = http.client.HTTPConnection("127.0.0.1", live_kiosk.port, timeout=20)
+        try:
+            conn.putrequest("POST", "/request/questions/where")
+            conn.putheader("Content-Type", "application/x-www-form-urlencoded")
+            conn.putheader("Content-Length", str(20 * 1024 * 1024))
+            conn.endheaders()
+            chunk = b"answer=" + b"x" * (1024 * 1024 - 7)
+            try:
+                for _ in range(20):
+                    conn.send(chunk)
+            except OSError:
+                pass  # the server hung up early, as it should
+            statuses.append(conn.getresponse().status)
+        except (OSError, http.client.HTTPException):
+            statuses.append(0)  # connection closed before an answer: nothing was taken either
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=offer_20_mb) for _ in range(20)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert time.monotonic() - started < 60
+    assert statuses and all(s in (413, 0) for s in statuses) and statuses.count(413) >= 10, statuses
+    growth_mb = (_rss_kb(live_kiosk.process.pid) - before) / 1024
+    assert growth_mb < 30, f"the kiosk grew by {growth_mb:.0f} MB"
+    conn = http.client.HTTPConnection("127.0.0.1", live_kiosk.port, timeout=10)
+    conn.request("GET", "/")
+    assert conn.getresponse().status == 200  # and it still serves
