@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .text import speakable
 from .voices import espeak_voice, words_per_minute
-from .worker import SpeechError, SpeechWorker
+from .worker import SpeechError, SpeechTimeout, SpeechWorker
 
 ENGINE = "pyttsx3-2.99/espeak-ng"
 OPUS_BITRATE = "24"  # kbit/s: clear speech at about a twentieth of the WAV's size
@@ -44,6 +44,12 @@ class SpeechCache:
     def path(self, text: str, speech: str, speed: str = "normal") -> Path:
         return self.directory / f"{self.key(text, speech, speed)}{self.suffix}"
 
+    def _synthesize(self, words: str, speech: str, speed: str, out: Path) -> Path:
+        try:
+            return self.worker.synthesize(words, espeak_voice(speech), words_per_minute(speed), out)
+        except SpeechTimeout:  # pyttsx3 hung and the worker was restarted: one more try in the fresh one
+            return self.worker.synthesize(words, espeak_voice(speech), words_per_minute(speed), out)
+
     def get(self, text: str, speech: str, speed: str = "normal") -> Path:
         """The audio for ``text``: from the cache, or synthesised now (and kept)."""
         out = self.path(text, speech, speed)
@@ -54,10 +60,10 @@ class SpeechCache:
             raise SpeechError("nothing to say")
         self.directory.mkdir(parents=True, exist_ok=True)
         if self.suffix == ".wav":
-            return self.worker.synthesize(words, espeak_voice(speech), words_per_minute(speed), out)
+            return self._synthesize(words, speech, speed, out)
         unique = uuid.uuid4().hex  # two requests for the same new audio may run at once
         wav = out.with_name(f"{out.stem}.{unique}.wav")
-        self.worker.synthesize(words, espeak_voice(speech), words_per_minute(speed), wav)
+        self._synthesize(words, speech, speed, wav)
         partial = out.with_name(f"{out.name}.{unique}.part")
         try:
             subprocess.run(["opusenc", "--quiet", "--bitrate", OPUS_BITRATE, str(wav), str(partial)],

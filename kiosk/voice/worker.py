@@ -66,12 +66,17 @@ def _child(jobs, results, rate: int) -> None:  # runs in the worker process; one
             # are read back properly before speaking.
             if job_rate != rate:
                 raise SpeechError(f"this worker speaks at {rate}, not {job_rate}")
-            # Set the rate again before each voice load: a fresh worker's first job was seen (about one
-            # in twenty) speaking at pyttsx3's default 200, whatever was set when the process began.
-            driver.setProperty("rate", rate)
-            driver.setProperty("voice", voice)
-            if driver.getProperty("voice") != voice:
-                raise SpeechError(f"espeak-ng has no voice {voice!r}")
+            # Set the rate again before each voice load, and again if it did not take: a worker was
+            # seen (a few times in a hundred, more under load) reading back espeak-ng's default 175 or
+            # pyttsx3's 200 right after setting it.
+            for _attempt in range(5):
+                driver.setProperty("rate", rate)
+                driver.setProperty("voice", voice)
+                if driver.getProperty("voice") != voice:
+                    raise SpeechError(f"espeak-ng has no voice {voice!r}")
+                if current_rate() == rate:
+                    break
+                time.sleep(0.02)
             if current_rate() != rate:
                 raise SpeechError(f"espeak-ng did not take the rate {rate} (it reports {current_rate()})")
             before = len(finished)
