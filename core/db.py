@@ -8,16 +8,19 @@ failing at the first contention; ``synchronous=FULL`` for the writes that must s
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
 
+from .crypto import Keyring
 from .migrations import migrations
 
 
-def connect(path: str | Path, busy_timeout: float = 5.0, max_pages: int = 0, read_only: bool = False) -> sqlite_utils.Database:
+def connect(path: str | Path, busy_timeout: float = 5.0, max_pages: int = 0, read_only: bool = False,
+            keyring: Keyring | None = None) -> sqlite_utils.Database:
     """Open the database file with the kiosk's pragmas.
 
     ``synchronous=NORMAL`` is the WAL default for ordinary writes; writes that must survive a power
@@ -26,10 +29,19 @@ def connect(path: str | Path, busy_timeout: float = 5.0, max_pages: int = 0, rea
 
     :param max_pages: cap on the file's size in pages (0: none); a write past it fails cleanly.
     :param read_only: maintenance mode: pages can be read, every write fails and says so.
+    :param keyring: the box's data keys (:mod:`core.crypto`), which seal and open personal data;
+      carried by the connection, so every module that stores personal data finds it as ``db.keyring``.
+
+    A new file is made readable by its owner only (SQLite gives its WAL the same mode), and
+    ``secure_delete`` makes SQLite overwrite what it deletes, so purged data really leaves the file.
     """
+    if not Path(path).exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
     db = sqlite_utils.Database(conn)
+    db.keyring = keyring
     db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA secure_delete=ON")
     db.execute("PRAGMA foreign_keys=ON")
     if max_pages:
         db.execute(f"PRAGMA max_page_count={int(max_pages)}")
@@ -60,6 +72,16 @@ def write_transaction(db: sqlite_utils.Database, durable: bool = False) -> Itera
     finally:
         if durable:
             conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def checkpoint(db: sqlite_utils.Database) -> bool:
+    """Copy the WAL into the main file and truncate it; True when nothing was left behind.
+
+    After a purge or a re-seal, this is what makes overwritten bytes leave the WAL. A reader holding
+    an old snapshot can keep frames alive (then False: the next checkpoint finishes the job).
+    """
+    busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return busy == 0
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sqlite3
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -18,6 +19,9 @@ from .clock import utc_now
 from .db import write_transaction
 
 
+RESUME_DIGITS = 6  # one in a million, said aloud as six digits; look-ups by code are rate-limited
+
+
 @dataclass
 class Draft:
     id: str
@@ -25,34 +29,100 @@ class Draft:
     locale: str
     answers: dict = field(default_factory=dict)
     personal: dict = field(default_factory=dict)
+    resume_code: str = ""
+
+    @property
+    def started(self) -> bool:
+        """Whether anything has been entered yet (an empty draft is not worth a resume code's trouble)."""
+        return bool(self.answers or self.personal)
 
 
-def _key(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+SEALED = ("answers", "personal", "resume_code")  # columns sealed at rest (core.crypto)
+
+
+def _draft(db: Database, row: dict) -> Draft:
+    keys = db.keyring
+    return Draft(row["id"], row["service_code"], row["locale"], json.loads(keys.open(row["answers"], "drafts.answers") or "{}"),
+                 personal.unpack(db, row["personal"], personal.DRAFT_COLUMN),
+                 keys.open(row["resume_code"], "drafts.resume_code"))
 
 
 def start(db: Database, service_code: str, locale: str) -> tuple[str, Draft]:
     """Create an empty draft for ``service_code``; return its token (for the cookie) and the draft."""
     token = secrets.token_urlsafe(32)
     now = utc_now()
-    draft = Draft(id=_key(token), service_code=service_code, locale=locale)
-    with write_transaction(db):
-        db["drafts"].insert(
-            {"id": draft.id, "service_code": service_code, "answers": "{}", "personal": personal.pack({}),
-             "locale": locale, "created_at": now, "updated_at": now}
-        )
-    return token, draft
+    for _ in range(20):  # a new code until it is unused (one draft in a million collides)
+        code = f"{secrets.randbelow(10 ** RESUME_DIGITS):0{RESUME_DIGITS}d}"
+        draft = Draft(id=_key(token), service_code=service_code, locale=locale, resume_code=code)
+        try:
+            with write_transaction(db):
+                db.execute(
+                    "INSERT INTO drafts (id, service_code, answers, personal, locale, created_at, updated_at,"
+                    " resume_code, resume_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [draft.id, service_code, db.keyring.seal("{}", "drafts.answers"),
+                     personal.pack(db, {}, personal.DRAFT_COLUMN), locale, now, now,
+                     db.keyring.seal(code, "drafts.resume_code"), _key(code)])
+        except sqlite3.IntegrityError:
+            continue
+        return token, draft
+    raise RuntimeError("no free resume code")
 
 
 def load(db: Database, token: str | None) -> Draft | None:
-    """The draft behind a token, or None."""
+    """The draft behind a token, or None (also once the draft is parked: the token no longer opens it)."""
     if not token:
         return None
-    rows = list(db.query("SELECT * FROM drafts WHERE id = ?", [_key(token)]))
+    rows = list(db.query("SELECT * FROM drafts WHERE id = ? AND parked_at IS NULL", [_key(token)]))
+    return _draft(db, rows[0]) if rows else None
+
+
+def park(db: Database, token: str | None) -> Draft | None:
+    """End the screen session's hold on its draft; return the draft (for its resume code), or None."""
+    draft = load(db, token)
+    if draft is not None:
+        with write_transaction(db):
+            db.execute("UPDATE drafts SET parked_at = ? WHERE id = ?", [utc_now(), draft.id])
+    return draft
+
+
+def resume(db: Database, code: str) -> tuple[str, Draft] | None:
+    """Open a draft by its resume code under a new token (the old one stays dead); None if no draft has it."""
+    code = (code or "").strip()
+    if len(code) != RESUME_DIGITS or not code.isdigit():
+        return None
+    rows = list(db.query("SELECT * FROM drafts WHERE resume_key = ?", [_key(code)]))
     if not rows:
         return None
-    row = rows[0]
-    return Draft(row["id"], row["service_code"], row["locale"], json.loads(row["answers"]), personal.unpack(row["personal"]))
+    token = secrets.token_urlsafe(32)
+    with write_transaction(db):
+        db.execute("UPDATE drafts SET id = ?, parked_at = NULL, updated_at = ? WHERE id = ?",
+                   [_key(token), utc_now(), rows[0]["id"]])
+    return token, load(db, token)
+
+
+def reseal(db: Database) -> int:
+    """Seal again, with the current key, every stored value that is not (the caller owns the transaction)."""
+    count = 0
+    for row in list(db.query("SELECT id, answers, personal, resume_code FROM drafts")):
+        stale = [c for c in SEALED if row[c] is not None and not db.keyring.is_current(row[c])]
+        for column in stale:
+            db.execute(f"UPDATE drafts SET {column} = ? WHERE id = ?",
+                       [db.keyring.seal(db.keyring.open(row[column], f"drafts.{column}"), f"drafts.{column}"), row["id"]])
+        count += bool(stale)
+    return count
+
+
+def purge(db: Database, untouched_since: str, dry_run: bool = False) -> int:
+    """Delete drafts nobody has touched since ``untouched_since`` (ISO time); return how many (would) go."""
+    count = db.execute("SELECT COUNT(*) FROM drafts WHERE updated_at < ?", [untouched_since]).fetchone()[0]
+    if count and not dry_run:
+        with write_transaction(db):
+            db.execute("DELETE FROM drafts WHERE updated_at < ?", [untouched_since])
+    return count
 
 
 def save(db: Database, draft: Draft) -> None:
@@ -60,7 +130,8 @@ def save(db: Database, draft: Draft) -> None:
     with write_transaction(db):
         db.execute(
             "UPDATE drafts SET answers = ?, personal = ?, locale = ?, updated_at = ? WHERE id = ?",
-            [json.dumps(draft.answers, ensure_ascii=False), personal.pack(draft.personal), draft.locale, utc_now(), draft.id],
+            [db.keyring.seal(json.dumps(draft.answers, ensure_ascii=False), "drafts.answers"),
+             personal.pack(db, draft.personal, personal.DRAFT_COLUMN), draft.locale, utc_now(), draft.id],
         )
 
 

@@ -139,3 +139,13 @@ def m005_current_events(db: Database) -> None:
         SELECT r.id AS request_id, e.id AS event_id, e.state, e.at, e.data FROM requests r
         JOIN request_events e ON e.id = (SELECT MAX(id) FROM request_events WHERE request_id = r.id)"""
     )
+
+
+@migrations()
+def m006_draft_resume_codes(db: Database) -> None:
+    """Drafts outlive the screen session that started them: parked under a short resume code."""
+    db.execute("ALTER TABLE drafts ADD COLUMN resume_code TEXT")   # shown and spoken to the resident
+    db.execute("ALTER TABLE drafts ADD COLUMN resume_key TEXT")    # sha256 of the code, to find the draft by it
+    db.execute("ALTER TABLE drafts ADD COLUMN parked_at TEXT")     # the session ended: only the code opens it now
+    db.execute("CREATE UNIQUE INDEX drafts_by_resume_key ON drafts(resume_key)")
+    db.execute("CREATE INDEX drafts_by_updated_at ON drafts(updated_at)")

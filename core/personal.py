@@ -1,4 +1,4 @@
-"""Personal details (name, address, phone) are read and written here and nowhere else.
+"""Personal details (name, address, phone) are read and written here and nowhere else, sealed at rest.
 
 Owns ``request_personal`` and the format of ``drafts.personal`` (which :mod:`core.drafts` stores).
 
@@ -14,20 +14,44 @@ from sqlite_utils import Database
 FIELDS = ("name", "address", "phone", "contact")
 
 
-def pack(details: dict) -> str:
-    """Serialise the personal fields of ``details`` for storage (the single place to encrypt)."""
-    return json.dumps({k: details[k] for k in FIELDS if details.get(k)}, ensure_ascii=False)
+REQUEST_COLUMN = "request_personal.data"
+DRAFT_COLUMN = "drafts.personal"
 
 
-def unpack(stored: str | None) -> dict:
+def pack(db: Database, details: dict, column: str = REQUEST_COLUMN) -> str:
+    """The personal fields of ``details``, sealed for storage in ``column`` (the single place they are)."""
+    return db.keyring.seal(json.dumps({k: details[k] for k in FIELDS if details.get(k)}, ensure_ascii=False), column)
+
+
+def unpack(db: Database, stored: str | None, column: str = REQUEST_COLUMN) -> dict:
     """Inverse of :func:`pack`."""
-    return json.loads(stored) if stored else {}
+    text = db.keyring.open(stored, column)
+    return json.loads(text) if text else {}
 
 
 def save_for_request(db: Database, request_id: int, details: dict) -> None:
-    db.execute("INSERT INTO request_personal (request_id, data) VALUES (?, ?)", [request_id, pack(details)])
+    db.execute("INSERT INTO request_personal (request_id, data) VALUES (?, ?)", [request_id, pack(db, details)])
 
 
 def load_for_request(db: Database, request_id: int) -> dict:
     rows = list(db.query("SELECT data FROM request_personal WHERE request_id = ?", [request_id]))
-    return unpack(rows[0]["data"]) if rows else {}
+    return unpack(db, rows[0]["data"]) if rows else {}
+
+
+def reseal(db: Database) -> int:
+    """Seal again, with the current key, every stored value that is not (the caller owns the transaction)."""
+    count = 0
+    for row in list(db.query("SELECT request_id, data FROM request_personal")):
+        if not db.keyring.is_current(row["data"]):
+            db.execute("UPDATE request_personal SET data = ? WHERE request_id = ?",
+                       [db.keyring.seal(db.keyring.open(row["data"], REQUEST_COLUMN), REQUEST_COLUMN), row["request_id"]])
+            count += 1
+    return count
+
+
+def forget_for_requests(db: Database, request_ids: list[int]) -> int:
+    """Delete the personal details of these requests (the caller owns the transaction)."""
+    if not request_ids:
+        return 0
+    placeholders = ",".join("?" * len(request_ids))
+    return db.execute(f"DELETE FROM request_personal WHERE request_id IN ({placeholders})", request_ids).rowcount

@@ -22,6 +22,9 @@ from .clock import utc_now
 from .db import write_transaction
 
 
+ANSWERS = "requests.answers"  # sealed at rest: answers may be free text about a person
+
+
 class SaveFailed(Exception):
     """The request could not be written to the kiosk's database."""
 
@@ -70,7 +73,7 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
                 "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash,"
                 " requested_at, monotonic_ns, kiosk_id, filled_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [saved.id, saved.uuid, saved.ticket, saved.check_code, saved.service_code, saved.locale,
-                 json.dumps(saved.answers, ensure_ascii=False), saved.content_hash,
+                 db.keyring.seal(json.dumps(saved.answers, ensure_ascii=False), ANSWERS), saved.content_hash,
                  now, time.monotonic_ns(), kiosk_id, filled_by],
             )
             personal.save_for_request(db, saved.id, draft.personal)
@@ -81,16 +84,17 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
     return saved
 
 
-def _saved(row: dict) -> SavedRequest:
+def _saved(db: Database, row: dict) -> SavedRequest:
+    """One row as a request; its answers are opened here, for this row only."""
     return SavedRequest(row["id"], row["uuid"], row["ticket"], row["check_code"], row["service_code"], row["locale"],
-                        json.loads(row["answers"]), row["requested_at"], row["content_hash"], row["kiosk_id"],
-                        row["filled_by"])
+                        json.loads(db.keyring.open(row["answers"], ANSWERS) or "{}"), row["requested_at"],
+                        row["content_hash"], row["kiosk_id"], row["filled_by"])
 
 
 def get(db: Database, request_id: int) -> SavedRequest | None:
     """The request with this id (for the sync engine and workers, never for a resident's look-up)."""
     rows = list(db.query("SELECT * FROM requests WHERE id = ?", [request_id]))
-    return _saved(rows[0]) if rows else None
+    return _saved(db, rows[0]) if rows else None
 
 
 def find(db: Database, ticket: str, check_code: str) -> SavedRequest | None:
@@ -98,11 +102,22 @@ def find(db: Database, ticket: str, check_code: str) -> SavedRequest | None:
     rows = list(db.query("SELECT * FROM requests WHERE ticket = ?", [ticket]))
     if not rows or not secrets.compare_digest(rows[0]["check_code"], check_code or ""):
         return None
-    return _saved(rows[0])
+    return _saved(db, rows[0])
 
 
 def find_for_operator(db: Database, ticket_or_id: str) -> SavedRequest | None:
     """The request an operator names by its ticket (any case) or its number, without a check code."""
     rows = list(db.query("SELECT * FROM requests WHERE ticket = ? OR CAST(id AS TEXT) = ?",
                          [ticket_or_id.strip().upper(), ticket_or_id.strip()]))
-    return _saved(rows[0]) if rows else None
+    return _saved(db, rows[0]) if rows else None
+
+
+def reseal(db: Database) -> int:
+    """Seal again, with the current key, every stored answer set that is not (the caller owns the transaction)."""
+    count = 0
+    for row in list(db.query("SELECT id, answers FROM requests")):
+        if not db.keyring.is_current(row["answers"]):
+            db.execute("UPDATE requests SET answers = ? WHERE id = ?",
+                       [db.keyring.seal(db.keyring.open(row["answers"], ANSWERS), ANSWERS), row["id"]])
+            count += 1
+    return count

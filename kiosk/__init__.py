@@ -29,10 +29,11 @@ def create_app(test_config: dict | None = None) -> "Flask":
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from . import catalogue_cli, config, db, i18n, security, sync_cli, views_errors, voice_cli
+    from . import catalogue_cli, config, db, i18n, limits, security, sync_cli, views_errors, voice_cli
     from .resident import bp as resident_bp
 
     os.makedirs(app.instance_path, exist_ok=True)
+    os.chmod(app.instance_path, 0o700)  # the database, the data key and the session key live here
     app.config.update(config.load(app.instance_path))
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -46,6 +47,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     db.init_app(app)
     i18n.init_app(app, str(ROOT / "locales"))
     security.init_app(app)
+    limits.init_app(app)
     catalogue_cli.init_app(app)
     sync_cli.init_app(app)
     voice_cli.init_app(app)

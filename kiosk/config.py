@@ -31,6 +31,14 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "EXTRA_HOSTS": ([], lambda raw: [h.strip().lower() for h in raw.split(",") if h.strip()]),
     # Largest request body accepted, in bytes. Every form of the kiosk fits in a few kilobytes.
     "MAX_CONTENT_LENGTH": (64 * 1024, int),
+    # Seconds without a touch before the kiosk asks "还需要继续吗？", and seconds more before it goes back
+    # to the start and forgets the visit (the resident's answers are kept under their resume code).
+    "IDLE_SECONDS": (90, int),
+    "IDLE_WARNING_SECONDS": (30, int),
+    # Wrong ticket look-ups and resume codes allowed per client (and per ticket) before a polite pause,
+    # in the notation of Flask-Limiter ("N per hour").
+    "LOOKUP_LIMIT": ("30 per hour", str),
+    "TICKET_LOOKUP_LIMIT": ("10 per hour", str),
     # Short name of this kiosk, recorded with each request.
     "KIOSK_ID": ("kiosk-1", str),
     # Default language when neither the resident nor the browser says otherwise.

@@ -12,6 +12,7 @@ import sqlite_utils
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
+from core import crypto, sealing
 from core.db import connect, migrate, schema_version
 
 
@@ -21,12 +22,25 @@ def database_path(app: Flask) -> Path:
     return path if path.is_absolute() else Path(app.instance_path) / path
 
 
+def keyring(app: Flask) -> crypto.Keyring:
+    """The box's data keys, read again whenever a key file changes (``flask data rotate-key`` runs in
+    another process while the kiosk and the sync worker keep going)."""
+    folder = Path(app.instance_path)
+    stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0
+                  for p in (folder / crypto.KEY_FILE, folder / crypto.NEW_KEY_FILE))
+    known = app.extensions.get("kiosk_keyring")
+    if known is None or known[0] != stamp:
+        known = (stamp, crypto.load_keyring(folder, log=app.logger.warning))
+        app.extensions["kiosk_keyring"] = known
+    return known[1]
+
+
 def get_db() -> sqlite_utils.Database:
     """The request's database connection, opened on first use and closed at teardown."""
     if "db" not in g:
         app = current_app._get_current_object()
         g.db = connect(database_path(app), app.config["DB_BUSY_TIMEOUT"], app.config["DB_MAX_PAGES"],
-                       app.config["DB_READ_ONLY"])
+                       app.config["DB_READ_ONLY"], keyring=keyring(app))
     return g.db
 
 
@@ -48,12 +62,21 @@ def init_db_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Make sure the schema is current, close connections at teardown, register the CLI."""
+    """Make sure the schema is current and everything personal sealed with the current key; close
+    connections at teardown; register the CLI. The folder and the files are the owner's alone."""
     path = database_path(app)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = connect(path, app.config["DB_BUSY_TIMEOUT"])
+    for private in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if private.exists():
+            private.chmod(0o600)
+    db = connect(path, app.config["DB_BUSY_TIMEOUT"], keyring=keyring(app))
     try:
         migrate(db)
+        if not app.config["DB_READ_ONLY"]:
+            resealed = sealing.reseal_all(db)
+            if resealed:
+                app.logger.warning("sealed %d rows of personal data with the current data key", resealed)
+            sealing.finish_rotation(app.instance_path)
     finally:
         db.close()
     app.teardown_appcontext(close_db)

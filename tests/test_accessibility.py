@@ -23,20 +23,23 @@ MEASURE = """
   };
   const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     ' "' + (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30) + '"';
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  // An open modal dialog makes the rest of the page inert: then only the dialog can be read or touched.
+  const scope = document.querySelector('dialog[open]') || document.body;
+  const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode, el = node.parentElement;
     if (!node.textContent.trim() || !visible(el) || el.closest('.visually-hidden, svg, script')) continue;
     const size = parseFloat(getComputedStyle(el).fontSize);
     if (size < base - 0.01) problems.push(`text ${size}px under ${base}px: ${describe(el)}`);
   }
-  for (const el of document.querySelectorAll('main p, main li, main dt, main dd, main label, .hint')) {
+  const running = scope === document.body ? 'main p, main li, main dt, main dd, main label, .hint' : 'p, li, label';
+  for (const el of scope.querySelectorAll(running)) {
     if (!visible(el) || el.closest('h1, h2, h3')) continue;  // headings are not running text
     const s = getComputedStyle(el), size = parseFloat(s.fontSize);
     const height = s.lineHeight === 'normal' ? 1.2 * size : parseFloat(s.lineHeight);
     if (height / size < 1.49) problems.push(`line height ${(height / size).toFixed(2)}: ${describe(el)}`);
   }
-  const targets = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), textarea, select')]
+  const targets = [...scope.querySelectorAll('a[href], button, input:not([type=hidden]), textarea, select')]
     .filter(visible).map((el) => [el, el.getBoundingClientRect()]);
   for (const [el, r] of targets) {
     if (r.width < 63.5 || r.height < 63.5) problems.push(`target ${Math.round(r.width)}x${Math.round(r.height)}: ${describe(el)}`);
@@ -121,6 +124,9 @@ def test_every_resident_page_is_accessible(browser, kiosk, locale, size):
         audit("about you")
         resident.tap_expecting_error(page.locator(primary))
         audit("about you with errors")
+        page.evaluate("document.getElementById('idle-dialog').showModal()")
+        audit("the walk-away question")
+        page.evaluate("document.getElementById('idle-dialog').close()")
         page.locator("#name").fill("王秀兰")
         page.locator("#address").fill("3-2-501")
         resident.tap(page.locator(primary))
@@ -134,6 +140,9 @@ def test_every_resident_page_is_accessible(browser, kiosk, locale, size):
         finally:
             lock.execute("ROLLBACK")
             lock.close()
+        resident.tap(page.locator("button[value=home]"))
+        audit("stop here?")
+        resident.tap(page.locator("main a.button--secondary"))
 
         resident.open("/status")
         audit("keypad")
@@ -146,6 +155,11 @@ def test_every_resident_page_is_accessible(browser, kiosk, locale, size):
         audit("ticket not found")
         resident.open("/help")
         audit("help")
+        resident.open("/visit/resume")
+        audit("resume keypad")
+        page.locator("#entered").fill("123")
+        resident.tap_expecting_error(page.locator(primary))
+        audit("resume keypad with an error")
         resident.open("/speech?next=/help")
         audit("voice settings")
         resident.open("/no-such-page")
@@ -166,5 +180,5 @@ def test_every_resident_page_is_accessible(browser, kiosk, locale, size):
         audit("question, largest text")
     finally:
         context.close()
-    assert audit.pages == 22
+    assert audit.pages == 26
     assert not audit.problems, "\n".join(audit.problems)

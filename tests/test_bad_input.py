@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from core.catalogue import Question, get_service
-from kiosk.db import database_path, get_db
+from kiosk.db import database_path, get_db, keyring
 from kiosk.validation import check_answer, check_phone, clean_text
 
 from .flows import confirm, fill_service
@@ -71,7 +71,9 @@ def test_awkward_text_is_stored_as_data_and_shown_inertly(app, client, typed, st
     assert "<script>alert" not in check
     ticket, _ = confirm(client)
     db = sqlite3.connect(database_path(app))
-    answers = json.loads(db.execute("SELECT answers FROM requests WHERE ticket = ?", [ticket]).fetchone()[0])
+    sealed = db.execute("SELECT answers FROM requests WHERE ticket = ?", [ticket]).fetchone()[0]
+    assert sealed.startswith("enc1:") and stored not in sealed  # sealed at rest
+    answers = json.loads(keyring(app).open(sealed, "requests.answers"))
     assert answers["where"] == stored
     assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 1  # the table is still there
 

@@ -1,6 +1,8 @@
 import sqlite3
 from pathlib import Path
 
+from core import sealing
+from core.crypto import Keyring, new_key
 from core.db import connect, migrate
 from kiosk.db import database_path
 from core.migrations import migrations
@@ -14,7 +16,7 @@ def test_schema_is_created_with_wal(app):
 
 
 def test_migrations_run_once(tmp_path):
-    db = connect(tmp_path / "k.sqlite3")
+    db = connect(tmp_path / "k.sqlite3", keyring=Keyring([new_key()]))
     assert migrate(db) == [m.name for m in migrations._migrations]
     assert migrate(db) == []
 
@@ -47,8 +49,11 @@ def test_a_database_from_before_the_core_opens_and_upgrades_in_place(tmp_path):
     old = sqlite3.connect(path)
     old.executescript((Path(__file__).parent / "data" / "kiosk-schema-m005.sql").read_text(encoding="utf-8"))
     old.close()
-    db = connect(path)
+    db = connect(path, keyring=Keyring([new_key()]))
     migrate(db)
+    assert sealing.reseal_all(db) == 3 + 1 + 3  # personal details, the draft, the answers: plain text sealed now
+    raw = path.read_bytes() + path.with_name("old.sqlite3-wal").read_bytes()
+    assert "王秀英".encode() not in raw and "陳大文".encode() not in raw  # not in the file, nor its WAL (secure_delete)
     assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]
 
     saved = submissions.find(db, "A0001", "7627")

@@ -5,6 +5,8 @@ import sqlite3
 import pytest
 import requests
 
+from core.crypto import load_keyring
+
 from .conftest import LiveKiosk
 
 pytestmark = pytest.mark.slow
@@ -45,4 +47,5 @@ def test_kill_9_right_after_the_receipt(tmp_path):
     db = sqlite3.connect(kiosk.database)
     row = db.execute("SELECT r.answers, e.state FROM requests r JOIN request_events e ON e.request_id = r.id "
                      "WHERE r.ticket = ?", [ticket]).fetchone()
-    assert "5号楼地下室" in row[0] and row[1] == "queued"
+    assert "5号楼地下室" not in row[0] and row[1] == "queued"  # sealed at rest ...
+    assert "5号楼地下室" in load_keyring(kiosk.instance).open(row[0], "requests.answers")  # ... with the box's key

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from core.catalogue import DEMO_FILE, get_service
-from kiosk.db import database_path, get_db
+from kiosk.db import database_path, get_db, keyring
 from core import outbox
 
 from .conftest import LOCALES
@@ -30,10 +30,12 @@ def test_every_service_end_to_end(app, client, code, locale):
     db = sqlite3.connect(database_path(app))
     row = db.execute("SELECT id, service_code, locale, answers FROM requests WHERE ticket = ?", [ticket]).fetchone()
     assert row[1:3] == (code, locale)
-    assert set(json.loads(row[3])) == {q.code for q in service.questions}
+    assert set(json.loads(keyring(app).open(row[3], "requests.answers"))) == {q.code for q in service.questions}
     assert db.execute("SELECT state FROM request_events WHERE request_id = ?", [row[0]]).fetchall() == [("queued",)]
     assert db.execute("SELECT COUNT(*) FROM drafts").fetchone()[0] == 0  # the draft went with the save
-    personal = json.loads(db.execute("SELECT data FROM request_personal WHERE request_id = ?", [row[0]]).fetchone()[0])
+    sealed = db.execute("SELECT data FROM request_personal WHERE request_id = ?", [row[0]]).fetchone()[0]
+    assert sealed.startswith("enc1:") and "王秀兰" not in sealed
+    personal = json.loads(keyring(app).open(sealed, "request_personal.data"))
     assert ("name" in personal) == service.needs_name and ("address" in personal) == service.needs_address
 
     status = client.get(f"/status/{ticket}?c={check_code}")
@@ -48,7 +50,7 @@ def test_only_the_details_a_service_needs_are_kept(app, client):
     client.post("/request/contact", data={"contact": "centre", "phone": "13800138000"})  # changes their mind
     confirm(client)
     data = sqlite3.connect(database_path(app)).execute("SELECT data FROM request_personal").fetchone()[0]
-    assert json.loads(data) == {"contact": "centre"}  # no name, no address, and no phone they withdrew
+    assert json.loads(keyring(app).open(data, "request_personal.data")) == {"contact": "centre"}  # no name, no address, and no phone they withdrew
 
 
 def test_back_and_change_never_lose_answers(app, client):

@@ -51,11 +51,14 @@ def collect_pages(app, locale: str) -> dict[str, str]:
     keep("not-saved", client.post("/request/check"))
     keep("database-problem", client.post("/request/questions/help", data={"answer": "bathing"}))
     app.config["DB_READ_ONLY"] = False
+    keep("stop-here", client.get(client.post("/visit/end", data={"why": "home"}).headers["Location"]))
     keep("keypad", client.get("/status"))
     keep("keypad-error", client.post("/status", data={"entered": "A99990000"}))
     keep("status", client.get(f"/status/{ticket}?c={code}"))
     keep("status-not-found", client.get("/status/A9999?c=0000"))
     keep("help", client.get("/help"))
+    keep("resume", client.get("/visit/resume"))
+    keep("resume-error", client.post("/visit/resume", data={"entered": "123"}))
     keep("voice-settings", client.get("/speech?next=/help"))
     keep("not-found", client.get("/nowhere"))
     return pages
@@ -70,7 +73,7 @@ def test_every_resident_page_is_valid_html(app, tmp_path):
             path = tmp_path / f"{locale}-{name}.html"
             path.write_text(html, encoding="utf-8")
             files.append(path)
-    assert len(files) == 3 * 21
+    assert len(files) == 3 * 24
     result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
                             capture_output=True, text=True, timeout=300)
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]

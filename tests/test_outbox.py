@@ -7,12 +7,13 @@ import pytest
 
 from core import drafts, outbox, submissions
 from core.catalogue import DEMO_FILE, load_catalogue
+from core.crypto import Keyring, new_key
 from core.db import connect, migrate, write_transaction
 
 
 @pytest.fixture
 def db(tmp_path):
-    db = connect(tmp_path / "k.sqlite3")
+    db = connect(tmp_path / "k.sqlite3", keyring=Keyring([new_key()]))
     migrate(db)
     load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
     yield db

@@ -5,12 +5,13 @@ import json
 
 from core import drafts, submissions
 from core.catalogue import DEMO_FILE, load_catalogue
+from core.crypto import Keyring, new_key
 from core.db import connect, migrate
 from sync.payload import open311_fields
 
 
 def saved_request(tmp_path, catalogue: dict, service: str, answers: dict, personal: dict, locale: str = "zh_Hans_CN"):
-    db = connect(tmp_path / "k.sqlite3")
+    db = connect(tmp_path / "k.sqlite3", keyring=Keyring([new_key()]))
     migrate(db)
     load_catalogue(db, catalogue)
     _, draft = drafts.start(db, service, locale)

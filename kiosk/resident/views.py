@@ -16,8 +16,9 @@ from werkzeug.wrappers import Response
 
 from core import catalogue, drafts, outbox, submissions, tickets
 
-from . import bp, flow
+from . import bp, flow, visit
 from .forms import ContactForm, DetailsForm, QuestionForm, StepForm
+from .visit import DRAFT_COOKIE
 from .. import receipts
 from ..db import get_db
 from ..i18n import LOCALES, current_locale
@@ -25,12 +26,11 @@ from ..security import local_path
 from ..status import ladder
 
 TEXT_SIZES = (0, 1, 2)
-DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
 
 
 @bp.app_context_processor
 def page_context() -> dict:
-    return {"locale": current_locale(), "text_size": session.get("text_size", 0)}
+    return {"locale": current_locale(), "text_size": session.get("text_size", 0), "idle": visit.idle_settings()}
 
 
 def _safe_next(default: str = "/") -> str:
@@ -39,10 +39,10 @@ def _safe_next(default: str = "/") -> str:
 
 
 def _draft_and_service() -> tuple[drafts.Draft, catalogue.Service] | None:
-    draft = drafts.load(get_db(), request.cookies.get(DRAFT_COOKIE))
+    draft = visit.current_draft()
     if draft is None:
         return None
-    service = catalogue.get_service(get_db(), draft.service_code, current_locale())
+    service = visit.service_of(draft)
     return (draft, service) if service else None
 
 
@@ -95,7 +95,7 @@ def service(code: str):
         abort(404)
     if request.method == "GET":
         return render_template("resident/service.html", service=svc)
-    existing = drafts.load(db, request.cookies.get(DRAFT_COOKIE))
+    existing = visit.current_draft()
     if existing and existing.service_code == svc.code:
         return redirect(flow.url_of(flow.first_unanswered(svc, existing)))
     token, draft = drafts.start(db, svc.code, current_locale())
@@ -202,8 +202,7 @@ def receipt(ticket: str):
 @bp.post("/receipt/done")
 def receipt_done():
     """Finish: forget this resident's receipt and preferences so the next person starts clean."""
-    session.clear()
-    return redirect(url_for("resident.start"))
+    return visit.end(keep_preferences=False)
 
 
 def _entry_after_key(entered: str, key: str) -> str:

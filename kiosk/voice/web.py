@@ -131,6 +131,29 @@ def audio(key: str):
     return response
 
 
+def speak_once(text: str):
+    """Audio of ``text`` in the visit's voice, for this response only: rendered now, read into memory,
+    and its file deleted before it is sent, so words meant for one resident are kept nowhere."""
+    chosen = choices()
+    private = cache_for(current_app._get_current_object(), private=True)
+    for _attempt in (1, 2):  # the same words asked for twice at once: the other reply took the file
+        try:
+            path = private.get(text, chosen["speech"], chosen["speed"])
+            data = path.read_bytes()
+            break
+        except FileNotFoundError:
+            continue
+        except SpeechError as exc:
+            current_app.logger.warning("speech unavailable: %s", exc)
+            abort(503)
+    else:
+        abort(503)
+    path.unlink(missing_ok=True)
+    response = current_app.response_class(data, mimetype=MIME[path.suffix])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/speech", endpoint="settings")
 def settings_page():
     """Voice settings: which voice, how fast, and whether to read every page aloud."""

@@ -43,3 +43,53 @@
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });
   document.addEventListener("htmx:load", function () { setUp(document); });
 })();
+
+/* Walk-away: after a quiet spell the kiosk asks "Do you need more time?" (shown and spoken); with no
+   answer it ends the visit (POST /visit/end, why=idle) and goes back to the start. Any touch, key or
+   typing counts as an answer; nothing counts as quiet while audio is playing. The page says how long
+   (data-idle-seconds, data-idle-warning on #idle-dialog); pages with nothing to forget have no dialog. */
+(function () {
+  "use strict";
+  var quietTimer = null, resetTimer = null;
+  function dialog() { return document.getElementById("idle-dialog"); }
+  function listening() {
+    return Array.prototype.some.call(document.querySelectorAll("audio"), function (a) { return !a.paused && !a.ended; });
+  }
+  function stopAsking(d) {
+    clearTimeout(resetTimer);
+    if (d && d.open) {
+      d.close();
+      var audio = d.querySelector(".js-idle-audio");
+      if (audio) { audio.pause(); }
+    }
+  }
+  function schedule() {
+    clearTimeout(quietTimer);
+    var d = dialog();
+    stopAsking(d);
+    if (!d) { return; }
+    quietTimer = setTimeout(ask, 1000 * Number(d.dataset.idleSeconds || 90));
+  }
+  function ask() {
+    var d = dialog();
+    if (!d) { return; }
+    if (listening()) { schedule(); return; }
+    d.showModal();
+    var audio = d.querySelector(".js-idle-audio");
+    if (audio) { audio.currentTime = 0; audio.play().catch(function () { /* shown, if not spoken */ }); }
+    resetTimer = setTimeout(function () {
+      var form = d.querySelector(".js-idle-reset");
+      if (form) { form.submit(); }  // a full page load, not a swap: nothing of this visit stays on screen
+    }, 1000 * Number(d.dataset.idleWarning || 30));
+  }
+  ["pointerdown", "keydown", "input", "wheel"].forEach(function (type) {
+    document.addEventListener(type, schedule, true);
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest(".js-idle-continue")) { schedule(); }
+  });
+  document.addEventListener("ended", schedule, true);  // audio finished: the quiet spell starts now
+  document.addEventListener("DOMContentLoaded", schedule);
+  document.addEventListener("htmx:afterSettle", schedule);
+  window.kioskIdle = { schedule: schedule };  // for tests and the worker's tools
+})();

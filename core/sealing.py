@@ -1,0 +1,65 @@
+"""Keeping every sealed value under the current data key: at start-up and when the key is rotated.
+
+Each table's owner re-seals its own columns (:func:`core.personal.reseal`, :func:`core.drafts.reseal`,
+:func:`core.submissions.reseal`); this module runs them together, in one transaction, and moves the
+key files. A rotation is crash-safe: the new key is written (fsync'd) as ``data.key.new`` *before*
+anything is re-sealed, the keyring knows both keys while it runs, and only after the commit does the
+new key replace the old. A rotation cut short is finished at the next start.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from . import crypto, drafts, personal, submissions
+from .db import checkpoint, write_transaction
+
+
+def reseal_all(db: Database) -> int:
+    """Seal with the current key everything that is plain (from before sealing) or under an older key.
+
+    Then the WAL is checkpointed and truncated, so the old bytes (overwritten in place: the connection
+    has ``secure_delete`` on) leave the main file and the WAL too, not only the live rows.
+    """
+    with write_transaction(db, durable=True):
+        count = personal.reseal(db) + drafts.reseal(db) + submissions.reseal(db)
+    if count:
+        checkpoint(db)
+    return count
+
+
+def finish_rotation(folder: str | Path) -> bool:
+    """After :func:`reseal_all` committed under a pending new key: make it the key. True if it did."""
+    folder = Path(folder)
+    pending = folder / crypto.NEW_KEY_FILE
+    if not pending.exists():
+        return False
+    os.replace(pending, folder / crypto.KEY_FILE)
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return True
+
+
+def rotate(db: Database, folder: str | Path) -> int:
+    """Make a new data key and re-seal everything with it; return how many rows were re-sealed.
+
+    Works on the instance folder's key file; a key given in the environment or as a systemd
+    credential is rotated by whoever provides it (then start the kiosk once with old and new).
+    """
+    folder = Path(folder)
+    current = folder / crypto.KEY_FILE
+    if not current.exists():
+        raise FileNotFoundError(f"{current}: the data key does not come from the instance folder")
+    pending = folder / crypto.NEW_KEY_FILE
+    if not pending.exists():
+        crypto.write_key_file(pending, crypto.new_key())
+    db.keyring = crypto.Keyring([crypto.read_key(pending.read_text()), crypto.read_key(current.read_text())],
+                                source=str(pending))
+    count = reseal_all(db)
+    finish_rotation(folder)
+    return count

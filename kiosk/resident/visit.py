@@ -1,0 +1,132 @@
+"""One resident's visit at the shared screen: how it ends, and how answers left behind are picked up.
+
+The next person at the screen is a stranger. So a visit ends — the draft is parked, the receipt
+forgotten, the draft cookie dropped — when the resident taps Home, taps Finish, or walks away: after
+``IDLE_SECONDS`` without a touch the page asks "还需要继续吗？" (big, spoken), and after
+``IDLE_WARNING_SECONDS`` more it ends the visit by itself (``static/js/kiosk.js``). Nothing entered is
+lost: a parked draft opens again with its six-digit resume code, which the leaving page and the idle
+question show and speak before the visit ends.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from core import catalogue, drafts
+
+from . import bp, flow
+from ..db import get_db
+from ..i18n import current_locale
+from ..limits import limiter, per_client, wrong_try
+
+DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
+PREFERENCES = ("locale", "text_size", "speech", "speed", "always_read")  # kept by Home, dropped by a reset
+
+
+def current_draft() -> drafts.Draft | None:
+    """This visit's draft, if it has one (loaded once per request: kept in the request's environ,
+    since ``g`` lives as long as the app context, which a test may hold open across requests)."""
+    if "kiosk.draft" not in request.environ:
+        request.environ["kiosk.draft"] = drafts.load(get_db(), request.cookies.get(DRAFT_COOKIE))
+    return request.environ["kiosk.draft"]
+
+
+def service_of(draft: drafts.Draft) -> catalogue.Service | None:
+    """The service a draft is for, in the page's language (None if the catalogue no longer offers it)."""
+    return catalogue.get_service(get_db(), draft.service_code, current_locale())
+
+
+def where_to_continue(draft: drafts.Draft) -> str:
+    """The first page of a draft still missing an answer (the check page when none is)."""
+    service = service_of(draft)
+    return flow.url_of(flow.first_unanswered(service, draft)) if service else url_for("resident.start")
+
+
+def end(keep_preferences: bool) -> Response:
+    """End the visit: park the draft, forget the receipt (and, unless kept, the preferences)."""
+    drafts.park(get_db(), request.cookies.get(DRAFT_COOKIE))
+    kept = {k: session[k] for k in PREFERENCES if k in session} if keep_preferences else {}
+    session.clear()
+    session.update(kept)
+    response = redirect(url_for("resident.start"))
+    response.delete_cookie(DRAFT_COOKIE)
+    return response
+
+
+def idle_settings() -> dict | None:
+    """What the page's walk-away timer needs, or None when there is nothing of this visit to forget."""
+    if not session and DRAFT_COOKIE not in request.cookies:
+        return None
+    draft = current_draft()
+    return {"seconds": current_app.config["IDLE_SECONDS"], "warning": current_app.config["IDLE_WARNING_SECONDS"],
+            "code": draft.resume_code if draft and draft.started else ""}
+
+
+@bp.post("/visit/end", endpoint="end_visit")
+def end_visit():
+    """Home (keeps language and text size), Finish and the idle reset (forget everything)."""
+    why = request.form.get("why")
+    if why == "home":
+        draft = current_draft()
+        if draft and draft.started:
+            return redirect(url_for("resident.leave"))
+    return end(keep_preferences=why in ("home", "stop"))
+
+
+@bp.get("/visit/leave", endpoint="leave")
+def leave():
+    """Stop in the middle of a request? The answers are kept under a code a worker can use."""
+    draft = current_draft()
+    if draft is None:
+        return redirect(url_for("resident.start"))
+    return render_template("resident/leave.html", draft=draft, back=where_to_continue(draft))
+
+
+def _code_after_key(entered: str, key: str) -> str:
+    if key == "delete":
+        return entered[:-1]
+    if key.isdigit() and len(key) == 1 and len(entered) < drafts.RESUME_DIGITS:
+        return entered + key
+    return entered
+
+
+@bp.route("/visit/resume", methods=["GET", "POST"], endpoint="resume")
+@limiter.limit(per_client, methods=["POST"], deduct_when=wrong_try)
+def resume():
+    """Continue answers left earlier, by their six-digit code (with a worker, at the kiosk)."""
+    entered = "".join(c for c in request.form.get("entered", "") if c.isdigit())[:drafts.RESUME_DIGITS]
+    errors = []
+    if request.method == "POST":
+        key = request.form.get("key")
+        if key:
+            entered = _code_after_key(entered, key)
+            if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "code-entry":
+                return render_template("resident/_code_entry.html", entered=entered)
+        else:
+            found = drafts.resume(get_db(), entered)
+            if found:
+                token, draft = found
+                drafts.park(get_db(), request.cookies.get(DRAFT_COOKIE))  # a draft this screen had open
+                response = redirect(where_to_continue(draft))
+                response.set_cookie(DRAFT_COOKIE, token, httponly=True, samesite="Lax")
+                return response
+            errors = [("entered", _("We could not find answers kept under that code. Please check the six digits, or ask a worker."))]
+    return render_template("resident/resume.html", entered=entered, errors=errors), (422 if errors else 200)
+
+
+@bp.get("/visit/idle-audio", endpoint="idle_audio")
+def idle_audio():
+    """The idle question spoken, with this visit's resume code: for this visit only, kept nowhere."""
+    from ..voice.web import speak_once
+
+    settings = idle_settings()
+    if settings is None:
+        abort(404)
+    words = [_("Do you need more time?"),
+             _("If nobody touches the screen, the kiosk goes back to the start in %(seconds)d seconds.",
+               seconds=settings["warning"])]
+    if settings["code"]:
+        words.append(_("Your answers are kept. To continue them later, a worker needs this code:"))
+        words.append(" ".join(settings["code"]))
+    return speak_once(" ".join(words))
