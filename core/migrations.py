@@ -149,3 +149,9 @@ def m006_draft_resume_codes(db: Database) -> None:
     db.execute("ALTER TABLE drafts ADD COLUMN parked_at TEXT")     # the session ended: only the code opens it now
     db.execute("CREATE UNIQUE INDEX drafts_by_resume_key ON drafts(resume_key)")
     db.execute("CREATE INDEX drafts_by_updated_at ON drafts(updated_at)")
+
+
+@migrations()
+def m007_request_purges(db: Database) -> None:
+    """When a closed request's answers and personal details were purged (its stub stays)."""
+    db.execute("ALTER TABLE requests ADD COLUMN purged_at TEXT")

@@ -123,6 +123,12 @@ def counts_by_state(db: Database) -> dict[str, int]:
     return {row["state"]: row["n"] for row in db.query("SELECT state, COUNT(*) AS n FROM current_events GROUP BY state")}
 
 
+def closed_before(db: Database, cutoff: str) -> list[int]:
+    """Requests the county closed before ``cutoff`` (ISO time), and that are closed still."""
+    return [row[0] for row in db.execute(
+        "SELECT request_id FROM current_events WHERE state = ? AND at < ? ORDER BY request_id", [CLOSED, cutoff])]
+
+
 def oldest_unsent_since(db: Database) -> str | None:
     """When the oldest request the county does not hold yet was first queued (that is, saved)."""
     placeholders = ",".join("?" * len(UNSENT))

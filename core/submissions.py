@@ -121,3 +121,19 @@ def reseal(db: Database) -> int:
                        [db.keyring.seal(db.keyring.open(row["answers"], ANSWERS), ANSWERS), row["id"]])
             count += 1
     return count
+
+
+def not_yet_purged(db: Database, request_ids: list[int]) -> list[int]:
+    """Those of ``request_ids`` whose answers are still kept."""
+    if not request_ids:
+        return []
+    placeholders = ",".join("?" * len(request_ids))
+    return [row[0] for row in db.execute(
+        f"SELECT id FROM requests WHERE purged_at IS NULL AND id IN ({placeholders}) ORDER BY id", request_ids)]
+
+
+def forget_answers(db: Database, request_ids: list[int], at: str) -> None:
+    """Replace these requests' answers with nothing, keeping the stub (the caller owns the transaction)."""
+    for request_id in request_ids:
+        db.execute("UPDATE requests SET answers = ?, purged_at = ? WHERE id = ?",
+                   [db.keyring.seal("{}", ANSWERS), at, request_id])

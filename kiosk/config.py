@@ -39,6 +39,10 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # in the notation of Flask-Limiter ("N per hour").
     "LOOKUP_LIMIT": ("30 per hour", str),
     "TICKET_LOOKUP_LIMIT": ("10 per hour", str),
+    # How long personal data is kept: untouched drafts (hours), and the answers and personal details of
+    # requests after the county closed them (days; the ticket's status stays). See docs/security.md.
+    "DRAFT_HOURS": (24.0, float),
+    "CLOSED_RETENTION_DAYS": (30.0, float),
     # Short name of this kiosk, recorded with each request.
     "KIOSK_ID": ("kiosk-1", str),
     # Default language when neither the resident nor the browser says otherwise.

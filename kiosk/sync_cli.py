@@ -16,6 +16,7 @@ from sync.engine import Settings, SyncEngine
 from sync.open311 import HttpTransport, Open311Client
 from sync.worker import AlreadyRunning, Scheduler, SingleInstance
 
+from .data_cli import purge_now
 from .db import get_db
 
 sync_cli = AppGroup("sync", help="Send saved requests to the county and bring their status back.")
@@ -54,8 +55,12 @@ def run_command(once: bool, max_steps: int | None) -> None:
             hour, minute = (int(x) for x in config["SYNC_NIGHTLY_AT"].split(":"))
             click.echo(f"sync worker: county {config['COUNTY_URL']}, nightly at {config['SYNC_NIGHTLY_AT']}, "
                        f"probing every {config['SYNC_PROBE_SECONDS']:.0f} s")
+            def purge() -> str:
+                counts = purge_now(engine.db)
+                return f"purged {counts['drafts']} old draft(s) and the details of {counts['requests']} closed request(s)"
+
             Scheduler(engine, time(hour, minute), config["TIMEZONE"], config["SYNC_PROBE_SECONDS"],
-                      config["SYNC_STATUS_SECONDS"], log=lambda line: click.echo(line)).loop(max_steps)
+                      config["SYNC_STATUS_SECONDS"], log=lambda line: click.echo(line), after_nightly=purge).loop(max_steps)
     except AlreadyRunning as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -53,10 +53,12 @@ class Scheduler:
     def __init__(self, engine: SyncEngine, nightly_at: time, timezone_name: str = "Asia/Shanghai",
                  probe_seconds: float = 30.0, status_seconds: float = 300.0,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 sleep: Callable[[float], None] = _time.sleep, log: Callable[[str], None] = print):
+                 sleep: Callable[[float], None] = _time.sleep, log: Callable[[str], None] = print,
+                 after_nightly: Callable[[], str] | None = None):
         self.engine, self.nightly_at, self.tz = engine, nightly_at, ZoneInfo(timezone_name)
         self.probe_seconds, self.status_seconds = probe_seconds, status_seconds
         self.now, self.sleep, self.log = now, sleep, log
+        self.after_nightly = after_nightly  # e.g. purging what has been kept long enough
         self.county_was_up: bool | None = None
         self.last_nightly: datetime | None = None
         self.last_run: datetime | None = None
@@ -98,6 +100,11 @@ class Scheduler:
         self.last_run = self.now()
         if why == "nightly":
             self.last_nightly = self.now()
+            if self.after_nightly is not None:
+                try:
+                    self.log(self.after_nightly())
+                except Exception as exc:  # never let housekeeping take the worker down; say what happened
+                    self.log(f"after the nightly run: {type(exc).__name__}: {exc}")
         self.log(f"sync ({why}): sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "
                  f"retrying {report.retrying}, status updates {report.status_updates}"
                  + (f"; problems: {'; '.join(report.errors)}" if report.errors else ""))

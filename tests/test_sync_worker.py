@@ -27,11 +27,14 @@ def test_nightly_trigger_with_an_injected_clock(app):
     clock = FakeClock(datetime(2026, 11, 23, 1, 0, tzinfo=SHANGHAI))
     with app.app_context():
         engine = engine_for(app, f"http://127.0.0.1:{free_port()}", clock=clock)  # county down all along
-        scheduler = Scheduler(engine, time(2, 30), "Asia/Shanghai", now=clock, sleep=lambda s: None, log=lambda s: None)
+        housekeeping, said = [], []
+        scheduler = Scheduler(engine, time(2, 30), "Asia/Shanghai", now=clock, sleep=lambda s: None, log=said.append,
+                              after_nightly=lambda: housekeeping.append(clock()) or "purged 0 old drafts")
         assert scheduler.trigger() is None                       # 01:00: not yet
         clock.advance(minutes=91)                                # 02:31
         assert scheduler.trigger() == "nightly"
         assert scheduler.step().trigger == "nightly"
+        assert housekeeping == [clock()] and "purged 0 old drafts" in said  # the purge follows the nightly run
         assert scheduler.trigger() is None                       # once a night
         clock.advance(hours=12)
         assert scheduler.trigger() is None                       # 14:31 the same day

@@ -5,8 +5,9 @@ address that replaces the ``<!--speech-audio-->`` placeholder in the page's spee
 
 - pre-rendered prompts (``flask --app kiosk voice build``) are static files under
   ``static/audio/``, served with long immutable caching;
-- anything else (a resident's own answers, a receipt) is rendered on demand by ``/voice/<key>.wav``
-  into the instance folder, never cached by browsers, and deleted after a day.
+- anything else (a resident's own answers, a receipt) is rendered on demand by ``/voice/<key>``, for
+  the visit that was shown the page only (a random id in its session), sent with ``no-store`` and
+  deleted as soon as it is sent: words about one resident are kept nowhere.
 
 The page never waits for audio: the ``<audio>`` element loads only when played.
 """
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, session, url_for
 from markupsafe import escape
 
 from ..i18n import current_locale
@@ -41,7 +43,7 @@ class _Registry:
     def __init__(self, size: int = 2000):
         self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
 
-    def put(self, key: str, value: tuple[str, str, str]) -> None:
+    def put(self, key: str, value: tuple) -> None:
         with self.lock:
             self.items[key] = value
             self.items.move_to_end(key)
@@ -104,7 +106,8 @@ def audio_for_page(response):
     elif public.path(text, chosen["speech"], chosen["speed"]).exists():
         src = f"{request.script_root}/static/audio/{key}{public.suffix}"
     else:
-        _state(app)["registry"].put(key, (text, chosen["speech"], chosen["speed"]))
+        owner = session.setdefault("voice_owner", secrets.token_hex(16))
+        _state(app)["registry"].put(f"{owner}:{key}", (text, chosen["speech"], chosen["speed"]))
         src = f"{request.script_root}/voice/{key}"
     audio = (f'<audio class="speech__audio" id="speech-audio" controls preload="none" src="{escape(src)}"'
              f'{" data-autoplay" if chosen["always"] else ""}></audio>') if src else ""
@@ -114,31 +117,47 @@ def audio_for_page(response):
 
 @bp.get("/voice/<key>")
 def audio(key: str):
-    """Audio for a page shown moments ago, rendered now if need be (private: not kept by browsers)."""
+    """Audio for a page this visit was shown moments ago: rendered now, sent, and not kept anywhere."""
     app = current_app._get_current_object()
-    wanted = _state(app)["registry"].get(key)
+    wanted = _state(app)["registry"].get(f"{session.get('voice_owner', '')}:{key}")
     if wanted is None:
-        abort(404)
-    private = cache_for(app, private=True)
-    _purge_old(private.directory)
-    try:
-        path = private.get(*wanted)
-    except SpeechError as exc:
-        current_app.logger.warning("speech unavailable: %s", exc)
-        abort(503)
-    response = send_file(path, mimetype=MIME[path.suffix], conditional=True)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        abort(404)  # another visit's words, or a page nobody here was shown
+    _purge_old(cache_for(app, private=True).directory)
+    text, speech, speed = wanted
+    return speak_once(text, speech, speed)
 
 
-def speak_once(text: str):
-    """Audio of ``text`` in the visit's voice, for this response only: rendered now, read into memory,
-    and its file deleted before it is sent, so words meant for one resident are kept nowhere."""
+HEARD_SECONDS = 600  # how long a visit's own audio stays in memory for replays and range requests
+
+
+def speak_once(text: str, speech: str | None = None, speed: str | None = None):
+    """Audio of ``text`` (in the visit's voice unless given) for this visit only.
+
+    Rendered, read into memory and its file deleted at once, so words about one resident are never
+    left on the card; kept in memory, under the visit's random id, for ten minutes (the media element
+    asks for byte ranges, and Read aloud may be tapped again). A visit that ends loses its id.
+    """
     chosen = choices()
-    private = cache_for(current_app._get_current_object(), private=True)
+    speech, speed = speech or chosen["speech"], speed or chosen["speed"]
+    app = current_app._get_current_object()
+    owner = session.setdefault("voice_owner", secrets.token_hex(16))
+    wanted = (text, speech, speed)
+    held = _state(app)["heard"].get(owner + ":" + hashlib.sha256(repr(wanted).encode()).hexdigest())
+    if held is None or held[0] < time.time() - HEARD_SECONDS:
+        held = (time.time(), *_render_once(app, *wanted))
+        _state(app)["heard"].put(owner + ":" + hashlib.sha256(repr(wanted).encode()).hexdigest(), held)
+    _, data, mimetype = held
+    response = current_app.response_class(data, mimetype=mimetype)
+    response.headers["Cache-Control"] = "no-store"
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+
+def _render_once(app: Flask, text: str, speech: str, speed: str) -> tuple[bytes, str]:
+    """Synthesise into the private folder, read the bytes, delete the file."""
+    private = cache_for(app, private=True)
     for _attempt in (1, 2):  # the same words asked for twice at once: the other reply took the file
         try:
-            path = private.get(text, chosen["speech"], chosen["speed"])
+            path = private.get(text, speech, speed)
             data = path.read_bytes()
             break
         except FileNotFoundError:
@@ -149,9 +168,7 @@ def speak_once(text: str):
     else:
         abort(503)
     path.unlink(missing_ok=True)
-    response = current_app.response_class(data, mimetype=MIME[path.suffix])
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return data, MIME[path.suffix]
 
 
 @bp.get("/speech", endpoint="settings")
@@ -200,6 +217,7 @@ def init_app(app: Flask, static_audio: Path) -> None:
         "private": SpeechCache(Path(app.instance_path) / "audio", worker),
         "registry": _Registry(),
         "pages": _Registry(),
+        "heard": _Registry(size=48),  # a few visits' own audio, in memory only (speak_once)
     }
     app.register_blueprint(bp)
     app.after_request(audio_for_page)

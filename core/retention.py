@@ -1,0 +1,39 @@
+"""How long personal data is kept, and purging it when that time is up.
+
+- A draft nobody has touched for ``draft_hours`` (default 24) is deleted, answers, details, resume
+  code and all.
+- A request the county closed more than ``closed_days`` ago (default 30) keeps only a stub: its
+  ticket, check code, service, dates and status history, so the receipt's QR code and a look-up by
+  ticket still show how it ended. Its answers and the resident's name, address and phone go.
+
+Each table's owner deletes its own rows (:mod:`core.drafts`, :mod:`core.submissions`,
+:mod:`core.personal`); :mod:`core.outbox` says which requests closed when. Afterwards the WAL is
+checkpointed and truncated: the connection has ``secure_delete`` on, so the bytes really leave the
+file. The sync worker runs this after its nightly run; ``flask --app kiosk data purge`` runs it now.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from . import drafts, outbox, personal, submissions
+from .clock import iso
+from .db import checkpoint, write_transaction
+
+
+def purge(db: Database, now: datetime, draft_hours: float = 24, closed_days: float = 30,
+          dry_run: bool = False) -> dict[str, int]:
+    """Purge what has been kept long enough; return how many drafts and closed requests (would) go."""
+    untouched_since = iso(now - timedelta(hours=draft_hours))
+    closed = outbox.closed_before(db, iso(now - timedelta(days=closed_days)))
+    due = submissions.not_yet_purged(db, closed)
+    if dry_run:
+        return {"drafts": drafts.purge(db, untouched_since, dry_run=True), "requests": len(due)}
+    gone = drafts.purge(db, untouched_since)
+    with write_transaction(db, durable=True):
+        personal.forget_for_requests(db, due)
+        submissions.forget_answers(db, due, iso(now))
+    if gone or due:
+        checkpoint(db)
+    return {"drafts": gone, "requests": len(due)}
