@@ -44,7 +44,7 @@ CATALOGUE_TRIGGERS = ("nightly", "manual", "reconnect")  # runs that also refres
 
 @dataclass
 class Settings:
-    location: str = "社区服务中心"       # address_string for requests with no address of their own
+    location: str = "社区服务中心"       # the public address_string of every request: the centre, never a home
     batch_size: int = 50
     base_delay: float = 30.0            # first retry after 15–30 s ...
     max_delay: float = 3600.0           # ... doubling up to an hour
