@@ -1,6 +1,14 @@
 """The GeoReport v2 endpoints (JSON), plus one extension: ``kiosk_uuid`` as a filter on
 ``GET /requests.json``, which lets a kiosk ask "do you already have this request?" after an
-ambiguous failure (Open311 itself has no idempotency key)."""
+ambiguous failure (Open311 itself has no idempotency key).
+
+Posting and reading requests need a valid key (:mod:`county.keys`); the service list and
+definitions do not. What a reader gets is a request's *public* fields as GeoReport v2 defines them
+(:func:`_public`): never the submitter's name, phone, e-mail or any attribute (the kiosk sends a
+resident's home address as one); and for services about a person (``"private": true`` in the
+catalogue: care at home, pensions, allowances, disputes, complaints) not even the description or
+the location: only the status. Clerks see everything, on the clerk page.
+"""
 from __future__ import annotations
 
 import json
@@ -11,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from . import keys
 from .db import get_db
 
 bp = Blueprint("api", __name__)
@@ -107,8 +116,8 @@ def _check_attributes(service: dict, attributes: dict) -> str | None:
 def create_request():
     faults = current_app.config["FAULTS"]
     form = request.form
-    if form.get("api_key") not in current_app.config["API_KEYS"]:
-        return error(403, "api_key not accepted")
+    if not keys.accepted(keys.presented()):
+        return keys.refusal()
     if faults.roll(faults.error_rate):
         return error(500, "internal error (injected)")
     if faults.reject_text and any(faults.reject_text in v for v in form.values()):
@@ -182,20 +191,28 @@ def _malformed(kind: str) -> Response:
     raise ValueError(kind)
 
 
-def _public(row) -> dict:
-    """A request as GeoReport v2 shows it: no name, no phone."""
-    service = next((s for s in _services() if s["service_code"] == row["service_code"]), {})
+def _public(row, services: dict[str, dict]) -> dict:
+    """A request as GeoReport v2 publishes it: no name, phone, e-mail or attribute, ever; and for a
+    service about a person, no description or location either (status, notes and dates only)."""
+    service = services.get(row["service_code"], {})
+    about_a_person = bool(service.get("private"))
     return {
         "service_request_id": row["service_request_id"], "status": row["status"], "status_notes": row["status_notes"],
         "service_name": service.get("service_name", ""), "service_code": row["service_code"],
-        "description": row["description"], "agency_responsible": row["agency_responsible"], "service_notice": "",
-        "requested_datetime": row["requested_datetime"], "updated_datetime": row["updated_datetime"],
-        "expected_datetime": None, "address": row["address_string"], "address_id": None, "zipcode": None,
-        "lat": None, "long": None, "media_url": None,
+        "description": "" if about_a_person else row["description"], "agency_responsible": row["agency_responsible"],
+        "service_notice": "", "requested_datetime": row["requested_datetime"], "updated_datetime": row["updated_datetime"],
+        "expected_datetime": None, "address": "" if about_a_person else row["address_string"], "address_id": None,
+        "zipcode": None, "lat": None, "long": None, "media_url": None,
     }
 
 
+def _published(rows) -> Response:
+    services = {s["service_code"]: s for s in _services()}
+    return jsonify([_public(r, services) for r in rows])
+
+
 @bp.get("/requests.json")
+@keys.key_required
 def request_list():
     args = request.args
     conn = get_db()
@@ -223,18 +240,20 @@ def request_list():
                 params += values
         sql = "SELECT * FROM requests WHERE " + " AND ".join(where) + " ORDER BY id DESC LIMIT ?"
         rows = conn.execute(sql, [*params, MAX_RESULTS]).fetchall()
-    return jsonify([_public(r) for r in rows])
+    return _published(rows)
 
 
 @bp.get("/requests/<service_request_id>.json")
+@keys.key_required
 def request_one(service_request_id: str):
     row = get_db().execute("SELECT * FROM requests WHERE service_request_id = ?", [service_request_id]).fetchone()
     if row is None:
         return error(404, f"service_request_id {service_request_id!r} not found")
-    return jsonify([_public(row)])
+    return _published([row])
 
 
 @bp.get("/tokens/<token>.json")
+@keys.key_required
 def token(token: str):
     row = get_db().execute("SELECT service_request_id, token FROM requests WHERE token = ?", [token]).fetchone()
     if row is None:

@@ -72,7 +72,8 @@ def load_catalogue(conn: sqlite3.Connection, path: str) -> int:
 def init_app(app: Flask) -> None:
     conn = connect(app.config["DATABASE"])
     conn.executescript(SCHEMA)
-    if not conn.execute("SELECT COUNT(*) FROM services").fetchone()[0]:
-        load_catalogue(conn, app.config["CATALOGUE"])
+    # The catalogue file is the county's configuration: read at every start, so a changed file (a
+    # service newly marked private, say) is what the county serves, also on an old database.
+    load_catalogue(conn, app.config["CATALOGUE"])
     conn.close()
     app.teardown_appcontext(close_db)

@@ -208,6 +208,7 @@ class SyncEngine:
             self._note_clock(report, outcome)
             if outcome.kind != open311.OK or not isinstance(outcome.data, list):
                 if outcome.kind != open311.REFUSED:
+                    report.key_refused = report.key_refused or outcome.kind == open311.KEY_REFUSED  # reads are keyed too
                     report.errors.append(f"status pull: {outcome.reason or outcome.kind}")
                     return
                 continue

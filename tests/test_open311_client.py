@@ -75,6 +75,31 @@ def test_reads_that_work_say_ok_not_accepted():
     assert (token.kind, token.service_request_id) == (OK, "C3")
 
 
+def test_reads_of_requests_and_tokens_carry_the_key_and_the_service_list_does_not():
+    """A county keeps its requests for callers it knows; its catalogue is public, so the key stays home."""
+    transport = ScriptedTransport()
+    client = Open311Client("http://county", "k-1", "j", transport)
+    client.get_service_requests(["C1", "C2"])
+    client.find_by_client_uuid("u-1")
+    client.get_request_id_from_token("t-1")
+    client.get_service_list()
+    client.get_service_definition("repairs")
+    keys = [(url.rsplit("/", 1)[1], (params or {}).get("api_key")) for _, url, params, _ in transport.calls]
+    assert keys == [("requests.json", "k-1"), ("requests.json", "k-1"), ("t-1.json", "k-1"), ("services.json", None),
+                    ("repairs.json", None)]
+
+
+def test_a_county_refusing_the_key_on_reads_turns_health_red(app, runner):
+    save_requests(app, 1)
+    transport = ScriptedTransport(Reply(200, b'[{"service_request_id": "C1"}]'), Reply(403, b'[{"code": 403, "description": "api_key not accepted"}]'))
+    with app.app_context():
+        from kiosk.db import get_db
+
+        report = SyncEngine(get_db(), Open311Client("http://county", "k", "j", transport)).run("queue")
+    assert report.accepted == 1 and report.key_refused
+    assert "HEALTH: RED" in runner.invoke(args=["sync", "status"]).output
+
+
 def test_clock_offset_is_measured_and_skew_over_two_minutes_flagged(app, runner):
     save_requests(app, 1)
     clock = FakeClock(datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc))
