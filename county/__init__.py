@@ -2,7 +2,7 @@
 
 It keeps its own SQLite file, answers the GeoReport v2 calls in JSON to callers with a valid key,
 de-duplicates on the kiosk's client UUID, lets a county clerk change a request's status (a web page
-and a CLI), and can misbehave on purpose (``COUNTY_FAULTS``, see
+behind a login, and a CLI), and can misbehave on purpose (``COUNTY_FAULTS``, see
 :mod:`county.faults`) so the kiosk's sync engine can be tested against every failure a real county
 shows.
 """
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("COUNTY_INSTANCE_PATH") or str(ROOT.parent / "instance" / "county"))
-    from . import api, clerk, config, db, faults
+    from . import api, auth, clerk, config, db, faults, security
 
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config.load(app.instance_path, str(ROOT / "catalogue.json")))
@@ -27,6 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     db.init_app(app)
+    security.init_app(app)
+    security.csrf.exempt(api.bp)  # machines with an api_key, not browsers with a session
     app.register_blueprint(api.bp)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(clerk.bp)
     return app

@@ -7,6 +7,8 @@ holds residents' details, so outside demo mode it is refused even when ``COUNTY_
 from __future__ import annotations
 
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 DEMO_KEY = "demo-kiosk-key"
@@ -27,6 +29,31 @@ def load(instance_path: str, catalogue: str, environ=None) -> dict:
         "DEMO": _flag(environ.get("COUNTY_DEMO")),
         "JURISDICTION_ID": environ.get("COUNTY_JURISDICTION_ID", "demo-county"),
         "CATALOGUE": environ.get("COUNTY_CATALOGUE", catalogue),
+        "SECRET_KEY": environ.get("COUNTY_SECRET_KEY") or _instance_secret(instance_path),
+        # Clerks' sessions: a cookie of their own name (the kiosk on the same host has "session"),
+        # out of reach of scripts, not sent by other sites' forms, over a working day at most.
+        "SESSION_COOKIE_NAME": "county_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag(environ.get("COUNTY_SECURE_COOKIES")),  # on behind HTTPS
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # A CSRF token lives as long as the clerk's session (8 h), not an hour: a page left open
+        # over lunch still saves.
+        "WTF_CSRF_TIME_LIMIT": None,
         "JSON_AS_ASCII": False,
     }
 
+
+def _instance_secret(instance_path: str) -> str:
+    """Create the session-signing key once and keep it, readable by the owner only."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return path.read_text().strip()

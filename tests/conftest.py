@@ -158,6 +158,26 @@ class LiveCounty(LiveServer):
         with sqlite3.connect(self.database) as db:
             return db.execute("SELECT service_request_id, kiosk_uuid, status FROM requests ORDER BY id").fetchall()
 
+    def add_clerk(self, name: str = "clerk-1") -> str:
+        """Add a clerk with ``flask --app county clerk add NAME --generate``; return the password it printed."""
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "county", "clerk", "add", name, "--generate"],
+                              env=self.env, cwd=ROOT, check=True, capture_output=True, text=True)
+        return done.stdout.rsplit("password: ", 1)[1].strip()
+
+    def clerk_session(self, name: str, password: str):
+        """A ``requests`` session logged in at the clerk page, the way a browser does it (CSRF token included)."""
+        import re
+
+        import requests
+
+        browser = requests.Session()
+        page = browser.get(self.url + "/clerk/login", timeout=5).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        answer = browser.post(self.url + "/clerk/login", data={"csrf_token": token, "name": name, "password": password},
+                              timeout=5, allow_redirects=False)
+        assert answer.status_code == 302, answer.text
+        return browser
+
     def duplicate_posts(self) -> int:
         """How many times a request the county already held was posted again."""
         import sqlite3

@@ -129,5 +129,9 @@ def test_what_the_kiosk_sends_the_county_keeps_and_publishes_none_of_the_residen
         assert published.status_code == 200 and len(published.json()) == 1
         for secret in (RESIDENT["name"], RESIDENT["phone"], RESIDENT["address"], "幸福路"):
             assert secret not in published.text
+
+        clerk = county.clerk_session("clerk-1", county.add_clerk("clerk-1"))
+        page = clerk.get(county.url + "/clerk", timeout=5).text
+        assert all(RESIDENT[k] in page for k in ("name", "phone", "address"))
     finally:
         county.stop()
