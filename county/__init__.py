@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("COUNTY_INSTANCE_PATH") or str(ROOT.parent / "instance" / "county"))
-    from . import api, auth, clerk, config, db, faults, security
+    from . import api, auth, clerk, config, db, errors, faults, security
 
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config.load(app.instance_path, str(ROOT / "catalogue.json")))
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     security.init_app(app)
     security.csrf.exempt(api.bp)  # machines with an api_key, not browsers with a session
+    errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(clerk.bp)

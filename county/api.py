@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from . import keys
+from . import keys, limits
 from .db import get_db
 
 bp = Blueprint("api", __name__)
@@ -38,8 +38,8 @@ def _w3c(value: str | None) -> str | None:
     """A W3C date-time from a query (``2026-01-01T00:00:00Z`` or with an offset) in storage form."""
     if not value:
         return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return _iso(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # ValueError: not a date-time
+    return _iso(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))  # OverflowError: year 1 or 9999 with an offset
 
 
 def error(status: int, description: str):
@@ -92,19 +92,25 @@ def _attributes() -> dict[str, object]:
     """``attribute[code]=v`` → {code: v}; ``attribute[code][]=a&attribute[code][]=b`` → {code: [a, b]}."""
     found: dict[str, object] = {}
     for key in request.form:
-        if key.startswith("attribute[") and key.endswith("[]"):
-            found[key[len("attribute["):-3]] = request.form.getlist(key)
-        elif key.startswith("attribute[") and key.endswith("]"):
-            found[key[len("attribute["):-1]] = request.form[key]
+        code = limits.attribute_code(key)
+        if code is not None:
+            found[code] = request.form.getlist(key) if key.endswith("[]") else request.form[key]
     return found
 
 
 def _check_attributes(service: dict, attributes: dict) -> str | None:
+    for name in ("kiosk_uuid", "kiosk_hash"):  # the de-duplication keys are one string each
+        if not isinstance(attributes.get(name, ""), str):
+            return f"attribute {name!r} takes one value"
     for a in service.get("attributes", []):
         value = attributes.get(a["code"])
         if a.get("required") and value in (None, "", []):
             return f"attribute {a['code']!r} is required"
         keys = {v["key"] for v in a.get("values", [])}
+        if a["datatype"] == "multivaluelist" and isinstance(value, str):
+            value = attributes[a["code"]] = [value]  # one value sent without the [] is still a list of one
+        elif a["datatype"] != "multivaluelist" and isinstance(value, list):
+            return f"attribute {a['code']!r} takes one value"
         if value and a["datatype"] == "singlevaluelist" and value not in keys:
             return f"attribute {a['code']!r}: {value!r} is not one of its values"
         if value and a["datatype"] == "multivaluelist" and not set(value) <= keys:
@@ -118,6 +124,9 @@ def create_request():
     form = request.form
     if not keys.accepted(keys.presented()):
         return keys.refusal()
+    too_much = limits.problem(form)
+    if too_much:
+        return error(400, too_much)
     if faults.roll(faults.error_rate):
         return error(500, "internal error (injected)")
     if faults.reject_text and any(faults.reject_text in v for v in form.values()):
@@ -226,7 +235,7 @@ def request_list():
         try:
             start = _w3c(args.get("start_date")) or _iso(datetime.now(timezone.utc) - timedelta(days=90))
             end = _w3c(args.get("end_date"))
-        except ValueError:
+        except (ValueError, OverflowError):
             return error(400, "start_date and end_date must be W3C date-times, e.g. 2026-01-01T00:00:00Z")
         where.append("requested_datetime >= ?")
         params.append(start)

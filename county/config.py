@@ -30,6 +30,9 @@ def load(instance_path: str, catalogue: str, environ=None) -> dict:
         "JURISDICTION_ID": environ.get("COUNTY_JURISDICTION_ID", "demo-county"),
         "CATALOGUE": environ.get("COUNTY_CATALOGUE", catalogue),
         "SECRET_KEY": environ.get("COUNTY_SECRET_KEY") or _instance_secret(instance_path),
+        # A request's form is a few kilobytes (a description is at most 4,000 characters): anything
+        # far larger is refused before it is read (413), so it is never stored or even parsed.
+        "MAX_CONTENT_LENGTH": 256 * 1024,
         # Clerks' sessions: a cookie of their own name (the kiosk on the same host has "session"),
         # out of reach of scripts, not sent by other sites' forms, over a working day at most.
         "SESSION_COOKIE_NAME": "county_session",

@@ -22,6 +22,7 @@ from .sync_helpers import FakeClock, save_requests
         (Reply(200, b'[{"token": "t-9"}]'), ACCEPTED, ""),
         (Reply(400, b'[{"code": 400, "description": "service_code not found"}]'), REFUSED, "service_code not found"),
         (Reply(422, b"not json"), REFUSED, "HTTP 422"),
+        (Reply(413, b'[{"code": 413, "description": "request too large"}]'), REFUSED, "too large"),  # smaller it will not get
         (Reply(403, b'[{"code": 403, "description": "bad key"}]'), KEY_REFUSED, "bad key"),
         (Reply(503, b""), AMBIGUOUS, "HTTP 503"),
         (Reply(200, b'[{"service_request_id": "C0'), AMBIGUOUS, "not valid JSON"),
