@@ -122,3 +122,16 @@ def test_a_date_out_of_range_is_a_400_not_a_500(county_app, start):
 def test_a_wrong_method_or_path_answers_in_open311s_shape(county_app, method, path):
     answer = county_app.test_client().open(path, method=method)
     assert answer.status_code in (404, 405) and answer.get_json()[0]["code"] == answer.status_code
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/services.json"), ("GET", "/services/repairs.json"), ("POST", "/requests.json"),
+                                          ("GET", "/requests.json"), ("GET", "/requests/C000001.json"), ("GET", "/tokens/t.json")])
+def test_another_jurisdiction_is_a_404_and_the_description_says_so(county_app, method, path):
+    """Found by the fuzz test (test_county_fuzz.py): a 404 for another county's jurisdiction_id, undocumented."""
+    spec = county_app.test_client().get("/openapi.json").get_json()
+    assert "404" in spec["paths"][path.replace("repairs", "{service_code}").replace("C000001", "{service_request_id}")
+                                  .replace("/t.json", "/{token}.json")][method.lower()]["responses"]
+    answer = county_app.test_client().open(path, method=method, query_string={"jurisdiction_id": "other-county"},
+                                           data={**REPAIRS, "jurisdiction_id": "other-county"} if method == "POST" else None)
+    assert answer.status_code == 404 and "other-county" in answer.get_json()[0]["description"]
+    assert stored(county_app) == 0

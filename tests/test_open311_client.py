@@ -119,12 +119,15 @@ def test_clock_offset_is_measured_and_skew_over_two_minutes_flagged(app, runner)
     assert "+300 s (more than 2 minutes: check the clock)" in status.output
 
 
-def test_openapi_describes_every_county_route(tmp_path, monkeypatch):
+def test_openapi_describes_every_county_route_and_method(tmp_path, monkeypatch):
+    """The Open311 API and the clerk's pages alike (the fuzz test in test_county_fuzz.py reaches what is described)."""
     monkeypatch.setenv("COUNTY_INSTANCE_PATH", str(tmp_path))
     app = create_county({"TESTING": True})
     client = app.test_client()
     spec = client.get("/openapi.json").get_json()
-    routes = {str(rule) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
-    documented = {path.replace("{", "<").replace("}", ">") for path in spec["paths"]}
-    assert documented == routes - {"/", "/openapi.json"}
+    routes = {(str(rule), method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(path.replace("{", "<").replace("}", ">"), method.upper()) for path, operations in spec["paths"].items()
+                  for method in operations}
+    assert documented == routes
     assert json.loads(client.get("/").data)["services"] == "/services.json"
