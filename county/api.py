@@ -107,13 +107,14 @@ def _check_attributes(service: dict, attributes: dict) -> str | None:
         if a.get("required") and value in (None, "", []):
             return f"attribute {a['code']!r} is required"
         keys = {v["key"] for v in a.get("values", [])}
-        if a["datatype"] == "multivaluelist" and isinstance(value, str):
+        datatype = a.get("datatype")
+        if datatype == "multivaluelist" and isinstance(value, str):
             value = attributes[a["code"]] = [value]  # one value sent without the [] is still a list of one
-        elif a["datatype"] != "multivaluelist" and isinstance(value, list):
+        elif datatype != "multivaluelist" and isinstance(value, list):
             return f"attribute {a['code']!r} takes one value"
-        if value and a["datatype"] == "singlevaluelist" and value not in keys:
+        if value and datatype == "singlevaluelist" and value not in keys:
             return f"attribute {a['code']!r}: {value!r} is not one of its values"
-        if value and a["datatype"] == "multivaluelist" and not set(value) <= keys:
+        if value and datatype == "multivaluelist" and not set(value) <= keys:
             return f"attribute {a['code']!r}: values not in its list"
     return None
 

@@ -23,8 +23,10 @@ bp = Blueprint("auth", __name__)
 
 
 def _local(target: str | None) -> str:
-    """``target`` if it is a path on this server, else the clerk page: a login never leads elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """``target`` if it is a path on this server, else the clerk page: a login never leads elsewhere
+    (nor to a header split by a line break, which Werkzeug would refuse with a 500)."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable()):
         return target
     return url_for("clerk.index")
 

@@ -145,7 +145,8 @@ def test_the_clerk_commands(county):
 
 
 @pytest.mark.parametrize("target, lands", [("/clerk", "/clerk"), ("//elsewhere.example/", "/clerk"),
-                                           ("https://elsewhere.example/", "/clerk"), ("/\\elsewhere.example", "/clerk")])
+                                           ("https://elsewhere.example/", "/clerk"), ("/\\elsewhere.example", "/clerk"),
+                                           ("/clerk\r\nSet-Cookie: x=1", "/clerk")])
 def test_after_logging_in_a_clerk_lands_only_on_this_server(county, target, lands):
     assert log_in(county.test_client(), next=target).headers["Location"] == lands
 
