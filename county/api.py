@@ -1,6 +1,14 @@
 """The GeoReport v2 endpoints (JSON), plus one extension: ``kiosk_uuid`` as a filter on
 ``GET /requests.json``, which lets a kiosk ask "do you already have this request?" after an
-ambiguous failure (Open311 itself has no idempotency key)."""
+ambiguous failure (Open311 itself has no idempotency key).
+
+Posting and reading requests need a valid key (:mod:`county.keys`); the service list and
+definitions do not. What a reader gets is a request's *public* fields as GeoReport v2 defines them
+(:func:`_public`): never the submitter's name, phone, e-mail or any attribute (the kiosk sends a
+resident's home address as one); and for services about a person (``"private": true`` in the
+catalogue: care at home, pensions, allowances, disputes, complaints) not even the description or
+the location: only the status. Clerks see everything, on the clerk page.
+"""
 from __future__ import annotations
 
 import json
@@ -11,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from . import keys, limits
 from .db import get_db
 
 bp = Blueprint("api", __name__)
@@ -29,8 +38,8 @@ def _w3c(value: str | None) -> str | None:
     """A W3C date-time from a query (``2026-01-01T00:00:00Z`` or with an offset) in storage form."""
     if not value:
         return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return _iso(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # ValueError: not a date-time
+    return _iso(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))  # OverflowError: year 1 or 9999 with an offset
 
 
 def error(status: int, description: str):
@@ -83,22 +92,29 @@ def _attributes() -> dict[str, object]:
     """``attribute[code]=v`` → {code: v}; ``attribute[code][]=a&attribute[code][]=b`` → {code: [a, b]}."""
     found: dict[str, object] = {}
     for key in request.form:
-        if key.startswith("attribute[") and key.endswith("[]"):
-            found[key[len("attribute["):-3]] = request.form.getlist(key)
-        elif key.startswith("attribute[") and key.endswith("]"):
-            found[key[len("attribute["):-1]] = request.form[key]
+        code = limits.attribute_code(key)
+        if code is not None:
+            found[code] = request.form.getlist(key) if key.endswith("[]") else request.form[key]
     return found
 
 
 def _check_attributes(service: dict, attributes: dict) -> str | None:
+    for name in ("kiosk_uuid", "kiosk_hash"):  # the de-duplication keys are one string each
+        if not isinstance(attributes.get(name, ""), str):
+            return f"attribute {name!r} takes one value"
     for a in service.get("attributes", []):
         value = attributes.get(a["code"])
         if a.get("required") and value in (None, "", []):
             return f"attribute {a['code']!r} is required"
         keys = {v["key"] for v in a.get("values", [])}
-        if value and a["datatype"] == "singlevaluelist" and value not in keys:
+        datatype = a.get("datatype")
+        if datatype == "multivaluelist" and isinstance(value, str):
+            value = attributes[a["code"]] = [value]  # one value sent without the [] is still a list of one
+        elif datatype != "multivaluelist" and isinstance(value, list):
+            return f"attribute {a['code']!r} takes one value"
+        if value and datatype == "singlevaluelist" and value not in keys:
             return f"attribute {a['code']!r}: {value!r} is not one of its values"
-        if value and a["datatype"] == "multivaluelist" and not set(value) <= keys:
+        if value and datatype == "multivaluelist" and not set(value) <= keys:
             return f"attribute {a['code']!r}: values not in its list"
     return None
 
@@ -107,8 +123,11 @@ def _check_attributes(service: dict, attributes: dict) -> str | None:
 def create_request():
     faults = current_app.config["FAULTS"]
     form = request.form
-    if form.get("api_key") not in current_app.config["API_KEYS"]:
-        return error(403, "api_key not accepted")
+    if not keys.accepted(keys.presented()):
+        return keys.refusal()
+    too_much = limits.problem(form)
+    if too_much:
+        return error(400, too_much)
     if faults.roll(faults.error_rate):
         return error(500, "internal error (injected)")
     if faults.reject_text and any(faults.reject_text in v for v in form.values()):
@@ -182,20 +201,28 @@ def _malformed(kind: str) -> Response:
     raise ValueError(kind)
 
 
-def _public(row) -> dict:
-    """A request as GeoReport v2 shows it: no name, no phone."""
-    service = next((s for s in _services() if s["service_code"] == row["service_code"]), {})
+def _public(row, services: dict[str, dict]) -> dict:
+    """A request as GeoReport v2 publishes it: no name, phone, e-mail or attribute, ever; and for a
+    service about a person, no description or location either (status, notes and dates only)."""
+    service = services.get(row["service_code"], {})
+    about_a_person = bool(service.get("private"))
     return {
         "service_request_id": row["service_request_id"], "status": row["status"], "status_notes": row["status_notes"],
         "service_name": service.get("service_name", ""), "service_code": row["service_code"],
-        "description": row["description"], "agency_responsible": row["agency_responsible"], "service_notice": "",
-        "requested_datetime": row["requested_datetime"], "updated_datetime": row["updated_datetime"],
-        "expected_datetime": None, "address": row["address_string"], "address_id": None, "zipcode": None,
-        "lat": None, "long": None, "media_url": None,
+        "description": "" if about_a_person else row["description"], "agency_responsible": row["agency_responsible"],
+        "service_notice": "", "requested_datetime": row["requested_datetime"], "updated_datetime": row["updated_datetime"],
+        "expected_datetime": None, "address": "" if about_a_person else row["address_string"], "address_id": None,
+        "zipcode": None, "lat": None, "long": None, "media_url": None,
     }
 
 
+def _published(rows) -> Response:
+    services = {s["service_code"]: s for s in _services()}
+    return jsonify([_public(r, services) for r in rows])
+
+
 @bp.get("/requests.json")
+@keys.key_required
 def request_list():
     args = request.args
     conn = get_db()
@@ -209,7 +236,7 @@ def request_list():
         try:
             start = _w3c(args.get("start_date")) or _iso(datetime.now(timezone.utc) - timedelta(days=90))
             end = _w3c(args.get("end_date"))
-        except ValueError:
+        except (ValueError, OverflowError):
             return error(400, "start_date and end_date must be W3C date-times, e.g. 2026-01-01T00:00:00Z")
         where.append("requested_datetime >= ?")
         params.append(start)
@@ -223,18 +250,20 @@ def request_list():
                 params += values
         sql = "SELECT * FROM requests WHERE " + " AND ".join(where) + " ORDER BY id DESC LIMIT ?"
         rows = conn.execute(sql, [*params, MAX_RESULTS]).fetchall()
-    return jsonify([_public(r) for r in rows])
+    return _published(rows)
 
 
 @bp.get("/requests/<service_request_id>.json")
+@keys.key_required
 def request_one(service_request_id: str):
     row = get_db().execute("SELECT * FROM requests WHERE service_request_id = ?", [service_request_id]).fetchone()
     if row is None:
         return error(404, f"service_request_id {service_request_id!r} not found")
-    return jsonify([_public(row)])
+    return _published([row])
 
 
 @bp.get("/tokens/<token>.json")
+@keys.key_required
 def token(token: str):
     row = get_db().execute("SELECT service_request_id, token FROM requests WHERE token = ?", [token]).fetchone()
     if row is None:

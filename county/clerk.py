@@ -1,36 +1,29 @@
-"""A county clerk's view: every request, and a form to change its status and notes (page and CLI)."""
+"""A county clerk's view: every request with what the county keeps for its staff (name, phone, home
+address), and a form to change its status and notes (a page behind a login, and a CLI)."""
 from __future__ import annotations
 
+import json
+
 import click
-from flask import Blueprint, abort, redirect, render_template_string, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
 
+from . import auth
 from .api import now_iso
 from .db import get_db
 
 bp = Blueprint("clerk", __name__)
+for _command in auth.COMMANDS:  # clerk add | password | disable | enable | accounts
+    bp.cli.add_command(_command)
 
-PAGE = """<!doctype html>
-<html lang="zh-Hans"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>县平台 · 工单处理 (reference county clerk)</title>
-<style>body{font:18px/1.5 sans-serif;margin:1em}table{border-collapse:collapse}td,th{border:1px solid #444;padding:.4em;vertical-align:top}
-input,select,button{font:inherit;min-height:44px}</style></head><body>
-<h1>县平台 · 工单处理</h1>
-<p>Reference county server. Change a request's status here; the kiosk picks it up at its next sync.</p>
-<table><thead><tr><th>编号 id</th><th>服务 service</th><th>内容 description</th><th>受理时间 requested</th><th>状态 status</th></tr></thead><tbody>
-{% for r in rows %}<tr><td>{{ r.service_request_id }}</td><td>{{ r.service_code }}</td><td>{{ r.description }}</td><td>{{ r.requested_datetime }}</td>
-<td><form method="post" action="{{ url_for('clerk.update', service_request_id=r.service_request_id) }}">
-<label>状态 <select name="status"><option value="open"{% if r.status == 'open' %} selected{% endif %}>open 处理中</option>
-<option value="closed"{% if r.status == 'closed' %} selected{% endif %}>closed 已办结</option></select></label>
-<label>说明 notes <input name="status_notes" value="{{ r.status_notes }}"></label>
-<label>部门 agency <input name="agency_responsible" value="{{ r.agency_responsible }}"></label>
-<button>保存 save</button></form></td></tr>{% endfor %}
-</tbody></table></body></html>"""
+STATUSES = ("open", "closed")
+MAX_NOTES = 1000   # what a resident reads on the kiosk's status page
+MAX_AGENCY = 200
 
 
 def set_status(service_request_id: str, status: str, notes: str | None = None, agency: str | None = None) -> bool:
     """Change a request's status (and notes, agency); False if there is no such request."""
-    if status not in ("open", "closed"):
+    if status not in STATUSES:
         raise ValueError("status is open or closed")
     conn = get_db()
     row = conn.execute("SELECT status_notes, agency_responsible FROM requests WHERE service_request_id = ?",
@@ -45,23 +38,39 @@ def set_status(service_request_id: str, status: str, notes: str | None = None, a
     return True
 
 
+def _for_clerk(row) -> dict:
+    """A request as the clerk sees it: the kept fields too (the home address is a private attribute)."""
+    attributes = json.loads(row["attributes"] or "{}")
+    return {**dict(row), "name": " ".join(p for p in (row["first_name"], row["last_name"]) if p),
+            "home_address": attributes.get("home_address") or "", "contact": attributes.get("contact") or ""}
+
+
 @bp.get("/clerk")
+@auth.clerk_required
 def index():
+    """Every request, newest first, each with its status form."""
     rows = get_db().execute("SELECT * FROM requests ORDER BY id DESC LIMIT 500").fetchall()
-    return render_template_string(PAGE, rows=rows)
+    return render_template("clerk/index.html", rows=[_for_clerk(r) for r in rows], clerk=auth.current_clerk())
 
 
 @bp.post("/clerk/<service_request_id>")
+@auth.clerk_required
 def update(service_request_id: str):
+    """Save a request's status, notes and agency."""
     form = request.form
-    if not set_status(service_request_id, form.get("status", "open"), form.get("status_notes", ""), form.get("agency_responsible", "")):
+    status, notes, agency = form.get("status", "open"), form.get("status_notes", ""), form.get("agency_responsible", "")
+    if status not in STATUSES:
+        abort(400, "status is open or closed")
+    if len(notes) > MAX_NOTES or len(agency) > MAX_AGENCY:
+        abort(400, f"notes are at most {MAX_NOTES} characters, the agency at most {MAX_AGENCY}")
+    if not set_status(service_request_id, status, notes, agency):
         abort(404)
     return redirect(url_for("clerk.index"))
 
 
 @bp.cli.command("set")
 @click.argument("service_request_id")
-@click.option("--status", type=click.Choice(["open", "closed"]), required=True)
+@click.option("--status", type=click.Choice(STATUSES), required=True)
 @click.option("--notes", default=None, help="Status notes shown to the resident.")
 @click.option("--agency", default=None, help="Agency responsible.")
 @with_appcontext

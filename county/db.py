@@ -1,4 +1,4 @@
-"""The county's own SQLite file: its catalogue and the requests it holds."""
+"""The county's own SQLite file: its catalogue, the requests it holds, its clerks and their failed logins."""
 from __future__ import annotations
 
 import json
@@ -34,6 +34,21 @@ CREATE TABLE IF NOT EXISTS requests (
     api_key TEXT NOT NULL DEFAULT '',
     duplicate_posts INTEGER NOT NULL DEFAULT 0   -- the same request posted again (answered with its id)
 );
+CREATE TABLE IF NOT EXISTS clerks (             -- owned by county/accounts.py
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,                -- Werkzeug scrypt, never the password
+    active INTEGER NOT NULL DEFAULT 1,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_failures (     -- owned by county/accounts.py: throttling wrong passwords
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    at REAL NOT NULL                            -- Unix time
+);
+CREATE INDEX IF NOT EXISTS login_failures_by_name ON login_failures (name, at);
+CREATE INDEX IF NOT EXISTS login_failures_by_address ON login_failures (address, at);
 """
 
 
@@ -72,7 +87,8 @@ def load_catalogue(conn: sqlite3.Connection, path: str) -> int:
 def init_app(app: Flask) -> None:
     conn = connect(app.config["DATABASE"])
     conn.executescript(SCHEMA)
-    if not conn.execute("SELECT COUNT(*) FROM services").fetchone()[0]:
-        load_catalogue(conn, app.config["CATALOGUE"])
+    # The catalogue file is the county's configuration: read at every start, so a changed file (a
+    # service newly marked private, say) is what the county serves, also on an old database.
+    load_catalogue(conn, app.config["CATALOGUE"])
     conn.close()
     app.teardown_appcontext(close_db)

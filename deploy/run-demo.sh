@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The README's run command, after set-up: the reference county (Open311) on 127.0.0.1:8311, the sync
-# worker, and the kiosk. Ctrl-C stops all three. Point KIOSK_COUNTY_URL elsewhere for a real county
-# (then this script still starts the reference county, which nothing talks to; use deploy/ units instead).
+# The README's run command, after set-up: the reference county (Open311) on 127.0.0.1:8311 in demo mode
+# (the only mode in which it accepts the kiosk's shipped key, demo-kiosk-key), with a clerk "demo" whose
+# password is made anew each run and printed; the sync worker; and the kiosk. Ctrl-C stops all three.
+# Point KIOSK_COUNTY_URL elsewhere for a real county (then this script still starts the reference county,
+# which nothing talks to; use deploy/ units instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -15,12 +17,15 @@ export KIOSK_SYNC_STATUS_SECONDS=${KIOSK_SYNC_STATUS_SECONDS:-20}
 
 $BIN/flask --app kiosk init-db
 $BIN/flask --app kiosk catalogue load
+# The demo clerk: added the first time, given a new password every time ("clerk 'demo' …; password: …").
+CLERK_PASSWORD=$($BIN/flask --app county clerk add demo --generate --reset)
+CLERK_PASSWORD=${CLERK_PASSWORD##*password: }
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-$BIN/python -m county.serve --host 127.0.0.1 --port "$COUNTY_PORT" &
+$BIN/python -m county.serve --demo --host 127.0.0.1 --port "$COUNTY_PORT" &
 pids+=($!)
 $BIN/flask --app kiosk sync run &
 pids+=($!)
@@ -30,4 +35,5 @@ $BIN/flask --app kiosk voice build --speed normal &
 pids+=($!)
 echo "Sync worker started: it sends saved requests to $KIOSK_COUNTY_URL and brings status back."
 echo "County clerk page (change a request's status there): http://127.0.0.1:$COUNTY_PORT/clerk"
+echo "  log in as: demo    password: $CLERK_PASSWORD    (a new one each run)"
 $BIN/python -m kiosk.serve --host "$HOST" --port "$PORT"

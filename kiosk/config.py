@@ -55,7 +55,8 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "JURISDICTION_ID": ("demo-county", str),
     # Whether the county answers GET /requests.json?kiosk_uuid=… (see docs/open311.md).
     "COUNTY_UUID_LOOKUP": (True, lambda raw: raw.strip().lower() in ("1", "true", "yes", "on")),
-    # Where the centre is: the address sent with requests that have no address of their own.
+    # Where the centre is: the public location (Open311 address_string) of every request sent; a
+    # resident's own address goes only as a private attribute (docs/open311.md).
     "LOCATION": ("社区服务中心", str),
     # Sync worker: nightly run (local time), county probe interval, status refresh interval, HTTP timeout.
     "SYNC_NIGHTLY_AT": ("02:30", str),

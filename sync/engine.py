@@ -44,7 +44,7 @@ CATALOGUE_TRIGGERS = ("nightly", "manual", "reconnect")  # runs that also refres
 
 @dataclass
 class Settings:
-    location: str = "社区服务中心"       # address_string for requests with no address of their own
+    location: str = "社区服务中心"       # the public address_string of every request: the centre, never a home
     batch_size: int = 50
     base_delay: float = 30.0            # first retry after 15–30 s ...
     max_delay: float = 3600.0           # ... doubling up to an hour
@@ -208,6 +208,7 @@ class SyncEngine:
             self._note_clock(report, outcome)
             if outcome.kind != open311.OK or not isinstance(outcome.data, list):
                 if outcome.kind != open311.REFUSED:
+                    report.key_refused = report.key_refused or outcome.kind == open311.KEY_REFUSED  # reads are keyed too
                     report.errors.append(f"status pull: {outcome.reason or outcome.kind}")
                     return
                 continue

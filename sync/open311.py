@@ -112,7 +112,7 @@ def classify_post(reply: Reply) -> Outcome:
         return Outcome(AMBIGUOUS, reason=f"no answer from the county ({reply.failure})")
     if reply.status in (401, 403):
         return Outcome(KEY_REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date)
-    if reply.status in (400, 404, 409, 422):
+    if reply.status in (400, 404, 409, 413, 422):  # 413: too large; sending it again will not shrink it
         return Outcome(REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date)
     if not 200 <= reply.status < 300:
         return Outcome(AMBIGUOUS, reason=f"the county answered HTTP {reply.status}", http_status=reply.status, date=reply.date)
@@ -145,7 +145,11 @@ class Open311Client:
         params = {"jurisdiction_id": self.jurisdiction_id} if self.jurisdiction_id else {}
         return {**params, **{k: v for k, v in extra.items() if v is not None}}
 
-    def _get_json(self, path: str, **params) -> Outcome:
+    def _get_json(self, path: str, keyed: bool = False, **params) -> Outcome:
+        """A read; ``keyed`` sends this kiosk's api_key (reads of requests and tokens: a county keeps
+        those for the callers it knows; its service list is public and gets no key)."""
+        if keyed:
+            params["api_key"] = self.api_key
         reply = self.transport.request("GET", self._url(path), params=self._params(**params))
         if reply.failure:
             return Outcome(UNREACHABLE if reply.failure == "unreachable" else AMBIGUOUS, reason=reply.failure)
@@ -176,7 +180,7 @@ class Open311Client:
         return classify_post(self.transport.request("POST", self._url("requests.json"), data=data))
 
     def get_service_requests(self, service_request_ids: list[str]) -> Outcome:
-        return self._get_json("requests.json", service_request_id=",".join(service_request_ids))
+        return self._get_json("requests.json", keyed=True, service_request_id=",".join(service_request_ids))
 
     def find_by_client_uuid(self, client_uuid: str) -> Outcome:
         """Ask whether the county already holds the request with this kiosk UUID (extension filter).
@@ -184,7 +188,7 @@ class Open311Client:
         ``FOUND`` with the id if it does, ``NOT_FOUND`` if it does not (or cannot tell: a county that
         ignores the filter answers with other requests, which are not taken as a match).
         """
-        outcome = self._get_json("requests.json", kiosk_uuid=client_uuid)
+        outcome = self._get_json("requests.json", keyed=True, kiosk_uuid=client_uuid)
         if outcome.kind != OK:
             return outcome
         matches = [r for r in outcome.data if isinstance(r, dict) and r.get("service_request_id")] if isinstance(outcome.data, list) else []
@@ -193,7 +197,7 @@ class Open311Client:
         return Outcome(NOT_FOUND, reason="not found at the county", date=outcome.date)
 
     def get_request_id_from_token(self, token: str) -> Outcome:
-        outcome = self._get_json(f"tokens/{token}.json")
+        outcome = self._get_json(f"tokens/{token}.json", keyed=True)
         if outcome.kind != OK:
             return outcome
         first = outcome.data[0] if isinstance(outcome.data, list) and outcome.data and isinstance(outcome.data[0], dict) else {}

@@ -1,4 +1,12 @@
-"""What a saved request looks like on the wire to the county (Open311 ``POST /requests.json`` fields)."""
+"""What a saved request looks like on the wire to the county (Open311 ``POST /requests.json`` fields).
+
+Open311 servers publish some fields of a request to anyone who lists requests (``address_string`` as
+``address``, ``description``) and keep others for their staff (``first_name``, ``last_name``,
+``phone``, and every ``attribute[…]``: GeoReport v2 lists no attributes). So the resident's name and
+phone go in the fields Open311 keeps private, their home address in a private attribute, and the
+public location is always the centre's: a request must never put a resident's flat on a public map.
+The table of what is public and why is in ``docs/open311.md``.
+"""
 from __future__ import annotations
 
 from sqlite_utils import Database
@@ -13,9 +21,11 @@ def open311_fields(db: Database, request: SavedRequest, location: str) -> dict:
     Answers travel as ``attribute[code]`` (lists as ``attribute[code][]``); a readable description is
     composed from the questions and answers in the resident's language, in the order the pages asked
     them. The kiosk's UUID, content hash, kiosk id and its own save time travel as attributes too, so
-    a county can de-duplicate, and ``requested_datetime`` is never re-stamped at send time. Name and
-    phone go only where the resident gave them; the address is the resident's if the service asked
-    for it, else the centre's.
+    a county can de-duplicate, and ``requested_datetime`` is never re-stamped at send time.
+
+    :param location: the centre's address (``KIOSK_LOCATION``): the public ``address_string`` of
+        every request. The resident's own address, where a service asked for it, travels only as
+        the private ``attribute[home_address]``; name (``last_name``) and phone only where given.
     """
     service = catalogue.get_service(db, request.service_code, request.locale, include_hidden=True)
     details = personal.load_for_request(db, request.id)
@@ -32,7 +42,7 @@ def open311_fields(db: Database, request: SavedRequest, location: str) -> dict:
             continue
         lines.append(f"{question.text} {shown}")
     fields["description"] = "\n".join(lines)
-    fields["address_string"] = details.get("address") or location
+    fields["address_string"] = location  # public: where the request was made, never where the resident lives
     if details.get("name"):
         fields["last_name"] = details["name"]  # a Chinese full name, family name first, in one field
     if details.get("phone"):
@@ -44,4 +54,6 @@ def open311_fields(db: Database, request: SavedRequest, location: str) -> dict:
         "attribute[kiosk_requested_at]": request.requested_at,
         "attribute[contact]": details.get("contact", "centre"),
     })
+    if details.get("address"):
+        fields["attribute[home_address]"] = details["address"]  # private: for the clerk who arranges a visit
     return fields

@@ -49,6 +49,18 @@ def client(app):
 
 
 @pytest.fixture
+def county_app(tmp_path, monkeypatch):
+    """The reference county in this process on a fresh SQLite file: demo mode, CSRF on, as it is served."""
+    from county import create_app as create_county
+
+    for name in list(os.environ):
+        if name.startswith("COUNTY_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("COUNTY_INSTANCE_PATH", str(tmp_path / "county"))
+    return create_county({"TESTING": True, "DEMO": True})
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 
@@ -63,6 +75,7 @@ class LiveServer:
     """A server of this project in its own process on 127.0.0.1: started, waited for, stopped."""
 
     module = ""
+    args: tuple[str, ...] = ()
     instance: Path
     port: int
     env: dict
@@ -73,7 +86,7 @@ class LiveServer:
         self.instance.mkdir(parents=True, exist_ok=True)
         self.log = self.instance / "server.log"
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", self.module, "--port", str(self.port)],
+            self.process = subprocess.Popen([sys.executable, "-m", self.module, "--port", str(self.port), *self.args],
                                             env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         for _ in range(200):  # up to 20 s
             if self.process.poll() is not None:
@@ -111,12 +124,18 @@ class LiveKiosk(LiveServer):
 
 
 class LiveCounty(LiveServer):
-    """The reference county server in its own process on 127.0.0.1, with faults chosen per run."""
+    """The reference county server in its own process on 127.0.0.1, with faults chosen per run.
+
+    In demo mode (``--demo``, as ``make run`` starts it) unless told otherwise: only then does it
+    accept the kiosk's shipped key, which the tests' kiosks use.
+    """
 
     module = "county.serve"
 
-    def __init__(self, instance: Path, faults: dict | None = None, api_keys: str = "demo-kiosk-key", port: int | None = None):
+    def __init__(self, instance: Path, faults: dict | None = None, api_keys: str = "demo-kiosk-key", port: int | None = None,
+                 demo: bool = True):
         self.instance = instance
+        self.args = ("--demo",) if demo else ()
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "COUNTY_"))},
@@ -138,6 +157,26 @@ class LiveCounty(LiveServer):
 
         with sqlite3.connect(self.database) as db:
             return db.execute("SELECT service_request_id, kiosk_uuid, status FROM requests ORDER BY id").fetchall()
+
+    def add_clerk(self, name: str = "clerk-1") -> str:
+        """Add a clerk with ``flask --app county clerk add NAME --generate``; return the password it printed."""
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "county", "clerk", "add", name, "--generate"],
+                              env=self.env, cwd=ROOT, check=True, capture_output=True, text=True)
+        return done.stdout.rsplit("password: ", 1)[1].strip()
+
+    def clerk_session(self, name: str, password: str):
+        """A ``requests`` session logged in at the clerk page, the way a browser does it (CSRF token included)."""
+        import re
+
+        import requests
+
+        browser = requests.Session()
+        page = browser.get(self.url + "/clerk/login", timeout=5).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        answer = browser.post(self.url + "/clerk/login", data={"csrf_token": token, "name": name, "password": password},
+                              timeout=5, allow_redirects=False)
+        assert answer.status_code == 302, answer.text
+        return browser
 
     def duplicate_posts(self) -> int:
         """How many times a request the county already held was posted again."""

@@ -1,6 +1,6 @@
 """The README's promise, with every part a real process on 127.0.0.1: a resident saves a request at the
-kiosk; the sync worker sends it to the county by itself; a clerk changes its status there; the kiosk's
-status page shows the change after the next sync."""
+kiosk; the sync worker sends it to the county by itself; a clerk logs in there and changes its status;
+the kiosk's status page shows the change after the next sync."""
 import re
 import subprocess
 import sys
@@ -46,12 +46,15 @@ def test_request_goes_to_the_county_and_its_status_comes_back(tmp_path):
 
         held = wait_for(county.requests)  # the worker sent it by itself
         service_request_id = held[0][0]
-        clerk_page = requests.get(county.url + "/clerk", timeout=5).text
+        clerk = county.clerk_session("clerk-1", county.add_clerk("clerk-1"))
+        clerk_page = clerk.get(county.url + "/clerk", timeout=5).text
         assert service_request_id in clerk_page and "7号楼电梯" in clerk_page
         assert wait_for(lambda: service_request_id in requests.get(status_url, timeout=5).text)
 
-        requests.post(f"{county.url}/clerk/{service_request_id}",
-                      data={"status": "closed", "status_notes": "电梯已修好", "agency_responsible": "物业"}, timeout=5)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', clerk_page).group(1)
+        saved = clerk.post(f"{county.url}/clerk/{service_request_id}", timeout=5, allow_redirects=False,
+                           data={"csrf_token": token, "status": "closed", "status_notes": "电梯已修好", "agency_responsible": "物业"})
+        assert saved.status_code == 302
         page = wait_for(lambda: (lambda text: text if "电梯已修好" in text else None)(requests.get(status_url, timeout=5).text))
         current = page.split('aria-current="step"')[1].split("</li>")[0]
         assert "已办结" in current and "电梯已修好" in current

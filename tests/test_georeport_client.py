@@ -1,5 +1,10 @@
 """An Open311 client written by others (PyPI ``georeport``) reads the reference county: it speaks the
-standard, not only our own dialect."""
+standard, not only our own dialect.
+
+georeport sends no ``api_key`` on reads, and the county shows requests only to a caller with a key;
+``requests`` (which georeport uses) takes HTTP Basic credentials for a host from a ``.netrc`` file,
+and the county accepts its key as the Basic password. So the library is given the key without
+changing a line of it."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,10 +14,11 @@ from georeport import GeoReport
 pytestmark = pytest.mark.slow
 
 
-def test_georeport_library_reads_services_definitions_and_requests(county):
+def test_georeport_library_reads_services_definitions_and_requests(county, tmp_path, monkeypatch):
     form = {"api_key": "demo-kiosk-key", "jurisdiction_id": "demo-county", "service_code": "repairs",
             "address_string": "社区服务中心", "description": "楼道灯坏了", "attribute[what]": "light",
-            "attribute[where]": "3号楼", "attribute[danger]": "no"}
+            "attribute[where]": "3号楼", "attribute[danger]": "no", "last_name": "王秀英", "phone": "13800138000",
+            "attribute[home_address]": "幸福路 12 号"}
     created = requests.post(county.url + "/requests.json", data=form, timeout=5).json()[0]["service_request_id"]
 
     client = GeoReport(county.url, jurisdiction="demo-county", api_key="demo-kiosk-key")
@@ -25,9 +31,17 @@ def test_georeport_library_reads_services_definitions_and_requests(county):
     assert [a["code"] for a in definition["attributes"]] == ["what", "where", "danger"]
     assert {"variable", "datatype", "required", "order", "description"} <= set(definition["attributes"][0])
 
+    with pytest.raises(requests.HTTPError) as refused:  # the service list is public; requests are not
+        client.get_service_request(created)
+    assert refused.value.response.status_code == 403
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login kiosk password demo-kiosk-key\n", encoding="utf-8")
+    monkeypatch.setenv("NETRC", str(netrc))
     one = client.get_service_request(created)
     assert one["service_request_id"] == created and one["status"] == "open" and one["description"] == "楼道灯坏了"
     assert "first_name" not in one and "phone" not in one  # personal details are never listed
+    assert not {"王秀英", "13800138000", "幸福路 12 号"} & set(map(str, one.values()))
 
     by_id = client.get_service_requests(service_request_id=created)
     assert [r["service_request_id"] for r in by_id] == [created]

@@ -22,6 +22,7 @@ from .sync_helpers import FakeClock, save_requests
         (Reply(200, b'[{"token": "t-9"}]'), ACCEPTED, ""),
         (Reply(400, b'[{"code": 400, "description": "service_code not found"}]'), REFUSED, "service_code not found"),
         (Reply(422, b"not json"), REFUSED, "HTTP 422"),
+        (Reply(413, b'[{"code": 413, "description": "request too large"}]'), REFUSED, "too large"),  # smaller it will not get
         (Reply(403, b'[{"code": 403, "description": "bad key"}]'), KEY_REFUSED, "bad key"),
         (Reply(503, b""), AMBIGUOUS, "HTTP 503"),
         (Reply(200, b'[{"service_request_id": "C0'), AMBIGUOUS, "not valid JSON"),
@@ -75,6 +76,31 @@ def test_reads_that_work_say_ok_not_accepted():
     assert (token.kind, token.service_request_id) == (OK, "C3")
 
 
+def test_reads_of_requests_and_tokens_carry_the_key_and_the_service_list_does_not():
+    """A county keeps its requests for callers it knows; its catalogue is public, so the key stays home."""
+    transport = ScriptedTransport()
+    client = Open311Client("http://county", "k-1", "j", transport)
+    client.get_service_requests(["C1", "C2"])
+    client.find_by_client_uuid("u-1")
+    client.get_request_id_from_token("t-1")
+    client.get_service_list()
+    client.get_service_definition("repairs")
+    keys = [(url.rsplit("/", 1)[1], (params or {}).get("api_key")) for _, url, params, _ in transport.calls]
+    assert keys == [("requests.json", "k-1"), ("requests.json", "k-1"), ("t-1.json", "k-1"), ("services.json", None),
+                    ("repairs.json", None)]
+
+
+def test_a_county_refusing_the_key_on_reads_turns_health_red(app, runner):
+    save_requests(app, 1)
+    transport = ScriptedTransport(Reply(200, b'[{"service_request_id": "C1"}]'), Reply(403, b'[{"code": 403, "description": "api_key not accepted"}]'))
+    with app.app_context():
+        from kiosk.db import get_db
+
+        report = SyncEngine(get_db(), Open311Client("http://county", "k", "j", transport)).run("queue")
+    assert report.accepted == 1 and report.key_refused
+    assert "HEALTH: RED" in runner.invoke(args=["sync", "status"]).output
+
+
 def test_clock_offset_is_measured_and_skew_over_two_minutes_flagged(app, runner):
     save_requests(app, 1)
     clock = FakeClock(datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc))
@@ -93,12 +119,15 @@ def test_clock_offset_is_measured_and_skew_over_two_minutes_flagged(app, runner)
     assert "+300 s (more than 2 minutes: check the clock)" in status.output
 
 
-def test_openapi_describes_every_county_route(tmp_path, monkeypatch):
+def test_openapi_describes_every_county_route_and_method(tmp_path, monkeypatch):
+    """The Open311 API and the clerk's pages alike (the fuzz test in test_county_fuzz.py reaches what is described)."""
     monkeypatch.setenv("COUNTY_INSTANCE_PATH", str(tmp_path))
     app = create_county({"TESTING": True})
     client = app.test_client()
     spec = client.get("/openapi.json").get_json()
-    routes = {str(rule) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
-    documented = {path.replace("{", "<").replace("}", ">") for path in spec["paths"]}
-    assert documented == routes - {"/", "/openapi.json"}
+    routes = {(str(rule), method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(path.replace("{", "<").replace("}", ">"), method.upper()) for path, operations in spec["paths"].items()
+                  for method in operations}
+    assert documented == routes
     assert json.loads(client.get("/").data)["services"] == "/services.json"

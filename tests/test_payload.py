@@ -27,17 +27,21 @@ def test_fields_carry_answers_description_and_the_kiosks_own_attributes(tmp_path
     assert fields["service_code"] == "home-care"
     assert fields["attribute[help]"] == "cleaning" and fields["attribute[often]"] == "weekly"
     assert fields["description"] == "您最需要哪种帮助？ 打扫卫生\n多久一次？ 每周一次"  # in the resident's words
-    assert (fields["last_name"], fields["phone"], fields["address_string"]) == ("王秀英", "13800138000", "幸福路 12 号")
+    assert (fields["last_name"], fields["phone"]) == ("王秀英", "13800138000")  # fields Open311 keeps private
+    # The home address goes only as a private attribute; the public location is the centre, never the flat.
+    assert fields["attribute[home_address]"] == "幸福路 12 号" and fields["address_string"] == "社区服务中心"
+    assert all("幸福路" not in fields[k] for k in ("address_string", "description"))
     assert fields["attribute[kiosk_uuid]"] == saved.uuid and fields["attribute[kiosk_hash]"] == saved.content_hash
     assert fields["attribute[kiosk_id]"] == "kiosk-7" and fields["attribute[kiosk_requested_at]"] == saved.requested_at
 
 
-def test_no_address_of_their_own_sends_the_centres_and_no_name_or_phone(tmp_path):
+def test_no_personal_details_send_the_centre_and_no_name_phone_or_home_address(tmp_path):
     catalogue = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     db, saved = saved_request(tmp_path, catalogue, "repairs", {"what": "lift", "where": "2 号楼", "danger": "no"},
                               {"contact": "centre"})
     fields = open311_fields(db, saved, "社区服务中心")
     assert fields["address_string"] == "社区服务中心" and "last_name" not in fields and "phone" not in fields
+    assert "attribute[home_address]" not in fields
     assert fields["attribute[where]"] == "2 号楼" and fields["attribute[contact]"] == "centre"
 
 
