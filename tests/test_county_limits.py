@@ -8,6 +8,7 @@ import pytest
 
 from core import drafts, submissions
 from core.catalogue import DEMO_FILE, load_catalogue
+from core.crypto import Keyring, new_key
 from core.db import connect, migrate
 from county import limits
 from sync.payload import open311_fields
@@ -70,7 +71,7 @@ def test_fields_at_their_limits_are_accepted(county_app):
 def test_the_longest_request_a_kiosk_can_make_fits(county_app, tmp_path):
     """Feedback with a 2,000-character message (the kiosk's own cap), a 50-character name, a 200-character
     address and a phone, composed by the kiosk's own payload code, in the longest language (English)."""
-    db = connect(tmp_path / "k.sqlite3")
+    db = connect(tmp_path / "k.sqlite3", keyring=Keyring([new_key()]))
     migrate(db)
     load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
     _, draft = drafts.start(db, "feedback", "en")
