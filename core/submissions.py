@@ -105,6 +105,12 @@ def find(db: Database, ticket: str, check_code: str) -> SavedRequest | None:
     return _saved(db, rows[0])
 
 
+def by_ticket(db: Database, ticket: str) -> SavedRequest | None:
+    """The request with this ticket, without a check code: only for a link the kiosk itself signed."""
+    rows = list(db.query("SELECT * FROM requests WHERE ticket = ?", [ticket]))
+    return _saved(db, rows[0]) if rows else None
+
+
 def find_for_operator(db: Database, ticket_or_id: str) -> SavedRequest | None:
     """The request an operator names by its ticket (any case) or its number, without a check code."""
     rows = list(db.query("SELECT * FROM requests WHERE ticket = ? OR CAST(id AS TEXT) = ?",

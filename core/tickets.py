@@ -3,7 +3,7 @@
 A ticket is one letter and four digits (``A0427``), counted up per kiosk so two requests never
 share one. Letters that look or sound like digits or like each other (B G I O Q S Z) are never
 used. Tickets are sequential and therefore guessable, so looking a request up also needs the
-4-digit check code printed beside it (or carried in the receipt's QR code).
+6-digit check code printed beside it (or carried in the receipt's QR code).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import unicodedata
 
 LETTERS = "ACDEFHJKLMNPRTUVWXY"
 PER_LETTER = 9999
-CHECK_DIGITS = 4
+CHECK_DIGITS = 6  # one in a million per ticket; wrong look-ups are rate-limited (kiosk/limits.py)
 TICKET_RE = re.compile(rf"^(?:[{LETTERS}]{{1,2}})\d{{4}}$")
 # What people type for what they mean: O for 0, I or L for 1 after the letter…
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"})

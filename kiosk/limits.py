@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from core import tickets
+
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=False)
 
 
@@ -29,11 +31,18 @@ def per_ticket() -> str:
 
 
 def typed_ticket() -> str:
-    """The ticket a look-up is about (its first five or six characters), whoever asks."""
-    from core import tickets
+    """The ticket a look-up is about, whoever asks (the most likely reading of what was typed)."""
+    typed = (request.view_args or {}).get("ticket") or request.form.get("entered") or ""
+    readings = tickets.lookup_candidates(typed)
+    return "ticket:" + (readings[0][0] if readings else tickets.normalise(typed)[:6])
 
-    typed = tickets.normalise(request.view_args.get("ticket") or request.form.get("entered") or "")
-    return "ticket:" + typed[:6]
+
+def lookup_limits(methods: list[str] | None = None):
+    """Both limits on a look-up view: this client's wrong guesses of any kind, and this ticket's."""
+    by_client = limiter.shared_limit(per_client, scope="wrong guesses", methods=methods, deduct_when=wrong_try)
+    by_ticket = limiter.shared_limit(per_ticket, scope="wrong guesses of a ticket", key_func=typed_ticket,
+                                     methods=methods, deduct_when=wrong_try)
+    return lambda view: by_client(by_ticket(view))
 
 
 def init_app(app: Flask) -> None:

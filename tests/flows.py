@@ -40,5 +40,5 @@ def confirm(client) -> tuple[str, str]:
     assert response.status_code == 302, response.get_data(as_text=True)
     receipt = client.get(response.headers["Location"]).get_data(as_text=True)
     ticket = re.search(r'<p class="ticket" id="ticket-number"[^>]*>([A-Z0-9]+)</p>', receipt).group(1)
-    code = re.search(r'<strong class="check-code"[^>]*>(\d{4})</strong>', receipt).group(1)
+    code = re.search(r'<strong class="check-code"[^>]*>(\d{6})</strong>', receipt).group(1)
     return ticket, code

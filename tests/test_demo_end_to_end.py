@@ -41,7 +41,7 @@ def test_request_goes_to_the_county_and_its_status_comes_back(tmp_path):
         post(resident, kiosk.url, "/request/contact", contact="centre")
         receipt = post(resident, kiosk.url, "/request/check").text
         ticket = re.search(r'id="ticket-number"[^>]*>([A-Z0-9]+)<', receipt).group(1)
-        code = re.search(r'class="check-code"[^>]*>(\d{4})<', receipt).group(1)
+        code = re.search(r'class="check-code"[^>]*>(\d{6})<', receipt).group(1)
         status_url = f"{kiosk.url}/status/{ticket}?c={code}"
 
         held = wait_for(county.requests)  # the worker sent it by itself

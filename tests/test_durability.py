@@ -32,7 +32,7 @@ def test_kill_9_right_after_the_receipt(tmp_path):
         receipt = post(session, base, "/request/check")
         assert receipt.status_code == 200 and "Your request is saved" in receipt.text
         ticket = re.search(r'id="ticket-number"[^>]*>([A-Z0-9]+)<', receipt.text).group(1)
-        code = re.search(r'class="check-code"[^>]*>(\d{4})<', receipt.text).group(1)
+        code = re.search(r'class="check-code"[^>]*>(\d{6})<', receipt.text).group(1)
     finally:
         kiosk.stop(kill=True)  # SIGKILL: no clean shutdown, no checkpoint
     assert kiosk.process.returncode == -9

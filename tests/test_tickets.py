@@ -31,10 +31,10 @@ def test_ticket_sequence_is_bounded():
         tickets.ticket_for(len(tickets.LETTERS) * tickets.PER_LETTER * (1 + len(tickets.LETTERS)) + 1)
 
 
-def test_check_codes_are_four_digits_and_vary():
+def test_check_codes_are_six_digits_and_vary():
     codes = {tickets.new_check_code() for _ in range(500)}
-    assert all(re.fullmatch(r"\d{4}", c) for c in codes)
-    assert len(codes) > 400  # 500 draws from 10,000 values: repeats are rare
+    assert all(re.fullmatch(r"\d{6}", c) for c in codes)
+    assert len(codes) > 490  # 500 draws from a million values: repeats are rare
 
 
 @pytest.mark.parametrize(

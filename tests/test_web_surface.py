@@ -67,7 +67,7 @@ def test_public_url_names_a_trusted_host_and_is_the_only_base_for_qr_codes(tmp_p
     app = create_app({"TESTING": True})
     assert "kiosk.centre.lan" in app.config["TRUSTED_HOSTS"]
     with app.test_request_context("/receipt/A0001", base_url="http://127.0.0.1:5000"):
-        assert status_url("A0001", "1234").startswith("http://kiosk.centre.lan:8080/status/A0001?")
+        assert status_url("A0001").startswith("http://kiosk.centre.lan:8080/status/A0001?t=")
 
 
 def test_an_oversized_body_is_refused_politely_without_echo_and_the_draft_is_kept(client):
@@ -132,3 +132,52 @@ def test_waitress_refuses_big_bodies_and_memory_stays_flat(live_kiosk):
     conn = http.client.HTTPConnection("127.0.0.1", live_kiosk.port, timeout=10)
     conn.request("GET", "/")
     assert conn.getresponse().status == 200  # and it still serves
+
+
+def test_wrong_look_ups_pause_politely_per_client_and_per_ticket(app, client):
+    """Guessing check codes: after the configured number of wrong tries, a polite 429 that sends the
+    resident to a worker; right look-ups are never counted, and other clients and tickets are not held up."""
+    from .flows import confirm, fill_service
+    from core.catalogue import get_service
+    from kiosk.db import get_db
+
+    app.config.update(LOOKUP_LIMIT="5 per hour", TICKET_LOOKUP_LIMIT="3 per hour")
+    with app.app_context():
+        repairs = get_service(get_db(), "repairs", "en")
+    fill_service(client, repairs)
+    ticket, code = confirm(client)
+    for _ in range(10):  # right look-ups never count
+        assert client.get(f"/status/{ticket}?c={code}").status_code == 200
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(3):
+        assert client.get(f"/status/{ticket}?c={wrong}").status_code == 404
+    held = client.get(f"/status/{ticket}?c={wrong}", headers={"Accept-Language": "en"})
+    assert held.status_code == 429 and "ask a worker" in held.get_data(as_text=True).lower()
+    phone = {"REMOTE_ADDR": "10.0.0.7"}  # another client: a phone on the Wi-Fi
+    assert client.get(f"/status/{ticket}?c={wrong}", environ_base=phone).status_code == 429  # the ticket is held, whoever asks
+    assert client.get("/status/A9999?c=123456", environ_base=phone).status_code == 404       # other tickets are not
+    for _ in range(3):  # this client's own budget: five wrong guesses of any kind
+        client.post("/status", data={"entered": "C1234567890"})
+    assert client.post("/status", data={"entered": "C2234567890"}).status_code == 429
+    assert client.post("/visit/resume", data={"entered": "123456"}).status_code == 429  # one budget for all guessing
+
+
+def test_the_qr_link_carries_a_signed_token_not_the_code(app, client):
+    from .flows import confirm, fill_service
+    from core.catalogue import get_service
+    from kiosk.db import get_db
+    from kiosk.receipts import status_url
+
+    with app.app_context():
+        repairs = get_service(get_db(), "repairs", "en")
+    fill_service(client, repairs)
+    ticket, code = confirm(client)
+    with app.test_request_context("/"):
+        link = status_url(ticket)
+    assert code not in link and "?t=" in link
+    path = link[link.index("/status/"):]
+    assert client.get(path).status_code == 200
+    assert client.get(path[:-2] + ("AA" if not path.endswith("AA") else "BB")).status_code == 404  # a forged token
+    other = path.replace(ticket, "A9999")
+    assert client.get(other).status_code == 404  # a token opens its own ticket only
+    assert client.get(f"/status/{ticket}?c={code}").status_code == 200  # printed receipts' codes still work

@@ -22,6 +22,7 @@ from .visit import DRAFT_COOKIE
 from .. import receipts
 from ..db import get_db
 from ..i18n import LOCALES, current_locale
+from ..limits import lookup_limits
 from ..security import local_path
 from ..status import ladder
 
@@ -192,7 +193,7 @@ def receipt(ticket: str):
     if saved is None:
         abort(404)
     svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
-    url = receipts.status_url(saved.ticket, saved.check_code)
+    url = receipts.status_url(saved.ticket)
     return render_template(
         "resident/receipt.html", saved=saved, service=svc, rows=flow.receipt_rows(svc, saved),
         qr=receipts.qr_svg(url, _("QR code: scan it with a phone to check progress")),
@@ -225,6 +226,7 @@ def _find_typed(ticket_typed: str, code_typed: str = "") -> submissions.SavedReq
 
 
 @bp.route("/status", methods=["GET", "POST"])
+@lookup_limits(methods=["POST"])
 def status_lookup():
     """A big keypad (and plain text fields on phones) to look a ticket up."""
     entered = tickets.normalise(request.form.get("entered", ""))[:12]
@@ -238,16 +240,21 @@ def status_lookup():
         else:
             saved = _find_typed(entered)
             if saved:
-                return redirect(url_for("resident.status", ticket=saved.ticket, c=saved.check_code))
+                return redirect(url_for("resident.status", ticket=saved.ticket, t=receipts.status_token(saved.ticket)))
             errors = [("entered", _("We could not find that ticket. Please check the ticket number and the check code on your receipt."))]
     return render_template("resident/status_lookup.html", entered=entered, errors=errors,
                            letters=tickets.LETTERS), (422 if errors else 200)
 
 
 @bp.get("/status/<ticket>")
+@lookup_limits()
 def status(ticket: str):
-    """The status ladder of one request (the receipt's QR code points here)."""
-    saved = _find_typed(ticket, request.args.get("c", ""))
+    """The status ladder of one request (the receipt's QR code points here, with a signed token)."""
+    token = request.args.get("t", "")
+    if token:
+        saved = submissions.by_ticket(get_db(), ticket) if receipts.opens(ticket, token) else None
+    else:
+        saved = _find_typed(ticket, request.args.get("c", ""))
     if saved is None:
         return render_template("resident/status_not_found.html"), 404
     svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)

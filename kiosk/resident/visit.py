@@ -92,7 +92,7 @@ def _code_after_key(entered: str, key: str) -> str:
 
 
 @bp.route("/visit/resume", methods=["GET", "POST"], endpoint="resume")
-@limiter.limit(per_client, methods=["POST"], deduct_when=wrong_try)
+@limiter.shared_limit(per_client, scope="wrong guesses", methods=["POST"], deduct_when=wrong_try)
 def resume():
     """Continue answers left earlier, by their six-digit code (with a worker, at the kiosk)."""
     entered = "".join(c for c in request.form.get("entered", "") if c.isdigit())[:drafts.RESUME_DIGITS]
