@@ -181,3 +181,21 @@ def test_the_qr_link_carries_a_signed_token_not_the_code(app, client):
     other = path.replace(ticket, "A9999")
     assert client.get(other).status_code == 404  # a token opens its own ticket only
     assert client.get(f"/status/{ticket}?c={code}").status_code == 200  # printed receipts' codes still work
+
+
+def test_the_session_cookie_carries_no_check_code(app, client):
+    import base64
+    import zlib
+
+    from .flows import confirm, fill_service
+    from core.catalogue import get_service
+    from kiosk.db import get_db
+
+    with app.app_context():
+        repairs = get_service(get_db(), "repairs", "en")
+    fill_service(client, repairs)
+    ticket, code = confirm(client)
+    payload = client.get_cookie("session").value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    text = (zlib.decompress(raw) if client.get_cookie("session").value.startswith(".") else raw).decode()
+    assert ticket in text and code not in text  # the receipt is this visit's by its ticket; the code stays on paper

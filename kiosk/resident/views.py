@@ -170,7 +170,7 @@ def check():
         except submissions.SaveFailed as exc:
             current_app.logger.error("request not saved: %s", exc)
             return render_template("resident/not_saved.html", service=svc), 503
-        session["receipt"] = {"ticket": saved.ticket, "code": saved.check_code}
+        session["receipt"] = saved.ticket  # the signed session says whose receipt it is: no code in the cookie
         response = redirect(url_for("resident.receipt", ticket=saved.ticket))
         response.delete_cookie(DRAFT_COOKIE)
         return response
@@ -186,10 +186,9 @@ def check():
 @bp.get("/receipt/<ticket>")
 def receipt(ticket: str):
     """The ticket in very large type, its QR code and what happens next (this browser only)."""
-    mine = session.get("receipt") or {}
-    if mine.get("ticket") != ticket:
+    if session.get("receipt") != ticket:
         abort(404)
-    saved = submissions.find(get_db(), ticket, mine.get("code", ""))
+    saved = submissions.by_ticket(get_db(), ticket)
     if saved is None:
         abort(404)
     svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
