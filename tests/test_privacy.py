@@ -191,3 +191,19 @@ def test_spoken_personal_words_are_for_their_visit_only_and_kept_on_no_card(app,
     assert not audio.exists() or not any(audio.iterdir())  # nothing left on the card
     client.post("/visit/end", data={"why": "idle"})
     assert client.get(src).status_code == 404  # the visit is over: its words are gone with it
+
+
+def test_a_privacy_notice_where_details_are_asked_and_on_the_receipt(app, client):
+    """What is kept, why, and for how long: on the about-you and contact pages and on the receipt."""
+    notice = "they are deleted 30 days after the request is finished"
+    en = {"Accept-Language": "en"}
+    client.post("/language", data={"locale": "en"})
+    client.post("/services/home-care")
+    client.post("/request/questions/help", data={"answer": "bathing"})
+    client.post("/request/questions/often", data={"answer": "weekly"})
+    assert notice in client.get("/request/about-you", headers=en).get_data(as_text=True)
+    client.post("/request/about-you", data={"name": "王秀兰", "address": "3-2-501"})
+    assert notice in client.get("/request/contact", headers=en).get_data(as_text=True)
+    client.post("/request/contact", data={"contact": "centre"})
+    ticket, _ = confirm(client)
+    assert notice in client.get(f"/receipt/{ticket}", headers=en).get_data(as_text=True)

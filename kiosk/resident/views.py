@@ -31,7 +31,8 @@ TEXT_SIZES = (0, 1, 2)
 
 @bp.app_context_processor
 def page_context() -> dict:
-    return {"locale": current_locale(), "text_size": session.get("text_size", 0), "idle": visit.idle_settings()}
+    return {"locale": current_locale(), "text_size": session.get("text_size", 0), "idle": visit.idle_settings(),
+            "retention_days": round(current_app.config["CLOSED_RETENTION_DAYS"])}
 
 
 def _safe_next(default: str = "/") -> str:
