@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from core import catalogue, drafts, outbox, submissions, tickets
 
-from . import bp, flow, visit
+from . import bp, flow, keypad, visit
 from .forms import ContactForm, DetailsForm, QuestionForm, StepForm
 from .visit import DRAFT_COOKIE
 from .. import receipts
@@ -206,16 +206,6 @@ def receipt_done():
     return visit.end(keep_preferences=False)
 
 
-def _entry_after_key(entered: str, key: str) -> str:
-    if key == "delete":
-        return entered[:-1]
-    if key == "clear":
-        return ""
-    if len(key) == 1 and (key.isdigit() or key in tickets.LETTERS) and len(entered) < 12:
-        return entered + key
-    return entered
-
-
 def _find_typed(ticket_typed: str, code_typed: str = "") -> submissions.SavedRequest | None:
     """The request a typed ticket and check code point at, trying each reading of the characters."""
     for ticket, code in tickets.lookup_candidates(ticket_typed, code_typed):
@@ -234,9 +224,10 @@ def status_lookup():
     if request.method == "POST":
         key = request.form.get("key")
         if key:
-            entered = _entry_after_key(entered, key)
-            if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "ticket-entry":
-                return render_template("resident/_ticket_entry.html", entered=entered)
+            entered = keypad.press(entered, key, "0123456789" + tickets.LETTERS, 12)
+            partial = keypad.entry_only("ticket-entry", "resident/_ticket_entry.html", entered)
+            if partial is not None:
+                return partial
         else:
             saved = _find_typed(entered)
             if saved:

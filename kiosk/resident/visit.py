@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from core import catalogue, drafts
 
-from . import bp, flow
+from . import bp, flow, keypad
 from ..db import get_db
 from ..i18n import current_locale
 from ..limits import limiter, per_client, wrong_try
@@ -83,14 +83,6 @@ def leave():
     return render_template("resident/leave.html", draft=draft, back=where_to_continue(draft))
 
 
-def _code_after_key(entered: str, key: str) -> str:
-    if key == "delete":
-        return entered[:-1]
-    if key.isdigit() and len(key) == 1 and len(entered) < drafts.RESUME_DIGITS:
-        return entered + key
-    return entered
-
-
 @bp.route("/visit/resume", methods=["GET", "POST"], endpoint="resume")
 @limiter.shared_limit(per_client, scope="wrong guesses", methods=["POST"], deduct_when=wrong_try)
 def resume():
@@ -100,9 +92,10 @@ def resume():
     if request.method == "POST":
         key = request.form.get("key")
         if key:
-            entered = _code_after_key(entered, key)
-            if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "code-entry":
-                return render_template("resident/_code_entry.html", entered=entered)
+            entered = keypad.press(entered, key, "0123456789", drafts.RESUME_DIGITS)
+            partial = keypad.entry_only("code-entry", "resident/_code_entry.html", entered)
+            if partial is not None:
+                return partial
         else:
             found = drafts.resume(get_db(), entered)
             if found:
