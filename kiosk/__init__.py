@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from . import catalogue_cli, config, data_cli, db, i18n, limits, security, sync_cli, views_errors, voice_cli
+    from . import catalogue_cli, config, data_cli, db, i18n, limits, security, sessions, sync_cli, views_errors, voice_cli
     from .resident import bp as resident_bp
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     db.init_app(app)
     i18n.init_app(app, str(ROOT / "locales"))
     security.init_app(app)
+    sessions.init_app(app)
     limits.init_app(app)
     catalogue_cli.init_app(app)
     data_cli.init_app(app)

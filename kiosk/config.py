@@ -43,6 +43,8 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # requests after the county closed them (days; the ticket's status stays). See docs/security.md.
     "DRAFT_HOURS": (24.0, float),
     "CLOSED_RETENTION_DAYS": (30.0, float),
+    # Seconds after its last request that a visit's session (language, receipt, voice) is forgotten.
+    "SESSION_IDLE_SECONDS": (4 * 3600.0, float),
     # Short name of this kiosk, recorded with each request.
     "KIOSK_ID": ("kiosk-1", str),
     # Default language when neither the resident nor the browser says otherwise.

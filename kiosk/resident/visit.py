@@ -48,6 +48,8 @@ def end(keep_preferences: bool) -> Response:
     drafts.park(get_db(), request.cookies.get(DRAFT_COOKIE))
     kept = {k: session[k] for k in PREFERENCES if k in session} if keep_preferences else {}
     session.clear()
+    if hasattr(session, "renew"):
+        session.renew()  # a new id for what is kept: the old one opens nothing
     session.update(kept)
     response = redirect(url_for("resident.start"))
     response.delete_cookie(DRAFT_COOKIE)
