@@ -72,7 +72,7 @@ def test_keypad_looks_a_ticket_up(browser, live_kiosk, js):
         page.evaluate("window.stillHere = 'yes'")
     for typed, key in enumerate(receipt["ticket"] + receipt["code"], 1):
         page.locator(f".keypad button[value='{key}']").click()
-        page.wait_for_function("n => document.querySelector('#entered').value.length === n", arg=typed)
+        page.wait_for_function("n => { const e = document.querySelector('#entered'); return !!e && e.value.length === n; }", arg=typed)
         resident.settle()
     assert page.locator("#entered").input_value() == receipt["ticket"] + receipt["code"]
     if js:
