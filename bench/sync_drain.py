@@ -33,21 +33,25 @@ PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=Tr
 
 def queue(instance: Path, count: int) -> None:
     """A kiosk database with ``count`` saved, queued repairs requests (bulk-inserted: setup, not timed)."""
+    from core.crypto import load_keyring
     from core.db import migrate
 
     instance.mkdir(parents=True, exist_ok=True)
-    db = connect(instance / "kiosk.sqlite3")
+    keyring = load_keyring(instance)  # the instance's own data key, as the kiosk would make it
+    db = connect(instance / "kiosk.sqlite3", keyring=keyring)
     migrate(db)
     load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
     now = "2026-11-23T08:00:00+00:00"
+    # Sealed as the kiosk seals them, so the worker's start-up has nothing to re-seal.
     answers = json.dumps({"what": "light", "where": "3号楼2单元", "danger": "no"}, ensure_ascii=False)
     with db.conn:
         db.conn.executemany(
             "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash, requested_at,"
             " monotonic_ns, kiosk_id) VALUES (?, ?, ?, '0000', 'repairs', 'zh_Hans_CN', ?, ?, ?, 0, 'bench')",
-            [(i, str(uuid.uuid4()), f"B{i:06d}", answers, f"h{i}", now) for i in range(1, count + 1)])
-        db.conn.executemany("INSERT INTO request_personal (request_id, data) VALUES (?, '{\"contact\": \"centre\"}')",
-                            [(i,) for i in range(1, count + 1)])
+            [(i, str(uuid.uuid4()), f"B{i:06d}", keyring.seal(answers, "requests.answers"), f"h{i}", now)
+             for i in range(1, count + 1)])
+        db.conn.executemany("INSERT INTO request_personal (request_id, data) VALUES (?, ?)",
+                            [(i, keyring.seal('{"contact": "centre"}', "request_personal.data")) for i in range(1, count + 1)])
         db.conn.executemany("INSERT INTO request_events (request_id, state, at) VALUES (?, 'queued', ?)",
                             [(i, now) for i in range(1, count + 1)])
     db.close()

@@ -36,7 +36,7 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "IDLE_SECONDS": (90, int),
     "IDLE_WARNING_SECONDS": (30, int),
     # Wrong ticket look-ups and resume codes allowed per client (and per ticket) before a polite pause,
-    # in the notation of Flask-Limiter ("N per hour").
+    # in the notation of the limits library ("N per hour").
     "LOOKUP_LIMIT": ("30 per hour", str),
     "TICKET_LOOKUP_LIMIT": ("10 per hour", str),
     # How long personal data is kept: untouched drafts (hours), and the answers and personal details of

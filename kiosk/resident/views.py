@@ -22,7 +22,7 @@ from .visit import DRAFT_COOKIE
 from .. import receipts
 from ..db import get_db
 from ..i18n import LOCALES, current_locale
-from ..limits import lookup_limits
+from ..limits import guess_limits
 from ..security import local_path
 from ..status import ladder
 
@@ -216,7 +216,7 @@ def _find_typed(ticket_typed: str, code_typed: str = "") -> submissions.SavedReq
 
 
 @bp.route("/status", methods=["GET", "POST"])
-@lookup_limits(methods=["POST"])
+@guess_limits(methods=("POST",))
 def status_lookup():
     """A big keypad (and plain text fields on phones) to look a ticket up."""
     entered = tickets.normalise(request.form.get("entered", ""))[:12]
@@ -238,7 +238,7 @@ def status_lookup():
 
 
 @bp.get("/status/<ticket>")
-@lookup_limits()
+@guess_limits()
 def status(ticket: str):
     """The status ladder of one request (the receipt's QR code points here, with a signed token)."""
     token = request.args.get("t", "")

@@ -18,7 +18,7 @@ from core import catalogue, drafts
 from . import bp, flow, keypad
 from ..db import get_db
 from ..i18n import current_locale
-from ..limits import limiter, per_client, wrong_try
+from ..limits import guess_limits
 
 DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
 PREFERENCES = ("locale", "text_size", "speech", "speed", "always_read")  # kept by Home, dropped by a reset
@@ -86,7 +86,7 @@ def leave():
 
 
 @bp.route("/visit/resume", methods=["GET", "POST"], endpoint="resume")
-@limiter.shared_limit(per_client, scope="wrong guesses", methods=["POST"], deduct_when=wrong_try)
+@guess_limits(by_ticket=False, methods=("POST",))
 def resume():
     """Continue answers left earlier, by their six-digit code (with a worker, at the kiosk)."""
     entered = "".join(c for c in request.form.get("entered", "") if c.isdigit())[:drafts.RESUME_DIGITS]
