@@ -3,7 +3,8 @@
 #   deploy/install-system-packages.sh          packages to run the kiosk
 #   deploy/install-system-packages.sh --test   ... plus those to run the tests (Chromium, Java, npm)
 set -euo pipefail
-want=(python3 python3-venv python3-pip fonts-noto-cjk fonts-noto-color-emoji espeak-ng opus-tools)
+want=(python3 python3-venv python3-pip fonts-noto-cjk fonts-noto-color-emoji espeak-ng opus-tools
+      libzinnia0 tegaki-zinnia-simplified-chinese)                  # offline handwriting (kiosk/handwriting)
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium libatomic1)                                     # libatomic1: Playwright's bundled node
   command -v java >/dev/null || want+=(default-jre-headless)      # the Nu HTML checker (Java 17)
