@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 PREFIX = "enc1:"
 KEY_FILE = "data.key"
 NEW_KEY_FILE = "data.key.new"  # exists only while a rotation is under way
+OLD_KEY_FILE = "data.key.old"  # the key before the last rotation: opens stragglers, seals nothing
 CREDENTIAL = "kiosk-data-key"
 
 
@@ -45,8 +47,14 @@ class Keyring:
         if not keys or any(len(k) != 32 for k in keys):
             raise ValueError("a data key is 32 bytes")
         self.keys = {key_id(k): AESGCM(k) for k in keys}
+        self.macs = [hashlib.sha256(b"kiosk look-up key:" + k).digest() for k in keys]  # current first
         self.current = key_id(keys[0])
         self.source = source
+
+    def lookup_keys(self, secret: str) -> list[str]:
+        """Keyed hashes of a short secret (a resume code), one per key, the current key's first: a
+        copy of the database alone cannot turn them back into codes, as it could a plain SHA-256."""
+        return [hmac.new(mac, secret.encode(), hashlib.sha256).hexdigest() for mac in self.macs]
 
     def seal(self, plaintext: str, column: str) -> str:
         nonce = secrets.token_bytes(12)
@@ -115,4 +123,6 @@ def load_keyring(instance_path: str | Path, environ: Mapping[str, str] | None = 
     keys = [read_key(pending.read_text())] if pending.exists() else []  # a rotation that did not finish
     if path.exists():
         keys.append(read_key(path.read_text()))
+    if (folder / OLD_KEY_FILE).exists():  # a process that had not yet seen the rotation may have used it
+        keys.append(read_key((folder / OLD_KEY_FILE).read_text()))
     return Keyring(keys, source=str(path))

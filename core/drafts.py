@@ -37,8 +37,9 @@ class Draft:
         return bool(self.answers or self.personal)
 
 
-def _key(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+def _key(token: str) -> str:
+    """The database key of a draft: SHA-256 of its long random token (a token cannot be guessed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 SEALED = ("answers", "personal", "resume_code")  # columns sealed at rest (core.crypto)
@@ -65,7 +66,7 @@ def start(db: Database, service_code: str, locale: str) -> tuple[str, Draft]:
                     " resume_code, resume_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [draft.id, service_code, db.keyring.seal("{}", "drafts.answers"),
                      personal.pack(db, {}, personal.DRAFT_COLUMN), locale, now, now,
-                     db.keyring.seal(code, "drafts.resume_code"), _key(code)])
+                     db.keyring.seal(code, "drafts.resume_code"), db.keyring.lookup_keys(code)[0]])
         except sqlite3.IntegrityError:
             continue
         return token, draft
@@ -90,11 +91,15 @@ def park(db: Database, token: str | None) -> Draft | None:
 
 
 def resume(db: Database, code: str) -> tuple[str, Draft] | None:
-    """Open a draft by its resume code under a new token (the old one stays dead); None if no draft has it."""
+    """Open a parked draft by its resume code under a new token (the old one stays dead); None if no
+    parked draft has it (a draft still open on a screen is not taken from under its resident)."""
     code = (code or "").strip()
-    if len(code) != RESUME_DIGITS or not code.isdigit():
+    if len(code) != RESUME_DIGITS or not code.isascii() or not code.isdigit():
         return None
-    rows = list(db.query("SELECT * FROM drafts WHERE resume_key = ?", [_key(code)]))
+    candidates = db.keyring.lookup_keys(code)
+    placeholders = ",".join("?" * len(candidates))
+    rows = list(db.query(f"SELECT * FROM drafts WHERE resume_key IN ({placeholders}) AND parked_at IS NOT NULL",
+                         candidates))
     if not rows:
         return None
     token = secrets.token_urlsafe(32)
@@ -107,11 +112,15 @@ def resume(db: Database, code: str) -> tuple[str, Draft] | None:
 def reseal(db: Database) -> int:
     """Seal again, with the current key, every stored value that is not (the caller owns the transaction)."""
     count = 0
-    for row in list(db.query("SELECT id, answers, personal, resume_code FROM drafts")):
+    for row in list(db.query("SELECT id, answers, personal, resume_code, resume_key FROM drafts")):
         stale = [c for c in SEALED if row[c] is not None and not db.keyring.is_current(row[c])]
         for column in stale:
             db.execute(f"UPDATE drafts SET {column} = ? WHERE id = ?",
                        [db.keyring.seal(db.keyring.open(row[column], f"drafts.{column}"), f"drafts.{column}"), row["id"]])
+        code = db.keyring.open(row["resume_code"], "drafts.resume_code") if row["resume_code"] else ""
+        if code and row["resume_key"] != db.keyring.lookup_keys(code)[0]:  # a plain hash, or an older key's
+            db.execute("UPDATE drafts SET resume_key = ? WHERE id = ?", [db.keyring.lookup_keys(code)[0], row["id"]])
+            stale = stale or ["resume_key"]
         count += bool(stale)
     return count
 

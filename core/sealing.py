@@ -31,11 +31,15 @@ def reseal_all(db: Database) -> int:
 
 
 def finish_rotation(folder: str | Path) -> bool:
-    """After :func:`reseal_all` committed under a pending new key: make it the key. True if it did."""
+    """After :func:`reseal_all` committed under a pending new key: make it the key, keeping the old one
+    as ``data.key.old`` (a sync worker that had not yet noticed the rotation may still seal with it;
+    the next start re-seals that and drops the old key). True if a rotation was finished."""
     folder = Path(folder)
     pending = folder / crypto.NEW_KEY_FILE
     if not pending.exists():
         return False
+    if (folder / crypto.KEY_FILE).exists():
+        os.replace(folder / crypto.KEY_FILE, folder / crypto.OLD_KEY_FILE)
     os.replace(pending, folder / crypto.KEY_FILE)
     dir_fd = os.open(folder, os.O_RDONLY)
     try:
@@ -43,6 +47,15 @@ def finish_rotation(folder: str | Path) -> bool:
     finally:
         os.close(dir_fd)
     return True
+
+
+def drop_old_key(folder: str | Path) -> bool:
+    """Delete the key from before the last rotation, once :func:`reseal_all` has left nothing under it."""
+    old = Path(folder) / crypto.OLD_KEY_FILE
+    if old.exists():
+        old.unlink()
+        return True
+    return False
 
 
 def rotate(db: Database, folder: str | Path) -> int:
@@ -58,8 +71,10 @@ def rotate(db: Database, folder: str | Path) -> int:
     pending = folder / crypto.NEW_KEY_FILE
     if not pending.exists():
         crypto.write_key_file(pending, crypto.new_key())
-    db.keyring = crypto.Keyring([crypto.read_key(pending.read_text()), crypto.read_key(current.read_text())],
-                                source=str(pending))
+    keys = [crypto.read_key(pending.read_text()), crypto.read_key(current.read_text())]
+    if (folder / crypto.OLD_KEY_FILE).exists():
+        keys.append(crypto.read_key((folder / crypto.OLD_KEY_FILE).read_text()))
+    db.keyring = crypto.Keyring(keys, source=str(pending))
     count = reseal_all(db)
     finish_rotation(folder)
     return count

@@ -141,5 +141,5 @@ def not_yet_purged(db: Database, request_ids: list[int]) -> list[int]:
 def forget_answers(db: Database, request_ids: list[int], at: str) -> None:
     """Replace these requests' answers with nothing, keeping the stub (the caller owns the transaction)."""
     for request_id in request_ids:
-        db.execute("UPDATE requests SET answers = ?, purged_at = ? WHERE id = ?",
+        db.execute("UPDATE requests SET answers = ?, content_hash = '', purged_at = ? WHERE id = ?",
                    [db.keyring.seal("{}", ANSWERS), at, request_id])

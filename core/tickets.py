@@ -14,7 +14,7 @@ import unicodedata
 LETTERS = "ACDEFHJKLMNPRTUVWXY"
 PER_LETTER = 9999
 CHECK_DIGITS = 6  # one in a million per ticket; wrong look-ups are rate-limited (kiosk/limits.py)
-TICKET_RE = re.compile(rf"^(?:[{LETTERS}]{{1,2}})\d{{4}}$")
+TICKET_RE = re.compile(rf"^(?:[{LETTERS}]{{1,2}})[0-9]{{4}}$")
 # What people type for what they mean: O for 0, I or L for 1 after the letter…
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"})
 
@@ -62,6 +62,6 @@ def lookup_candidates(ticket_typed: str, code_typed: str = "") -> list[tuple[str
         prefix, digits, code = text[:letters], text[letters:letters + 4], text[letters + 4:]
         ticket = prefix + digits.translate(_DIGIT_LOOKALIKES)
         code = code.translate(_DIGIT_LOOKALIKES)
-        if TICKET_RE.match(ticket) and all(c in LETTERS for c in prefix) and re.fullmatch(r"\d*", code):
+        if TICKET_RE.match(ticket) and all(c in LETTERS for c in prefix) and re.fullmatch(r"[0-9]*", code):
             found.append((ticket, code))
     return found

@@ -27,7 +27,7 @@ def keyring(app: Flask) -> crypto.Keyring:
     another process while the kiosk and the sync worker keep going)."""
     folder = Path(app.instance_path)
     stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0
-                  for p in (folder / crypto.KEY_FILE, folder / crypto.NEW_KEY_FILE))
+                  for p in (folder / crypto.KEY_FILE, folder / crypto.NEW_KEY_FILE, folder / crypto.OLD_KEY_FILE))
     known = app.extensions.get("kiosk_keyring")
     if known is None or known[0] != stamp:
         known = (stamp, crypto.load_keyring(folder, log=app.logger.warning))
@@ -35,12 +35,23 @@ def keyring(app: Flask) -> crypto.Keyring:
     return known[1]
 
 
+class LiveKeyring:
+    """The app's keyring, looked up at each use: a connection that lives long (the sync worker's)
+    seals and opens with the keys as they are now, not as they were when it connected."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def __getattr__(self, name: str):
+        return getattr(keyring(self.app), name)
+
+
 def get_db() -> sqlite_utils.Database:
     """The request's database connection, opened on first use and closed at teardown."""
     if "db" not in g:
         app = current_app._get_current_object()
         g.db = connect(database_path(app), app.config["DB_BUSY_TIMEOUT"], app.config["DB_MAX_PAGES"],
-                       app.config["DB_READ_ONLY"], keyring=keyring(app))
+                       app.config["DB_READ_ONLY"], keyring=LiveKeyring(app))
     return g.db
 
 
@@ -76,7 +87,10 @@ def init_app(app: Flask) -> None:
             resealed = sealing.reseal_all(db)
             if resealed:
                 app.logger.warning("sealed %d rows of personal data with the current data key", resealed)
-            sealing.finish_rotation(app.instance_path)
+            if sealing.finish_rotation(app.instance_path):  # a rotation cut short: everything is re-sealed now
+                db.keyring = keyring(app)
+                sealing.reseal_all(db)
+            sealing.drop_old_key(app.instance_path)
     finally:
         db.close()
     app.teardown_appcontext(close_db)

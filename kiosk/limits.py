@@ -37,6 +37,14 @@ def typed_ticket() -> str:
     return readings[0][0] if readings else tickets.normalise(typed)[:6]
 
 
+def signed_link() -> bool:
+    """A status link the kiosk itself signed (a receipt's QR code): not a guess, never limited."""
+    from .receipts import opens
+
+    ticket, token = (request.view_args or {}).get("ticket"), request.args.get("t")
+    return bool(ticket and token) and opens(ticket, token)
+
+
 def guess_limits(by_ticket: bool = True, methods: tuple[str, ...] = ("GET", "POST")):
     """Decorate a look-up view: refuse (429) once this client — or, with ``by_ticket``, this ticket —
     has used up its wrong guesses; count the view's answer against both when it found nothing.
@@ -47,7 +55,7 @@ def guess_limits(by_ticket: bool = True, methods: tuple[str, ...] = ("GET", "POS
     def decorate(view):
         @functools.wraps(view)
         def limited(*args, **kwargs):
-            if request.method not in methods:
+            if request.method not in methods or signed_link():
                 return view(*args, **kwargs)
             window = current_app.extensions["kiosk_limits"]
             budgets = [(parse(current_app.config["LOOKUP_LIMIT"]), "client", client_address())]

@@ -59,6 +59,8 @@ class MemorySessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: VisitSession, response) -> None:
         name, domain, path = self.get_cookie_name(app), self.get_cookie_domain(app), self.get_cookie_path(app)
         with self.lock:
+            if session.sid and session.sid not in self.store and not session.renewed:
+                return  # its visit ended (or expired) while this request ran: do not bring it back
             if session.sid and (session.renewed or not session):
                 self.store.pop(session.sid, None)
                 session.sid = None

@@ -110,8 +110,10 @@ def test_status_keypad_builds_the_ticket_and_looks_it_up(app, client):
     assert entered == ticket + code
     response = client.post("/status", data={"entered": entered})
     assert response.status_code == 302
-    assert response.headers["Location"].startswith(f"/status/{ticket}?t=") and code not in response.headers["Location"]
+    assert response.headers["Location"] == f"/status/{ticket}?visit=1"  # no code, no token in the history
     assert client.get(response.headers["Location"]).status_code == 200
+    client.post("/visit/end", data={"why": "idle"})
+    assert client.get(response.headers["Location"]).status_code == 404  # Back after the visit: nothing
     partial = client.post("/status", data={"entered": "A0", "key": "4"},
                           headers={"HX-Request": "true", "HX-Target": "ticket-entry"}).get_data(as_text=True)
     assert partial.lstrip().startswith('<div class="ticket-entry"') and 'value="A04"' in partial

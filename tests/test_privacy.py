@@ -11,7 +11,7 @@ import stat
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from core import outbox, personal, retention, submissions
+from core import drafts, outbox, personal, retention, submissions
 from core.clock import iso
 from core.crypto import KEY_FILE, NEW_KEY_FILE, Keyring, SealError, load_keyring, new_key
 from core.db import connect, write_transaction
@@ -207,3 +207,35 @@ def test_a_privacy_notice_where_details_are_asked_and_on_the_receipt(app, client
     client.post("/request/contact", data={"contact": "centre"})
     ticket, _ = confirm(client)
     assert notice in client.get(f"/receipt/{ticket}", headers=en).get_data(as_text=True)
+
+
+def test_a_long_lived_connection_follows_a_key_rotation(app, client, runner):
+    """The sync worker keeps one connection for its life: after `data rotate-key` in another process it
+    must seal with the new key, and the next start must find nothing it cannot open."""
+    ticket, code = file_home_care(app, client)
+    with app.app_context():
+        worker_db = get_db()  # held, as the worker holds it
+        assert runner.invoke(args=["data", "rotate-key"]).exit_code == 0
+        saved = submissions.find(worker_db, ticket, code)  # opens what the rotation re-sealed
+        with write_transaction(worker_db):
+            submissions.forget_answers(worker_db, [saved.id], "2026-11-25T00:00:00+00:00")
+        raw = worker_db.execute("SELECT answers FROM requests WHERE id = ?", [saved.id]).fetchone()[0]
+        assert keyring(app).is_current(raw)
+    from kiosk import create_app
+    create_app({"TESTING": True})  # starts, re-seals nothing it cannot open, drops the old key
+    assert not (Path(app.instance_path) / "data.key.old").exists()
+
+
+def test_resume_codes_are_keyed_hashes_and_open_only_parked_drafts(app, client):
+    import hashlib
+
+    client.post("/services/home-care")
+    client.post("/request/questions/help", data={"answer": "bathing"})
+    with app.app_context():
+        draft = drafts.load(get_db(), client.get_cookie("kiosk_draft").value)
+        stored = get_db().execute("SELECT resume_key FROM drafts").fetchone()[0]
+        assert stored != hashlib.sha256(draft.resume_code.encode()).hexdigest()  # not reversible from the file alone
+        assert drafts.resume(get_db(), draft.resume_code) is None  # still open on the screen: not taken
+    client.post("/visit/end", data={"why": "idle"})
+    with app.app_context():
+        assert drafts.resume(get_db(), draft.resume_code) is not None

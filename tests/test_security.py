@@ -45,12 +45,34 @@ def test_forms_without_the_csrf_token_are_refused_politely(tmp_path, monkeypatch
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path))
     app = create_app({"TESTING": True})
     client = app.test_client()
-    response = client.post("/language", data={"locale": "en"}, headers={"Accept-Language": "en"})
+    response = client.post("/speech", data={"speed": "slow"}, headers={"Accept-Language": "en"})
     assert response.status_code == 400
     assert "Please try that again" in response.get_data(as_text=True)
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/speech").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/language", data={"locale": "en", "csrf_token": token}).status_code == 302
+    assert client.post("/speech", data={"speed": "slow", "csrf_token": token}).status_code == 302
+
+
+def test_a_first_look_creates_no_session_and_ending_a_visit_needs_no_token(tmp_path, monkeypatch):
+    """Anonymous page views must not fill the kiosk's session memory, and Home and the idle reset must
+    work even when the visit's session is gone (a restart): the draft is parked all the same."""
+    from core.catalogue import DEMO_FILE, load_catalogue
+    from kiosk.db import get_db
+
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"TESTING": True})
+    with app.app_context():
+        load_catalogue(get_db(), json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    client = app.test_client()
+    client.get("/")
+    assert client.get_cookie("session") is None and not app.session_interface.store
+    assert client.post("/language", data={"locale": "en"}).status_code == 302  # no token needed
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/services/repairs").get_data(as_text=True)).group(1)
+    client.post("/services/repairs", data={"csrf_token": token})
+    assert client.get_cookie("kiosk_draft") is not None
+    app.session_interface.store.clear()  # the kiosk restarted: every session is gone
+    assert client.post("/visit/end", data={"why": "idle"}).status_code == 302
+    assert client.get_cookie("kiosk_draft") is None
 
 
 def test_draft_cookie_is_opaque_and_http_only(client):

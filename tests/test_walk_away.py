@@ -136,3 +136,18 @@ def test_finish_forgets_the_receipt(screen):
     screen.open(receipt)
     assert "A0" not in page.locator("main h1").inner_text()  # the receipt page is gone: "page not found"
     nothing_of_a_on(page)
+
+
+def test_the_question_finishing_its_own_sentence_is_no_answer(screen):
+    """The spoken question ends while the dialog is open: that must not count as the resident's touch."""
+    page = screen.page
+    fill_home_care_to_check(screen)
+    page.clock.run_for(91_000)
+    page.locator("#idle-dialog").wait_for(state="visible")
+    page.evaluate("document.querySelector('.js-idle-audio').dispatchEvent(new Event('ended'))")
+    assert page.locator("#idle-dialog").is_visible()
+    with page.expect_navigation():
+        page.clock.run_for(31_000)
+    screen.settle()
+    assert screen.path == "/"
+    nothing_of_a_on(page)

@@ -202,3 +202,53 @@ def test_the_session_cookie_is_an_opaque_id(app, client):
     client.post("/receipt/done")
     stranger.set_cookie("session", sid)  # the old id, copied before Finish: opens nothing now
     assert stranger.get(f"/receipt/{ticket}").status_code == 404
+
+
+def test_lookalike_digits_from_other_scripts_are_refused_not_a_server_error(app, client):
+    from .flows import confirm, fill_service
+    from core.catalogue import get_service
+    from kiosk.db import get_db
+
+    with app.app_context():
+        repairs = get_service(get_db(), "repairs", "en")
+    fill_service(client, repairs)
+    ticket, _ = confirm(client)
+    assert client.get(f"/status/{ticket}?c=١١١١١١").status_code == 404  # Arabic-Indic digits
+    assert client.post("/status", data={"entered": ticket + "١١١١١١"}).status_code == 422
+    assert client.post("/visit/resume", data={"entered": "١٢٣٤٥٦"}).status_code == 422
+
+
+def test_a_receipts_signed_link_is_never_held_up_by_wrong_guesses(app, client):
+    from .flows import confirm, fill_service
+    from core.catalogue import get_service
+    from kiosk.db import get_db
+    from kiosk.receipts import status_url
+
+    app.config.update(LOOKUP_LIMIT="2 per hour", TICKET_LOOKUP_LIMIT="2 per hour")
+    with app.app_context():
+        repairs = get_service(get_db(), "repairs", "en")
+    fill_service(client, repairs)
+    ticket, _ = confirm(client)
+    for _ in range(3):
+        client.get(f"/status/{ticket}?c=000001")
+    assert client.get(f"/status/{ticket}?c=000002").status_code == 429  # someone guessed at this ticket
+    with app.test_request_context("/"):
+        link = status_url(ticket)
+    assert client.get(link[link.index("/status/"):]).status_code == 200  # the resident's QR still works
+
+
+def test_a_request_still_running_when_its_visit_ends_does_not_bring_the_visit_back(app):
+    from kiosk.sessions import VisitSession
+
+    interface = app.session_interface
+    client = app.test_client()
+    client.post("/language", data={"locale": "en"})
+    sid = client.get_cookie("session").value
+    stale = VisitSession({"locale": "en", "receipt": "A0001"}, sid)  # read before the visit ended
+    client.post("/visit/end", data={"why": "idle"})
+    assert sid not in interface.store
+    with app.test_request_context("/"):
+        response = app.response_class("late")
+        stale["text_size"] = 2  # the late request changed something
+        interface.save_session(app, stale, response)
+    assert sid not in interface.store and "Set-Cookie" not in response.headers

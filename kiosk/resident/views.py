@@ -23,7 +23,7 @@ from .. import receipts
 from ..db import get_db
 from ..i18n import LOCALES, current_locale
 from ..limits import guess_limits
-from ..security import local_path
+from ..security import csrf, local_path
 from ..status import ladder
 
 TEXT_SIZES = (0, 1, 2)
@@ -57,6 +57,7 @@ def _start_again() -> Response:
 
 
 @bp.post("/language")
+@csrf.exempt  # no harm can be forged here, and a token would give every first look a session
 def language():
     """Switch the page language for this visit."""
     chosen = request.form.get("locale")
@@ -66,6 +67,7 @@ def language():
 
 
 @bp.post("/text-size")
+@csrf.exempt
 def text_size():
     """Make text larger or smaller for this visit."""
     try:
@@ -231,7 +233,8 @@ def status_lookup():
         else:
             saved = _find_typed(entered)
             if saved:
-                return redirect(url_for("resident.status", ticket=saved.ticket, t=receipts.status_token(saved.ticket)))
+                session["looked_up"] = saved.ticket  # this visit may see it; Back after the visit may not
+                return redirect(url_for("resident.status", ticket=saved.ticket, visit=1))
             errors = [("entered", _("We could not find that ticket. Please check the ticket number and the check code on your receipt."))]
     return render_template("resident/status_lookup.html", entered=entered, errors=errors,
                            letters=tickets.LETTERS), (422 if errors else 200)
@@ -244,6 +247,8 @@ def status(ticket: str):
     token = request.args.get("t", "")
     if token:
         saved = submissions.by_ticket(get_db(), ticket) if receipts.opens(ticket, token) else None
+    elif request.args.get("visit"):
+        saved = submissions.by_ticket(get_db(), ticket) if session.get("looked_up") == ticket else None
     else:
         saved = _find_typed(ticket, request.args.get("c", ""))
     if saved is None:

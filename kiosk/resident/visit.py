@@ -19,6 +19,7 @@ from . import bp, flow, keypad
 from ..db import get_db
 from ..i18n import current_locale
 from ..limits import guess_limits
+from ..security import csrf
 
 DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
 PREFERENCES = ("locale", "text_size", "speech", "speed", "always_read")  # kept by Home, dropped by a reset
@@ -66,6 +67,7 @@ def idle_settings() -> dict | None:
 
 
 @bp.post("/visit/end", endpoint="end_visit")
+@csrf.exempt  # ending a visit must work even when its session is gone (restart, eviction); it harms no one
 def end_visit():
     """Home (keeps language and text size), Finish and the idle reset (forget everything)."""
     why = request.form.get("why")

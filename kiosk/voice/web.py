@@ -6,8 +6,8 @@ address that replaces the ``<!--speech-audio-->`` placeholder in the page's spee
 - pre-rendered prompts (``flask --app kiosk voice build``) are static files under
   ``static/audio/``, served with long immutable caching;
 - anything else (a resident's own answers, a receipt) is rendered on demand by ``/voice/<key>``, for
-  the visit that was shown the page only (a random id in its session), sent with ``no-store`` and
-  deleted as soon as it is sent: words about one resident are kept nowhere.
+  the visit that was shown the page only (a random id in its session), sent with ``no-store``; its
+  file is deleted at once, and the words and audio stay only in this process's bounded memory.
 
 The page never waits for audio: the ``<audio>`` element loads only when played.
 """
@@ -106,7 +106,7 @@ def audio_for_page(response):
     elif public.path(text, chosen["speech"], chosen["speed"]).exists():
         src = f"{request.script_root}/static/audio/{key}{public.suffix}"
     else:
-        owner = session.setdefault("voice_owner", secrets.token_hex(16))
+        owner = _owner()
         _state(app)["registry"].put(f"{owner}:{key}", (text, chosen["speech"], chosen["speed"]))
         src = f"{request.script_root}/voice/{key}"
     audio = (f'<audio class="speech__audio" id="speech-audio" controls preload="none" src="{escape(src)}"'
@@ -127,7 +127,19 @@ def audio(key: str):
     return speak_once(text, speech, speed)
 
 
+def _owner() -> str:
+    """Whose on-demand audio this is: the visit's random id, once the visit has anything of its own.
+
+    A first look at a page (no session, no draft) holds nothing personal and gets no session for it;
+    its audio is still reachable only by a key derived from the page's words (128 bits).
+    """
+    if session or request.cookies.get("kiosk_draft"):
+        return session.setdefault("voice_owner", secrets.token_hex(16))
+    return ""
+
+
 HEARD_SECONDS = 600  # how long a visit's own audio stays in memory for replays and range requests
+HEARD_MAX_BYTES = 512 * 1024  # longer audio (WAV without opusenc) is rendered again when asked
 
 
 def speak_once(text: str, speech: str | None = None, speed: str | None = None):
@@ -140,12 +152,13 @@ def speak_once(text: str, speech: str | None = None, speed: str | None = None):
     chosen = choices()
     speech, speed = speech or chosen["speech"], speed or chosen["speed"]
     app = current_app._get_current_object()
-    owner = session.setdefault("voice_owner", secrets.token_hex(16))
+    owner = _owner()
     wanted = (text, speech, speed)
     held = _state(app)["heard"].get(owner + ":" + hashlib.sha256(repr(wanted).encode()).hexdigest())
     if held is None or held[0] < time.time() - HEARD_SECONDS:
         held = (time.time(), *_render_once(app, *wanted))
-        _state(app)["heard"].put(owner + ":" + hashlib.sha256(repr(wanted).encode()).hexdigest(), held)
+        if len(held[1]) <= HEARD_MAX_BYTES:  # 48 entries of at most 512 kB: never more than 24 MB
+            _state(app)["heard"].put(owner + ":" + hashlib.sha256(repr(wanted).encode()).hexdigest(), held)
     _, data, mimetype = held
     response = current_app.response_class(data, mimetype=mimetype)
     response.headers["Cache-Control"] = "no-store"

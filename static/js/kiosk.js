@@ -88,7 +88,11 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest(".js-idle-continue")) { schedule(); }
   });
-  document.addEventListener("ended", schedule, true);  // audio finished: the quiet spell starts now
+  document.addEventListener("ended", function (event) {  // a page's audio finished: the quiet spell starts now
+    var d = dialog();
+    if (d && d.open) { return; }  // the question's own voice ending is no answer to it
+    schedule();
+  }, true);
   document.addEventListener("DOMContentLoaded", schedule);
   document.addEventListener("htmx:afterSettle", schedule);
   window.kioskIdle = { schedule: schedule };  // for tests and the worker's tools
