@@ -50,10 +50,11 @@ extract-messages: $(VENV)/.installed
 update-messages: extract-messages
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --no-wrap
 
-bench: setup $(VENV)/.test-installed
+bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python -m bench.run_all
 	$(BIN)/python -m bench.sync_drain
 	$(BIN)/python -m bench.voice
+	$(BIN)/python -m bench.handwriting
 
 clean:
 	rm -rf $(VENV) node_modules instance
