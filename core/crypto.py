@@ -76,6 +76,13 @@ class Keyring:
         """Whether ``stored`` is sealed with the key that seals now (else it needs re-sealing)."""
         return bool(stored) and stored.startswith(f"{PREFIX}{self.current}:")
 
+    def renewed(self, stored: str | None, column: str) -> str | None:
+        """``stored`` sealed again with the current key, or None when it already is (or is empty):
+        what each table's owner writes back when it re-seals its columns."""
+        if stored is None or self.is_current(stored):
+            return None
+        return self.seal(self.open(stored, column), column)
+
 
 def new_key() -> bytes:
     return secrets.token_bytes(32)

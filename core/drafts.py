@@ -113,15 +113,15 @@ def reseal(db: Database) -> int:
     """Seal again, with the current key, every stored value that is not (the caller owns the transaction)."""
     count = 0
     for row in list(db.query("SELECT id, answers, personal, resume_code, resume_key FROM drafts")):
-        stale = [c for c in SEALED if row[c] is not None and not db.keyring.is_current(row[c])]
-        for column in stale:
-            db.execute(f"UPDATE drafts SET {column} = ? WHERE id = ?",
-                       [db.keyring.seal(db.keyring.open(row[column], f"drafts.{column}"), f"drafts.{column}"), row["id"]])
+        fresh = {c: db.keyring.renewed(row[c], f"drafts.{c}") for c in SEALED}
+        fresh = {c: value for c, value in fresh.items() if value is not None}
         code = db.keyring.open(row["resume_code"], "drafts.resume_code") if row["resume_code"] else ""
-        if code and row["resume_key"] != db.keyring.lookup_keys(code)[0]:  # a plain hash, or an older key's
-            db.execute("UPDATE drafts SET resume_key = ? WHERE id = ?", [db.keyring.lookup_keys(code)[0], row["id"]])
-            stale = stale or ["resume_key"]
-        count += bool(stale)
+        lookup = db.keyring.lookup_keys(code)[0] if code else None
+        if lookup is not None and row["resume_key"] != lookup:  # a plain hash, or an older key's
+            fresh["resume_key"] = lookup
+        for column, value in fresh.items():
+            db.execute(f"UPDATE drafts SET {column} = ? WHERE id = ?", [value, row["id"]])
+        count += bool(fresh)
     return count
 
 

@@ -42,9 +42,9 @@ def reseal(db: Database) -> int:
     """Seal again, with the current key, every stored value that is not (the caller owns the transaction)."""
     count = 0
     for row in list(db.query("SELECT request_id, data FROM request_personal")):
-        if not db.keyring.is_current(row["data"]):
-            db.execute("UPDATE request_personal SET data = ? WHERE request_id = ?",
-                       [db.keyring.seal(db.keyring.open(row["data"], REQUEST_COLUMN), REQUEST_COLUMN), row["request_id"]])
+        fresh = db.keyring.renewed(row["data"], REQUEST_COLUMN)
+        if fresh is not None:
+            db.execute("UPDATE request_personal SET data = ? WHERE request_id = ?", [fresh, row["request_id"]])
             count += 1
     return count
 

@@ -122,9 +122,9 @@ def reseal(db: Database) -> int:
     """Seal again, with the current key, every stored answer set that is not (the caller owns the transaction)."""
     count = 0
     for row in list(db.query("SELECT id, answers FROM requests")):
-        if not db.keyring.is_current(row["answers"]):
-            db.execute("UPDATE requests SET answers = ? WHERE id = ?",
-                       [db.keyring.seal(db.keyring.open(row["answers"], ANSWERS), ANSWERS), row["id"]])
+        fresh = db.keyring.renewed(row["answers"], ANSWERS)
+        if fresh is not None:
+            db.execute("UPDATE requests SET answers = ? WHERE id = ?", [fresh, row["id"]])
             count += 1
     return count
 

@@ -47,6 +47,17 @@ def local_path(target: str | None, default: str = "/") -> str:
     return target
 
 
+def lan_address() -> str | None:
+    """This box's address on its local network, if it has one (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
 def own_host_names(public_url: str = "", extra: list[str] | None = None) -> list[str]:
     """The names this box is reached by: localhost, its own addresses and name, PUBLIC_URL's host, ``extra``.
 
@@ -60,12 +71,9 @@ def own_host_names(public_url: str = "", extra: list[str] | None = None) -> list
         names.update(info[4][0] for info in socket.getaddrinfo(hostname, None, socket.AF_INET))
     except OSError:
         pass
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:  # the address phones on the Wi-Fi use
-        try:
-            probe.connect(("10.255.255.255", 1))  # no packet is sent
-            names.add(probe.getsockname()[0])
-        except OSError:
-            pass
+    lan = lan_address()  # the address phones on the Wi-Fi use
+    if lan:
+        names.add(lan)
     if public_url:
         names.add((urlsplit(public_url).hostname or "").lower())
     names.update(extra or [])

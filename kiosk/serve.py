@@ -7,22 +7,11 @@ unless ``KIOSK_PUBLIC_URL`` says otherwise).
 from __future__ import annotations
 
 import argparse
-import socket
 
 from waitress import serve
 
 from . import create_app
-
-
-def lan_address() -> str | None:
-    """This box's address on its local network, if it has one (no packet is sent)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("10.255.255.255", 1))
-            address = probe.getsockname()[0]
-        except OSError:
-            return None
-    return None if address.startswith("127.") else address
+from .security import lan_address
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -154,11 +154,12 @@ def speak_once(text: str, speech: str | None = None, speed: str | None = None):
     app = current_app._get_current_object()
     owner = _owner()
     wanted = (text, speech, speed)
-    held = _state(app)["heard"].get(owner + ":" + hashlib.sha256(repr(wanted).encode()).hexdigest())
+    key = owner + ":" + hashlib.sha256(repr(wanted).encode()).hexdigest()
+    held = _state(app)["heard"].get(key)
     if held is None or held[0] < time.time() - HEARD_SECONDS:
         held = (time.time(), *_render_once(app, *wanted))
         if len(held[1]) <= HEARD_MAX_BYTES:  # 48 entries of at most 512 kB: never more than 24 MB
-            _state(app)["heard"].put(owner + ":" + hashlib.sha256(repr(wanted).encode()).hexdigest(), held)
+            _state(app)["heard"].put(key, held)
     _, data, mimetype = held
     response = current_app.response_class(data, mimetype=mimetype)
     response.headers["Cache-Control"] = "no-store"
