@@ -22,6 +22,9 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 
+_MISSING = object()
+
+
 class VisitSession(CallbackDict, SessionMixin):
     """A session's data; ``renew()`` gives it a new id when it is next saved."""
 
@@ -31,6 +34,7 @@ class VisitSession(CallbackDict, SessionMixin):
 
         super().__init__(initial, changed)
         self.sid, self.modified, self.renewed = sid, False, False
+        self.opened = dict(initial or {})  # as read: saving writes back only what this request changed
 
     def renew(self) -> None:
         self.renewed, self.modified = True, True
@@ -69,7 +73,16 @@ class MemorySessionInterface(SessionInterface):
                     response.delete_cookie(name, domain=domain, path=path)
                 return
             sid = session.sid or secrets.token_urlsafe(32)
-            self.store[sid] = (time.time(), dict(session))
+            # Requests of one visit run at once (a page and its audio): each writes back only its own
+            # changes onto what is stored now, so one cannot undo another's (a form token, say).
+            if sid in self.store:
+                data = dict(self.store[sid][1])
+                for key in session.opened.keys() - session.keys():
+                    data.pop(key, None)
+                data.update({k: v for k, v in session.items() if session.opened.get(k, _MISSING) != v})
+            else:  # a new visit, or a renewed id: all of it
+                data = dict(session)
+            self.store[sid] = (time.time(), data)
             self.store.move_to_end(sid)
             while len(self.store) > self.max_sessions:
                 self.store.popitem(last=False)

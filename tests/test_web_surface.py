@@ -252,3 +252,24 @@ def test_a_request_still_running_when_its_visit_ends_does_not_bring_the_visit_ba
         stale["text_size"] = 2  # the late request changed something
         interface.save_session(app, stale, response)
     assert sid not in interface.store and "Set-Cookie" not in response.headers
+
+
+def test_two_requests_of_one_visit_at_once_keep_each_others_changes(app):
+    """A page and its audio run at once: the audio request must not undo the form token the page made."""
+    from kiosk.sessions import VisitSession
+
+    interface = app.session_interface
+    client = app.test_client()
+    client.post("/language", data={"locale": "en"})
+    sid = client.get_cookie("session").value
+    page, audio = (VisitSession(dict(interface.store[sid][1]), sid) for _ in range(2))  # both read now
+    page["csrf_token"] = "made by the page"
+    audio["voice_owner"] = "made by the audio"
+    with app.test_request_context("/"):
+        interface.save_session(app, page, app.response_class())
+        interface.save_session(app, audio, app.response_class())
+    assert interface.store[sid][1] == {"locale": "en", "csrf_token": "made by the page", "voice_owner": "made by the audio"}
+    unchanged = VisitSession({"locale": "en"}, sid)  # a stale read that changed nothing writes nothing back
+    with app.test_request_context("/"):
+        interface.save_session(app, unchanged, app.response_class())
+    assert interface.store[sid][1]["csrf_token"] == "made by the page"
