@@ -54,6 +54,9 @@ def create_app(test_config: dict | None = None) -> "Flask":
     sync_cli.init_app(app)
     voice_cli.init_app(app)
     app.register_blueprint(resident_bp)
+    from . import keyboard
+
+    keyboard.init_app(app)
     from .voice import web as voice_web
 
     voice_web.init_app(app, ROOT / "static" / "audio")

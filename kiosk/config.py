@@ -11,6 +11,15 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+def _one_of(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"{raw!r} is not one of {', '.join(allowed)}")
+        return value
+    return parse
+
+
 #: Name → (default, parser). Environment variable ``KIOSK_<NAME>`` overrides the default.
 DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # SQLite file; relative paths are resolved against the instance folder.
@@ -35,6 +44,9 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # to the start and forgets the visit (the resident's answers are kept under their resume code).
     "IDLE_SECONDS": (90, int),
     "IDLE_WARNING_SECONDS": (30, int),
+    # Who gets the page's own on-screen keyboard (handwriting, pinyin, keypad): "auto" = the box's own
+    # touchscreen (a browser on loopback; phones on the Wi-Fi keep theirs), "on" = everyone, "off" = no one.
+    "INPUT_PANEL": ("auto", _one_of("auto", "on", "off")),
     # Wrong ticket look-ups and resume codes allowed per client (and per ticket) before a polite pause,
     # in the notation of the limits library ("N per hour").
     "LOOKUP_LIMIT": ("30 per hour", str),

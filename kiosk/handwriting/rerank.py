@@ -1,0 +1,93 @@
+"""Put first what the field expects: re-ranking the recogniser's candidates by a field's vocabulary.
+
+A bare recogniser reads each character alone. A person reading a scrawl does better because they
+know what is being written: an address in this centre's estates, a repair in the words of the
+repairs service, a character that goes on from the one before. :class:`Expectation` holds that
+knowledge for one field, built only from the kiosk's own texts (the catalogue, the address book)
+and Python's ``gb2312`` codec — never from the strokes used to measure it (bench/handwriting.py).
+
+The rule is rank-based, not score-based (zinnia's scores are SVM margins whose scale varies from
+one character to the next): a candidate moves up a fixed number of places for each thing that
+speaks for it, and keeps zinnia's order otherwise.
+
+- ``NEXT`` places when it and the character before it appear together in the field's texts (幸 → 福);
+- ``EXPECTED`` places when it is one of the field's characters at all;
+- ``COMMON`` places when it is a common character (GB 2312 level 1, 3,755 characters).
+
+The lifts are bounded on purpose: in a free-text field a resident writes characters no vocabulary
+holds, and zinnia's own first choice must not sink below a handful of expected ones.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+NEXT = 12
+EXPECTED = 6
+COMMON = 3
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+@lru_cache(maxsize=1)
+def gb2312_level1() -> tuple[str, ...]:
+    """GB 2312 level 1 (rows 16–55) in the standard's order: the 3,755 characters learnt first in school."""
+    found = []
+    for row in range(16, 56):
+        for cell in range(1, 95):
+            try:
+                found.append(bytes([0xA0 + row, 0xA0 + cell]).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def common_characters() -> frozenset[str]:
+    return frozenset(gb2312_level1())
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one field expects: its characters, and which character follows which in its texts."""
+
+    characters: frozenset[str] = frozenset()
+    pairs: frozenset[tuple[str, str]] = frozenset()
+    common: frozenset[str] = field(default_factory=common_characters)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> "Expectation":
+        characters: set[str] = set()
+        pairs: set[tuple[str, str]] = set()
+        for text in texts:
+            for run in HAN_RUN.findall(text or ""):
+                characters.update(run)
+                pairs.update(zip(run, run[1:]))
+        return cls(frozenset(characters), frozenset(pairs))
+
+    def merged(self, other: "Expectation") -> "Expectation":
+        return Expectation(self.characters | other.characters, self.pairs | other.pairs, self.common)
+
+    def lift(self, character: str, before: str) -> int:
+        """How many places ``character`` moves up, written after ``before``."""
+        places = 0
+        if before and (before[-1], character) in self.pairs:
+            places += NEXT
+        if character in self.characters:
+            places += EXPECTED
+        if character in self.common:
+            places += COMMON
+        return places
+
+
+NOTHING = Expectation()
+
+
+def rerank(candidates: Iterable[str], expected: Expectation = NOTHING, before: str = "", best: int = 10) -> list[str]:
+    """``candidates`` (likeliest first) in the order to show them for this field, ``best`` of them."""
+    seen: dict[str, int] = {}
+    for rank, character in enumerate(candidates):
+        seen.setdefault(character, rank)
+    order = sorted(seen, key=lambda c: (seen[c] - expected.lift(c, before), seen[c]))
+    return order[:best]

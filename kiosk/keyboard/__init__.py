@@ -1,0 +1,46 @@
+"""The kiosk's own on-screen keyboard: writing by hand, pinyin, letters and a digit keypad.
+
+Chromium in kiosk mode on a touchscreen shows no keyboard of its own, so the page brings one. The
+server decides who is offered it (:func:`offered`): by default the box's own screen, which reaches
+the kiosk over loopback — phones on the centre's Wi-Fi keep their own keyboards. ``KIOSK_INPUT_PANEL``
+says ``on`` (everyone, e.g. a touchscreen on another machine), ``off`` (no one) or ``auto``.
+The panel itself is ``templates/keyboard/_panel.html`` and ``static/js/keyboard.js``; without
+JavaScript every field is the ordinary field.
+
+- :mod:`.views`: recognising handwriting (zinnia, re-ranked for the field, OpenCC on Traditional
+  pages), pinyin candidates, and keys read aloud;
+- :mod:`.expect`: what each kind of field expects to be written (catalogue, address book).
+"""
+from __future__ import annotations
+
+import ipaddress
+
+from flask import Flask, current_app, request
+
+MODES = ("auto", "on", "off")
+
+
+def offered() -> bool:
+    """Whether this page should carry the on-screen keyboard."""
+    mode = current_app.config.get("INPUT_PANEL", "auto")
+    if mode == "on":
+        return True
+    if mode == "off":
+        return False
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
+def init_app(app: Flask) -> None:
+    from .views import bp
+
+    app.register_blueprint(bp)
+    @app.context_processor
+    def panel() -> dict:
+        if not offered():
+            return {"input_panel": False}
+        from ..voice.web import choices
+
+        return {"input_panel": True, "speak_keys": choices()["always"]}

@@ -1,0 +1,100 @@
+"""The keyboard's server side: handwriting recognised on the box, pinyin candidates, keys read aloud.
+
+Nothing here changes any state, so the endpoints need no form token; the handwriting endpoint takes
+JSON only (a cross-site form cannot send it without the browser asking first). Every reply is small
+JSON the pad turns into big buttons, or audio.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask_babel import gettext as _
+
+from ..db import get_db
+from ..handwriting import rerank, strokes
+from ..handwriting.zinnia import ZinniaError, recognizer
+from ..i18n import current_locale
+from ..security import csrf
+from ..voice.web import speak_once
+from .expect import expectation
+
+bp = Blueprint("keyboard", __name__, url_prefix="/keyboard")
+
+SHOWN = 10  # candidates shown: two rows of five big buttons
+ASKED = 40  # candidates asked of zinnia, for re-ranking to choose from
+BEFORE_MAX = 200
+SAY_MAX = 40
+_SAYABLE = re.compile(r"^[\w\s，、。,.·-]+$")
+
+_converters: dict[str, object] = {}
+_converters_lock = threading.Lock()
+
+
+def in_page_script(text: str) -> str:
+    """``text`` in the page's script: Traditional pages get OpenCC's Taiwan forms (s2tw)."""
+    if current_locale() != "zh_Hant_TW":
+        return text
+    with _converters_lock:
+        converter = _converters.get("s2tw")
+        if converter is None:
+            import opencc  # loaded once per process, when a Traditional page first asks (about 50 ms)
+
+            converter = _converters["s2tw"] = opencc.OpenCC("s2tw")
+    return converter.convert(text)
+
+
+def for_page(texts: list[str]) -> list[str]:
+    """``texts`` in the page's script, in order, duplicates dropped (two Simplified forms may share one)."""
+    return list(dict.fromkeys(in_page_script(text) for text in texts))
+
+
+def refusal(message: str, status: int = 400):
+    return jsonify({"candidates": [], "message": message}), status
+
+
+@bp.post("/handwriting")
+@csrf.exempt
+def handwriting():
+    """``{"strokes": …, "expect": …, "before": …}`` → ``{"candidates": [...], "ms": …}``, likeliest first."""
+    payload = request.get_json(silent=True)
+    try:
+        drawn = strokes.parse(payload)
+    except strokes.BadStrokes:
+        return refusal(_("That writing could not be read. Please write the character again."))
+    if not drawn:
+        return refusal(_("Please write one character on the pad with your finger."))
+    expect = str(payload.get("expect") or "")[:80]
+    before = str(payload.get("before") or "")[-BEFORE_MAX:]
+    started = time.perf_counter()
+    try:
+        found = recognizer().classify(strokes.fitted(drawn), size=strokes.BOX, best=ASKED)
+    except ZinniaError as exc:
+        current_app.logger.warning("handwriting unavailable: %s", exc)
+        return refusal(_("Writing by hand is not available just now. Please use the keys."), 503)
+    ranked = rerank.rerank([c.character for c in found], expectation(get_db(), expect), before, best=SHOWN)
+    return jsonify({"candidates": for_page(ranked), "ms": round(1000 * (time.perf_counter() - started), 1)})
+
+
+@bp.get("/pinyin")
+def pinyin():
+    """``?letters=xingfu`` → ``{"candidates": [{"text": "幸福", "consumed": 6}, …]}``."""
+    from .. import pinyin as engine  # the dictionary loads on the first pinyin key, not at start
+
+    letters = request.args.get("letters", "")[:64]
+    found = engine.candidates(letters, limit=SHOWN, after=request.args.get("before", "")[-BEFORE_MAX:])
+    shown: dict[str, int] = {}
+    for candidate in found:
+        shown.setdefault(in_page_script(candidate.text), candidate.consumed)
+    return jsonify({"candidates": [{"text": text, "consumed": consumed} for text, consumed in shown.items()]})
+
+
+@bp.get("/say")
+def say():
+    """A key, a character or the candidate row, read aloud for this visit only (never kept on the card)."""
+    text = request.args.get("text", "").strip()
+    if not text or len(text) > SAY_MAX or not _SAYABLE.match(text):
+        abort(404)
+    return speak_once(text)
