@@ -91,6 +91,7 @@
   }
   function clearPad() {
     strokes = []; points = 0; drawing = null; asked += 1;
+    panel.dataset.recognised = "0";
     if (inFlight) { inFlight.abort(); inFlight = null; }
     redraw();
     showCandidates([]);
@@ -136,6 +137,7 @@
       return response.json().then(function (body) { return { ok: response.ok, body: body }; });
     }).then(function (reply) {
       if (mine !== asked) { return; }
+      panel.dataset.recognised = String(strokes.length);  // how many strokes the candidates shown are for
       if (!reply.ok) { status(reply.body.message || msg("unreadable")); showCandidates([]); return; }
       status(msg("pick"));
       showCandidates(reply.body.candidates.map(function (text) { return { text: text }; }));
@@ -237,22 +239,38 @@
   }
 
   /* --- opening and closing --------------------------------------------------------------------- */
+  function act(target) {
+    if (target.classList.contains("keyboard__mode")) { status(""); setMode(target.dataset.mode); }
+    else if (target.classList.contains("keyboard__candidate")) { choose(target); }
+    else if (target.classList.contains("keyboard__shift")) { shift = !shift; target.setAttribute("aria-pressed", String(shift)); }
+    else if (target.classList.contains("keyboard__delete")) { deleteOne(); }
+    else if (target.classList.contains("keyboard__clear")) { clearOrUndo(); }
+    else if (target.classList.contains("keyboard__done")) { done(); }
+    else if (target.classList.contains("keyboard__rewrite")) { clearPad(); }
+    else if (target.classList.contains("keyboard__read")) { say(field.value); }
+    else if (target.classList.contains("keyboard__read-candidates")) { say(candidateTexts().join("，")); }
+    else if (target.dataset.key !== undefined) { key(target.dataset.key); }
+  }
+
   function build() {
     var template = document.getElementById("keyboard-template");
     panel = template.content.firstElementChild.cloneNode(true);
+    // A key acts when the finger lifts off it (touch and pen), or on a click (mouse, and Enter or
+    // Space on a focused key). After a quick stroke on the pad Chromium may take the next tap for
+    // "stop scrolling" and send no click at all: acting on the lift never loses that tap.
+    var liftedAt = 0;
+    panel.addEventListener("pointerup", function (event) {
+      if (event.pointerType === "mouse") { return; }
+      var target = event.target.closest("button");
+      if (!target || !panel.contains(target) || target.disabled) { return; }
+      liftedAt = Date.now();
+      act(target);
+    });
     panel.addEventListener("click", function (event) {
       var target = event.target.closest("button");
       if (!target || !panel.contains(target)) { return; }
-      if (target.classList.contains("keyboard__mode")) { status(""); setMode(target.dataset.mode); }
-      else if (target.classList.contains("keyboard__candidate")) { choose(target); }
-      else if (target.classList.contains("keyboard__shift")) { shift = !shift; target.setAttribute("aria-pressed", String(shift)); }
-      else if (target.classList.contains("keyboard__delete")) { deleteOne(); }
-      else if (target.classList.contains("keyboard__clear")) { clearOrUndo(); }
-      else if (target.classList.contains("keyboard__done")) { done(); }
-      else if (target.classList.contains("keyboard__rewrite")) { clearPad(); }
-      else if (target.classList.contains("keyboard__read")) { say(field.value); }
-      else if (target.classList.contains("keyboard__read-candidates")) { say(candidateTexts().join("，")); }
-      else if (target.dataset.key !== undefined) { key(target.dataset.key); }
+      if (event.detail !== 0 && Date.now() - liftedAt < 1000) { return; }  // the lift already acted
+      act(target);
     });
     var canvas = q(".keyboard__pad");
     canvas.addEventListener("pointerdown", startStroke);

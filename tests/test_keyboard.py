@@ -1,0 +1,166 @@
+"""The on-screen keyboard's server side: who is offered it, the fields it serves, handwriting read on
+the box (real zinnia, real OpenCC), bad strokes refused politely, keys read aloud.
+
+The panel in a real browser, with touch and no keyboard at all: tests/test_keyboard_browser.py.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench.hanzi_medians import medians
+from kiosk.handwriting import strokes
+from kiosk.handwriting.rerank import COMMON, EXPECTED, NEXT, Expectation, rerank
+from kiosk.config import load
+
+from core.catalogue import get_service
+from kiosk.db import get_db
+
+from .flows import fill_service
+
+TEN = [[[100, 500], [500, 500], [900, 500]], [[500, 100], [500, 500], [500, 900]]]
+
+
+def to_json(drawn, offset=(0, 0), scale=1.0):
+    return [[[round(offset[0] + x * scale, 1), round(offset[1] + y * scale, 1)] for x, y in stroke] for stroke in drawn]
+
+
+# --- who gets the panel, and which fields -------------------------------------------------------
+
+def test_the_boxs_own_screen_gets_the_panel_and_a_phone_on_the_wifi_does_not(client):
+    on_screen = client.get("/services/repairs").get_data(as_text=True)
+    assert 'id="keyboard-template"' in on_screen and "js/keyboard.js" in on_screen
+    phone = client.get("/services/repairs", environ_base={"REMOTE_ADDR": "192.168.8.23"}).get_data(as_text=True)
+    assert "keyboard-template" not in phone and "js/keyboard.js" not in phone
+
+
+@pytest.mark.parametrize("mode, loopback, phone", [("on", True, True), ("off", False, False), ("auto", True, False)])
+def test_the_panel_setting(app, mode, loopback, phone):
+    app.config["INPUT_PANEL"] = mode
+    client = app.test_client()
+    assert ("keyboard-template" in client.get("/").get_data(as_text=True)) is loopback
+    assert ("keyboard-template" in client.get("/", environ_base={"REMOTE_ADDR": "10.0.0.9"}).get_data(as_text=True)) is phone
+
+
+def test_a_wrong_panel_setting_stops_the_start_with_its_choices(tmp_path):
+    assert load(str(tmp_path), {"KIOSK_INPUT_PANEL": " ON "})["INPUT_PANEL"] == "on"
+    with pytest.raises(ValueError, match="auto, on, off"):
+        load(str(tmp_path), {"KIOSK_INPUT_PANEL": "touch"})
+
+
+def test_each_field_says_which_keys_it_needs_and_what_it_expects(client):
+    client.post("/services/repairs")
+    page = client.get("/request/questions/where").get_data(as_text=True)
+    assert 'data-keys="text"' in page and 'data-expect="service:repairs"' in page
+    with client.application.app_context():
+        fill_service(client, get_service(get_db(), "home-care", "zh_Hans_CN"))
+    about = client.get("/request/about-you").get_data(as_text=True)
+    assert 'data-expect="name"' in about and 'data-expect="address"' in about
+    contact = client.get("/request/contact").get_data(as_text=True)
+    assert 'id="phone"' in contact and 'data-keys="digits"' in contact
+    # the ticket and resume-code entries have their own keypads on the page
+    assert "data-keys" not in client.get("/status").get_data(as_text=True)
+
+
+# --- handwriting --------------------------------------------------------------------------------
+
+def test_a_character_written_anywhere_on_the_pad_at_any_size_is_read(client):
+    for offset, scale in (((0, 0), 1.0), ((600, 380), 0.12), ((40, 40), 0.5)):  # full pad, small in a corner
+        reply = client.post("/keyboard/handwriting", json={"strokes": to_json(TEN, offset, scale)})
+        assert reply.status_code == 200, reply.json
+        assert reply.json["candidates"][0] == "十" and len(reply.json["candidates"]) == 10
+
+
+def test_what_the_field_expects_comes_first(client):
+    """幸 drawn by the book: bare zinnia may put other characters first; in a field whose texts say 幸福, 福 follows 幸."""
+    fu = to_json(medians("福"))
+    alone = client.post("/keyboard/handwriting", json={"strokes": fu}).json["candidates"]
+    assert "福" in alone
+    expected = Expectation.from_texts(["幸福里小区"])
+    assert rerank(alone, expected, before="幸")[0] == "福"
+
+
+def test_traditional_pages_show_traditional_candidates(client):
+    client.post("/language", data={"locale": "zh_Hant_TW", "next": "/"})
+    building = client.post("/keyboard/handwriting", json={"strokes": to_json(medians("楼"))}).json["candidates"]
+    assert building[0] == "樓" and "楼" not in building
+    client.post("/language", data={"locale": "zh_Hans_CN", "next": "/"})
+    assert client.post("/keyboard/handwriting", json={"strokes": to_json(medians("楼"))}).json["candidates"][0] == "楼"
+
+
+@pytest.mark.parametrize("payload, status", [
+    ({"strokes": []}, 400),
+    ({"strokes": [[], []]}, 400),
+    ({"strokes": "十"}, 400),
+    ({"strokes": [[["a", 1]]]}, 400),
+    ({"strokes": [[[1, 2, 3]]]}, 400),
+    ({"strokes": [[[True, 2]]]}, 400),
+    ({"strokes": [[[1e308 * 10, 2]]]}, 400),
+    ({"strokes": [[[0, 2]]] * (strokes.MAX_STROKES + 1)}, 400),
+    ({"strokes": [[[i % 900, 5] for i in range(strokes.MAX_POINTS + 1)]]}, 400),
+    ([1, 2], 400),
+    ("just a string", 400),
+])
+def test_bad_strokes_get_a_polite_message_never_an_error(client, payload, status):
+    reply = client.post("/keyboard/handwriting", json=payload)
+    assert reply.status_code == status and reply.json["candidates"] == []
+    assert reply.json["message"].startswith(("请", "这")), reply.json  # in the page's language
+
+
+def test_not_json_and_too_big_are_refused_too(client):
+    assert client.post("/keyboard/handwriting", data="strokes=1").status_code == 400
+    huge = {"strokes": [[[1, 1]] * 30000]}
+    assert client.post("/keyboard/handwriting", json=huge).status_code == 413
+
+
+def test_the_messages_follow_the_page_language(client):
+    client.post("/language", data={"locale": "en", "next": "/"})
+    reply = client.post("/keyboard/handwriting", json={"strokes": []})
+    assert reply.json["message"] == "Please write one character on the pad with your finger."
+
+
+def test_handwriting_needs_no_form_token_and_changes_nothing(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    assert client.post("/keyboard/handwriting", json={"strokes": TEN}).status_code == 200
+    assert client.get_cookie("session") is None  # a look at the pad makes no session
+
+
+# --- the pieces ---------------------------------------------------------------------------------
+
+def test_strokes_are_fitted_to_the_middle_of_the_box_keeping_their_shape():
+    fitted = strokes.fitted([[(10, 10), (30, 10)], [(20, 0), (20, 40)]])  # 20 wide, 40 high
+    xs = [x for s in fitted for x, _ in s]
+    ys = [y for s in fitted for _, y in s]
+    assert (min(ys), max(ys)) == (100, 900) and (min(xs), max(xs)) == (300, 700)
+    dot = strokes.fitted([[(5, 5)]])
+    assert dot == [[(500, 500)]]
+    assert strokes.fitted([]) == []
+
+
+def test_parse_keeps_points_and_drops_empty_strokes():
+    assert strokes.parse({"strokes": [[], [[1, 2.5]], []]}) == [[(1.0, 2.5)]]
+    with pytest.raises(strokes.BadStrokes):
+        strokes.parse({"strokes": [[[math.nan, 1]]]})
+
+
+def test_reranking_lifts_are_bounded():
+    zinnia = [f"x{i}" for i in range(30)]  # none of them expected, none common
+    expected = Expectation.from_texts(["幸福"])
+    assert rerank([*zinnia[:5], "福", *zinnia[5:]], expected)[0] == "福"  # an expected character 6 places down comes first
+    far = rerank([*zinnia[:NEXT + EXPECTED + COMMON], "福"], expected, before="幸")
+    assert far[0] == "x0"  # too far down to pass zinnia's own first choice
+    assert rerank(["福", "福", "x"], expected) == ["福", "x"]
+    assert len(rerank(zinnia)) == 10
+
+
+# --- keys read aloud ----------------------------------------------------------------------------
+
+def test_keys_and_candidates_are_read_aloud_for_this_visit_only(client):
+    digit = client.get("/keyboard/say?text=5")
+    assert digit.status_code == 200 and digit.mimetype.startswith("audio/")
+    assert digit.headers["Cache-Control"] == "no-store"
+    assert client.get("/keyboard/say?text=幸，辛，李").status_code == 200
+    for bad in ("", "x" * 41, "<script>", "a/b"):
+        assert client.get("/keyboard/say", query_string={"text": bad}).status_code == 404
