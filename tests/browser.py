@@ -44,10 +44,25 @@ class Resident:
         self.tap(locator, expect_new_page=False)
         self.page.wait_for_selector(".error-summary")
 
+    def open_preferences(self) -> None:
+        """On a phone the language and text-size buttons are folded behind one summary: tap it open.
+        At kiosk size the summary is not shown and the buttons always are."""
+        toggle = self.page.locator("summary.preferences__toggle")
+        if toggle.is_visible() and not self.page.locator("details.preferences__fold[open]").count():
+            toggle.click()
+            self.page.wait_for_selector("details.preferences__fold[open]")
+
     def choose_language(self, locale: str) -> None:
+        self.open_preferences()
         button = self.page.locator(f"button[name=locale][value={locale}]")
         button.click()
-        self.page.wait_for_selector(f"button[name=locale][value={locale}][aria-pressed=true]")
+        self.page.wait_for_selector(f"button[name=locale][value={locale}][aria-pressed=true]", state="attached")
+        self.settle()
+
+    def choose_text_size(self, size: int) -> None:
+        self.open_preferences()
+        self.page.locator(f"button[name=size][value='{size}']").click()
+        self.page.wait_for_selector(f"html.text-size-{size}")
         self.settle()
 
     @property
