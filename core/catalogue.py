@@ -20,11 +20,17 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
+from .addresses import LEVELS as ADDRESS_LEVELS
 from .clock import utc_now
 from .db import write_transaction
 
 DEMO_FILE = Path(__file__).with_name("demo_catalogue.json")
 DATATYPES = {"string", "text", "number", "datetime", "singlevaluelist", "multivaluelist"}
+# Keys of an attribute that only this kiosk reads, never the county's: a written question whose
+# answer can be chosen from the centre's address book instead (``"choose_from": "address_book"``),
+# and how deep the choice goes (``"choose_down_to"``: estate, building, unit or flat, the default).
+KIOSK_ONLY_KEYS = ("choose_from", "choose_down_to")
+CHOOSE_FROM = {"address_book"}
 CONTACT_OPTIONS = ("centre", "phone", "none")
 FALLBACK_LOCALE = "zh_Hans_CN"
 
@@ -44,6 +50,8 @@ class Question:
     text: str
     hint: str = ""
     options: tuple[tuple[str, str], ...] = ()
+    choose_from: str = ""            # "address_book": the answer may be chosen there instead of written
+    choose_down_to: str = "flat"     # the deepest level of the book the choice goes to
 
     def option_name(self, key: str) -> str:
         return dict(self.options).get(key, key)
@@ -96,6 +104,8 @@ def _localise(row: dict, locale: str) -> Service:
             text=pick(a.get("description", {}), locale),
             hint=pick(a.get("datatype_description", {}), locale),
             options=tuple((v["key"], pick(v["name"], locale)) for v in a.get("values", [])),
+            choose_from=a.get("choose_from", ""),
+            choose_down_to=a.get("choose_down_to", "flat"),
         )
         for i, a in enumerate(json.loads(row["attributes"]), 1)
     )
@@ -213,6 +223,11 @@ def validate_catalogue(data: dict) -> None:
                 raise CatalogueError(f"{code}.{a.get('code')}: unknown datatype {a.get('datatype')!r}")
             if a["datatype"].endswith("valuelist") and not a.get("values"):
                 raise CatalogueError(f"{code}.{a['code']}: a list question needs values")
+            if "choose_from" in a and (a["choose_from"] not in CHOOSE_FROM or a["datatype"] not in ("string", "text")):
+                raise CatalogueError(f"{code}.{a['code']}: choose_from {a['choose_from']!r} needs a written question "
+                                     f"and one of {sorted(CHOOSE_FROM)}")
+            if a.get("choose_down_to", "flat") not in ADDRESS_LEVELS:
+                raise CatalogueError(f"{code}.{a['code']}: choose_down_to must be one of {', '.join(ADDRESS_LEVELS)}")
 
 
 def load_catalogue(db: Database, data: dict) -> dict[str, int]:

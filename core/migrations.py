@@ -155,3 +155,22 @@ def m006_draft_resume_codes(db: Database) -> None:
 def m007_request_purges(db: Database) -> None:
     """When a closed request's answers and personal details were purged (its stub stays)."""
     db.execute("ALTER TABLE requests ADD COLUMN purged_at TEXT")
+
+
+@migrations()
+def m008_address_book(db: Database) -> None:
+    """The centre's address book (小区 → 楼栋 → 单元 → 室), so an address can be chosen instead of written."""
+    db.execute(
+        """
+        CREATE TABLE address_book (
+            id INTEGER PRIMARY KEY,
+            estate TEXT NOT NULL,             -- 小区, as written (never converted between scripts)
+            estate_latin TEXT NOT NULL DEFAULT '',  -- its name for English pages, when the book gives one
+            building TEXT NOT NULL,           -- 楼栋: "3", or a name as written ("综合楼")
+            unit TEXT NOT NULL DEFAULT '',    -- 单元: empty for a building that has none
+            flat TEXT NOT NULL,               -- 室: "501"
+            position INTEGER NOT NULL,        -- line order in the file it came from
+            UNIQUE (estate, building, unit, flat)
+        )"""
+    )
+    db.execute("INSERT INTO meta (key, value) VALUES ('address_book_version', 0)")

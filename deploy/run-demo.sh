@@ -17,6 +17,7 @@ export KIOSK_SYNC_STATUS_SECONDS=${KIOSK_SYNC_STATUS_SECONDS:-20}
 
 $BIN/flask --app kiosk init-db
 $BIN/flask --app kiosk catalogue load
+$BIN/flask --app kiosk addresses load   # the demo address book goes with the demo catalogue
 # The demo clerk: added the first time, given a new password every time ("clerk 'demo' …; password: …").
 CLERK_PASSWORD=$($BIN/flask --app county clerk add demo --generate --reset)
 CLERK_PASSWORD=${CLERK_PASSWORD##*password: }

@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from . import catalogue_cli, config, data_cli, db, i18n, limits, security, sessions, sync_cli, views_errors, voice_cli
+    from . import addresses_cli, catalogue_cli, config, data_cli, db, i18n, limits, security, sessions, sync_cli, views_errors, voice_cli
     from .resident import bp as resident_bp
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     sessions.init_app(app)
     limits.init_app(app)
     catalogue_cli.init_app(app)
+    addresses_cli.init_app(app)
     data_cli.init_app(app)
     sync_cli.init_app(app)
     voice_cli.init_app(app)

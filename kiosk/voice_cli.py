@@ -32,10 +32,13 @@ def prompt_pages(app: Flask, locale: str):
         yield client.get(f"/services/{code}").get_data(as_text=True)
         client.post(f"/services/{code}")
         service = get_service(get_db(), code, locale)
+        # A question answered from the address book opens on its chooser's first level (a redirect).
         for question in service.questions:
-            yield client.get(f"/request/questions/{question.code}").get_data(as_text=True)
+            yield client.get(f"/request/questions/{question.code}", follow_redirects=True).get_data(as_text=True)
         if service.needs_details:
-            yield client.get("/request/about-you").get_data(as_text=True)
+            yield client.get("/request/about-you", follow_redirects=True).get_data(as_text=True)
+        if service.needs_address:
+            yield client.get("/request/about-you/address", follow_redirects=True).get_data(as_text=True)
         yield client.get("/request/contact").get_data(as_text=True)
 
 

@@ -2,7 +2,8 @@
 
 The county decides which services exist and what each asks; the kiosk keeps its own translations.
 So the county's texts (in the county's language) replace that language's texts, translations into
-the other languages are kept where the codes still match, new services and answers appear in the
+the other languages (and the kiosk's own keys of a written question, such as choosing it from the
+address book) are kept where the codes still match, new services and answers appear in the
 county's language until translated, and services the county no longer lists are hidden — never
 deleted — so old tickets keep their names.
 """
@@ -12,7 +13,7 @@ import hashlib
 
 from sqlite_utils import Database
 
-from core.catalogue import CatalogueError, export, load_catalogue
+from core.catalogue import KIOSK_ONLY_KEYS, CatalogueError, export, load_catalogue
 
 from .open311 import OK, Open311Client
 
@@ -42,6 +43,9 @@ def _merge_attributes(county_attributes: list, local_attributes: list, locale: s
         if values:
             attribute["values"] = [{"key": str(v["key"]), "name": {**my_values.get(str(v["key"]), {}).get("name", {}),
                                                                locale: _text(v.get("name"), 200)}} for v in values]
+        if attribute["datatype"] in ("string", "text") and mine.get("datatype") == attribute["datatype"]:
+            # the kiosk's own keys (choosing the answer from the address book) are not the county's to drop
+            attribute.update({key: mine[key] for key in KIOSK_ONLY_KEYS if key in mine})
         merged.append(attribute)
     return merged
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import create_app
+from core import addresses
 from core.catalogue import DEMO_FILE, load_catalogue
 from kiosk.db import get_db
 
@@ -35,11 +36,12 @@ def _clean_kiosk_environment(monkeypatch):
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    """The kiosk on a fresh SQLite file with the demo catalogue; CSRF off for the test client."""
+    """The kiosk on a fresh SQLite file with the demo catalogue and its address book; CSRF off for the test client."""
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         load_catalogue(get_db(), json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+        addresses.load_csv(get_db(), addresses.DEMO_FILE.read_bytes())
     return app
 
 
@@ -105,11 +107,15 @@ class LiveServer:
 
 
 class LiveKiosk(LiveServer):
-    """The real kiosk (waitress) in its own process on 127.0.0.1, on its own database."""
+    """The real kiosk (waitress) in its own process on 127.0.0.1, on its own database.
+
+    With the demo catalogue; with the demo address book only when asked (``address_book=True``):
+    the shared browser walk-throughs write their addresses, as a centre without a book does.
+    """
 
     module = "kiosk.serve"
 
-    def __init__(self, instance: Path, **env: str):
+    def __init__(self, instance: Path, address_book: bool = False, **env: str):
         self.instance = instance
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -119,6 +125,9 @@ class LiveKiosk(LiveServer):
                     "KIOSK_TICKET_LOOKUP_LIMIT": "1000 per hour", **env}
         subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "catalogue", "load"], env=self.env,
                        cwd=ROOT, check=True, capture_output=True)
+        if address_book:
+            subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "addresses", "load"], env=self.env,
+                           cwd=ROOT, check=True, capture_output=True)
 
     @property
     def database(self) -> Path:

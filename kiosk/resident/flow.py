@@ -84,15 +84,17 @@ def contact_text(details: dict) -> str:
 def check_rows(service: Service, draft: Draft) -> list[dict]:
     """Rows of the check-your-answers page: ``{key, value, href}`` with a Change link each."""
     back = {"return": "check"}
+    # An answer chosen from the address book is changed there (the chooser sends on to writing when there is no book).
     rows = [
         {"key": q.text, "value": answer_text(service, q.code, draft.answers.get(q.code)),
-         "href": url_for("resident.question", code=q.code, **back)}
+         "href": url_for("resident.question_address" if q.choose_from else "resident.question", code=q.code, **back)}
         for q in service.questions
     ]
     if service.needs_name:
         rows.append({"key": _("Your name"), "value": draft.personal.get("name", ""), "href": url_for("resident.details", **back)})
     if service.needs_address:
-        rows.append({"key": _("Where you live"), "value": draft.personal.get("address", ""), "href": url_for("resident.details", **back)})
+        rows.append({"key": _("Where you live"), "value": draft.personal.get("address", ""),
+                     "href": url_for("resident.details_address", **back)})
     rows.append({"key": _("How we contact you"), "value": contact_text(draft.personal), "href": url_for("resident.contact", **back)})
     return rows
 

@@ -1,4 +1,5 @@
-"""The form pages of a request — a question, about you, contact — as three small classes.
+"""The form pages of a request — a question, about you, contact, and choosing an address from the
+centre's address book — as small classes.
 
 Each says which step it is, what its page shows from the draft, how a POST is checked, what is kept,
 and what to show again when something is wrong. :func:`kiosk.resident.views.form_step` runs every one
@@ -7,16 +8,20 @@ a worker's assisted mode can run them too.
 """
 from __future__ import annotations
 
-from flask import abort, redirect, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from core import addresses
 from core.catalogue import Service
 from core.drafts import Draft
 
+from . import flow
 from .. import validation
+from ..db import get_db
 from ..i18n import current_locale
+from .addresses import DETAILS, Target, book_in_use, given_path, path_params, question_target, written_instead
 
 LIST_TYPES = ("singlevaluelist", "multivaluelist")
 
@@ -55,6 +60,24 @@ class StepForm:
         """What the page shows again after an error: what was typed, so nothing is lost."""
         raise NotImplementedError
 
+    def pending(self, values: dict, returning: bool) -> str | None:
+        """Where to go instead of keeping ``values``, when they are not a whole answer yet (an
+        address chosen to its building, with its flat still to choose); None to keep them."""
+        return None
+
+    def next_url(self, returning: bool) -> str:
+        """Where to go once the answer is kept."""
+        return flow.next_url(self.service, self.step, returning)
+
+    def back_url(self, returning: bool) -> str:
+        """Where this page's Back link goes."""
+        return url_for("resident.check") if returning else flow.back_url(self.service, self.step)
+
+
+def _carried(writing: bool, path: list[str]) -> list[tuple[str, str]]:
+    """Hidden fields that keep "write it instead" and the levels chosen across a page shown again."""
+    return ([("write", "1")] + list(path_params(path).items())) if writing else []
+
 
 class QuestionForm(StepForm):
     """One question per page."""
@@ -67,10 +90,27 @@ class QuestionForm(StepForm):
         if self.question is None:
             abort(404)
         self.step = ("resident.question", code)
+        self.target = question_target(code)
+        self.choosing = self.question.choose_from == "address_book" and book_in_use()
+        self.writing, self.chosen = written_instead()
+
+    def skip(self):
+        # Only showing the page goes to the chooser: a typed answer posted here is always taken.
+        if self.choosing and not self.writing and request.method == "GET":
+            return redirect(self.target.chooser_url(returning=request.values.get("return") == "check"))
+        return None
 
     def shown(self) -> dict:
         empty = [] if self.question.datatype == "multivaluelist" else ""
-        return {"question": self.question, "value": self.draft.answers.get(self.question.code, empty)}
+        value = self.draft.answers.get(self.question.code, empty)
+        if self.choosing and self.writing and self.chosen:
+            value = addresses.label_for(get_db(), self.chosen, current_locale())  # write only what was not listed
+        return {"question": self.question, "value": value, "carry": _carried(self.choosing and self.writing, self.chosen)}
+
+    def back_url(self, returning):
+        if self.choosing and self.writing:
+            return self.target.chooser_url(self.chosen, returning)
+        return super().back_url(returning)
 
     def check(self, form):
         value, error = validation.check_answer(self.question, form.getlist("answer"))
@@ -81,10 +121,12 @@ class QuestionForm(StepForm):
         self.draft.locale = current_locale()  # the request goes to the county in the language of its answers
 
     def typed(self, form, values):
+        carry = _carried(self.choosing and self.writing, self.chosen)
         if self.question.datatype in LIST_TYPES:
-            return {"question": self.question, "value": values["value"]}
+            return {"question": self.question, "value": values["value"], "carry": carry}
         raw = form.getlist("answer")
-        return {"question": self.question, "value": validation.typed_back(raw[0] if raw else "", self.question.datatype)}
+        return {"question": self.question, "value": validation.typed_back(raw[0] if raw else "", self.question.datatype),
+                "carry": carry}
 
 
 class DetailsForm(StepForm):
@@ -93,18 +135,34 @@ class DetailsForm(StepForm):
     template = "resident/details.html"
     step = ("resident.details", None)
 
+    def __init__(self, service: Service, draft: Draft):
+        super().__init__(service, draft)
+        # With an address book, this page asks only the name and the address is chosen on the next pages,
+        # unless the resident chose to write it ("not listed"), or a posted form brings one written.
+        self.choosing = service.needs_address and book_in_use()
+        self.writing, self.chosen = written_instead()
+        self.asks_address = service.needs_address and (not self.choosing or self.writing or "address" in request.form)
+
     def skip(self):
-        return None if self.service.needs_details else redirect(url_for("resident.contact"))
+        if not self.service.needs_details:
+            return redirect(url_for("resident.contact"))
+        if not self.asks_address and not self.service.needs_name and request.method == "GET":
+            return redirect(DETAILS.chooser_url(returning=request.values.get("return") == "check"))
+        return None
 
     def shown(self):
-        return {"values": {"name": self.draft.personal.get("name", ""), "address": self.draft.personal.get("address", "")}}
+        address = self.draft.personal.get("address", "")
+        if self.choosing and self.writing and self.chosen:
+            address = addresses.label_for(get_db(), self.chosen, current_locale())  # write only what was not listed
+        return {"values": {"name": self.draft.personal.get("name", ""), "address": address},
+                "asks_address": self.asks_address, "carry": _carried(self.choosing and self.writing, self.chosen)}
 
     def check(self, form):
         values, checks = {}, []
         if self.service.needs_name:
             values["name"], error = validation.check_name(form.get("name"))
             checks.append(("name", error))
-        if self.service.needs_address:
+        if self.asks_address:
             values["address"], error = validation.check_address(form.get("address"))
             checks.append(("address", error))
         return values, only_errors(checks)
@@ -113,7 +171,18 @@ class DetailsForm(StepForm):
         self.draft.personal.update({k: v for k, v in values.items() if v})
 
     def typed(self, form, values):
-        return {"values": {k: validation.typed_back(form.get(k), k) for k in ("name", "address")}}
+        return {"values": {k: validation.typed_back(form.get(k), k) for k in ("name", "address")},
+                "asks_address": self.asks_address, "carry": _carried(self.choosing and self.writing, self.chosen)}
+
+    def next_url(self, returning):
+        if self.choosing and not self.asks_address and not (returning and self.draft.personal.get("address")):
+            return DETAILS.chooser_url(returning=returning)  # the name is kept: now where they live
+        return super().next_url(returning)
+
+    def back_url(self, returning):
+        if self.choosing and self.writing:
+            return DETAILS.chooser_url(self.chosen, returning)
+        return super().back_url(returning)
 
 
 class ContactForm(StepForm):
@@ -143,3 +212,102 @@ class ContactForm(StepForm):
 
     def typed(self, form, values):
         return {"phone": validation.typed_back(form.get("phone"))}
+
+
+class AddressChooser(StepForm):
+    """One level of choosing an address from the centre's address book: estate, building, unit or flat.
+
+    Belongs to the step of the page it answers (a question, or about you), so it is that step's
+    page number; a tap on a level that is not the last goes on to the next level (POST, then a
+    redirect), the last one keeps the address as the words a resident writes, where the ordinary
+    page would keep it. Levels with one choice are passed without asking (:func:`core.addresses.walk`).
+    """
+
+    template = "resident/address.html"
+
+    def __init__(self, service: Service, draft: Draft, target: Target, depth: str, heading: str, before: str | None):
+        super().__init__(service, draft)
+        self.target, self.depth, self.heading, self.before = target, depth, heading, before
+        self.step = ("resident.question", target.code) if target.code else ("resident.details", None)
+        self.db, self.locale = get_db(), current_locale()
+        self.walk = addresses.walk(self.db, given_path(request.values), depth)
+
+    @classmethod
+    def for_question(cls, service: Service, draft: Draft, code: str) -> "AddressChooser":
+        question = service.question(code)
+        if question is None:
+            abort(404)
+        return cls(service, draft, question_target(code), question.choose_down_to, question.text, None)
+
+    @classmethod
+    def for_details(cls, service: Service, draft: Draft) -> "AddressChooser":
+        before = url_for("resident.details") if service.needs_name else None  # the name comes first, on its own page
+        return cls(service, draft, DETAILS, "flat", _("Where you live"), before)
+
+    def _current(self) -> str:
+        if self.target.code:
+            value = self.draft.answers.get(self.target.code, "")
+            return value if isinstance(value, str) else ""
+        return self.draft.personal.get("address", "")
+
+    def skip(self):
+        returning = request.values.get("return") == "check"
+        question = self.service.question(self.target.code) if self.target.code else None
+        opted_in = question.choose_from == "address_book" if question else self.service.needs_address
+        if not opted_in or not book_in_use():
+            return redirect(self.target.write_url(returning=returning) if opted_in else flow.url_of(self.step))
+        if request.method == "GET" and (self.walk.invalid or self.walk.complete):
+            # a link to a level the book does not have (or past the last one): the nearest level it has
+            path = self.walk.path if self.walk.invalid else self.walk.path[:self.walk.asked[-1] if self.walk.asked else 0]
+            return redirect(self.target.chooser_url(path, returning))
+        return None
+
+    def _page(self) -> dict:
+        walk, current = self.walk, self._current()
+        items = []
+        for value in walk.choices:
+            text = addresses.part(walk.level, value, self.locale,
+                                  addresses.latin_name(self.db, value) if walk.level == "estate" else "")
+            chosen = addresses.label_for(self.db, (*walk.path, value), self.locale)
+            items.append({"value": value, "text": text, "selected": addresses.is_part_of(chosen, current, self.locale)})
+        prompts = {"estate": _("Choose the estate."), "building": _("Choose the building."),
+                   "unit": _("Choose the entrance."), "flat": _("Choose the flat.")}
+        so_far = addresses.label_for(self.db, walk.path, self.locale)
+        return {
+            "heading": self.heading, "prompt": prompts[walk.level], "level": walk.level, "items": items,
+            "compact": len(items) > 6 and max(len(i["text"]) for i in items) <= 10,
+            "so_far": _("You chose: %(address)s", address=so_far) if so_far else "",
+            "carry": list(path_params(walk.path).items()),
+            "action": url_for(self.target.chooser, **({"code": self.target.code} if self.target.code else {})),
+            "write_url": self.target.write_url(walk.path, request.values.get("return") == "check"),
+            "privacy": self.target.code is None,
+        }
+
+    def shown(self):
+        return self._page()
+
+    def check(self, form):
+        if self.walk.invalid:
+            return {}, [("address-choice", _("Please choose from the list, or write it instead."))]
+        return {"path": self.walk.path}, []
+
+    def typed(self, form, values):
+        return self._page()  # the level whose value was not in the book, asked again
+
+    def pending(self, values, returning):
+        return None if self.walk.complete else self.target.chooser_url(values["path"], returning)
+
+    def keep(self, values):
+        address = addresses.label_for(self.db, values["path"], self.locale)
+        if self.target.code:
+            self.draft.answers[self.target.code] = address
+            self.draft.locale = current_locale()  # as a typed answer: the request goes in the language of its answers
+        else:
+            self.draft.personal["address"] = address
+
+    def back_url(self, returning):
+        if self.walk.asked:
+            return self.target.chooser_url(self.walk.path[:self.walk.asked[-1]], returning)
+        if returning:
+            return url_for("resident.check")
+        return self.before or flow.back_url(self.service, self.step)

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from core import catalogue, drafts, outbox, submissions, tickets
 
 from . import bp, flow, keypad, visit
-from .forms import ContactForm, DetailsForm, QuestionForm, StepForm
+from .forms import AddressChooser, ContactForm, DetailsForm, QuestionForm, StepForm
 from .visit import DRAFT_COOKIE
 from .. import receipts
 from ..db import get_db
@@ -113,7 +113,8 @@ def service(code: str):
 
 def form_step(make: Callable[[catalogue.Service, drafts.Draft], StepForm]):
     """Run one form page: load the draft, show the page; on POST check, keep, save and go on —
-    or show the page again with the typed values and the errors (422)."""
+    or show the page again with the typed values and the errors (422). A POST that is not a whole
+    answer yet (a level of the address chooser) goes on to what is still to ask, saving nothing."""
     found = _draft_and_service()
     if not found:
         return _start_again()
@@ -123,18 +124,22 @@ def form_step(make: Callable[[catalogue.Service, drafts.Draft], StepForm]):
     if skipped is not None:
         return skipped
     returning = request.values.get("return") == "check"
-    shown, errors = form.shown(), []
-    if request.method == "POST":
+    errors: list[tuple[str, str]] = []
+    if request.method != "POST":
+        shown = form.shown()
+    else:
         values, errors = form.check(request.form)
         if not errors:
+            later = form.pending(values, returning)
+            if later:
+                return redirect(later)
             form.keep(values)
             drafts.save(get_db(), draft)
-            return redirect(flow.next_url(svc, form.step, returning))
+            return redirect(form.next_url(returning))
         shown = form.typed(request.form, values)
     steps = flow.steps(svc)
     return render_template(
-        form.template, service=svc, errors=errors, returning=returning,
-        back=url_for("resident.check") if returning else flow.back_url(svc, form.step),
+        form.template, service=svc, errors=errors, returning=returning, back=form.back_url(returning),
         step_number=steps.index(form.step) + 1, step_count=len(steps), **shown,
     ), (422 if errors else 200)
 
@@ -145,10 +150,22 @@ def question(code: str):
     return form_step(lambda svc, draft: QuestionForm(svc, draft, code))
 
 
+@bp.route("/request/questions/<code>/address", methods=["GET", "POST"])
+def question_address(code: str):
+    """A question's answer chosen from the centre's address book, one level per page."""
+    return form_step(lambda svc, draft: AddressChooser.for_question(svc, draft, code))
+
+
 @bp.route("/request/about-you", methods=["GET", "POST"])
 def details():
     """Name and/or address, only for services that need them."""
     return form_step(DetailsForm)
+
+
+@bp.route("/request/about-you/address", methods=["GET", "POST"])
+def details_address():
+    """Where the resident lives, chosen from the centre's address book, one level per page."""
+    return form_step(AddressChooser.for_details)
 
 
 @bp.route("/request/contact", methods=["GET", "POST"])

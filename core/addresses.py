@@ -1,0 +1,347 @@
+"""The centre's address book: 小区 → 楼栋 → 单元 → 室, so a resident chooses an address instead of writing it.
+
+Owns ``address_book`` and its counter in ``meta``. A book comes from a CSV file (``flask addresses
+load``; the demo book ships beside the demo catalogue) and replaces the stored one in one write
+transaction: a bad file changes nothing, and the error names its line. Estate names are kept as
+written: a Traditional-script page shows them as stored; English pages use the ``estate_en`` column
+where the file gives one.
+
+An address chosen from the book is stored as its :func:`label`, the words a resident would write
+("幸福里小区3号楼2单元501室"), in the same place a written one goes, so nothing after the choice
+needs to know how it was given.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .db import write_transaction
+
+DEMO_FILE = Path(__file__).with_name("demo_addresses.csv")
+LEVELS = ("estate", "building", "unit", "flat")
+OPTIONAL_COLUMNS = ("estate_en",)
+# Headers a centre's own spreadsheet may use instead of the English names.
+HEADER_ALIASES = {"小区": "estate", "小區": "estate", "楼栋": "building", "樓棟": "building", "楼号": "building",
+                  "樓號": "building", "单元": "unit", "單元": "unit", "室": "flat", "房号": "flat", "房號": "flat"}
+MAX_ROWS = 50_000
+MAX_PART = 40  # characters in one cell: a label stays well under the 200 of a written address
+FALLBACK_LOCALE = "zh_Hans_CN"
+# How each level is written after (Chinese) or before (English) a plain number such as 3 or 12A.
+# A value that is not a plain number ("综合楼", "东区") is written as it stands.
+_SUFFIXES = {
+    "zh_Hans_CN": {"building": "号楼", "unit": "单元", "flat": "室"},
+    "zh_Hant_TW": {"building": "號樓", "unit": "單元", "flat": "室"},
+}
+_ENGLISH = {"building": "Building {}", "unit": "Entrance {}", "flat": "Flat {}"}
+_PLAIN_NUMBER = re.compile(r"[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8})?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+class AddressBookError(ValueError):
+    """An address book file that cannot be used; the message names the line."""
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Where a resident is in the book after some choices (see :func:`walk`).
+
+    :param path: values fixed so far, level by level: chosen, or the only one there was.
+    :param level: the level to ask next, or None when the path reaches the depth asked for.
+    :param choices: that level's choices, in the book's order.
+    :param asked: indexes of the levels in ``path`` that had more than one choice (where Back goes).
+    :param invalid: the level whose given value is not in the book, if one was not.
+    """
+
+    path: tuple[str, ...]
+    level: str | None
+    choices: tuple[str, ...] = ()
+    asked: tuple[int, ...] = ()
+    invalid: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.level is None and self.invalid is None
+
+
+# --- reading a file -------------------------------------------------------------------------------
+
+
+def _cell(value: str) -> str:
+    return " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", value)).split())
+
+
+def _decode(data: bytes) -> str:
+    """The file as text; the first line that is not UTF-8 is named."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for number, line in enumerate(data.split(b"\n"), 1):
+        try:
+            line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise AddressBookError(
+                f"line {number} is not UTF-8 text; save the file as 'CSV UTF-8' and load it again") from None
+    raise AddressBookError("the file is not UTF-8 text")  # pragma: no cover - a split never hides the bad byte
+
+
+def _natural(value: str) -> tuple:
+    """Sort key that puts 2 before 10 and 2A before 2B."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", value))
+
+
+def read_csv(data: bytes) -> list[dict]:
+    """Rows of an address book file, checked; raises :class:`AddressBookError` naming the line.
+
+    The file is UTF-8 CSV with a header naming ``estate, building, unit, flat`` (or 小区, 楼栋, 单元,
+    室), in any order, and optionally ``estate_en``. ``unit`` may be empty for a building that has
+    no 单元, but then for every flat of that building. A repeated address is an error, as is an
+    English name that differs between two lines of one estate.
+    """
+    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    header = next(reader, None)
+    while header is not None and not any(c.strip() for c in header):
+        header = next(reader, None)
+    if header is None:
+        raise AddressBookError("the file is empty; it needs a header line: estate,building,unit,flat")
+    columns = [HEADER_ALIASES.get(_cell(c), _cell(c).lower()) for c in header]
+    unknown = [c for c in columns if c not in LEVELS + OPTIONAL_COLUMNS]
+    missing = [c for c in LEVELS if c not in columns]
+    if unknown or missing or len(set(columns)) != len(columns):
+        raise AddressBookError(
+            f"line {reader.line_num}: the header must name estate, building, unit and flat once each "
+            f"(and may add estate_en); it has {', '.join(columns) or 'nothing'}")
+    rows: list[dict] = []
+    seen: dict[tuple, int] = {}
+    has_units: dict[tuple, tuple[bool, int]] = {}
+    latin: dict[str, tuple[str, int]] = {}
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(columns):
+            raise AddressBookError(f"line {line}: {len(cells)} values, but the header names {len(columns)}")
+        row = {c: _cell(v) for c, v in zip(columns, cells)}
+        for level in ("estate", "building", "flat"):
+            if not row[level]:
+                raise AddressBookError(f"line {line}: no {level}")
+        for column, value in row.items():
+            if len(value) > MAX_PART:
+                raise AddressBookError(f"line {line}: the {column} is longer than {MAX_PART} characters")
+        key = tuple(row[level] for level in LEVELS)
+        if key in seen:
+            raise AddressBookError(f"line {line} repeats line {seen[key]}: {' '.join(v for v in key if v)}")
+        seen[key] = line
+        building = (row["estate"], row["building"])
+        with_unit = bool(row["unit"])
+        first = has_units.setdefault(building, (with_unit, line))
+        if first[0] != with_unit:
+            raise AddressBookError(
+                f"line {line}: building {row['building']} of {row['estate']} has flats with and without a unit "
+                f"(see line {first[1]}); give every flat of a building a unit, or none")
+        name = row.get("estate_en", "")
+        if name:
+            known = latin.setdefault(row["estate"], (name, line))
+            if known[0] != name:
+                raise AddressBookError(f"line {line}: {row['estate']} is called {name} here but {known[0]} on line {known[1]}")
+        rows.append(row)
+        if len(rows) > MAX_ROWS:
+            raise AddressBookError(f"line {line}: more than {MAX_ROWS} addresses")
+    return [{"estate": r["estate"], "estate_latin": latin.get(r["estate"], ("", 0))[0], "building": r["building"],
+             "unit": r["unit"], "flat": r["flat"], "position": i} for i, r in enumerate(rows)]
+
+
+# --- storing and exporting -------------------------------------------------------------------------
+
+
+def load(db: Database, rows: list[dict]) -> dict[str, int]:
+    """Replace the address book with ``rows`` (from :func:`read_csv`) in one write transaction."""
+    with write_transaction(db):
+        db.execute("DELETE FROM address_book")
+        if rows:
+            db["address_book"].insert_all(rows)
+        db.execute("UPDATE meta SET value = value + 1 WHERE key = 'address_book_version'")
+    return {"addresses": len(rows), "estates": len({r["estate"] for r in rows})}
+
+
+def load_csv(db: Database, data: bytes) -> dict[str, int]:
+    """Check an address book file and replace the stored book with it; nothing changes on an error."""
+    return load(db, read_csv(data))
+
+
+def export_csv(db: Database) -> str:
+    """The stored book as a file :func:`load_csv` takes back (``estate_en`` only when a name has one)."""
+    rows = list(db.query("SELECT estate, estate_latin, building, unit, flat FROM address_book ORDER BY position"))
+    with_latin = any(r["estate_latin"] for r in rows)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*LEVELS, *(("estate_en",) if with_latin else ())])
+    for r in rows:
+        writer.writerow([r["estate"], r["building"], r["unit"], r["flat"], *((r["estate_latin"],) if with_latin else ())])
+    return out.getvalue()
+
+
+# --- questions ---------------------------------------------------------------------------------------
+
+
+def is_empty(db: Database) -> bool:
+    """Whether there is no book (then residents write their address, as before there was one)."""
+    return db.execute("SELECT 1 FROM address_book LIMIT 1").fetchone() is None
+
+
+def estates(db: Database) -> list[str]:
+    """Estate names in the order the book first lists them."""
+    return [r[0] for r in db.execute("SELECT estate FROM address_book GROUP BY estate ORDER BY MIN(position)")]
+
+
+def _distinct(db: Database, column: str, where: str, params: Sequence[str]) -> list[str]:
+    values = [r[0] for r in db.execute(f"SELECT DISTINCT {column} FROM address_book WHERE {where}", list(params))]
+    return sorted(values, key=_natural)
+
+
+def buildings(db: Database, estate: str) -> list[str]:
+    return _distinct(db, "building", "estate = ?", [estate])
+
+
+def units(db: Database, estate: str, building: str) -> list[str]:
+    """The building's units; ``[""]`` for a building without 单元."""
+    return _distinct(db, "unit", "estate = ? AND building = ?", [estate, building])
+
+
+def flats(db: Database, estate: str, building: str, unit: str) -> list[str]:
+    return _distinct(db, "flat", "estate = ? AND building = ? AND unit = ?", [estate, building, unit])
+
+
+def choices(db: Database, path: Sequence[str]) -> list[str]:
+    """The choices of the level after ``path`` (estates for an empty path)."""
+    if not path:
+        return estates(db)
+    return [buildings, units, flats][len(path) - 1](db, *path)  # type: ignore[operator]
+
+
+def walk(db: Database, given: Sequence[str], depth: str = "flat") -> Walk:
+    """Follow ``given`` values level by level, down to ``depth``, and say what to ask next.
+
+    A level with only one choice (a building without 单元, an estate of one building) is filled in
+    without asking. If the walk would end without asking anything at all, the deepest level with a
+    name is asked anyway, with its one choice, so a resident always confirms an address with a tap.
+    """
+    last = LEVELS.index(depth)
+    path: list[str] = []
+    asked: list[int] = []
+    for index in range(last + 1):
+        options = choices(db, path)
+        if index < len(given):
+            if given[index] not in options:
+                return Walk(tuple(path), LEVELS[index], tuple(options), tuple(asked), invalid=LEVELS[index])
+            path.append(given[index])
+            if len(options) > 1:
+                asked.append(index)
+        elif len(options) == 1:
+            path.append(options[0])
+        else:
+            return Walk(tuple(path), LEVELS[index], tuple(options), tuple(asked))
+    if not asked and len(given) < len(path):
+        named = max(i for i, value in enumerate(path) if value)
+        if named >= len(given):
+            return Walk(tuple(path[:named]), LEVELS[named], (path[named],), ())
+    return Walk(tuple(path), None, (), tuple(asked))
+
+
+def latin_name(db: Database, estate: str) -> str:
+    """The estate's name for English pages, or "" when the book gives none."""
+    row = db.execute("SELECT estate_latin FROM address_book WHERE estate = ? LIMIT 1", [estate]).fetchone()
+    return row[0] if row else ""
+
+
+# --- words -------------------------------------------------------------------------------------------
+
+
+def _script(locale: str) -> str | None:
+    """Which Chinese script a locale writes in, or None for English."""
+    if locale.startswith("en"):
+        return None
+    return locale if locale in _SUFFIXES else FALLBACK_LOCALE
+
+
+def part(level: str, value: str, locale: str, estate_latin: str = "") -> str:
+    """One level as residents write it: "3号楼", "3號樓", "Building 3"; a name stays as written."""
+    if level == "estate":
+        return (estate_latin or value) if _script(locale) is None else value
+    if not _PLAIN_NUMBER.fullmatch(value):
+        return value
+    script = _script(locale)
+    return _ENGLISH[level].format(value) if script is None else value + _SUFFIXES[script][level]
+
+
+def label(estate: str, building: str = "", unit: str = "", flat: str = "", locale: str = FALLBACK_LOCALE,
+          estate_latin: str = "") -> str:
+    """The address as residents write it: "幸福里小区3号楼2单元501室" or "Flat 501, Entrance 2, Building 3, Xingfuli".
+
+    Empty levels are left out, so a partial address ("幸福里小区3号楼") and a building without 单元 read
+    naturally too. English lists the smallest part first and uses ``estate_latin`` when given.
+    """
+    parts = [part(level, value, locale, estate_latin)
+             for level, value in zip(LEVELS, (estate, building, unit, flat)) if value]
+    if _script(locale) is None:
+        return ", ".join(reversed(parts))
+    return "".join(parts)
+
+
+def label_for(db: Database, path: Sequence[str], locale: str) -> str:
+    """:func:`label` of a path of the book (``estate, building, unit, flat``, or its first levels),
+    with the estate's English name looked up."""
+    if not path:
+        return ""
+    return label(*path, locale=locale, estate_latin=latin_name(db, path[0]) if _script(locale) is None else "")
+
+
+def is_part_of(partial: str, full: str, locale: str) -> bool:
+    """Whether the address ``full`` lies within ``partial`` (both labels in ``locale``): to mark the
+    resident's earlier choice when they come back to change it."""
+    if not partial or not full:
+        return False
+    if _script(locale) is None:
+        return full == partial or full.endswith(", " + partial)
+    return full.startswith(partial)
+
+
+_vocabulary_cache: dict[tuple, frozenset[str]] = {}
+_vocabulary_lock = threading.Lock()
+
+
+def vocabulary(db: Database) -> frozenset[str]:
+    """The words of the book as residents write them, for the handwriting re-ranker.
+
+    Estate names, each building, unit and flat with its suffix in both Chinese scripts ("3号楼",
+    "3號樓", "2单元", "501室"), names as written ("综合楼"), and the suffixes themselves ("号楼", "单元",
+    "室"). Characters, where wanted, are ``set("".join(vocabulary(db)))``. Kept per process until the
+    next load.
+    """
+    counter = db.execute("SELECT value FROM meta WHERE key = 'address_book_version'").fetchone()[0]
+    key = (db.execute("PRAGMA database_list").fetchone()[2], counter)
+    known = _vocabulary_cache.get(key)
+    if known is not None:
+        return known
+    words: set[str] = set()
+    for suffixes in _SUFFIXES.values():
+        words.update(suffixes.values())
+    for row in db.query("SELECT DISTINCT estate, building, unit, flat FROM address_book"):
+        words.add(row["estate"])
+        for level in ("building", "unit", "flat"):
+            if row[level]:
+                words.update(part(level, row[level], script) for script in _SUFFIXES)
+    result = frozenset(words)
+    with _vocabulary_lock:
+        if len(_vocabulary_cache) > 8:
+            _vocabulary_cache.clear()
+        _vocabulary_cache[key] = result
+    return result
