@@ -137,9 +137,12 @@ def test_only_simplified_characters(letters):
 @pytest.mark.parametrize("bad", ["", "   ", "123", "中文", "!!!", "'", "'''", "ü", "xf123中", None, 42, b"xingfu",
                                  "a" * 10_000, "zh" * 5_000, "1" * 100_000, "\x00\ud800xingfu", "ㄒㄧㄥ"])
 def test_bad_input_gives_a_sane_row_quickly(bad):
-    start = time.perf_counter()
-    row = candidates(bad)
-    assert time.perf_counter() - start < 0.05
+    took = []
+    for _ in range(3):  # the best of three: a busy machine's pauses are not the look-up's cost
+        start = time.perf_counter()
+        row = candidates(bad)
+        took.append(time.perf_counter() - start)
+    assert min(took) < 0.02  # a look-up takes well under a millisecond; this catches work growing with input
     assert isinstance(row, list) and len(row) <= 10
     assert all(isinstance(c, Candidate) and c.text and 0 < c.consumed_letters <= 30 for c in row)
 

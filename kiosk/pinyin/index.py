@@ -129,6 +129,7 @@ class Index:
         return self._db
 
     def candidates(self, letters: str, limit: int = 10, after: str = "") -> list[Candidate]:
+        """The candidate row for ``letters`` from this index: see :func:`kiosk.pinyin.candidates`."""
         typed = normalise(letters)
         if not typed or not isinstance(limit, int) or limit <= 0:
             return []
