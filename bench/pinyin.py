@@ -1,0 +1,106 @@
+"""How fast and how small the pinyin engine is, and how often the word meant comes first.
+
+    make bench            (or: .venv/bin/python -m bench.pinyin)
+
+Words: wordfreq's 3,000 most frequent Chinese words of two to four characters (Simplified, GB 2312),
+spelled by pypinyin. Each is typed as a resident would, one letter at a time, and every prefix is
+looked up (with the field's text as context from the second word on); the whole spelling is also
+looked up alone, to see where the word lands in the row.
+
+The look-ups run in a fresh process that has imported nothing but ``kiosk.pinyin``, as the kiosk's
+would: it reports VmRSS before and after the first look-up (the index is opened then) and after all
+of them. Building a copy of the index is timed too, with the builder's peak RSS. Printed: median and
+p95 per look-up against the goal of 5 ms, added RSS against 25 MB, first-use and build times, top-1
+and top-10. Not a test: the numbers go to docs/performance.md with their date.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk.pinyin.build import gb2312_characters  # noqa: E402
+from kiosk.pinyin.index import default_path  # noqa: E402
+
+GOAL_MS = 5.0
+GOAL_MB = 25.0
+WORDS = 3000
+
+CHILD = r"""
+import json, sys, time
+def rss():
+    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS')) / 1024
+import kiosk.pinyin
+words = json.load(sys.stdin)
+before = rss()
+start = time.perf_counter()
+kiosk.pinyin.candidates('xingfu')
+first = time.perf_counter() - start
+opened = rss()
+times, ranks = [], []
+for letters, word in words:
+    for end in range(1, len(letters) + 1):
+        start = time.perf_counter()
+        kiosk.pinyin.candidates(letters[:end], after='社区')
+        times.append(time.perf_counter() - start)
+    found = [c.text for c in kiosk.pinyin.candidates(letters)]
+    ranks.append(found.index(word) if word in found else None)
+print(json.dumps({'before': before, 'opened': opened, 'after': rss(), 'first': first, 'times': times, 'ranks': ranks}))
+"""
+
+
+def common_words() -> list[tuple[str, str]]:
+    import wordfreq
+    from pypinyin import Style, lazy_pinyin
+
+    allowed = set(gb2312_characters())
+    words = [w for w in wordfreq.iter_wordlist("zh", "large") if 2 <= len(w) <= 4 and set(w) <= allowed]
+    return [("".join(lazy_pinyin(w, style=Style.NORMAL)), w) for w in words[:WORDS]]
+
+
+def build_a_copy(where: Path) -> tuple[float, float, float]:
+    """Seconds, peak RSS (MB) and size (MB) of building the index in a child, as a first use would."""
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "kiosk.pinyin", str(where)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit("building the index failed")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, where.stat().st_size / 1e6
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as work:
+        seconds, peak, size = build_a_copy(Path(work) / "pinyin.sqlite3")
+    print(f"build (a child process): {seconds:.1f} s, peak RSS {peak:.0f} MB, index {size:.1f} MB")
+    if not default_path().exists():
+        raise SystemExit("the index is missing: run `make setup` (or .venv/bin/python -m kiosk.pinyin) first")
+    words = common_words()
+    done = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(words), cwd=ROOT, capture_output=True,
+                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = json.loads(done.stdout)
+    times = [t * 1000 for t in result["times"]]
+    median, p95 = statistics.median(times), statistics.quantiles(times, n=20)[18]
+    added = result["after"] - result["before"]
+    ranks = result["ranks"]
+    top1 = sum(r == 0 for r in ranks) / len(ranks)
+    top10 = sum(r is not None for r in ranks) / len(ranks)
+    print(f"first look-up in a fresh process (opens the index): {result['first'] * 1000:.1f} ms, "
+          f"RSS {result['before']:.1f} → {result['opened']:.1f} MB")
+    print(f"look-ups: median {median:.2f} ms, p95 {p95:.2f} ms, max {max(times):.2f} ms over {len(times)} "
+          f"(every prefix of {len(words)} words); goal {GOAL_MS:.0f} ms: ratio {p95 / GOAL_MS:.2f}x")
+    print(f"added RSS after all of them: {added:.1f} MB (goal < {GOAL_MB:.0f} MB)")
+    print(f"the word first for its whole spelling: top-1 {top1:.1%}, top-10 {top10:.1%} of {len(ranks)} words")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Pinyin input for the on-screen keyboard: toneless letters typed so far → the candidate row.
+
+    >>> from kiosk.pinyin import candidates, remaining
+    >>> row = candidates("xingfushequ")
+    >>> row[0]
+    Candidate(text='幸福', consumed_letters=6)
+    >>> remaining("xingfushequ", row[0])
+    'shequ'
+
+Built as a small engine with no web in it (import-linter keeps Flask out), over an index file made
+once from pypinyin's readings and wordfreq's word frequencies (:mod:`~kiosk.pinyin.build`), opened
+read-only on first use (:mod:`~kiosk.pinyin.index`), so a process pays for it only when a resident
+types pinyin, and then about 1 ms and a few MB. Output is Simplified Chinese only (GB 2312); the web
+layer converts it for Traditional pages.
+
+Input is forgiving and bounded (:mod:`~kiosk.pinyin.letters`): upper or lower case, ``v`` or ``ü`` for
+ü (``lv`` → 绿), apostrophes between syllables (``xi'an`` → 西安); anything else is ignored, and only the
+first 30 letters count. Bad input gives an empty row, never an error; a missing index that cannot be
+built raises :class:`PinyinUnavailable` (pypinyin or wordfreq not installed).
+"""
+from __future__ import annotations
+
+from .index import Candidate, PinyinUnavailable, default_index
+from .letters import MAX_LETTERS, SEPARATOR, normalise
+
+__all__ = ["Candidate", "PinyinUnavailable", "MAX_LETTERS", "candidates", "normalise", "remaining"]
+
+
+def candidates(letters: str, limit: int = 10, after: str = "") -> list[Candidate]:
+    """What the candidate row shows for ``letters``, best first, at most ``limit``.
+
+    :param letters: what was typed and not yet converted (e.g. ``"xingfu"``, ``"xingf"``, ``"xf"``).
+    :param limit: how many candidates at most (up to 100).
+    :param after: the text already in the field, if any: a word it begins comes first (社 + ``qu`` → 区).
+    :return: whole words for all the letters first, then words for the first syllables, then (always,
+        when there is one) characters for the first syllable; each says how many letters it spells.
+    """
+    return default_index().candidates(letters, limit, after)
+
+
+def remaining(letters: str, picked: Candidate) -> str:
+    """The letters still to convert once ``picked`` is chosen, normalised (``"shequ"`` after 幸福)."""
+    typed, spelled = normalise(letters), 0
+    for at, ch in enumerate(typed):
+        if spelled >= picked.consumed_letters:
+            return typed[at:].lstrip(SEPARATOR)
+        if ch != SEPARATOR:
+            spelled += 1
+    return ""

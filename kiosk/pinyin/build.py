@@ -1,0 +1,197 @@
+"""Build the pinyin index: one small read-only SQLite file made from two PyPI packages, once.
+
+    .venv/bin/python -m kiosk.pinyin          (``make setup`` does it; nothing if it is there)
+    .venv/bin/python -m kiosk.pinyin PATH     (build a copy at PATH)
+
+Why a file built ahead: the sources are big in memory — pypinyin's dictionaries and wordfreq's
+Chinese list take about 200 MB while they are read — and a 1 GB box cannot let the web process
+carry that. Built once (in ``make setup``, or in a child process on first use), the index answers
+each look-up with a few B-tree probes, and the web process holds only SQLite's small page cache.
+
+Where the data comes from:
+
+- **Words and their frequencies: wordfreq** (``large_zh``), read through ``get_frequency_dict``, which
+  only unpacks its list: no jieba is needed (only wordfreq's *tokenizer* for Chinese wants jieba).
+  wordfreq blends several corpora (Wikipedia, subtitles, books, the web, social media), is already
+  Simplified (its builder folded Traditional text into Simplified), is documented and versioned, and
+  its author froze it in 2024 before generated text could skew it: a stable table is what we want.
+  jieba's dict.txt (2020, one undocumented source, some Traditional entries) and pypinyin's order
+  (no frequencies at all) were the other choices.
+- **Readings: pypinyin**: ``lazy_pinyin`` for words (it uses its phrase dictionary where characters'
+  default readings would be wrong: 银行 is yin'hang), ``pinyin(..., heteronym=True)`` on its
+  ``pinyin_dict`` for every reading of a single character (长: chang and zhang).
+
+Only GB 2312's 6,763 characters are kept, in characters and in words: the standard set of Simplified
+characters, so nothing Traditional (or Japanese: wordfreq's Chinese has a few) is ever offered. A
+single character's score for one reading is how often it is read that way in the words it is part of
+(长 in 成长 counts for zhang, in 长期 for chang), plus how often it stands alone, shared between its
+readings in the same proportions.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+MAX_WORD = 8  # characters; longer "words" in the list are phrases nobody types as one
+ABBREVIATED = 1e-7  # words as frequent as this (Zipf 2) can be typed as initials: xf → 幸福
+UNSEEN = 1e-3  # a reading never seen in a word scores this share of its character's frequency
+
+SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Every word and every (character, reading). 'stem' is 'letters' up to and including the first letter
+-- of the last syllable (幸福: letters xingfu, stem xingf): typed letters L find the entries that start
+-- with L and whose last syllable L has begun, by looking up each beginning of L as a stem.
+CREATE TABLE entries (
+    stem TEXT NOT NULL,
+    letters TEXT NOT NULL,
+    text TEXT NOT NULL,
+    spelled TEXT NOT NULL,   -- syllables joined by apostrophes: xing'fu
+    score REAL NOT NULL,     -- frequency (wordfreq's share of all words)
+    PRIMARY KEY (stem, letters, text)
+) WITHOUT ROWID;
+-- Common words by the first letters of their syllables (zh, ch, sh count as z, c, s here).
+CREATE TABLE abbreviations (
+    initials TEXT NOT NULL,
+    text TEXT NOT NULL,
+    spelled TEXT NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY (initials, text)
+) WITHOUT ROWID;
+-- Each character's readings, to continue what is already in the field (社 + qu → 区 first).
+CREATE TABLE readings (
+    text TEXT NOT NULL,
+    letters TEXT NOT NULL,
+    PRIMARY KEY (text, letters)
+) WITHOUT ROWID;
+"""
+
+
+def gb2312_characters() -> list[str]:
+    """GB 2312's Han characters, levels 1 and 2 (rows 16–87), as Python's own codec yields them."""
+    found = []
+    for row in range(16, 88):
+        for cell in range(1, 95):
+            try:
+                found.append(bytes([0xA0 + row, 0xA0 + cell]).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return found
+
+
+def _toneless(syllables: list[str]) -> list[str] | None:
+    return syllables if all(s.isascii() and s.isalpha() and s.islower() for s in syllables) else None
+
+
+def _has_vowel(syllable: str) -> bool:
+    return any(vowel in syllable for vowel in "aeiouv")
+
+
+def _typings(syllables: list[str]) -> list[list[str]]:
+    """How the syllables can be typed: as pypinyin spells them (lve, nve), and for those two also as
+    most keyboards accept them (lue, nue: 策略 is celve or celue; no other syllable is spelled so)."""
+    typed = [{"lve": "lue", "nve": "nue"}.get(s, s) for s in syllables]
+    return [syllables, typed] if typed != syllables else [syllables]
+
+
+def _frequencies():
+    """(word, frequency) of wordfreq's large Chinese list, read bucket by bucket (no 330,000-key dict)."""
+    import wordfreq
+
+    for centibels, bucket in enumerate(wordfreq.get_frequency_list("zh", "large")):
+        frequency = wordfreq.cB_to_freq(-centibels)
+        for word in bucket:
+            yield word, frequency
+
+
+def fill(db: sqlite3.Connection) -> None:
+    """Entries, abbreviations, readings and meta, from pypinyin and wordfreq, written as they come:
+    the builder's peak memory is the sources and one string per word, not lists of rows."""
+    import pypinyin
+    from pypinyin import Style, lazy_pinyin, pinyin
+
+    allowed = set(gb2312_characters())
+    words: dict[str, tuple[str, float]] = {}  # word → (syllables joined by apostrophes, frequency)
+    by_reading: Counter[tuple[str, str]] = Counter()  # (character, syllable) → frequency within words
+    read_as: defaultdict[str, list[str]] = defaultdict(list)  # character → syllables seen in words
+    in_words: Counter[str] = Counter()
+    alone: Counter[str] = Counter()
+    for word, frequency in _frequencies():
+        if not (1 <= len(word) <= MAX_WORD) or not set(word) <= allowed:
+            continue
+        if len(word) == 1:
+            alone[word] += frequency
+            continue
+        syllables = _toneless(lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
+        if syllables is None or len(syllables) != len(word):
+            continue
+        words[word] = ("'".join(syllables), frequency)
+        for character, syllable in zip(word, syllables):
+            if (character, syllable) not in by_reading:
+                read_as[character].append(syllable)
+            by_reading[character, syllable] += frequency
+            in_words[character] += frequency
+
+    def characters():
+        for character in sorted(allowed):
+            said = _toneless(pinyin(character, style=Style.NORMAL, heteronym=True, errors="ignore")[0]) or []
+            said = list(dict.fromkeys(said + read_as[character]))
+            if any(_has_vowel(s) for s in said):  # 哼 is heng (hng only on its own), 唔 is wu; 嗯 stays n
+                said = [s for s in said if _has_vowel(s)]
+            total = in_words[character] + alone[character]
+            for number, syllable in enumerate(said):
+                seen = by_reading[character, syllable]
+                if in_words[character]:
+                    score = seen + alone[character] * seen / in_words[character]
+                else:
+                    score = alone[character] if number == 0 else 0.0
+                yield character, [syllable], score or UNSEEN * total or 1e-12
+
+    def spelled_words():
+        for word, (spelled, frequency) in words.items():
+            yield word, spelled.split("'"), frequency
+
+    def entries(items):
+        for text, syllables, score in items:
+            for typed in _typings(syllables):
+                yield "".join(typed[:-1]) + typed[-1][:1], "".join(typed), text, "'".join(typed), score
+
+    insert = "INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?, ?)"
+    db.executemany(insert, entries(characters()))
+    db.executemany(insert, entries(spelled_words()))
+    db.execute("INSERT OR IGNORE INTO readings SELECT text, spelled FROM entries WHERE length(text) = 1")
+    db.executemany("INSERT OR IGNORE INTO abbreviations VALUES (?, ?, ?, ?)", (
+        ("".join(s[0] for s in spelled.split("'")), word, spelled, frequency)
+        for word, (spelled, frequency) in words.items()
+        if frequency >= ABBREVIATED and spelled.count("'") < 6))
+    meta = {"pypinyin": pypinyin.__version__, "wordfreq": _version("wordfreq"),
+            "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def build(path: str | Path) -> Path:
+    """Write the index to ``path`` (through a temporary file beside it, so a reader never sees half)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.unlink(missing_ok=True)
+    try:
+        db = sqlite3.connect(partial)
+        with db:
+            db.executescript(SCHEMA)
+            fill(db)
+        db.execute("VACUUM")
+        db.close()
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,262 @@
+"""Look-ups in the pinyin index: typed letters → the candidate row, from a read-only SQLite file.
+
+Why SQLite: the index (288,000 words, 9,200 readings of GB 2312's 6,763 characters) stays on disk and a look-up
+reads a few pages of it through B-tree probes, so a process that uses the keyboard grows by SQLite's
+page cache (2 MB) and not by tens of megabytes of Python dicts; it is opened once per process, on
+first use, read-only and ``immutable`` (no locking: a new index is a new file, see :func:`default_path`).
+
+Why next to the venv and not in the instance folder: it is made from the installed packages, not from
+anything the kiosk keeps, so it lives and dies with them (``make setup`` builds it, ``make clean``
+removes it), and every test's fresh instance folder shares one.
+
+How a look-up ranks (``xingfushequ``, segmented xing·fu·she·qu):
+
+1. words spelled by all the letters typed, finished ones first, then those whose last syllable is
+   begun (``xingf`` → 幸福, 兴奋…), by frequency; words continuing what is already in the field
+   (``after``) first of all (社 + ``qu`` → 区);
+2. words spelled by the first syllables (幸福, for ``xingfushequ``);
+3. the characters of the first syllable (行, 性, 形…): at least a few, always, so a resident can go on
+   one character at a time;
+4. when the letters are no syllables at all, the initials of common words (``xf`` → 消费, 幸福…).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+
+from .letters import SEPARATOR, boundaries, initials, normalise, segment
+
+ROOT = Path(__file__).resolve().parent.parent.parent  # the folder holding the kiosk package
+POOL = 200  # rows read per kind of candidate, before apostrophes and duplicates are sifted out
+MAX_LIMIT = 100
+KEEP_FOR_CHARACTERS = 3  # places of a full row kept for the first syllable's characters
+CONTEXT_MIN = 1e-6  # a word continuing the field counts only if this frequent (Zipf 3): 社区, not 社去
+CONTEXT_MAX = 3  # candidates brought forward by what is already in the field
+WORD_MIN = 1e-7  # a word spelled by only the first syllables is offered only if this frequent (Zipf 2)
+WORD_SPREAD = 1e-3  # words a thousand times rarer than the best one for the same letters are left out:
+                    # mostly a corpus's odd cuts (社区 keeps 摄取, 设区, 舍去; loses 射去, 社去)
+BUILD_TIMEOUT = 900  # seconds; about 15 s on the development VM, a slow board takes longer
+
+
+class PinyinUnavailable(RuntimeError):
+    """The index is missing and cannot be built (pypinyin or wordfreq not installed, or no space)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One choice of the candidate row: the Chinese ``text``, and how many of the letters typed it
+    spells (``consumed_letters``, counting a–z only, from the start): drop them after a pick."""
+
+    text: str
+    consumed_letters: int
+
+
+def _sources() -> list[tuple[str, Path]]:
+    found = []
+    for package in ("pypinyin", "wordfreq"):
+        spec = find_spec(package)  # finds the package without importing it (pypinyin's import costs 30 MB)
+        if spec is None or spec.origin is None:
+            raise PinyinUnavailable(f"{package} is not installed (setup.cfg: `make setup` or pip install -e .)")
+        found.append((package, Path(spec.origin)))
+    return found
+
+
+def default_path() -> Path:
+    """``<venv>/share/kiosk/pinyin-<key>.sqlite3``; the key changes with the installed pypinyin and
+    wordfreq (their files' size and time) and with the code that builds the index, so an upgrade or
+    a change to :mod:`~kiosk.pinyin.build` makes a new one."""
+    digest = hashlib.sha256(Path(__file__).with_name("build.py").read_bytes())
+    for package, origin in _sources():
+        stat = origin.stat()
+        digest.update(f"|{package} {stat.st_size} {stat.st_mtime_ns}".encode())
+    return Path(sys.prefix) / "share" / "kiosk" / f"pinyin-{digest.hexdigest()[:16]}.sqlite3"
+
+
+def prune(current: Path) -> None:
+    """Remove indexes built from earlier versions of the packages, beside ``current``."""
+    for old in current.parent.glob("pinyin-*.sqlite3"):
+        if old != current:
+            old.unlink(missing_ok=True)
+
+
+def build_in_child(path: Path) -> None:
+    """Build the index in a child process: reading the sources takes ~200 MB, which a 1 GB box must
+    get back at once, and a child's memory is returned whole when it exits."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    try:
+        done = subprocess.run([sys.executable, "-m", "kiosk.pinyin", str(path)], env=env, cwd=str(ROOT),
+                              capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PinyinUnavailable(f"cannot build the pinyin index at {path}: {exc}") from exc
+    if done.returncode != 0 or not path.exists():
+        raise PinyinUnavailable(f"cannot build the pinyin index at {path}: {done.stderr.strip()[-500:]}")
+
+
+class Index:
+    """One index file, opened on first use (and built first if missing). Safe to share between threads:
+    one connection, one look-up at a time (a look-up takes about a millisecond)."""
+
+    def __init__(self, path: str | Path | None = None):
+        self._path = Path(path) if path is not None else None  # None: default_path(), found at first use
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._syllables: frozenset[str] = frozenset()
+        self._beginnings: frozenset[str] = frozenset()
+
+    def _open(self) -> sqlite3.Connection:
+        """Called with the lock held."""
+        if self._db is None:
+            path = self._path or default_path()
+            if not path.exists():
+                build_in_child(path)
+                if self._path is None:
+                    prune(path)
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                 check_same_thread=False)
+            spelled = {row[0] for row in db.execute("SELECT DISTINCT letters FROM readings")}
+            # Syllables without a vowel (嗯 n, ng; 呣 m; 哼 hng) are typed only on their own: as parts of a
+            # longer input they would cut real syllables apart (an → a·n).
+            self._syllables = frozenset(s for s in spelled if set(s) & set("aeiouv"))
+            self._beginnings = frozenset(s[:end] for s in spelled for end in range(1, len(s)))
+            self._db = db
+        return self._db
+
+    def candidates(self, letters: str, limit: int = 10, after: str = "") -> list[Candidate]:
+        """The candidate row for ``letters`` from this index: see :func:`kiosk.pinyin.candidates`."""
+        typed = normalise(letters)
+        if not typed or not isinstance(limit, int) or limit <= 0:
+            return []
+        with self._lock:
+            db = self._open()
+            return self._rank(db, typed, min(limit, MAX_LIMIT), after if isinstance(after, str) else "")
+
+    def _rank(self, db: sqlite3.Connection, typed: str, limit: int, after: str) -> list[Candidate]:
+        flat = typed.replace(SEPARATOR, "")
+        cuts = boundaries(typed)
+        parse = segment(typed, self._syllables, self._beginnings)
+
+        def fits(spelled: str, shift: int = 0) -> bool:
+            """Each apostrophe typed within ``spelled`` falls where one of its syllables begins."""
+            if not cuts:
+                return True
+            starts, at = set(), 0
+            for syllable in spelled.split(SEPARATOR):
+                starts.add(at)
+                at += len(syllable)
+            return {cut + shift for cut in cuts if cut + shift < at} <= starts
+
+        words = self._continuing(db, flat, after, fits) + [
+            Candidate(text, len(flat)) for text, spelled, _ in _usual(self._spelling(db, "", flat))
+            if fits(spelled)]
+        if parse is not None and len(parse) > 2:
+            words += [Candidate(text, len(spelled) - spelled.count(SEPARATOR))
+                      for text, spelled, score in _usual(self._leading(db, parse))
+                      if fits(spelled) and score >= WORD_MIN]
+        if parse is None and (tokens := initials(typed)):
+            words += [Candidate(text, len(flat)) for text in self._abbreviated(db, tokens)]
+        first = parse[0] if parse else self._first_syllable(flat)
+        characters = []
+        if first in self._syllables:
+            characters = [Candidate(text, len(first)) for (text,) in db.execute(
+                "SELECT text FROM entries WHERE stem = ? AND letters = ? ORDER BY score DESC LIMIT ?",
+                (first[0], first, POOL))]
+
+        chosen: list[Candidate] = []
+        taken: set[str] = set()
+
+        def take(items: list[Candidate], up_to: int) -> None:
+            for item in items:
+                if len(chosen) >= up_to:
+                    return
+                if item.text not in taken:
+                    taken.add(item.text)
+                    chosen.append(item)
+
+        keep = min(KEEP_FOR_CHARACTERS, limit // 3) if characters else 0
+        take(words, limit - keep)
+        take(characters, limit)
+        take(words, limit)
+        return chosen
+
+    def _spelling(self, db: sqlite3.Connection, before: str, flat: str, text_starts: str = "",
+                  least: float = 0.0) -> list[tuple[str, str, float]]:
+        """(text, spelled, score) of entries spelled ``before`` + ``flat`` + possibly the rest of the last
+        syllable, finished ones first, then by frequency."""
+        stems = [before + flat[:end] for end in range(1, len(flat) + 1)]
+        start = before + flat
+        # Finished spellings first, but not for a lone consonant: n is 你, 年, 能 before 嗯.
+        finished = start if any(vowel in flat for vowel in "aeiouv") else ""
+        return db.execute(
+            f"SELECT text, spelled, score FROM entries WHERE stem IN ({','.join('?' * len(stems))})"
+            " AND letters >= ? AND letters < ? AND substr(text, 1, ?) = ? AND score >= ?"
+            " ORDER BY letters = ? DESC, score DESC LIMIT ?",
+            [*stems, start, start + "{", len(text_starts), text_starts, least, finished, POOL]).fetchall()
+
+    def _continuing(self, db: sqlite3.Connection, flat: str, after: str, fits) -> list[Candidate]:
+        """Candidates that finish a common word begun by the last one or two characters of ``after``."""
+        found: list[tuple[float, Candidate]] = []
+        for size in (2, 1):
+            tail = after[-20:].rstrip()[-size:]
+            if len(tail) != size:
+                continue
+            spellings = [""]
+            for character in tail:
+                said = [row[0] for row in db.execute("SELECT letters FROM readings WHERE text = ?", (character,))]
+                spellings = [s + r for s in spellings for r in said][:9]
+            for before in spellings:
+                for text, spelled, score in self._spelling(db, before, flat, tail, CONTEXT_MIN):
+                    finished = len(spelled) - spelled.count(SEPARATOR) == len(before) + len(flat)
+                    if finished and len(text) > size and fits(spelled, len(before)):
+                        found.append((score, Candidate(text[size:], len(flat))))
+            if found:
+                break
+        found.sort(key=lambda pair: -pair[0])
+        return [candidate for _, candidate in found[:CONTEXT_MAX]]
+
+    def _leading(self, db: sqlite3.Connection, parse: list[str]) -> list[tuple[str, str, float]]:
+        """Words spelled by the first two or more syllables, but not all of them, by frequency."""
+        ends, at = [], 0
+        for syllable in parse[:-1]:
+            at += len(syllable)
+            ends.append(at)
+        flat = "".join(parse)
+        prefixes = [flat[:end] for end in ends[1:]]
+        stems = [flat[:end] for end in range(1, ends[-1] + 1)]
+        return db.execute(
+            f"SELECT text, spelled, score FROM entries WHERE stem IN ({','.join('?' * len(stems))})"
+            f" AND letters IN ({','.join('?' * len(prefixes))}) ORDER BY score DESC LIMIT ?",
+            [*stems, *prefixes, POOL]).fetchall()
+
+    def _abbreviated(self, db: sqlite3.Connection, tokens: list[str]) -> list[str]:
+        rows = db.execute("SELECT text, spelled FROM abbreviations WHERE initials = ? ORDER BY score DESC LIMIT ?",
+                          ("".join(token[0] for token in tokens), POOL))
+        return [text for text, spelled in rows
+                if all(s.startswith(t) for s, t in zip(spelled.split(SEPARATOR), tokens))]
+
+    def _first_syllable(self, flat: str) -> str | None:
+        """The longest syllable the letters begin with, when they do not parse as a whole (a typo later on)."""
+        for end in range(min(len(flat), 6), 0, -1):  # zhuang, chuang, shuang: the longest syllables
+            if flat[:end] in self._syllables:
+                return flat[:end]
+        return None
+
+
+def _usual(rows: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
+    """``rows`` without the words (two characters or more) far rarer than the most frequent word among them."""
+    best = max((score for text, _, score in rows if len(text) > 1), default=0.0)
+    return [row for row in rows if len(row[0]) == 1 or row[2] >= best * WORD_SPREAD]
+
+
+_default = Index()
+
+
+def default_index() -> Index:
+    """The process's index, at :func:`default_path`, opened on first use."""
+    return _default
