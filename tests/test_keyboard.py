@@ -164,3 +164,21 @@ def test_keys_and_candidates_are_read_aloud_for_this_visit_only(client):
     assert client.get("/keyboard/say?text=幸，辛，李").status_code == 200
     for bad in ("", "x" * 41, "<script>", "a/b"):
         assert client.get("/keyboard/say", query_string={"text": bad}).status_code == 404
+
+
+# --- pinyin -------------------------------------------------------------------------------------
+
+def test_pinyin_candidates_say_how_many_letters_they_use_and_the_fields_words_come_first(client):
+    row = client.get("/keyboard/pinyin?letters=xingfushequ").json["candidates"]
+    assert row[0] == {"text": "幸福", "consumed": 6}
+    plain = [c["text"] for c in client.get("/keyboard/pinyin?letters=baoxiu").json["candidates"]]
+    repairs = [c["text"] for c in client.get("/keyboard/pinyin?letters=baoxiu&expect=service:repairs").json["candidates"]]
+    assert plain.index("报修") > 0 and repairs[0] == "报修"  # 公共设施报修 is the repairs service's own word
+
+
+def test_pinyin_on_traditional_pages_and_bad_letters(client):
+    client.post("/language", data={"locale": "zh_Hant_TW", "next": "/"})
+    assert client.get("/keyboard/pinyin?letters=loudao").json["candidates"][0]["text"] == "樓道"
+    for bad in ("", "123", "楼", "<>", "x" * 5000):
+        reply = client.get("/keyboard/pinyin", query_string={"letters": bad})
+        assert reply.status_code == 200 and isinstance(reply.json["candidates"], list)

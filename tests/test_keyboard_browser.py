@@ -11,13 +11,20 @@ import pytest
 from bench.hanzi_medians import medians
 
 from .browser import ROOT, Resident
-from .conftest import KIOSK_SIZE, PHONE_SIZE
+from .conftest import KIOSK_SIZE, PHONE_SIZE, LiveKiosk
 
 pytestmark = pytest.mark.browser
 
 AXE = ROOT / "node_modules/axe-core/axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag2aaa", "wcag21a", "wcag21aa", "wcag22aa"]
 COUNT_KEYS = "window.__keys = 0; document.addEventListener('keydown', () => window.__keys++, true);"
+
+
+@pytest.fixture(scope="module")
+def kiosk_with_book(tmp_path_factory):
+    live = LiveKiosk(tmp_path_factory.mktemp("book") / "instance", address_book=True).start()
+    yield live
+    live.stop()
 
 
 @pytest.fixture
@@ -169,3 +176,65 @@ def test_a_real_keyboard_puts_the_panel_away(touchscreen):
     page.locator("[name=answer]").press("A")
     assert page.locator(".keyboard").count() == 0
     assert page.locator("[name=answer]").input_value() == "A"
+
+
+def test_home_care_by_touch_alone_writing_a_name_and_choosing_the_address(browser, kiosk_with_book):
+    """The issue's walk: a name written by hand (王幸福), the address chosen from the book (estate,
+    building, entrance, flat), a phone number on the keypad, the request saved — not one key pressed."""
+    context = browser.new_context(viewport=KIOSK_SIZE, has_touch=True, locale="zh-CN", bypass_csp=True)
+    context.add_init_script(COUNT_KEYS)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    resident = Resident(page, kiosk_with_book.url, js=True)
+    try:
+        resident.open("/services/home-care")
+        resident.tap(page.locator("main form button.button--primary"))
+        resident.tap(page.locator(".options button").first)
+        resident.tap(page.locator(".options button").first)
+        assert resident.path == "/request/about-you"
+        for character in "王幸福":
+            assert character in write(page, cdp, character)
+            pick(page, character)
+        assert page.locator("#name").input_value() == "王幸福"
+        page.locator(".keyboard__done").tap()
+        resident.tap(page.locator("main form button.button--primary"))
+        resident.tap(page.locator("button[name=estate][value=幸福里小区]"))
+        assert axe(page) == []
+        resident.tap(page.get_by_role("button", name="3号楼"))
+        resident.tap(page.get_by_role("button", name="2单元"))
+        resident.tap(page.get_by_role("button", name="501室"))
+        assert resident.path == "/request/contact"
+        for digit in "13800138000":
+            page.locator(f".keyboard__key[data-key='{digit}']").tap()
+        page.locator(".keyboard__done").tap()
+        resident.tap(page.get_by_role("button", name="请打这个电话联系我"))
+        check = page.locator("main").inner_text()
+        assert "王幸福" in check and "幸福里小区3号楼2单元501室" in check and "13800138000" in check
+        resident.tap(page.locator("main form button.button--primary"))
+        assert resident.path.startswith("/receipt/")
+        assert page.evaluate("window.__keys") == 0
+    finally:
+        context.close()
+
+
+def test_pinyin_by_touch(touchscreen):
+    resident, _ = touchscreen
+    page = resident.page
+    resident.open("/services/repairs")
+    resident.tap(page.locator("main form button.button--primary"))
+    resident.tap(page.locator(".options button").first)
+    page.locator(".keyboard__mode[data-mode=pinyin]").tap()
+    for letter in "loudao":
+        page.locator(f".keyboard__key[data-key={letter}]").tap()
+    assert page.locator(".keyboard__composing").inner_text() == "loudao"
+    page.wait_for_selector(".keyboard__candidate >> text=楼道")
+    assert axe(page) == []
+    pick(page, "楼道")
+    assert page.locator("[name=answer]").input_value() == "楼道"
+    assert page.locator(".keyboard__composing").inner_text() == ""
+    for letter in "deng":
+        page.locator(f".keyboard__key[data-key={letter}]").tap()
+    page.wait_for_selector(".keyboard__candidate >> text=灯")
+    page.locator(".keyboard__space").tap()  # space takes the first candidate
+    assert page.locator("[name=answer]").input_value() == "楼道灯"
+    assert page.evaluate("window.__keys") == 0

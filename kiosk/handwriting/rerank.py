@@ -69,6 +69,10 @@ class Expectation:
     def merged(self, other: "Expectation") -> "Expectation":
         return Expectation(self.characters | other.characters, self.pairs | other.pairs, self.common)
 
+    def knows(self, text: str) -> bool:
+        """Whether ``text`` reads as the field's own words: each character expected, each pair seen together."""
+        return bool(text) and all(c in self.characters for c in text) and all(p in self.pairs for p in zip(text, text[1:]))
+
     def lift(self, character: str, before: str) -> int:
         """How many places ``character`` moves up, written after ``before``."""
         places = 0

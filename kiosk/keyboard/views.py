@@ -80,14 +80,24 @@ def handwriting():
 
 @bp.get("/pinyin")
 def pinyin():
-    """``?letters=xingfu`` → ``{"candidates": [{"text": "幸福", "consumed": 6}, …]}``."""
-    from .. import pinyin as engine  # the dictionary loads on the first pinyin key, not at start
+    """``?letters=xingfu&before=…&expect=…`` → ``{"candidates": [{"text": "幸福", "consumed": 6}, …]}``, best first."""
+    from .. import pinyin as engine  # the index opens on the first pinyin key, not at start
 
-    letters = request.args.get("letters", "")[:64]
-    found = engine.candidates(letters, limit=SHOWN, after=request.args.get("before", "")[-BEFORE_MAX:])
+    try:
+        before = request.args.get("before", "")[-BEFORE_MAX:]
+        found = engine.candidates(request.args.get("letters", "")[:64], limit=ASKED, after=before)
+    except engine.PinyinUnavailable as exc:
+        current_app.logger.warning("pinyin unavailable: %s", exc)
+        return refusal(_("Pinyin is not available just now. Please write by hand or use the letters."), 503)
+    # what goes on from the last character in the field's texts first (楼道 + deng → 灯), then the
+    # field's own words (报修 before 保修 in a repair), the dictionary's order otherwise
+    expected = expectation(get_db(), request.args.get("expect", "")[:80])
+    last = before[-1:]
+    found = sorted(found, key=lambda c: (not (last and (last, c.text[0]) in expected.pairs and expected.knows(c.text)),
+                                         not expected.knows(c.text)))[:SHOWN]
     shown: dict[str, int] = {}
     for candidate in found:
-        shown.setdefault(in_page_script(candidate.text), candidate.consumed)
+        shown.setdefault(in_page_script(candidate.text), candidate.consumed_letters)
     return jsonify({"candidates": [{"text": text, "consumed": consumed} for text, consumed in shown.items()]})
 
 

@@ -157,7 +157,8 @@
   function askPinyin() {
     var mine = ++pinyinAsked;
     if (!composing) { showCandidates([]); return; }
-    fetch(panel.dataset.pinyinUrl + "?letters=" + encodeURIComponent(composing) + "&before=" + encodeURIComponent(field.value.slice(-20)),
+    fetch(panel.dataset.pinyinUrl + "?letters=" + encodeURIComponent(composing) + "&before=" + encodeURIComponent(field.value.slice(-20)) +
+          "&expect=" + encodeURIComponent(field.dataset.expect || ""),
           { credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (body) { if (mine === pinyinAsked) { showCandidates(body.candidates); } })
