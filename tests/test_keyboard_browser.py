@@ -238,3 +238,59 @@ def test_pinyin_by_touch(touchscreen):
     page.locator(".keyboard__space").tap()  # space takes the first candidate
     assert page.locator("[name=answer]").input_value() == "楼道灯"
     assert page.evaluate("window.__keys") == 0
+
+
+@pytest.mark.parametrize("locale, written, typed", [("zh_Hans_CN", "楼", "灯"), ("zh_Hant_TW", "樓", "燈")])
+def test_every_demo_service_by_touch_alone(browser, kiosk_with_book, locale, written, typed):
+    """The issue's "done when": every demo service completed at the touchscreen by tapping, writing
+    (one character by hand, one by pinyin) and choosing, in Simplified and in Traditional script."""
+    from .browser import SERVICES
+
+    context = browser.new_context(viewport=KIOSK_SIZE, has_touch=True, locale="zh-CN")
+    context.add_init_script(COUNT_KEYS)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    resident = Resident(page, kiosk_with_book.url, js=True)
+    primary = page.locator("main form button.button--primary")
+    written_in = set()
+    try:
+        resident.open("/")
+        resident.choose_language(locale)
+        for code in SERVICES:
+            resident.open(f"/services/{code}")
+            resident.tap(primary)
+            wrote = False
+            for _ in range(15):
+                path = resident.path
+                if path.startswith("/receipt/"):
+                    break
+                if page.locator(".keyboard").count() and page.locator("main [data-keys=text]").count():
+                    field = page.locator("main [data-keys=text]").first
+                    assert written in write(page, cdp, "楼")  # the recogniser is Simplified; the page is not
+                    pick(page, written)
+                    page.locator(".keyboard__mode[data-mode=pinyin]").tap()
+                    for letter in "deng":
+                        page.locator(f".keyboard__key[data-key={letter}]").tap()
+                    page.wait_for_selector(f".keyboard__candidate >> text={typed}")
+                    pick(page, typed)
+                    assert field.input_value().endswith(written + typed)
+                    wrote = True
+                    written_in.add(code)
+                    page.locator(".keyboard__mode[data-mode=write]").tap()
+                    page.locator(".keyboard__done").tap()
+                    resident.tap(primary)
+                elif page.locator("main .options button").count():
+                    resident.tap(page.locator("main .options button").first)
+                elif path == "/request/contact":
+                    resident.tap(page.locator("button[value=centre]"))
+                elif path == "/request/check":
+                    assert not wrote or written + typed in page.locator("main").inner_text()
+                    resident.tap(primary)
+                else:
+                    raise AssertionError(f"{code}: nothing to tap on {path}")
+            assert resident.path.startswith("/receipt/"), (code, resident.path)
+        assert page.evaluate("window.__keys") == 0
+        # names (pension, home care, meals, subsidy) and free text (mediation, feedback) were written
+        assert written_in == {"pension-cert", "home-care", "meal-errand", "disability-subsidy", "mediation", "feedback"}
+    finally:
+        context.close()
