@@ -60,6 +60,7 @@ bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python -m bench.sync_drain
 	$(BIN)/python -m bench.voice
 	$(BIN)/python -m bench.handwriting
+	$(BIN)/python -m bench.keyboard
 	$(BIN)/python -m bench.pinyin
 
 clean:

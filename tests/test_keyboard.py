@@ -182,3 +182,11 @@ def test_pinyin_on_traditional_pages_and_bad_letters(client):
     for bad in ("", "123", "楼", "<>", "x" * 5000):
         reply = client.get("/keyboard/pinyin", query_string={"letters": bad})
         assert reply.status_code == 200 and isinstance(reply.json["candidates"], list)
+
+
+def test_traditional_forms_come_from_the_index_phrase_by_phrase():
+    from kiosk import pinyin
+
+    assert pinyin.traditional(["头发", "发", "楼道", "幸福", "里"]) == ["頭髮", "發", "樓道", "幸福", "裡"]
+    assert pinyin.traditional(["头发楼"]) == ["頭發樓"]  # an unknown phrase: character by character
+    assert pinyin.traditional(["ABC", ""]) == ["ABC", ""]

@@ -7,7 +7,6 @@ JSON the pad turns into big buttons, or audio.
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 from flask import Blueprint, abort, current_app, jsonify, request
@@ -29,26 +28,23 @@ BEFORE_MAX = 200
 SAY_MAX = 40
 _SAYABLE = re.compile(r"^[\w\s，、。,.·-]+$")
 
-_converters: dict[str, object] = {}
-_converters_lock = threading.Lock()
-
-
-def in_page_script(text: str) -> str:
-    """``text`` in the page's script: Traditional pages get OpenCC's Taiwan forms (s2tw)."""
+def in_page_script(texts: list[str]) -> list[str]:
+    """``texts`` in the page's script: Traditional pages get OpenCC's Taiwan forms (s2tw), recorded in
+    the keyboard's index when it was built (loading OpenCC itself would cost this process 43 MB)."""
     if current_locale() != "zh_Hant_TW":
-        return text
-    with _converters_lock:
-        converter = _converters.get("s2tw")
-        if converter is None:
-            import opencc  # loaded once per process, when a Traditional page first asks (about 50 ms)
+        return texts
+    from .. import pinyin
 
-            converter = _converters["s2tw"] = opencc.OpenCC("s2tw")
-    return converter.convert(text)
+    try:
+        return pinyin.traditional(texts)
+    except pinyin.PinyinUnavailable as exc:  # shown as they are: readable, if not in the page's script
+        current_app.logger.warning("no Traditional forms: %s", exc)
+        return texts
 
 
 def for_page(texts: list[str]) -> list[str]:
     """``texts`` in the page's script, in order, duplicates dropped (two Simplified forms may share one)."""
-    return list(dict.fromkeys(in_page_script(text) for text in texts))
+    return list(dict.fromkeys(in_page_script(texts)))
 
 
 def refusal(message: str, status: int = 400):
@@ -96,8 +92,8 @@ def pinyin():
     found = sorted(found, key=lambda c: (not (last and (last, c.text[0]) in expected.pairs and expected.knows(c.text)),
                                          not expected.knows(c.text)))[:SHOWN]
     shown: dict[str, int] = {}
-    for candidate in found:
-        shown.setdefault(in_page_script(candidate.text), candidate.consumed_letters)
+    for text, candidate in zip(in_page_script([c.text for c in found]), found):
+        shown.setdefault(text, candidate.consumed_letters)
     return jsonify({"candidates": [{"text": text, "consumed": consumed} for text, consumed in shown.items()]})
 
 

@@ -10,8 +10,8 @@
 Built as a small engine with no web in it (import-linter keeps Flask out), over an index file made
 once from pypinyin's readings and wordfreq's word frequencies (:mod:`~kiosk.pinyin.build`), opened
 read-only on first use (:mod:`~kiosk.pinyin.index`), so a process pays for it only when a resident
-types pinyin, and then about 1 ms and a few MB. Output is Simplified Chinese only (GB 2312); the web
-layer converts it for Traditional pages.
+types pinyin, and then about 1 ms and a few MB. Output is Simplified Chinese only (GB 2312);
+:func:`traditional` gives a Traditional page's forms, converted by OpenCC when the index was built.
 
 Input is forgiving and bounded (:mod:`~kiosk.pinyin.letters`): upper or lower case, ``v`` or ``ü`` for
 ü (``lv`` → 绿), apostrophes between syllables (``xi'an`` → 西安); anything else is ignored, and only the
@@ -23,7 +23,7 @@ from __future__ import annotations
 from .index import Candidate, PinyinUnavailable, default_index
 from .letters import MAX_LETTERS, SEPARATOR, normalise
 
-__all__ = ["Candidate", "PinyinUnavailable", "MAX_LETTERS", "candidates", "normalise", "remaining"]
+__all__ = ["Candidate", "PinyinUnavailable", "MAX_LETTERS", "candidates", "normalise", "remaining", "traditional"]
 
 
 def candidates(letters: str, limit: int = 10, after: str = "") -> list[Candidate]:
@@ -36,6 +36,12 @@ def candidates(letters: str, limit: int = 10, after: str = "") -> list[Candidate
         when there is one) characters for the first syllable; each says how many letters it spells.
     """
     return default_index().candidates(letters, limit, after)
+
+
+def traditional(texts: list[str]) -> list[str]:
+    """``texts`` (Simplified: candidates of the pinyin row or of handwriting) in Taiwan's Traditional
+    forms, from OpenCC's s2tw as the index recorded it when it was built (the server never loads OpenCC)."""
+    return default_index().traditional(texts)
 
 
 def remaining(letters: str, picked: Candidate) -> str:

@@ -60,7 +60,7 @@ class Candidate:
 
 def _sources() -> list[tuple[str, Path]]:
     found = []
-    for package in ("pypinyin", "wordfreq"):
+    for package in ("pypinyin", "wordfreq", "opencc"):
         spec = find_spec(package)  # finds the package without importing it (pypinyin's import costs 30 MB)
         if spec is None or spec.origin is None:
             raise PinyinUnavailable(f"{package} is not installed (setup.cfg: `make setup` or pip install -e .)")
@@ -127,6 +127,24 @@ class Index:
             self._beginnings = frozenset(s[:end] for s in spelled for end in range(1, len(s)))
             self._db = db
         return self._db
+
+    def traditional(self, texts: list[str]) -> list[str]:
+        """``texts`` as a Traditional-script (Taiwan) page shows them: a known word or character by its
+        OpenCC form, anything else character by character; a character OpenCC leaves alone, as it is."""
+        with self._lock:
+            db = self._open()
+            shown = []
+            for text in texts:
+                row = db.execute("SELECT tw FROM traditional WHERE text = ?", (text,)).fetchone()
+                if row is None and len(text) > 1:
+                    row = ("".join(self._one(db, ch) for ch in text),)
+                shown.append(row[0] if row else text)
+            return shown
+
+    @staticmethod
+    def _one(db: sqlite3.Connection, character: str) -> str:
+        row = db.execute("SELECT tw FROM traditional WHERE text = ?", (character,)).fetchone()
+        return row[0] if row else character
 
     def candidates(self, letters: str, limit: int = 10, after: str = "") -> list[Candidate]:
         """The candidate row for ``letters`` from this index: see :func:`kiosk.pinyin.candidates`."""
