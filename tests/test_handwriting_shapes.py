@@ -1,4 +1,4 @@
-"""The shape matcher (kiosk/handwriting/shapes.py).
+"""The shape matcher (kiosk/handwriting/shapes.py) and how its list joins zinnia's (rerank.combine).
 
 Strokes here are drawn by hand in the test, in a 1000 box with y down. How well it reads thousands
 of characters, and its memory and time, belong to bench/handwriting.py.
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.handwriting.rerank import combine
 from kiosk.handwriting.shapes import FEATURES, ShapeError, ShapeMatcher, closest, matcher
 
 # Characters that look alike: boxes, crosses and bars.
@@ -79,3 +80,12 @@ def test_a_missing_font_or_face_says_which_debian_package(tmp_path):
     with pytest.raises(ShapeError, match="no face 'Noto Sans CJK XX'.*fonts-noto-cjk"):
         ShapeMatcher(face="Noto Sans CJK XX")
 
+
+def test_combine_keeps_zinnias_first_half_then_adds_shapes_not_shown():
+    ranked = list("ABCDEFGHIJKL")
+    assert combine(ranked, list("xyzuvw")) == list("ABCDExyzuv")
+    assert combine(ranked, list("CxAyz")) == list("ABCDExyzFG")  # what zinnia shows already is not repeated
+    assert combine(ranked, []) == ranked[:10]  # a field that expects nothing: zinnia's list unchanged
+    assert combine([], list("xyz")) == list("xyz")
+    assert combine(list("AAB"), list("BCC"), best=3) == list("ABC")
+    assert combine(ranked, list("xyz"), best=5) == list("ABCxy")
