@@ -33,8 +33,9 @@ Why it is built this way:
   32-bit float image, and the query's cosines with all of them are one multiplication and one
   row average (:meth:`ShapeMatcher.closest`).
 - **Templates once per vocabulary.** A field's templates are made when it is first written in
-  (about half a millisecond a character) and remembered for the last few vocabularies; the font is opened for
-  that and closed again, so its pages leave memory.
+  (about half a millisecond a character; :meth:`ShapeMatcher.templates` makes them ahead) and
+  remembered for the last three vocabularies (2 KB a character); the font is opened for that and
+  closed again, so the pages of it that were read leave memory.
 
 A missing font raises :class:`ShapeError` naming the Debian package, as a missing zinnia does: the
 caller shows zinnia's candidates alone.
@@ -60,7 +61,7 @@ DIRECTIONS = 8
 FEATURES = DIRECTIONS * GRID * GRID
 EM = 128  # the font's size when a glyph is drawn, before shrinking to SIDE
 SUPERSAMPLE = 4  # the pen is drawn this much larger, then shrunk: soft edges like the font's
-VOCABULARIES = 8  # vocabularies whose templates are remembered (~2 KB a character)
+VOCABULARIES = 3  # vocabularies whose templates are remembered (2 KB a character): a visit writes in one to three
 
 Strokes = list[list[tuple[float, float]]]
 
