@@ -54,8 +54,10 @@ def test_size_and_place_on_the_pad_make_no_difference():
 
 
 @pytest.mark.parametrize("strokes", [[], [[]], [[], []], [[(500, 500)]], [[(500, 500), (500.5, 500.2)]],
-                                     [[(float("nan"), 1.0), (2.0, 3.0)]]],
-                         ids=["nothing", "empty-stroke", "empty-strokes", "a-tap", "a-tiny-dot", "not-a-number"])
+                                     [[(float("nan"), 1.0), (2.0, 3.0)]], [[(100, 100), (900, 900)], [(float("nan"), 500)]],
+                                     [[(float("inf"), 1.0), (2.0, 3.0)]]],
+                         ids=["nothing", "empty-stroke", "empty-strokes", "a-tap", "a-tiny-dot", "not-a-number",
+                              "one-point-not-a-number", "infinity"])
 def test_nothing_or_a_dot_gives_nothing(strokes):
     assert closest(strokes, LOOKALIKES) == []
 

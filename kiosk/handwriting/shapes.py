@@ -174,8 +174,10 @@ class ShapeMatcher:
         if not points:
             return None
         xs, ys = [x for x, _ in points], [y for _, y in points]
+        if not math.isfinite(sum(xs) + sum(ys)):  # a point that is not a number, or off to infinity
+            return None
         side = max(max(xs) - min(xs), max(ys) - min(ys))
-        if not side >= 1.0:  # a tap, or not numbers at all
+        if side < 1.0:  # a tap
             return None
         big = SIDE * SUPERSAMPLE
         scale = FILL * big / side
