@@ -3,7 +3,8 @@
     make bench            (or: .venv/bin/python -m bench.handwriting)
 
 The test set is Make Me a Hanzi's stroke medians, drawn clean and by an unsteady hand with a fixed
-seed (bench/hanzi_medians.py). Three readings of the same drawings:
+seed (bench/hanzi_medians.py), and the unsteady drawing again with its strokes in any order (shuffled,
+with a seed of its own): the worst case of a person's own stroke order. Four readings of each drawing:
 
 - **bare**: zinnia alone on the drawing as it is (the baseline of docs/performance.md);
 - **fitted**: what the kiosk sends zinnia — the drawing moved and scaled into the middle of its box
@@ -12,15 +13,25 @@ seed (bench/hanzi_medians.py). Three readings of the same drawings:
   the demo catalogue's characters written, in order, into their own service's text field (each after
   the character before it, as a resident writes a phrase), and the address book's into the address
   field; GB 2312 level 1 written alone into the repairs field shows what the re-ranking costs
-  characters the field does not expect.
+  characters the field does not expect;
+- **in the field + shapes**: the same, merged by :func:`kiosk.handwriting.rerank.combine` with the
+  shape matcher's 10 closest of the field's characters (kiosk/handwriting/shapes.py, which ignores
+  stroke order; its templates come from the box's font). A fifth line, **+ shapes, RRF**, merges
+  the same two lists by reciprocal-rank fusion (k = 60, the usual constant) instead: the other rule
+  considered, for comparison only. **shapes alone** is the shape matcher's own list.
 
-Printed: top-1 and top-10 per set, and the time per character against the issue's limit of 20 ms.
+Printed: top-1 and top-10 per set; the time per character of zinnia and re-ranking against the
+issue's limit of 20 ms, and of the shape matcher against its own of 10 ms; how long each field's
+templates took to make; and, from a fresh process, the memory zinnia and the shape matcher add
+(``--memory`` runs only that part).
 Not a test (tests/test_handwriting_accuracy.py holds floors); the numbers go to docs/performance.md.
 """
 from __future__ import annotations
 
+import json
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,11 +42,18 @@ sys.path.insert(0, str(ROOT))
 
 from bench.hanzi_medians import HANZI, medians, unsteady  # noqa: E402
 from kiosk.handwriting import strokes as pad  # noqa: E402
-from kiosk.handwriting.rerank import NOTHING, Expectation, gb2312_level1, rerank  # noqa: E402
+from kiosk.handwriting.reader import ASKED  # noqa: E402  (the kiosk's own)
+from kiosk.handwriting.rerank import NOTHING, Expectation, combine, gb2312_level1, rerank  # noqa: E402
 from kiosk.handwriting.zinnia import recognizer  # noqa: E402
 
+# kiosk.handwriting.shapes (and so Pillow) is imported where it is used, so that --memory measures it.
+
 LIMIT_MS = 20.0
-ASKED = 40  # as kiosk/keyboard/views.py
+SHAPES_LIMIT_MS = 10.0
+SHOWN = 10  # as kiosk/keyboard/views.py
+RRF_K = 60  # reciprocal-rank fusion's usual constant (Cormack, Clarke and Büttcher, 2009)
+MEMORY_BUDGET_MB = 40.0  # zinnia and the shape matcher together
+VOCABULARY = 500  # characters, for the memory and the time of one large field
 
 
 def demo_database(folder: Path):
@@ -57,36 +75,92 @@ def demo_database(folder: Path):
     return db
 
 
-def read(drawn, expected: Expectation | None, before: str = "") -> list[str]:
-    """Candidates for one drawing: bare (``expected`` None) or the kiosk's way."""
-    if expected is None:
-        return [c.character for c in recognizer().classify(drawn, size=1024, best=10)]
-    found = [c.character for c in recognizer().classify(pad.fitted(drawn), size=pad.BOX, best=ASKED)]
-    return rerank(found, expected, before)
+def rrf(ranked: list[str], shaped: list[str], best: int = SHOWN) -> list[str]:
+    """The other merging rule considered: each list gives a character 1 / (k + its place); most first, ties in zinnia's order."""
+    scores: dict[str, float] = {}
+    for candidates in (ranked, shaped):
+        for place, character in enumerate(dict.fromkeys(candidates), start=1):
+            scores[character] = scores.get(character, 0.0) + 1 / (RRF_K + place)
+    return sorted(scores, key=lambda c: -scores[c])[:best]
 
 
-def measure(name: str, writings: list[tuple[str, str, Expectation]], rng: random.Random, times: list[float] | None = None) -> dict:
-    """``writings``: (character, text before it, what its field expects). Prints and returns the rates."""
-    kinds = {"bare": None, "fitted": NOTHING, "in the field": "field"}
-    counts = {(hand, kind): [0, 0] for hand in ("clean", "unsteady") for kind in kinds}
+KINDS = ("bare", "fitted", "in the field", "in the field + shapes", "+ shapes, RRF", "shapes alone")
+HANDS = ("clean", "unsteady", "any order")
+
+
+def read(drawn, expected: Expectation, before: str, times: dict[str, list[float]] | None) -> dict[str, list[str]]:
+    """The candidates of each reading of one drawing, and (into ``times``) how long the kiosk's took."""
+    from kiosk.handwriting.shapes import closest, matcher
+
+    found = {"bare": [c.character for c in recognizer().classify(drawn, size=1024, best=SHOWN)]}
+    matcher().templates(expected.characters)  # made when the field is first written in: not timed here
+    start = time.perf_counter()
+    fitted = pad.fitted(drawn)
+    asked = [c.character for c in recognizer().classify(fitted, size=pad.BOX, best=ASKED)]
+    ranked = rerank(asked, expected, before, best=ASKED)
+    middle = time.perf_counter()
+    shaped = [character for character, _ in closest(fitted, expected.characters, best=SHOWN)]
+    combined = combine(ranked, shaped, best=SHOWN)
+    end = time.perf_counter()
+    if times is not None:
+        times["zinnia"].append((middle - start) * 1000)
+        times["shapes"].append((end - middle) * 1000)
+        times["both"].append((end - start) * 1000)
+    found["fitted"] = rerank(asked, NOTHING, "", best=SHOWN)
+    found["in the field"] = ranked[:SHOWN]
+    found["in the field + shapes"] = combined
+    found["+ shapes, RRF"] = rrf(ranked, shaped)
+    found["shapes alone"] = shaped
+    return found
+
+
+def templates(writings: list[tuple[str, str, Expectation]]) -> None:
+    """How long making the templates of every field in ``writings`` takes (in a matcher of their own)."""
+    from kiosk.handwriting.shapes import ShapeMatcher
+
+    own = ShapeMatcher()
+    vocabularies = {expected.characters for _, _, expected in writings if expected.characters}
+    sizes, spent = [], 0.0
+    for characters in vocabularies:
+        start = time.perf_counter()
+        own.templates(characters)
+        spent += time.perf_counter() - start
+        sizes.append(len(characters))
+    if sizes:
+        print(f"{'':<44} templates of {len(sizes)} field(s), {min(sizes)}–{max(sizes)} characters: "
+              f"{spent * 1000:.0f} ms, {spent * 1000 / sum(sizes):.2f} ms a character")
+
+
+def any_order(strokes, order: random.Random):
+    """The same strokes, in a shuffled order."""
+    shuffled = list(strokes)
+    order.shuffle(shuffled)
+    return shuffled
+
+
+def measure(name: str, writings: list[tuple[str, str, Expectation]], rng: random.Random, order: random.Random,
+            times: dict[str, list[float]] | None = None) -> dict:
+    """``writings``: (character, text before it, what its field expects). Prints and returns the rates.
+
+    ``rng`` draws the unsteady hand (as before the shape matcher, so those figures are unchanged),
+    ``order`` shuffles its strokes."""
+    templates(writings)
+    counts = {(hand, kind): [0, 0] for hand in HANDS for kind in KINDS}
     n = 0
     for character, before, expected in writings:
         strokes = medians(character)
         if not strokes:
             continue
         n += 1
-        for hand, drawn in (("clean", strokes), ("unsteady", unsteady(strokes, rng))):
-            for kind, how in kinds.items():
-                start = time.perf_counter()
-                best = read(drawn, expected if how == "field" else how, before)
-                if times is not None and kind == "in the field":
-                    times.append((time.perf_counter() - start) * 1000)
+        shaky = unsteady(strokes, rng)
+        for hand, drawn in zip(HANDS, (strokes, shaky, any_order(shaky, order))):
+            for kind, best in read(drawn, expected, before, times).items():
                 counts[hand, kind][0] += bool(best) and best[0] == character
-                counts[hand, kind][1] += character in best[:10]
+                counts[hand, kind][1] += character in best[:SHOWN]
     rates = {}
     for (hand, kind), (top1, top10) in counts.items():
         rates[hand, kind] = (top1 / n, top10 / n)
-        print(f"{name:<44} {hand:<9} {kind:<13} n={n:<5} top-1 {top1 / n:6.1%}   top-10 {top10 / n:6.1%}")
+        print(f"{name:<44} {hand:<9} {kind:<21} n={n:<5} top-1 {top1 / n:6.1%}   top-10 {top10 / n:6.1%}")
     return rates
 
 
@@ -127,25 +201,93 @@ def _runs(text: str) -> list[str]:
     return HAN_RUN.findall(text or "")
 
 
+def status() -> dict[str, float]:
+    """This process's memory now (VmRSS, RssAnon, RssFile) and at its peak (VmHWM), in MB."""
+    found = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+            found[key] = int(value.split()[0]) / 1024
+    return found
+
+
+def memory_child() -> None:
+    """In a fresh process: the memory zinnia and the shape matcher add on first use, and the shape matcher's time."""
+    drawings = [medians(ch) for ch in "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年养老维修补贴投诉"]
+    before = status()
+    recognizer().classify(pad.fitted(drawings[0]), size=pad.BOX, best=ASKED)
+    zinnia = status()
+    from kiosk.handwriting.shapes import VOCABULARIES, closest, matcher  # Pillow and the font: part of the first use
+
+    vocabulary = frozenset(gb2312_level1()[:VOCABULARY])
+    start = time.perf_counter()
+    closest(pad.fitted(drawings[0]), vocabulary)
+    first = (time.perf_counter() - start) * 1000
+    shapes = status()
+    times = []
+    for _ in range(5):
+        for drawn in drawings:
+            start = time.perf_counter()
+            closest(pad.fitted(drawn), vocabulary)
+            times.append((time.perf_counter() - start) * 1000)
+    for k in range(1, VOCABULARIES):  # more vocabularies of the same size, as many as are remembered
+        matcher().templates(frozenset(gb2312_level1()[k * VOCABULARY:(k + 1) * VOCABULARY]))
+    full = status()
+    print(json.dumps({"remembered": VOCABULARIES, "before": before, "zinnia": zinnia, "shapes": shapes, "full": full, "first_ms": first,
+                      "median_ms": statistics.median(times), "p95_ms": statistics.quantiles(times, n=20)[18],
+                      "n": len(times)}))
+
+
+def memory() -> None:
+    child = subprocess.run([sys.executable, "-m", "bench.handwriting", "--memory"], cwd=ROOT,
+                           capture_output=True, text=True, check=True)
+    m = json.loads(child.stdout)
+    b, z, s, f = m["before"], m["zinnia"], m["shapes"], m["full"]
+
+    def added(after: dict, key: str = "VmRSS") -> float:
+        return after[key] - b[key]
+
+    print(f"memory, fresh process of {b['VmRSS']:.1f} MB: zinnia's first use adds {added(z):.1f} MB "
+          f"(anonymous {added(z, 'RssAnon'):.1f}, file-backed {added(z, 'RssFile'):.1f})")
+    print(f"  then the shape matcher's first use (import Pillow, open the font, templates of {VOCABULARY} characters, "
+          f"one match: {m['first_ms']:.0f} ms) adds {s['VmRSS'] - z['VmRSS']:.1f} MB "
+          f"(anonymous {s['RssAnon'] - z['RssAnon']:.1f}, file-backed {s['RssFile'] - z['RssFile']:.1f}); "
+          f"peak meanwhile {s['VmHWM'] - z['VmHWM']:.1f} MB higher")
+    print(f"  together {added(s):.1f} MB (budget {MEMORY_BUDGET_MB:.0f} MB); with {m['remembered']} vocabularies of "
+          f"{VOCABULARY} characters remembered (the most kept) {added(f):.1f} MB, peak {f['VmHWM'] - b['VmHWM']:.1f} MB")
+    print(f"shape matcher, {VOCABULARY}-character vocabulary: median {m['median_ms']:.2f} ms, p95 {m['p95_ms']:.2f} ms "
+          f"over {m['n']} drawings; limit {SHAPES_LIMIT_MS:.0f} ms: ratio {m['p95_ms'] / SHAPES_LIMIT_MS:.2f}x")
+
+
+def timing(label: str, values: list[float], limit: float) -> None:
+    median, p95 = statistics.median(values), statistics.quantiles(values, n=20)[18]
+    print(f"{label}: median {median:.2f} ms, p95 {p95:.2f} ms over {len(values)} characters; "
+          f"limit {limit:.0f} ms: ratio {p95 / limit:.2f}x")
+
+
 def main() -> None:
     if not HANZI.exists():
         raise SystemExit("npm hanzi-writer-data is missing: run `make test` (or npm ci) first")
+    if "--memory" in sys.argv[1:]:
+        return memory_child()
     from kiosk.keyboard.expect import expectation
 
-    rng = random.Random(20261125)
-    times: list[float] = []
+    memory()
+    rng, order = random.Random(20261125), random.Random(20261126)
+    times: dict[str, list[float]] = {"zinnia": [], "shapes": [], "both": []}
     recognizer()  # open the model once, outside the timing
     with tempfile.TemporaryDirectory() as folder:
         db = demo_database(Path(folder))
-        measure("catalogue characters in their service's field", catalogue_writings(db), rng, times)
+        measure("catalogue characters in their service's field", catalogue_writings(db), rng, order, times)
         addresses = address_writings(db)
         if addresses:
-            measure("address book characters in the address field", addresses, rng, times)
+            measure("address book characters in the address field", addresses, rng, order, times)
         repairs = expectation(db, "service:repairs")
-        measure("GB 2312 level 1, alone, in the repairs field", [(ch, "", repairs) for ch in gb2312_level1()], rng, times)
-    median, p95 = statistics.median(times), statistics.quantiles(times, n=20)[18]
-    print(f"recognition and re-ranking: median {median:.2f} ms, p95 {p95:.2f} ms over {len(times)} characters; "
-          f"limit {LIMIT_MS:.0f} ms: ratio {p95 / LIMIT_MS:.2f}x")
+        measure("GB 2312 level 1, alone, in the repairs field", [(ch, "", repairs) for ch in gb2312_level1()], rng, order,
+                times)
+    timing("recognition and re-ranking", times["zinnia"], LIMIT_MS)
+    timing("shape matcher and combine", times["shapes"], SHAPES_LIMIT_MS)
+    timing("all of it", times["both"], LIMIT_MS)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Floors under how well handwriting is read in its field: the kiosk's own path (fitted, recognised,
-re-ranked by what the field expects) on the demo catalogue's and address book's characters, each
+re-ranked by what the field expects, merged with the shape matcher's; kiosk/handwriting/reader.py) on the demo catalogue's and address book's characters, each
 drawn by an unsteady hand (bench/hanzi_medians.py, fixed seed) after the character before it.
 
 The floors are the values measured on 2026-11-25 (docs/performance.md, `make bench`) less one point
@@ -12,7 +12,8 @@ import random
 
 import pytest
 
-from bench.handwriting import address_writings, catalogue_writings, demo_database, read
+from bench.handwriting import address_writings, catalogue_writings, demo_database
+from kiosk.handwriting.reader import read
 from bench.hanzi_medians import HANZI, medians, unsteady
 
 # (top-1, top-10) floors, unsteady hand, in the field

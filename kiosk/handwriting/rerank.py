@@ -16,6 +16,10 @@ speaks for it, and keeps zinnia's order otherwise.
 
 The lifts are bounded on purpose: in a free-text field a resident writes characters no vocabulary
 holds, and zinnia's own first choice must not sink below a handful of expected ones.
+
+:func:`combine` then merges in a second reader's list (:mod:`~kiosk.handwriting.shapes`, which
+ignores stroke order and knows only the field's characters), with the same restraint: it gets half
+the places shown, after zinnia's.
 """
 from __future__ import annotations
 
@@ -24,23 +28,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable
 
+from ..charsets import LEVEL_1, gb2312
+
 NEXT = 12
 EXPECTED = 6
 COMMON = 3
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
-@lru_cache(maxsize=1)
 def gb2312_level1() -> tuple[str, ...]:
     """GB 2312 level 1 (rows 16–55) in the standard's order: the 3,755 characters learnt first in school."""
-    found = []
-    for row in range(16, 56):
-        for cell in range(1, 95):
-            try:
-                found.append(bytes([0xA0 + row, 0xA0 + cell]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
-    return tuple(found)
+    return gb2312(LEVEL_1)
 
 
 @lru_cache(maxsize=1)
@@ -95,3 +93,30 @@ def rerank(candidates: Iterable[str], expected: Expectation = NOTHING, before: s
         seen.setdefault(character, rank)
     order = sorted(seen, key=lambda c: (seen[c] - expected.lift(c, before), seen[c]))
     return order[:best]
+
+
+def combine(ranked: Iterable[str], shaped: Iterable[str], best: int = 10) -> list[str]:
+    """zinnia's re-ranked candidates and the shape matcher's, merged: ``best`` of them, in the order to show.
+
+    The first half of the places (the pad's first row of five) keep zinnia's re-ranked order; the
+    second half go to the shape matcher's best characters not already shown; whatever is left is
+    zinnia's again, in order. The rule was fixed before it was measured, for these reasons:
+
+    - the shape matcher proposes only characters the field expects, and always proposes some, even
+      when a resident writes a word no vocabulary holds: so it never takes zinnia's first places
+      (in particular not the first), which :func:`rerank` has already given to expected characters
+      where zinnia saw them;
+    - where zinnia did not see the character at all (about one time in ten), no order of its list
+      helps, and the shape matcher's few best are the only place it can come from;
+    - half and half needs no weight, and scores are not mixed (zinnia's SVM margins and cosines of
+      shapes have nothing in common).
+
+    :param ranked: :func:`rerank`'s order (ask for more than ``best``: those fill what is left)
+    :param shaped: the shape matcher's characters, closest first
+    """
+    ranked = list(dict.fromkeys(ranked))
+    kept = (best + 1) // 2
+    shown = ranked[:kept]
+    shown += [c for c in dict.fromkeys(shaped) if c not in shown][:best - len(shown)]
+    shown += [c for c in ranked[kept:] if c not in shown]
+    return shown[:best]

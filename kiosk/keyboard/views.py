@@ -13,8 +13,8 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from ..db import get_db
-from ..handwriting import rerank, strokes
-from ..handwriting.zinnia import ZinniaError, recognizer
+from ..handwriting import reader, strokes
+from ..handwriting.zinnia import ZinniaError
 from ..i18n import current_locale
 from ..security import csrf
 from ..voice.web import speak_once
@@ -23,7 +23,7 @@ from .expect import expectation
 bp = Blueprint("keyboard", __name__, url_prefix="/keyboard")
 
 SHOWN = 10  # candidates shown: two rows of five big buttons
-ASKED = 40  # candidates asked of zinnia, for re-ranking to choose from
+ASKED = reader.ASKED  # candidates asked of the pinyin engine too, for the field's words to be lifted from
 BEFORE_MAX = 200
 SAY_MAX = 40
 _SAYABLE = re.compile(r"^[\w\s，、。,.·-]+$")
@@ -66,12 +66,11 @@ def handwriting():
     before = str(payload.get("before") or "")[-BEFORE_MAX:]
     started = time.perf_counter()
     try:
-        found = recognizer().classify(strokes.fitted(drawn), size=strokes.BOX, best=ASKED)
+        shown = reader.read(drawn, expectation(get_db(), expect), before, best=SHOWN)
     except ZinniaError as exc:
         current_app.logger.warning("handwriting unavailable: %s", exc)
         return refusal(_("Writing by hand is not available just now. Please use the keys."), 503)
-    ranked = rerank.rerank([c.character for c in found], expectation(get_db(), expect), before, best=SHOWN)
-    return jsonify({"candidates": for_page(ranked), "ms": round(1000 * (time.perf_counter() - started), 1)})
+    return jsonify({"candidates": for_page(shown), "ms": round(1000 * (time.perf_counter() - started), 1)})
 
 
 @bp.get("/pinyin")

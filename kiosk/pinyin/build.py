@@ -35,6 +35,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from ..charsets import BOTH_LEVELS, gb2312
+
 MAX_WORD = 8  # characters; longer "words" in the list are phrases nobody types as one
 ABBREVIATED = 1e-7  # words as frequent as this (Zipf 2) can be typed as initials: xf → 幸福
 UNSEEN = 1e-3  # a reading never seen in a word scores this share of its character's frequency
@@ -77,14 +79,7 @@ CREATE TABLE traditional (
 
 def gb2312_characters() -> list[str]:
     """GB 2312's Han characters, levels 1 and 2 (rows 16–87), as Python's own codec yields them."""
-    found = []
-    for row in range(16, 88):
-        for cell in range(1, 95):
-            try:
-                found.append(bytes([0xA0 + row, 0xA0 + cell]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
-    return found
+    return list(gb2312(BOTH_LEVELS))
 
 
 def _toneless(syllables: list[str]) -> list[str] | None:
