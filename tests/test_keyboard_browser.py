@@ -27,12 +27,25 @@ def kiosk_with_book(tmp_path_factory):
     live.stop()
 
 
-@pytest.fixture
-def touchscreen(browser, live_kiosk):
+def touch_context(browser, kiosk):
+    """A kiosk-sized touchscreen that counts key presses: (resident, DevTools session), and its context."""
     context = browser.new_context(viewport=KIOSK_SIZE, has_touch=True, locale="zh-CN", bypass_csp=True)
     context.add_init_script(COUNT_KEYS)
     page = context.new_page()
-    yield Resident(page, live_kiosk.url, js=True), context.new_cdp_session(page)
+    return (Resident(page, kiosk.url, js=True), context.new_cdp_session(page)), context
+
+
+@pytest.fixture
+def touchscreen(browser, live_kiosk):
+    screen, context = touch_context(browser, live_kiosk)
+    yield screen
+    context.close()
+
+
+@pytest.fixture
+def touchscreen_with_book(browser, kiosk_with_book):
+    screen, context = touch_context(browser, kiosk_with_book)
+    yield screen
     context.close()
 
 
@@ -178,43 +191,37 @@ def test_a_real_keyboard_puts_the_panel_away(touchscreen):
     assert page.locator("[name=answer]").input_value() == "A"
 
 
-def test_home_care_by_touch_alone_writing_a_name_and_choosing_the_address(browser, kiosk_with_book):
+def test_home_care_by_touch_alone_writing_a_name_and_choosing_the_address(touchscreen_with_book):
     """The issue's walk: a name written by hand (王幸福), the address chosen from the book (estate,
     building, entrance, flat), a phone number on the keypad, the request saved — not one key pressed."""
-    context = browser.new_context(viewport=KIOSK_SIZE, has_touch=True, locale="zh-CN", bypass_csp=True)
-    context.add_init_script(COUNT_KEYS)
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    resident = Resident(page, kiosk_with_book.url, js=True)
-    try:
-        resident.open("/services/home-care")
-        resident.tap(page.locator("main form button.button--primary"))
-        resident.tap(page.locator(".options button").first)
-        resident.tap(page.locator(".options button").first)
-        assert resident.path == "/request/about-you"
-        for character in "王幸福":
-            assert character in write(page, cdp, character)
-            pick(page, character)
-        assert page.locator("#name").input_value() == "王幸福"
-        page.locator(".keyboard__done").tap()
-        resident.tap(page.locator("main form button.button--primary"))
-        resident.tap(page.locator("button[name=estate][value=幸福里小区]"))
-        assert axe(page) == []
-        resident.tap(page.get_by_role("button", name="3号楼"))
-        resident.tap(page.get_by_role("button", name="2单元"))
-        resident.tap(page.get_by_role("button", name="501室"))
-        assert resident.path == "/request/contact"
-        for digit in "13800138000":
-            page.locator(f".keyboard__key[data-key='{digit}']").tap()
-        page.locator(".keyboard__done").tap()
-        resident.tap(page.get_by_role("button", name="请打这个电话联系我"))
-        check = page.locator("main").inner_text()
-        assert "王幸福" in check and "幸福里小区3号楼2单元501室" in check and "13800138000" in check
-        resident.tap(page.locator("main form button.button--primary"))
-        assert resident.path.startswith("/receipt/")
-        assert page.evaluate("window.__keys") == 0
-    finally:
-        context.close()
+    resident, cdp = touchscreen_with_book
+    page = resident.page
+    resident.open("/services/home-care")
+    resident.tap(page.locator("main form button.button--primary"))
+    resident.tap(page.locator(".options button").first)
+    resident.tap(page.locator(".options button").first)
+    assert resident.path == "/request/about-you"
+    for character in "王幸福":
+        assert character in write(page, cdp, character)
+        pick(page, character)
+    assert page.locator("#name").input_value() == "王幸福"
+    page.locator(".keyboard__done").tap()
+    resident.tap(page.locator("main form button.button--primary"))
+    resident.tap(page.locator("button[name=estate][value=幸福里小区]"))
+    assert axe(page) == []
+    resident.tap(page.get_by_role("button", name="3号楼"))
+    resident.tap(page.get_by_role("button", name="2单元"))
+    resident.tap(page.get_by_role("button", name="501室"))
+    assert resident.path == "/request/contact"
+    for digit in "13800138000":
+        page.locator(f".keyboard__key[data-key='{digit}']").tap()
+    page.locator(".keyboard__done").tap()
+    resident.tap(page.get_by_role("button", name="请打这个电话联系我"))
+    check = page.locator("main").inner_text()
+    assert "王幸福" in check and "幸福里小区3号楼2单元501室" in check and "13800138000" in check
+    resident.tap(page.locator("main form button.button--primary"))
+    assert resident.path.startswith("/receipt/")
+    assert page.evaluate("window.__keys") == 0
 
 
 def test_pinyin_by_touch(touchscreen):
@@ -241,56 +248,50 @@ def test_pinyin_by_touch(touchscreen):
 
 
 @pytest.mark.parametrize("locale, written, typed", [("zh_Hans_CN", "楼", "灯"), ("zh_Hant_TW", "樓", "燈")])
-def test_every_demo_service_by_touch_alone(browser, kiosk_with_book, locale, written, typed):
+def test_every_demo_service_by_touch_alone(touchscreen_with_book, locale, written, typed):
     """The issue's "done when": every demo service completed at the touchscreen by tapping, writing
     (one character by hand, one by pinyin) and choosing, in Simplified and in Traditional script."""
     from .browser import SERVICES
 
-    context = browser.new_context(viewport=KIOSK_SIZE, has_touch=True, locale="zh-CN")
-    context.add_init_script(COUNT_KEYS)
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    resident = Resident(page, kiosk_with_book.url, js=True)
+    resident, cdp = touchscreen_with_book
+    page = resident.page
     primary = page.locator("main form button.button--primary")
     written_in = set()
-    try:
-        resident.open("/")
-        resident.choose_language(locale)
-        for code in SERVICES:
-            resident.open(f"/services/{code}")
-            resident.tap(primary)
-            wrote = False
-            for _ in range(15):
-                path = resident.path
-                if path.startswith("/receipt/"):
-                    break
-                if page.locator(".keyboard").count() and page.locator("main [data-keys=text]").count():
-                    field = page.locator("main [data-keys=text]").first
-                    assert written in write(page, cdp, "楼")  # the recogniser is Simplified; the page is not
-                    pick(page, written)
-                    page.locator(".keyboard__mode[data-mode=pinyin]").tap()
-                    for letter in "deng":
-                        page.locator(f".keyboard__key[data-key={letter}]").tap()
-                    page.wait_for_selector(f".keyboard__candidate >> text={typed}")
-                    pick(page, typed)
-                    assert field.input_value().endswith(written + typed)
-                    wrote = True
-                    written_in.add(code)
-                    page.locator(".keyboard__mode[data-mode=write]").tap()
-                    page.locator(".keyboard__done").tap()
-                    resident.tap(primary)
-                elif page.locator("main .options button").count():
-                    resident.tap(page.locator("main .options button").first)
-                elif path == "/request/contact":
-                    resident.tap(page.locator("button[value=centre]"))
-                elif path == "/request/check":
-                    assert not wrote or written + typed in page.locator("main").inner_text()
-                    resident.tap(primary)
-                else:
-                    raise AssertionError(f"{code}: nothing to tap on {path}")
-            assert resident.path.startswith("/receipt/"), (code, resident.path)
-        assert page.evaluate("window.__keys") == 0
-        # names (pension, home care, meals, subsidy) and free text (mediation, feedback) were written
-        assert written_in == {"pension-cert", "home-care", "meal-errand", "disability-subsidy", "mediation", "feedback"}
-    finally:
-        context.close()
+    resident.open("/")
+    resident.choose_language(locale)
+    for code in SERVICES:
+        resident.open(f"/services/{code}")
+        resident.tap(primary)
+        wrote = False
+        for _ in range(15):
+            path = resident.path
+            if path.startswith("/receipt/"):
+                break
+            if page.locator(".keyboard").count() and page.locator("main [data-keys=text]").count():
+                field = page.locator("main [data-keys=text]").first
+                assert written in write(page, cdp, "楼")  # the recogniser is Simplified; the page is not
+                pick(page, written)
+                page.locator(".keyboard__mode[data-mode=pinyin]").tap()
+                for letter in "deng":
+                    page.locator(f".keyboard__key[data-key={letter}]").tap()
+                page.wait_for_selector(f".keyboard__candidate >> text={typed}")
+                pick(page, typed)
+                assert field.input_value().endswith(written + typed)
+                wrote = True
+                written_in.add(code)
+                page.locator(".keyboard__mode[data-mode=write]").tap()
+                page.locator(".keyboard__done").tap()
+                resident.tap(primary)
+            elif page.locator("main .options button").count():
+                resident.tap(page.locator("main .options button").first)
+            elif path == "/request/contact":
+                resident.tap(page.locator("button[value=centre]"))
+            elif path == "/request/check":
+                assert not wrote or written + typed in page.locator("main").inner_text()
+                resident.tap(primary)
+            else:
+                raise AssertionError(f"{code}: nothing to tap on {path}")
+        assert resident.path.startswith("/receipt/"), (code, resident.path)
+    assert page.evaluate("window.__keys") == 0
+    # names (pension, home care, meals, subsidy) and free text (mediation, feedback) were written
+    assert written_in == {"pension-cert", "home-care", "meal-errand", "disability-subsidy", "mediation", "feedback"}
