@@ -295,3 +295,21 @@ def test_every_demo_service_by_touch_alone(touchscreen_with_book, locale, writte
     assert page.evaluate("window.__keys") == 0
     # names (pension, home care, meals, subsidy) and free text (mediation, feedback) were written
     assert written_in == {"pension-cert", "home-care", "meal-errand", "disability-subsidy", "mediation", "feedback"}
+
+
+def test_with_every_page_read_keys_are_spoken_as_they_are_tapped(touchscreen):
+    resident, _ = touchscreen
+    page = resident.page
+    resident.open("/speech?next=/")
+    resident.tap(page.locator("button[name=always][value=on]"), expect_new_page=False)
+    resident.open("/services/repairs")
+    resident.tap(page.locator("main form button.button--primary"))
+    resident.tap(page.locator(".options button").first)
+    assert page.locator(".keyboard").get_attribute("data-speak-keys") == "1"
+    page.locator(".keyboard__mode[data-mode=digits]").tap()
+    with page.expect_response(lambda r: "/keyboard/say?text=5" in r.url) as spoken:
+        page.locator(".keyboard__key[data-key='5']").tap()
+    assert spoken.value.status in (200, 206) and spoken.value.headers["content-type"].startswith("audio/")
+    page.locator(".keyboard__key[data-key='6']").tap()
+    with page.expect_response(lambda r: "/keyboard/say?text=56" in r.url):
+        page.locator(".keyboard__read").tap()  # Read what I typed

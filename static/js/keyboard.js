@@ -65,6 +65,7 @@
       askPinyin();
     } else {
       clearPad();
+      status(msg("write"));
     }
     if (panel.dataset.speakKeys) { say(button.textContent); }
   }
@@ -236,7 +237,7 @@
     showComposing();
     showCandidates([]);
     if (mode === "pinyin") { askPinyin(); }
-    if (mode === "write") { sizePad(); }
+    if (mode === "write") { sizePad(); status(msg("write")); }
   }
 
   /* --- opening and closing --------------------------------------------------------------------- */
@@ -247,7 +248,7 @@
     else if (target.classList.contains("keyboard__delete")) { deleteOne(); }
     else if (target.classList.contains("keyboard__clear")) { clearOrUndo(); }
     else if (target.classList.contains("keyboard__done")) { done(); }
-    else if (target.classList.contains("keyboard__rewrite")) { clearPad(); }
+    else if (target.classList.contains("keyboard__rewrite")) { clearPad(); status(msg("write")); }
     else if (target.classList.contains("keyboard__read")) { say(field.value); }
     else if (target.classList.contains("keyboard__read-candidates")) { say(candidateTexts().join("，")); }
     else if (target.dataset.key !== undefined) { key(target.dataset.key); }
