@@ -174,3 +174,21 @@ def m008_address_book(db: Database) -> None:
         )"""
     )
     db.execute("INSERT INTO meta (key, value) VALUES ('address_book_version', 0)")
+
+
+@migrations()
+def m010_help_calls(db: Database) -> None:
+    """Residents asking for a person at a kiosk: which kiosk, which page, when; who answered and when."""
+    db.execute(
+        """
+        CREATE TABLE help_calls (
+            id INTEGER PRIMARY KEY,
+            kiosk_id TEXT NOT NULL,
+            place TEXT NOT NULL,              -- which page (e.g. "resident.question:where"), never what is on it
+            service_code TEXT,                -- the service being asked for, if any
+            called_at TEXT NOT NULL,
+            answered_at TEXT,
+            answered_by TEXT                  -- a worker's login name
+        )"""
+    )
+    db.execute("CREATE INDEX help_calls_waiting ON help_calls (called_at) WHERE answered_at IS NULL")

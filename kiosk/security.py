@@ -7,10 +7,11 @@ It doubles as a test that the pages really are offline. Request bodies are cappe
 """
 from __future__ import annotations
 
+import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -45,6 +46,15 @@ def local_path(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def from_this_box() -> bool:
+    """Whether the request comes from the box's own screen (its browser reaches the kiosk over loopback);
+    phones on the centre's Wi-Fi do not."""
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
 
 
 def lan_address() -> str | None:
@@ -96,3 +106,4 @@ def init_app(app: Flask) -> None:
         app.config["TRUSTED_HOSTS"] = own_host_names(app.config["PUBLIC_URL"], app.config["EXTRA_HOSTS"])
     csrf.init_app(app)
     app.after_request(_headers)
+    app.context_processor(lambda: {"on_this_box": from_this_box()})

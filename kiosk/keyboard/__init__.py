@@ -13,9 +13,9 @@ JavaScript every field is the ordinary field.
 """
 from __future__ import annotations
 
-import ipaddress
+from flask import Flask, current_app
 
-from flask import Flask, current_app, request
+from ..security import from_this_box
 
 MODES = ("auto", "on", "off")
 
@@ -27,10 +27,7 @@ def offered() -> bool:
         return True
     if mode == "off":
         return False
-    try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
-    except ValueError:
-        return False
+    return from_this_box()
 
 
 def init_app(app: Flask) -> None:

@@ -273,9 +273,3 @@ def status(ticket: str):
     svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
     steps = ladder(outbox.events(get_db(), saved.id))
     return render_template("resident/status.html", saved=saved, service=svc, steps=steps)
-
-
-@bp.get("/help", endpoint="help")
-def help_page():
-    """How to get a person: always available, from every page."""
-    return render_template("resident/help.html")

@@ -1,0 +1,74 @@
+"""Residents asking for a person: "Ask a worker for help" at a kiosk, until a worker answers.
+
+A call says which kiosk, which page (an endpoint and a question code, never what the page shows) and
+which service, if one was chosen — nothing about the resident. Pressing the button again while a
+call from the same kiosk is still waiting is the same call, so a worried resident tapping three times
+calls once. Owns the ``help_calls`` table (migration m010).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlite_utils import Database
+
+from . import clock
+from .db import write_transaction
+
+SAME_CALL = timedelta(minutes=10)  # a second tap within this is the same call
+
+
+@dataclass(frozen=True)
+class HelpCall:
+    id: int
+    kiosk_id: str
+    place: str
+    service_code: str | None
+    called_at: str
+    answered_at: str | None
+    answered_by: str | None
+
+    @property
+    def waiting(self) -> bool:
+        return self.answered_at is None
+
+
+def _row(row: dict) -> HelpCall:
+    return HelpCall(**{k: row[k] for k in HelpCall.__dataclass_fields__})
+
+
+def call(db: Database, kiosk_id: str, place: str, service_code: str | None = None, now: datetime | None = None) -> HelpCall:
+    """Ask for a person at ``kiosk_id``; the call still waiting there if there is a recent one."""
+    now = now or datetime.now(timezone.utc)
+    since = clock.iso(now - SAME_CALL)
+    with write_transaction(db):
+        waiting = db.execute(
+            "SELECT * FROM help_calls WHERE kiosk_id = ? AND answered_at IS NULL AND called_at >= ? ORDER BY id DESC LIMIT 1",
+            (kiosk_id, since)).fetchone()
+        if waiting is None:
+            db.execute("INSERT INTO help_calls (kiosk_id, place, service_code, called_at) VALUES (?, ?, ?, ?)",
+                       (kiosk_id, place[:80], service_code, clock.iso(now)))
+            new_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+        else:
+            new_id = waiting[0]
+            db.execute("UPDATE help_calls SET place = ?, service_code = ? WHERE id = ?", (place[:80], service_code, new_id))
+    return get(db, new_id)
+
+
+def get(db: Database, call_id: int) -> HelpCall | None:
+    rows = list(db.query("SELECT * FROM help_calls WHERE id = ?", [call_id]))
+    return _row(rows[0]) if rows else None
+
+
+def waiting(db: Database) -> list[HelpCall]:
+    """Calls nobody has answered yet, the longest waiting first."""
+    return [_row(r) for r in db.query("SELECT * FROM help_calls WHERE answered_at IS NULL ORDER BY called_at, id")]
+
+
+def answer(db: Database, call_id: int, by: str, now: datetime | None = None) -> bool:
+    """Mark a call answered by ``by``; False if it was already answered (or never existed)."""
+    now = now or datetime.now(timezone.utc)
+    with write_transaction(db):
+        changed = db.execute("UPDATE help_calls SET answered_at = ?, answered_by = ? WHERE id = ? AND answered_at IS NULL",
+                             (clock.iso(now), by, call_id)).rowcount
+    return changed == 1

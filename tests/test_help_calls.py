@@ -1,0 +1,99 @@
+"""Help calls in the database: one call per kiosk while it waits, answered once, nothing about the resident."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from core import help_calls
+from core.crypto import Keyring, new_key
+from core.db import connect, migrate
+
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = connect(tmp_path / "k.sqlite3", keyring=Keyring([new_key()]))
+    migrate(db)
+    return db
+
+
+def test_a_second_tap_while_waiting_is_the_same_call_and_says_where_now(db):
+    first = help_calls.call(db, "kiosk-1", "resident.question:where", "repairs", now=T0)
+    again = help_calls.call(db, "kiosk-1", "resident.contact", "repairs", now=T0 + timedelta(minutes=3))
+    assert again.id == first.id and again.place == "resident.contact" and again.called_at == first.called_at
+    other_kiosk = help_calls.call(db, "kiosk-2", "resident.start", now=T0)
+    assert other_kiosk.id != first.id
+    assert [c.id for c in help_calls.waiting(db)] == [first.id, other_kiosk.id]
+
+
+def test_a_call_is_answered_once_and_a_later_tap_is_a_new_call(db):
+    first = help_calls.call(db, "kiosk-1", "resident.start", now=T0)
+    assert help_calls.answer(db, first.id, "wang", now=T0 + timedelta(minutes=1))
+    assert not help_calls.answer(db, first.id, "li", now=T0 + timedelta(minutes=2))
+    answered = help_calls.get(db, first.id)
+    assert answered.answered_by == "wang" and not answered.waiting
+    assert not help_calls.answer(db, 999, "wang")
+    assert help_calls.call(db, "kiosk-1", "resident.start", now=T0 + timedelta(minutes=2)).id != first.id
+
+
+def test_an_old_unanswered_call_does_not_swallow_a_new_one(db):
+    old = help_calls.call(db, "kiosk-1", "resident.start", now=T0)
+    new = help_calls.call(db, "kiosk-1", "resident.start", now=T0 + help_calls.SAME_CALL + timedelta(seconds=1))
+    assert new.id != old.id and len(help_calls.waiting(db)) == 2
+
+
+def test_the_place_is_capped(db):
+    assert len(help_calls.call(db, "kiosk-1", "x" * 500).place) == 80
+
+
+# --- the resident's side ------------------------------------------------------------------------
+
+PHONE = {"REMOTE_ADDR": "192.168.8.23"}
+
+
+def test_on_the_kiosk_one_tap_calls_a_worker_and_says_someone_is_coming(app, client):
+    page = client.get("/services/repairs").get_data(as_text=True)
+    assert 'action="/help/call"' in page and 'name="from" value="/services/repairs"' in page
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "light"})
+    reply = client.post("/help/call", data={"from": "/request/questions/where?write=1"})
+    assert reply.headers["Location"] == "/help?back=/request/questions/where?write%3D1"
+    shown = client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "有人马上过来" in shown and 'href="/request/questions/where?write=1"' in shown
+    assert 'id="idle-dialog"' not in shown  # waiting for a person is not walking away
+    with app.app_context():
+        from kiosk.db import get_db
+
+        (called,) = help_calls.waiting(get_db())
+        assert (called.kiosk_id, called.place, called.service_code) == ("kiosk-1", "resident.question:where", "repairs")
+        client.post("/help/call", data={"from": "/request/contact"})  # a second, worried tap
+        assert [c.id for c in help_calls.waiting(get_db())] == [called.id]
+        help_calls.answer(get_db(), called.id, "wang")
+    assert "已经看到" in client.get("/help").get_data(as_text=True)
+
+
+def test_a_phone_is_not_at_a_kiosk_its_button_opens_the_help_page(app, client):
+    page = client.get("/services/repairs", environ_base=PHONE).get_data(as_text=True)
+    assert 'action="/help/call"' not in page and 'href="/help?back=/services/repairs"' in page
+    reply = client.post("/help/call", data={"from": "/"}, environ_base=PHONE)
+    assert reply.status_code == 302
+    with app.app_context():
+        from kiosk.db import get_db
+
+        assert help_calls.waiting(get_db()) == []
+    assert "呼叫工作人员" not in client.get("/help", environ_base=PHONE).get_data(as_text=True)
+
+
+def test_a_call_never_leads_away_and_records_nothing_about_the_resident(app, client):
+    for target in ("https://evil.example/", "//evil.example", "/\\evil"):
+        assert client.post("/help/call", data={"from": target}).headers["Location"] == "/help?back=/"
+    client.post("/services/home-care")
+    client.post("/help/call", data={"from": "/request/about-you"})
+    with app.app_context():
+        from kiosk.db import get_db
+
+        row = next(get_db().query("SELECT * FROM help_calls ORDER BY id DESC LIMIT 1"))
+        assert set(row) == {"id", "kiosk_id", "place", "service_code", "called_at", "answered_at", "answered_by"}
+        assert row["place"] == "resident.details"
