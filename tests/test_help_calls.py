@@ -97,3 +97,25 @@ def test_a_call_never_leads_away_and_records_nothing_about_the_resident(app, cli
         row = next(get_db().query("SELECT * FROM help_calls ORDER BY id DESC LIMIT 1"))
         assert set(row) == {"id", "kiosk_id", "place", "service_code", "called_at", "answered_at", "answered_by"}
         assert row["place"] == "resident.details"
+
+
+def test_the_workers_chime_is_two_rising_notes_well_under_full_scale():
+    import io
+    import struct
+    import wave
+
+    from kiosk.voice.chime import LEVEL, NOTES, RATE, chime_wav
+
+    with wave.open(io.BytesIO(chime_wav())) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, RATE)
+        frames = w.readframes(w.getnframes())
+    samples = struct.unpack(f"<{len(frames) // 2}h", frames)
+    assert len(samples) == sum(int(RATE * s) for _, s in NOTES)
+    assert 0.3 * 32767 < max(map(abs, samples)) <= LEVEL * 32767 and abs(samples[0]) < 200 and abs(samples[-1]) < 200
+    first = int(RATE * NOTES[0][1])
+
+    def pitch(part):  # from zero crossings
+        crossings = sum(1 for a, b in zip(part, part[1:]) if (a < 0) != (b < 0))
+        return crossings / 2 / (len(part) / RATE)
+
+    assert abs(pitch(samples[:first]) - NOTES[0][0]) < 15 and abs(pitch(samples[first:]) - NOTES[1][0]) < 15
