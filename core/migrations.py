@@ -174,3 +174,13 @@ def m008_address_book(db: Database) -> None:
         )"""
     )
     db.execute("INSERT INTO meta (key, value) VALUES ('address_book_version', 0)")
+
+
+@migrations()
+def m009_sync_runs_lookups(db: Database) -> None:
+    """Indexes for the questions asked of ``sync_runs`` (a row every few minutes, for years): the last
+    success, the last error, the last clock reading, the last finished run, each one index seek."""
+    db.execute("CREATE INDEX sync_runs_succeeded ON sync_runs(finished_at) WHERE error IS NULL AND finished_at IS NOT NULL")
+    db.execute("CREATE INDEX sync_runs_failed ON sync_runs(id) WHERE error IS NOT NULL")
+    db.execute("CREATE INDEX sync_runs_clock ON sync_runs(id) WHERE clock_offset_seconds IS NOT NULL")
+    db.execute("CREATE INDEX sync_runs_finished ON sync_runs(id) WHERE finished_at IS NOT NULL")
