@@ -14,7 +14,7 @@ from core.db import write_transaction
 from sync import health
 from sync.engine import Settings, SyncEngine
 from sync.open311 import HttpTransport, Open311Client
-from sync.worker import AlreadyRunning, Scheduler, SingleInstance
+from sync.worker import LOCK_FILE, RUN_NOW_FILE, AlreadyRunning, Scheduler, SingleInstance
 
 from .data_cli import purge_now
 from .db import get_db
@@ -31,7 +31,7 @@ def make_engine(db=None) -> SyncEngine:
 
 
 def _lock() -> SingleInstance:
-    return SingleInstance(Path(current_app.instance_path) / "sync.lock")
+    return SingleInstance(Path(current_app.instance_path) / LOCK_FILE)
 
 
 @sync_cli.command("run")
@@ -60,7 +60,8 @@ def run_command(once: bool, max_steps: int | None) -> None:
                 return f"purged {counts['drafts']} old draft(s) and the details of {counts['requests']} closed request(s)"
 
             Scheduler(engine, time(hour, minute), config["TIMEZONE"], config["SYNC_PROBE_SECONDS"],
-                      config["SYNC_STATUS_SECONDS"], log=lambda line: click.echo(line), after_nightly=purge).loop(max_steps)
+                      config["SYNC_STATUS_SECONDS"], log=lambda line: click.echo(line), after_nightly=purge,
+                      run_now=Path(current_app.instance_path) / RUN_NOW_FILE).loop(max_steps)
     except AlreadyRunning as exc:
         raise click.ClickException(str(exc)) from exc
 
