@@ -11,7 +11,7 @@ import functools
 import ipaddress
 import json
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask_babel import format_decimal, format_timedelta
