@@ -4,6 +4,7 @@ known states (values worked out by hand), each verdict's limits on both sides, t
 sync worker, and the one guard on all three URLs."""
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -369,6 +371,25 @@ def test_the_page_says_it_in_words_in_each_language(seeded_now, locale):
     assert "Needs a look" not in html or locale == "en"
     partial = client.get("/worker/health", headers={"HX-Request": "true", "HX-Target": "health-figures"})
     assert partial.get_data(as_text=True).lstrip().startswith('<div id="health-figures"')
+
+
+def test_the_page_is_valid_html(seeded_now, tmp_path):
+    import shutil
+
+    vnu = ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
+    files = []
+    for locale in LOCALES:
+        client = seeded_now.test_client()
+        client.post("/language", data={"locale": locale, "next": "/"})
+        client.post("/worker/health/sync-now")
+        for name, response in (("asked", client.get("/worker/health")), ("page", client.get("/worker/health")),
+                               ("refused", client.get("/worker/health", environ_base={"REMOTE_ADDR": "10.0.0.7"}))):
+            files.append(tmp_path / f"{locale}-{name}.html")
+            files[-1].write_text(response.get_data(as_text=True), encoding="utf-8")
+    result = subprocess.run([shutil.which("java"), "-jar", str(vnu), "--errors-only", "--format", "json", *map(str, files)],
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+    assert not messages, "\n".join(f"{Path(m.get('url', '')).name}: {m['message']}" for m in messages)
 
 
 # --- "Sync now" ------------------------------------------------------------------------------------------
