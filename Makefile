@@ -62,6 +62,7 @@ bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python -m bench.handwriting
 	$(BIN)/python -m bench.keyboard
 	$(BIN)/python -m bench.pinyin
+	$(BIN)/python -m bench.health
 
 clean:
 	rm -rf $(VENV) node_modules instance

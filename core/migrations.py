@@ -192,3 +192,13 @@ def m010_help_calls(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX help_calls_waiting ON help_calls (called_at) WHERE answered_at IS NULL")
+
+
+@migrations()
+def m011_sync_runs_lookups(db: Database) -> None:
+    """Indexes for the questions asked of ``sync_runs`` (a row every few minutes, for years): the last
+    success, the last error, the last clock reading, the last finished run, each one index seek."""
+    db.execute("CREATE INDEX sync_runs_succeeded ON sync_runs(finished_at) WHERE error IS NULL AND finished_at IS NOT NULL")
+    db.execute("CREATE INDEX sync_runs_failed ON sync_runs(id) WHERE error IS NOT NULL")
+    db.execute("CREATE INDEX sync_runs_clock ON sync_runs(id) WHERE clock_offset_seconds IS NOT NULL")
+    db.execute("CREATE INDEX sync_runs_finished ON sync_runs(id) WHERE finished_at IS NOT NULL")

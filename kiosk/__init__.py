@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         static_folder=str(ROOT / "static"),
     )
     from . import addresses_cli, catalogue_cli, config, data_cli, db, i18n, limits, security, sessions, sync_cli, views_errors, voice_cli
+    from .health_views import bp as health_bp
     from .resident import bp as resident_bp
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -55,6 +56,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     sync_cli.init_app(app)
     voice_cli.init_app(app)
     app.register_blueprint(resident_bp)
+    app.register_blueprint(health_bp)  # /worker/health, /health.json, /metrics
     from . import keyboard
 
     keyboard.init_app(app)

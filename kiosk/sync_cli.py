@@ -14,10 +14,10 @@ from core.db import write_transaction
 from sync import health
 from sync.engine import Settings, SyncEngine
 from sync.open311 import HttpTransport, Open311Client
-from sync.worker import AlreadyRunning, Scheduler, SingleInstance
+from sync.worker import LOCK_FILE, RUN_NOW_FILE, AlreadyRunning, Scheduler, SingleInstance
 
 from .data_cli import purge_now
-from .db import get_db
+from .db import database_path, get_db
 
 sync_cli = AppGroup("sync", help="Send saved requests to the county and bring their status back.")
 
@@ -31,7 +31,7 @@ def make_engine(db=None) -> SyncEngine:
 
 
 def _lock() -> SingleInstance:
-    return SingleInstance(Path(current_app.instance_path) / "sync.lock")
+    return SingleInstance(Path(current_app.instance_path) / LOCK_FILE)
 
 
 @sync_cli.command("run")
@@ -60,7 +60,8 @@ def run_command(once: bool, max_steps: int | None) -> None:
                 return f"purged {counts['drafts']} old draft(s) and the details of {counts['requests']} closed request(s)"
 
             Scheduler(engine, time(hour, minute), config["TIMEZONE"], config["SYNC_PROBE_SECONDS"],
-                      config["SYNC_STATUS_SECONDS"], log=lambda line: click.echo(line), after_nightly=purge).loop(max_steps)
+                      config["SYNC_STATUS_SECONDS"], log=lambda line: click.echo(line), after_nightly=purge,
+                      run_now=Path(current_app.instance_path) / RUN_NOW_FILE).loop(max_steps)
     except AlreadyRunning as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -68,10 +69,14 @@ def run_command(once: bool, max_steps: int | None) -> None:
 @sync_cli.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def status_command(as_json: bool) -> None:
-    """Show the queue by state, the oldest unsent request, the last success and error, the clock offset."""
-    summary = health.summary(get_db())
+    """Show the queue by state, the oldest unsent request, the last success and error, the clock offset,
+    then every health figure with its verdict (as /health.json has them, less the speech worker)."""
+    db = get_db()
+    summary = health.summary(db)
+    figures = health.check(db, current_app.instance_path, database_path(current_app),
+                           max_pages=current_app.config["DB_MAX_PAGES"])
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+        click.echo(json.dumps({**summary, "health": figures.as_dict()}, ensure_ascii=False, indent=1))
         return
     for state in outbox.STATES:
         click.echo(f"{state:<12} {summary['counts'].get(state, 0)}")
@@ -85,6 +90,11 @@ def status_command(as_json: bool) -> None:
     offset = summary["clock_offset_seconds"]
     if offset is not None:
         click.echo(f"clock offset:  {offset:+.0f} s" + (" (more than 2 minutes: check the clock)" if summary["clock_skewed"] else ""))
+    click.echo(f"health:        {figures.overall.upper()}")
+    for figure in figures.figures:
+        value = "-" if figure.value is None else figure.value
+        unit = "" if figure.unit == "state" else f" {figure.unit}"
+        click.echo(f"  {figure.verdict.upper():<5} {figure.name:<14} {value}{unit} ({figure.code})")
 
 
 @sync_cli.command("retry")

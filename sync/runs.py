@@ -36,20 +36,33 @@ def last_success(db: Database) -> str | None:
     return db.execute("SELECT MAX(finished_at) FROM sync_runs WHERE error IS NULL AND finished_at IS NOT NULL").fetchone()[0]
 
 
+# Each "last …" below is one seek: the newest id among the rows an index of m011 holds, then that row.
+def _latest(db: Database, columns: str, where: str = "") -> tuple | None:
+    return db.execute(f"SELECT {columns} FROM sync_runs WHERE id = (SELECT MAX(id) FROM sync_runs"
+                      + (f" WHERE {where})" if where else ")")).fetchone()
+
+
+def last_attempt(db: Database) -> dict | None:
+    """The latest run, finished or not: ``{trigger, started_at, finished_at, error, key_refused}``."""
+    row = _latest(db, "trigger, started_at, finished_at, error, key_refused")
+    if row is None:
+        return None
+    return {"trigger": row[0], "started_at": row[1], "finished_at": row[2], "error": row[3], "key_refused": bool(row[4])}
+
+
 def last_error(db: Database) -> dict | None:
     """``{at, error}`` of the last run that met a problem."""
-    row = db.execute("SELECT finished_at, error FROM sync_runs WHERE error IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    row = _latest(db, "finished_at, error", "error IS NOT NULL")
     return {"at": row[0], "error": row[1]} if row else None
 
 
 def key_refused(db: Database) -> bool:
     """Whether the last finished run found this kiosk's key refused by the county."""
-    row = db.execute("SELECT key_refused FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    row = _latest(db, "key_refused", "finished_at IS NOT NULL")
     return bool(row and row[0])
 
 
 def clock_offset(db: Database) -> float | None:
     """The county's clock minus ours, in seconds, as the last run that could tell measured it."""
-    row = db.execute("SELECT clock_offset_seconds FROM sync_runs WHERE clock_offset_seconds IS NOT NULL"
-                     " ORDER BY id DESC LIMIT 1").fetchone()
+    row = _latest(db, "clock_offset_seconds", "clock_offset_seconds IS NOT NULL")
     return row[0] if row else None

@@ -2,9 +2,11 @@
 
 It runs the engine (a) nightly at a set local time, (b) as soon as the county's own address answers
 again after it did not (a short-timeout probe of the county, not "is there internet": a county on
-the local network counts), (c) whenever requests are waiting and the county answers, and (d) every
-so often while requests are open at the county, to bring their status back. Time comes from an
-injectable clock so the nightly trigger can be tested without waiting for night.
+the local network counts), (c) whenever requests are waiting and the county answers, (d) every
+so often while requests are open at the county, to bring their status back, and (e) at once when a
+worker asks ("Sync now" on the health page leaves a file, :func:`ask_to_run_now`, that the worker
+looks for every second while it waits). Time comes from an injectable clock so the nightly trigger can
+be tested without waiting for night.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from core import outbox
 from .engine import RunReport, SyncEngine
 from .open311 import OK
 
+LOCK_FILE = "sync.lock"    # in the instance folder: held by the running worker (SingleInstance), with its pid
+RUN_NOW_FILE = "sync-now"  # in the instance folder: a request to run at once, with the time it was asked
 
 class AlreadyRunning(RuntimeError):
     """Another sync worker holds the lock."""
@@ -49,16 +53,59 @@ class SingleInstance:
         os.close(self.fd)
 
 
+def lock_holder(path: str | Path) -> int | None:
+    """The pid of the process holding the worker's lock at ``path`` now, or None when none holds it.
+
+    Read from the kernel's table of locks (``/proc/locks``), so asking never takes the lock itself: a
+    worker starting at that very moment is never refused. Raises OSError where there is no such table.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    with open("/proc/locks", encoding="ascii", errors="replace") as table:
+        for line in table:  # "7: FLOCK  ADVISORY  WRITE 1234 fe:00:2146697 0 EOF"; waiters have "->"
+            fields = line.split()
+            if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == wanted:
+                return int(fields[4])
+    return None
+
+
+def ask_to_run_now(folder: str | Path, at: str) -> Path:
+    """Leave a request for the sync worker to run at once, ignoring backoff (a worker's "Sync now").
+
+    The file stays until the worker takes it, so a request made while no worker runs is honoured when
+    one starts; asking twice before then is one request. Returns the file's path.
+    """
+    path = Path(folder) / RUN_NOW_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, at.encode())
+    finally:
+        os.close(fd)
+    return path
+
+
+def run_now_asked_at(folder: str | Path) -> str | None:
+    """When a "run now" still waiting for the worker was asked (None when none waits)."""
+    try:
+        return (Path(folder) / RUN_NOW_FILE).read_text(encoding="ascii").strip() or "?"
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+
+
 class Scheduler:
     def __init__(self, engine: SyncEngine, nightly_at: time, timezone_name: str = "Asia/Shanghai",
                  probe_seconds: float = 30.0, status_seconds: float = 300.0,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  sleep: Callable[[float], None] = _time.sleep, log: Callable[[str], None] = print,
-                 after_nightly: Callable[[], str] | None = None):
+                 after_nightly: Callable[[], str] | None = None, run_now: str | Path | None = None):
         self.engine, self.nightly_at, self.tz = engine, nightly_at, ZoneInfo(timezone_name)
         self.probe_seconds, self.status_seconds = probe_seconds, status_seconds
         self.now, self.sleep, self.log = now, sleep, log
         self.after_nightly = after_nightly  # e.g. purging what has been kept long enough
+        self.run_now = Path(run_now) if run_now else None  # the file ask_to_run_now leaves
         self.county_was_up: bool | None = None
         self.last_nightly: datetime | None = None
         self.last_run: datetime | None = None
@@ -73,8 +120,21 @@ class Scheduler:
     def _open_at_county(self) -> bool:
         return bool(outbox.open_at_county(self.engine.db, limit=1))
 
+    def _take_run_now(self) -> bool:
+        """Whether a worker asked to run now; the request is used up (removed) in asking."""
+        if self.run_now is None:
+            return False
+        try:
+            self.run_now.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def trigger(self) -> str | None:
-        """Why the engine should run now, or None. Probes the county once."""
+        """Why the engine should run now, or None. Probes the county once (not when asked to run now:
+        then the run itself finds out, and records what it met)."""
+        if self._take_run_now():
+            return "manual"
         if self._nightly_due():
             return "nightly"
         up = self.engine.client.probe().kind == OK
@@ -96,7 +156,7 @@ class Scheduler:
         why = self.trigger()
         if why is None:
             return None
-        report = self.engine.run(why)
+        report = self.engine.run(why, ignore_backoff=why == "manual")
         self.last_run = self.now()
         if why == "nightly":
             self.last_nightly = self.now()
@@ -117,4 +177,11 @@ class Scheduler:
             self.step()
             steps += 1
             if max_steps is None or steps < max_steps:
-                self.sleep(self.probe_seconds)
+                self.wait(self.probe_seconds)
+
+    def wait(self, seconds: float) -> None:
+        """Sleep until the next decision, a second at a time, waking early when asked to run now."""
+        left = seconds
+        while left > 0 and not (self.run_now is not None and self.run_now.exists()):
+            self.sleep(min(1.0, left))
+            left -= 1.0

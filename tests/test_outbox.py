@@ -101,3 +101,26 @@ def test_the_oldest_unsent_request_is_the_first_saved_of_those_the_county_lacks(
     assert outbox.oldest_unsent_since(db) == "2026-11-22T08:00:00+00:00"
     move(db, queued, outbox.ACCEPTED, service_request_id="C3")
     assert outbox.oldest_unsent_since(db) is None
+
+
+def test_tally_counts_the_current_states_asked_for_through_the_index(db, monkeypatch):
+    times = iter(f"2026-11-2{day}T08:00:00+00:00" for day in range(1, 6))
+    monkeypatch.setattr(submissions, "utc_now", lambda: next(times))
+    first, second, third, fourth, fifth = save(db, 5)  # saved on the 21st, 22nd, … 25th
+    move(db, first, outbox.IN_FLIGHT, at="2026-11-25T09:00:00+00:00")
+    move(db, first, outbox.RETRY_WAIT, at="2026-11-25T09:01:00+00:00")
+    move(db, second, outbox.IN_FLIGHT, at="2026-11-25T09:02:00+00:00")
+    move(db, third, outbox.QUARANTINED, at="2026-11-25T09:03:00+00:00")
+    move(db, fourth, outbox.ACCEPTED, at="2026-11-25T09:04:00+00:00")
+    asked = (*outbox.UNSENT, outbox.QUARANTINED)
+    assert outbox.tally(db, asked) == {
+        "queued": {"count": 1, "since": "2026-11-25T08:00:00+00:00", "saved": "2026-11-25T08:00:00+00:00"},
+        "in_flight": {"count": 1, "since": "2026-11-25T09:02:00+00:00", "saved": "2026-11-22T08:00:00+00:00"},
+        "retry_wait": {"count": 1, "since": "2026-11-25T09:01:00+00:00", "saved": "2026-11-21T08:00:00+00:00"},
+        "quarantined": {"count": 1, "since": "2026-11-25T09:03:00+00:00", "saved": "2026-11-23T08:00:00+00:00"},
+    }
+    everything = outbox.counts_by_state(db)
+    assert {state: found["count"] for state, found in outbox.tally(db, outbox.STATES).items()} == everything
+    plans = [row[3] for row in db.execute("EXPLAIN QUERY PLAN SELECT 1 FROM request_events e WHERE e.state IN ('queued')"
+                                          f" AND {outbox._IS_CURRENT}")]
+    assert not [p for p in plans if p.startswith("SCAN")], plans

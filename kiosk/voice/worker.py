@@ -114,10 +114,19 @@ class SpeechWorker:
         self._process = None
         self._rate: int | None = None
         self._jobs = self._results = None
+        self.last_heard: float | None = None    # Unix time of the last audio it made (the health page)
+        self.last_failure: float | None = None  # … and of the last job that failed, with what it said
+        self.failure = ""
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
+
+    @property
+    def running(self) -> bool:
+        """Whether its process is alive now (it is started on first use, and again after a hang)."""
+        process = self._process
+        return process is not None and process.is_alive()
 
     def _start(self, rate: int) -> None:
         self._jobs, self._results = self._context.Queue(), self._context.Queue()
@@ -134,6 +143,15 @@ class SpeechWorker:
 
     def synthesize(self, text: str, voice: str, rate: int, out: Path) -> Path:
         """Write ``text`` spoken by ``voice`` at ``rate`` to the WAV file ``out``; return ``out``."""
+        try:
+            made = self._synthesize(text, voice, rate, out)
+        except SpeechError as exc:
+            self.last_failure, self.failure = time.time(), str(exc)
+            raise
+        self.last_heard = time.time()
+        return made
+
+    def _synthesize(self, text: str, voice: str, rate: int, out: Path) -> Path:
         if not self._lock.acquire(timeout=self.timeout * 3):
             raise SpeechTimeout("the speech worker is busy")
         try:

@@ -1,0 +1,300 @@
+"""The kiosk's heartbeat for workers and monitors: ``/worker/health`` (a page in plain words, with
+"Sync now"), ``/health.json`` (the same figures for a monitor) and ``/metrics`` (Prometheus text).
+
+The figures and their verdicts are :mod:`sync.health`'s; this module only gathers what the web
+process alone knows (its speech worker), puts the figures into translated words, and serves them.
+All three URLs are behind one guard, :func:`health_allowed`.
+"""
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import shutil
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask_babel import format_decimal, format_timedelta
+from flask_babel import gettext as _
+
+from core.clock import utc_now
+from sync import health
+from sync.worker import ask_to_run_now
+
+from .db import database_path, get_db
+from .voice.web import cache_for
+
+bp = Blueprint("health", __name__)
+REFRESH_SECONDS = 30  # the page's figures refresh themselves this often (htmx)
+
+
+def _from_loopback() -> bool:
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return (mapped or address).is_loopback
+
+
+def health_allowed(view):
+    """Only the box itself may see its health, until workers can log in (then this one function becomes
+    the worker login guard: ``health_allowed = worker_required``). Anyone else gets a polite 403."""
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if not _from_loopback():
+            return render_template("errors/problem.html", title=_("This page is for the centre's workers"),
+                                   message=_("It can only be opened on the kiosk itself. Please ask a worker.")), 403
+        return view(*args, **kwargs)
+    return guarded
+
+
+def current_health() -> health.Health:
+    """Every figure now, with this process's speech worker."""
+    app = current_app._get_current_object()
+    speech = cache_for(app, private=False).worker
+    running = speech.running
+    voice = health.VoiceReport(available=shutil.which("espeak-ng") is not None, running=running,
+                               pid=speech.pid if running else None, last_heard=speech.last_heard,
+                               last_failure=speech.last_failure, failure=speech.failure)
+    return health.check(get_db(), app.instance_path, database_path(app), max_pages=app.config["DB_MAX_PAGES"],
+                        voice=voice)
+
+
+# --- plain words ----------------------------------------------------------------------------------
+
+
+def _ago(now: datetime, at: str | None) -> str:
+    return format_timedelta(datetime.fromisoformat(at) - now, add_direction=True) if at else ""
+
+
+def _duration(seconds: float) -> str:
+    return format_timedelta(timedelta(seconds=abs(seconds)))
+
+
+def _size(count: int) -> str:
+    if count >= 1_000_000_000:
+        return _("%(amount)s GB", amount=format_decimal(count / 1e9, "#,##0.0"))
+    return _("%(amount)s MB", amount=format_decimal(count / 1e6, "#,##0.0"))
+
+
+OVERALL = {
+    health.GREEN: lambda: _("Everything is working."),
+    health.AMBER: lambda: _("Something needs a look today."),
+    health.RED: lambda: _("Something needs action now."),
+}
+
+
+def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health.THRESHOLDS) -> dict:
+    """One figure in words: ``{key, label, value, verdict, text, detail, detail_lang}``."""
+    f, x, code = figure, figure.extra, figure.code
+    detail, detail_lang = "", ""
+    if f.name == "unsent":
+        label, value = _("Waiting to be sent"), str(f.value)
+        text = (_("Every request saved here is held by the county.") if code == "none" else
+                _("Saved on this kiosk, not yet held by the county: %(queued)d waiting, %(in_flight)d being sent,"
+                  " %(retry_wait)d to try again later.", **x["by_state"]))
+    elif f.name == "oldest_unsent":
+        label = _("Longest wait")
+        value = _("None") if f.value is None else _duration(f.value)
+        ago = _ago(now, x["since"])
+        text = {"none": lambda: _("No request is waiting to be sent."),
+                "waiting": lambda: _("The longest-waiting request was saved %(ago)s.", ago=ago),
+                "late": lambda: _("The longest-waiting request was saved %(ago)s: longer than it should take. Check that"
+                                  " the county can be reached, then press Sync now.", ago=ago),
+                "very_late": lambda: _("The longest-waiting request was saved %(ago)s: more than %(limit)s. Tell the"
+                                       " county's support line.", ago=ago, limit=_duration(t.oldest_unsent_red)),
+                }[code]()
+    elif f.name == "in_flight":
+        label, value = _("Being sent now"), str(f.value)
+        text = {"none": lambda: _("No request is being sent."),
+                "sending": lambda: _("A sync is sending these now."),
+                "outcome_unknown": lambda: _("Sent %(ago)s with no answer yet. The next sync asks the county whether it"
+                                             " has them: nothing is sent twice.", ago=_ago(now, x["since"])),
+                }[code]()
+    elif f.name == "quarantined":
+        label, value = _("Refused by the county"), str(f.value)
+        text = (_("The county has refused none.") if code == "none" else
+                _("A worker must look at these: correct what the county refused, then send them again."))
+    elif f.name == "last_success":
+        label = _("Last successful sync")
+        value = _("Never") if x["at"] is None else _ago(now, x["at"])
+        limit = _duration(t.no_success)
+        text = {("recent", health.GREEN): lambda: _("All went well then."),
+                ("never", health.GREEN): lambda: _("This kiosk has not synced yet. Nothing is waiting."),
+                ("never", health.AMBER): lambda: _("This kiosk has never reached the county, and requests are waiting."),
+                ("never", health.RED): lambda: _("This kiosk has never reached the county, and requests are waiting."),
+                ("old", health.AMBER): lambda: _("No sync has gone well for more than %(limit)s. Nothing is waiting,"
+                                                 " but news from the county is not coming back.", limit=limit),
+                ("old", health.RED): lambda: _("No sync has gone well for more than %(limit)s, and requests are"
+                                               " waiting. Check the network and the county, then press Sync now.",
+                                               limit=limit),
+                }[(code, f.verdict)]()
+    elif f.name == "last_attempt":
+        label = _("Last sync attempt")
+        value = _("Never") if x["started_at"] is None else _ago(now, x["started_at"])
+        text = {"none": lambda: _("The sync worker has not run yet."),
+                "ok": lambda: _("It went well."),
+                "running": lambda: _("A sync is running now."),
+                "cut_short": lambda: _("It never finished: the sync worker may have stopped. It is safe to press Sync"
+                                       " now."),
+                "failed": lambda: _("It met a problem (below). The sync worker tries again by itself."),
+                "key_refused": lambda: _("The county refused this kiosk's key. Nothing can be sent until the key is"
+                                         " put right: call the county's support line."),
+                }[code]()
+        if x["error"]:
+            detail, detail_lang = x["error"], "en"  # the engine's own words, for whoever fixes it
+    elif f.name == "clock_offset":
+        label = _("Clock compared with the county")
+        value = _("Unknown") if f.value is None else _duration(f.value)
+        if code == "unknown":
+            text = _("Not measured yet: the county tells its time at each sync.")
+        elif code == "ok":
+            text = _("The clocks agree.")
+        else:
+            amount = _duration(f.value)
+            text = (_("The county's clock is %(amount)s ahead of this kiosk's.", amount=amount) if f.value > 0 else
+                    _("The county's clock is %(amount)s behind this kiosk's.", amount=amount))
+            text += " " + (_("Keep an eye on it.") if code == "off" else
+                           _("Set the kiosk's clock: the times on requests are wrong."))
+    elif f.name == "sync_worker":
+        label = _("Sync worker")
+        value = {"running": _("Running"), "not_running": _("Not running"), "unknown": _("Unknown")}[code]
+        text = {("running", health.GREEN): lambda: _("It sends requests as soon as the county answers."),
+                ("not_running", health.AMBER): lambda: _("Nothing is waiting, but news from the county will not come"
+                                                         " back until it is started."),
+                ("not_running", health.RED): lambda: _("Requests are waiting, and nothing will be sent until it is"
+                                                       " started. Restart the kiosk, or ask whoever looks after it."),
+                ("unknown", health.AMBER): lambda: _("The kiosk cannot tell whether it is running."),
+                }[(code, f.verdict)]()
+        if x["run_now_asked_at"]:
+            detail = _("Sync now was asked %(ago)s and has not started yet.", ago=_ago(now, x["run_now_asked_at"]))
+    elif f.name == "voice_worker":
+        label = _("Reading aloud")
+        value = {"running": _("Running"), "idle": _("Ready"), "failing": _("Failing"),
+                 "unavailable": _("Unavailable")}[code]
+        text = {"running": lambda: _("The speech process is running."),
+                "idle": lambda: _("It starts when a page is first read aloud."),
+                "failing": lambda: _("The last thing it was asked to read failed (below). It restarts by itself; if it"
+                                     " keeps failing, restart the kiosk."),
+                "unavailable": lambda: _("The speech engine (espeak-ng) is missing, so pages cannot be read aloud."
+                                         " Ask whoever looks after the kiosk to install it again."),
+                }[code]()
+        if code == "failing":
+            detail, detail_lang = x["failure"] or "", "en"
+        elif x["last_heard"]:
+            detail = _("It last spoke %(ago)s.", ago=_ago(now, x["last_heard"]))
+    elif f.name == "free_disk":
+        label, value = _("Free disk space"), _size(f.value)
+        text = {"ok": lambda: _("Enough room."),
+                "low": lambda: _("Getting full: under %(limit)s. Ask whoever looks after the kiosk to make room.",
+                                 limit=_size(t.free_disk_amber)),
+                "very_low": lambda: _("Nearly full: under %(limit)s. Saving requests may soon fail.",
+                                      limit=_size(t.free_disk_red)),
+                }[code]()
+    elif f.name == "database_size":
+        label, value = _("Database size"), _size(f.value)
+        cap = _size(x["cap_bytes"]) if x["cap_bytes"] else ""
+        text = {"no_cap": lambda: _("The saved requests and everything else the kiosk keeps."),
+                "ok": lambda: _("Well under its limit of %(cap)s.", cap=cap),
+                "near_cap": lambda: _("Near its limit of %(cap)s.", cap=cap),
+                "at_cap": lambda: _("At its limit of %(cap)s: saving requests will fail.", cap=cap),
+                }[code]()
+    else:  # a figure added to sync.health without words yet: say it plainly rather than fail
+        label, value, text = f.name, str(f.value), f.code
+    return {"key": f.name, "label": label, "value": value, "verdict": f.verdict, "text": text, "detail": detail,
+            "detail_lang": detail_lang}
+
+
+# --- the three views ------------------------------------------------------------------------------
+
+
+@bp.route("/worker/health")
+@health_allowed
+def page():
+    """The kiosk's health in plain words, each figure with its verdict; "Sync now"."""
+    found = current_health()
+    now = datetime.fromisoformat(found.at)
+    context = {"overall": found.overall, "overall_text": OVERALL[found.overall](),
+               "items": [describe(f, now) for f in found.figures], "at": found.at, "refresh": REFRESH_SECONDS}
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "health-figures":
+        return render_template("health/_figures.html", **context)
+    asked = session.pop("health_sync_asked", False)
+    return render_template("health/page.html", asked=asked, worker_running=found["sync_worker"].code == "running",
+                           **context)
+
+
+@bp.post("/worker/health/sync-now")
+@health_allowed
+def sync_now():
+    """Ask the sync worker to run at once (it looks for the request every second)."""
+    ask_to_run_now(current_app.instance_path, utc_now())
+    session["health_sync_asked"] = True
+    return redirect(url_for("health.page"))
+
+
+@bp.route("/health.json")
+@health_allowed
+def as_json():
+    """The figures for a monitor: see docs/design.md ("The kiosk's heartbeat") for the schema."""
+    document = {"version": health.VERSION, "kiosk": current_app.config["KIOSK_ID"], **current_health().as_dict()}
+    response = Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+VERDICT_NUMBER = {health.GREEN: 0, health.AMBER: 1, health.RED: 2}
+# figure → (metric, help); values in the figure's own unit (seconds, bytes, requests)
+METRICS = {
+    "oldest_unsent": ("kiosk_oldest_unsent_age_seconds", "Seconds the oldest request not yet held by the county has waited."),
+    "quarantined": ("kiosk_quarantined_requests", "Requests the county refused, waiting for a worker."),
+    "last_success": ("kiosk_last_success_age_seconds", "Seconds since the last sync that met no problem."),
+    "last_attempt": ("kiosk_last_attempt_age_seconds", "Seconds since the last sync run started."),
+    "clock_offset": ("kiosk_clock_offset_seconds", "The county's clock minus the kiosk's, as last measured."),
+    "free_disk": ("kiosk_free_disk_bytes", "Bytes free on the database's file system."),
+    "database_size": ("kiosk_database_bytes", "Bytes of the database file and its write-ahead log."),
+}
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def prometheus_text(found: health.Health, kiosk: str) -> str:
+    """The figures in Prometheus' text exposition format (0.0.4): gauges only; a figure with no value
+    (nothing waiting, never synced) has no sample, as Prometheus expects of an unknown."""
+    lines = ["# HELP kiosk_health_overall The worst verdict of all figures: 0 green, 1 amber, 2 red.",
+             "# TYPE kiosk_health_overall gauge",
+             f'kiosk_health_overall{{kiosk="{_label(kiosk)}"}} {VERDICT_NUMBER[found.overall]}',
+             "# HELP kiosk_health_verdict Each figure's verdict: 0 green, 1 amber, 2 red.",
+             "# TYPE kiosk_health_verdict gauge"]
+    lines += [f'kiosk_health_verdict{{kiosk="{_label(kiosk)}",figure="{f.name}"}} {VERDICT_NUMBER[f.verdict]}'
+              for f in found.figures]
+    lines += ["# HELP kiosk_unsent_requests Requests saved here and not yet held by the county, by state.",
+              "# TYPE kiosk_unsent_requests gauge"]
+    lines += [f'kiosk_unsent_requests{{kiosk="{_label(kiosk)}",state="{state}"}} {count}'
+              for state, count in found["unsent"].extra["by_state"].items()]
+    for f in found.figures:
+        if f.name in METRICS and f.value is not None:
+            name, text = METRICS[f.name]
+            lines += [f"# HELP {name} {text}", f"# TYPE {name} gauge", f'{name}{{kiosk="{_label(kiosk)}"}} {f.value}']
+    lines += ["# HELP kiosk_worker_up Whether a worker process is running (1) or not (0).",
+              "# TYPE kiosk_worker_up gauge"]
+    for name, worker in (("sync", "sync_worker"), ("voice", "voice_worker")):
+        try:
+            state = found[worker].code
+        except KeyError:  # no speech worker in this process
+            continue
+        if state != "unknown":
+            lines.append(f'kiosk_worker_up{{kiosk="{_label(kiosk)}",worker="{name}"}} {int(state == "running")}')
+    return "\n".join(lines) + "\n"
+
+
+@bp.route("/metrics")
+@health_allowed
+def metrics():
+    """The figures as Prometheus text, for a scraper on the box (or, later, a logged-in one)."""
+    response = Response(prometheus_text(current_health(), current_app.config["KIOSK_ID"]),
+                        content_type="text/plain; version=0.0.4; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    return response
