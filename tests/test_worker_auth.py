@@ -66,6 +66,27 @@ def test_logging_in_and_out_gives_the_session_a_new_id(app, client, accounts):
     assert [a for _, a, _ in entries(app, "worker:alice")] == ["login.succeeded", "logout"]
 
 
+def test_a_login_is_bound_to_its_browser(app, accounts):
+    """A session cookie copied off the Wi-Fi opens nothing from another device or browser, and
+    trying it ends that login (its owner logs in again)."""
+    for thief_environ, headers in ((PHONE, {}), ({}, {"User-Agent": "another browser"})):
+        owner = app.test_client()
+        log_in(owner, "alice")
+        thief = app.test_client()
+        thief.environ_base.update(thief_environ)
+        thief.set_cookie("session", session_id(owner))
+        assert thief.get("/worker/", headers=headers).status_code == 302
+        assert owner.get("/worker/").status_code == 302
+
+
+def test_resident_pages_never_touch_the_session_for_the_login(app, client, accounts):
+    client.post("/language", data={"locale": "en"})
+    for path in ("/", "/services/repairs", "/help"):
+        client.get(path)  # a first look may keep a form token's secret in the session
+        response = client.get(path)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers, path
+
+
 @pytest.mark.parametrize("name, password, disable", [
     ("alice", "wrong-password", False),
     ("nobody", "wrong-password", False),

@@ -5,8 +5,10 @@
   (``session.renew()``) and drops everything in it but the language and text size, so an id seen
   before opens nothing after, and a login form from before is refused (its CSRF secret is gone). The
   id Flask-Login keeps carries a mark of the worker's password hash: a reset ends their sessions; a
-  disabled account ends them too. ``session_protection = "strong"`` binds a login to the browser's
-  address and user agent: a cookie copied off the Wi-Fi does not open it elsewhere.
+  disabled account ends them too. A login is bound to the browser's address and user agent (what
+  Flask-Login's ``session_protection = "strong"`` does, done here in :func:`load_worker` because
+  Flask-Login's own check also rewrites the session of every resident who is not logged in): a
+  cookie copied off the Wi-Fi does not open it from another device.
 - **Expiry.** A login ends after ``WORKER_IDLE_SECONDS`` (15 min) without a worker page, and
   ``WORKER_MAX_SECONDS`` (10 h) after it began, whatever happens; the clock is ``app.config["CLOCK"]``
   (:data:`core.clock.Clock`), so tests move time instead of waiting. On the kiosk's own screen (a
@@ -24,6 +26,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import ipaddress
 
 from flask import (Flask, abort, current_app, g, make_response, redirect, render_template, request,
@@ -40,10 +43,10 @@ from ..limits import client_address
 from ..security import local_path
 
 login_manager = LoginManager()
-login_manager.session_protection = "strong"
+login_manager.session_protection = None  # bound to the client in load_worker instead (see above)
 
-#: What a login keeps in the session (Flask-Login's keys and the login's times).
-LOGIN_KEYS = ("_user_id", "_fresh", "_id", "worker_since", "worker_seen")
+#: What a login keeps in the session (Flask-Login's keys, the login's times and the client it is bound to).
+LOGIN_KEYS = ("_user_id", "_fresh", "_id", "worker_since", "worker_seen", "worker_client")
 #: Kept across a login or logout: the page's language and text size, and the voice settings.
 PREFERENCES = ("locale", "text_size", "speech", "speed", "always_read")
 
@@ -87,6 +90,12 @@ def on_shared_screen() -> bool:
         return False
 
 
+def _client_mark() -> str:
+    """The browser a login belongs to: its address and user agent, hashed."""
+    seen = f"{request.remote_addr}|{request.headers.get('User-Agent', '')}"
+    return hashlib.sha256(seen.encode()).hexdigest()[:32]
+
+
 def _drop_login() -> None:
     for key in LOGIN_KEYS:
         session.pop(key, None)
@@ -100,7 +109,8 @@ def load_worker(user_id: str) -> WorkerUser | None:
     unchanged, and the login neither idle too long nor too old. Each worker page keeps it alive."""
     worker_id, _, mark = (user_id or "").partition(":")
     worker = workers.get(get_db(), int(worker_id)) if worker_id.isdigit() else None
-    if worker is None or worker.disabled or worker.password_mark != mark:
+    if (worker is None or worker.disabled or worker.password_mark != mark
+            or session.get("worker_client") != _client_mark()):
         _drop_login()
         return None
     moment, config = now(), current_app.config
@@ -235,6 +245,7 @@ def login():
     _start_afresh()
     login_user(WorkerUser(outcome.worker))
     session["worker_since"] = session["worker_seen"] = now()
+    session["worker_client"] = _client_mark()
     audit.record(db, outcome.worker.actor, "login.succeeded", detail={"screen": "kiosk" if on_shared_screen() else "own"})
     return redirect(_next_worker_page(request.form.get("next")))
 
@@ -274,5 +285,5 @@ def no_store(response):
 
 
 def init_app(app: Flask) -> None:
-    login_manager.init_app(app)
+    login_manager.init_app(app, add_context_processor=False)  # templates get `worker` on worker pages only
     login_manager.login_view = "worker.login"
