@@ -1,7 +1,20 @@
-"""Timestamps as the database stores them: UTC, ISO 8601, to the second."""
+"""Timestamps as the database stores them: UTC, ISO 8601, to the second; and the clock as a seam.
+
+Code that decides by time (backoff, the nightly run, a worker's session expiring) takes a
+:data:`Clock` — a function returning an aware ``datetime`` — so tests move time instead of waiting.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
+
+#: A clock: returns now as an aware datetime. :func:`now` is the real one.
+Clock = Callable[[], datetime]
+
+
+def now() -> datetime:
+    """The real clock: now, in UTC."""
+    return datetime.now(timezone.utc)
 
 
 def iso(moment: datetime) -> str:
@@ -11,4 +24,4 @@ def iso(moment: datetime) -> str:
 
 def utc_now() -> str:
     """Now, as :func:`iso` writes it."""
-    return iso(datetime.now(timezone.utc))
+    return iso(now())

@@ -177,6 +177,48 @@ def m008_address_book(db: Database) -> None:
 
 
 @migrations()
+def m009_workers_and_audit(db: Database) -> None:
+    """Community workers' accounts (core/workers.py), and the audit log (core/audit.py), which the
+    database itself keeps append-only: a row, once written, can be neither changed nor deleted."""
+    db.execute(
+        """
+        CREATE TABLE workers (
+            id INTEGER PRIMARY KEY,
+            login TEXT NOT NULL UNIQUE,       -- lower-case letters, digits, '.', '_', '-'
+            display_name TEXT NOT NULL,       -- as the worker writes it (王芳), shown on their pages
+            role TEXT NOT NULL CHECK (role IN ('worker', 'admin')),
+            password_hash TEXT NOT NULL,      -- argon2id, with its parameters in the hash
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,                 -- UTC ISO 8601
+            actor TEXT NOT NULL,              -- worker:<login> | resident | system | cli
+            action TEXT NOT NULL,             -- login.succeeded, worker.disabled, ...
+            request_id INTEGER,               -- the resident's request it was about, if any (requests.id)
+            detail TEXT NOT NULL DEFAULT '{}' -- JSON of ids, names of things and counts: never personal data
+        )"""
+    )
+    db.execute("CREATE INDEX audit_by_actor ON audit(actor, id)")
+    db.execute("CREATE INDEX audit_by_request ON audit(request_id, id)")
+    db.execute(
+        """
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"""
+    )
+    db.execute(
+        """
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"""
+    )
+
+
+@migrations()
 def m010_help_calls(db: Database) -> None:
     """Residents asking for a person at a kiosk: which kiosk, which page, when; who answered and when."""
     db.execute(

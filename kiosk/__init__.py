@@ -1,4 +1,4 @@
-"""The community service kiosk's web app: pages for residents (and, next, community workers).
+"""The community service kiosk's web app: pages for residents and for community workers.
 
 It stands on :mod:`core` (the database) and :mod:`sync` (the engine, for the ``flask sync`` commands);
 neither of them imports this package.
@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from . import addresses_cli, catalogue_cli, config, data_cli, db, i18n, limits, security, sessions, sync_cli, views_errors, voice_cli
+    from . import addresses_cli, catalogue_cli, config, data_cli, db, i18n, limits, security, sessions, sync_cli, views_errors, voice_cli, workers_cli
     from .health_views import bp as health_bp
     from .resident import bp as resident_bp
 
@@ -55,8 +55,12 @@ def create_app(test_config: dict | None = None) -> "Flask":
     data_cli.init_app(app)
     sync_cli.init_app(app)
     voice_cli.init_app(app)
+    workers_cli.init_app(app)
     app.register_blueprint(resident_bp)
     app.register_blueprint(health_bp)  # /worker/health, /health.json, /metrics
+    from . import worker
+
+    worker.init_app(app)
     from . import keyboard
 
     keyboard.init_app(app)

@@ -57,6 +57,13 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "CLOSED_RETENTION_DAYS": (30.0, float),
     # Seconds after its last request that a visit's session (language, receipt, voice) is forgotten.
     "SESSION_IDLE_SECONDS": (4 * 3600.0, float),
+    # A worker's login ends after this many seconds without a worker page, and this many after it began.
+    "WORKER_IDLE_SECONDS": (15 * 60.0, float),
+    "WORKER_MAX_SECONDS": (10 * 3600.0, float),
+    # Failed worker logins allowed per login name, and per client address, before a polite pause
+    # (every name counts, whether it exists or not; a success forgives the name's failures).
+    "WORKER_LOGIN_LIMIT": ("5 per 15 minutes", str),
+    "WORKER_LOGIN_CLIENT_LIMIT": ("20 per 15 minutes", str),
     # Short name of this kiosk, recorded with each request.
     "KIOSK_ID": ("kiosk-1", str),
     # Default language when neither the resident nor the browser says otherwise.

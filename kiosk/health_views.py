@@ -3,12 +3,12 @@
 
 The figures and their verdicts are :mod:`sync.health`'s; this module only gathers what the web
 process alone knows (its speech worker), puts the figures into translated words, and serves them.
-All three URLs are behind one guard, :func:`health_allowed`.
+The page (and Sync now) is for logged-in workers (``worker_required``); the JSON and the Prometheus
+text also answer a program on the box itself (:func:`monitor_allowed`).
 """
 from __future__ import annotations
 
 import functools
-import ipaddress
 import json
 import shutil
 from datetime import datetime, timedelta
@@ -16,33 +16,31 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.clock import utc_now
 from sync import health
 from sync.worker import ask_to_run_now
 
+from flask_login import current_user
+
 from .db import database_path, get_db
+from .security import from_this_box
+from .worker import nav_item
+from .worker.auth import worker_required
 from .voice.web import cache_for
 
 bp = Blueprint("health", __name__)
+nav_item("health.page", _l("Kiosk health"), "💓")
 REFRESH_SECONDS = 30  # the page's figures refresh themselves this often (htmx)
 
 
-def _from_loopback() -> bool:
-    try:
-        address = ipaddress.ip_address(request.remote_addr or "")
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
-    return (mapped or address).is_loopback
-
-
-def health_allowed(view):
-    """Only the box itself may see its health, until workers can log in (then this one function becomes
-    the worker login guard: ``health_allowed = worker_required``). Anyone else gets a polite 403."""
+def monitor_allowed(view):
+    """The figures for a monitor: a program on the box itself (loopback, e.g. a systemd timer or a local
+    Prometheus agent), or a logged-in worker. Anyone else gets a polite 403."""
     @functools.wraps(view)
     def guarded(*args, **kwargs):
-        if not _from_loopback():
+        if not (from_this_box() or current_user.is_authenticated):
             return render_template("errors/problem.html", title=_("This page is for the centre's workers"),
                                    message=_("It can only be opened on the kiosk itself. Please ask a worker.")), 403
         return view(*args, **kwargs)
@@ -210,7 +208,7 @@ def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health
 
 
 @bp.route("/worker/health")
-@health_allowed
+@worker_required
 def page():
     """The kiosk's health in plain words, each figure with its verdict; "Sync now"."""
     found = current_health()
@@ -225,7 +223,7 @@ def page():
 
 
 @bp.post("/worker/health/sync-now")
-@health_allowed
+@worker_required
 def sync_now():
     """Ask the sync worker to run at once (it looks for the request every second)."""
     ask_to_run_now(current_app.instance_path, utc_now())
@@ -234,7 +232,7 @@ def sync_now():
 
 
 @bp.route("/health.json")
-@health_allowed
+@monitor_allowed
 def as_json():
     """The figures for a monitor: see docs/design.md ("The kiosk's heartbeat") for the schema."""
     document = {"version": health.VERSION, "kiosk": current_app.config["KIOSK_ID"], **current_health().as_dict()}
@@ -291,7 +289,7 @@ def prometheus_text(found: health.Health, kiosk: str) -> str:
 
 
 @bp.route("/metrics")
-@health_allowed
+@monitor_allowed
 def metrics():
     """The figures as Prometheus text, for a scraper on the box (or, later, a logged-in one)."""
     response = Response(prometheus_text(current_health(), current_app.config["KIOSK_ID"]),

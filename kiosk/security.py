@@ -52,9 +52,10 @@ def from_this_box() -> bool:
     """Whether the request comes from the box's own screen (its browser reaches the kiosk over loopback);
     phones on the centre's Wi-Fi do not."""
     try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+        address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
         return False
+    return (getattr(address, "ipv4_mapped", None) or address).is_loopback  # ::ffff:127.0.0.1 too
 
 
 def lan_address() -> str | None:

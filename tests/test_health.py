@@ -24,6 +24,15 @@ from sync.health import AMBER, GREEN, RED, THRESHOLDS as T
 from sync.worker import RUN_NOW_FILE, SingleInstance, lock_holder
 
 from .conftest import KIOSK_SIZE, LOCALES, PHONE_SIZE, ROOT, LiveKiosk
+from .worker_helpers import PASSWORDS, add_accounts, log_in
+
+
+def worker_client(app):
+    """A client logged in as alice, a worker (the page and Sync now are for logged-in workers)."""
+    add_accounts(app)
+    client = app.test_client()
+    assert log_in(client, "alice").status_code == 302
+    return client
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 ERROR = "county unreachable: connection refused"
@@ -356,7 +365,7 @@ def _card(html: str, key: str) -> str:
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_page_says_it_in_words_in_each_language(seeded_now, locale):
-    client = seeded_now.test_client()
+    client = worker_client(seeded_now)
     client.post("/language", data={"locale": locale, "next": "/worker/health"})
     response = client.get("/worker/health")
     assert response.status_code == 200
@@ -378,12 +387,13 @@ def test_the_page_is_valid_html(seeded_now, tmp_path):
 
     vnu = ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
     files = []
+    client = worker_client(seeded_now)
     for locale in LOCALES:
-        client = seeded_now.test_client()
         client.post("/language", data={"locale": locale, "next": "/"})
         client.post("/worker/health/sync-now")
         for name, response in (("asked", client.get("/worker/health")), ("page", client.get("/worker/health")),
-                               ("refused", client.get("/worker/health", environ_base={"REMOTE_ADDR": "10.0.0.7"}))):
+                               ("refused", seeded_now.test_client().get("/health.json", environ_base={"REMOTE_ADDR": "10.0.0.7"},
+                                                                        headers={"Accept-Language": locale.replace("_", "-")}))):
             files.append(tmp_path / f"{locale}-{name}.html")
             files[-1].write_text(response.get_data(as_text=True), encoding="utf-8")
     result = subprocess.run([shutil.which("java"), "-jar", str(vnu), "--errors-only", "--format", "json", *map(str, files)],
@@ -396,7 +406,7 @@ def test_the_page_is_valid_html(seeded_now, tmp_path):
 
 
 def test_sync_now_leaves_the_request_and_says_so_once(app):
-    client = app.test_client()
+    client = worker_client(app)
     client.post("/language", data={"locale": "en", "next": "/"})
     response = client.post("/worker/health/sync-now")
     assert response.status_code == 302 and response.headers["Location"] == "/worker/health"
@@ -414,7 +424,7 @@ def test_sync_now_needs_the_form_token(tmp_path, monkeypatch):
 
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app({"TESTING": True})  # CSRF on, as served
-    client = app.test_client()
+    client = worker_client(app)
     assert client.post("/worker/health/sync-now").status_code == 400
     assert not (tmp_path / "instance" / RUN_NOW_FILE).exists()
     page = client.get("/worker/health").get_data(as_text=True)
@@ -430,7 +440,7 @@ def test_sync_now_makes_a_running_worker_sync_at_once(app, county):
     a request just saved within seconds, as a manual run (backoff ignored), and uses the request up."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}, "KIOSK_INSTANCE_PATH": app.instance_path,
            "KIOSK_COUNTY_URL": county.url, "KIOSK_SYNC_PROBE_SECONDS": "600", "KIOSK_SYNC_STATUS_SECONDS": "600"}
-    client = app.test_client()
+    client = worker_client(app)
     asked = f"{app.instance_path}/{RUN_NOW_FILE}"
 
     def triggers() -> list[str]:
@@ -472,11 +482,11 @@ def test_sync_now_makes_a_running_worker_sync_at_once(app, county):
         worker.wait(timeout=10)
 
 
-# --- the one guard ----------------------------------------------------------------------------------------
+# --- who may look ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["/worker/health", "/health.json", "/metrics"])
-def test_only_the_box_itself_may_look(app, url):
+@pytest.mark.parametrize("url", ["/health.json", "/metrics"])
+def test_a_monitor_on_the_box_or_a_logged_in_worker_may_read_the_figures(app, url):
     client = app.test_client()
     for address in ("192.168.1.5", "10.0.0.7", "::ffff:192.168.1.5", "fe80::1"):
         refused = client.get(url, environ_base={"REMOTE_ADDR": address}, headers={"Accept-Language": "en"})
@@ -485,21 +495,30 @@ def test_only_the_box_itself_may_look(app, url):
         assert "It can only be opened on the kiosk itself." in text and "kiosk-1" not in text and "figure" not in text
     for address in ("127.0.0.1", "::1", "::ffff:127.0.0.1"):
         assert client.get(url, environ_base={"REMOTE_ADDR": address}).status_code == 200, address
+    phone = worker_client(app)  # a worker's phone on the Wi-Fi (the login is bound to its address)
+    phone_address = {"REMOTE_ADDR": "127.0.0.1"}
+    assert phone.get(url, environ_base=phone_address).status_code == 200
 
 
-def test_sync_now_from_elsewhere_changes_nothing(app):
-    refused = app.test_client().post("/worker/health/sync-now", environ_base={"REMOTE_ADDR": "192.168.1.5"})
-    assert refused.status_code == 403 and not os.path.exists(f"{app.instance_path}/{RUN_NOW_FILE}")
+def test_the_page_and_sync_now_are_for_logged_in_workers_only(app):
+    anonymous = app.test_client()
+    for address in ("127.0.0.1", "192.168.1.5"):
+        page = anonymous.get("/worker/health", environ_base={"REMOTE_ADDR": address})
+        assert page.status_code == 302 and page.headers["Location"].startswith("/worker/login")
+        asked = anonymous.post("/worker/health/sync-now", environ_base={"REMOTE_ADDR": address})
+        assert asked.status_code == 302 and not os.path.exists(f"{app.instance_path}/{RUN_NOW_FILE}")
+    assert worker_client(app).get("/worker/health").status_code == 200
 
 
-def test_every_health_view_goes_through_the_one_guard(app):
+def test_each_health_view_has_its_guard(app):
     from kiosk import health_views
 
     guarded = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("health.")}
     assert guarded == {"health.page", "health.sync_now", "health.as_json", "health.metrics"}
-    for endpoint in guarded:
-        view = app.view_functions[endpoint]
-        assert view.__code__ is health_views.health_allowed(lambda: None).__code__, endpoint
+    for endpoint in ("health.page", "health.sync_now"):
+        assert getattr(app.view_functions[endpoint], "worker_role", None) == "worker", endpoint
+    for endpoint in ("health.as_json", "health.metrics"):
+        assert app.view_functions[endpoint].__code__ is health_views.monitor_allowed(lambda: None).__code__, endpoint
 
 
 # --- in Chromium: phone and kiosk sizes, three languages, axe --------------------------------------------
@@ -516,6 +535,7 @@ def health_kiosk(tmp_path_factory):
         app = create_app({"TESTING": True})
         with app.app_context():
             seed(get_db(), datetime.now(timezone.utc), patch)
+        add_accounts(app)
     live.start()
     yield live
     live.stop()
@@ -533,6 +553,10 @@ def test_the_page_is_accessible(browser, health_kiosk, locale, size):
     resident = Resident(page, health_kiosk.url, js=True)
     audit = Auditor(resident, 28 if size is KIOSK_SIZE else 24)
     try:
+        resident.open("/worker/login")
+        page.locator("#login").fill("alice")
+        page.locator("#password").fill(PASSWORDS["alice"])
+        resident.tap(page.locator("main form button.button--primary"))
         resident.open("/worker/health")
         resident.choose_language(locale)
         assert page.locator("h1").inner_text() == WORDS[locale]["title"]

@@ -45,9 +45,13 @@ def where_to_continue(draft: drafts.Draft) -> str:
 
 
 def end(keep_preferences: bool) -> Response:
-    """End the visit: park the draft, forget the receipt (and, unless kept, the preferences)."""
+    """End the visit: park the draft, forget the receipt (and, unless kept, the preferences). On the
+    kiosk's own screen a worker logged in there is logged out too; on a worker's phone they stay."""
+    from ..worker.auth import kept_by_visit_end
+
     drafts.park(get_db(), request.cookies.get(DRAFT_COOKIE))
     kept = {k: session[k] for k in PREFERENCES if k in session} if keep_preferences else {}
+    kept.update(kept_by_visit_end())  # a worker's login ends with the visit on the kiosk's own screen
     session.clear()
     if hasattr(session, "renew"):
         session.renew()  # a new id for what is kept: the old one opens nothing

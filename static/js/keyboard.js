@@ -289,7 +289,8 @@
     var holder = field.closest(".field") || field;
     holder.after(panel);
     field.classList.add("input--keyboard");
-    setMode(field.dataset.keys === "digits" ? "digits" : (mode && mode !== "digits" ? mode : panel.dataset.firstMode));
+    var keys = field.dataset.keys;  // "latin" (a login name, a ticket): letters first, whatever the page's language
+    setMode(keys === "digits" ? "digits" : keys === "latin" ? "letters" : (mode && mode !== "digits" ? mode : panel.dataset.firstMode));
   }
   function close() {
     if (panel && panel.isConnected) { panel.remove(); }

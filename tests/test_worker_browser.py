@@ -1,0 +1,107 @@
+"""Worker pages in real Chromium: a worker logs in on a phone, sees the home page and logs out; and
+every worker page passes axe (WCAG 2.x A, AA and AAA) and the kiosk's own size and target checks
+(tests/test_accessibility.py's MEASURE) at phone and kiosk size, in the three languages.
+
+The live kiosk's workers are made the way an administrator makes them: `flask workers add`.
+"""
+import subprocess
+import sys
+
+import pytest
+
+from .browser import ROOT, Resident
+from .conftest import KIOSK_SIZE, LOCALES, PHONE_SIZE, LiveKiosk
+from .test_accessibility import Auditor
+
+pytestmark = pytest.mark.browser
+
+PASSWORDS = {"demo-worker": "worker-password-1", "demo-admin": "admin-password-1"}
+
+
+@pytest.fixture(scope="module")
+def kiosk(tmp_path_factory):
+    # Many logins from one address in one test run: the login limits are tested on their own.
+    live = LiveKiosk(tmp_path_factory.mktemp("workers") / "instance", KIOSK_WORKER_LOGIN_LIMIT="1000 per hour",
+                     KIOSK_WORKER_LOGIN_CLIENT_LIMIT="1000 per hour")
+    for name, role in (("demo-worker", "worker"), ("demo-admin", "admin")):
+        added = subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "workers", "add", name, "--role", role,
+                                "--display-name", "示范社工" if role == "worker" else "示范管理员", "--password-stdin"],
+                               input=PASSWORDS[name] + "\n", env=live.env, cwd=ROOT, capture_output=True, text=True)
+        assert added.returncode == 0, added.stderr
+    live.start()
+    yield live
+    live.stop()
+
+
+def log_in(worker: Resident, name: str, password: str | None = None, expect_error: bool = False) -> None:
+    page = worker.page
+    page.locator("#login").fill(name)
+    page.locator("#password").fill(PASSWORDS[name] if password is None else password)
+    button = page.locator("main form button.button--primary")
+    if expect_error:
+        worker.tap_expecting_error(button)
+    else:
+        worker.tap(button)
+
+
+def log_out(worker: Resident) -> None:
+    worker.tap(worker.page.locator("form.worker-nav__logout button"))
+
+
+def test_a_worker_logs_in_on_a_phone_and_out_again(browser, kiosk):
+    context = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN", has_touch=True, is_mobile=True)
+    page = context.new_page()
+    worker = Resident(page, kiosk.url, js=True)
+    try:
+        worker.open("/worker/")
+        assert worker.path == "/worker/login?next=/worker/"
+        assert page.locator("#login").get_attribute("autocomplete") == "username"
+        log_in(worker, "demo-worker")
+        assert worker.path == "/worker/"
+        assert page.locator("h1").inner_text() == "示范社工，您好"
+        assert page.get_by_role("link", name="审计记录").count() == 0  # not an administrator
+        log_out(worker)
+        assert worker.path == "/worker/login?out=1"
+        assert page.locator(".notice").inner_text() == "您已退出登录。"
+        page.go_back()
+        worker.settle()
+        assert page.url.startswith(kiosk.url + "/worker/login")  # Back shows nothing of the worker's pages
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", [KIOSK_SIZE, PHONE_SIZE], ids=["kiosk", "phone"])
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_worker_page_is_accessible(browser, kiosk, locale, size):
+    context = browser.new_context(viewport=size, bypass_csp=True)  # CSP would block injecting axe
+    page = context.new_page()
+    worker = Resident(page, kiosk.url, js=True)
+    audit = Auditor(worker, 28 if size is KIOSK_SIZE else 24)
+    try:
+        worker.open("/worker/login")
+        worker.choose_language(locale)
+        if size is KIOSK_SIZE:  # the kiosk's own screen: its keyboard for the name, on letters; none for the password
+            page.wait_for_selector(".keyboard")
+            assert page.locator(".keyboard__mode[data-mode=letters]").get_attribute("aria-pressed") == "true"
+            assert page.locator("#password").get_attribute("data-keys") is None
+        audit("login")
+        log_in(worker, "demo-admin", "not the password", expect_error=True)
+        audit("login with an error")
+        log_in(worker, "demo-admin")
+        audit("home")
+        worker.tap(page.locator(".worker-nav a[href='/worker/audit']"))
+        audit("audit log")
+        page.locator("#request").fill("Z9999")
+        worker.tap_expecting_error(page.locator(".audit-filter > .actions button"))
+        audit("audit log with an error")
+        log_out(worker)
+        audit("logged out")
+        log_in(worker, "demo-worker")
+        worker.open("/worker/audit")
+        assert page.locator("h1").count() == 1
+        audit("refused: for administrators")
+        log_out(worker)
+    finally:
+        context.close()
+    assert audit.pages == 7
+    assert not audit.problems, "\n".join(audit.problems)
