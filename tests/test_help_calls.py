@@ -119,3 +119,43 @@ def test_the_workers_chime_is_two_rising_notes_well_under_full_scale():
         return crossings / 2 / (len(part) / RATE)
 
     assert abs(pitch(samples[:first]) - NOTES[0][0]) < 15 and abs(pitch(samples[first:]) - NOTES[1][0]) < 15
+
+
+# --- the workers' side --------------------------------------------------------------------------
+
+def test_a_logged_in_worker_sees_the_call_in_words_and_answers_it_once(app, client):
+    from core import audit
+    from kiosk.db import get_db
+
+    from .worker_helpers import add_accounts, log_in
+
+    add_accounts(app)
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "light"})
+    client.post("/help/call", data={"from": "/request/questions/where"})
+    alice, root = app.test_client(), app.test_client()
+    log_in(alice, "alice"), log_in(root, "root")
+    page = alice.get("/worker/calls").get_data(as_text=True)
+    assert "自助终端 kiosk-1" in page and "公共设施报修，在“问题：在哪里？”这一页" in page and "不到一分钟" in page
+    assert 'data-hx-trigger="every 2s"' in page and 'data-call-ids="1"' in page
+    assert "自助终端 kiosk-1" in alice.get("/worker/").get_data(as_text=True)  # today first: on the home page too
+    partial = alice.get("/worker/calls", headers={"HX-Request": "true", "HX-Target": "help-calls"}).get_data(as_text=True)
+    assert partial.lstrip().startswith('<section class="calls" id="help-calls"')
+
+    assert alice.post("/worker/calls/1/answered").headers["Location"] == "/worker/calls"
+    after = alice.get("/worker/calls").get_data(as_text=True)
+    assert "居民的屏幕上已经显示您正在过去" in after and 'data-call-ids=""' in after
+    root.post("/worker/calls/1/answered")  # a second worker, a moment later
+    assert "已经有别的工作人员去了" in root.get("/worker/calls").get_data(as_text=True)
+    assert "正在过来" in client.get("/help").get_data(as_text=True)  # the resident's screen
+    with app.app_context():
+        answered = [e for e in audit.page(get_db(), 1, None, None)[0] if e.action == "help_call.answered"]
+        assert [(e.actor, e.detail) for e in answered] == [("worker:alice", {"call": 1, "kiosk": "kiosk-1"})]
+
+
+def test_the_live_list_sends_a_logged_out_worker_to_the_login_page_whole(app):
+    anonymous = app.test_client()
+    polled = anonymous.get("/worker/calls", headers={"HX-Request": "true", "HX-Target": "help-calls"})
+    assert polled.status_code == 204 and polled.headers["HX-Redirect"].startswith("/worker/login")
+    assert anonymous.get("/worker/calls").status_code == 302
+    assert anonymous.get("/worker/chime.wav").status_code == 302

@@ -44,6 +44,16 @@ def log_in(worker: Resident, name: str, password: str | None = None, expect_erro
         worker.tap(button)
 
 
+def call_from_the_kiosk(kiosk) -> None:
+    """A resident taps "Ask a worker for help" on the kiosk's own screen (a browser on this box)."""
+    import urllib.parse
+    import urllib.request
+
+    body = urllib.parse.urlencode({"from": "/services/repairs"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(kiosk.url + "/help/call", data=body), timeout=10) as reply:
+        assert reply.status == 200
+
+
 def log_out(worker: Resident) -> None:
     worker.tap(worker.page.locator("form.worker-nav__logout button"))
 
@@ -89,6 +99,13 @@ def test_every_worker_page_is_accessible(browser, kiosk, locale, size):
         audit("login with an error")
         log_in(worker, "demo-admin")
         audit("home")
+        call_from_the_kiosk(kiosk)
+        worker.tap(page.locator(".worker-nav a[href='/worker/calls']"))
+        page.wait_for_selector(".calls__call")
+        audit("residents waiting")
+        worker.tap(page.locator(".calls__call form button"), expect_new_page=False)
+        page.wait_for_selector(".calls__note")
+        audit("a call answered")
         worker.tap(page.locator(".worker-nav a[href='/worker/audit']"))
         audit("audit log")
         page.locator("#request").fill("Z9999")
@@ -103,5 +120,43 @@ def test_every_worker_page_is_accessible(browser, kiosk, locale, size):
         log_out(worker)
     finally:
         context.close()
-    assert audit.pages == 7
+    assert audit.pages == 9
     assert not audit.problems, "\n".join(audit.problems)
+
+
+def test_a_call_at_the_kiosk_reaches_a_workers_phone_within_three_seconds_with_a_chime(browser, kiosk):
+    """Two browsers: a worker's phone on the worker's list, the kiosk's screen where a resident asks for help."""
+    import time
+
+    phone = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN", has_touch=True, is_mobile=True)
+    screen = browser.new_context(viewport=KIOSK_SIZE, locale="zh-CN", has_touch=True)
+    try:
+        worker = Resident(phone.new_page(), kiosk.url, js=True)
+        worker.open("/worker/calls")
+        log_in(worker, "demo-worker")
+        assert worker.path == "/worker/calls"
+        chime_on = worker.page.locator(".js-chime-on")
+        if chime_on.is_visible():  # a browser that plays sound only after a tap on the page asks for one
+            chime_on.tap()
+            assert chime_on.is_hidden()
+        waiting_before = worker.page.locator(".calls__call").count()
+        resident = Resident(screen.new_page(), kiosk.url, js=True)
+        resident.open("/services/repairs")
+        resident.tap(resident.page.locator("main form button.button--primary"))
+        started = time.monotonic()
+        resident.tap(resident.page.locator("footer button.button--help"))
+        worker.page.wait_for_function("n => document.querySelectorAll('.calls__call').length > n",
+                                      arg=waiting_before, timeout=3_000)
+        took = time.monotonic() - started
+        worker.page.wait_for_function("() => document.body.dataset.chimesHeard === '1'", timeout=3_000)
+        assert worker.page.evaluate("document.body.dataset.chimes") == "1"
+        assert "有人马上过来" in resident.page.locator("main").inner_text()
+        card = worker.page.locator(".calls__call").last.inner_text()
+        assert "自助终端 kiosk-1" in card and "公共设施报修" in card
+        print(f"the call showed on the worker's phone {took:.2f} s after the tap")
+        worker.tap(worker.page.locator(".calls__call").last.locator("form button"), expect_new_page=False)
+        resident.open("/help")
+        assert "正在过来" in resident.page.locator("main").inner_text()
+    finally:
+        phone.close()
+        screen.close()

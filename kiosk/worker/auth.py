@@ -129,6 +129,10 @@ def load_worker(user_id: str) -> WorkerUser | None:
 def _to_login():
     """Anyone not logged in (or no longer): the login page, which brings them back here after."""
     target = request.full_path.rstrip("?") if request.method == "GET" else None
+    if request.headers.get("HX-Request"):  # a part of a page asked for (the live list): the whole page goes
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = url_for("worker.login", ended=1 if g.get("worker_login_ended") else None)
+        return response
     return redirect(url_for("worker.login", next=target, ended=1 if g.get("worker_login_ended") else None))
 
 

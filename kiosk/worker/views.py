@@ -10,12 +10,13 @@ from flask_login import current_user
 
 from core import audit, submissions
 
-from . import bp, nav_item
+from . import bp, calls, nav_item
 from .auth import admin_required, worker_required
 from ..db import get_db
 from ..i18n import when
 
 nav_item("worker.home", _l("Worker home"), "🏠")
+calls.register_nav()
 nav_item("worker.audit_log", _l("Audit log"), "📜", admin_only=True)
 
 
@@ -50,8 +51,8 @@ def _row(entry: audit.Entry) -> dict:
 @bp.get("/")
 @worker_required
 def home():
-    """Who is logged in, and the pages they can open."""
-    return render_template("worker/home.html")
+    """Who is logged in, residents waiting at a kiosk (live), and the pages they can open."""
+    return render_template("worker/home.html", **calls.shown())
 
 
 def _filters() -> tuple[str, str, int | None, bool]:
