@@ -61,6 +61,7 @@ bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python -m bench.voice
 	$(BIN)/python -m bench.handwriting
 	$(BIN)/python -m bench.keyboard
+	$(BIN)/python -m bench.help_calls
 	$(BIN)/python -m bench.pinyin
 	$(BIN)/python -m bench.health
 
