@@ -109,6 +109,13 @@ def resume(db: Database, code: str) -> tuple[str, Draft] | None:
     return token, load(db, token)
 
 
+def parked(db: Database) -> list[dict]:
+    """Drafts left unfinished (parked under a resume code), oldest first: ``{service_code, created_at,
+    parked_at}`` only — never the answers, the personal details or the code."""
+    return list(db.query("SELECT service_code, created_at, parked_at FROM drafts WHERE parked_at IS NOT NULL"
+                         " ORDER BY parked_at"))
+
+
 def reseal(db: Database) -> int:
     """Seal again, with the current key, every stored value that is not (the caller owns the transaction)."""
     count = 0

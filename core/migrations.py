@@ -244,3 +244,21 @@ def m011_sync_runs_lookups(db: Database) -> None:
     db.execute("CREATE INDEX sync_runs_failed ON sync_runs(id) WHERE error IS NOT NULL")
     db.execute("CREATE INDEX sync_runs_clock ON sync_runs(id) WHERE clock_offset_seconds IS NOT NULL")
     db.execute("CREATE INDEX sync_runs_finished ON sync_runs(id) WHERE finished_at IS NOT NULL")
+
+
+@migrations()
+def m012_follow_ups(db: Database) -> None:
+    """What a worker did to pass a county status change on to the resident (core/follow_ups.py):
+    told them, could not reach them, or they came in. One row per tap; nothing is overwritten."""
+    db.execute(
+        """
+        CREATE TABLE follow_ups (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            event_id INTEGER NOT NULL,        -- the status event (request_events.id) it passes on
+            outcome TEXT NOT NULL CHECK (outcome IN ('told', 'not_reached', 'came_in')),
+            at TEXT NOT NULL,                 -- UTC ISO 8601
+            by_worker TEXT NOT NULL           -- a worker's login name
+        )"""
+    )
+    db.execute("CREATE INDEX follow_ups_by_request ON follow_ups(request_id, event_id)")

@@ -88,6 +88,21 @@ def current_in(db: Database, states: tuple[str, ...], limit: int | None = None) 
     return list(db.query(sql + (" LIMIT ?" if limit else ""), [*states, *([limit] if limit else [])]))
 
 
+def current_event(db: Database, request_id: int) -> dict | None:
+    """The request's latest event: ``{event_id, state, at, data}`` (``data`` decoded), or None."""
+    rows = list(db.query("SELECT event_id, state, at, data FROM current_events WHERE request_id = ?", [request_id]))
+    return {**rows[0], "data": json.loads(rows[0]["data"])} if rows else None
+
+
+def changed_since(db: Database, states: tuple[str, ...], since: str) -> list[dict]:
+    """Requests now in one of ``states`` whose current event was recorded at or after ``since``:
+    ``{request_id, event_id, state, at}``, found through the state index (as :func:`tally`)."""
+    placeholders = ",".join("?" * len(states))
+    return list(db.query(
+        f"""SELECT e.request_id, e.id AS event_id, e.state, e.at FROM request_events e
+            WHERE e.state IN ({placeholders}) AND e.at >= ? AND {_IS_CURRENT} ORDER BY e.id""", [*states, since]))
+
+
 def open_at_county(db: Database, limit: int | None = None) -> list[dict]:
     """Requests the county holds and has not closed: whose status is worth asking for."""
     return current_in(db, AT_COUNTY, limit)

@@ -38,6 +38,17 @@ def load_for_request(db: Database, request_id: int) -> dict:
     return unpack(db, rows[0]["data"]) if rows else {}
 
 
+def correct_for_request(db: Database, request_id: int, field: str, value: str) -> None:
+    """Replace one personal field of a saved request (a worker correcting what the county refused).
+    The caller owns the transaction (see :func:`core.submissions.correct_personal`, which also
+    updates the request's content hash)."""
+    if field not in FIELDS:
+        raise ValueError(f"unknown personal field {field!r}")
+    details = {**load_for_request(db, request_id), field: value}
+    db.execute("INSERT INTO request_personal (request_id, data) VALUES (?, ?)"
+               " ON CONFLICT(request_id) DO UPDATE SET data = excluded.data", [request_id, pack(db, details)])
+
+
 def reseal(db: Database) -> int:
     """Seal again, with the current key, every stored value that is not (the caller owns the transaction)."""
     count = 0

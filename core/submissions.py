@@ -118,6 +118,40 @@ def find_for_operator(db: Database, ticket_or_id: str) -> SavedRequest | None:
     return _saved(db, rows[0]) if rows else None
 
 
+def saved_between(db: Database, start: str, end: str) -> list[dict]:
+    """Requests saved from ``start`` up to (not including) ``end`` (ISO times, UTC), oldest first:
+    ``{id, ticket, service_code, requested_at}`` — no answers, nothing personal."""
+    return list(db.query("SELECT id, ticket, service_code, requested_at FROM requests"
+                         " WHERE requested_at >= ? AND requested_at < ? ORDER BY requested_at, id", [start, end]))
+
+
+def _rehash(db: Database, request: SavedRequest, answers: dict) -> None:
+    details = personal.load_for_request(db, request.id)
+    db.execute("UPDATE requests SET answers = ?, content_hash = ? WHERE id = ?",
+               [db.keyring.seal(json.dumps(answers, ensure_ascii=False), ANSWERS),
+                content_hash(request.service_code, answers, details), request.id])
+
+
+def correct_answer(db: Database, request_id: int, code: str, value: object) -> None:
+    """Replace one answer of a saved request the county refused, and its content hash (the county
+    never stored it, so the same UUID with new content is no conflict). The caller owns the
+    transaction, and requeues the request in it (:func:`core.outbox.requeue`)."""
+    request = get(db, request_id)
+    if request is None:
+        raise ValueError(f"no request {request_id}")
+    _rehash(db, request, {**request.answers, code: value})
+
+
+def correct_personal(db: Database, request_id: int, field: str, value: str) -> None:
+    """Replace one personal field (through :mod:`core.personal`) and the request's content hash;
+    the caller owns the transaction, as for :func:`correct_answer`."""
+    request = get(db, request_id)
+    if request is None:
+        raise ValueError(f"no request {request_id}")
+    personal.correct_for_request(db, request_id, field, value)
+    _rehash(db, request, request.answers)
+
+
 def reseal(db: Database) -> int:
     """Seal again, with the current key, every stored answer set that is not (the caller owns the transaction)."""
     count = 0
