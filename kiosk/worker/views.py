@@ -10,12 +10,13 @@ from flask_login import current_user
 
 from core import audit, submissions
 
-from . import bp, calls, nav_item
+from . import bp, calls, nav_item, worklist
 from .auth import admin_required, worker_required
 from ..db import get_db
 from ..i18n import when
 
 nav_item("worker.home", _l("Worker home"), "🏠")
+nav_item("worker.worklist", _l("Today's list"), "📋")
 calls.register_nav()
 nav_item("worker.audit_log", _l("Audit log"), "📜", admin_only=True)
 
@@ -51,8 +52,8 @@ def _row(entry: audit.Entry) -> dict:
 @bp.get("/")
 @worker_required
 def home():
-    """Who is logged in, residents waiting at a kiosk (live), and the pages they can open."""
-    return render_template("worker/home.html", **calls.shown())
+    """Who is logged in, residents waiting at a kiosk (live), today's list in short, and the pages they can open."""
+    return render_template("worker/home.html", **calls.shown(), worklist=worklist.summary(get_db()))
 
 
 def _filters() -> tuple[str, str, int | None, bool]:

@@ -1,0 +1,303 @@
+"""The worker's list for the day, today first: requests the county refused (with a way to correct the
+refused field and send it again, once), county status changes to pass on to residents (with one-tap
+outcomes), residents waiting at a kiosk, today's new requests and unfinished drafts.
+
+Each section is built from its owner's questions (:mod:`core.outbox`, :mod:`core.submissions`,
+:mod:`core.follow_ups`, :mod:`core.drafts`, :mod:`core.help_calls` through :mod:`.calls`); the
+templates get plain data. A correction goes through the owner of what it changes and then
+:func:`core.outbox.requeue`, in one transaction: the sync engine sends it once more, like
+``flask sync retry``. Personal data (a phone number, a corrected name) is shown only here, behind the
+worker login; the audit log gets field names, never values.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import format_date, format_time, format_timedelta
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core import audit, catalogue, clock, drafts, follow_ups, outbox, personal, submissions
+from core.db import write_transaction
+
+from . import bp, calls
+from .auth import worker_required
+from .. import validation
+from ..db import get_db
+from ..i18n import current_locale, when
+from ..resident.flow import contact_text
+
+# --- the county's reason, in plain words ------------------------------------------------------------
+
+#: Why the county refused a request, by the kind of refusal (the reference county's messages, county/api.py).
+REASONS = {
+    "required": _l("The county needs an answer to this question."),
+    "not_allowed": _l("The county does not accept this answer."),
+    "one_value": _l("The county accepts only one answer here."),
+    "too_long": _l("This is too long for the county."),
+    "refused_text": _l("The county refused some words in this answer."),
+    "no_service": _l("The county no longer offers this service. Please help the resident choose another one."),
+    "conflict": _l("The county already holds a different request under the same number. Please ask the administrator."),
+}
+#: Open311 fields the kiosk fills from a resident's personal details (sync/payload.py).
+PERSONAL_FOR = {"last_name": "name", "phone": "phone", "home_address": "address"}
+_ATTRIBUTE = re.compile(r"^attribute '([^']+)'(?::| )")
+_FIELD_TOO_LONG = re.compile(r"^([a-z_]+) is longer than \d+ characters")
+_CONTAINS = re.compile(r"^request refused: it contains '(.+)'$")
+
+
+def refusal(reason: str) -> tuple[str | None, str | None, str | None]:
+    """``(kind, Open311 field or attribute code, refused text)`` read from the county's reason; kind
+    None for a reason this kiosk does not know (it is then shown as the county wrote it)."""
+    reason = reason or ""
+    found = _ATTRIBUTE.match(reason)
+    if found:
+        rest = reason[found.end(1):]
+        kind = ("required" if "is required" in rest else "one_value" if "takes one value" in rest
+                else "too_long" if ("is longer than" in rest or "has more than" in rest)
+                else "not_allowed" if ("not one of its values" in rest or "not in its list" in rest) else None)
+        return kind, found.group(1), None
+    found = _FIELD_TOO_LONG.match(reason)
+    if found:
+        return "too_long", found.group(1), None
+    found = _CONTAINS.match(reason)
+    if found:
+        return "refused_text", None, found.group(1)
+    if reason.startswith("service_code ") and reason.endswith("not found"):
+        return "no_service", None, None
+    if "already used for a different request" in reason:
+        return "conflict", None, None
+    return None, None, None
+
+
+def _contains(value: object, text: str) -> bool:
+    return any(text in str(v) for v in (value if isinstance(value, list) else [value]))
+
+
+def refused_field(saved: submissions.SavedRequest, details: dict, service, reason: str) -> tuple[str, str] | None:
+    """Which stored value the county refused: ``("answer", question code)`` or ``("personal", field)``;
+    None when the reason names nothing a worker can correct."""
+    kind, field, text = refusal(reason)
+    questions = {q.code for q in service.questions} if service else set()
+    if field in questions:
+        return "answer", field
+    if field in PERSONAL_FOR:
+        return "personal", PERSONAL_FOR[field]
+    if text:
+        for code in (q.code for q in service.questions) if service else ():
+            if _contains(saved.answers.get(code), text):
+                return "answer", code
+        for name in ("name", "address", "phone"):
+            if _contains(details.get(name, ""), text):
+                return "personal", name
+    return None
+
+
+PERSONAL_LABELS = {"name": _l("Name"), "address": _l("Home address"), "phone": _l("Phone number")}
+
+
+def _field_label(service, target: tuple[str, str]) -> str:
+    kind, code = target
+    if kind == "answer":
+        question = service.question(code) if service else None
+        return question.text if question else code
+    return str(PERSONAL_LABELS[code])
+
+
+# --- the sections ----------------------------------------------------------------------------------
+
+def _service(db, code: str):
+    return catalogue.get_service(db, code, current_locale(), include_hidden=True)
+
+
+def _service_name(db, code: str) -> str:
+    service = _service(db, code)
+    return service.name if service else code
+
+
+def quarantined(db) -> list[dict]:
+    """Requests the county refused, with the reason in words and what to correct."""
+    rows = []
+    for row in outbox.current_in(db, (outbox.QUARANTINED,)):
+        saved = submissions.get(db, row["request_id"])
+        event = outbox.current_event(db, saved.id)
+        reason = str(event["data"].get("reason") or "")
+        service = _service(db, saved.service_code)
+        target = refused_field(saved, personal.load_for_request(db, saved.id), service, reason)
+        kind = refusal(reason)[0]
+        rows.append({"id": saved.id, "ticket": saved.ticket, "service": service.name if service else saved.service_code,
+                     "when": when(event["at"]), "reason": str(REASONS[kind]) if kind else None, "county_text": reason,
+                     "field": _field_label(service, target) if target else None,
+                     "fix": url_for("worker.correct", request_id=saved.id) if target else None})
+    return rows
+
+
+STATE_WORDS = {outbox.IN_PROGRESS: _l("The county is handling it"), outbox.CLOSED: _l("The county has finished it")}
+
+
+def to_pass_on(db) -> list[dict]:
+    """County status changes the resident has not been told of, with how to reach them."""
+    rows = []
+    for pending in follow_ups.to_pass_on(db):
+        saved = submissions.get(db, pending.request_id)
+        details = personal.load_for_request(db, saved.id)
+        event = outbox.current_event(db, saved.id)
+        rows.append({"id": saved.id, "event": pending.event_id, "ticket": saved.ticket,
+                     "service": _service_name(db, saved.service_code), "state": str(STATE_WORDS[pending.state]),
+                     "notes": str(event["data"].get("status_notes") or ""), "when": when(pending.at),
+                     "contact": contact_text(details) if details else _("Not known (the details were deleted)"),
+                     "phone": details.get("phone") if details.get("contact") == "phone" else None,
+                     "tried": format_date(datetime.fromisoformat(pending.tried_at), "medium") if pending.tried_at else None})
+    return rows
+
+
+def today_bounds(now: datetime | None = None) -> tuple[str, str]:
+    """Today in the kiosk's time zone (``TIMEZONE``), as UTC ISO times: ``[start, end)``."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    local = (now or clock.now()).astimezone(zone)
+    start = datetime.combine(local.date(), time(0), zone)
+    return clock.iso(start), clock.iso(start + timedelta(days=1))
+
+
+STATE_NAMES = {
+    outbox.QUEUED: _l("Waiting to be sent"), outbox.IN_FLIGHT: _l("Being sent"),
+    outbox.RETRY_WAIT: _l("Waiting to be sent"), outbox.QUARANTINED: _l("Refused by the county"),
+    outbox.ACCEPTED: _l("Received by the county"), outbox.IN_PROGRESS: _l("Being handled"),
+    outbox.CLOSED: _l("Finished"),
+}
+
+
+def new_today(db) -> list[dict]:
+    start, end = today_bounds()
+    return [{"ticket": r["ticket"], "service": _service_name(db, r["service_code"]),
+             "time": format_time(datetime.fromisoformat(r["requested_at"]), "short"),
+             "state": str(STATE_NAMES.get(outbox.current_state(db, r["id"]), ""))}
+            for r in submissions.saved_between(db, start, end)]
+
+
+def unfinished(db) -> list[dict]:
+    now = clock.now()
+    rows = []
+    for draft in drafts.parked(db):
+        age = now - datetime.fromisoformat(draft["created_at"])
+        rows.append({"service": _service_name(db, draft["service_code"]),
+                     "age": format_timedelta(age, threshold=1.1, add_direction=False) if age.total_seconds() >= 60
+                     else _("under a minute")})
+    return rows
+
+
+def sections(db) -> dict:
+    waiting = calls.shown()
+    return {"quarantined": quarantined(db), "pass_on": to_pass_on(db), "waiting": waiting,
+            "new_today": new_today(db), "drafts": unfinished(db)}
+
+
+def summary(db) -> list[dict]:
+    """How many are in each section, for the home page (sections with none left out)."""
+    counts = [
+        (_("Refused by the county, to correct"), len(outbox.current_in(db, (outbox.QUARANTINED,)))),
+        (_("Status changes to pass on"), len(follow_ups.to_pass_on(db))),
+        (_("New requests today"), len(submissions.saved_between(db, *today_bounds()))),
+        (_("Unfinished drafts"), len(drafts.parked(db))),
+    ]
+    return [{"key": label, "value": str(n)} for label, n in counts if n]
+
+
+@bp.get("/worklist")
+@worker_required
+def worklist():
+    """Today's list: what needs a worker, most urgent first."""
+    return render_template("worker/worklist.html", **sections(get_db()), done=session.pop("worklist_done", None))
+
+
+# --- one-tap outcomes ------------------------------------------------------------------------------
+
+DONE = {
+    follow_ups.TOLD: _l("Recorded: the resident was told."),
+    follow_ups.NOT_REACHED: _l("Recorded: could not reach the resident. It stays on the list for tomorrow."),
+    follow_ups.CAME_IN: _l("Recorded: the resident came in."),
+}
+
+
+@bp.post("/worklist/follow-up/<int:request_id>/<int:event_id>")
+@worker_required
+def follow_up(request_id: int, event_id: int):
+    """Record what was done to pass a status change on (told, could not reach, came in)."""
+    outcome = request.form.get("outcome", "")
+    if outcome not in follow_ups.OUTCOMES:
+        abort(400)
+    db = get_db()
+    if follow_ups.record(db, request_id, event_id, outcome, current_user.worker.login):
+        audit.record(db, current_user.worker.actor, f"follow_up.{outcome}", request_id, {"event": event_id})
+        session["worklist_done"] = str(DONE[outcome])
+    else:
+        session["worklist_done"] = _("Someone has already recorded this. Nothing was changed.")
+    return redirect(url_for("worker.worklist"))
+
+
+# --- correcting what the county refused -------------------------------------------------------------
+
+def _check(service, target: tuple[str, str], form) -> tuple[object, str | None, object]:
+    """``(clean value, error, what to show again)`` for the corrected field, as the resident pages check it."""
+    kind, code = target
+    if kind == "answer":
+        question = service.question(code)
+        raw = form.getlist("answer")
+        value, error = validation.check_answer(question, raw)
+        shown = value if question.datatype.endswith("valuelist") else validation.typed_back(raw[0] if raw else "", question.datatype)
+        return value, error, shown
+    raw = form.get("answer", "")
+    value, error = {"name": validation.check_name, "address": validation.check_address,
+                    "phone": validation.check_phone}[code](raw)
+    return value, error, validation.typed_back(raw, code if code in validation.MAX_LENGTH else "string")
+
+
+@bp.route("/worklist/correct/<int:request_id>", methods=["GET", "POST"])
+@worker_required
+def correct(request_id: int):
+    """Correct the one field the county refused, and send the request again, once."""
+    db = get_db()
+    saved = submissions.get(db, request_id)
+    if saved is None:
+        abort(404)
+    event = outbox.current_event(db, request_id)
+    posted_event = request.form.get("event", type=int) if request.method == "POST" else None
+    if event["state"] != outbox.QUARANTINED or (posted_event is not None and posted_event != event["event_id"]):
+        return render_template("worker/correct_done.html", ticket=saved.ticket)
+    service = _service(db, saved.service_code)
+    details = personal.load_for_request(db, request_id)
+    reason = str(event["data"].get("reason") or "")
+    target = refused_field(saved, details, service, reason)
+    if target is None:
+        abort(404)
+    kind = refusal(reason)[0]
+    current = saved.answers.get(target[1]) if target[0] == "answer" else details.get(target[1], "")
+    errors = []
+    if request.method == "POST":
+        value, error, current = _check(service, target, request.form)
+        if error:
+            errors = [("answer-" + target[1], error)]
+        else:
+            with write_transaction(db, durable=True):
+                if outbox.current_state(db, request_id) != outbox.QUARANTINED:  # a colleague was quicker
+                    return render_template("worker/correct_done.html", ticket=saved.ticket)
+                if target[0] == "answer":
+                    submissions.correct_answer(db, request_id, target[1], value)
+                else:
+                    submissions.correct_personal(db, request_id, target[1], value)
+                outbox.requeue(db, request_id, by=current_user.worker.actor)
+                audit.record(db, current_user.worker.actor, "request.corrected", request_id, {"field": target[1]})
+                audit.record(db, current_user.worker.actor, "request.requeued", request_id, {"event": event["event_id"]})
+            session["worklist_done"] = _("Corrected. Request %(ticket)s will be sent to the county again at the next sync.",
+                                         ticket=saved.ticket)
+            return redirect(url_for("worker.worklist"))
+    question = service.question(target[1]) if target[0] == "answer" else None
+    return render_template(
+        "worker/correct.html", ticket=saved.ticket, service=service.name if service else saved.service_code,
+        reason=str(REASONS[kind]) if kind else None, county_text=reason, target=target, question=question,
+        label=_field_label(service, target), value=current, event=event["event_id"], errors=errors,
+    ), (422 if errors else 200)
