@@ -299,3 +299,82 @@ def test_a_corrected_request_reaches_the_county_exactly_once(app, alice, tmp_pat
         assert county.duplicate_posts() == 0
     finally:
         county.stop()
+
+
+# --- in real Chromium: every section present, axe and the kiosk's own measures -------------------
+
+SEED = """
+from core import drafts, outbox, submissions
+from core.db import write_transaction
+from kiosk import create_app
+from kiosk.db import get_db
+
+app = create_app()
+with app.app_context():
+    db = get_db()
+    def save(answers, details):
+        _, draft = drafts.start(db, "repairs", "zh_Hans_CN")
+        draft.answers, draft.personal = answers, details
+        return submissions.save_request(db, draft, "kiosk-1").id
+    refused = save({"what": "light", "where": "POISON 3号楼", "danger": "no"}, {"contact": "centre"})
+    closed = save({"what": "light", "where": "5号楼", "danger": "no"}, {"contact": "phone", "phone": "13800138000"})
+    with write_transaction(db):
+        outbox.record(db, refused, outbox.QUARANTINED, reason="request refused: it contains 'POISON'", http_status=400)
+        outbox.record(db, closed, outbox.ACCEPTED, service_request_id="C000002")
+        outbox.record(db, closed, outbox.CLOSED, service_request_id="C000002", status="closed", status_notes="灯已修好")
+    token, draft = drafts.start(db, "feedback", "zh_Hans_CN")
+    draft.answers = {"kind": "praise"}
+    drafts.save(db, draft)
+    drafts.park(db, token)
+"""
+
+
+@pytest.mark.browser
+def test_the_worklist_with_every_section_is_accessible(browser, tmp_path):
+    import subprocess
+    import sys
+
+    from .browser import Resident
+    from .conftest import KIOSK_SIZE, LOCALES, PHONE_SIZE, ROOT, LiveKiosk
+    from .test_accessibility import Auditor
+    from .test_worker_browser import PASSWORDS, call_from_the_kiosk, log_in
+
+    live = LiveKiosk(tmp_path / "instance", KIOSK_WORKER_LOGIN_LIMIT="1000 per hour",
+                     KIOSK_WORKER_LOGIN_CLIENT_LIMIT="1000 per hour")
+    subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "workers", "add", "demo-worker", "--role", "worker",
+                    "--display-name", "示范社工", "--password-stdin"], input=PASSWORDS["demo-worker"] + "\n",
+                   env=live.env, cwd=ROOT, check=True, capture_output=True, text=True)
+    subprocess.run([sys.executable, "-c", SEED], env=live.env, cwd=ROOT, check=True, capture_output=True, text=True)
+    live.start()
+    problems, pages = [], 0
+    try:
+        call_from_the_kiosk(live)
+        for size in (PHONE_SIZE, KIOSK_SIZE):
+            for locale in LOCALES:
+                context = browser.new_context(viewport=size, bypass_csp=True)  # CSP would block injecting axe
+                worker = Resident(context.new_page(), live.url, js=True)
+                audit = Auditor(worker, 28 if size is KIOSK_SIZE else 24)
+                try:
+                    worker.open("/worker/worklist")
+                    worker.choose_language(locale)
+                    log_in(worker, "demo-worker")
+                    page = worker.page
+                    assert worker.path == "/worker/worklist"
+                    for part in ("#wl-refused", "#wl-pass-on", "#help-calls", "#wl-today", "#wl-drafts"):
+                        assert page.locator(part).count() == 1, part
+                    audit(f"worklist {locale} {size['width']}")
+                    worker.tap(page.locator("#wl-refused ~ ul a.button--primary").first)
+                    audit(f"correction {locale} {size['width']}")
+                    page.locator("[name=answer]").fill("")
+                    worker.tap_expecting_error(page.locator("main form button.button--primary"))
+                    audit(f"correction with an error {locale} {size['width']}")
+                    worker.open("/worker/")
+                    audit(f"home with the summary {locale} {size['width']}")
+                finally:
+                    context.close()
+                problems += audit.problems
+                pages += audit.pages
+    finally:
+        live.stop()
+    assert pages == 24
+    assert not problems, "\n".join(problems)
