@@ -95,8 +95,9 @@ def current_event(db: Database, request_id: int) -> dict | None:
 
 
 def changed_since(db: Database, states: tuple[str, ...], since: str) -> list[dict]:
-    """Requests now in one of ``states`` whose current event was recorded at or after ``since``:
-    ``{request_id, event_id, state, at}``, found through the state index (as :func:`tally`)."""
+    """Requests now in one of ``states`` whose current event was recorded at or after ``since``
+    (``""``: whenever), oldest event first: ``{request_id, event_id, state, at}``. Found through the
+    state index (as :func:`tally`): requests in other states are never visited."""
     placeholders = ",".join("?" * len(states))
     return list(db.query(
         f"""SELECT e.request_id, e.id AS event_id, e.state, e.at FROM request_events e

@@ -378,3 +378,21 @@ def test_the_worklist_with_every_section_is_accessible(browser, tmp_path):
         live.stop()
     assert pages == 24
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("reason, kind, field", [
+    ("attribute 'where' is required", "required", "where"),
+    ("attribute 'what': 'lift2' is not one of its values", "not_allowed", "what"),
+    ("attribute 'help': values not in its list", "not_allowed", "help"),
+    ("attribute 'danger' takes one value", "one_value", "danger"),
+    ("attribute 'home_address' is longer than 2000 characters", "too_long", "home_address"),
+    ("phone is longer than 50 characters", "too_long", "phone"),
+    ("request refused: it contains 'POISON'", "refused_text", None),
+    ("service_code 'repairs' not found", "no_service", None),
+    ("this kiosk_uuid was already used for a different request", "conflict", None),
+    ("HTTP 400", None, None),
+])
+def test_the_reference_countys_reasons_are_read_into_kinds(reason, kind, field):
+    from kiosk.worker.worklist import refusal
+
+    assert refusal(reason)[:2] == (kind, field)

@@ -122,7 +122,7 @@ def _service_name(db, code: str) -> str:
 def quarantined(db) -> list[dict]:
     """Requests the county refused, with the reason in words and what to correct."""
     rows = []
-    for row in outbox.current_in(db, (outbox.QUARANTINED,)):
+    for row in outbox.changed_since(db, (outbox.QUARANTINED,), ""):  # every one, through the state index
         saved = submissions.get(db, row["request_id"])
         event = outbox.current_event(db, saved.id)
         reason = str(event["data"].get("reason") or "")
@@ -199,7 +199,7 @@ def sections(db) -> dict:
 def summary(db) -> list[dict]:
     """How many are in each section, for the home page (sections with none left out)."""
     counts = [
-        (_("Refused by the county, to correct"), len(outbox.current_in(db, (outbox.QUARANTINED,)))),
+        (_("Refused by the county, to correct"), len(outbox.changed_since(db, (outbox.QUARANTINED,), ""))),
         (_("Status changes to pass on"), len(follow_ups.to_pass_on(db))),
         (_("New requests today"), len(submissions.saved_between(db, *today_bounds()))),
         (_("Unfinished drafts"), len(drafts.parked(db))),
