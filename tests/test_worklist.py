@@ -213,6 +213,10 @@ def test_correcting_a_refused_answer(app, alice):
     assert ("request.corrected", {"field": "where"}) in logged and any(a == "request.requeued" for a, _ in logged)
     assert "3号楼" not in dump and POISON not in dump
     assert ticket not in tickets_in(section(alice.get("/worker/worklist").get_data(as_text=True), "wl-refused"))
+    root = app.test_client()
+    log_in(root, "root")
+    logged_page = root.get(f"/worker/audit?request={ticket}").get_data(as_text=True)
+    assert "改正了被拒收的申请" in logged_page and "field=where" in logged_page and "3号楼" not in logged_page
 
 
 def test_correcting_a_refused_phone_number(app, alice):

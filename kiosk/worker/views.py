@@ -32,6 +32,11 @@ ACTIONS = {
     "worker.enabled": _l("Worker account enabled"),
     "worker.password_reset": _l("Worker's password reset"),
     "audit.exported": _l("Audit log downloaded"),
+    "request.corrected": _l("Refused request corrected"),
+    "request.requeued": _l("Request queued to be sent again"),
+    "follow_up.told": _l("Resident told of the county's news"),
+    "follow_up.not_reached": _l("Could not reach the resident"),
+    "follow_up.came_in": _l("Resident came in for the county's news"),
 }
 
 
