@@ -244,3 +244,12 @@ def m011_sync_runs_lookups(db: Database) -> None:
     db.execute("CREATE INDEX sync_runs_failed ON sync_runs(id) WHERE error IS NOT NULL")
     db.execute("CREATE INDEX sync_runs_clock ON sync_runs(id) WHERE clock_offset_seconds IS NOT NULL")
     db.execute("CREATE INDEX sync_runs_finished ON sync_runs(id) WHERE finished_at IS NOT NULL")
+
+
+@migrations()
+def m013_assisted(db: Database) -> None:
+    """Assisted filing (代办): which worker is filling a draft in for a resident, and the one-time key
+    of a confirmation shown on the kiosk's screen, with when it was asked for."""
+    db.execute("ALTER TABLE drafts ADD COLUMN assisted_by TEXT")          # a worker's login name
+    db.execute("ALTER TABLE drafts ADD COLUMN confirm_key TEXT")          # random, one-time; NULL when not shown
+    db.execute("ALTER TABLE drafts ADD COLUMN confirm_asked_at TEXT")

@@ -10,13 +10,14 @@ from flask_login import current_user
 
 from core import audit, submissions
 
-from . import bp, calls, nav_item
+from . import assist, bp, calls, nav_item
 from .auth import admin_required, worker_required
 from ..db import get_db
 from ..i18n import when
 
 nav_item("worker.home", _l("Worker home"), "🏠")
 calls.register_nav()
+assist.register_nav()
 nav_item("worker.audit_log", _l("Audit log"), "📜", admin_only=True)
 
 
@@ -31,6 +32,12 @@ ACTIONS = {
     "worker.enabled": _l("Worker account enabled"),
     "worker.password_reset": _l("Worker's password reset"),
     "audit.exported": _l("Audit log downloaded"),
+    "assist.started": _l("Began filling in a request for a resident"),
+    "assist.continued": _l("Continued a resident's answers by their code"),
+    "assist.shown_on_kiosk": _l("Showed a request on the kiosk for the resident to confirm"),
+    "request.filed_for_resident": _l("Filled in a request with a resident"),
+    "request.confirmed_by_resident": _l("The resident confirmed it on the kiosk"),
+    "request.confirmed_verbally": _l("The worker recorded the resident's spoken yes"),
 }
 
 
