@@ -24,13 +24,16 @@ def phone(app):
     worker = app.test_client()
     worker.environ_base.update(PHONE)
     assert log_in(worker, "alice", REMOTE_ADDR=PHONE["REMOTE_ADDR"]).status_code == 302
+    worker.post("/language", data={"locale": "en"})
     return worker
 
 
 @pytest.fixture
 def screen(app):
     """The kiosk's own screen: a browser on loopback."""
-    return app.test_client()
+    kiosk = app.test_client()
+    kiosk.post("/language", data={"locale": "en"})
+    return kiosk
 
 
 def service(app, code="repairs"):
