@@ -20,7 +20,7 @@ from .db import write_transaction
 
 
 RESUME_DIGITS = 6  # one in a million, said aloud as six digits; look-ups by code are rate-limited
-CONFIRM_SECONDS = 15 * 60  # how long a confirmation shown on the kiosk's screen stays there
+CONFIRM_SECONDS = 5 * 60  # how long a confirmation shown on the kiosk's screen stays there (a stranger may come next)
 
 
 @dataclass

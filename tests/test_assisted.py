@@ -188,3 +188,22 @@ def test_a_forged_confirmation_is_refused_with_csrf_on(app, phone, screen):
     response = screen.post("/confirm", data={"key": "anything"})
     assert response.status_code == 400
     assert rows(app, "SELECT COUNT(*) FROM requests") == [(0,)]
+
+
+def test_a_worker_at_the_kiosk_hands_the_screen_over(app, screen):
+    add_accounts(app)
+    assert log_in(screen, "alice").status_code == 302
+    screen.post("/language", data={"locale": "en"})
+    fill_in(screen, app)
+    assert screen.post("/worker/assist/show").headers["Location"] == "/confirm"
+    key = re.search(r'name="key" value="([^"]+)"', screen.get("/confirm").get_data(as_text=True)).group(1)
+    assert screen.post("/confirm", data={"key": key}).status_code == 302
+    assert rows(app, "SELECT filled_by FROM requests") == [("worker",)]
+
+
+def test_the_worker_takes_it_off_the_kiosks_screen(app, phone, screen):
+    fill_in(phone, app)
+    phone.post("/worker/assist/show")
+    assert screen.get("/confirm/waiting").headers.get("HX-Redirect") == "/confirm"
+    assert phone.post("/worker/assist/withdraw").headers["Location"] == "/request/check"
+    assert screen.get("/confirm/waiting").status_code == 204

@@ -1,7 +1,8 @@
 """The resident's yes to a request a worker filled in with them (assisted filing, kiosk/worker/assist.py).
 
 How the confirmation reaches the kiosk's screen: the worker taps "Show on the kiosk" and the draft is
-marked as waiting (:func:`core.drafts.ask_confirmation`, one at a time, for :data:`core.drafts.CONFIRM_SECONDS`).
+marked as waiting (:func:`core.drafts.ask_confirmation`; one at a time, for
+:data:`core.drafts.CONFIRM_SECONDS`, 5 min).
 The kiosk's screen rests on the start page between visits; there, and only on the kiosk's own screen
 (a browser on loopback), htmx asks :func:`waiting` every :data:`POLL_SECONDS` — a 204 while nothing
 waits — and opens :func:`confirm` when something does. That page reads the answers back in big

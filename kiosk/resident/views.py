@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from core import catalogue, drafts, outbox, submissions, tickets
 
-from . import bp, flow, keypad, visit
+from . import bp, confirm, flow, keypad, visit
 from .forms import AddressChooser, ContactForm, DetailsForm, QuestionForm, StepForm
 from .visit import DRAFT_COOKIE
 from .. import receipts
@@ -90,7 +90,8 @@ def start():
     tiles = catalogue.cached(db, ("start-page tiles", locale, request.script_root), lambda: Markup(
         render_template("resident/_service_tiles.html", groups=catalogue.list_groups(db, locale))))
     return render_template("resident/start.html", service_tiles=tiles,
-                           confirm_poll=url_for("resident.waiting") if on_shared_screen() else None)
+                           confirm_poll=url_for("resident.waiting") if on_shared_screen() else None,
+                           confirm_poll_seconds=confirm.POLL_SECONDS)
 
 
 @bp.route("/services/<code>", methods=["GET", "POST"])

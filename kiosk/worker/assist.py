@@ -129,6 +129,16 @@ def assist_show():
     return redirect(url_for("worker.assist_waiting"))
 
 
+@bp.post("/assist/withdraw")
+@worker_required
+def assist_withdraw():
+    """Take the draft off the kiosk's screen (the resident went away, or something is to change)."""
+    found = _mine()
+    if found:
+        drafts.withdraw_confirmation(get_db(), found[0].id)
+    return redirect(url_for("resident.check"))
+
+
 def _saved_by_ref(ref: str) -> submissions.SavedRequest | None:
     """The request this worker filled in under ``ref``, once saved (found through the audit log)."""
     entries, _more = audit.page(get_db(), 1, actor=current_user.actor, size=20)
