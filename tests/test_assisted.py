@@ -207,3 +207,51 @@ def test_the_worker_takes_it_off_the_kiosks_screen(app, phone, screen):
     assert screen.get("/confirm/waiting").headers.get("HX-Redirect") == "/confirm"
     assert phone.post("/worker/assist/withdraw").headers["Location"] == "/request/check"
     assert screen.get("/confirm/waiting").status_code == 204
+
+
+def test_every_assisted_page_is_valid_html(app, tmp_path):
+    """The new pages, in every language, pass the Nu HTML Checker with no errors (one Java run)."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from .conftest import LOCALES
+    from .test_html_validity import VNU
+
+    java = shutil.which("java")
+    assert java and VNU.exists(), "`make test` installs Java and the Nu checker (npm vnu-jar)"
+    add_accounts(app)
+    files = []
+    for locale in LOCALES:
+        worker, kiosk = app.test_client(), app.test_client()
+        worker.environ_base.update(PHONE)
+        log_in(worker, "alice", REMOTE_ADDR=PHONE["REMOTE_ADDR"])
+        for client in (worker, kiosk):
+            client.post("/language", data={"locale": locale})
+        pages = {"assist": worker.get("/worker/assist"),
+                 "assist-error": worker.post("/worker/assist/continue", data={"entered": "12"})}
+        fill_in(worker, app)
+        pages["check"] = worker.get("/request/check")
+        pages["verbal"] = worker.get("/worker/assist/verbal")
+        pages["verbal-sure"] = worker.post("/worker/assist/verbal", data={"how": "home"})
+        worker.post("/worker/assist/show")
+        pages["waiting"] = worker.get("/worker/assist/waiting")
+        pages["start-polling"] = kiosk.get("/")
+        confirm_page = kiosk.get("/confirm")
+        pages["confirm"] = confirm_page
+        key = re.search(r'name="key" value="([^"]+)"', confirm_page.get_data(as_text=True)).group(1)
+        pages["receipt"] = kiosk.get(kiosk.post("/confirm", data={"key": key}).headers["Location"])
+        pages["saved"] = worker.get("/worker/assist/waiting")
+        pages["confirm-gone"] = kiosk.post("/confirm", data={"key": key})
+        pages["not-right"] = kiosk.post("/confirm/not-right", data={"key": key})
+        pages["saved-already"] = worker.post("/worker/assist/verbal", data={"how": "home", "sure": "yes"})
+        assert [r.status_code for r in pages.values()] == [200, 422, 200, 200, 200, 200, 200, 200, 200, 200, 409, 200, 409]
+        for name, response in pages.items():
+            path = tmp_path / f"{locale}-{name}.html"
+            path.write_text(response.get_data(as_text=True), encoding="utf-8")
+            files.append(path)
+    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+    problems = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
+    assert not problems, "\n".join(problems)
