@@ -20,6 +20,7 @@ from .db import write_transaction
 
 
 RESUME_DIGITS = 6  # one in a million, said aloud as six digits; look-ups by code are rate-limited
+CONFIRM_SECONDS = 5 * 60  # how long a confirmation shown on the kiosk's screen stays there (a stranger may come next)
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Draft:
     answers: dict = field(default_factory=dict)
     personal: dict = field(default_factory=dict)
     resume_code: str = ""
+    assisted_by: str = ""  # the login of the worker filling it in for a resident (assisted filing), or ""
 
     @property
     def started(self) -> bool:
@@ -49,7 +51,7 @@ def _draft(db: Database, row: dict) -> Draft:
     keys = db.keyring
     return Draft(row["id"], row["service_code"], row["locale"], json.loads(keys.open(row["answers"], "drafts.answers") or "{}"),
                  personal.unpack(db, row["personal"], personal.DRAFT_COLUMN),
-                 keys.open(row["resume_code"], "drafts.resume_code"))
+                 keys.open(row["resume_code"], "drafts.resume_code"), row.get("assisted_by") or "")
 
 
 def start(db: Database, service_code: str, locale: str) -> tuple[str, Draft]:
@@ -151,6 +153,58 @@ def save(db: Database, draft: Draft) -> None:
         )
 
 
-def delete(db: Database, draft_id: str) -> None:
-    """Remove a draft; the caller owns the transaction (it is part of saving the request)."""
-    db.execute("DELETE FROM drafts WHERE id = ?", [draft_id])
+def delete(db: Database, draft_id: str) -> bool:
+    """Remove a draft; the caller owns the transaction (it is part of saving the request). False when
+    there was none to remove (saved already, by another tap or another screen)."""
+    return db.execute("DELETE FROM drafts WHERE id = ?", [draft_id]).rowcount == 1
+
+
+# --- assisted filing: a worker fills the draft in, the resident confirms it ---------------------------
+
+
+def assist(db: Database, draft: Draft, login: str) -> Draft:
+    """Mark ``draft`` as being filled in by the worker ``login`` for a resident (assisted filing)."""
+    with write_transaction(db):
+        db.execute("UPDATE drafts SET assisted_by = ?, updated_at = ? WHERE id = ?", [login, utc_now(), draft.id])
+    draft.assisted_by = login
+    return draft
+
+
+def ask_confirmation(db: Database, draft: Draft) -> str:
+    """Put ``draft`` on the kiosk's screen for its resident to confirm, under a new one-time key that
+    the confirmation must carry back; the newest asked replaces any other waiting (one screen)."""
+    key = secrets.token_urlsafe(24)
+    with write_transaction(db):
+        db.execute("UPDATE drafts SET confirm_key = NULL, confirm_asked_at = NULL WHERE confirm_key IS NOT NULL")
+        db.execute("UPDATE drafts SET confirm_key = ?, confirm_asked_at = ? WHERE id = ?", [key, utc_now(), draft.id])
+    return key
+
+
+def waiting_confirmation(db: Database, since: str) -> tuple[Draft, str] | None:
+    """The assisted draft waiting on the kiosk's screen for its resident's yes (asked at or after
+    ``since``), with its confirmation key; or None."""
+    rows = list(db.query("SELECT * FROM drafts WHERE confirm_key IS NOT NULL AND confirm_asked_at >= ?"
+                         " AND assisted_by IS NOT NULL AND parked_at IS NULL ORDER BY confirm_asked_at DESC LIMIT 1",
+                         [since]))
+    return (_draft(db, rows[0]), rows[0]["confirm_key"]) if rows else None
+
+
+def confirmation_asked(db: Database, draft: Draft) -> bool:
+    """Whether ``draft`` is waiting on the kiosk's screen."""
+    return db.execute("SELECT confirm_key IS NOT NULL FROM drafts WHERE id = ?", [draft.id]).fetchone() == (1,)
+
+
+def for_confirmation(db: Database, key: str, since: str) -> Draft | None:
+    """The draft shown for confirmation under ``key`` (the value the kiosk's page carries), if it is
+    still waiting and was asked at or after ``since``; else None."""
+    if not key:
+        return None
+    rows = list(db.query("SELECT * FROM drafts WHERE confirm_key = ? AND confirm_asked_at >= ? AND parked_at IS NULL",
+                         [key, since]))
+    return _draft(db, rows[0]) if rows else None
+
+
+def withdraw_confirmation(db: Database, draft_id: str) -> None:
+    """Take a draft off the kiosk's screen (the resident said something is wrong, or the worker)."""
+    with write_transaction(db):
+        db.execute("UPDATE drafts SET confirm_key = NULL, confirm_asked_at = NULL WHERE id = ?", [draft_id])

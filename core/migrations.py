@@ -262,3 +262,12 @@ def m012_follow_ups(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX follow_ups_by_request ON follow_ups(request_id, event_id)")
+
+
+@migrations()
+def m013_assisted(db: Database) -> None:
+    """Assisted filing (代办): which worker is filling a draft in for a resident, and the one-time key
+    of a confirmation shown on the kiosk's screen, with when it was asked for."""
+    db.execute("ALTER TABLE drafts ADD COLUMN assisted_by TEXT")          # a worker's login name
+    db.execute("ALTER TABLE drafts ADD COLUMN confirm_key TEXT")          # random, one-time; NULL when not shown
+    db.execute("ALTER TABLE drafts ADD COLUMN confirm_asked_at TEXT")

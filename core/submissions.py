@@ -13,6 +13,7 @@ import secrets
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -27,6 +28,13 @@ ANSWERS = "requests.answers"  # sealed at rest: answers may be free text about a
 
 class SaveFailed(Exception):
     """The request could not be written to the kiosk's database."""
+
+
+class AlreadySaved(Exception):
+    """The draft is no longer there: it was saved already (a second tap, a replayed form) or removed."""
+
+
+FILLED_BY = ("resident", "worker")  # who filled the request in: the resident, or a worker with them (代办)
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,18 @@ def content_hash(service_code: str, answers: dict, details: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: str = "resident") -> SavedRequest:
-    """Save ``draft`` as a request, queue it for the county and delete the draft, atomically."""
+def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: str = "resident",
+                 then: Callable[[SavedRequest], None] | None = None) -> SavedRequest:
+    """Save ``draft`` as a request, queue it for the county and delete the draft, atomically.
+
+    :param filled_by: ``"worker"`` when a worker filled it in with the resident (no name: that is in
+      the audit log); shown on the receipt and the status page, never sent to the county.
+    :param then: called with the saved request inside the same transaction (the audit entries of an
+      assisted request), so both commit together or neither does.
+    :raises AlreadySaved: the draft was saved (or removed) already: nothing is saved twice.
+    """
+    if filled_by not in FILLED_BY:
+        raise ValueError(f"filled_by must be one of {FILLED_BY}")
     now = utc_now()
     try:
         with write_transaction(db, durable=True):
@@ -78,7 +96,10 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
             )
             personal.save_for_request(db, saved.id, draft.personal)
             outbox.enqueue(db, saved.id, now)
-            drafts.delete(db, draft.id)
+            if not drafts.delete(db, draft.id):
+                raise AlreadySaved(draft.service_code)  # rolls the whole save back
+            if then is not None:
+                then(saved)
     except sqlite3.Error as exc:
         raise SaveFailed(str(exc)) from exc
     return saved

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from flask import (abort, current_app, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from core import catalogue, drafts, outbox, submissions, tickets
 
-from . import bp, flow, keypad, visit
+from . import bp, confirm, flow, keypad, visit
 from .forms import AddressChooser, ContactForm, DetailsForm, QuestionForm, StepForm
 from .visit import DRAFT_COOKIE
 from .. import receipts
@@ -25,6 +26,7 @@ from ..i18n import LOCALES, current_locale
 from ..limits import guess_limits
 from ..security import csrf, local_path
 from ..status import ladder
+from ..worker.auth import on_shared_screen
 
 TEXT_SIZES = (0, 1, 2)
 
@@ -87,7 +89,9 @@ def start():
     db, locale = get_db(), current_locale()
     tiles = catalogue.cached(db, ("start-page tiles", locale, request.script_root), lambda: Markup(
         render_template("resident/_service_tiles.html", groups=catalogue.list_groups(db, locale))))
-    return render_template("resident/start.html", service_tiles=tiles)
+    return render_template("resident/start.html", service_tiles=tiles,
+                           confirm_poll=url_for("resident.waiting") if on_shared_screen() else None,
+                           confirm_poll_seconds=confirm.POLL_SECONDS)
 
 
 @bp.route("/services/<code>", methods=["GET", "POST"])
@@ -176,7 +180,9 @@ def contact():
 
 @bp.route("/request/check", methods=["GET", "POST"])
 def check():
-    """Every answer with a Change link; Confirm saves the request for good."""
+    """Every answer with a Change link; Confirm saves the request for good. A draft a worker is
+    filling in for a resident (assisted filing) is not saved here: the worker gets the two ways to
+    the resident's yes instead."""
     found = _draft_and_service()
     if not found:
         return _start_again()
@@ -184,9 +190,19 @@ def check():
     missing = flow.first_unanswered(svc, draft)
     if missing != ("resident.check", None):
         return redirect(flow.url_of(missing))
+    if draft.assisted_by:  # a worker filled it in: the resident's yes comes through kiosk/worker/assist.py
+        if request.method == "POST":
+            return render_template("resident/confirm_gone.html"), 409
+        return render_template(
+            "resident/check.html", service=svc, rows=flow.check_rows(svc, draft), assisted=True,
+            by_me=current_user.is_authenticated and current_user.login == draft.assisted_by,
+            back=flow.back_url(svc, ("resident.check", None)),
+        )
     if request.method == "POST":
         try:
             saved = submissions.save_request(get_db(), draft, current_app.config["KIOSK_ID"])
+        except submissions.AlreadySaved:
+            return _start_again()
         except submissions.SaveFailed as exc:
             current_app.logger.error("request not saved: %s", exc)
             return render_template("resident/not_saved.html", service=svc), 503

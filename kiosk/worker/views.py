@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from core import audit, submissions
 
-from . import bp, calls, nav_item, worklist
+from . import assist, bp, calls, nav_item, worklist
 from .auth import admin_required, worker_required
 from ..db import get_db
 from ..i18n import when
@@ -18,6 +18,7 @@ from ..i18n import when
 nav_item("worker.home", _l("Worker home"), "🏠")
 nav_item("worker.worklist", _l("Today's list"), "📋")
 calls.register_nav()
+assist.register_nav()
 nav_item("worker.audit_log", _l("Audit log"), "📜", admin_only=True)
 
 
@@ -37,6 +38,12 @@ ACTIONS = {
     "follow_up.told": _l("Resident told of the county's news"),
     "follow_up.not_reached": _l("Could not reach the resident"),
     "follow_up.came_in": _l("Resident came in for the county's news"),
+    "assist.started": _l("Began filling in a request for a resident"),
+    "assist.continued": _l("Continued a resident's answers by their code"),
+    "assist.shown_on_kiosk": _l("Showed a request on the kiosk for the resident to confirm"),
+    "request.filed_for_resident": _l("Filled in a request with a resident"),
+    "request.confirmed_by_resident": _l("The resident confirmed it on the kiosk"),
+    "request.confirmed_verbally": _l("The worker recorded the resident's spoken yes"),
 }
 
 
