@@ -183,7 +183,7 @@ def address_writings(db) -> list[tuple[str, str, Expectation]]:
     from kiosk.keyboard.expect import address_texts, expectation
 
     expected = expectation(db, "address")
-    return [(ch, run[:i], expected) for text in address_texts(db) for run in _runs(text) for i, ch in enumerate(run)
+    return [(ch, run[:i], expected) for text in sorted(address_texts(db)) for run in _runs(text) for i, ch in enumerate(run)
             if _simplified(ch)]  # the book's words come in both scripts; the recogniser writes Simplified
 
 

@@ -3,7 +3,6 @@ All pages go to one Java process, since starting Java is most of the cost."""
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 
 from core.catalogue import get_service
@@ -11,9 +10,8 @@ from kiosk.db import get_db
 
 from .conftest import LOCALES
 from .flows import confirm, fill_service
+from .html_check import VNU, nu_problems
 
-ROOT = Path(__file__).resolve().parent.parent
-VNU = ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
 
 
 def collect_pages(app, locale: str) -> dict[str, str]:
@@ -65,19 +63,9 @@ def collect_pages(app, locale: str) -> dict[str, str]:
 
 
 def test_every_resident_page_is_valid_html(app, tmp_path):
-    java = shutil.which("java")
-    assert java and VNU.exists(), "`make test` installs Java and the Nu checker (npm vnu-jar)"
-    files = []
-    for locale in LOCALES:
-        for name, html in collect_pages(app, locale).items():
-            path = tmp_path / f"{locale}-{name}.html"
-            path.write_text(html, encoding="utf-8")
-            files.append(path)
-    assert len(files) == 3 * 24
-    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
-                            capture_output=True, text=True, timeout=300)
-    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-    problems = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
+    pages = {f"{locale}-{name}": html for locale in LOCALES for name, html in collect_pages(app, locale).items()}
+    assert len(pages) == 3 * 24
+    problems = nu_problems(pages, tmp_path)
     assert not problems, "\n".join(problems)
 
 
