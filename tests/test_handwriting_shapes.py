@@ -83,6 +83,20 @@ def test_a_missing_font_or_face_says_which_debian_package(tmp_path):
         ShapeMatcher(face="Noto Sans CJK XX")
 
 
+def test_combine_puts_the_closest_shape_first_only_when_it_and_the_fields_texts_agree_against_zinnia():
+    from kiosk.handwriting.rerank import Expectation
+
+    field = Expectation.from_texts(["幸福里", "灯不亮"])
+    ranked = list("辛幅副富届福偪逼畐蝠")  # zinnia's first goes on from nothing; 福 is sixth
+    assert combine(ranked, list("福里"), expected=field, before="幸")[:6] == list("福辛幅副富届")
+    assert combine(ranked, list("福里"), expected=field, before="")[:5] == ranked[:5]       # nothing before: no exception
+    assert combine(ranked, list("福里"), best=10)[:5] == ranked[:5]                         # no field given: none
+    assert combine(ranked, list("里福"), expected=field, before="幸")[:5] == ranked[:5]     # the closest does not go on
+    assert combine(list("福幅"), list("里"), expected=field, before="幸") == list("福幅里")   # zinnia already found it
+    goes_on_too = list("里辛")  # zinnia's first goes on from 福 as well: zinnia keeps the first place
+    assert combine(goes_on_too, list("灯"), expected=Expectation.from_texts(["福里", "福灯"]), before="福")[0] == "里"
+
+
 def test_combine_keeps_zinnias_first_half_then_adds_shapes_not_shown():
     ranked = list("ABCDEFGHIJKL")
     assert combine(ranked, list("xyzuvw")) == list("ABCDExyzuv")

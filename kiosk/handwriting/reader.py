@@ -4,7 +4,8 @@
 2. zinnia proposes 40 characters (:mod:`.zinnia`), which are re-ranked by what the field expects
    (:func:`.rerank.rerank`);
 3. where the field expects particular characters, the shape matcher (:mod:`.shapes`), which ignores
-   stroke order, proposes the closest of them, and :func:`.rerank.combine` gives them the second row.
+   stroke order, proposes the closest of them, and :func:`.rerank.combine` gives them the second row
+   (and the first place, when the closest goes on from the character before and zinnia's first does not).
 
 A missing font only loses step 3 (logged); a missing zinnia raises :class:`.zinnia.ZinniaError`.
 """
@@ -34,4 +35,4 @@ def read(drawn: Strokes, expected: Expectation = NOTHING, before: str = "", best
     except shapes.ShapeError as exc:
         log.warning("the shape matcher is unavailable, zinnia alone: %s", exc)
         return ranked[:best]
-    return combine(ranked, shaped, best=best)
+    return combine(ranked, shaped, best=best, expected=expected, before=before)

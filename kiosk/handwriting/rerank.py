@@ -95,7 +95,8 @@ def rerank(candidates: Iterable[str], expected: Expectation = NOTHING, before: s
     return order[:best]
 
 
-def combine(ranked: Iterable[str], shaped: Iterable[str], best: int = 10) -> list[str]:
+def combine(ranked: Iterable[str], shaped: Iterable[str], best: int = 10,
+            expected: Expectation = NOTHING, before: str = "") -> list[str]:
     """zinnia's re-ranked candidates and the shape matcher's, merged: ``best`` of them, in the order to show.
 
     The first half of the places (the pad's first row of five) keep zinnia's re-ranked order; the
@@ -111,12 +112,26 @@ def combine(ranked: Iterable[str], shaped: Iterable[str], best: int = 10) -> lis
     - half and half needs no weight, and scores are not mixed (zinnia's SVM margins and cosines of
       shapes have nothing in common).
 
+    One exception gives the shape matcher the first place: when **two things agree against zinnia**.
+    If the shape matcher's closest character goes on from the character before it in the field's
+    texts (幸 → 福), and zinnia's first does not, the closest shape goes first and zinnia's five follow.
+    The shape matcher and the field's texts know nothing of each other; when both point at one
+    character, that is better evidence than zinnia's reading of a drawing it did not recognise as
+    anything the field expects. It never fires on a field's first character (nothing before it) nor
+    where zinnia already found a character that goes on. Its cost to characters a field does not
+    expect, written after one it does, is measured in bench/handwriting.py.
+
     :param ranked: :func:`rerank`'s order (ask for more than ``best``: those fill what is left)
     :param shaped: the shape matcher's characters, closest first
+    :param expected: what the field expects, and ``before``, what was written before: for the exception
     """
-    ranked = list(dict.fromkeys(ranked))
+    ranked, shaped = list(dict.fromkeys(ranked)), list(dict.fromkeys(shaped))
     kept = (best + 1) // 2
+    if before and ranked and shaped and shaped[0] != ranked[0]:
+        goes_on = {c for c in (ranked[0], shaped[0]) if (before[-1], c) in expected.pairs}
+        if goes_on == {shaped[0]}:  # the shape and the field's texts agree; zinnia's first is neither
+            ranked, kept = [shaped[0], *(c for c in ranked if c != shaped[0])], kept + 1
     shown = ranked[:kept]
-    shown += [c for c in dict.fromkeys(shaped) if c not in shown][:best - len(shown)]
+    shown += [c for c in shaped if c not in shown][:best - len(shown)]
     shown += [c for c in ranked[kept:] if c not in shown]
     return shown[:best]
