@@ -6,7 +6,9 @@ the status event it passes on (``request_events.id``): ``told`` and ``came_in`` 
 ``not_reached`` does not, so the request stays on the list (tomorrow's too) with when it was tried.
 A later status change is a new event, so it needs passing on again. Outcomes are events of their
 own rather than outbox states: the outbox says where a request is with the county, not at the centre.
-Open311 has no write-back of notes, so these stay on the kiosk (docs/open311.md).
+Each outcome also queues a note for the county in the same transaction (:mod:`core.county_notes`):
+Open311 has no write-back of notes, so the sync sends it as a request of the county's note service,
+where the county offers one (docs/open311.md). The note says what happened and when, never who.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from . import outbox
+from . import county_notes, outbox
 from .clock import iso, now as real_now
 from .db import write_transaction
 
@@ -67,8 +69,11 @@ def record(db: Database, request_id: int, event_id: int, outcome: str, by: str, 
             [request_id, event_id, *SETTLED]).fetchone()
         if settled:
             return False
+        when = iso(at or real_now())
         db.execute("INSERT INTO follow_ups (request_id, event_id, outcome, at, by_worker) VALUES (?, ?, ?, ?, ?)",
-                   [request_id, event_id, outcome, iso(at or real_now()), by])
+                   [request_id, event_id, outcome, when, by])
+        county_notes.add(db, request_id, county_notes.FOLLOW_UP,
+                         {"outcome": outcome, "status": current["state"], "noted_at": when}, at=when)
     return True
 
 

@@ -271,3 +271,30 @@ def m013_assisted(db: Database) -> None:
     db.execute("ALTER TABLE drafts ADD COLUMN assisted_by TEXT")          # a worker's login name
     db.execute("ALTER TABLE drafts ADD COLUMN confirm_key TEXT")          # random, one-time; NULL when not shown
     db.execute("ALTER TABLE drafts ADD COLUMN confirm_asked_at TEXT")
+
+
+@migrations()
+def m014_county_notes(db: Database) -> None:
+    """Notes for the county about a request it holds (core/county_notes.py): what the centre did or
+    heard after the county's own status change, sent up with the next sync, each exactly once."""
+    db.execute(
+        """
+        CREATE TABLE county_notes (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,        -- sent as attribute[kiosk_uuid]: asked for after an unclear send
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            kind TEXT NOT NULL,               -- follow_up
+            fields TEXT NOT NULL,             -- JSON {attribute code: value}: codes, numbers and times, never personal data
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'in_flight', 'retry_wait', 'sent', 'refused')),
+            attempt INTEGER NOT NULL DEFAULT 0,
+            ambiguous INTEGER NOT NULL DEFAULT 0,  -- an earlier send may have reached the county
+            next_attempt_at TEXT,
+            county_id TEXT,                   -- the county's service_request_id of the note, once sent
+            reason TEXT,                      -- the county's words, when it refused the note
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX county_notes_unsent ON county_notes(id) WHERE state IN ('queued', 'in_flight', 'retry_wait')")
+    db.execute("CREATE INDEX county_notes_by_request ON county_notes(request_id, id)")

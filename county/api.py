@@ -8,6 +8,11 @@ definitions do not. What a reader gets is a request's *public* fields as GeoRepo
 resident's home address as one); and for services about a person (``"private": true`` in the
 catalogue: care at home, pensions, allowances, disputes, complaints) not even the description or
 the location: only the status. Clerks see everything, on the clerk page.
+
+A service may say ``"files_under": "<attribute>"`` in the catalogue: each request for it is a note
+about the request that attribute names (the kiosk's ``kiosk_note``: GeoReport v2 has no way to add
+to a request), refused unless that request is held here, stored closed (there is nothing to do), and
+shown to clerks under the request it is about.
 """
 from __future__ import annotations
 
@@ -119,6 +124,20 @@ def _check_attributes(service: dict, attributes: dict) -> str | None:
     return None
 
 
+def _check_filed_under(service: dict, attributes: dict) -> str | None:
+    """A service with ``files_under`` (the kiosk's notes, ``kiosk_note``) files each request under the
+    request its attribute names: that request must be here, and not itself filed under another."""
+    under = service.get("files_under")
+    if not under:
+        return None
+    parent = attributes.get(under)
+    row = get_db().execute("SELECT service_code FROM requests WHERE service_request_id = ?", [parent]).fetchone() \
+        if isinstance(parent, str) else None
+    if row is None or any(s.get("files_under") for s in _services() if s["service_code"] == row["service_code"]):
+        return f"attribute {under!r}: {parent!r} is not a request held here"
+    return None
+
+
 @bp.post("/requests.json")
 def create_request():
     faults = current_app.config["FAULTS"]
@@ -138,7 +157,7 @@ def create_request():
     if not form.get("address_string") and not (form.get("lat") and form.get("long")):
         return error(400, "address_string or lat and long are required")
     attributes = _attributes()
-    problem = _check_attributes(service, attributes)
+    problem = _check_attributes(service, attributes) or _check_filed_under(service, attributes)
     if problem:
         return error(400, problem)
 
@@ -157,11 +176,12 @@ def create_request():
         now = now_iso()
         cursor = conn.execute(
             "INSERT INTO requests (kiosk_uuid, content_hash, service_code, description, address_string, first_name,"
-            " last_name, phone, attributes, requested_datetime, updated_datetime, api_key)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " last_name, phone, attributes, status, requested_datetime, updated_datetime, api_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [kiosk_uuid, content_hash, service["service_code"], form.get("description", ""), form.get("address_string", ""),
              form.get("first_name", ""), form.get("last_name", ""), form.get("phone", ""),
-             json.dumps(attributes, ensure_ascii=False), now, now, form.get("api_key")],
+             json.dumps(attributes, ensure_ascii=False), "closed" if service.get("files_under") else "open", now, now,
+             form.get("api_key")],
         )
         service_request_id = f"C{cursor.lastrowid:06d}"
         token = secrets.token_hex(8) if faults.token_mode else None
@@ -243,6 +263,11 @@ def request_list():
         if end:
             where.append("requested_datetime <= ?")
             params.append(end)
+        if not args.get("service_code"):  # notes are filed under their requests, not listed beside them
+            notes = [s["service_code"] for s in _services() if s.get("files_under")]
+            if notes:
+                where.append(f"service_code NOT IN ({','.join('?' * len(notes))})")
+                params += notes
         for name, column in (("service_code", "service_code"), ("status", "status")):
             values = [v.strip() for v in args.get(name, "").split(",") if v.strip()]
             if values:

@@ -45,12 +45,40 @@ def _for_clerk(row) -> dict:
             "home_address": attributes.get("home_address") or "", "contact": attributes.get("contact") or ""}
 
 
+def _note_services() -> dict[str, str]:
+    """{service code: the attribute naming the request it files under} (county/api.py, ``files_under``)."""
+    found = {}
+    for (definition,) in get_db().execute("SELECT definition FROM services"):
+        service = json.loads(definition)
+        if service.get("files_under"):
+            found[service["service_code"]] = service["files_under"]
+    return found
+
+
+def notes_about(service_request_ids: list[str]) -> dict[str, list[dict]]:
+    """The notes filed under each of these requests (oldest first): {id: [{id, description, attributes, at}]}."""
+    found: dict[str, list[dict]] = {i: [] for i in service_request_ids}
+    for code, under in _note_services().items():
+        for row in get_db().execute(
+                "SELECT service_request_id, description, attributes, requested_datetime FROM requests"
+                " WHERE service_code = ? ORDER BY id", [code]):
+            attributes = json.loads(row["attributes"] or "{}")
+            if attributes.get(under) in found:
+                found[attributes[under]].append({"id": row["service_request_id"], "description": row["description"],
+                                                 "attributes": attributes, "at": row["requested_datetime"]})
+    return found
+
+
 @bp.get("/clerk")
 @auth.clerk_required
 def index():
-    """Every request, newest first, each with its status form."""
-    rows = get_db().execute("SELECT * FROM requests ORDER BY id DESC LIMIT 500").fetchall()
-    return render_template("clerk/index.html", rows=[_for_clerk(r) for r in rows], clerk=auth.current_clerk())
+    """Every request, newest first, each with its status form and the notes filed under it."""
+    notes = tuple(_note_services())
+    rows = get_db().execute(f"SELECT * FROM requests WHERE service_code NOT IN ({','.join('?' * len(notes))})"
+                            " ORDER BY id DESC LIMIT 500", notes).fetchall()
+    shown = [_for_clerk(r) for r in rows]
+    filed = notes_about([r["service_request_id"] for r in shown])
+    return render_template("clerk/index.html", rows=shown, notes=filed, clerk=auth.current_clerk())
 
 
 @bp.post("/clerk/<service_request_id>")

@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from core import outbox, submissions
+from core import county_notes, outbox, submissions
 from core.db import write_transaction
 from sync import health
 from sync.engine import Settings, SyncEngine
@@ -26,7 +26,7 @@ def make_engine(db=None) -> SyncEngine:
     config = current_app.config
     client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
                            HttpTransport(timeout=config["SYNC_TIMEOUT"]))
-    settings = Settings(location=config["LOCATION"], uuid_lookup=config["COUNTY_UUID_LOOKUP"])
+    settings = Settings(location=config["LOCATION"], uuid_lookup=config["COUNTY_UUID_LOOKUP"], kiosk_id=config["KIOSK_ID"])
     return SyncEngine(db or get_db(), client, settings)
 
 
@@ -45,7 +45,7 @@ def run_command(once: bool, max_steps: int | None) -> None:
             if once:
                 report = engine.run("manual", ignore_backoff=True)
                 click.echo(f"sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "
-                           f"retrying {report.retrying}, status updates {report.status_updates}")
+                           f"retrying {report.retrying}, status updates {report.status_updates}, notes sent {report.notes_sent}")
                 for problem in report.errors:
                     click.echo(f"problem: {problem}", err=True)
                 if report.clock_skewed:
@@ -80,6 +80,7 @@ def status_command(as_json: bool) -> None:
         return
     for state in outbox.STATES:
         click.echo(f"{state:<12} {summary['counts'].get(state, 0)}")
+    click.echo(f"{'notes':<12} {county_notes.unsent_count(db)} waiting for the county (follow-ups; sync/notes.py)")
     age = summary["oldest_unsent_seconds"]
     click.echo(f"oldest unsent: {'none' if age is None else f'{age / 60:.0f} min'}")
     click.echo(f"last success:  {summary['last_success'] or 'never'}")

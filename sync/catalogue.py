@@ -5,7 +5,8 @@ So the county's texts (in the county's language) replace that language's texts, 
 the other languages (and the kiosk's own keys of a written question, such as choosing it from the
 address book) are kept where the codes still match, new services and answers appear in the
 county's language until translated, and services the county no longer lists are hidden — never
-deleted — so old tickets keep their names.
+deleted — so old tickets keep their names. The county's note service (:data:`sync.notes.NOTE_SERVICE`)
+is how notes go up, never a service shown to residents.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlite_utils import Database
 
 from core.catalogue import KIOSK_ONLY_KEYS, CatalogueError, export, load_catalogue
 
+from .notes import NOTE_SERVICE
 from .open311 import OK, Open311Client
 
 DEFAULT_NEEDS = {"name": False, "address": False, "contact": ["centre", "phone"]}
@@ -66,6 +68,8 @@ def refresh_catalogue(db: Database, client: Open311Client, county_locale: str = 
         if not isinstance(entry, dict) or not isinstance(entry.get("service_code"), str) or not entry["service_code"]:
             continue
         code = entry["service_code"][:100]
+        if code == NOTE_SERVICE:  # how the kiosk sends notes up (sync/notes.py), not a service for residents
+            continue
         mine = local.get(code)
         attributes = []
         if entry.get("metadata"):

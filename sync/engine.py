@@ -10,8 +10,10 @@ transaction:
    exponential backoff and jitter. A refused api key or an unreachable county stops the run with
    everything still queued.
 2. :meth:`SyncEngine.resolve_tokens` — requests accepted with a token get their id.
-3. :meth:`SyncEngine.pull_status` — batch status of open requests, recorded only when it changed.
-4. On nightly, manual and reconnect runs, the catalogue is refreshed (:mod:`sync.catalogue`).
+3. :func:`sync.notes.push_notes` — the centre's notes about requests the county holds (a worker told
+   the resident…), each exactly once, where the county lists a note service.
+4. :meth:`SyncEngine.pull_status` — batch status of open requests, recorded only when it changed.
+5. On nightly, manual and reconnect runs, the catalogue is refreshed (:mod:`sync.catalogue`).
 
 Clock: every county answer's ``Date`` header gives the offset between the two clocks, kept per run
 (:mod:`sync.runs`). The state names and the questions "what is due", "what is open at the county"
@@ -35,7 +37,7 @@ from core.db import write_transaction
 
 from . import runs
 from .catalogue import refresh_catalogue
-from . import open311
+from . import notes, open311
 from .open311 import Open311Client, Outcome
 from .payload import open311_fields
 
@@ -50,6 +52,7 @@ class Settings:
     max_delay: float = 3600.0           # ... doubling up to an hour
     uuid_lookup: bool = True            # the county answers GET /requests.json?kiosk_uuid=…
     county_locale: str = "zh_Hans_CN"   # the language of the county's catalogue texts
+    kiosk_id: str = "kiosk-1"           # which kiosk a note comes from (requests carry their own)
 
 
 @dataclass
@@ -60,6 +63,8 @@ class RunReport:
     quarantined: int = 0
     retrying: int = 0
     status_updates: int = 0
+    notes_sent: int = 0                 # notes about requests the county holds (sync/notes.py)
+    notes_waiting: int = 0              # notes kept here: the county lists no note service
     key_refused: bool = False
     unreachable: bool = False
     county_date: str = ""
@@ -110,7 +115,7 @@ class SyncEngine:
             report.county_date = outcome.date
             report.clock_offset_seconds = (county - self.now()).total_seconds()
 
-    def _backoff(self, attempt: int) -> datetime:
+    def backoff(self, attempt: int) -> datetime:
         ceiling = min(self.settings.max_delay, self.settings.base_delay * 2 ** max(attempt - 1, 0))
         return self.now() + timedelta(seconds=self.rng.uniform(ceiling / 2, ceiling))
 
@@ -162,7 +167,7 @@ class SyncEngine:
             return True
         if outcome.kind == open311.AMBIGUOUS:
             self._record(request.id, outbox.RETRY_WAIT, attempt=attempt, ambiguous=True, reason=outcome.reason,
-                         next_attempt_at=iso(self._backoff(attempt)))
+                         next_attempt_at=iso(self.backoff(attempt)))
             report.retrying += 1
             return True
         return self._stop(due, attempt, outcome, report, ambiguous=False)
@@ -176,7 +181,7 @@ class SyncEngine:
         else:
             report.unreachable = True
             report.errors.append(outcome.reason or "the county could not be reached")
-            next_at = self._backoff(max(attempt, 1))
+            next_at = self.backoff(max(attempt, 1))
         self._record(due["request_id"], outbox.RETRY_WAIT, attempt=attempt, ambiguous=bool(ambiguous or due["state"] == outbox.IN_FLIGHT),
                      reason=outcome.reason, next_attempt_at=iso(next_at))
         report.retrying += 1
@@ -236,6 +241,7 @@ class SyncEngine:
             self.push(report, ignore_backoff)
             if not (report.key_refused or report.unreachable):
                 self.resolve_tokens(report)
+                notes.push_notes(self, report, ignore_backoff)
                 self.pull_status(report)
                 if trigger in CATALOGUE_TRIGGERS:
                     refreshed = refresh_catalogue(self.db, self.client, self.settings.county_locale)

@@ -166,7 +166,7 @@ class Scheduler:
                 except Exception as exc:  # never let housekeeping take the worker down; say what happened
                     self.log(f"after the nightly run: {type(exc).__name__}: {exc}")
         self.log(f"sync ({why}): sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "
-                 f"retrying {report.retrying}, status updates {report.status_updates}"
+                 f"retrying {report.retrying}, status updates {report.status_updates}, notes sent {report.notes_sent}"
                  + (f"; problems: {'; '.join(report.errors)}" if report.errors else ""))
         return report
 
