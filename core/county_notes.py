@@ -32,7 +32,9 @@ REFUSED = "refused"        # the county refused it (reason); nothing more is tri
 UNSENT = (QUEUED, IN_FLIGHT, RETRY_WAIT)
 
 FOLLOW_UP = "follow_up"    # a worker passed a county status change on to the resident (core/follow_ups.py)
-KINDS = (FOLLOW_UP,)
+ANSWER = "answer"          # the resident says whether the county's close really solved it (core/answers.py)
+RATING = "rating"          # ... and how satisfied they are, 5 to 1
+KINDS = (FOLLOW_UP, ANSWER, RATING)
 
 _SAFE = re.compile(r"[A-Za-z0-9_:+.\-]{1,64}")  # codes, numbers, ISO times: nothing a person wrote
 

@@ -12,6 +12,7 @@ where the county offers one (docs/open311.md). The note says what happened and w
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,12 +56,17 @@ def to_pass_on(db: Database, now: datetime | None = None) -> list[Pending]:
     return sorted(result, key=lambda p: (p.at, p.request_id))
 
 
-def record(db: Database, request_id: int, event_id: int, outcome: str, by: str, at: datetime | None = None) -> bool:
+def record(db: Database, request_id: int, event_id: int, outcome: str, by: str, at: datetime | None = None,
+           in_transaction: bool = False) -> bool:
     """Record one outcome for the status event ``event_id``; False (nothing recorded) when that event
-    is no longer the request's current one or is already settled (a second tap, or a colleague's)."""
+    is no longer the request's current one or is already settled (a second tap, or a colleague's).
+
+    :param in_transaction: the caller owns the transaction (a resident's answer recorded by a worker,
+        :mod:`kiosk.worker.answers`, which also settles the follow-up); otherwise this opens its own.
+    """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown follow-up outcome {outcome!r}")
-    with write_transaction(db):
+    with (contextlib.nullcontext() if in_transaction else write_transaction(db)):
         current = outbox.current_event(db, request_id)
         if current is None or current["event_id"] != event_id or current["state"] not in TO_PASS_ON:
             return False

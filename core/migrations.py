@@ -298,3 +298,28 @@ def m014_county_notes(db: Database) -> None:
     )
     db.execute("CREATE INDEX county_notes_unsent ON county_notes(id) WHERE state IN ('queued', 'in_flight', 'retry_wait')")
     db.execute("CREATE INDEX county_notes_by_request ON county_notes(request_id, id)")
+
+
+@migrations()
+def m015_resident_answers(db: Database) -> None:
+    """Closing the loop (core/answers.py): the resident's own word on a request the county closed —
+    solved or not, a 好差评 rating, a comment — and the request a "not solved" reopened it as."""
+    db.execute("ALTER TABLE requests ADD COLUMN reopens INTEGER REFERENCES requests(id)")  # the request this one reopens
+    db.execute("CREATE INDEX requests_reopens ON requests(reopens) WHERE reopens IS NOT NULL")
+    db.execute(
+        """
+        CREATE TABLE resident_answers (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            event_id INTEGER NOT NULL,        -- the county's close it answers (request_events.id)
+            solved INTEGER NOT NULL CHECK (solved IN (0, 1)),
+            rating INTEGER CHECK (rating BETWEEN 1 AND 5),  -- 5 非常满意 … 1 非常不满意; NULL until given
+            comment TEXT,                     -- sealed; optional
+            via TEXT NOT NULL CHECK (via IN ('kiosk', 'phone', 'worker')),
+            by_worker TEXT,                   -- the worker's login, when a worker recorded what the resident said
+            reopened_as INTEGER REFERENCES requests(id),
+            at TEXT NOT NULL,                 -- UTC ISO 8601
+            rated_at TEXT,
+            UNIQUE (request_id, event_id)
+        )"""
+    )

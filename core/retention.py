@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from . import drafts, outbox, personal, submissions
+from . import answers, drafts, outbox, personal, submissions
 from .clock import iso
 from .db import checkpoint, write_transaction
 
@@ -34,6 +34,7 @@ def purge(db: Database, now: datetime, draft_hours: float = 24, closed_days: flo
     with write_transaction(db, durable=True):
         personal.forget_for_requests(db, due)
         submissions.forget_answers(db, due, iso(now))
+        answers.forget_comments(db, due)
     if gone or due:
         checkpoint(db)
     return {"drafts": gone, "requests": len(due)}

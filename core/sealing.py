@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import crypto, drafts, personal, submissions
+from . import answers, crypto, drafts, personal, submissions
 from .db import checkpoint, write_transaction
 
 
@@ -24,7 +24,7 @@ def reseal_all(db: Database) -> int:
     has ``secure_delete`` on) leave the main file and the WAL too, not only the live rows.
     """
     with write_transaction(db, durable=True):
-        count = personal.reseal(db) + drafts.reseal(db) + submissions.reseal(db)
+        count = personal.reseal(db) + drafts.reseal(db) + submissions.reseal(db) + answers.reseal(db)
     if count:
         checkpoint(db)
     return count

@@ -50,6 +50,7 @@ class SavedRequest:
     content_hash: str = ""
     kiosk_id: str = ""
     filled_by: str = "resident"
+    reopens: int | None = None   # the request this one reopens (the resident said it was not solved)
 
 
 def content_hash(service_code: str, answers: dict, details: dict) -> str:
@@ -105,11 +106,45 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
     return saved
 
 
+def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str) -> SavedRequest:
+    """A new request for the same thing as ``original``, which the resident says the county did not solve.
+
+    Same service, answers and personal details (as far as they are still kept), the same check code
+    (the resident's receipt opens both), a new ticket and UUID, ``reopens`` pointing at the original;
+    queued for the county, which is told which request it reopens (``sync/payload.py``). The caller
+    owns the transaction (the resident's answer's, :func:`core.answers.answer`): both commit or neither.
+    """
+    sequence = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM requests").fetchone()[0]
+    details = personal.load_for_request(db, original.id)
+    answers = dict(original.answers)
+    saved = SavedRequest(id=sequence, uuid=str(uuid.uuid4()), ticket=tickets.ticket_for(sequence),
+                         check_code=original.check_code, service_code=original.service_code, locale=original.locale,
+                         answers=answers, requested_at=at,
+                         content_hash=content_hash(original.service_code, {**answers, "_reopens": original.uuid}, details),
+                         kiosk_id=kiosk_id, filled_by=original.filled_by, reopens=original.id)
+    db.execute(
+        "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash,"
+        " requested_at, monotonic_ns, kiosk_id, filled_by, reopens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [saved.id, saved.uuid, saved.ticket, saved.check_code, saved.service_code, saved.locale,
+         db.keyring.seal(json.dumps(answers, ensure_ascii=False), ANSWERS), saved.content_hash,
+         at, time.monotonic_ns(), kiosk_id, saved.filled_by, original.id],
+    )
+    if details:
+        personal.save_for_request(db, saved.id, details)
+    outbox.enqueue(db, saved.id, at)
+    return saved
+
+
+def reopened_by(db: Database, request_id: int) -> list[dict]:
+    """The requests that reopen this one, oldest first: ``{id, ticket}``."""
+    return list(db.query("SELECT id, ticket FROM requests WHERE reopens = ? ORDER BY id", [request_id]))
+
+
 def _saved(db: Database, row: dict) -> SavedRequest:
     """One row as a request; its answers are opened here, for this row only."""
     return SavedRequest(row["id"], row["uuid"], row["ticket"], row["check_code"], row["service_code"], row["locale"],
                         json.loads(db.keyring.open(row["answers"], ANSWERS) or "{}"), row["requested_at"],
-                        row["content_hash"], row["kiosk_id"], row["filled_by"])
+                        row["content_hash"], row["kiosk_id"], row["filled_by"], row.get("reopens"))
 
 
 def get(db: Database, request_id: int) -> SavedRequest | None:

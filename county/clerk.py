@@ -42,7 +42,8 @@ def _for_clerk(row) -> dict:
     """A request as the clerk sees it: the kept fields too (the home address is a private attribute)."""
     attributes = json.loads(row["attributes"] or "{}")
     return {**dict(row), "name": " ".join(p for p in (row["first_name"], row["last_name"]) if p),
-            "home_address": attributes.get("home_address") or "", "contact": attributes.get("contact") or ""}
+            "home_address": attributes.get("home_address") or "", "contact": attributes.get("contact") or "",
+            "reopens": attributes.get("kiosk_reopens") or ""}
 
 
 def _note_services() -> dict[str, str]:

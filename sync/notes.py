@@ -36,14 +36,23 @@ SENTENCES = {
     ("follow_up", "told"): "社区工作人员已把县平台的最新进展告诉居民。",
     ("follow_up", "came_in"): "居民已来社区服务中心，工作人员当面告知了最新进展。",
     ("follow_up", "not_reached"): "社区工作人员未能联系上居民，将再次联系。",
+    ("answer", "yes"): "居民确认：问题已经解决。",
+    ("answer", "no"): "居民表示：问题没有解决（已另行重新提交）。",
+    ("rating", "5"): "居民评价：非常满意。",
+    ("rating", "4"): "居民评价：满意。",
+    ("rating", "3"): "居民评价：基本满意。",
+    ("rating", "2"): "居民评价：不满意。",
+    ("rating", "1"): "居民评价：非常不满意。",
 }
+#: Which field of each kind of note picks its sentence.
+SAYS = {"follow_up": "outcome", "answer": "solved", "rating": "rating"}
 
 
 def note_fields(note: county_notes.Note, county_id: str, kiosk_id: str, location: str) -> dict:
     """The ``POST /requests.json`` form fields of one note about the county's request ``county_id``."""
     fields = {
         "service_code": NOTE_SERVICE,
-        "description": SENTENCES.get((note.kind, note.fields.get("outcome", "")), f"{note.kind}: {note.fields}"),
+        "description": SENTENCES.get((note.kind, note.fields.get(SAYS.get(note.kind, ""), "")), f"{note.kind}: {note.fields}"),
         "address_string": location,
         "attribute[note_of]": county_id,
         "attribute[kind]": note.kind,

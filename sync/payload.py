@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from core import catalogue, personal
+from core import catalogue, outbox, personal
 from core.submissions import SavedRequest
 
 
@@ -22,6 +22,9 @@ def open311_fields(db: Database, request: SavedRequest, location: str) -> dict:
     composed from the questions and answers in the resident's language, in the order the pages asked
     them. The kiosk's UUID, content hash, kiosk id and its own save time travel as attributes too, so
     a county can de-duplicate, and ``requested_datetime`` is never re-stamped at send time.
+
+    A request that reopens another (the resident said it was not solved, :mod:`core.answers`) names the
+    county's id of the one it reopens in ``attribute[kiosk_reopens]``.
 
     :param location: the centre's address (``KIOSK_LOCATION``): the public ``address_string`` of
         every request. The resident's own address, where a service asked for it, travels only as
@@ -56,4 +59,6 @@ def open311_fields(db: Database, request: SavedRequest, location: str) -> dict:
     })
     if details.get("address"):
         fields["attribute[home_address]"] = details["address"]  # private: for the clerk who arranges a visit
+    if request.reopens:  # the resident said the county's close did not solve it: the county's id of that request
+        fields["attribute[kiosk_reopens]"] = outbox.county_id(db, request.reopens)
     return fields

@@ -1,0 +1,157 @@
+"""The resident's own word on a request the county closed: is it really solved? (owns ``resident_answers``).
+
+The county saying "closed" is not the end. The next time the resident meets the kiosk (the status
+page, by ticket and code or the receipt's QR) — or when a worker calls them back — they are asked
+"问题真的解决了吗？", then for a rating in 好差评's five levels, then, if they like, a comment. One
+answer per county close (``UNIQUE (request_id, event_id)``): a second tap, a replayed form or a
+colleague's entry records nothing twice. A later close (after a reopen, say) is asked about again.
+
+- **Solved**: recorded at once with where it was said (``kiosk``, ``phone`` — the status page opened
+  from the receipt's QR on a phone — or ``worker``, with the worker's login), and a note for the
+  county queued in the same transaction (:mod:`core.county_notes`, kind ``answer``).
+- **Not solved** reopens it, in that same transaction: a new request for the same thing
+  (:func:`core.submissions.reopen`), queued for the county with a link to the original, so the
+  resident never has to tell it again. It goes to the county exactly once through the outbox.
+- **Rating** (5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意), given once, then a note too.
+- **Comment**: free text, sealed like every answer, kept on the kiosk for the workers (it may name
+  people), never in a note; purged with the request's other details (:mod:`core.retention`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import county_notes, outbox, submissions
+from .clock import utc_now
+
+VIA = ("kiosk", "phone", "worker")
+RATINGS = (5, 4, 3, 2, 1)  # the order they are shown: the best first, as 好差评 lists them
+COMMENT = "resident_answers.comment"
+COMMENT_LIMIT = 500
+
+
+class NotAsked(ValueError):
+    """There is nothing to answer: the request is not closed now, or that close is not its latest."""
+
+
+class AlreadyAnswered(ValueError):
+    """This question was answered already (a second tap, a replayed form, a colleague's entry)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: int
+    request_id: int
+    event_id: int
+    solved: bool
+    rating: int | None
+    via: str
+    by_worker: str | None
+    reopened_as: int | None
+    at: str
+    rated_at: str | None
+    has_comment: bool
+
+
+def _answer(row: dict) -> Answer:
+    return Answer(row["id"], row["request_id"], row["event_id"], bool(row["solved"]), row["rating"], row["via"],
+                  row["by_worker"], row["reopened_as"], row["at"], row["rated_at"], bool(row["comment"]))
+
+
+def to_ask(db: Database, request_id: int) -> int | None:
+    """The close event (``request_events.id``) the resident should be asked about, or None: the
+    request is closed now and nobody has answered for that close yet."""
+    current = outbox.current_event(db, request_id)
+    if current is None or current["state"] != outbox.CLOSED:
+        return None
+    if db.execute("SELECT 1 FROM resident_answers WHERE request_id = ? AND event_id = ?",
+                  [request_id, current["event_id"]]).fetchone():
+        return None
+    return current["event_id"]
+
+
+def latest(db: Database, request_id: int) -> Answer | None:
+    """The latest answer about this request, if any."""
+    row = next(db.query("SELECT * FROM resident_answers WHERE request_id = ? ORDER BY id DESC LIMIT 1", [request_id]), None)
+    return _answer(row) if row else None
+
+
+def answer(db: Database, request_id: int, event_id: int, solved: bool, via: str, kiosk_id: str,
+           by_worker: str | None = None, at: str | None = None) -> Answer:
+    """Record whether the close ``event_id`` really solved the problem; reopen it if not.
+
+    The caller owns the transaction (make it durable: a "not solved" creates a request). Raises
+    :class:`NotAsked` when ``event_id`` is not the request's current close, :class:`AlreadyAnswered`
+    when it was answered already.
+    """
+    if via not in VIA or (via == "worker") != bool(by_worker):
+        raise ValueError("via is kiosk, phone or worker (with the worker's login)")
+    current = outbox.current_event(db, request_id)
+    if current is None or current["state"] != outbox.CLOSED or current["event_id"] != event_id:
+        raise NotAsked(request_id)
+    if db.execute("SELECT 1 FROM resident_answers WHERE request_id = ? AND event_id = ?", [request_id, event_id]).fetchone():
+        raise AlreadyAnswered(request_id)
+    at = at or utc_now()
+    reopened = None
+    if not solved:
+        original = submissions.get(db, request_id)
+        reopened = submissions.reopen(db, original, kiosk_id, at).id
+    answer_id = db.execute(
+        "INSERT INTO resident_answers (request_id, event_id, solved, via, by_worker, reopened_as, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [request_id, event_id, int(solved), via, by_worker, reopened, at]).lastrowid
+    county_notes.add(db, request_id, county_notes.ANSWER, {"solved": "yes" if solved else "no", "via": via, "answered_at": at},
+                     at=at)
+    return get(db, answer_id)
+
+
+def rate(db: Database, answer_id: int, rating: int, at: str | None = None) -> Answer:
+    """Give the answer its rating, once; a note for the county goes with it. The caller owns the transaction."""
+    if rating not in RATINGS:
+        raise ValueError(f"a rating is one of {RATINGS}")
+    at = at or utc_now()
+    changed = db.execute("UPDATE resident_answers SET rating = ?, rated_at = ? WHERE id = ? AND rating IS NULL",
+                         [rating, at, answer_id]).rowcount
+    if not changed:
+        raise AlreadyAnswered(answer_id)
+    given = get(db, answer_id)
+    county_notes.add(db, given.request_id, county_notes.RATING, {"rating": rating, "via": given.via, "rated_at": at}, at=at)
+    return given
+
+
+def add_comment(db: Database, answer_id: int, text: str) -> None:
+    """Keep the resident's comment (sealed), once. The caller owns the transaction."""
+    text = (text or "").strip()[:COMMENT_LIMIT]
+    if not text:
+        return
+    changed = db.execute("UPDATE resident_answers SET comment = ? WHERE id = ? AND comment IS NULL",
+                         [db.keyring.seal(text, COMMENT), answer_id]).rowcount
+    if not changed:
+        raise AlreadyAnswered(answer_id)
+
+
+def comment(db: Database, answer_id: int) -> str:
+    row = db.execute("SELECT comment FROM resident_answers WHERE id = ?", [answer_id]).fetchone()
+    return (db.keyring.open(row[0], COMMENT) or "") if row and row[0] else ""
+
+
+def get(db: Database, answer_id: int) -> Answer | None:
+    row = next(db.query("SELECT * FROM resident_answers WHERE id = ?", [answer_id]), None)
+    return _answer(row) if row else None
+
+
+def reseal(db: Database) -> int:
+    """Seal again, with the current key, every comment that is not (the caller owns the transaction)."""
+    count = 0
+    for row in list(db.query("SELECT id, comment FROM resident_answers WHERE comment IS NOT NULL")):
+        fresh = db.keyring.renewed(row["comment"], COMMENT)
+        if fresh is not None:
+            db.execute("UPDATE resident_answers SET comment = ? WHERE id = ?", [fresh, row["id"]])
+            count += 1
+    return count
+
+
+def forget_comments(db: Database, request_ids: list[int]) -> None:
+    """Drop the comments about these requests (their details are purged; the caller owns the transaction)."""
+    for request_id in request_ids:
+        db.execute("UPDATE resident_answers SET comment = NULL WHERE request_id = ?", [request_id])
