@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from core import catalogue, drafts, outbox, submissions, tickets
 
-from . import bp, confirm, flow, keypad, visit
+from . import answer, bp, confirm, flow, keypad, visit
 from .forms import AddressChooser, ContactForm, DetailsForm, QuestionForm, StepForm
 from .visit import DRAFT_COOKIE
 from .. import receipts
@@ -277,15 +277,10 @@ def status_lookup():
 @guess_limits()
 def status(ticket: str):
     """The status ladder of one request (the receipt's QR code points here, with a signed token)."""
-    token = request.args.get("t", "")
-    if token:
-        saved = submissions.by_ticket(get_db(), ticket) if receipts.opens(ticket, token) else None
-    elif request.args.get("visit"):
-        saved = submissions.by_ticket(get_db(), ticket) if session.get("looked_up") == ticket else None
-    else:
-        saved = _find_typed(ticket, request.args.get("c", ""))
+    saved, proof = answer.opened(ticket)
     if saved is None:
         return render_template("resident/status_not_found.html"), 404
     svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
     steps = ladder(outbox.events(get_db(), saved.id))
-    return render_template("resident/status.html", saved=saved, service=svc, steps=steps)
+    return render_template("resident/status.html", saved=saved, service=svc, steps=steps, proof=proof,
+                           closing=answer.question(saved))

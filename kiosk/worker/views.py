@@ -38,6 +38,8 @@ ACTIONS = {
     "follow_up.told": _l("Resident told of the county's news"),
     "follow_up.not_reached": _l("Could not reach the resident"),
     "follow_up.came_in": _l("Resident came in for the county's news"),
+    "answer.recorded": _l("Recorded whether the resident says it is solved"),
+    "answer.rated": _l("Recorded how satisfied the resident is"),
     "assist.started": _l("Began filling in a request for a resident"),
     "assist.continued": _l("Continued a resident's answers by their code"),
     "assist.shown_on_kiosk": _l("Showed a request on the kiosk for the resident to confirm"),

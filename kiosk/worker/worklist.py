@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core import audit, catalogue, clock, drafts, follow_ups, outbox, personal, submissions
+from core import answers, audit, catalogue, clock, drafts, follow_ups, outbox, personal, submissions
 from core.db import write_transaction
 
 from . import bp, calls
@@ -148,6 +148,7 @@ def to_pass_on(db) -> list[dict]:
         event = outbox.current_event(db, saved.id)
         rows.append({"id": saved.id, "event": pending.event_id, "ticket": saved.ticket,
                      "service": _service_name(db, saved.service_code), "state": str(STATE_WORDS[pending.state]),
+                     "ask": answers.to_ask(db, saved.id) == pending.event_id,  # closed: ask whether it is really solved
                      "notes": str(event["data"].get("status_notes") or ""), "when": when(pending.at),
                      "contact": contact_text(details) if details else _("Not known (the details were deleted)"),
                      "phone": details.get("phone") if details.get("contact") == "phone" else None,

@@ -1,0 +1,167 @@
+"""Closing the loop with the resident: "问题真的解决了吗？", a rating, a comment (issue 12; :mod:`core.answers`).
+
+Asked on the status page once the county has closed a request, wherever the resident opens it: at
+the kiosk after a look-up by ticket and check code, or on a phone from the receipt's QR code. One
+question a page: solved? → how satisfied? → anything to add? (optional) → thank you. A "no" reopens
+the request at once (a new ticket, the same check code), so the resident never tells it again.
+
+Every page here is reached only with what opened the status page — the receipt's signed token
+(``t``), the visit's own look-up (``visit``), or the check code (``c``, behind the same guess limits
+as the look-up) — carried in the query string of each link and form. That proof is also what a
+forged form from elsewhere lacks, so these forms carry no CSRF token (a token would give a phone's
+first look a session); the session cookie is SameSite=Lax, so a cross-site POST does not carry the
+visit's look-up either.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import _, lazy_gettext as _l
+
+from core import answers, catalogue, submissions
+from core.db import write_transaction
+
+from . import bp
+from ..db import get_db
+from ..i18n import current_locale
+from ..limits import guess_limits
+from ..receipts import opens, status_token
+from ..security import csrf, from_this_box
+
+SOLVED = (("yes", _l("Yes, it is solved")), ("no", _l("No, it is not solved")))
+RATINGS = ((5, _l("Very satisfied")), (4, _l("Satisfied")), (3, _l("Fairly satisfied")),
+           (2, _l("Dissatisfied")), (1, _l("Very dissatisfied")))
+ICONS = {"yes": "👍", "no": "👎", 5: "😄", 4: "🙂", 3: "😐", 2: "🙁", 1: "😞"}
+
+
+def opened(ticket: str) -> tuple[submissions.SavedRequest | None, dict]:
+    """The request ``ticket`` names, if this browser may see it, and the proof to carry on (query args)."""
+    from .views import _find_typed  # the status look-up's own reading of a typed ticket and code
+
+    token, code = request.args.get("t", ""), request.args.get("c", "")
+    if token:
+        return (submissions.by_ticket(get_db(), ticket) if opens(ticket, token) else None), {"t": token}
+    if request.args.get("visit"):
+        return (submissions.by_ticket(get_db(), ticket) if session.get("looked_up") == ticket else None), {"visit": 1}
+    saved = _find_typed(ticket, code)
+    return saved, {"c": code}
+
+
+def question(saved: submissions.SavedRequest) -> dict:
+    """What the status page shows of the loop: the close to ask about, or the answer given, and links."""
+    db = get_db()
+    given = answers.latest(db, saved.id)
+    reopened = submissions.get(db, given.reopened_as) if given and given.reopened_as else None
+    reopens = submissions.get(db, saved.reopens) if saved.reopens else None
+    return {"ask": answers.to_ask(db, saved.id), "given": given, "reopened": reopened, "reopens": reopens,
+            "solved_options": SOLVED, "icons": ICONS}
+
+
+def _refused(saved, proof, message: str, status: int):
+    return render_template("resident/answer_refused.html", saved=saved, proof=proof, message=message), status
+
+
+def _via() -> str:
+    return "kiosk" if from_this_box() else "phone"
+
+
+@bp.post("/status/<ticket>/solved")
+@csrf.exempt
+@guess_limits()
+def answer_solved(ticket: str):
+    """The answer to "is it really solved?": recorded at once; a "no" reopens the request."""
+    saved, proof = opened(ticket)
+    if saved is None:
+        return render_template("resident/status_not_found.html"), 404
+    solved = request.form.get("solved")
+    event = request.form.get("event", "")
+    if solved not in ("yes", "no") or not event.isdigit():
+        abort(400)
+    db = get_db()
+    try:
+        with write_transaction(db, durable=True):
+            given = answers.answer(db, saved.id, int(event), solved == "yes", _via(), current_app.config["KIOSK_ID"])
+    except answers.AlreadyAnswered:
+        return _refused(saved, proof, _("This question was answered already. Thank you: nothing more is needed."), 409)
+    except answers.NotAsked:
+        return _refused(saved, proof, _("There is nothing to confirm for this ticket now: the county has not finished it."), 409)
+    session["answer"] = given.id  # this browser may go on to rate and comment on this answer
+    return redirect(url_for("resident.answer_rating", ticket=ticket, **proof))
+
+
+def _own_answer(saved) -> answers.Answer | None:
+    """The answer this browser just gave about ``saved``, if it is still the latest."""
+    given = answers.latest(get_db(), saved.id)
+    return given if given and session.get("answer") == given.id else None
+
+
+@bp.route("/status/<ticket>/rating", methods=["GET", "POST"])
+@csrf.exempt
+@guess_limits()
+def answer_rating(ticket: str):
+    """How satisfied are you? Five big buttons, 好差评's five levels."""
+    saved, proof = opened(ticket)
+    if saved is None:
+        return render_template("resident/status_not_found.html"), 404
+    given = _own_answer(saved)
+    if given is None:
+        return redirect(url_for("resident.status", ticket=ticket, **proof))
+    error = None
+    if request.method == "POST":
+        chosen = request.form.get("rating", "")
+        if chosen.isdigit() and int(chosen) in answers.RATINGS:
+            db = get_db()
+            try:
+                with write_transaction(db):
+                    answers.rate(db, given.id, int(chosen))
+            except answers.AlreadyAnswered:
+                return _refused(saved, proof, _("This question was answered already. Thank you: nothing more is needed."), 409)
+            return redirect(url_for("resident.answer_comment", ticket=ticket, **proof))
+        error = _("Please choose one of the five answers.")
+    return render_template("resident/answer_rating.html", saved=saved, proof=proof, given=given, ratings=RATINGS,
+                           icons=ICONS, error=error), (422 if error else 200)
+
+
+@bp.route("/status/<ticket>/comment", methods=["GET", "POST"])
+@csrf.exempt
+@guess_limits()
+def answer_comment(ticket: str):
+    """Anything to add? Optional: written by hand, on the keys, or skipped with one tap."""
+    saved, proof = opened(ticket)
+    if saved is None:
+        return render_template("resident/status_not_found.html"), 404
+    given = _own_answer(saved)
+    if given is None:
+        return redirect(url_for("resident.status", ticket=ticket, **proof))
+    text, error = "", None
+    if request.method == "POST":
+        text = request.form.get("comment", "")
+        if request.form.get("skip") or not text.strip():
+            return redirect(url_for("resident.answer_thanks", ticket=ticket, **proof))
+        if len(text.strip()) > answers.COMMENT_LIMIT:
+            error = _("Please keep it to %(limit)d characters. A worker can write down more with you.", limit=answers.COMMENT_LIMIT)
+        else:
+            db = get_db()
+            try:
+                with write_transaction(db):
+                    answers.add_comment(db, given.id, text)
+            except answers.AlreadyAnswered:
+                return _refused(saved, proof, _("This question was answered already. Thank you: nothing more is needed."), 409)
+            return redirect(url_for("resident.answer_thanks", ticket=ticket, **proof))
+    service = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
+    return render_template("resident/answer_comment.html", saved=saved, proof=proof, given=given, text=text, error=error,
+                           service=service, limit=answers.COMMENT_LIMIT), (422 if error else 200)
+
+
+@bp.get("/status/<ticket>/thanks")
+@guess_limits()
+def answer_thanks(ticket: str):
+    saved, proof = opened(ticket)
+    if saved is None:
+        return render_template("resident/status_not_found.html"), 404
+    given = _own_answer(saved)
+    if given is None:
+        return redirect(url_for("resident.status", ticket=ticket, **proof))
+    reopened = submissions.get(get_db(), given.reopened_as) if given.reopened_as else None
+    link = url_for("resident.status", ticket=reopened.ticket, t=status_token(reopened.ticket)) if reopened else None
+    return render_template("resident/answer_thanks.html", saved=saved, proof=proof, given=given, reopened=reopened,
+                           reopened_link=link)
