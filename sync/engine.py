@@ -12,7 +12,8 @@ transaction:
 2. :meth:`SyncEngine.resolve_tokens` — requests accepted with a token get their id.
 3. :func:`sync.notes.push_notes` — the centre's notes about requests the county holds (a worker told
    the resident…), each exactly once, where the county lists a note service.
-4. :meth:`SyncEngine.pull_status` — batch status of open requests, recorded only when it changed.
+4. :meth:`SyncEngine.pull_status` — batch status of open requests, recorded only when it changed, with the
+   county's clock offset of this run (so a close's own time, ``updated_datetime``, can be read on the kiosk's clock).
 5. On nightly, manual and reconnect runs, the catalogue is refreshed (:mod:`sync.catalogue`).
 
 Clock: every county answer's ``Date`` header gives the offset between the two clocks, kept per run
@@ -225,7 +226,8 @@ class SyncEngine:
                 facts = {k: str(item.get(k) or "")[:1000] for k in ("status", "status_notes", "agency_responsible", "updated_datetime")}
                 if new_state is None or (new_state == state and all(last.get(k) == v for k, v in facts.items())):
                     continue
-                self._record(request_id, new_state, service_request_id=str(item["service_request_id"]), **facts)
+                offset = {} if report.clock_offset_seconds is None else {"county_clock_offset": report.clock_offset_seconds}
+                self._record(request_id, new_state, service_request_id=str(item["service_request_id"]), **facts, **offset)
                 report.status_updates += 1
 
     # --- a whole run --------------------------------------------------------------------------

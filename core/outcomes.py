@@ -1,0 +1,186 @@
+"""What the kiosk's requests came to: problems really solved, how fast, and what residents said (issue 12).
+
+Every figure is computed here from recorded events — saved requests, the county's status events, the
+residents' answers — for the requests saved in a date range, and nothing else: no page views, no
+logins, no worker compared with another. Figures that a manager could misread without their base
+always carry it (``n``).
+
+**A problem** is a request a resident saved, with the requests that reopened it (a "not solved",
+:mod:`core.answers`): one problem, however many times it went back. Counted per problem:
+
+- ``received``: problems whose first request was saved in the range;
+- ``closed_by_county``: the county reported the first request closed (at any time since);
+- ``confirmed``: the resident said "yes, it is solved" about one of its requests;
+- ``said_not_solved`` / ``reopened``: answers "no" (each reopened it), and problems reopened at least once;
+- ``awaiting_answer``: its latest request is closed and nobody has asked the resident yet;
+- ``repeats``: further problems saved in the range by the same resident (the same phone number, or
+  the same name where no phone was given) for the same service — counted only while details are
+  kept (:mod:`core.retention`), and never for a reopen, which is the same problem;
+- **times**: from saving the first request to the county's first close of it, and to the resident's
+  "yes"; median (the middle value, or the mean of the two middle ones) and 90th percentile (the
+  nearest-rank value: the smallest that at least 90 % of the times do not exceed), in seconds.
+
+**The county's close time.** The kiosk learns of a close when it next pulls status, perhaps hours
+later. The close's own time is the county's ``updated_datetime``, on the county's clock: it is read
+on the kiosk's clock by subtracting the offset measured in the same run (``county_clock_offset``, kept
+with the event by :mod:`sync.engine`), and held between the request's saving and the moment the
+kiosk heard of it. Without those, the moment the kiosk heard of it is used.
+
+**Satisfaction** is the distribution of the five 好差评 levels given about the range's problems, with
+its count; **fields** counts each answer and personal detail of the problems' first requests by who
+entered it: ``typed`` by the resident or ``worker`` (filled in with a worker, 代办). (Details reused with
+the resident's consent from an earlier request will be a third kind, ``reused``, when that lands.)
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from . import outbox, personal, submissions
+
+RATINGS = (5, 4, 3, 2, 1)
+
+
+@dataclass(frozen=True)
+class Times:
+    n: int
+    median: float | None  # seconds
+    p90: float | None
+
+    @classmethod
+    def of(cls, seconds: list[float]) -> "Times":
+        if not seconds:
+            return cls(0, None, None)
+        ordered = sorted(seconds)
+        return cls(len(ordered), float(statistics.median(ordered)), float(ordered[math.ceil(0.9 * len(ordered)) - 1]))
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    start: str
+    end: str
+    received: int
+    closed_by_county: int
+    confirmed: int
+    said_not_solved: int
+    reopened: int
+    awaiting_answer: int
+    repeats: int
+    repeats_counted_of: int           # problems whose details were still there to compare
+    to_county_close: Times
+    to_confirmation: Times
+    ratings: dict[int, int]            # {5: n, ..., 1: n}
+    fields: dict[str, int] = field(default_factory=dict)  # {"typed": n, "worker": n}
+
+    @property
+    def rated(self) -> int:
+        return sum(self.ratings.values())
+
+    @property
+    def reopen_rate(self) -> float | None:
+        """Share of the problems the county closed that a resident then said were not solved (None: none closed)."""
+        return self.reopened / self.closed_by_county if self.closed_by_county else None
+
+    def as_dict(self) -> dict:
+        times = lambda t: {"n": t.n, "median_seconds": t.median, "p90_seconds": t.p90}  # noqa: E731
+        return {"start": self.start, "end": self.end, "received": self.received, "closed_by_county": self.closed_by_county,
+                "confirmed_solved": self.confirmed, "said_not_solved": self.said_not_solved, "reopened": self.reopened,
+                "reopen_rate": self.reopen_rate, "awaiting_answer": self.awaiting_answer,
+                "repeats": {"n": self.repeats, "of": self.repeats_counted_of},
+                "to_county_close": times(self.to_county_close), "to_confirmation": times(self.to_confirmation),
+                "satisfaction": {"n": self.rated, **{str(k): v for k, v in self.ratings.items()}},
+                "fields": dict(self.fields)}
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"a time without its zone: {text!r}")
+    return moment
+
+
+def close_time(event: dict, saved_at: datetime) -> datetime:
+    """When the county closed it, on the kiosk's clock (see the module's note)."""
+    heard = _moment(event["at"])
+    data = event["data"]
+    try:
+        county = _moment(data["updated_datetime"])
+        offset = float(data["county_clock_offset"])
+    except (KeyError, TypeError, ValueError):
+        return heard
+    return min(heard, max(saved_at, county - timedelta(seconds=offset)))
+
+
+def _chains(db: Database, start: str, end: str) -> list[list[dict]]:
+    """Each problem saved in [start, end): its first request, then each request that reopened it, in order."""
+    firsts = list(db.query("SELECT id, service_code, requested_at, filled_by FROM requests"
+                           " WHERE reopens IS NULL AND requested_at >= ? AND requested_at < ? ORDER BY id", [start, end]))
+    chains = []
+    for first in firsts:
+        chain, frontier = [first], [first["id"]]
+        while frontier:
+            found = list(db.query(f"SELECT id, service_code, requested_at, filled_by FROM requests WHERE reopens IN"
+                                  f" ({','.join('?' * len(frontier))}) ORDER BY id", frontier))
+            chain += found
+            frontier = [r["id"] for r in found]
+        chains.append(chain)
+    return chains
+
+
+def _who(details: dict) -> str | None:
+    phone = "".join(c for c in details.get("phone", "") if c.isdigit())
+    if phone:
+        return "phone:" + phone
+    name = "".join(details.get("name", "").split())
+    return "name:" + name if name else None
+
+
+def compute(db: Database, start: str, end: str) -> Outcomes:
+    """The figures for problems first saved from ``start`` up to (not including) ``end`` (UTC ISO times)."""
+    received = closed = confirmed = said_no = reopened = awaiting = 0
+    to_close, to_yes = [], []
+    ratings = {r: 0 for r in RATINGS}
+    fields = {"typed": 0, "worker": 0}
+    people: dict[tuple[str, str], int] = {}
+    compared = 0
+    for chain in _chains(db, start, end):
+        received += 1
+        first = chain[0]
+        saved_at = _moment(first["requested_at"])
+        ids = [r["id"] for r in chain]
+        events = {i: outbox.events(db, i) for i in ids}
+        first_closes = [e for e in events[first["id"]] if e["state"] == outbox.CLOSED]
+        if first_closes:
+            closed += 1
+            to_close.append((close_time(first_closes[0], saved_at) - saved_at).total_seconds())
+        answers = list(db.query(f"SELECT request_id, solved, rating, at FROM resident_answers WHERE request_id IN"
+                                f" ({','.join('?' * len(ids))}) ORDER BY id", ids))
+        yes = [a for a in answers if a["solved"]]
+        if yes:
+            confirmed += 1
+            to_yes.append((_moment(yes[0]["at"]) - saved_at).total_seconds())
+        nos = sum(1 for a in answers if not a["solved"])
+        said_no += nos
+        reopened += bool(nos)
+        for a in answers:
+            if a["rating"] in ratings:
+                ratings[a["rating"]] += 1
+        last = chain[-1]
+        current = events[last["id"]][-1] if events[last["id"]] else None
+        if current and current["state"] == outbox.CLOSED and not any(a["request_id"] == last["id"] for a in answers):
+            awaiting += 1
+        details = personal.load_for_request(db, first["id"])
+        who = _who(details)
+        if who:
+            compared += 1
+            people[(first["service_code"], who)] = people.get((first["service_code"], who), 0) + 1
+        answered = submissions.get(db, first["id"]).answers
+        entered = sum(1 for v in answered.values() if v not in (None, "", [])) + \
+            sum(1 for k, v in details.items() if k != "contact" and v)
+        fields["worker" if first["filled_by"] == "worker" else "typed"] += entered
+    return Outcomes(start, end, received, closed, confirmed, said_no, reopened, awaiting,
+                    sum(n - 1 for n in people.values()), compared, Times.of(to_close), Times.of(to_yes), ratings, fields)
