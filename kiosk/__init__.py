@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     )
     from . import addresses_cli, catalogue_cli, config, data_cli, db, i18n, limits, security, sessions, sync_cli, views_errors, voice_cli, workers_cli
     from .health_views import bp as health_bp
+    from .outcomes_views import bp as outcomes_bp
     from .resident import bp as resident_bp
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     workers_cli.init_app(app)
     app.register_blueprint(resident_bp)
     app.register_blueprint(health_bp)  # /worker/health, /health.json, /metrics
+    app.register_blueprint(outcomes_bp)  # /outcomes (the wall), /worker/outcomes and its exports
     from . import worker
 
     worker.init_app(app)

@@ -132,3 +132,36 @@ def test_a_worker_records_the_residents_answer_on_a_phone_and_every_state_is_acc
         pages += audit.pages
     assert pages == 2 * len(RUNS)
     assert not problems, "\n".join(problems)
+
+
+def test_the_outcomes_pages_are_accessible_and_change_with_an_answer(browser, closed, tmp_path):
+    """The wall and the workers' page after the answers above, in three languages at both sizes."""
+    live, _ = closed
+    problems, pages = [], 0
+    for n, (size, locale) in enumerate(RUNS):
+        context = browser.new_context(viewport=size, bypass_csp=True)
+        viewer = Resident(context.new_page(), live.url, js=True)
+        audit = Auditor(viewer, 28 if size is KIOSK_SIZE else 24)
+        page = viewer.page
+        try:
+            viewer.open("/outcomes")
+            viewer.choose_language(locale)
+            assert page.locator(".bar-chart").count() == 3
+            audit(f"the wall {locale} {size['width']}")
+            if n in (0, 3):
+                page.screenshot(path=str(tmp_path / f"wall-{size['width']}.png"), full_page=True)
+            viewer.open("/worker/outcomes")
+            log_in(viewer, "demo-worker")
+            assert viewer.path.startswith("/worker/outcomes")
+            audit(f"outcomes for workers {locale} {size['width']}")
+            if n == 3:
+                page.screenshot(path=str(tmp_path / "outcomes-phone.png"), full_page=True)
+            page.locator("#start").fill("2026-13-40")
+            viewer.tap_expecting_error(page.locator("main form.outcomes-range .actions button.button--primary"))
+            audit(f"outcomes with a bad day {locale} {size['width']}")
+        finally:
+            context.close()
+        problems += audit.problems
+        pages += audit.pages
+    assert pages == 3 * len(RUNS)
+    assert not problems, "\n".join(problems)

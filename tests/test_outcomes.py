@@ -50,40 +50,44 @@ def say(db, request_id: int, close_event: int, solved: bool, when: str, rating: 
     return given
 
 
+def seed(db) -> None:
+    """The histories of the module's docstring, each worked out by hand in the test below."""
+    phone = {"contact": "phone"}
+    # A: saved at 0 h; the county closed it at 48 h by its own clock, which runs 120 s ahead
+    # (updated 48 h + 120 s, offset +120 s), and the kiosk heard at 50 h; "yes" at 72 h, rated 5.
+    a = save(db, at(0), {**phone, "phone": "13800138000"})
+    event(db, a, outbox.ACCEPTED, at(1), service_request_id="C1")
+    say(db, a, close(db, a, at(50), updated_datetime=at(48 + 120 / H), county_clock_offset=120.0), True, at(72), 5)
+    # B: saved at 24 h; closed, heard at 34 h (no county time): 10 h; "no" at 36 h → B2, closed at 54 h,
+    # "no", rated 1 → B3, closed at 74 h, "yes" at 84 h (60 h after B was saved), rated 3.
+    b = save(db, at(24), {**phone, "phone": "13900000001"})
+    event(db, b, outbox.ACCEPTED, at(25), service_request_id="C2")
+    b2 = say(db, b, close(db, b, at(34)), False, at(36)).reopened_as
+    event(db, b2, outbox.ACCEPTED, at(37), service_request_id="C3")
+    b3 = say(db, b2, close(db, b2, at(54)), False, at(55), 1).reopened_as
+    event(db, b3, outbox.ACCEPTED, at(56), service_request_id="C4")
+    say(db, b3, close(db, b3, at(74)), True, at(84), 3)
+    # C: saved at 48 h, closed, heard at 53 h: 5 h; never answered.
+    c = save(db, at(48), {**phone, "phone": "13900000002"})
+    close(db, c, at(53))
+    # D: saved at 72 h, closed by the county before any "accepted" (heard at 74 h): 2 h; "no" at 76 h,
+    # rated 2 → D2, not closed yet.
+    d = save(db, at(72), {"contact": "centre", "name": "李四"})
+    say(db, d, close(db, d, at(74)), False, at(76), 2)
+    # E: saved at 96 h, only queued. F: saved before the range, closed. G: A's resident again, the same
+    # service, the phone written with spaces. H: filled in with a worker, nothing about the person.
+    save(db, at(96), {"contact": "centre"})
+    f = save(db, "2026-10-15T00:00:00+00:00", {**phone, "phone": "13700000000"})
+    close(db, f, "2026-10-16T00:00:00+00:00")
+    save(db, at(120), {**phone, "phone": "138 0013 8000"})
+    save(db, at(121), {"contact": "centre"}, filled_by="worker")
+
+
 @pytest.fixture
 def seeded(app):
     with app.app_context():
-        db = get_db()
-        phone = {"contact": "phone"}
-        # A: saved at 0 h; the county closed it at 48 h by its own clock, which runs 120 s ahead
-        # (updated 48 h + 120 s, offset +120 s), and the kiosk heard at 50 h; "yes" at 72 h, rated 5.
-        a = save(db, at(0), {**phone, "phone": "13800138000"})
-        event(db, a, outbox.ACCEPTED, at(1), service_request_id="C1")
-        say(db, a, close(db, a, at(50), updated_datetime=at(48 + 120 / H), county_clock_offset=120.0), True, at(72), 5)
-        # B: saved at 24 h; closed, heard at 34 h (no county time): 10 h; "no" at 36 h → B2, closed at 54 h,
-        # "no", rated 1 → B3, closed at 74 h, "yes" at 84 h (60 h after B was saved), rated 3.
-        b = save(db, at(24), {**phone, "phone": "13900000001"})
-        event(db, b, outbox.ACCEPTED, at(25), service_request_id="C2")
-        b2 = say(db, b, close(db, b, at(34)), False, at(36)).reopened_as
-        event(db, b2, outbox.ACCEPTED, at(37), service_request_id="C3")
-        b3 = say(db, b2, close(db, b2, at(54)), False, at(55), 1).reopened_as
-        event(db, b3, outbox.ACCEPTED, at(56), service_request_id="C4")
-        say(db, b3, close(db, b3, at(74)), True, at(84), 3)
-        # C: saved at 48 h, closed, heard at 53 h: 5 h; never answered.
-        c = save(db, at(48), {**phone, "phone": "13900000002"})
-        close(db, c, at(53))
-        # D: saved at 72 h, closed by the county before any "accepted" (heard at 74 h): 2 h; "no" at 76 h,
-        # rated 2 → D2, not closed yet.
-        d = save(db, at(72), {"contact": "centre", "name": "李四"})
-        say(db, d, close(db, d, at(74)), False, at(76), 2)
-        # E: saved at 96 h, only queued. F: saved before the range, closed. G: A's resident again, the same
-        # service, the phone written with spaces. H: filled in with a worker, nothing about the person.
-        save(db, at(96), {"contact": "centre"})
-        f = save(db, "2026-10-15T00:00:00+00:00", {**phone, "phone": "13700000000"})
-        close(db, f, "2026-10-16T00:00:00+00:00")
-        save(db, at(120), {**phone, "phone": "138 0013 8000"})
-        save(db, at(121), {"contact": "centre"}, filled_by="worker")
-        yield db
+        seed(get_db())
+        yield get_db()
 
 
 def test_every_figure_as_worked_out_by_hand(seeded):
