@@ -28,8 +28,8 @@ kiosk heard of it. Without those, the moment the kiosk heard of it is used.
 
 **Satisfaction** is the distribution of the five 好差评 levels given about the range's problems, with
 its count; **fields** counts each answer and personal detail of the problems' first requests by who
-entered it: ``typed`` by the resident or ``worker`` (filled in with a worker, 代办). (Details reused with
-the resident's consent from an earlier request will be a third kind, ``reused``, when that lands.)
+entered it: ``typed`` by the resident, ``reused`` (taken, with the resident's consent, from an earlier
+request: :func:`core.personal.sources`), or ``worker`` (filled in with a worker, 代办).
 """
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ class Outcomes:
     to_county_close: Times
     to_confirmation: Times
     ratings: dict[int, int]            # {5: n, ..., 1: n}
-    fields: dict[str, int] = field(default_factory=dict)  # {"typed": n, "worker": n}
+    fields: dict[str, int] = field(default_factory=dict)  # {"typed": n, "reused": n, "worker": n}
 
     @property
     def rated(self) -> int:
@@ -139,12 +139,23 @@ def _who(details: dict) -> str | None:
     return "name:" + name if name else None
 
 
+def _sources(db: Database, first: dict, details: dict) -> dict[str, str]:
+    """Who entered each field of a request: as saved with it, or (saved before that was kept) by who filled it in."""
+    kept = submissions.sources_of(db, first["id"])
+    if kept:
+        return kept
+    source = "worker" if first["filled_by"] == "worker" else "typed"
+    answered = submissions.get(db, first["id"]).answers
+    return {**{c: source for c, v in answered.items() if v not in (None, "", [])},
+            **{k: source for k, v in details.items() if k != "contact" and v}}
+
+
 def compute(db: Database, start: str, end: str) -> Outcomes:
     """The figures for problems first saved from ``start`` up to (not including) ``end`` (UTC ISO times)."""
     received = closed = confirmed = said_no = reopened = awaiting = 0
     to_close, to_yes = [], []
     ratings = {r: 0 for r in RATINGS}
-    fields = {"typed": 0, "worker": 0}
+    fields = {"typed": 0, "reused": 0, "worker": 0}
     people: dict[tuple[str, str], int] = {}
     compared = 0
     for chain in _chains(db, start, end):
@@ -178,9 +189,7 @@ def compute(db: Database, start: str, end: str) -> Outcomes:
         if who:
             compared += 1
             people[(first["service_code"], who)] = people.get((first["service_code"], who), 0) + 1
-        answered = submissions.get(db, first["id"]).answers
-        entered = sum(1 for v in answered.values() if v not in (None, "", [])) + \
-            sum(1 for k, v in details.items() if k != "contact" and v)
-        fields["worker" if first["filled_by"] == "worker" else "typed"] += entered
+        for source in _sources(db, first, details).values():
+            fields[source] = fields.get(source, 0) + 1
     return Outcomes(start, end, received, closed, confirmed, said_no, reopened, awaiting,
                     sum(n - 1 for n in people.values()), compared, Times.of(to_close), Times.of(to_yes), ratings, fields)

@@ -12,6 +12,8 @@ import json
 from sqlite_utils import Database
 
 FIELDS = ("name", "address", "phone", "contact")
+REUSED = "reused"  # in a draft only: {field: value} taken, with the resident's consent, from an earlier request
+SOURCES = ("typed", "reused", "worker")  # who entered a field: the resident, an earlier request, a worker (代办)
 
 
 REQUEST_COLUMN = "request_personal.data"
@@ -19,8 +21,32 @@ DRAFT_COLUMN = "drafts.personal"
 
 
 def pack(db: Database, details: dict, column: str = REQUEST_COLUMN) -> str:
-    """The personal fields of ``details``, sealed for storage in ``column`` (the single place they are)."""
-    return db.keyring.seal(json.dumps({k: details[k] for k in FIELDS if details.get(k)}, ensure_ascii=False), column)
+    """The personal fields of ``details``, sealed for storage in ``column`` (the single place they are).
+
+    A draft also keeps what was reused from an earlier request (:data:`REUSED`), to tell at saving
+    which fields the resident did not have to type again (:func:`sources`); a saved request does not."""
+    kept = {k: details[k] for k in FIELDS if details.get(k)}
+    if column == DRAFT_COLUMN and details.get(REUSED):
+        kept[REUSED] = {k: v for k, v in details[REUSED].items() if k in FIELDS and v}
+    return db.keyring.seal(json.dumps(kept, ensure_ascii=False), column)
+
+
+def reusable(details: dict, needs_name: bool, needs_address: bool, contact_options: tuple | list) -> dict:
+    """What of an earlier request's ``details`` a new request may reuse: only what its service asks for."""
+    wanted = [f for f, asked in (("name", needs_name), ("address", needs_address)) if asked]
+    if details.get("contact") in contact_options:
+        wanted.append("contact")
+        if details["contact"] == "phone":
+            wanted.append("phone")
+    return {f: details[f] for f in wanted if details.get(f)}
+
+
+def sources(details: dict, filled_by: str = "resident") -> dict[str, str]:
+    """Who entered each personal field of a finished draft: ``reused`` where it is still what was taken
+    from an earlier request, else ``worker`` for a request filled in with a worker, else ``typed``."""
+    reused = details.get(REUSED) or {}
+    return {f: ("reused" if reused.get(f) == details[f] else "worker" if filled_by == "worker" else "typed")
+            for f in FIELDS if f != "contact" and details.get(f)}
 
 
 def unpack(db: Database, stored: str | None, column: str = REQUEST_COLUMN) -> dict:

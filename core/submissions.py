@@ -84,16 +84,17 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
                 locale=draft.locale,
                 answers=draft.answers,
                 requested_at=now,
-                content_hash=content_hash(draft.service_code, draft.answers, draft.personal),
+                content_hash=content_hash(draft.service_code, draft.answers,
+                                          {k: v for k, v in draft.personal.items() if k in personal.FIELDS}),
                 kiosk_id=kiosk_id,
                 filled_by=filled_by,
             )
             db.execute(
                 "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash,"
-                " requested_at, monotonic_ns, kiosk_id, filled_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " requested_at, monotonic_ns, kiosk_id, filled_by, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [saved.id, saved.uuid, saved.ticket, saved.check_code, saved.service_code, saved.locale,
                  db.keyring.seal(json.dumps(saved.answers, ensure_ascii=False), ANSWERS), saved.content_hash,
-                 now, time.monotonic_ns(), kiosk_id, filled_by],
+                 now, time.monotonic_ns(), kiosk_id, filled_by, json.dumps(field_sources(draft, filled_by))],
             )
             personal.save_for_request(db, saved.id, draft.personal)
             outbox.enqueue(db, saved.id, now)
@@ -124,15 +125,29 @@ def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str) -> Save
                          kiosk_id=kiosk_id, filled_by=original.filled_by, reopens=original.id)
     db.execute(
         "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash,"
-        " requested_at, monotonic_ns, kiosk_id, filled_by, reopens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " requested_at, monotonic_ns, kiosk_id, filled_by, reopens, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [saved.id, saved.uuid, saved.ticket, saved.check_code, saved.service_code, saved.locale,
          db.keyring.seal(json.dumps(answers, ensure_ascii=False), ANSWERS), saved.content_hash,
-         at, time.monotonic_ns(), kiosk_id, saved.filled_by, original.id],
+         at, time.monotonic_ns(), kiosk_id, saved.filled_by, original.id, json.dumps(sources_of(db, original.id))],
     )
     if details:
         personal.save_for_request(db, saved.id, details)
     outbox.enqueue(db, saved.id, at)
     return saved
+
+
+def field_sources(draft: drafts.Draft, filled_by: str) -> dict[str, str]:
+    """Who entered each answer and personal detail of ``draft``: ``typed`` (the resident), ``worker``
+    (filled in with a worker), ``reused`` (a detail taken, with consent, from an earlier request)."""
+    answered = {code: ("worker" if filled_by == "worker" else "typed")
+                for code, value in draft.answers.items() if value not in (None, "", [])}
+    return {**answered, **personal.sources(draft.personal, filled_by)}
+
+
+def sources_of(db: Database, request_id: int) -> dict[str, str]:
+    """:func:`field_sources` as saved with the request ({} for a request saved before they were kept)."""
+    row = db.execute("SELECT sources FROM requests WHERE id = ?", [request_id]).fetchone()
+    return json.loads(row[0] or "{}") if row else {}
 
 
 def reopened_by(db: Database, request_id: int) -> list[dict]:

@@ -165,3 +165,41 @@ def test_the_outcomes_pages_are_accessible_and_change_with_an_answer(browser, cl
         pages += audit.pages
     assert pages == 3 * len(RUNS)
     assert not problems, "\n".join(problems)
+
+
+def test_reusing_earlier_details_is_accessible(browser, closed):
+    """Type once, at both sizes in three languages: the link, the look-up (and its error), the offer."""
+    live, tickets = closed
+    problems, pages = [], 0
+    for n, (size, locale) in enumerate(RUNS):
+        ticket, code = tickets[n]  # each earlier request left a phone number to reuse
+        context = browser.new_context(viewport=size, bypass_csp=True)
+        resident = Resident(context.new_page(), live.url, js=True)
+        audit = Auditor(resident, 28 if size is KIOSK_SIZE else 24)
+        page = resident.page
+        try:
+            resident.open("/")
+            resident.choose_language(locale)
+            resident.open("/services/pension-cert")
+            resident.tap(page.locator("main form button.button--primary"))
+            resident.tap(page.locator(".options button").first)
+            resident.tap(page.locator(".options button").first)
+            assert resident.path.startswith("/request/about-you")
+            resident.tap(page.locator(".reuse-link a"))
+            audit(f"reuse: the look-up {locale} {size['width']}")
+            page.locator("#ticket").fill(ticket)
+            page.locator("#code").fill("000000")
+            resident.tap_expecting_error(page.locator("main form .actions button.button--primary"))
+            audit(f"reuse: not found {locale} {size['width']}")
+            page.locator("#code").fill(code)
+            resident.tap(page.locator("main form .actions button.button--primary"))
+            assert "/request/reuse/confirm" in resident.path
+            audit(f"reuse: the offer {locale} {size['width']}")
+            resident.tap(page.locator("button[name=use][value=yes]"))
+            assert resident.path.startswith("/request/about-you") and page.locator(".reuse-link").count() == 0
+        finally:
+            context.close()
+        problems += audit.problems
+        pages += audit.pages
+    assert pages == 3 * len(RUNS)
+    assert not problems, "\n".join(problems)

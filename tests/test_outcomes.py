@@ -2,7 +2,8 @@
 below: a request confirmed solved whose close the kiosk heard of late, on a county clock two minutes
 ahead; one reopened twice and then confirmed; one closed and never answered; one closed by the county
 before it was ever accepted, then said "not solved"; one still queued; one outside the range; the
-same resident asking again for the same service; one filled in with a worker."""
+same resident asking again for the same service, their phone reused from the first; one filled in
+with a worker."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -75,11 +76,11 @@ def seed(db) -> None:
     d = save(db, at(72), {"contact": "centre", "name": "李四"})
     say(db, d, close(db, d, at(74)), False, at(76), 2)
     # E: saved at 96 h, only queued. F: saved before the range, closed. G: A's resident again, the same
-    # service, the phone written with spaces. H: filled in with a worker, nothing about the person.
+    # service, the phone reused (with consent) from A's request. H: filled in with a worker, nothing about the person.
     save(db, at(96), {"contact": "centre"})
     f = save(db, "2026-10-15T00:00:00+00:00", {**phone, "phone": "13700000000"})
     close(db, f, "2026-10-16T00:00:00+00:00")
-    save(db, at(120), {**phone, "phone": "138 0013 8000"})
+    save(db, at(120), {**phone, "phone": "13800138000", "reused": {**phone, "phone": "13800138000"}})
     save(db, at(121), {"contact": "centre"}, filled_by="worker")
 
 
@@ -105,8 +106,14 @@ def test_every_figure_as_worked_out_by_hand(seeded):
     # to the resident's "yes": 72 h (A), 60 h (B, on B3)
     assert found.to_confirmation == outcomes.Times(2, 66 * H, 72 * H)
     assert found.ratings == {5: 1, 4: 0, 3: 1, 2: 1, 1: 1} and found.rated == 4
-    # three answers each; a phone or a name where given (the contact choice is not a field typed)
-    assert found.fields == {"typed": 4 + 4 + 4 + 4 + 3 + 4, "worker": 3}
+    # three answers each; a phone or a name where given (the contact choice is not a field typed); G's phone reused
+    assert found.fields == {"typed": 4 + 4 + 4 + 4 + 3 + 3, "reused": 1, "worker": 3}
+
+
+def test_the_same_resident_is_the_same_phone_however_written_or_the_same_name_without_one():
+    assert outcomes._who({"phone": "138 0013-8000"}) == outcomes._who({"phone": "13800138000", "name": "别的名字"})
+    assert outcomes._who({"name": "李 四"}) == outcomes._who({"name": "李四"}) != outcomes._who({"name": "李五"})
+    assert outcomes._who({"contact": "centre"}) is None
 
 
 def test_the_close_time_is_held_between_saving_and_hearing_of_it(seeded):

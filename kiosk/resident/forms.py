@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from core import addresses
+from core import addresses, personal
 from core.catalogue import Service
 from core.drafts import Draft
 
@@ -155,7 +155,8 @@ class DetailsForm(StepForm):
         if self.choosing and self.writing and self.chosen:
             address = addresses.label_for(get_db(), self.chosen, current_locale())  # write only what was not listed
         return {"values": {"name": self.draft.personal.get("name", ""), "address": address},
-                "asks_address": self.asks_address, "carry": _carried(self.choosing and self.writing, self.chosen)}
+                "asks_address": self.asks_address, "carry": _carried(self.choosing and self.writing, self.chosen),
+                "reused": bool(self.draft.personal.get(personal.REUSED))}
 
     def check(self, form):
         values, checks = {}, []
@@ -192,7 +193,7 @@ class ContactForm(StepForm):
     step = ("resident.contact", None)
 
     def shown(self):
-        return {"phone": self.draft.personal.get("phone", "")}
+        return {"phone": self.draft.personal.get("phone", ""), "reused": bool(self.draft.personal.get(personal.REUSED))}
 
     def check(self, form):
         choice = form.get("contact")
