@@ -71,6 +71,12 @@ def to_ask(db: Database, request_id: int) -> int | None:
     return current["event_id"]
 
 
+def answered(db: Database, request_id: int, event_id: int) -> bool:
+    """Whether the resident has answered about the close ``event_id`` (and so has seen the news)."""
+    return db.execute("SELECT 1 FROM resident_answers WHERE request_id = ? AND event_id = ?",
+                      [request_id, event_id]).fetchone() is not None
+
+
 def latest(db: Database, request_id: int) -> Answer | None:
     """The latest answer about this request, if any."""
     row = next(db.query("SELECT * FROM resident_answers WHERE request_id = ? ORDER BY id DESC LIMIT 1", [request_id]), None)
