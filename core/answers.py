@@ -63,12 +63,19 @@ def to_ask(db: Database, request_id: int) -> int | None:
     """The close event (``request_events.id``) the resident should be asked about, or None: the
     request is closed now and nobody has answered for that close yet."""
     current = outbox.current_event(db, request_id)
-    if current is None or current["state"] != outbox.CLOSED:
+    if current is None or current["state"] != outbox.CLOSED or _purged(db, request_id):
         return None
     if db.execute("SELECT 1 FROM resident_answers WHERE request_id = ? AND event_id = ?",
                   [request_id, current["event_id"]]).fetchone():
         return None
     return current["event_id"]
+
+
+def _purged(db: Database, request_id: int) -> bool:
+    """Whether only a stub of the request is kept (its details purged, :mod:`core.retention`): there is
+    nothing left to reopen it with, so nobody is asked any more."""
+    row = db.execute("SELECT purged_at FROM requests WHERE id = ?", [request_id]).fetchone()
+    return bool(row and row[0])
 
 
 def answered(db: Database, request_id: int, event_id: int) -> bool:
@@ -94,7 +101,7 @@ def answer(db: Database, request_id: int, event_id: int, solved: bool, via: str,
     if via not in VIA or (via == "worker") != bool(by_worker):
         raise ValueError("via is kiosk, phone or worker (with the worker's login)")
     current = outbox.current_event(db, request_id)
-    if current is None or current["state"] != outbox.CLOSED or current["event_id"] != event_id:
+    if current is None or current["state"] != outbox.CLOSED or current["event_id"] != event_id or _purged(db, request_id):
         raise NotAsked(request_id)
     if db.execute("SELECT 1 FROM resident_answers WHERE request_id = ? AND event_id = ?", [request_id, event_id]).fetchone():
         raise AlreadyAnswered(request_id)
@@ -102,7 +109,7 @@ def answer(db: Database, request_id: int, event_id: int, solved: bool, via: str,
     reopened = None
     if not solved:
         original = submissions.get(db, request_id)
-        reopened = submissions.reopen(db, original, kiosk_id, at).id
+        reopened = submissions.reopen(db, original, kiosk_id, at, filled_by="worker" if via == "worker" else "resident").id
     answer_id = db.execute(
         "INSERT INTO resident_answers (request_id, event_id, solved, via, by_worker, reopened_as, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [request_id, event_id, int(solved), via, by_worker, reopened, at]).lastrowid
@@ -155,6 +162,16 @@ def reseal(db: Database) -> int:
             db.execute("UPDATE resident_answers SET comment = ? WHERE id = ?", [fresh, row["id"]])
             count += 1
     return count
+
+
+def comments_since(db: Database, since: str) -> list[dict]:
+    """What residents wrote since ``since`` (UTC ISO), newest first: for the workers' list. Each with the
+    request, whether it was solved, the rating and the request it reopened as, if any."""
+    rows = list(db.query("SELECT id, request_id, solved, rating, reopened_as, at, comment FROM resident_answers"
+                         " WHERE comment IS NOT NULL AND at >= ? ORDER BY at DESC, id DESC", [since]))
+    for row in rows:
+        row["comment"] = db.keyring.open(row["comment"], COMMENT) or ""
+    return rows
 
 
 def forget_comments(db: Database, request_ids: list[int]) -> None:

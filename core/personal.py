@@ -41,6 +41,12 @@ def reusable(details: dict, needs_name: bool, needs_address: bool, contact_optio
     return {f: details[f] for f in wanted if details.get(f)}
 
 
+def still_reused(details: dict, field: str) -> bool:
+    """Whether ``field`` of a draft holds what was reused from an earlier request, unchanged."""
+    reused = details.get(REUSED) or {}
+    return bool(details.get(field)) and reused.get(field) == details.get(field)
+
+
 def sources(details: dict, filled_by: str = "resident") -> dict[str, str]:
     """Who entered each personal field of a finished draft: ``reused`` where it is still what was taken
     from an earlier request, else ``worker`` for a request filled in with a worker, else ``typed``."""

@@ -107,7 +107,7 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
     return saved
 
 
-def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str) -> SavedRequest:
+def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str, filled_by: str = "resident") -> SavedRequest:
     """A new request for the same thing as ``original``, which the resident says the county did not solve.
 
     Same service, answers and personal details (as far as they are still kept), the same check code
@@ -122,7 +122,7 @@ def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str) -> Save
                          check_code=original.check_code, service_code=original.service_code, locale=original.locale,
                          answers=answers, requested_at=at,
                          content_hash=content_hash(original.service_code, {**answers, "_reopens": original.uuid}, details),
-                         kiosk_id=kiosk_id, filled_by=original.filled_by, reopens=original.id)
+                         kiosk_id=kiosk_id, filled_by=filled_by, reopens=original.id)
     db.execute(
         "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash,"
         " requested_at, monotonic_ns, kiosk_id, filled_by, reopens, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -32,7 +32,7 @@ def client_address() -> str:
 
 def typed_ticket() -> str:
     """The ticket a look-up is about, whoever asks (the most likely reading of what was typed)."""
-    typed = (request.view_args or {}).get("ticket") or request.form.get("entered") or ""
+    typed = (request.view_args or {}).get("ticket") or request.form.get("entered") or request.form.get("ticket") or ""
     readings = tickets.lookup_candidates(typed)
     return readings[0][0] if readings else tickets.normalise(typed)[:6]
 

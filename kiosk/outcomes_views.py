@@ -19,13 +19,14 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_date, format_timedelta, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
-from core import audit, clock, outbox, outcomes, personal, submissions
+from core import answers, audit, clock, outbox, outcomes, personal, submissions
 from core.db import write_transaction
 
 from .db import get_db
 from .i18n import current_locale
 from .worker import nav_item
 from .worker.auth import worker_required
+from .worker.views import _cell
 
 bp = Blueprint("outcomes", __name__)
 DEFAULT_DAYS = 30
@@ -47,6 +48,8 @@ def date_range(args) -> tuple[date, date]:
         first = date.fromisoformat(args["start"]) if args.get("start") else last - timedelta(days=DEFAULT_DAYS - 1)
     except ValueError:
         raise BadRange(_("Please give the dates as year-month-day, for example 2026-11-01.")) from None
+    if not (2000 <= first.year and last.year <= 2100):  # and no date arithmetic overflows at the ends of time
+        raise BadRange(_("Please choose days between the years 2000 and 2100."))
     if first > last:
         raise BadRange(_("The first day must not be after the last day."))
     if (last - first).days > LONGEST:
@@ -168,10 +171,12 @@ def _rows(first: date, last: date, with_personal: bool) -> list[dict]:
             "resident_answered_via": last_answer["via"] if last_answer else "",
             "resident_answered_datetime": last_answer["at"] if last_answer else "",
         }
-        if with_personal:
+        if with_personal:  # and what the resident wrote, which may name people
             details = personal.load_for_request(db, request_.id)
+            latest = answers.latest(db, request_.id)
             row.update({"name": details.get("name", ""), "phone": details.get("phone", ""),
-                        "address": details.get("address", "")})
+                        "address": details.get("address", ""),
+                        "resident_comment": answers.comment(db, latest.id) if latest and latest.has_comment else ""})
         rows.append(row)
     return rows
 
@@ -197,7 +202,7 @@ def _export(kind: str):
         if rows:
             writer = csv.DictWriter(out, fieldnames=list(rows[0]))
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)  # no cell runs as a formula
         return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     shaped = [{"service_request_id": r["service_request_id"], "service_code": r["service_code"],

@@ -154,7 +154,7 @@ def test_the_status_page_asks_and_a_no_brings_it_back_without_telling_it_again(a
         assert (given.solved, given.rating, given.via, answers.comment(db, given.id)) == (False, 2, "kiosk", "灯还是不亮")
         assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 2
     assert again.ticket in page and "不需要再说一遍" in page
-    link = re.search(r'href="(/status/[^"]+\?t=[^"]+)"', page).group(1)
+    link = re.search(r'href="(/status/[^"]+\?visit=1)"', page).group(1)  # the kiosk's screen: for this visit only
     assert client.get(link, headers=ZH).status_code == 200 and again.ticket in link
     # both ladders show it
     original = status_page(client, ticket, code).get_data(as_text=True)
@@ -281,3 +281,95 @@ def test_a_no_reaches_the_county_once_as_a_linked_request_and_the_answers_as_not
     assert [(n["kind"], n.get("solved"), n.get("rating"), n["note_of"]) for n in notes] == [
         ("answer", "no", None, county_id), ("rating", None, "1", county_id)]
     assert county.duplicate_posts() == 0
+
+
+def test_after_the_visit_the_next_person_at_the_screen_opens_neither_ticket(app, client):
+    """The thanks page's link to the new ticket lasts as long as the visit on the kiosk's own screen."""
+    request_id, ticket, code, event = saved_and_closed(app)
+    client.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"})
+    client.post(f"/status/{ticket}/rating?c={code}", data={"rating": "2"})
+    page = client.get(f"/status/{ticket}/thanks?c={code}").get_data(as_text=True)
+    link = re.search(r'href="(/status/[^"]+\?visit=1)"', page).group(1)
+    assert "?t=" not in link and client.get(link).status_code == 200
+    client.post("/visit/end")
+    assert client.get(link).status_code == 404
+    with app.app_context():
+        new = answers.latest(get_db(), request_id).reopened_as
+        new_ticket = submissions.get(get_db(), new).ticket
+    assert client.post(f"/status/{new_ticket}/solved?visit=1", data={"event": 1, "solved": "yes"}).status_code == 404
+
+
+def test_nothing_is_asked_about_a_request_whose_details_were_purged(app, client):
+    from datetime import datetime, timedelta, timezone
+
+    from core import retention
+
+    request_id, ticket, code, event = saved_and_closed(app)
+    with app.app_context():
+        retention.purge(get_db(), datetime.now(timezone.utc) + timedelta(days=31))
+        assert answers.to_ask(get_db(), request_id) is None
+    assert "问题真的解决了吗？" not in status_page(client, ticket, code).get_data(as_text=True)
+    refused = client.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"}, headers=ZH)
+    assert refused.status_code == 409
+    with app.app_context():
+        assert get_db().execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("field, value", [("event", "²"), ("event", "9" * 5000), ("rating", "²"), ("rating", "9" * 5000)])
+def test_digits_that_are_not_plain_digits_are_refused_politely(app, client, field, value):
+    request_id, ticket, code, event = saved_and_closed(app)
+    if field == "event":
+        answer = client.post(f"/status/{ticket}/solved?c={code}", data={"event": value, "solved": "no"})
+        assert answer.status_code == 400
+    else:
+        client.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"})
+        assert client.post(f"/status/{ticket}/rating?c={code}", data={"rating": value}).status_code == 422
+
+
+def test_a_resident_may_skip_the_rating_and_workers_read_what_they_wrote(app, client):
+    request_id, ticket, code, event = saved_and_closed(app)
+    client.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"})
+    skipped = client.post(f"/status/{ticket}/rating?c={code}", data={"skip": "1"})
+    assert "/comment" in skipped.headers["Location"]
+    client.post(f"/status/{ticket}/comment?c={code}", data={"comment": "灯还是不亮，楼道很黑"})
+    add_accounts(app)
+    alice = app.test_client()
+    log_in(alice, "alice")
+    said = section(alice.get("/worker/worklist", headers=ZH).get_data(as_text=True), "wl-said")
+    assert "灯还是不亮，楼道很黑" in said and ticket in said
+    with app.app_context():
+        given = answers.latest(get_db(), request_id)
+        assert given.rating is None and given.reopened_as
+        assert submissions.get(get_db(), given.reopened_as).ticket in said
+    assert section(client.get("/worker/worklist").get_data(as_text=True), "wl-said") == ""  # not for a resident
+
+
+def test_the_loop_pages_are_valid_html(app, client, tmp_path):
+    from .html_check import nu_problems
+    from .test_reuse import earlier_request, start
+
+    pages = {}
+    for locale, header in (("zh_Hans_CN", "zh-CN"), ("zh_Hant_TW", "zh-TW"), ("en", "en")):
+        visitor = app.test_client()
+        _, ticket, code, event = saved_and_closed(app)  # one closed request per language
+        asked = {"Accept-Language": header}
+        pages[f"asked-{locale}"] = visitor.get(f"/status/{ticket}?c={code}", headers=asked).get_data(as_text=True)
+        visitor.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"})
+        pages[f"rating-{locale}"] = visitor.get(f"/status/{ticket}/rating?c={code}", headers=asked).get_data(as_text=True)
+        pages[f"rating-error-{locale}"] = visitor.post(f"/status/{ticket}/rating?c={code}", data={"rating": "x"}, headers=asked).get_data(as_text=True)
+        pages[f"comment-{locale}"] = visitor.get(f"/status/{ticket}/comment?c={code}", headers=asked).get_data(as_text=True)
+        pages[f"comment-error-{locale}"] = visitor.post(f"/status/{ticket}/comment?c={code}", data={"comment": "x" * 600}, headers=asked).get_data(as_text=True)
+        pages[f"thanks-{locale}"] = visitor.get(f"/status/{ticket}/thanks?c={code}", headers=asked).get_data(as_text=True)
+        pages[f"answered-{locale}"] = visitor.get(f"/status/{ticket}?c={code}", headers=asked).get_data(as_text=True)
+        pages[f"refused-{locale}"] = visitor.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"}, headers=asked).get_data(as_text=True)
+        earlier, earlier_code, _ = earlier_request(app)
+        start(visitor, "home-care")
+        pages[f"reuse-{locale}"] = visitor.get("/request/reuse?from=details", headers=asked).get_data(as_text=True)
+        pages[f"reuse-error-{locale}"] = visitor.post("/request/reuse?from=details", data={"ticket": earlier, "code": "1"}, headers=asked).get_data(as_text=True)
+        visitor.post("/request/reuse?from=details", data={"ticket": earlier, "code": earlier_code})
+        pages[f"reuse-offer-{locale}"] = visitor.get("/request/reuse/confirm?from=details", headers=asked).get_data(as_text=True)
+        visitor.post("/request/reuse/confirm?from=details", data={"use": "yes"})
+        pages[f"about-you-reused-{locale}"] = visitor.get("/request/about-you", headers=asked).get_data(as_text=True)
+        pages[f"contact-reused-{locale}"] = visitor.get("/request/contact", headers=asked).get_data(as_text=True)
+    problems = nu_problems(pages, tmp_path)
+    assert not problems, "\n".join(problems)

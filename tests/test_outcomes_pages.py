@@ -105,3 +105,20 @@ def test_the_outcomes_pages_are_valid_html(in_november, tmp_path):
         pages[f"error-{locale}"] = alice.get("/worker/outcomes?start=x", headers={"Accept-Language": header}).get_data(as_text=True)
     problems = nu_problems(pages, tmp_path)
     assert not problems, "\n".join(problems)
+
+
+def test_a_cell_that_looks_like_a_formula_is_written_as_text(in_november):
+    from core import drafts, submissions
+
+    with in_november.app_context():
+        db = get_db()
+        _, draft = drafts.start(db, "pension-cert", "zh_Hans_CN")
+        draft.answers, draft.personal = {"who": "self", "how": "centre"}, {"name": '=HYPERLINK("http://x","y")', "contact": "centre"}
+        saved = submissions.save_request(db, draft, "kiosk-1")
+        db.execute("UPDATE requests SET requested_at = '2026-11-20T00:00:00+00:00' WHERE id = ?", [saved.id])
+        db.conn.commit()
+    root = in_november.test_client()
+    log_in(root, "root")
+    full = root.get("/worker/outcomes.csv", query_string={**NOVEMBER, "personal": "1"}, headers=EN).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(full.lstrip("\ufeff").split("\n", 1)[1])))
+    assert [r["name"] for r in rows if "HYPERLINK" in r["name"]] == ["'=HYPERLINK(\"http://x\",\"y\")"]

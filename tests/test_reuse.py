@@ -49,7 +49,7 @@ def test_a_returning_resident_reuses_their_details_after_saying_yes(app, client)
     used = client.post("/request/reuse/confirm?from=details", data={"use": "yes"})
     assert used.headers["Location"].endswith("/request/about-you")
     about = client.get("/request/about-you", headers=EN).get_data(as_text=True)
-    assert 'value="张秀英"' in about and "Use the details from an earlier receipt" not in about
+    assert "张＊＊" in about and "张秀英" not in about and "Use the details from an earlier receipt" not in about
     # finish: the name stays as reused, the address is changed (typed), the contact is the reused phone
     client.post("/request/about-you", data={"name": "张秀英", "address": "幸福里小区3号楼2单元502室"})
     client.post("/request/contact", data={"contact": "phone", "phone": "13812345678"})
@@ -119,3 +119,50 @@ def test_fields_entered_with_a_worker_say_so(app):
         saved = submissions.save_request(db, draft, "kiosk-1", filled_by="worker")
         assert submissions.sources_of(db, saved.id) == {"who": "worker", "how": "worker", "name": "worker"}
         assert json.loads(db.execute("SELECT sources FROM requests WHERE id = ?", [saved.id]).fetchone()[0])
+
+
+def test_reused_details_stay_partly_hidden_on_every_page_until_changed(app, client):
+    ticket, code, _ = earlier_request(app)
+    start(client, "pension-cert")  # a name, and how to contact
+    client.post("/request/reuse?from=details", data={"ticket": ticket, "code": code})
+    client.post("/request/reuse/confirm?from=details", data={"use": "yes"})
+    about = client.get("/request/about-you", headers=EN).get_data(as_text=True)
+    assert "张秀英" not in about and "张＊＊" in about and "from your earlier receipt" in about
+    assert client.post("/request/about-you", data={}).status_code == 302  # the hidden name is kept as it is
+    contact = client.get("/request/contact", headers=EN).get_data(as_text=True)
+    assert "13812345678" not in contact and "138＊＊＊＊5678" in contact
+    assert client.post("/request/contact", data={"contact": "phone"}).status_code == 302
+    client.post("/request/questions/who", data={"answer": "self"})
+    client.post("/request/questions/how", data={"answer": "centre"})
+    for page in ("/request/check",):
+        text = client.get(page, headers=EN).get_data(as_text=True)
+        assert "张秀英" not in text and "13812345678" not in text and "张＊＊" in text
+    # changing one shows an empty field; what is typed there is the resident's own
+    changing = client.get("/request/about-you?change=name", headers=EN).get_data(as_text=True)
+    assert 'id="name"' in changing and 'value=""' in changing
+    client.post("/request/about-you", data={"name": "张秀兰"})
+    with app.app_context():
+        db = get_db()
+        draft = drafts._draft(db, next(iter(db.query("SELECT * FROM drafts"))))
+        assert draft.personal["name"] == "张秀兰" and not personal.still_reused(draft.personal, "name")
+        assert personal.still_reused(draft.personal, "phone")
+    assert "张秀兰" in client.get("/request/check", headers=EN).get_data(as_text=True)
+
+
+def test_the_look_up_for_reuse_counts_wrong_codes_per_ticket(tmp_path, monkeypatch):
+    from kiosk import create_app
+    from core.catalogue import DEMO_FILE, load_catalogue
+
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("KIOSK_TICKET_LOOKUP_LIMIT", "3 per hour")
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        load_catalogue(get_db(), json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    ticket, code, _ = earlier_request(app)
+    answers = []
+    for n in range(5):  # five phones on the Wi-Fi, one guess each, at the same ticket
+        phone = app.test_client()
+        phone.environ_base["REMOTE_ADDR"] = f"192.168.1.{10 + n}"
+        start(phone, "pension-cert")
+        answers.append(phone.post("/request/reuse?from=details", data={"ticket": ticket, "code": f"00000{n}"}).status_code)
+    assert answers[:3] == [422, 422, 422] and answers[3:] == [429, 429]

@@ -308,7 +308,7 @@ def test_a_corrected_request_reaches_the_county_exactly_once(app, alice, tmp_pat
 # --- in real Chromium: every section present, axe and the kiosk's own measures -------------------
 
 SEED = """
-from core import drafts, outbox, submissions
+from core import answers, drafts, outbox, submissions
 from core.db import write_transaction
 from kiosk import create_app
 from kiosk.db import get_db
@@ -326,6 +326,13 @@ with app.app_context():
         outbox.record(db, refused, outbox.QUARANTINED, reason="request refused: it contains 'POISON'", http_status=400)
         outbox.record(db, closed, outbox.ACCEPTED, service_request_id="C000002")
         outbox.record(db, closed, outbox.CLOSED, service_request_id="C000002", status="closed", status_notes="灯已修好")
+    said = save({"what": "light", "where": "6号楼", "danger": "no"}, {"contact": "centre"})
+    with write_transaction(db):
+        outbox.record(db, said, outbox.ACCEPTED, service_request_id="C000003")
+        close = outbox.record(db, said, outbox.CLOSED, service_request_id="C000003", status="closed")
+        answer = answers.answer(db, said, close, False, "kiosk", "kiosk-1")
+        answers.rate(db, answer.id, 2)
+        answers.add_comment(db, answer.id, "灯还是不亮")
     token, draft = drafts.start(db, "feedback", "zh_Hans_CN")
     draft.answers = {"kind": "praise"}
     drafts.save(db, draft)
@@ -364,7 +371,7 @@ def test_the_worklist_with_every_section_is_accessible(browser, tmp_path):
                     log_in(worker, "demo-worker")
                     page = worker.page
                     assert worker.path == "/worker/worklist"
-                    for part in ("#wl-refused", "#wl-pass-on", "#help-calls", "#wl-today", "#wl-drafts"):
+                    for part in ("#wl-refused", "#wl-pass-on", "#help-calls", "#wl-today", "#wl-said", "#wl-drafts"):
                         assert page.locator(part).count() == 1, part
                     audit(f"worklist {locale} {size['width']}")
                     worker.tap(page.locator("#wl-refused ~ ul a.button--primary").first)

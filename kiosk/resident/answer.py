@@ -14,6 +14,8 @@ visit's look-up either.
 """
 from __future__ import annotations
 
+import re
+
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import _, lazy_gettext as _l
 
@@ -27,6 +29,7 @@ from ..limits import guess_limits
 from ..receipts import opens, status_token
 from ..security import csrf, from_this_box
 
+DIGITS = re.compile(r"[0-9]{1,9}")  # str.isdigit() takes "²", which int() refuses
 SOLVED = (("yes", _l("Yes, it is solved")), ("no", _l("No, it is not solved")))
 RATINGS = ((5, _l("Very satisfied")), (4, _l("Satisfied")), (3, _l("Fairly satisfied")),
            (2, _l("Dissatisfied")), (1, _l("Very dissatisfied")))
@@ -41,9 +44,19 @@ def opened(ticket: str) -> tuple[submissions.SavedRequest | None, dict]:
     if token:
         return (submissions.by_ticket(get_db(), ticket) if opens(ticket, token) else None), {"t": token}
     if request.args.get("visit"):
-        return (submissions.by_ticket(get_db(), ticket) if session.get("looked_up") == ticket else None), {"visit": 1}
+        return (submissions.by_ticket(get_db(), ticket) if ticket in looked_up() else None), {"visit": 1}
     saved = _find_typed(ticket, code)
     return saved, {"c": code}
+
+
+def looked_up() -> list[str]:
+    """The tickets this visit may see without a code (looked up on the keypad, or reopened just now)."""
+    kept = session.get("looked_up")
+    return [kept] if isinstance(kept, str) else list(kept or [])
+
+
+def remember_looked_up(ticket: str) -> None:
+    session["looked_up"] = [*[t for t in looked_up() if t != ticket], ticket][-5:]
 
 
 def question(saved: submissions.SavedRequest) -> dict:
@@ -74,7 +87,7 @@ def answer_solved(ticket: str):
         return render_template("resident/status_not_found.html"), 404
     solved = request.form.get("solved")
     event = request.form.get("event", "")
-    if solved not in ("yes", "no") or not event.isdigit():
+    if solved not in ("yes", "no") or not DIGITS.fullmatch(event):
         abort(400)
     db = get_db()
     try:
@@ -108,7 +121,9 @@ def answer_rating(ticket: str):
     error = None
     if request.method == "POST":
         chosen = request.form.get("rating", "")
-        if chosen.isdigit() and int(chosen) in answers.RATINGS:
+        if request.form.get("skip"):  # no rating: the comment and the thanks (with a new ticket) still follow
+            return redirect(url_for("resident.answer_comment", ticket=ticket, **proof))
+        if DIGITS.fullmatch(chosen) and int(chosen) in answers.RATINGS:
             db = get_db()
             try:
                 with write_transaction(db):
@@ -162,6 +177,11 @@ def answer_thanks(ticket: str):
     if given is None:
         return redirect(url_for("resident.status", ticket=ticket, **proof))
     reopened = submissions.get(get_db(), given.reopened_as) if given.reopened_as else None
-    link = url_for("resident.status", ticket=reopened.ticket, t=status_token(reopened.ticket)) if reopened else None
+    link = None
+    if reopened and from_this_box():  # the shared screen: for this visit only, as a look-up is (never a lasting link)
+        remember_looked_up(reopened.ticket)
+        link = url_for("resident.status", ticket=reopened.ticket, visit=1)
+    elif reopened:  # the resident's own phone: the link a receipt's QR code would carry
+        link = url_for("resident.status", ticket=reopened.ticket, t=status_token(reopened.ticket))
     return render_template("resident/answer_thanks.html", saved=saved, proof=proof, given=given, reopened=reopened,
                            reopened_link=link)

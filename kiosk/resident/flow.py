@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 
+from core import personal
 from core.catalogue import Service
 from core.drafts import Draft
 from core.submissions import SavedRequest
@@ -72,10 +73,21 @@ def answer_text(service: Service, code: str, value) -> str:
     return str(value)
 
 
+def shown_detail(details: dict, field: str) -> str:
+    """A personal detail as this shared screen shows it: hidden in part when it was reused from an
+    earlier request (kiosk/resident/reuse.py), as the resident typed it otherwise."""
+    from .reuse import mask
+
+    value = details.get(field, "")
+    if personal.still_reused(details, field):
+        return _("%(value)s (from your earlier receipt)", value=mask(field, value))
+    return value
+
+
 def contact_text(details: dict) -> str:
     contact = details.get("contact")
     if contact == "phone":
-        return _("Phone me on %(phone)s", phone=details.get("phone", ""))
+        return _("Phone me on %(phone)s", phone=shown_detail(details, "phone"))
     if contact == "none":
         return _("No need to contact me")
     return _("A worker will contact me here at the centre")
@@ -91,9 +103,10 @@ def check_rows(service: Service, draft: Draft) -> list[dict]:
         for q in service.questions
     ]
     if service.needs_name:
-        rows.append({"key": _("Your name"), "value": draft.personal.get("name", ""), "href": url_for("resident.details", **back)})
+        rows.append({"key": _("Your name"), "value": shown_detail(draft.personal, "name"),
+                     "href": url_for("resident.details", **back)})
     if service.needs_address:
-        rows.append({"key": _("Where you live"), "value": draft.personal.get("address", ""),
+        rows.append({"key": _("Where you live"), "value": shown_detail(draft.personal, "address"),
                      "href": url_for("resident.details_address", **back)})
     rows.append({"key": _("How we contact you"), "value": contact_text(draft.personal), "href": url_for("resident.contact", **back)})
     return rows

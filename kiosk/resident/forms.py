@@ -156,14 +156,23 @@ class DetailsForm(StepForm):
             address = addresses.label_for(get_db(), self.chosen, current_locale())  # write only what was not listed
         return {"values": {"name": self.draft.personal.get("name", ""), "address": address},
                 "asks_address": self.asks_address, "carry": _carried(self.choosing and self.writing, self.chosen),
-                "reused": bool(self.draft.personal.get(personal.REUSED))}
+                "reused": bool(self.draft.personal.get(personal.REUSED)), "hidden": self.hidden()}
+
+    def hidden(self) -> dict[str, str]:
+        """Reused details shown hidden in part (kiosk/resident/reuse.py), unless the resident asked to change one."""
+        from .reuse import mask
+
+        changing = request.values.get("change")
+        return {f: mask(f, self.draft.personal[f]) for f in ("name", "address")
+                if f != changing and personal.still_reused(self.draft.personal, f)}
 
     def check(self, form):
         values, checks = {}, []
-        if self.service.needs_name:
+        kept = lambda f: f not in form and personal.still_reused(self.draft.personal, f)  # noqa: E731  (shown hidden)
+        if self.service.needs_name and not kept("name"):
             values["name"], error = validation.check_name(form.get("name"))
             checks.append(("name", error))
-        if self.asks_address:
+        if self.asks_address and not kept("address"):
             values["address"], error = validation.check_address(form.get("address"))
             checks.append(("address", error))
         return values, only_errors(checks)
@@ -173,10 +182,13 @@ class DetailsForm(StepForm):
 
     def typed(self, form, values):
         return {"values": {k: validation.typed_back(form.get(k), k) for k in ("name", "address")},
-                "asks_address": self.asks_address, "carry": _carried(self.choosing and self.writing, self.chosen)}
+                "asks_address": self.asks_address, "carry": _carried(self.choosing and self.writing, self.chosen),
+                "reused": bool(self.draft.personal.get(personal.REUSED)),
+                "hidden": {f: v for f, v in self.hidden().items() if f not in form}}
 
     def next_url(self, returning):
-        if self.choosing and not self.asks_address and not (returning and self.draft.personal.get("address")):
+        reused = personal.still_reused(self.draft.personal, "address")
+        if self.choosing and not self.asks_address and not reused and not (returning and self.draft.personal.get("address")):
             return DETAILS.chooser_url(returning=returning)  # the name is kept: now where they live
         return super().next_url(returning)
 
@@ -193,7 +205,15 @@ class ContactForm(StepForm):
     step = ("resident.contact", None)
 
     def shown(self):
-        return {"phone": self.draft.personal.get("phone", ""), "reused": bool(self.draft.personal.get(personal.REUSED))}
+        return {"phone": self.draft.personal.get("phone", ""), "reused": bool(self.draft.personal.get(personal.REUSED)),
+                "hidden_phone": self.hidden_phone()}
+
+    def hidden_phone(self) -> str:
+        from .reuse import mask
+
+        if request.values.get("change") == "phone" or not personal.still_reused(self.draft.personal, "phone"):
+            return ""
+        return mask("phone", self.draft.personal["phone"])
 
     def check(self, form):
         choice = form.get("contact")
@@ -201,6 +221,8 @@ class ContactForm(StepForm):
             return {}, [("phone", _("Please choose how we should contact you."))]
         if choice != "phone":
             return {"contact": choice}, []
+        if "phone" not in form and personal.still_reused(self.draft.personal, "phone"):  # shown hidden: kept
+            return {"contact": choice, "phone": self.draft.personal["phone"]}, []
         phone, error = validation.check_phone(form.get("phone"))
         return {"contact": choice, "phone": phone}, only_errors([("phone", error)])
 
@@ -212,7 +234,7 @@ class ContactForm(StepForm):
             self.draft.personal.pop("phone", None)  # only keep a number the resident asked us to use
 
     def typed(self, form, values):
-        return {"phone": validation.typed_back(form.get("phone"))}
+        return {"phone": validation.typed_back(form.get("phone")), "hidden_phone": ""}
 
 
 class AddressChooser(StepForm):

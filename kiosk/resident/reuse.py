@@ -25,18 +25,28 @@ from ..limits import guess_limits
 FROM = {"details": "resident.details", "contact": "resident.contact"}
 
 
+def mask(field: str, value: str) -> str:
+    """A reused detail as the shared screen may show it: enough to recognise, not to copy. Reused
+    details stay hidden like this on every page of the request (forms, check page); the resident can
+    change any of them, which shows an empty field."""
+    if field == "name":
+        return value[0] + "＊" * (len(value) - 1) if value else ""
+    if field == "address":
+        return value[:-4] + "＊＊＊＊" if len(value) > 6 else "＊" * len(value)
+    if field == "phone":
+        return value[:3] + "＊" * max(len(value) - 7, 0) + value[-4:] if len(value) > 7 else "＊" * len(value)
+    return value
+
+
 def masked(details: dict) -> list[tuple[str, str]]:
-    """What would be reused, as the shared screen may show it: enough to recognise, not to copy."""
+    """What would be reused, hidden as :func:`mask` does, with the label of each."""
     shown = []
     if details.get("name"):
-        name = details["name"]
-        shown.append((_("Your name"), name[0] + "＊" * (len(name) - 1)))
+        shown.append((_("Your name"), mask("name", details["name"])))
     if details.get("address"):
-        address = details["address"]
-        shown.append((_("Where you live"), address[:-4] + "＊＊＊＊" if len(address) > 6 else "＊" * len(address)))
+        shown.append((_("Where you live"), mask("address", details["address"])))
     if details.get("contact") == "phone" and details.get("phone"):
-        digits = details["phone"]
-        shown.append((_("Phone number"), digits[:3] + "＊" * max(len(digits) - 7, 0) + digits[-4:] if len(digits) > 7 else "＊" * len(digits)))
+        shown.append((_("Phone number"), mask("phone", details["phone"])))
     elif details.get("contact") == "centre":
         shown.append((_("How we contact you"), _("A worker will contact me here at the centre")))
     return shown
@@ -48,7 +58,7 @@ def _came_from() -> str:
 
 
 @bp.route("/request/reuse", methods=["GET", "POST"])
-@guess_limits(by_ticket=False, methods=("POST",))
+@guess_limits(methods=("POST",))  # per client and per ticket, as the status look-up
 def reuse():
     """The ticket and check code of an earlier receipt, to reuse the details given then."""
     from .views import _draft_and_service, _find_typed, _start_again

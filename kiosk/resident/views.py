@@ -266,7 +266,7 @@ def status_lookup():
         else:
             saved = _find_typed(entered)
             if saved:
-                session["looked_up"] = saved.ticket  # this visit may see it; Back after the visit may not
+                answer.remember_looked_up(saved.ticket)  # this visit may see it; Back after the visit may not
                 return redirect(url_for("resident.status", ticket=saved.ticket, visit=1))
             errors = [("entered", _("We could not find that ticket. Please check the ticket number and the check code on your receipt."))]
     return render_template("resident/status_lookup.html", entered=entered, errors=errors,

@@ -18,7 +18,7 @@ from core.db import write_transaction
 from . import bp
 from .auth import worker_required
 from ..db import get_db
-from ..resident.answer import ICONS, RATINGS, SOLVED
+from ..resident.answer import DIGITS, ICONS, RATINGS, SOLVED
 
 
 @bp.route("/worklist/answer/<int:request_id>/<int:event_id>", methods=["GET", "POST"])
@@ -67,7 +67,7 @@ def answer_rating(answer_id: int):
         chosen = request.form.get("rating", "")
         if request.form.get("skip"):
             return _back(saved, reopened)
-        if chosen.isdigit() and int(chosen) in answers.RATINGS:
+        if DIGITS.fullmatch(chosen) and int(chosen) in answers.RATINGS:
             try:
                 with write_transaction(db):
                     answers.rate(db, given.id, int(chosen))

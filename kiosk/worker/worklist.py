@@ -29,7 +29,10 @@ from .auth import worker_required
 from .. import validation
 from ..db import get_db
 from ..i18n import current_locale, when
+from ..resident.answer import RATINGS
 from ..resident.flow import contact_text
+
+RATING_WORDS = dict(RATINGS)
 
 # --- the county's reason, in plain words ------------------------------------------------------------
 
@@ -156,6 +159,22 @@ def to_pass_on(db) -> list[dict]:
     return rows
 
 
+COMMENTS_DAYS = 14
+
+
+def residents_said(db) -> list[dict]:
+    """What residents wrote when asked whether it was solved, in the last two weeks, newest first."""
+    since = clock.iso(clock.now() - timedelta(days=COMMENTS_DAYS))
+    rows = []
+    for said in answers.comments_since(db, since):
+        saved = submissions.get(db, said["request_id"])
+        again = submissions.get(db, said["reopened_as"]) if said["reopened_as"] else None
+        rows.append({"ticket": saved.ticket, "service": _service_name(db, saved.service_code), "when": when(said["at"]),
+                     "solved": bool(said["solved"]), "reopened": again.ticket if again else None,
+                     "rating": str(RATING_WORDS[said["rating"]]) if said["rating"] else None, "comment": said["comment"]})
+    return rows
+
+
 def today_bounds(now: datetime | None = None) -> tuple[str, str]:
     """Today in the kiosk's time zone (``TIMEZONE``), as UTC ISO times: ``[start, end)``."""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
@@ -193,7 +212,7 @@ def unfinished(db) -> list[dict]:
 
 def sections(db) -> dict:
     waiting = calls.shown()
-    return {"quarantined": quarantined(db), "pass_on": to_pass_on(db), "waiting": waiting,
+    return {"quarantined": quarantined(db), "pass_on": to_pass_on(db), "waiting": waiting, "said": residents_said(db),
             "new_today": new_today(db), "drafts": unfinished(db)}
 
 
