@@ -68,6 +68,12 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "KIOSK_ID": ("kiosk-1", str),
     # Default language when neither the resident nor the browser says otherwise.
     "DEFAULT_LOCALE": ("zh_Hans_CN", str),
+    # The speech Chinese pages get unless the resident chooses: "mandarin" or "cantonese", whatever the
+    # script (a centre in Guangdong has Cantonese speakers who read Simplified). A browser asking for
+    # zh-HK, zh-MO or yue gets Cantonese; zh-TW, Mandarin.
+    "CHINESE_SPEECH": ("mandarin", _one_of("mandarin", "cantonese")),
+    # The centre's own name, shown on the health page and the outcomes wall (empty: not shown).
+    "CENTRE_NAME": ("", str),
     # Time zone for dates shown to residents (stored times are always UTC).
     "TIMEZONE": ("Asia/Shanghai", str),
     # The county platform (Open311 GeoReport v2). Default: the reference county server `make run` starts.
