@@ -74,6 +74,10 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "CHINESE_SPEECH": ("mandarin", _one_of("mandarin", "cantonese")),
     # The centre's own name, shown on the health page and the outcomes wall (empty: not shown).
     "CENTRE_NAME": ("", str),
+    # Nightly backups of the database (core/backup.py): the folder (relative to the instance folder)
+    # and how many to keep. The sync worker makes one after its nightly run.
+    "BACKUP_DIR": ("backups", str),
+    "BACKUPS_KEPT": (7, int),
     # Time zone for dates shown to residents (stored times are always UTC).
     "TIMEZONE": ("Asia/Shanghai", str),
     # The county platform (Open311 GeoReport v2). Default: the reference county server `make run` starts.
