@@ -104,8 +104,18 @@ def load(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
     for name, (default, parse) in DEFAULTS.items():
         raw = environ.get(f"KIOSK_{name}")
         config[name] = default if raw is None else parse(raw)
-    config["SECRET_KEY"] = environ.get("KIOSK_SECRET_KEY") or _instance_secret(instance_path)
+    config["SECRET_KEY"] = environ.get("KIOSK_SECRET_KEY") or _credential(environ, SECRET_CREDENTIAL) or _instance_secret(instance_path)
     return config
+
+
+SECRET_CREDENTIAL = "kiosk-secret-key"  # a systemd credential (LoadCredential=, deploy/systemd), root-owned at rest
+
+
+def _credential(environ, name: str) -> str:
+    """A systemd credential's text, when the service was given one (``$CREDENTIALS_DIRECTORY/name``)."""
+    folder = environ.get("CREDENTIALS_DIRECTORY")
+    path = Path(folder) / name if folder else None
+    return path.read_text().strip() if path and path.is_file() else ""
 
 
 def _instance_secret(instance_path: str) -> str:
