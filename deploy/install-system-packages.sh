@@ -6,8 +6,9 @@ set -euo pipefail
 want=(python3 python3-venv python3-pip fonts-noto-cjk fonts-noto-color-emoji espeak-ng opus-tools
       libzinnia0 tegaki-zinnia-simplified-chinese)                  # offline handwriting (kiosk/handwriting)
 if [ "${1:-}" = "--test" ]; then
-  want+=(chromium libatomic1 poppler-utils)                       # libatomic1: Playwright's bundled node;
-                                                                  # poppler-utils: pdftotext reads a printed receipt
+  want+=(chromium libatomic1 poppler-utils cage)                  # libatomic1: Playwright's bundled node;
+                                                                  # poppler-utils: pdftotext reads a printed receipt;
+                                                                  # cage: systemd-analyze verify checks the screen unit's command
   command -v java >/dev/null || want+=(default-jre-headless)      # the Nu HTML checker (Java 17)
   command -v npm >/dev/null || want+=(nodejs npm)                  # axe-core and vnu-jar from npm
 fi

@@ -68,6 +68,16 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "KIOSK_ID": ("kiosk-1", str),
     # Default language when neither the resident nor the browser says otherwise.
     "DEFAULT_LOCALE": ("zh_Hans_CN", str),
+    # The speech Chinese pages get unless the resident chooses: "mandarin" or "cantonese", whatever the
+    # script (a centre in Guangdong has Cantonese speakers who read Simplified). A browser asking for
+    # zh-HK, zh-MO or yue gets Cantonese; zh-TW, Mandarin.
+    "CHINESE_SPEECH": ("mandarin", _one_of("mandarin", "cantonese")),
+    # The centre's own name, shown on the health page and the outcomes wall (empty: not shown).
+    "CENTRE_NAME": ("", str),
+    # Nightly backups of the database (core/backup.py): the folder (relative to the instance folder)
+    # and how many to keep. The sync worker makes one after its nightly run.
+    "BACKUP_DIR": ("backups", str),
+    "BACKUPS_KEPT": (7, int),
     # Time zone for dates shown to residents (stored times are always UTC).
     "TIMEZONE": ("Asia/Shanghai", str),
     # The county platform (Open311 GeoReport v2). Default: the reference county server `make run` starts.
@@ -94,8 +104,18 @@ def load(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
     for name, (default, parse) in DEFAULTS.items():
         raw = environ.get(f"KIOSK_{name}")
         config[name] = default if raw is None else parse(raw)
-    config["SECRET_KEY"] = environ.get("KIOSK_SECRET_KEY") or _instance_secret(instance_path)
+    config["SECRET_KEY"] = environ.get("KIOSK_SECRET_KEY") or _credential(environ, SECRET_CREDENTIAL) or _instance_secret(instance_path)
     return config
+
+
+SECRET_CREDENTIAL = "kiosk-secret-key"  # a systemd credential (LoadCredential=, deploy/systemd), root-owned at rest
+
+
+def _credential(environ, name: str) -> str:
+    """A systemd credential's text, when the service was given one (``$CREDENTIALS_DIRECTORY/name``)."""
+    folder = environ.get("CREDENTIALS_DIRECTORY")
+    path = Path(folder) / name if folder else None
+    return path.read_text().strip() if path and path.is_file() else ""
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -12,13 +12,19 @@ import sqlite_utils
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
-from core import crypto, sealing
+from core import backup, crypto, sealing
 from core.db import connect, migrate, schema_version
 
 
 def database_path(app: Flask) -> Path:
     """Resolve ``DATABASE`` against the instance folder."""
     path = Path(app.config["DATABASE"])
+    return path if path.is_absolute() else Path(app.instance_path) / path
+
+
+def backup_folder(app: Flask) -> Path:
+    """``BACKUP_DIR``, resolved against the instance folder."""
+    path = Path(app.config["BACKUP_DIR"])
     return path if path.is_absolute() else Path(app.instance_path) / path
 
 
@@ -80,6 +86,18 @@ def init_app(app: Flask) -> None:
     for private in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if private.exists():
             private.chmod(0o600)
+    problems = backup.check(path) if path.exists() else []
+    app.config["DB_INTEGRITY"] = problems
+    if problems:  # a power cut tore the file: say so plainly, and write nothing more into it
+        app.logger.critical(
+            "THE DATABASE %s IS DAMAGED (PRAGMA quick_check: %s). The kiosk keeps running read-only: residents can "
+            "look tickets up but nothing new is saved. Restore last night's backup (see docs/operations.md): stop the "
+            "kiosk, then `flask --app kiosk data restore` with the newest file in %s.", path, "; ".join(problems[:3]),
+            backup_folder(app))
+        app.config["DB_READ_ONLY"] = True
+        app.teardown_appcontext(close_db)
+        app.cli.add_command(init_db_command)
+        return
     db = connect(path, app.config["DB_BUSY_TIMEOUT"], keyring=keyring(app))
     try:
         migrate(db)

@@ -24,7 +24,7 @@ from sync.worker import ask_to_run_now
 
 from flask_login import current_user
 
-from .db import database_path, get_db
+from .db import backup_folder, database_path, get_db
 from .security import from_this_box
 from .worker import nav_item
 from .worker.auth import worker_required
@@ -56,7 +56,7 @@ def current_health() -> health.Health:
                                pid=speech.pid if running else None, last_heard=speech.last_heard,
                                last_failure=speech.last_failure, failure=speech.failure)
     return health.check(get_db(), app.instance_path, database_path(app), max_pages=app.config["DB_MAX_PAGES"],
-                        voice=voice)
+                        voice=voice, integrity=app.config.get("DB_INTEGRITY", []), backups=backup_folder(app))
 
 
 # --- plain words ----------------------------------------------------------------------------------
@@ -198,6 +198,24 @@ def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health
                 "near_cap": lambda: _("Near its limit of %(cap)s.", cap=cap),
                 "at_cap": lambda: _("At its limit of %(cap)s: saving requests will fail.", cap=cap),
                 }[code]()
+    elif f.name == "integrity":
+        label = _("Database check")
+        value = {"ok": _("Sound"), "damaged": _("Damaged")}[code]
+        text = {"ok": lambda: _("Checked when the kiosk started: every page of the database reads well."),
+                "damaged": lambda: _("The check at start-up found damage (a power cut?). Nothing new is saved until last"
+                                     " night's backup is restored: ask whoever looks after the kiosk (docs/operations.md)."),
+                }[code]()
+        if code == "damaged":
+            detail, detail_lang = "; ".join(x["problems"]), "en"
+    elif f.name == "last_backup":
+        label = _("Last backup")
+        value = _ago(now, x["at"]) if x["at"] else _("None yet")
+        text = {"ok": lambda: _("A copy of the database is made every night, after the nightly sync."),
+                "never": lambda: _("No backup has been made yet: the first is made after the nightly sync."),
+                "old": lambda: _("The nightly backup has not been made for more than two days. Is the sync worker running?"),
+                "very_old": lambda: _("No backup for more than a week: after a power cut there would be nothing recent to"
+                                      " fall back on. Ask whoever looks after the kiosk."),
+                }[code]()
     else:  # a figure added to sync.health without words yet: say it plainly rather than fail
         label, value, text = f.name, str(f.value), f.code
     return {"key": f.name, "label": label, "value": value, "verdict": f.verdict, "text": text, "detail": detail,
@@ -251,6 +269,7 @@ METRICS = {
     "clock_offset": ("kiosk_clock_offset_seconds", "The county's clock minus the kiosk's, as last measured."),
     "free_disk": ("kiosk_free_disk_bytes", "Bytes free on the database's file system."),
     "database_size": ("kiosk_database_bytes", "Bytes of the database file and its write-ahead log."),
+    "last_backup": ("kiosk_last_backup_age_seconds", "Seconds since the newest nightly backup was made."),
 }
 
 

@@ -5,11 +5,16 @@ sharp on the screen, on a phone camera and on a 58/80 mm thermal printer alike.
 """
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import urlsplit
+
 import qrcode
 import qrcode.image.svg
 from flask import current_app, request, url_for
 from itsdangerous import Signer
 from markupsafe import Markup, escape
+
+from .security import lan_address
 
 
 def _signer() -> Signer:
@@ -34,12 +39,28 @@ def opens(ticket: str, token: str) -> bool:
 def status_url(ticket: str) -> str:
     """The public address of a ticket's status page, as a phone on the centre's Wi-Fi reaches it.
 
-    ``PUBLIC_URL`` wins when set (the box's address on the centre's network, or a county status
-    page); otherwise the address this page was requested at (a Host this box answers to: see
-    :func:`kiosk.security.own_host_names`).
+    ``PUBLIC_URL`` wins when set (the box's address on the centre's network, chosen at install, or a
+    county status page); otherwise the address this page was requested at (a Host this box answers
+    to: see :func:`kiosk.security.own_host_names`) — but never a loopback address (:func:`phone_base`).
     """
-    base = current_app.config["PUBLIC_URL"] or request.host_url
+    base = current_app.config["PUBLIC_URL"] or phone_base(request.host_url, lan_address())
     return base.rstrip("/") + url_for("resident.status", ticket=ticket, t=status_token(ticket))
+
+
+def phone_base(host_url: str, lan: str | None) -> str:
+    """The base of a link a phone can open: ``host_url``, unless it is a loopback address (the kiosk's
+    own screen opens itself at 127.0.0.1), which no phone can reach — then the box's address on the
+    centre's network, on the same port. With no network at all there is nothing better to give."""
+    parts = urlsplit(host_url)
+    host = (parts.hostname or "").lower()
+    loopback = host == "localhost" or host.endswith(".localhost")
+    try:
+        loopback = loopback or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if not loopback or not lan:
+        return host_url
+    return f"{parts.scheme}://{lan}{f':{parts.port}' if parts.port else ''}/"
 
 
 def qr_svg(data: str, label: str) -> Markup:

@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from core import county_notes, outbox, submissions
+from core import backup, county_notes, outbox, submissions
 from core.db import write_transaction
 from sync import health
 from sync.engine import Settings, SyncEngine
@@ -17,7 +17,7 @@ from sync.open311 import HttpTransport, Open311Client
 from sync.worker import LOCK_FILE, RUN_NOW_FILE, AlreadyRunning, Scheduler, SingleInstance
 
 from .data_cli import purge_now
-from .db import database_path, get_db
+from .db import backup_folder, database_path, get_db
 
 sync_cli = AppGroup("sync", help="Send saved requests to the county and bring their status back.")
 
@@ -57,7 +57,12 @@ def run_command(once: bool, max_steps: int | None) -> None:
                        f"probing every {config['SYNC_PROBE_SECONDS']:.0f} s")
             def purge() -> str:
                 counts = purge_now(engine.db)
-                return f"purged {counts['drafts']} old draft(s) and the details of {counts['requests']} closed request(s)"
+                said = f"purged {counts['drafts']} old draft(s) and the details of {counts['requests']} closed request(s)"
+                try:  # then last night's copy, to fall back on after a power cut (core/backup.py)
+                    made = backup.backup(database_path(current_app), backup_folder(current_app), config["BACKUPS_KEPT"])
+                    return f"{said}; backed up to {made}"
+                except (backup.BackupError, OSError) as exc:
+                    return f"{said}; THE BACKUP FAILED: {exc}"
 
             Scheduler(engine, time(hour, minute), config["TIMEZONE"], config["SYNC_PROBE_SECONDS"],
                       config["SYNC_STATUS_SECONDS"], log=lambda line: click.echo(line), after_nightly=purge,
@@ -74,7 +79,8 @@ def status_command(as_json: bool) -> None:
     db = get_db()
     summary = health.summary(db)
     figures = health.check(db, current_app.instance_path, database_path(current_app),
-                           max_pages=current_app.config["DB_MAX_PAGES"])
+                           max_pages=current_app.config["DB_MAX_PAGES"], integrity=backup.check(database_path(current_app)),
+                           backups=backup_folder(current_app))
     if as_json:
         click.echo(json.dumps({**summary, "health": figures.as_dict()}, ensure_ascii=False, indent=1))
         return

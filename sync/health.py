@@ -14,6 +14,7 @@ system. The speech worker lives in the web process, so the web layer reports it 
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from core import outbox
+from core.backup import backups as found_backups
 from core.clock import iso
 
 from . import runs
@@ -51,6 +53,8 @@ class Thresholds:
     free_disk_red: int = 50 * MB
     database_amber: float = 0.80           # share of the database's cap (KIOSK_DB_MAX_PAGES) in use
     database_red: float = 0.95
+    backup_amber: float = 2 * DAY          # s since the newest backup (one is made every night)
+    backup_red: float = 8 * DAY
 
 
 THRESHOLDS = Thresholds()
@@ -208,14 +212,30 @@ def _file_size(path: Path) -> int:
         return 0
 
 
+def judge_integrity(problems: list[str]) -> tuple[str, str]:
+    return (RED, "damaged") if problems else (GREEN, "ok")
+
+
+def judge_backup(age: float | None, t: Thresholds = THRESHOLDS) -> tuple[str, str]:
+    if age is None:
+        return AMBER, "never"
+    if age > t.backup_red:
+        return RED, "very_old"
+    return (AMBER, "old") if age > t.backup_amber else (GREEN, "ok")
+
+
 def check(db: Database, instance: str | Path, database: str | Path, *, now: datetime | None = None,
-          max_pages: int = 0, voice: VoiceReport | None = None, thresholds: Thresholds = THRESHOLDS) -> Health:
+          max_pages: int = 0, voice: VoiceReport | None = None, thresholds: Thresholds = THRESHOLDS,
+          integrity: list[str] | None = None, backups: str | Path | None = None) -> Health:
     """Every figure, judged.
 
     :param instance: the instance folder (the sync worker's lock and its "run now" request live there).
     :param database: the SQLite file: its size (with its WAL) and the free space on its file system.
     :param max_pages: the database's cap in pages (``KIOSK_DB_MAX_PAGES``; 0: none).
     :param voice: the speech worker's report; None leaves the figure out (a process that has none).
+    :param integrity: what ``PRAGMA quick_check`` found at start-up ([] when sound; :func:`core.backup.check`);
+        None leaves the figure out.
+    :param backups: the folder of nightly backups (:mod:`core.backup`); None leaves the figure out.
     """
     now = now or datetime.now(timezone.utc)
     t = thresholds
@@ -224,31 +244,36 @@ def check(db: Database, instance: str | Path, database: str | Path, *, now: date
     def add(name, value, unit, judged, **extra):
         figures.append(Figure(name, value, unit, judged[0], judged[1], extra))
 
-    found = outbox.tally(db, (*outbox.UNSENT, outbox.QUARANTINED))
-    count = {state: found.get(state, {}).get("count", 0) for state in (*outbox.UNSENT, outbox.QUARANTINED)}
-    unsent = sum(count[state] for state in outbox.UNSENT)
-    saved = [found[state]["saved"] for state in outbox.UNSENT if state in found]
-    oldest_at = min(saved) if saved else None
-    oldest = _age(now, oldest_at)
-    add("unsent", unsent, "requests", (GREEN, "waiting" if unsent else "none"),
-        by_state={state: count[state] for state in outbox.UNSENT})
-    add("oldest_unsent", oldest, "seconds", judge_oldest_unsent(oldest, t), since=oldest_at)
-    flying_since = found.get(outbox.IN_FLIGHT, {}).get("since")
-    add("in_flight", count[outbox.IN_FLIGHT], "requests",
-        judge_in_flight(count[outbox.IN_FLIGHT], _age(now, flying_since), t), since=flying_since)
-    add("quarantined", count[outbox.QUARANTINED], "requests", judge_quarantined(count[outbox.QUARANTINED], t),
-        since=found.get(outbox.QUARANTINED, {}).get("since"))
+    unsent = 0
+    try:  # a damaged file (a power cut tore it) cannot answer: the figures that need it are left out
+        found = outbox.tally(db, (*outbox.UNSENT, outbox.QUARANTINED))
+        count = {state: found.get(state, {}).get("count", 0) for state in (*outbox.UNSENT, outbox.QUARANTINED)}
+        unsent = sum(count[state] for state in outbox.UNSENT)
+        saved = [found[state]["saved"] for state in outbox.UNSENT if state in found]
+        oldest_at = min(saved) if saved else None
+        oldest = _age(now, oldest_at)
+        add("unsent", unsent, "requests", (GREEN, "waiting" if unsent else "none"),
+            by_state={state: count[state] for state in outbox.UNSENT})
+        add("oldest_unsent", oldest, "seconds", judge_oldest_unsent(oldest, t), since=oldest_at)
+        flying_since = found.get(outbox.IN_FLIGHT, {}).get("since")
+        add("in_flight", count[outbox.IN_FLIGHT], "requests",
+            judge_in_flight(count[outbox.IN_FLIGHT], _age(now, flying_since), t), since=flying_since)
+        add("quarantined", count[outbox.QUARANTINED], "requests", judge_quarantined(count[outbox.QUARANTINED], t),
+            since=found.get(outbox.QUARANTINED, {}).get("since"))
 
-    success_at = runs.last_success(db)
-    success = _age(now, success_at)
-    add("last_success", success, "seconds", judge_last_success(success, unsent > 0, oldest, t), at=success_at)
-    attempt = runs.last_attempt(db)
-    started = _age(now, attempt["started_at"]) if attempt else None
-    add("last_attempt", started, "seconds", judge_last_attempt(attempt, started, t),
-        **({k: attempt[k] for k in ("trigger", "started_at", "finished_at", "error")} if attempt else
-           {"trigger": None, "started_at": None, "finished_at": None, "error": None}))
-    offset = runs.clock_offset(db)
-    add("clock_offset", None if offset is None else round(offset, 1), "seconds", judge_clock(offset, t))
+        success_at = runs.last_success(db)
+        success = _age(now, success_at)
+        add("last_success", success, "seconds", judge_last_success(success, unsent > 0, oldest, t), at=success_at)
+        attempt = runs.last_attempt(db)
+        started = _age(now, attempt["started_at"]) if attempt else None
+        add("last_attempt", started, "seconds", judge_last_attempt(attempt, started, t),
+            **({k: attempt[k] for k in ("trigger", "started_at", "finished_at", "error")} if attempt else
+               {"trigger": None, "started_at": None, "finished_at": None, "error": None}))
+        offset = runs.clock_offset(db)
+        add("clock_offset", None if offset is None else round(offset, 1), "seconds", judge_clock(offset, t))
+
+    except sqlite3.DatabaseError as exc:
+        integrity = [*(integrity or []), f"reading the database: {exc}"]
 
     try:
         holder, known = lock_holder(Path(instance) / LOCK_FILE), True
@@ -266,9 +291,20 @@ def check(db: Database, instance: str | Path, database: str | Path, *, now: date
     free = disk.f_bavail * disk.f_frsize  # what this (unprivileged) process may still write
     add("free_disk", free, "bytes", judge_free_disk(free, t))
     file_bytes, wal_bytes = _file_size(database), _file_size(database.with_name(database.name + "-wal"))
-    cap = max_pages * db.execute("PRAGMA page_size").fetchone()[0] if max_pages else None
+    try:
+        cap = max_pages * db.execute("PRAGMA page_size").fetchone()[0] if max_pages else None
+    except sqlite3.DatabaseError:
+        cap = None
     add("database_size", file_bytes + wal_bytes, "bytes", judge_database(file_bytes + wal_bytes, cap, t),
         file_bytes=file_bytes, wal_bytes=wal_bytes, cap_bytes=cap)
+    if integrity is not None:
+        add("integrity", "damaged" if integrity else "ok", "state", judge_integrity(integrity), problems=integrity[:3])
+    if backups is not None:
+        newest = found_backups(backups)[-1:]
+        at = datetime.fromtimestamp(newest[0].stat().st_mtime, timezone.utc) if newest else None
+        add("last_backup", None if at is None else round((now - at).total_seconds()), "seconds", judge_backup(
+            None if at is None else (now - at).total_seconds(), t), at=iso(at) if at else None,
+            file=newest[0].name if newest else None)
     return Health(iso(now), tuple(figures))
 
 

@@ -72,11 +72,11 @@ def test_prerendered_audio_is_cached_for_good_by_browsers(app, client, tmp_path)
 def test_speech_settings(client):
     client.post("/language", data={"locale": "zh_Hant_TW"})
     page = client.get("/speech?next=/help").get_data(as_text=True)
-    assert 'value="cantonese" class="button option option--selected"' in page  # Traditional pages: Cantonese
-    response = client.post("/speech", data={"speech": "mandarin", "speed": "slow", "next": "/help"})
+    assert 'value="mandarin" class="button option option--selected"' in page  # the script does not decide the speech
+    response = client.post("/speech", data={"speech": "cantonese", "speed": "slow", "next": "/help"})
     assert response.headers["Location"].startswith("/speech?next=")
     page = client.get("/speech?next=/help").get_data(as_text=True)
-    assert 'value="mandarin" class="button option option--selected"' in page
+    assert 'value="cantonese" class="button option option--selected"' in page
     assert 'value="slow" class="button option option--selected"' in page
     assert "data-autoplay" not in client.get("/help").get_data(as_text=True)
     client.post("/speech", data={"always": "on", "next": "/help"})

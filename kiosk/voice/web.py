@@ -28,7 +28,7 @@ from ..i18n import current_locale
 from ..security import local_path
 from .cache import MIME, SpeechCache
 from .page_text import page_text
-from .voices import DEFAULT_SPEECH, RATES, VOICES
+from .voices import RATES, VOICES, default_speech
 from .worker import SpeechError
 
 bp = Blueprint("voice", __name__)
@@ -59,7 +59,7 @@ def choices() -> dict:
     """The resident's speech choices for this visit: voice, speed, always read."""
     speech = session.get("speech")
     if speech not in VOICES:
-        speech = DEFAULT_SPEECH.get(current_locale(), "mandarin")
+        speech = default_speech(current_locale(), list(request.accept_languages), current_app.config["CHINESE_SPEECH"])
     speed = session.get("speed") if session.get("speed") in RATES else "normal"
     return {"speech": speech, "speed": speed, "always": bool(session.get("always_read"))}
 

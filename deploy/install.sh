@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Install the kiosk on a Debian 12 box so that it runs by itself: one command, as root, from a clone.
+#
+#   sudo deploy/install.sh [options]
+#
+#   --centre-name NAME       the centre's name (shown on the health page and the outcomes wall)
+#   --location TEXT          the centre's address, the public location of every request (KIOSK_LOCATION)
+#   --county-url URL         the county's Open311 endpoint (default: the reference county on this box)
+#   --county-key KEY         this kiosk's api_key at the county
+#   --chinese-speech VARIETY mandarin (default) or cantonese: the speech of Chinese pages
+#   --public-url URL         the address phones use to reach the box (default: found now, http://<LAN address>:PORT)
+#   --port PORT              the kiosk's port (default 8080)
+#   --kiosk-id ID            this kiosk's short name (default the host name)
+#   --catalogue FILE         the centre's catalogue (default: the demo catalogue, on the first install)
+#   --address-book FILE      the centre's address book as CSV (default: the demo address book, on the first install)
+#   --demo-county            also run the reference county on 127.0.0.1:8311 (a box shown without a real county)
+#   --no-screen              no Chromium on the box's own screen (a headless box, phones only)
+#   --prefix DIR             where the app goes (default /opt/kiosk)
+#   --data DIR               where its data goes (default /var/lib/kiosk)
+#
+# Run again to update (a new clone, the same command): settings given again replace the old ones, the
+# data, the key and the secret stay. What it does, and what to do after, is in docs/operations.md.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+PREFIX=/opt/kiosk DATA=/var/lib/kiosk ETC=/etc/kiosk USER_NAME=kiosk SCREEN_USER=kiosk-screen PORT=8080
+SCREEN=1 DEMO_COUNTY=0 CATALOGUE="" ADDRESS_BOOK=""
+declare -A SET=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --centre-name) SET[KIOSK_CENTRE_NAME]=$2; shift 2 ;;
+    --location) SET[KIOSK_LOCATION]=$2; shift 2 ;;
+    --county-url) SET[KIOSK_COUNTY_URL]=$2; shift 2 ;;
+    --county-key) SET[KIOSK_COUNTY_API_KEY]=$2; shift 2 ;;
+    --chinese-speech) case "$2" in mandarin|cantonese) SET[KIOSK_CHINESE_SPEECH]=$2 ;; *) echo "--chinese-speech is mandarin or cantonese" >&2; exit 2 ;; esac; shift 2 ;;
+    --public-url) SET[KIOSK_PUBLIC_URL]=$2; shift 2 ;;
+    --port) PORT=$2; shift 2 ;;
+    --kiosk-id) SET[KIOSK_KIOSK_ID]=$2; shift 2 ;;
+    --catalogue) CATALOGUE=$(realpath "$2"); shift 2 ;;
+    --address-book) ADDRESS_BOOK=$(realpath "$2"); shift 2 ;;
+    --demo-county) DEMO_COUNTY=1; shift ;;
+    --no-screen) SCREEN=0; shift ;;
+    --prefix) PREFIX=$2; shift 2 ;;
+    --data) DATA=$2; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "Run this as root: sudo $0 $*" >&2; exit 1; }
+step() { echo "==> $*"; }
+
+step "Debian packages"
+"$here/deploy/install-system-packages.sh"
+extra=(rsync sqlite3)
+[ "$SCREEN" = 1 ] && extra+=(chromium cage)
+missing=()
+for pkg in "${extra[@]}"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+step "Users: $USER_NAME runs the services$( [ "$SCREEN" = 1 ] && echo ", $SCREEN_USER the screen")"
+id "$USER_NAME" >/dev/null 2>&1 || useradd --system --home-dir "$DATA" --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
+if [ "$SCREEN" = 1 ] && ! id "$SCREEN_USER" >/dev/null 2>&1; then
+  groups=video,input,audio
+  getent group render >/dev/null && groups=$groups,render
+  useradd --create-home --shell /usr/sbin/nologin --groups "$groups" "$SCREEN_USER"
+fi
+
+step "The app in $PREFIX"
+mkdir -p "$PREFIX"
+if [ "$(realpath "$here")" != "$(realpath "$PREFIX")" ]; then
+  rsync -a --delete --exclude .git --exclude .venv --exclude node_modules --exclude instance --exclude static/audio \
+    --exclude '*.mo' --exclude __pycache__ "$here/" "$PREFIX/"
+fi
+make -C "$PREFIX" --no-print-directory setup
+install -d -m 0755 -o "$USER_NAME" -g "$USER_NAME" "$PREFIX/static/audio"
+
+step "Data in $DATA, settings and keys in $ETC (root only)"
+install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "$DATA"
+install -d -m 0755 "$ETC"
+install -d -m 0700 "$ETC/credentials"
+if [ ! -s "$ETC/credentials/kiosk-data-key" ]; then
+  if [ -s "$DATA/data.key" ]; then  # a box that ran without the installer: keep its key, or its data cannot be read
+    install -m 0600 "$DATA/data.key" "$ETC/credentials/kiosk-data-key" && rm -f "$DATA/data.key"
+  else
+    "$PREFIX/.venv/bin/python" -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())' \
+      > "$ETC/credentials/kiosk-data-key"
+  fi
+fi
+if [ ! -s "$ETC/credentials/kiosk-secret-key" ]; then
+  if [ -s "$DATA/secret_key" ]; then cp "$DATA/secret_key" "$ETC/credentials/kiosk-secret-key"
+  else "$PREFIX/.venv/bin/python" -c 'import secrets; print(secrets.token_hex(32))' > "$ETC/credentials/kiosk-secret-key"; fi
+fi
+chmod 0600 "$ETC/credentials/"*
+
+env_file=$ETC/kiosk.env
+touch "$env_file"
+setting() {  # setting NAME VALUE: replace or add one line of the settings file (read by systemd and by sh)
+  local bad='["\\$`]'
+  if [[ "$2" =~ $bad || "$2" == *$'\n'* ]]; then
+    echo "a setting may not hold quotes, backslashes, dollar signs, backticks or new lines: $1" >&2; exit 2
+  fi
+  local tmp; tmp=$(mktemp)
+  grep -v "^$1=" "$env_file" > "$tmp" || true
+  printf '%s="%s"\n' "$1" "$2" >> "$tmp"
+  install -m 0640 -o root -g "$USER_NAME" "$tmp" "$env_file"; rm -f "$tmp"
+}
+has() { grep -q "^$1=" "$env_file"; }
+setting KIOSK_PORT "$PORT"
+if [ -z "${SET[KIOSK_PUBLIC_URL]:-}" ] && ! has KIOSK_PUBLIC_URL; then
+  lan=$("$PREFIX/.venv/bin/python" -c 'from kiosk.security import lan_address; print(lan_address() or "")' 2>/dev/null || true)
+  if [ -n "$lan" ]; then SET[KIOSK_PUBLIC_URL]="http://$lan:$PORT"
+  else echo "   (no network address found: set --public-url later, or receipts' QR codes point at this box's own screen)"; fi
+fi
+has KIOSK_KIOSK_ID || [ -n "${SET[KIOSK_KIOSK_ID]:-}" ] || SET[KIOSK_KIOSK_ID]=$(hostname -s)
+[ "$DEMO_COUNTY" = 1 ] && ! has KIOSK_COUNTY_URL && [ -z "${SET[KIOSK_COUNTY_URL]:-}" ] && SET[KIOSK_COUNTY_URL]=http://127.0.0.1:8311
+for name in "${!SET[@]}"; do setting "$name" "${SET[$name]}"; done
+chown root:"$USER_NAME" "$env_file"; chmod 0640 "$env_file"
+
+as_kiosk() { KIOSK_PREFIX=$PREFIX KIOSK_DATA=$DATA KIOSK_ETC=$ETC KIOSK_USER=$USER_NAME "$PREFIX/deploy/kiosk-flask" "$@"; }
+step "Database, catalogue and address book"
+first_install=0
+[ -f "$DATA/kiosk.sqlite3" ] || first_install=1
+as_kiosk init-db
+if [ -n "$CATALOGUE" ]; then as_kiosk catalogue load "$CATALOGUE"; elif [ "$first_install" = 1 ]; then as_kiosk catalogue load; fi
+if [ -n "$ADDRESS_BOOK" ]; then as_kiosk addresses load "$ADDRESS_BOOK"; elif [ "$first_install" = 1 ]; then as_kiosk addresses load; fi
+as_kiosk data check
+
+step "systemd units"
+units=(kiosk-web kiosk-sync kiosk-voice)
+[ "$DEMO_COUNTY" = 1 ] && units+=(kiosk-county)
+[ "$SCREEN" = 1 ] && units+=(kiosk-screen)
+for unit in "${units[@]}"; do
+  sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@DATA@#$DATA#g" -e "s#@ETC@#$ETC#g" -e "s#@USER@#$USER_NAME#g" \
+      -e "s#@SCREEN_USER@#$SCREEN_USER#g" -e "s#@PORT@#$PORT#g" \
+      "$PREFIX/deploy/systemd/$unit.service.in" > "/etc/systemd/system/$unit.service"
+done
+install -d /etc/systemd/journald.conf.d
+install -m 0644 "$PREFIX/deploy/systemd/kiosk-journald.conf" /etc/systemd/journald.conf.d/kiosk.conf
+if [ "$SCREEN" = 1 ]; then
+  install -d /etc/chromium/policies/managed
+  sed "s#:8080#:$PORT#g" "$PREFIX/deploy/chromium-policy.json" > /etc/chromium/policies/managed/kiosk.json
+fi
+systemd-analyze verify "${units[@]/%/.service}" 2>&1 | grep -v "^$" || true
+if [ -d /run/systemd/system ]; then
+  systemctl daemon-reload
+  systemctl enable --quiet "${units[@]}"
+  [ "$SCREEN" = 1 ] && systemctl set-default --quiet graphical.target
+  systemctl restart systemd-journald
+  for unit in "${units[@]}"; do systemctl restart "$unit" --no-block; done
+  step "Started: ${units[*]} (systemctl status kiosk-web)"
+else  # a chroot or a container without systemd: enabled, they start at the next boot
+  for unit in "${units[@]}"; do
+    target=multi-user.target; [ "$unit" = kiosk-screen ] && target=graphical.target
+    mkdir -p "/etc/systemd/system/$target.wants"
+    ln -sf "/etc/systemd/system/$unit.service" "/etc/systemd/system/$target.wants/$unit.service"
+  done
+  step "Enabled (systemd is not running here): ${units[*]} start at the next boot"
+fi
+url=$(grep '^KIOSK_PUBLIC_URL=' "$env_file" | cut -d= -f2- | tr -d '"' || true)
+echo "The kiosk: http://127.0.0.1:$PORT/ on this box${url:+, and $url for phones on the centre network}."
+echo "Add a worker: sudo $PREFIX/deploy/kiosk-flask workers add NAME   (docs/operations.md)"

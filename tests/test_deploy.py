@@ -1,0 +1,132 @@
+"""The box runs by itself (issue 13, item 1): the systemd units in deploy/systemd, rendered as
+deploy/install.sh renders them, pass `systemd-analyze verify` (which also checks that every command
+exists), restart on failure, are hardened and capped in memory; the Chromium launcher has the kiosk's
+flags; the install script and the admin's wrapper are valid shell; the services find their keys as
+systemd credentials."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+UNITS = sorted((ROOT / "deploy/systemd").glob("*.service.in"))
+LONG_RUNNING = ("kiosk-web", "kiosk-sync", "kiosk-county", "kiosk-screen")
+
+
+def render(template: Path, folder: Path) -> Path:
+    """A unit as install.sh writes it, with this checkout as the app and folders of the test's own."""
+    text = template.read_text()
+    for key, value in {"PREFIX": ROOT, "DATA": folder / "data", "ETC": folder / "etc", "USER": "root",
+                       "SCREEN_USER": "root", "PORT": "8080"}.items():
+        text = text.replace(f"@{key}@", str(value))
+    assert "@" not in re.sub(r"\S+@\S+", "", text.split("\n[Service]")[1].split("[Install]")[0].replace("@tty1", "")), \
+        f"{template.name}: a placeholder is left"
+    out = folder / template.name.removesuffix(".in")
+    out.write_text(text)
+    return out
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("units")
+    (folder / "etc/credentials").mkdir(parents=True)
+    (folder / "etc/kiosk.env").write_text('KIOSK_PORT="8080"\n')
+    return [render(t, folder) for t in UNITS]
+
+
+def test_every_unit_passes_systemd_analyze_verify(rendered):
+    assert shutil.which("systemd-analyze"), "systemd is part of Debian 12"
+    assert {u.name for u in rendered} >= {f"{n}.service" for n in (*LONG_RUNNING, "kiosk-voice")}
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", *map(str, rendered)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "is not executable" not in done.stderr and "Unknown" not in done.stderr, done.stderr
+
+
+def test_a_unit_with_a_missing_command_is_refused(rendered, tmp_path):
+    """The check above can fail: a unit whose command is not there is not verified."""
+    broken = tmp_path / "kiosk-broken.service"
+    broken.write_text(rendered[0].read_text().replace(f"{ROOT}/.venv/bin/python", "/nonexistent/python")
+                      .replace(f"{ROOT}/.venv/bin/flask", "/nonexistent/flask"))
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", str(broken)], capture_output=True, text=True)
+    assert done.returncode != 0 and "not executable" in done.stderr
+
+
+def _settings(unit: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in unit.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            found.setdefault(key.strip(), []).append(value.strip())
+    return found
+
+
+def test_the_services_restart_are_hardened_and_capped(rendered):
+    for unit in rendered:
+        s = _settings(unit)
+        name = unit.name.removesuffix(".service")
+        assert "MemoryMax" in s, f"{name}: a memory cap (the box has 1 GB)"
+        if name in LONG_RUNNING:
+            assert s["Restart"][0] in ("on-failure", "always"), name
+        if name != "kiosk-screen":  # the screen needs a tty and the GPU: it runs as its own user instead
+            for key, value in (("ProtectSystem", "strict"), ("PrivateTmp", "yes"), ("NoNewPrivileges", "yes"),
+                               ("ProtectHome", "yes"), ("User", "root")):
+                assert s.get(key) == [value], f"{name}: {key}"
+            assert s["CapabilityBoundingSet"] == [""], f"{name}: no capabilities"
+        if name in ("kiosk-web", "kiosk-sync", "kiosk-voice"):
+            assert any("kiosk-data-key" in v for v in s["LoadCredential"]), f"{name}: the data key as a credential"
+            assert s.get("UMask") == ["0077"] and any("data" in v for v in s["ReadWritePaths"]), name
+    total = sum(int(_settings(u)["MemoryMax"][0].rstrip("M")) for u in rendered if u.name != "kiosk-county.service")
+    assert total <= 1024, f"the caps add up to {total} MB on a 1 GB box"
+
+
+def test_the_chromium_launcher_is_a_kiosk_that_stays_offline(tmp_path):
+    launcher = ROOT / "deploy/chromium-kiosk.sh"
+    assert subprocess.run(["sh", "-n", str(launcher)]).returncode == 0
+    # run it with a stand-in browser that prints what it was given
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\"\n")
+    fake.chmod(0o755)
+    done = subprocess.run([str(launcher), "http://127.0.0.1:9999/"], capture_output=True, text=True, check=True,
+                          env={"CHROMIUM": str(fake), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    flags = done.stdout.split()
+    for flag in ("--kiosk", "--disable-pinch", "--overscroll-history-navigation=0", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-translate", "--no-first-run",
+                 "--password-store=basic", "--autoplay-policy=no-user-gesture-required", "--noerrdialogs"):
+        assert flag in flags, flag
+    assert flags[-1] == "http://127.0.0.1:9999/" and not any(f.startswith("http") and "9999" not in f for f in flags)
+    policy = json.loads((ROOT / "deploy/chromium-policy.json").read_text())
+    assert policy["PasswordManagerEnabled"] is False and policy["TranslateEnabled"] is False
+    assert policy["URLBlocklist"] == ["*"] and all("127.0.0.1" in u or "localhost" in u for u in policy["URLAllowlist"])
+
+
+def test_the_install_script_and_the_admins_wrapper_are_valid_shell_and_refuse_non_root():
+    for script in ("deploy/install.sh", "deploy/kiosk-flask"):
+        assert subprocess.run(["bash", "-n", str(ROOT / script)]).returncode == 0, script
+    helped = subprocess.run(["bash", str(ROOT / "deploy/install.sh"), "--help"], capture_output=True, text=True)
+    assert helped.returncode == 0 and "--county-url" in helped.stdout and "--chinese-speech" in helped.stdout
+    wrong = subprocess.run(["bash", str(ROOT / "deploy/install.sh"), "--chinese-speech", "klingon"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "mandarin or cantonese" in wrong.stderr
+
+
+def test_the_services_read_their_keys_as_systemd_credentials(tmp_path):
+    """What LoadCredential= gives the kiosk: $CREDENTIALS_DIRECTORY with the data key and the session secret."""
+    import base64
+    import os
+
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "kiosk-data-key").write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    (creds / "kiosk-secret-key").write_text("s" * 64 + "\n")
+    code = ("from kiosk import create_app; from kiosk.db import keyring; app = create_app(); "
+            "print(app.config['SECRET_KEY'] == 's' * 64, keyring(app).source)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**env, "KIOSK_INSTANCE_PATH": str(tmp_path / "data"), "CREDENTIALS_DIRECTORY": str(creds)})
+    assert done.stdout.split() == ["True", "systemd", "credential"], done.stderr
+    assert not (tmp_path / "data/data.key").exists() and not (tmp_path / "data/secret_key").exists()

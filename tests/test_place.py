@@ -1,0 +1,67 @@
+"""What differs between centres is configuration (issue 13, item 5): the address phones reach the box
+at (never loopback in a receipt's QR code), and the default speech for Chinese pages, which follows the
+centre and the browser's region, never the script."""
+from __future__ import annotations
+
+import pytest
+
+from kiosk.receipts import phone_base, status_url
+from kiosk.security import lan_address
+from kiosk.voice.voices import default_speech
+
+
+@pytest.mark.parametrize("host_url, lan, expected", [
+    ("http://127.0.0.1:8080/", "192.168.1.5", "http://192.168.1.5:8080/"),
+    ("http://localhost/", "10.0.0.2", "http://10.0.0.2/"),
+    ("http://[::1]:8080/", "10.0.0.9", "http://10.0.0.9:8080/"),
+    ("http://127.8.9.1:8080/", "10.0.0.9", "http://10.0.0.9:8080/"),
+    ("http://192.168.1.5:8080/", "10.0.0.9", "http://192.168.1.5:8080/"),  # a phone's own view of the box
+    ("http://kiosk.local:8080/", "10.0.0.9", "http://kiosk.local:8080/"),
+    ("http://127.0.0.1:8080/", None, "http://127.0.0.1:8080/"),             # no network at all: nothing better
+])
+def test_a_link_for_a_phone_never_points_at_loopback_when_the_box_has_a_network(host_url, lan, expected):
+    assert phone_base(host_url, lan) == expected
+
+
+def test_the_receipt_on_the_kiosks_own_screen_carries_the_boxs_network_address(app):
+    lan = lan_address()
+    if lan is None:
+        pytest.skip("this machine has no network address")
+    with app.test_request_context("/receipt/A0001", base_url="http://127.0.0.1:8080"):
+        assert status_url("A0001").startswith(f"http://{lan}:8080/status/A0001?t=")
+    app.config["PUBLIC_URL"] = "http://kiosk.centre.example:8080"  # chosen at install: it wins
+    with app.test_request_context("/receipt/A0001", base_url="http://127.0.0.1:8080"):
+        assert status_url("A0001").startswith("http://kiosk.centre.example:8080/status/A0001?t=")
+
+
+@pytest.mark.parametrize("locale, accept, centre, expected", [
+    ("zh_Hant_TW", [("zh-HK", 1.0)], "mandarin", "cantonese"),
+    ("zh_Hant_TW", [("zh-MO", 1.0)], "mandarin", "cantonese"),
+    ("zh_Hans_CN", [("yue", 1.0)], "mandarin", "cantonese"),
+    ("zh_Hant_TW", [("zh-TW", 1.0)], "cantonese", "mandarin"),
+    ("zh_Hant_TW", [("zh-Hant-TW", 1.0)], "cantonese", "mandarin"),
+    ("zh_Hans_CN", [("zh-CN", 1.0)], "cantonese", "cantonese"),   # Guangdong: Simplified script, Cantonese speech
+    ("zh_Hans_CN", [("zh-CN", 1.0)], "mandarin", "mandarin"),
+    ("zh_Hant_TW", [("zh-Hant", 1.0)], "mandarin", "mandarin"),   # the script alone never decides
+    ("zh_Hant_TW", [], "cantonese", "cantonese"),
+    ("zh_Hans_CN", [("en", 1.0), ("zh-HK", 0.5)], "mandarin", "cantonese"),  # the first Chinese tag speaks
+    ("zh_Hans_CN", [("zh-HK", 0.0), ("zh", 0.5)], "mandarin", "mandarin"),   # q=0: not wanted
+    ("en", [("zh-HK", 1.0)], "cantonese", "english"),
+])
+def test_chinese_speech_follows_the_centre_and_the_browsers_region_not_the_script(locale, accept, centre, expected):
+    assert default_speech(locale, accept, centre) == expected
+
+
+def test_the_centres_default_reaches_the_voice_settings_page(tmp_path, monkeypatch):
+    from kiosk import create_app
+
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("KIOSK_CHINESE_SPEECH", "cantonese")
+    client = create_app({"TESTING": True}).test_client()
+    page = client.get("/speech?next=/help", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'value="cantonese" class="button option option--selected"' in page
+    page = client.get("/speech?next=/help", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
+    assert 'value="mandarin" class="button option option--selected"' in page
+    monkeypatch.setenv("KIOSK_CHINESE_SPEECH", "klingon")
+    with pytest.raises(Exception, match="CHINESE_SPEECH|klingon|one of"):
+        create_app({"TESTING": True})
