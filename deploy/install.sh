@@ -61,9 +61,11 @@ fi
 step "Users: $USER_NAME runs the services$( [ "$SCREEN" = 1 ] && echo ", $SCREEN_USER the screen")"
 id "$USER_NAME" >/dev/null 2>&1 || useradd --system --home-dir "$DATA" --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
 if [ "$SCREEN" = 1 ] && ! id "$SCREEN_USER" >/dev/null 2>&1; then
-  groups=video,input,audio
-  getent group render >/dev/null && groups=$groups,render
-  useradd --create-home --shell /usr/sbin/nologin --groups "$groups" "$SCREEN_USER"
+  groups=""
+  for group in video input audio render; do  # those the box has (a minimal system may lack input and render)
+    getent group "$group" >/dev/null && groups=${groups:+$groups,}$group
+  done
+  useradd --create-home --shell /usr/sbin/nologin ${groups:+--groups "$groups"} "$SCREEN_USER"
 fi
 
 step "The app in $PREFIX"
