@@ -197,6 +197,11 @@ def is_empty(db: Database) -> bool:
     return db.execute("SELECT 1 FROM address_book LIMIT 1").fetchone() is None
 
 
+def flat_count(db: Database) -> int:
+    """How many addresses the book holds."""
+    return db.execute("SELECT COUNT(*) FROM address_book").fetchone()[0]
+
+
 def estates(db: Database) -> list[str]:
     """Estate names in the order the book first lists them."""
     return [r[0] for r in db.execute("SELECT estate FROM address_book GROUP BY estate ORDER BY MIN(position)")]

@@ -25,7 +25,7 @@ from sync.worker import ask_to_run_now
 from flask_login import current_user
 
 from .db import backup_folder, database_path, get_db
-from .security import from_this_box
+from .security import from_this_box, lan_address
 from .worker import nav_item
 from .worker.auth import worker_required
 from .voice.web import cache_for
@@ -237,7 +237,30 @@ def page():
         return render_template("health/_figures.html", **context)
     asked = session.pop("health_sync_asked", False)
     return render_template("health/page.html", asked=asked, worker_running=found["sync_worker"].code == "running",
-                           **context)
+                           settings=place_settings(), **context)
+
+
+def place_settings() -> list[dict]:
+    """The settings that differ between centres, in words: what a worker checks after an install."""
+    from core import addresses, catalogue
+
+    config, db = current_app.config, get_db()
+    speech = {"mandarin": _("Mandarin"), "cantonese": _("Cantonese")}[config["CHINESE_SPEECH"]]
+    qr = config["PUBLIC_URL"] or _("the address the page is opened at (on the kiosk's own screen: %(lan)s)",
+                                    lan=lan_address() or _("none: this box has no network address"))
+    return [
+        {"key": _("Centre"), "value": config["CENTRE_NAME"] or _("not set")},
+        {"key": _("Where requests are made (sent to the county)"), "value": config["LOCATION"]},
+        {"key": _("This kiosk"), "value": config["KIOSK_ID"]},
+        {"key": _("Address in the receipts' QR codes"), "value": qr},
+        {"key": _("County platform"), "value": config["COUNTY_URL"]},
+        {"key": _("Speech of Chinese pages"), "value": speech},
+        {"key": _("Idle time before asking, then before starting again"),
+         "value": _("%(asking)s s, then %(reset)s s", asking=config["IDLE_SECONDS"], reset=config["IDLE_WARNING_SECONDS"])},
+        {"key": _("Services offered"), "value": str(sum(len(g["services"]) for g in catalogue.list_groups(db, "zh_Hans_CN")))},
+        {"key": _("Address book"), "value": _("%(estates)s estates, %(flats)s flats", estates=len(addresses.estates(db)),
+                                               flats=addresses.flat_count(db)) if not addresses.is_empty(db) else _("none")},
+    ]
 
 
 @bp.post("/worker/health/sync-now")

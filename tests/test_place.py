@@ -65,3 +65,32 @@ def test_the_centres_default_reaches_the_voice_settings_page(tmp_path, monkeypat
     monkeypatch.setenv("KIOSK_CHINESE_SPEECH", "klingon")
     with pytest.raises(Exception, match="CHINESE_SPEECH|klingon|one of"):
         create_app({"TESTING": True})
+
+
+def test_the_health_page_shows_the_settings_that_differ_between_centres(tmp_path, monkeypatch):
+    import json
+
+    from core import addresses
+    from core.catalogue import DEMO_FILE, load_catalogue
+    from kiosk import create_app
+    from kiosk.db import get_db
+
+    from .worker_helpers import add_accounts, log_in
+
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("KIOSK_CENTRE_NAME", "幸福里社区服务中心")
+    monkeypatch.setenv("KIOSK_CHINESE_SPEECH", "cantonese")
+    monkeypatch.setenv("KIOSK_PUBLIC_URL", "http://192.168.8.20:8080")
+    monkeypatch.setenv("KIOSK_KIOSK_ID", "kiosk-7")
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        load_catalogue(get_db(), json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+        addresses.load_csv(get_db(), addresses.DEMO_FILE.read_bytes())
+    add_accounts(app)
+    worker = app.test_client()
+    log_in(worker, "alice")
+    page = worker.get("/worker/health", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    settings = page.split('id="health-settings"')[1]
+    for shown in ("幸福里社区服务中心", "kiosk-7", "http://192.168.8.20:8080", "Cantonese", "90 s, then 30 s",
+                  "http://127.0.0.1:8311", "7", "3 estates, 336 flats"):
+        assert shown in settings, shown
