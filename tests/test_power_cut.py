@@ -63,16 +63,23 @@ def test_fifty_power_cuts_lose_nothing_and_send_nothing_twice(tmp_path):
             worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "kiosk", "sync", "run"], env=env, cwd=ROOT,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             shown: list[str] = []
-            residents = [threading.Thread(target=lambda n=n: shown.append(submit(kiosk.url, f"{cycle}-{n}号楼")))
-                         for n in range(3)]
-            for resident in residents:
-                resident.start()
-            time.sleep(rng.uniform(0.2, 1.5))
+
+            def resident(n: int) -> None:  # one after another at this screen until the power goes
+                for m in range(20):  # bounded
+                    ticket = submit(kiosk.url, f"{cycle}-{n}-{m}号楼")
+                    if ticket is None:
+                        return
+                    shown.append(ticket)
+
+            residents = [threading.Thread(target=resident, args=(n,)) for n in range(3)]
+            for thread in residents:
+                thread.start()
+            time.sleep(rng.uniform(0.5, 3.0))
             for process in (kiosk.process, worker, *((county.process,) if cycle % 5 == 4 else ())):
                 process.send_signal(signal.SIGKILL)  # the power goes: no process gets to finish anything
                 process.wait(timeout=10)
-            for resident in residents:
-                resident.join(timeout=15)
+            for thread in residents:
+                thread.join(timeout=15)
             receipts += [t for t in shown if t]
             assert backup.check(kiosk.database) == [], f"cycle {cycle}: the database did not pass its check"
             checks += 1
@@ -103,7 +110,7 @@ def test_fifty_power_cuts_lose_nothing_and_send_nothing_twice(tmp_path):
         kiosk.stop()
         county.stop()
     assert checks == CYCLES
-    assert len(receipts) >= CYCLES // 2, f"only {len(receipts)} receipts in {CYCLES} cycles: the test did not test"
+    assert len(receipts) >= 10, f"only {len(receipts)} receipts in {CYCLES} cycles: the test did not test"
     assert set(receipts) <= set(saved), "a resident was shown a receipt for a request that is not saved"
     assert refused == 0
     assert sorted(held) == sorted(saved.values()), "the county must hold each saved request exactly once"
