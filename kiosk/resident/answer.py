@@ -14,6 +14,7 @@ visit's look-up either.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -29,6 +30,7 @@ from ..limits import guess_limits
 from ..receipts import opens, status_token
 from ..security import csrf, from_this_box
 
+ALREADY = _l("This question was answered already. Thank you: nothing more is needed.")
 DIGITS = re.compile(r"[0-9]{1,9}")  # str.isdigit() takes "²", which int() refuses
 SOLVED = (("yes", _l("Yes, it is solved")), ("no", _l("No, it is not solved")))
 RATINGS = ((5, _l("Very satisfied")), (4, _l("Satisfied")), (3, _l("Fairly satisfied")),
@@ -94,7 +96,7 @@ def answer_solved(ticket: str):
         with write_transaction(db, durable=True):
             given = answers.answer(db, saved.id, int(event), solved == "yes", _via(), current_app.config["KIOSK_ID"])
     except answers.AlreadyAnswered:
-        return _refused(saved, proof, _("This question was answered already. Thank you: nothing more is needed."), 409)
+        return _refused(saved, proof, str(ALREADY), 409)
     except answers.NotAsked:
         return _refused(saved, proof, _("There is nothing to confirm for this ticket now: the county has not finished it."), 409)
     session["answer"] = given.id  # this browser may go on to rate and comment on this answer
@@ -107,17 +109,27 @@ def _own_answer(saved) -> answers.Answer | None:
     return given if given and session.get("answer") == given.id else None
 
 
+def _after_answer(view):
+    """A page that follows the resident's answer: called with the request this browser may see, the
+    proof that opened it and the answer it gave; else the not-found page, or back to the status page."""
+    @functools.wraps(view)
+    def wrapped(ticket: str):
+        saved, proof = opened(ticket)
+        if saved is None:
+            return render_template("resident/status_not_found.html"), 404
+        given = _own_answer(saved)
+        if given is None:
+            return redirect(url_for("resident.status", ticket=ticket, **proof))
+        return view(ticket, saved, proof, given)
+    return wrapped
+
+
 @bp.route("/status/<ticket>/rating", methods=["GET", "POST"])
 @csrf.exempt
 @guess_limits()
-def answer_rating(ticket: str):
+@_after_answer
+def answer_rating(ticket: str, saved, proof: dict, given: answers.Answer):
     """How satisfied are you? Five big buttons, 好差评's five levels."""
-    saved, proof = opened(ticket)
-    if saved is None:
-        return render_template("resident/status_not_found.html"), 404
-    given = _own_answer(saved)
-    if given is None:
-        return redirect(url_for("resident.status", ticket=ticket, **proof))
     error = None
     if request.method == "POST":
         chosen = request.form.get("rating", "")
@@ -129,7 +141,7 @@ def answer_rating(ticket: str):
                 with write_transaction(db):
                     answers.rate(db, given.id, int(chosen))
             except answers.AlreadyAnswered:
-                return _refused(saved, proof, _("This question was answered already. Thank you: nothing more is needed."), 409)
+                return _refused(saved, proof, str(ALREADY), 409)
             return redirect(url_for("resident.answer_comment", ticket=ticket, **proof))
         error = _("Please choose one of the five answers.")
     return render_template("resident/answer_rating.html", saved=saved, proof=proof, given=given, ratings=RATINGS,
@@ -139,14 +151,9 @@ def answer_rating(ticket: str):
 @bp.route("/status/<ticket>/comment", methods=["GET", "POST"])
 @csrf.exempt
 @guess_limits()
-def answer_comment(ticket: str):
+@_after_answer
+def answer_comment(ticket: str, saved, proof: dict, given: answers.Answer):
     """Anything to add? Optional: written by hand, on the keys, or skipped with one tap."""
-    saved, proof = opened(ticket)
-    if saved is None:
-        return render_template("resident/status_not_found.html"), 404
-    given = _own_answer(saved)
-    if given is None:
-        return redirect(url_for("resident.status", ticket=ticket, **proof))
     text, error = "", None
     if request.method == "POST":
         text = request.form.get("comment", "")
@@ -160,7 +167,7 @@ def answer_comment(ticket: str):
                 with write_transaction(db):
                     answers.add_comment(db, given.id, text)
             except answers.AlreadyAnswered:
-                return _refused(saved, proof, _("This question was answered already. Thank you: nothing more is needed."), 409)
+                return _refused(saved, proof, str(ALREADY), 409)
             return redirect(url_for("resident.answer_thanks", ticket=ticket, **proof))
     service = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
     return render_template("resident/answer_comment.html", saved=saved, proof=proof, given=given, text=text, error=error,
@@ -169,13 +176,8 @@ def answer_comment(ticket: str):
 
 @bp.get("/status/<ticket>/thanks")
 @guess_limits()
-def answer_thanks(ticket: str):
-    saved, proof = opened(ticket)
-    if saved is None:
-        return render_template("resident/status_not_found.html"), 404
-    given = _own_answer(saved)
-    if given is None:
-        return redirect(url_for("resident.status", ticket=ticket, **proof))
+@_after_answer
+def answer_thanks(ticket: str, saved, proof: dict, given: answers.Answer):
     reopened = submissions.get(get_db(), given.reopened_as) if given.reopened_as else None
     link = None
     if reopened and from_this_box():  # the shared screen: for this visit only, as a look-up is (never a lasting link)
