@@ -149,6 +149,24 @@ def test_hung_worker_times_out_and_is_replaced(own_worker, tmp_path):
     assert worker.pid != hung
 
 
+def test_a_slow_start_is_not_a_hang(own_worker, tmp_path):
+    """A box busy with something else may take seconds to start the child: its first job still speaks."""
+    worker = own_worker(timeout=1.5)
+    done = []
+    job = threading.Thread(target=lambda: done.append(say(worker, "你好", tmp_path / "first.wav")))
+    job.start()
+    for _ in range(500):  # bounded: the child is spawned within moments
+        if worker.pid:
+            break
+        time.sleep(0.002)
+    child = worker.pid
+    os.kill(child, signal.SIGSTOP)  # still importing pyttsx3: held for twice the job's limit
+    time.sleep(3)
+    os.kill(child, signal.SIGCONT)
+    job.join(timeout=30)
+    assert done and duration(done[0]) > 0.3
+
+
 def test_twenty_concurrent_requests_for_new_audio(cache):
     results, errors = {}, []
 

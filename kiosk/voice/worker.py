@@ -50,6 +50,7 @@ def _child(jobs, results, rate: int) -> None:  # runs in the worker process; one
 
     finished: list[bool] = []
     engine.connect("finished-utterance", lambda name, completed: finished.append(completed))
+    results.put((0, "ready", os.getpid()))  # starting counts against its own limit, not the first job's
     while True:
         job = jobs.get()
         if job is None:
@@ -79,13 +80,23 @@ def _child(jobs, results, rate: int) -> None:  # runs in the worker process; one
                 time.sleep(0.02)
             if current_rate() != rate:
                 raise SpeechError(f"espeak-ng did not take the rate {rate} (it reports {current_rate()})")
-            before = len(finished)
-            engine.save_to_file(text, tmp)
-            engine.runAndWait()
-            deadline = time.monotonic() + 8.0
-            while time.monotonic() < deadline and (len(finished) == before or not _readable(tmp)):
-                time.sleep(0.01)
-            if not _readable(tmp):
+            # espeak-ng synthesises on its own thread (pyttsx3 asks for AUDIO_OUTPUT_RETRIEVAL) and
+            # pyttsx3's loop returns before it is done; a previous utterance still ending there was
+            # seen (about once in a few hundred jobs, under load) to write this job's file a second
+            # time, empty. So wait until espeak-ng is idle before and after, and try once more.
+            for _try in (1, 2):
+                _espeak.Synchronize()
+                driver._stopping = False
+                before = len(finished)
+                engine.save_to_file(text, tmp)
+                engine.runAndWait()
+                deadline = time.monotonic() + 8.0
+                while time.monotonic() < deadline and (len(finished) == before or not _readable(tmp)):
+                    time.sleep(0.01)
+                _espeak.Synchronize()
+                if _readable(tmp):
+                    break
+            else:
                 raise SpeechError("no audio was written")
             os.replace(tmp, out)
             results.put((job_id, "ok", out))
@@ -106,8 +117,11 @@ def _readable(path: str) -> bool:
 class SpeechWorker:
     """The parent's handle on the worker process. Thread-safe: jobs are serialised."""
 
-    def __init__(self, timeout: float = 10.0):
+    def __init__(self, timeout: float = 10.0, startup_timeout: float = 30.0):
         self.timeout = timeout
+        # A fresh child imports pyttsx3 and loads espeak-ng before its first job: a second on a quiet
+        # box, many more on one busy with something else.
+        self.startup_timeout = startup_timeout
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -158,11 +172,13 @@ class SpeechWorker:
             for attempt in (1, 2):
                 if self._process is not None and self._rate != rate:
                     self.close_process()  # a new speaking rate needs a fresh engine
+                allowance = 0.0
                 if self._process is None or not self._process.is_alive():
                     self._start(rate)
+                    allowance = self.startup_timeout
                 job_id = next(self._ids)
                 self._jobs.put((job_id, text, voice, rate, str(out)))
-                deadline = time.monotonic() + self.timeout
+                deadline = time.monotonic() + self.timeout + allowance
                 while True:
                     try:
                         got_id, status, payload = self._results.get(timeout=0.05)
@@ -172,6 +188,9 @@ class SpeechWorker:
                         if time.monotonic() > deadline:
                             self._stop()
                             raise SpeechTimeout(f"no audio after {self.timeout:.0f} s; the speech worker was restarted")
+                        continue
+                    if status == "ready":
+                        deadline = time.monotonic() + self.timeout  # started: the job's own time begins
                         continue
                     if got_id != job_id:
                         continue  # a late answer to an abandoned job
