@@ -13,8 +13,10 @@ JavaScript every field is the ordinary field.
 """
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template, request
+from markupsafe import Markup
 
+from ..i18n import current_locale
 from ..security import from_this_box
 
 MODES = ("auto", "on", "off")
@@ -34,10 +36,25 @@ def init_app(app: Flask) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
+    rendered: dict[tuple, Markup] = {}
+
+    def panel_html(speak_keys: bool) -> Markup:
+        """The panel, rendered once per language, "read keys aloud" choice and mount point.
+
+        It is the same for every visitor who shares those (about a quarter of a page's rendering
+        time when it was rendered on every page).
+        """
+        key = (current_locale(), speak_keys, request.script_root)
+        html = rendered.get(key)
+        if html is None:
+            html = rendered[key] = Markup(render_template("keyboard/_panel.html", speak_keys=speak_keys))
+        return html
+
     @app.context_processor
     def panel() -> dict:
         if not offered():
             return {"input_panel": False}
         from ..voice.web import choices
 
-        return {"input_panel": True, "speak_keys": choices()["always"]}
+        speak_keys = choices()["always"]
+        return {"input_panel": True, "speak_keys": speak_keys, "input_panel_html": lambda: panel_html(speak_keys)}
