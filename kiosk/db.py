@@ -1,10 +1,11 @@
-"""The web app's handle on the database: one connection per request, the ``init-db`` command.
+"""The web app's handle on the database: a connection per serving thread, the ``init-db`` command.
 
 The database itself — how it is opened, the write discipline, the schema — belongs to :mod:`core.db`,
 which the sync worker uses too; this module only ties it to Flask's application and request life.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import click
@@ -52,19 +53,58 @@ class LiveKeyring:
         return getattr(keyring(self.app), name)
 
 
+class _ThreadConnections(threading.local):
+    """Each serving thread's own open connection, kept between requests.
+
+    Opening the file and setting its pragmas was a tenth of a page's time. A connection is used by
+    one thread at a time, so nothing is shared; it is opened again when the settings change or the
+    file at the path is another one (a restore moves the old file aside).
+    """
+
+    held: tuple | None = None
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
 def get_db() -> sqlite_utils.Database:
-    """The request's database connection, opened on first use and closed at teardown."""
+    """The request's database connection: this thread's own, handed back at teardown."""
     if "db" not in g:
         app = current_app._get_current_object()
-        g.db = connect(database_path(app), app.config["DB_BUSY_TIMEOUT"], app.config["DB_MAX_PAGES"],
-                       app.config["DB_READ_ONLY"], keyring=LiveKeyring(app))
+        path = database_path(app)
+        settings = (str(path), app.config["DB_BUSY_TIMEOUT"], app.config["DB_MAX_PAGES"], app.config["DB_READ_ONLY"])
+        pool = app.extensions["kiosk_db_connections"]
+        held = pool.held
+        if held is not None and held[:2] == (settings, _file_identity(path)):
+            g.db = held[2]
+        else:
+            if held is not None:
+                held[2].close()
+            pool.held = None
+            g.db = connect(path, *settings[1:], keyring=LiveKeyring(app))
+            pool.held = (settings, _file_identity(path), g.db)
     return g.db
 
 
 def close_db(exc: BaseException | None = None) -> None:
+    """End the request's use of its connection: left clean for the thread's next request, or closed
+    (after an error, which may have left it in a state nobody should inherit)."""
     db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    if db is None:
+        return
+    pool = current_app.extensions["kiosk_db_connections"]
+    if exc is None and pool.held is not None and pool.held[2] is db:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        return
+    if pool.held is not None and pool.held[2] is db:
+        pool.held = None
+    db.close()
 
 
 @click.command("init-db")
@@ -81,6 +121,7 @@ def init_db_command() -> None:
 def init_app(app: Flask) -> None:
     """Make sure the schema is current and everything personal sealed with the current key; close
     connections at teardown; register the CLI. The folder and the files are the owner's alone."""
+    app.extensions["kiosk_db_connections"] = _ThreadConnections()
     path = database_path(app)
     path.parent.mkdir(parents=True, exist_ok=True)
     for private in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):

@@ -67,3 +67,43 @@ def test_a_database_from_before_the_core_opens_and_upgrades_in_place(tmp_path):
     draft = drafts.load(db, "q59qrx2mbRNLgc0FeV_BZQqnZsy1AJZh_IXCXWUaGfE")
     assert (draft.service_code, draft.locale, draft.answers, draft.personal) == (
         "pension-cert", "zh_Hant_TW", {"who": "self"}, {"name": "陳大文"})
+
+
+def test_a_serving_thread_keeps_its_connection_between_requests(app):
+    """Opened once per thread; another one after the file is replaced (a restore) or after an error."""
+    import threading
+
+    from flask import g
+
+    from kiosk.db import get_db
+
+    def request_db():
+        with app.test_request_context("/"):
+            db = get_db()
+            db.execute("SELECT count(*) FROM requests").fetchone()
+            return db
+
+    first = request_db()
+    assert request_db() is first and not first.conn.in_transaction
+    other = []
+    thread = threading.Thread(target=lambda: other.append(request_db()))
+    thread.start()
+    thread.join(timeout=10)
+    assert other and other[0] is not first  # each thread its own
+
+    with app.test_request_context("/"):
+        get_db().conn.execute("BEGIN")  # a request that leaves a transaction open…
+    assert request_db() is first and not first.conn.in_transaction  # …hands it back rolled back
+
+    path = database_path(app)
+    aside = path.with_name("aside.sqlite3")
+    path.rename(aside)  # what `flask data restore` does with the old file
+    import shutil
+    shutil.copy(aside, path)
+    replaced = request_db()
+    assert replaced is not first
+    with app.test_request_context("/"):
+        get_db()
+        app.do_teardown_appcontext(RuntimeError("the request failed"))
+        assert "db" not in g
+    assert request_db() is not replaced  # closed after the error, opened afresh
