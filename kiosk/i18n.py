@@ -7,6 +7,7 @@ then the kiosk's default. Chinese is matched by *script*: Traditional (Taiwan, H
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from babel import Locale, UnknownLocaleError
@@ -23,6 +24,7 @@ LOCALES: dict[str, dict[str, str]] = {
 }
 
 
+@functools.lru_cache(maxsize=512)  # a pure function of the tag, asked several times per page
 def match_tag(tag: str) -> str | None:
     """Map one language tag (``zh-TW``, ``en-US``, ``zh-Hant``…) to a supported locale, or None."""
     try:
