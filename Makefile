@@ -10,7 +10,7 @@ HOST ?= 0.0.0.0
 PORT ?= 8080
 LOCALES := zh_Hans_CN zh_Hant_TW en
 
-.PHONY: run test setup system test-system translations pinyin extract-messages update-messages bench clean
+.PHONY: run test setup system test-system translations pinyin static extract-messages update-messages bench clean
 
 run: setup
 	HOST=$(HOST) PORT=$(PORT) deploy/run-demo.sh
@@ -18,7 +18,7 @@ run: setup
 test: setup test-system $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-setup: system $(VENV)/.installed translations pinyin
+setup: system $(VENV)/.installed translations pinyin static
 
 system:
 	@deploy/install-system-packages.sh
@@ -48,6 +48,11 @@ translations: $(VENV)/.installed
 # into the venv (~10 s, ~170 MB in a child process); prints "up to date" when it is there.
 pinyin: $(VENV)/.installed
 	$(BIN)/python -m kiosk.pinyin
+
+# Gzipped copies of the text files in static/ (kiosk/static_files.py), sent to browsers that accept
+# them; remade whenever a file changes (the app also does it at start where static/ is writable).
+static: $(VENV)/.installed
+	$(BIN)/python -m kiosk.static_files
 
 # For developers: after changing user-facing text.
 extract-messages: $(VENV)/.installed

@@ -70,4 +70,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
 
     voice_web.init_app(app, ROOT / "static" / "audio")
     views_errors.init_app(app)
+    from . import static_files
+
+    static_files.init_app(app)  # last: it wraps the finished app's WSGI callable
     return app
