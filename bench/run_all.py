@@ -2,12 +2,17 @@
 
     make bench            (or: .venv/bin/python -m bench.run_all)
 
-1. Start page (GET /) vs. the same server sending a static file of the same size, 1 and 20 clients.
-2. Submit (POST /request/check: validate, save in one fsync'd transaction, redirect) vs. a bare
-   sqlite3 commit of one row with synchronous=FULL in WAL mode, 1 and 20 clients/threads.
+1. Start page (GET /, no session) and a question page (GET with a resident's own session and draft)
+   vs. the same server sending a static file of the same size (through WhiteNoise, as every static
+   file is sent), 1 and 20 clients.
+2. Submit (POST /request/check: validate, save in one fsync'd transaction, redirect) vs. its floor:
+   one static-file round trip plus a bare sqlite3 commit of one row with synchronous=FULL in WAL
+   mode, measured in the same run, 1 and 20 clients/threads.
 
-Figures are requests (or commits) per second and 95th-percentile latency. Not a test: nothing here
-passes or fails; the numbers go to docs/performance.md with their date.
+Each on a new kiosk and on one with 100,000 stored requests. The goal (issue 13) is on the p95
+ratio: at most 3x. `make bench` runs this inside a 1 GB memory cap (bench/cap.py). Figures are
+requests (or commits) per second and 95th-percentile latency. Not a test: nothing here passes or
+fails; the numbers go to docs/performance.md with their date.
 """
 from __future__ import annotations
 
@@ -167,35 +172,96 @@ def raw_commits(clients: int) -> tuple[float, float]:
         shutil.rmtree(folder)
 
 
-def main() -> None:
-    instance = Path(tempfile.mkdtemp())
-    kiosk = LiveKiosk(instance / "instance").start()
-    static_copy = ROOT / "static" / "bench-start-copy.html"
-    try:
-        headers = {"Accept-Language": "zh-CN"}
-        conn = http.client.HTTPConnection("127.0.0.1", kiosk.port)
-        conn.request("GET", "/", headers=headers)
-        page = conn.getresponse().read()
-        static_copy.write_bytes(page)
-        print(f"start page: {len(page)} bytes; static copy of the same size served by the same server")
-        rows = []
-        for clients in (1, 20):
-            page_rate, page_p95 = run_clients(clients, getter(kiosk.port, "/", headers))
-            file_rate, file_p95 = run_clients(clients, getter(kiosk.port, "/static/" + static_copy.name, headers))
-            rows.append(("start page", clients, page_rate, page_p95, "static file", file_rate, file_p95, 3.0))
-            save_rate, save_p95 = submit_only(kiosk.port, clients)
-            raw_rate, raw_p95 = raw_commits(clients)
-            rows.append(("submit", clients, save_rate, save_p95, "raw FULL commit", raw_rate, raw_p95, 2.0))
-        print(f"\n{'what':<11} {'clients':>7} {'req/s':>8} {'p95 ms':>7} | {'limit':<16} {'ops/s':>8} {'p95 ms':>7} | "
-              f"{'time ratio':>10} {'p95 ratio':>9} {'goal':>5}")
-        for what, clients, rate, lat, limit, lrate, llat, goal in rows:
-            ratio = lrate / rate
-            print(f"{what:<11} {clients:>7} {rate:>8.0f} {lat:>7.2f} | {limit:<16} {lrate:>8.0f} {llat:>7.2f} | "
-                  f"{ratio:>9.2f}x {lat / llat:>8.2f}x {'≤' + str(goal) + 'x':>5} {'met' if ratio <= goal else 'MISSED'}")
-    finally:
-        static_copy.unlink(missing_ok=True)
+class SessionGetter:
+    """A resident part-way through a request: their own cookies, a question page asked again and again."""
+
+    def __init__(self, port: int):
+        self.resident = Resident(port)
+        self.resident.prepare()
+        self.path = "/request/questions/where"
+
+    def __call__(self) -> bool:
+        status, _ = self.resident.request("GET", self.path)
+        assert status == 200, status
+        return True
+
+
+def measure(kiosk: LiveKiosk, label: str) -> list[tuple]:
+    """Every ratio of one kiosk (its database as it is), 1 and 20 clients.
+
+    Two static floors, both the same server sending a file of the page's size: through the Flask
+    app's own static route (what every request pays for the framework: the yardstick the goal was
+    set against, 3.3-4.3x when it was set) and through WhiteNoise in front of it (how static files
+    are sent now: the transport alone).
+    """
+    headers = {"Accept-Language": "zh-CN"}
+    rows = []
+    FLASK_COPY.write_bytes(STATIC_COPY.read_bytes())  # written after the start: WhiteNoise does not know it
+    for clients in (1, 20):
+        flask_rate, flask_p95 = run_clients(clients, getter(kiosk.port, "/static/" + FLASK_COPY.name, headers))
+        file_rate, file_p95 = run_clients(clients, getter(kiosk.port, "/static/" + STATIC_COPY.name, headers))
+        floors = (flask_rate, flask_p95, file_rate, file_p95)
+        page_rate, page_p95 = run_clients(clients, getter(kiosk.port, "/", headers))
+        rows.append((label, "start page", clients, page_rate, page_p95, *floors))
+        ask_rate, ask_p95 = run_clients(clients, lambda _: SessionGetter(kiosk.port))
+        rows.append((label, "question page", clients, ask_rate, ask_p95, *floors))
+        save_rate, save_p95 = submit_only(kiosk.port, clients)
+        raw_rate, raw_p95 = raw_commits(clients)
+        # The floor of a durable save over HTTP: one static round trip plus one fsync'd commit.
+        rows.append((label, "submit", clients, save_rate, save_p95, 1 / (1 / flask_rate + 1 / raw_rate),
+                     flask_p95 + raw_p95, 1 / (1 / file_rate + 1 / raw_rate), file_p95 + raw_p95))
+    FLASK_COPY.unlink(missing_ok=True)
+    return rows
+
+
+STATIC_COPY = ROOT / "static" / "bench-start-copy.html"
+FLASK_COPY = ROOT / "static" / "bench-start-copy-flask.html"
+GOAL = 3.0
+
+
+def start_kiosk(instance: Path) -> LiveKiosk:
+    """The real kiosk, started after the static copy exists (WhiteNoise learns its files at start)."""
+    kiosk = LiveKiosk(instance).start()
+    conn = http.client.HTTPConnection("127.0.0.1", kiosk.port)
+    conn.request("GET", "/", headers={"Accept-Language": "zh-CN"})
+    page = conn.getresponse().read()
+    if not STATIC_COPY.exists() or STATIC_COPY.stat().st_size != len(page):
+        STATIC_COPY.write_bytes(page)
         kiosk.stop()
-        shutil.rmtree(instance, ignore_errors=True)
+        kiosk = LiveKiosk(instance).start()
+    print(f"[{instance.parent.name}] start page {len(page)} bytes; static copies of the same size from the same server")
+    return kiosk
+
+
+def main() -> None:
+    from bench.sync_drain import queue
+
+    work = Path(tempfile.mkdtemp())
+    rows = []
+    try:
+        for label, stored in (("new kiosk", 0), ("100k stored", 100_000)):
+            instance = work / label.replace(" ", "-") / "instance"
+            if stored:
+                started = time.perf_counter()
+                queue(instance, stored)
+                print(f"[{label}] {stored} requests stored in {time.perf_counter() - started:.0f} s")
+            kiosk = start_kiosk(instance)
+            try:
+                rows += measure(kiosk, label)
+            finally:
+                kiosk.stop()
+        print("\np95 in ms; the floor of 'submit' is a static round trip plus a raw synchronous=FULL commit")
+        print(f"{'database':<12} {'what':<14} {'clients':>7} {'req/s':>6} {'p95':>7} | {'Flask static':>12} {'ratio':>6} "
+              f"{'goal':>5} | {'WhiteNoise':>10} {'ratio':>6}")
+        for label, what, clients, rate, lat, flask_rate, flask_p95, file_rate, file_p95 in rows:
+            ratio = lat / flask_p95
+            print(f"{label:<12} {what:<14} {clients:>7} {rate:>6.0f} {lat:>7.2f} | {flask_p95:>12.2f} {ratio:>5.2f}x "
+                  f"{'met' if ratio <= GOAL else 'MISSED':>5} | {file_p95:>10.2f} {lat / file_p95:>5.2f}x")
+    finally:
+        for copy in (STATIC_COPY, FLASK_COPY):
+            copy.unlink(missing_ok=True)
+            copy.with_name(copy.name + ".gz").unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ unless ``KIOSK_PUBLIC_URL`` says otherwise).
 from __future__ import annotations
 
 import argparse
+import gc
 
 from waitress import serve
 
@@ -21,6 +22,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=6)
     args = parser.parse_args(argv)
     app = create_app()
+    # What the app built at start lives as long as the process: out of the collector's way, so that
+    # a full collection during a resident's request walks only what requests made (shorter pauses).
+    gc.collect()
+    gc.freeze()
     print(f"Kiosk running at http://127.0.0.1:{args.port}/", flush=True)
     if args.host in ("0.0.0.0", "::"):
         lan = lan_address()

@@ -103,7 +103,7 @@ def audio_for_page(response):
         text, key = remembered
     if not key or not text:
         src = ""
-    elif public.path(text, chosen["speech"], chosen["speed"]).exists():
+    elif (public.directory / f"{key}{public.suffix}").exists():  # the key is its name: no need to derive it again
         src = f"{request.script_root}/static/audio/{key}{public.suffix}"
     else:
         owner = _owner()
