@@ -56,6 +56,15 @@ def test_fifty_power_cuts_lose_nothing_and_send_nothing_twice(tmp_path):
     checks = 0
     worker = None
     try:
+        # How long one resident's request takes on this machine now: the cuts come later on a machine
+        # that is busy with something else, so that they still fall before, during and after saves.
+        kiosk.start()
+        started = time.monotonic()
+        warm_up = submit(kiosk.url, "warm-up")
+        assert warm_up, "with the power on, a resident's request must be saved"
+        receipts.append(warm_up)
+        pace = max(1.0, (time.monotonic() - started) / 0.5)
+        kiosk.stop()
         for cycle in range(CYCLES):  # bounded
             kiosk.start()
             if county.process.poll() is not None:
@@ -74,7 +83,7 @@ def test_fifty_power_cuts_lose_nothing_and_send_nothing_twice(tmp_path):
             residents = [threading.Thread(target=resident, args=(n,)) for n in range(3)]
             for thread in residents:
                 thread.start()
-            time.sleep(rng.uniform(0.5, 3.0))
+            time.sleep(rng.uniform(0.5, 3.0) * pace)
             for process in (kiosk.process, worker, *((county.process,) if cycle % 5 == 4 else ())):
                 process.send_signal(signal.SIGKILL)  # the power goes: no process gets to finish anything
                 process.wait(timeout=10)
@@ -110,7 +119,7 @@ def test_fifty_power_cuts_lose_nothing_and_send_nothing_twice(tmp_path):
         kiosk.stop()
         county.stop()
     assert checks == CYCLES
-    assert len(receipts) >= 10, f"only {len(receipts)} receipts in {CYCLES} cycles: the test did not test"
+    assert len(receipts) - 1 >= 10, f"only {len(receipts) - 1} receipts in {CYCLES} cycles: the test did not test"
     assert set(receipts) <= set(saved), "a resident was shown a receipt for a request that is not saved"
     assert refused == 0
     assert sorted(held) == sorted(saved.values()), "the county must hold each saved request exactly once"
