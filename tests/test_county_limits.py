@@ -105,7 +105,7 @@ def test_one_value_of_a_multivaluelist_without_brackets_is_a_list_of_one(county_
 
     path = tmp_path / "pick.json"
     path.write_text(json.dumps(catalogue))
-    county_load(county_connect(county_app.config["DATABASE"]), str(path))
+    county_load(county_connect(county_app.config), str(path))
     client = county_app.test_client()
     form = {"api_key": "demo-kiosk-key", "service_code": "pick", "address_string": "x"}
     assert client.post("/requests.json", data={**form, "attribute[what]": "a"}).status_code == 200
