@@ -58,6 +58,7 @@ update-messages: extract-messages
 bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python -m bench.run_all
 	$(BIN)/python -m bench.sync_drain
+	$(BIN)/python -m bench.county_scale
 	$(BIN)/python -m bench.voice
 	$(BIN)/python -m bench.handwriting
 	$(BIN)/python -m bench.keyboard
