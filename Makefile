@@ -65,6 +65,7 @@ CAP := $(BIN)/python -m bench.cap --memory 1G --
 bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(CAP) $(BIN)/python -m bench.run_all
 	$(CAP) $(BIN)/python -m bench.sync_drain
+	$(CAP) $(BIN)/python -m bench.county_scale
 	$(CAP) $(BIN)/python -m bench.voice
 	$(CAP) $(BIN)/python -m bench.handwriting
 	$(CAP) $(BIN)/python -m bench.keyboard

@@ -31,7 +31,7 @@ PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=Tr
         " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 
 
-def queue(instance: Path, count: int) -> None:
+def queue(instance: Path, count: int, kiosk_id: str = "bench") -> None:
     """A kiosk database with ``count`` saved, queued repairs requests (bulk-inserted: setup, not timed)."""
     from core.crypto import load_keyring
     from core.db import migrate
@@ -47,8 +47,8 @@ def queue(instance: Path, count: int) -> None:
     with db.conn:
         db.conn.executemany(
             "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash, requested_at,"
-            " monotonic_ns, kiosk_id) VALUES (?, ?, ?, '0000', 'repairs', 'zh_Hans_CN', ?, ?, ?, 0, 'bench')",
-            [(i, str(uuid.uuid4()), f"B{i:06d}", keyring.seal(answers, "requests.answers"), f"h{i}", now)
+            " monotonic_ns, kiosk_id) VALUES (?, ?, ?, '0000', 'repairs', 'zh_Hans_CN', ?, ?, ?, 0, ?)",
+            [(i, str(uuid.uuid4()), f"B{i:06d}", keyring.seal(answers, "requests.answers"), f"h{i}", now, kiosk_id)
              for i in range(1, count + 1)])
         db.conn.executemany("INSERT INTO request_personal (request_id, data) VALUES (?, ?)",
                             [(i, keyring.seal('{"contact": "centre"}', "request_personal.data")) for i in range(1, count + 1)])

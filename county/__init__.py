@@ -1,7 +1,8 @@
 """A reference county platform speaking Open311 GeoReport v2: the demo's county and the tests' peer.
 
-It keeps its own SQLite file, answers the GeoReport v2 calls in JSON to callers with a valid key,
-de-duplicates on the kiosk's client UUID, lets a county clerk change a request's status (a web page
+It keeps its own SQLite file (or, with ``COUNTY_DATABASE_URL``, a PostgreSQL database that several
+servers can share: :mod:`county.sql`), answers the GeoReport v2 calls in JSON to callers with a valid
+key, de-duplicates on the kiosk's client UUID, lets a county clerk change a request's status (a web page
 behind a login, and a CLI), and can misbehave on purpose (``COUNTY_FAULTS``, see
 :mod:`county.faults`) so the kiosk's sync engine can be tested against every failure a real county
 shows.

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import time
 from datetime import datetime, timezone
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from .sql import Row  # a clerk's row (sqlite3.Row on SQLite: the same reading)
 
 NAME = re.compile(r"^[\w.@-]{1,64}$")
 MIN_PASSWORD = 10
@@ -42,38 +43,38 @@ def _check_new(name: str, password: str) -> None:
         raise AccountError(f"a password has at most {MAX_PASSWORD} characters")
 
 
-def add(conn: sqlite3.Connection, name: str, password: str) -> int:
+def add(conn, name: str, password: str) -> int:
     """A new, active clerk; :class:`AccountError` if the name is taken or either value is refused."""
     _check_new(name, password)
-    try:
-        cursor = conn.execute("INSERT INTO clerks (name, password_hash, active, created) VALUES (?, ?, 1, ?)",
-                              [name, generate_password_hash(password), datetime.now(timezone.utc).isoformat(timespec="seconds")])
-    except sqlite3.IntegrityError:
-        raise AccountError(f"there is already a clerk named {name!r}") from None
-    return cursor.lastrowid
+    added = conn.execute("INSERT INTO clerks (name, password_hash, active, created) VALUES (?, ?, 1, ?)"
+                       " ON CONFLICT (name) DO NOTHING RETURNING id",
+                       [name, generate_password_hash(password), datetime.now(timezone.utc).isoformat(timespec="seconds")]).fetchall()
+    if not added:
+        raise AccountError(f"there is already a clerk named {name!r}")
+    return added[0]["id"]
 
 
-def set_password(conn: sqlite3.Connection, name: str, password: str) -> bool:
+def set_password(conn, name: str, password: str) -> bool:
     """A new password (which also ends the clerk's open sessions); False if there is no such clerk."""
     _check_new(name, password)
     return conn.execute("UPDATE clerks SET password_hash = ? WHERE name = ?", [generate_password_hash(password), name]).rowcount == 1
 
 
-def set_active(conn: sqlite3.Connection, name: str, active: bool) -> bool:
+def set_active(conn, name: str, active: bool) -> bool:
     """Enable or disable a clerk (a disabled clerk's open session ends at its next page); False if unknown."""
     return conn.execute("UPDATE clerks SET active = ? WHERE name = ?", [int(active), name]).rowcount == 1
 
 
-def all_clerks(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def all_clerks(conn) -> list[Row]:
     return conn.execute("SELECT id, name, active, created FROM clerks ORDER BY name").fetchall()
 
 
-def session_mark(row: sqlite3.Row) -> str:
+def session_mark(row: Row) -> str:
     """What a session remembers of the password: changing it ends every session made before."""
     return hashlib.sha256(row["password_hash"].encode()).hexdigest()[:16]
 
 
-def logged_in(conn: sqlite3.Connection, clerk_id: object, mark: object) -> sqlite3.Row | None:
+def logged_in(conn, clerk_id: object, mark: object) -> Row | None:
     """The active clerk a session names, if the password has not changed since it was made."""
     if not isinstance(clerk_id, int):
         return None
@@ -81,7 +82,7 @@ def logged_in(conn: sqlite3.Connection, clerk_id: object, mark: object) -> sqlit
     return row if row is not None and mark == session_mark(row) else None
 
 
-def check(conn: sqlite3.Connection, name: str, password: str) -> sqlite3.Row | None:
+def check(conn, name: str, password: str) -> Row | None:
     """The active clerk with this name and password, else None (taking as long either way)."""
     row = conn.execute("SELECT * FROM clerks WHERE name = ?", [name]).fetchone() if name else None
     if row is None:
@@ -92,13 +93,13 @@ def check(conn: sqlite3.Connection, name: str, password: str) -> sqlite3.Row | N
     return row if check_password_hash(row["password_hash"], password) and row["active"] else None
 
 
-def _locked_until(conn: sqlite3.Connection, column: str, value: str, limit: int, now: float) -> float:
+def _locked_until(conn, column: str, value: str, limit: int, now: float) -> float:
     row = conn.execute(f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?",
                        [value, now - WINDOW_SECONDS, limit - 1]).fetchone()
     return row["at"] + WINDOW_SECONDS if row else 0.0
 
 
-def seconds_locked(conn: sqlite3.Connection, name: str, address: str, now: float | None = None) -> int:
+def seconds_locked(conn, name: str, address: str, now: float | None = None) -> int:
     """How long logging in as ``name`` from ``address`` stays refused (0: go ahead)."""
     now = time.time() if now is None else now
     until = max(_locked_until(conn, "name", name, MAX_FAILURES_PER_NAME, now),
@@ -106,11 +107,11 @@ def seconds_locked(conn: sqlite3.Connection, name: str, address: str, now: float
     return max(0, int(until - now + 0.999))
 
 
-def failed(conn: sqlite3.Connection, name: str, address: str, now: float | None = None) -> None:
+def failed(conn, name: str, address: str, now: float | None = None) -> None:
     now = time.time() if now is None else now
     conn.execute("DELETE FROM login_failures WHERE at <= ?", [now - WINDOW_SECONDS])  # the table stays small
     conn.execute("INSERT INTO login_failures (name, address, at) VALUES (?, ?, ?)", [name[:64], address, now])
 
 
-def succeeded(conn: sqlite3.Connection, name: str) -> None:
+def succeeded(conn, name: str) -> None:
     conn.execute("DELETE FROM login_failures WHERE name = ?", [name])

@@ -163,34 +163,30 @@ def create_request():
 
     kiosk_uuid, content_hash = attributes.get("kiosk_uuid"), attributes.get("kiosk_hash")
     conn = get_db()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        existing = conn.execute("SELECT * FROM requests WHERE kiosk_uuid = ?", [kiosk_uuid]).fetchone() if kiosk_uuid else None
-        if existing is not None:
-            if existing["content_hash"] != content_hash:
-                conn.execute("ROLLBACK")
-                return error(409, "this kiosk_uuid was already used for a different request")
-            conn.execute("UPDATE requests SET duplicate_posts = duplicate_posts + 1 WHERE id = ?", [existing["id"]])
-            conn.execute("COMMIT")
-            return _created(existing["service_request_id"], existing["token"])
+    with conn.transaction():
+        # The unique kiosk_uuid decides, not a look first: on PostgreSQL two posts of one request can
+        # arrive at once (two threads, two servers); the second waits for the first, inserts nothing,
+        # and is answered below with the first one's id.
         now = now_iso()
-        cursor = conn.execute(
+        inserted = conn.execute(
             "INSERT INTO requests (kiosk_uuid, content_hash, service_code, description, address_string, first_name,"
             " last_name, phone, attributes, status, requested_datetime, updated_datetime, api_key)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kiosk_uuid) DO NOTHING RETURNING id",
             [kiosk_uuid, content_hash, service["service_code"], form.get("description", ""), form.get("address_string", ""),
              form.get("first_name", ""), form.get("last_name", ""), form.get("phone", ""),
              json.dumps(attributes, ensure_ascii=False), "closed" if service.get("files_under") else "open", now, now,
              form.get("api_key")],
-        )
-        service_request_id = f"C{cursor.lastrowid:06d}"
+        ).fetchall()  # all (one row or none): a statement left unfinished would hold SQLite's COMMIT up
+        if not inserted:  # held already: the same request again is answered with its id; other content is refused
+            existing = conn.execute("SELECT * FROM requests WHERE kiosk_uuid = ?", [kiosk_uuid]).fetchone()
+            if existing["content_hash"] != content_hash:
+                return error(409, "this kiosk_uuid was already used for a different request")
+            conn.execute("UPDATE requests SET duplicate_posts = duplicate_posts + 1 WHERE id = ?", [existing["id"]])
+            return _created(existing["service_request_id"], existing["token"])
+        new_id = inserted[0]["id"]
+        service_request_id = f"C{new_id:06d}"
         token = secrets.token_hex(8) if faults.token_mode else None
-        conn.execute("UPDATE requests SET service_request_id = ?, token = ? WHERE id = ?", [service_request_id, token, cursor.lastrowid])
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+        conn.execute("UPDATE requests SET service_request_id = ?, token = ? WHERE id = ?", [service_request_id, token, new_id])
     # Stored. Now, perhaps, misbehave in the ways that leave a client unsure.
     if faults.roll(faults.drop_rate):
         sock = request.environ.get("werkzeug.socket")
@@ -248,7 +244,8 @@ def request_list():
     conn = get_db()
     if args.get("service_request_id"):
         ids = [i.strip() for i in args["service_request_id"].split(",") if i.strip()][:MAX_RESULTS]
-        rows = conn.execute(f"SELECT * FROM requests WHERE service_request_id IN ({','.join('?' * len(ids))})", ids).fetchall()
+        rows = conn.execute(f"SELECT * FROM requests WHERE service_request_id IN ({','.join('?' * len(ids))})", ids).fetchall() \
+            if ids else []  # "IN ()" is SQLite's alone
     elif args.get("kiosk_uuid"):
         rows = conn.execute("SELECT * FROM requests WHERE kiosk_uuid = ?", [args["kiosk_uuid"]]).fetchall()
     else:

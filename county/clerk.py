@@ -75,8 +75,8 @@ def notes_about(service_request_ids: list[str]) -> dict[str, list[dict]]:
 def index():
     """Every request, newest first, each with its status form and the notes filed under it."""
     notes = tuple(_note_services())
-    rows = get_db().execute(f"SELECT * FROM requests WHERE service_code NOT IN ({','.join('?' * len(notes))})"
-                            " ORDER BY id DESC LIMIT 500", notes).fetchall()
+    not_notes = f"WHERE service_code NOT IN ({','.join('?' * len(notes))})" if notes else ""  # "IN ()" is SQLite's alone
+    rows = get_db().execute(f"SELECT * FROM requests {not_notes} ORDER BY id DESC LIMIT 500", notes).fetchall()
     shown = [_for_clerk(r) for r in rows]
     filed = notes_about([r["service_request_id"] for r in shown])
     return render_template("clerk/index.html", rows=shown, notes=filed, clerk=auth.current_clerk())

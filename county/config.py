@@ -23,6 +23,10 @@ def load(instance_path: str, catalogue: str, environ=None) -> dict:
     environ = os.environ if environ is None else environ
     return {
         "DATABASE": str(Path(instance_path) / "county.sqlite3"),
+        # PostgreSQL instead of that file (``postgresql:///county?host=/run/postgresql``), for a county
+        # running several of these servers on one database (docs/scaling.md); unset: the SQLite file.
+        "DATABASE_URL": environ.get("COUNTY_DATABASE_URL") or None,
+        "DATABASE_POOL": int(environ.get("COUNTY_DATABASE_POOL") or 10),  # PostgreSQL connections per process
         # API keys this county accepts (comma-separated); the demo kiosk's key by default, which
         # works only in demo mode (see :func:`county.keys.accepted`).
         "API_KEYS": [k.strip() for k in environ.get("COUNTY_API_KEYS", DEMO_KEY).split(",") if k.strip()],

@@ -1,11 +1,16 @@
-"""The county's own SQLite file: its catalogue, the requests it holds, its clerks and their failed logins."""
+"""The county's own database: its catalogue, the requests it holds, its clerks and their failed logins.
+
+A SQLite file in the instance folder unless ``COUNTY_DATABASE_URL`` names a PostgreSQL database;
+:mod:`county.sql` keeps the two apart, so the schema here and every query elsewhere are written once.
+"""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from flask import Flask, current_app, g
+
+from . import sql
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS services (
@@ -52,17 +57,15 @@ CREATE INDEX IF NOT EXISTS login_failures_by_address ON login_failures (address,
 """
 
 
-def connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    return conn
+def connect(config) -> sql.SQLiteConnection | sql.PostgresConnection:
+    """A connection of its own to the database ``config`` (an app's config) names, for commands and tests."""
+    return sql.connect(config)
 
 
-def get_db() -> sqlite3.Connection:
+def get_db() -> sql.SQLiteConnection | sql.PostgresConnection:
+    """This request's connection, made (or, on PostgreSQL, borrowed from the pool) once."""
     if "county_db" not in g:
-        g.county_db = connect(current_app.config["DATABASE"])
+        g.county_db = current_app.extensions["county_database"].connect()
     return g.county_db
 
 
@@ -72,23 +75,32 @@ def close_db(exc=None) -> None:
         conn.close()
 
 
-def load_catalogue(conn: sqlite3.Connection, path: str) -> int:
+def load_catalogue(conn, path: str) -> int:
     services = json.loads(Path(path).read_text(encoding="utf-8"))["services"]
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute("DELETE FROM services")
-    conn.executemany(
-        "INSERT INTO services (service_code, position, definition) VALUES (?, ?, ?)",
-        [(s["service_code"], i, json.dumps(s, ensure_ascii=False)) for i, s in enumerate(services)],
-    )
-    conn.execute("COMMIT")
+    with conn.transaction(exclusive=True):
+        conn.execute("DELETE FROM services")
+        conn.executemany(
+            "INSERT INTO services (service_code, position, definition) VALUES (?, ?, ?)",
+            [(s["service_code"], i, json.dumps(s, ensure_ascii=False)) for i, s in enumerate(services)],
+        )
     return len(services)
 
 
 def init_app(app: Flask) -> None:
-    conn = connect(app.config["DATABASE"])
-    conn.executescript(SCHEMA)
-    # The catalogue file is the county's configuration: read at every start, so a changed file (a
-    # service newly marked private, say) is what the county serves, also on an old database.
-    load_catalogue(conn, app.config["CATALOGUE"])
-    conn.close()
+    conn = connect(app.config)
+    try:
+        conn.create_schema(SCHEMA)
+        # The catalogue file is the county's configuration: read at every start, so a changed file (a
+        # service newly marked private, say) is what the county serves, also on an old database.
+        load_catalogue(conn, app.config["CATALOGUE"])
+    finally:
+        conn.close()
+    app.extensions["county_database"] = sql.Database(app.config)
     app.teardown_appcontext(close_db)
+
+
+def close_database(app: Flask) -> None:
+    """Close the app's pool of PostgreSQL connections (nothing to do for SQLite)."""
+    database = app.extensions.pop("county_database", None)
+    if database is not None:
+        database.close()

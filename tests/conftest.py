@@ -1,5 +1,10 @@
 """Shared fixtures: an app on a real SQLite file, its client and CLI runner, a live kiosk server on
-127.0.0.1 and a real headless Chromium (Debian's, never a downloaded one)."""
+127.0.0.1 and a real headless Chromium (Debian's, never a downloaded one).
+
+The reference county runs on SQLite unless a test asks for both of its databases with
+``@pytest.mark.county_backends`` (or a module's ``pytestmark``): then it runs once on SQLite and once
+on a real PostgreSQL (Debian's, started once per session on a Unix socket, a fresh schema per test),
+through ``county_app``, ``county`` and ``county_database_url``."""
 from __future__ import annotations
 
 import json
@@ -50,16 +55,67 @@ def client(app):
     return app.test_client()
 
 
+COUNTY_BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked ``county_backends`` run on each of the county's databases (ids ``[sqlite]``, ``[postgresql]``)."""
+    if metafunc.definition.get_closest_marker("county_backends") and "county_backend" in metafunc.fixturenames:
+        metafunc.parametrize("county_backend", COUNTY_BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def county_app(tmp_path, monkeypatch):
-    """The reference county in this process on a fresh SQLite file: demo mode, CSRF on, as it is served."""
+def county_backend(request) -> str:
+    """The county's database for this test: SQLite unless the test is marked ``county_backends``."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """Debian's PostgreSQL for this session only (tests/postgres.py): started at first use, stopped at the end."""
+    from .postgres import LocalPostgres
+
+    server = LocalPostgres().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def county_database_url(county_backend, request) -> str | None:
+    """``COUNTY_DATABASE_URL`` for this test's county: None (its SQLite file), or a fresh PostgreSQL schema."""
+    if county_backend == "sqlite":
+        return None
+    return request.getfixturevalue("postgres").create_schema()
+
+
+@pytest.fixture
+def county_app(tmp_path, monkeypatch, county_database_url):
+    """The reference county in this process on a fresh database (SQLite, or PostgreSQL where the test is
+    marked ``county_backends``): demo mode, CSRF on, as it is served."""
     from county import create_app as create_county
+    from county.db import close_database
 
     for name in list(os.environ):
         if name.startswith("COUNTY_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("COUNTY_INSTANCE_PATH", str(tmp_path / "county"))
-    return create_county({"TESTING": True, "DEMO": True})
+    if county_database_url:
+        monkeypatch.setenv("COUNTY_DATABASE_URL", county_database_url)
+    app = create_county({"TESTING": True, "DEMO": True})
+    yield app
+    close_database(app)  # its pooled PostgreSQL connections
+
+
+def county_query(config, sql: str, params=()) -> list:
+    """Rows of a query on a county's own database (``config``: an app's config, or a LiveCounty's), either kind."""
+    from county.db import connect
+
+    conn = connect(config)
+    try:
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        conn.close()
 
 
 @pytest.fixture
@@ -144,18 +200,29 @@ class LiveCounty(LiveServer):
     module = "county.serve"
 
     def __init__(self, instance: Path, faults: dict | None = None, api_keys: str = "demo-kiosk-key", port: int | None = None,
-                 demo: bool = True):
+                 demo: bool = True, database_url: str | None = None, **env: str):
         self.instance = instance
         self.args = ("--demo",) if demo else ()
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "COUNTY_"))},
                     "COUNTY_INSTANCE_PATH": str(instance), "COUNTY_FAULTS": json.dumps(faults or {}),
-                    "COUNTY_API_KEYS": api_keys}
+                    "COUNTY_API_KEYS": api_keys, **({"COUNTY_DATABASE_URL": database_url} if database_url else {}), **env}
 
     @property
     def database(self) -> Path:
+        """The SQLite file (on PostgreSQL, ask :meth:`query` instead)."""
+        assert not self.database_url, "this county is on PostgreSQL: use county.query(...)"
         return self.instance / "county.sqlite3"
+
+    @property
+    def config(self) -> dict:
+        return {"DATABASE": str(self.instance / "county.sqlite3"), "DATABASE_URL": self.database_url}
+
+    def query(self, sql: str, params=()) -> list:
+        """Rows of a query on this county's database, SQLite or PostgreSQL (``?`` placeholders on both)."""
+        return county_query(self.config, sql, params)
 
     def start(self, faults: dict | None = None) -> "LiveCounty":
         if faults is not None:
@@ -164,10 +231,7 @@ class LiveCounty(LiveServer):
 
     def requests(self) -> list[tuple]:
         """(service_request_id, kiosk_uuid, status) of every request the county holds."""
-        import sqlite3
-
-        with sqlite3.connect(self.database) as db:
-            return db.execute("SELECT service_request_id, kiosk_uuid, status FROM requests ORDER BY id").fetchall()
+        return [tuple(r) for r in self.query("SELECT service_request_id, kiosk_uuid, status FROM requests ORDER BY id")]
 
     def add_clerk(self, name: str = "clerk-1") -> str:
         """Add a clerk with ``flask --app county clerk add NAME --generate``; return the password it printed."""
@@ -191,16 +255,14 @@ class LiveCounty(LiveServer):
 
     def duplicate_posts(self) -> int:
         """How many times a request the county already held was posted again."""
-        import sqlite3
-
-        with sqlite3.connect(self.database) as db:
-            return db.execute("SELECT COALESCE(SUM(duplicate_posts), 0) FROM requests").fetchone()[0]
+        return int(self.query("SELECT COALESCE(SUM(duplicate_posts), 0) FROM requests")[0][0])
 
 
 @pytest.fixture
-def county(tmp_path):
-    """A healthy county; tests that want faults start their own ``LiveCounty``."""
-    server = LiveCounty(tmp_path / "county").start()
+def county(tmp_path, county_database_url):
+    """A healthy county (on PostgreSQL too where the test is marked ``county_backends``); tests that
+    want faults start their own ``LiveCounty`` with ``database_url=county_database_url``."""
+    server = LiveCounty(tmp_path / "county", database_url=county_database_url).start()
     yield server
     server.stop()
 

@@ -3,7 +3,6 @@ demo key only in demo mode, and what a keyed reader gets is a request's public f
 resident's name, phone or home address, which the kiosk sends in fields Open311 keeps private."""
 import base64
 import json
-import sqlite3
 
 import pytest
 import requests
@@ -11,8 +10,10 @@ import requests
 from core import drafts, submissions
 from kiosk.db import get_db
 
-from .conftest import LiveCounty
+from .conftest import LiveCounty, county_query
 from .sync_helpers import engine_for
+
+pytestmark = pytest.mark.county_backends  # the same Open311 answers on SQLite and on PostgreSQL
 
 KEY = "demo-kiosk-key"
 RESIDENT = {"name": "王秀英", "address": "幸福路 12 号 3 单元 501", "phone": "13800138000", "contact": "phone"}
@@ -25,8 +26,7 @@ def post(client, **form):
 
 
 def stored(app) -> int:
-    with sqlite3.connect(app.config["DATABASE"]) as db:
-        return db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+    return county_query(app.config, "SELECT COUNT(*) FROM requests")[0][0]
 
 
 @pytest.mark.parametrize("path", ["/requests.json", "/requests/C000001.json", "/requests.json?service_request_id=C000001",
@@ -79,8 +79,8 @@ def test_the_demo_key_is_refused_outside_demo_mode_even_when_listed(county_app):
 
 
 @pytest.mark.slow
-def test_the_served_county_refuses_the_demo_key_unless_started_with_demo(tmp_path):
-    county = LiveCounty(tmp_path / "county", demo=False).start()
+def test_the_served_county_refuses_the_demo_key_unless_started_with_demo(tmp_path, county_database_url):
+    county = LiveCounty(tmp_path / "county", demo=False, database_url=county_database_url).start()
     try:
         refused = requests.post(county.url + "/requests.json", data={"api_key": KEY, **REPAIRS}, timeout=5)
         assert refused.status_code == 403 and county.requests() == []
@@ -88,7 +88,7 @@ def test_the_served_county_refuses_the_demo_key_unless_started_with_demo(tmp_pat
         assert "Not in demo mode" in county.log.read_text()
     finally:
         county.stop()
-    demo = LiveCounty(tmp_path / "county").start()  # same database, started with --demo
+    demo = LiveCounty(tmp_path / "county", database_url=county_database_url).start()  # same database, started with --demo
     try:
         assert requests.post(demo.url + "/requests.json", data={"api_key": KEY, **REPAIRS}, timeout=5).status_code == 200
     finally:
@@ -108,20 +108,19 @@ def test_services_about_a_person_publish_their_status_only(county_app):
 
 
 @pytest.mark.slow
-def test_what_the_kiosk_sends_the_county_keeps_and_publishes_none_of_the_residents_details(app, tmp_path):
+def test_what_the_kiosk_sends_the_county_keeps_and_publishes_none_of_the_residents_details(app, tmp_path, county_database_url):
     """A home-care request with a name, phone and home address goes through the real engine to a real county."""
     with app.app_context():
         db = get_db()
         _, draft = drafts.start(db, "home-care", "zh_Hans_CN")
         draft.answers, draft.personal = {"help": "cleaning", "often": "weekly"}, RESIDENT
         submissions.save_request(db, draft, "kiosk-test")
-    county = LiveCounty(tmp_path / "county").start()
+    county = LiveCounty(tmp_path / "county", database_url=county_database_url).start()
     try:
         with app.app_context():
             assert engine_for(app, county.url).run().accepted == 1
-        with sqlite3.connect(county.database) as held:  # the county keeps them, for its clerks
-            last_name, phone, address, attributes = held.execute(
-                "SELECT last_name, phone, address_string, attributes FROM requests").fetchone()
+        (last_name, phone, address, attributes), = county.query(  # the county keeps them, for its clerks
+            "SELECT last_name, phone, address_string, attributes FROM requests")
         assert (last_name, phone, address) == (RESIDENT["name"], RESIDENT["phone"], "社区服务中心")
         assert json.loads(attributes)["home_address"] == RESIDENT["address"]
 

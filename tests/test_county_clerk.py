@@ -1,11 +1,14 @@
 """The county's clerk page: clerks with hashed passwords added on the command line, login and logout,
 CSRF tokens on every form, wrong passwords throttled, the same security headers as the kiosk."""
 import re
-import sqlite3
 
 import pytest
 
 from county import accounts
+
+from .conftest import county_query
+
+pytestmark = pytest.mark.county_backends  # clerks' pages and commands on SQLite and on PostgreSQL
 
 NAME, PASSWORD = "li.clerk", "correct horse battery"
 RESIDENT_FORM = {"api_key": "demo-kiosk-key", "service_code": "home-care", "address_string": "社区服务中心",
@@ -23,8 +26,8 @@ def log_in(client, name=NAME, password=PASSWORD, **extra):
 
 
 def status_of(app, service_request_id="C000001") -> tuple:
-    with sqlite3.connect(app.config["DATABASE"]) as db:
-        return db.execute("SELECT status, status_notes FROM requests WHERE service_request_id = ?", [service_request_id]).fetchone()
+    return tuple(county_query(app.config, "SELECT status, status_notes FROM requests WHERE service_request_id = ?",
+                              [service_request_id])[0])
 
 
 @pytest.fixture
@@ -95,8 +98,7 @@ def test_wrong_passwords_are_throttled(county):
     locked = log_in(client)  # now even the right password waits
     assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= accounts.WINDOW_SECONDS
     assert client.get("/clerk").status_code == 302
-    with sqlite3.connect(county.config["DATABASE"]) as db:  # a quarter of an hour later
-        db.execute("UPDATE login_failures SET at = at - ?", [accounts.WINDOW_SECONDS])
+    county_query(county.config, "UPDATE login_failures SET at = at - ?", [accounts.WINDOW_SECONDS])  # a quarter of an hour later
     assert log_in(client).status_code == 302 and client.get("/clerk").status_code == 200
 
 
@@ -108,8 +110,7 @@ def test_many_names_tried_from_one_address_are_throttled(county):
 
 
 def test_passwords_are_stored_as_scrypt_hashes(county):
-    with sqlite3.connect(county.config["DATABASE"]) as db:
-        (stored,) = db.execute("SELECT password_hash FROM clerks WHERE name = ?", [NAME]).fetchone()
+    (stored,), = county_query(county.config, "SELECT password_hash FROM clerks WHERE name = ?", [NAME])
     assert stored.startswith("scrypt:") and PASSWORD not in stored
 
 

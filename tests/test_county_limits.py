@@ -2,7 +2,6 @@
 or a form of the wrong shape with an Open311 error (400), and in every case nothing is stored; the
 longest request a kiosk can make still fits."""
 import json
-import sqlite3
 
 import pytest
 
@@ -13,13 +12,16 @@ from core.db import connect, migrate
 from county import limits
 from sync.payload import open311_fields
 
+from .conftest import county_query
+
+pytestmark = pytest.mark.county_backends  # the same refusals on SQLite and on PostgreSQL
+
 REPAIRS = {"api_key": "demo-kiosk-key", "service_code": "repairs", "address_string": "社区服务中心",
            "description": "楼道灯坏了", "attribute[what]": "light", "attribute[where]": "3号楼", "attribute[danger]": "no"}
 
 
 def stored(app) -> int:
-    with sqlite3.connect(app.config["DATABASE"]) as db:
-        return db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+    return county_query(app.config, "SELECT COUNT(*) FROM requests")[0][0]
 
 
 def test_a_20_mb_field_is_refused_before_it_is_read(county_app):
@@ -105,7 +107,7 @@ def test_one_value_of_a_multivaluelist_without_brackets_is_a_list_of_one(county_
 
     path = tmp_path / "pick.json"
     path.write_text(json.dumps(catalogue))
-    county_load(county_connect(county_app.config["DATABASE"]), str(path))
+    county_load(county_connect(county_app.config), str(path))
     client = county_app.test_client()
     form = {"api_key": "demo-kiosk-key", "service_code": "pick", "address_string": "x"}
     assert client.post("/requests.json", data={**form, "attribute[what]": "a"}).status_code == 200

@@ -6,7 +6,6 @@ refuses a note."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 
@@ -22,12 +21,14 @@ from .conftest import ROOT, LiveCounty
 from .sync_helpers import FakeClock, engine_for, save_requests
 from .worker_helpers import add_accounts, log_in
 
+# Tests with a county run on both of its databases; the kiosk-only ones once.
+pytestmark = pytest.mark.county_backends
+
 
 def county_notes_held(county: LiveCounty) -> list[dict]:
     """Every note the county holds: its id, status, attributes, description and what a clerk sees as the name."""
-    with sqlite3.connect(county.database) as db:
-        rows = db.execute("SELECT service_request_id, status, attributes, description, last_name, phone FROM requests"
-                          " WHERE service_code = ? ORDER BY id", [NOTE_SERVICE]).fetchall()
+    rows = county.query("SELECT service_request_id, status, attributes, description, last_name, phone FROM requests"
+                        " WHERE service_code = ? ORDER BY id", [NOTE_SERVICE])
     return [{"id": r[0], "status": r[1], "attributes": json.loads(r[2]), "description": r[3], "name": r[4], "phone": r[5]}
             for r in rows]
 
@@ -118,8 +119,8 @@ def test_a_note_reaches_the_county_once_filed_under_its_request(app, county):
     assert [r["service_request_id"] for r in listed] == [county_id]
 
 
-def test_an_unclear_send_is_asked_about_and_never_sent_twice(app, tmp_path):
-    county = LiveCounty(tmp_path / "county").start()
+def test_an_unclear_send_is_asked_about_and_never_sent_twice(app, tmp_path, county_database_url):
+    county = LiveCounty(tmp_path / "county", database_url=county_database_url).start()
     clock = FakeClock()
     try:
         request_id, _ = closed_and_told(app, county, clock, outcome="not_reached")
@@ -155,12 +156,12 @@ def test_a_worker_killed_before_its_post_sends_the_note_once(app, county):
     assert len(county_notes_held(county)) == 1 and county.duplicate_posts() == 0
 
 
-def test_a_county_without_a_note_service_keeps_the_notes(app, tmp_path):
+def test_a_county_without_a_note_service_keeps_the_notes(app, tmp_path, county_database_url):
     services = json.loads((ROOT / "county/catalogue.json").read_text(encoding="utf-8"))["services"]
     path = tmp_path / "no-notes.json"
     path.write_text(json.dumps({"services": [s for s in services if s["service_code"] != NOTE_SERVICE]}, ensure_ascii=False),
                     encoding="utf-8")
-    county = LiveCounty(tmp_path / "county")
+    county = LiveCounty(tmp_path / "county", database_url=county_database_url)
     county.env["COUNTY_CATALOGUE"] = str(path)
     county.start()
     clock = FakeClock()

@@ -11,7 +11,7 @@ import pytest
 import requests
 from georeport import GeoReport
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.county_backends]  # an independent client reads both
 
 
 def test_georeport_library_reads_services_definitions_and_requests(county, tmp_path, monkeypatch):

@@ -26,8 +26,8 @@ def assert_exactly_once(app, county, expected: int):
     assert accepted == {sid for sid, _, _ in held}
 
 
-def run_against(app, tmp_path, faults, count=12, timeout=1.0, **settings):
-    county = LiveCounty(tmp_path / "county", faults).start()
+def run_against(app, tmp_path, faults, count=12, timeout=1.0, database_url=None, **settings):
+    county = LiveCounty(tmp_path / "county", faults, database_url=database_url).start()
     try:
         save_requests(app, count)
         clock = FakeClock()
@@ -39,24 +39,28 @@ def run_against(app, tmp_path, faults, count=12, timeout=1.0, **settings):
         county.stop()
 
 
-def test_healthy_county(app, tmp_path):
-    _, reports = run_against(app, tmp_path, {})
+@pytest.mark.county_backends
+def test_healthy_county(app, tmp_path, county_database_url):
+    _, reports = run_against(app, tmp_path, {}, database_url=county_database_url)
     assert reports[0].sent == 12 and reports[0].accepted == 12 and not reports[0].errors
     assert abs(reports[0].clock_offset_seconds) < 5  # measured from the county's Date header
 
 
-def test_server_errors_are_retried_with_backoff(app, tmp_path):
-    _, reports = run_against(app, tmp_path, {"seed": 3, "error_rate": 0.5})
+@pytest.mark.county_backends
+def test_server_errors_are_retried_with_backoff(app, tmp_path, county_database_url):
+    _, reports = run_against(app, tmp_path, {"seed": 3, "error_rate": 0.5}, database_url=county_database_url)
     assert sum(r.retrying for r in reports) > 0 and len(reports) > 1
 
 
-def test_timeouts_after_storing_are_looked_up_not_resent(app, tmp_path):
-    _, reports = run_against(app, tmp_path, {"seed": 5, "timeout_rate": 0.4, "timeout_seconds": 1.5}, timeout=0.5)
+@pytest.mark.county_backends
+def test_timeouts_after_storing_are_looked_up_not_resent(app, tmp_path, county_database_url):
+    _, reports = run_against(app, tmp_path, {"seed": 5, "timeout_rate": 0.4, "timeout_seconds": 1.5}, timeout=0.5, database_url=county_database_url)
     assert sum(r.retrying for r in reports) > 0
 
 
-def test_dropped_connections_after_storing(app, tmp_path):
-    _, reports = run_against(app, tmp_path, {"seed": 11, "drop_rate": 0.4})
+@pytest.mark.county_backends
+def test_dropped_connections_after_storing(app, tmp_path, county_database_url):
+    _, reports = run_against(app, tmp_path, {"seed": 11, "drop_rate": 0.4}, database_url=county_database_url)
     assert sum(r.retrying for r in reports) > 0
 
 
@@ -65,8 +69,9 @@ def test_slow_county(app, tmp_path):
     assert reports[0].accepted == 4
 
 
-def test_token_mode_ids_arrive_later(app, tmp_path):
-    county, _ = run_against(app, tmp_path, {"token_mode": True}, count=5)
+@pytest.mark.county_backends
+def test_token_mode_ids_arrive_later(app, tmp_path, county_database_url):
+    county, _ = run_against(app, tmp_path, {"token_mode": True}, count=5, database_url=county_database_url)
     with app.app_context():
         events = [e for e in outbox.events(get_db(), 1)]
     assert events[-2]["state"] == outbox.ACCEPTED and events[-2]["data"].get("token")
@@ -106,9 +111,10 @@ def test_refused_key_keeps_everything_queued_and_turns_health_red(app, tmp_path,
         county.stop()
 
 
+@pytest.mark.county_backends
 @pytest.mark.parametrize("kind", ["bad_json", "wrong_types", "huge"])
-def test_malformed_answers_never_crash_and_are_resolved_later(app, tmp_path, kind):
-    county = LiveCounty(tmp_path / "county", {"malformed": kind}).start()
+def test_malformed_answers_never_crash_and_are_resolved_later(app, tmp_path, kind, county_database_url):
+    county = LiveCounty(tmp_path / "county", {"malformed": kind}, database_url=county_database_url).start()
     try:
         save_requests(app, 3)
         clock = FakeClock()
@@ -128,6 +134,7 @@ def test_malformed_answers_never_crash_and_are_resolved_later(app, tmp_path, kin
         county.stop()
 
 
+@pytest.mark.county_backends
 def test_same_uuid_with_other_content_is_refused_by_the_county(county):
     import requests
 
@@ -151,6 +158,7 @@ def test_unreachable_county_stops_the_run_without_losing_anything(app, tmp_path)
     assert [s["state"] for s in latest.values()] == [outbox.RETRY_WAIT, outbox.QUEUED]
 
 
+@pytest.mark.county_backends
 def test_status_comes_back_and_the_ladder_shows_it(app, client, county):
     tickets = save_requests(app, 1)
     with app.app_context():
