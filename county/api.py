@@ -57,6 +57,9 @@ def _common_checks():
     faults = current_app.config["FAULTS"]
     if faults.slow_seconds:
         time.sleep(faults.slow_seconds)
+    if any("\x00" in key or "\x00" in value for key, value in request.values.items(multi=True)):
+        # No text field has a use for it, and PostgreSQL cannot store it: refused alike on both.
+        return error(400, "a field contains the character U+0000 (NUL), which no field may hold")
     jurisdiction = request.values.get("jurisdiction_id")
     if jurisdiction and jurisdiction != current_app.config["JURISDICTION_ID"]:
         return error(404, f"jurisdiction_id {jurisdiction!r} is not served here")

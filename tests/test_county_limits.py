@@ -46,12 +46,19 @@ def test_a_20_mb_field_is_refused_before_it_is_read(county_app):
     ("lat", "north"),
     ("lat", "nan"),
     ("long", "181"),
+    ("description", "楼道灯\x00坏了"),                  # PostgreSQL cannot hold a NUL: refused on both
+    ("attribute[where]", "3号楼\x00"),
 ])
 def test_a_field_too_long_or_malformed_is_an_open311_error_and_nothing_is_stored(county_app, field, value):
     answer = county_app.test_client().post("/requests.json", data={**REPAIRS, field: value})
     assert answer.status_code == 400, answer.get_data(as_text=True)
     assert answer.get_json()[0]["code"] == 400 and answer.get_json()[0]["description"]
     assert stored(county_app) == 0
+
+
+def test_a_nul_in_a_status_query_is_an_open311_error(county_app):
+    answer = county_app.test_client().get("/requests.json", query_string={"service_request_id": "C1\x00"})
+    assert answer.status_code == 400 and answer.get_json()[0]["code"] == 400
 
 
 def test_too_many_attributes_or_list_values_are_refused(county_app):
