@@ -349,7 +349,10 @@ def m016_outbox_at_scale(db: Database) -> None:
             at TEXT NOT NULL
         )"""
     )
-    db.execute("CREATE INDEX request_latest_by_state ON request_latest(state, at)")
+    # By state in id order (what is due, oldest first; the status pull a page at a time), and by state
+    # and time (what changed since: news to pass on, the health figures' "since").
+    db.execute("CREATE INDEX request_latest_by_state ON request_latest(state, request_id)")
+    db.execute("CREATE INDEX request_latest_by_state_at ON request_latest(state, at)")
     db.execute(
         """
         INSERT INTO request_latest (request_id, event_id, state, at)

@@ -15,6 +15,7 @@ sync worker, the CLI and the web pages alike. It owns ``request_events`` and ``c
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from sqlite_utils import Database
 
@@ -89,6 +90,26 @@ def current_in(db: Database, states: tuple[str, ...], limit: int | None = None) 
     placeholders = ",".join("?" * len(states))
     sql = f"SELECT request_id, state, at, data FROM current_events WHERE state IN ({placeholders}) ORDER BY request_id"
     return list(db.query(sql + (" LIMIT ?" if limit else ""), [*states, *([limit] if limit else [])]))
+
+
+def each_in(db: Database, states: tuple[str, ...], page: int = 100) -> Iterator[dict]:
+    """Requests whose current state is one of ``states``, ``{request_id, state, at, data}``: state after
+    state in the order given, by id within each, read ``page`` rows at a time.
+
+    Memory stays one page whatever the count (10,000 requests at the county after a long outage), and
+    the caller may write between rows: each page is a fresh query after the last id seen, so a
+    request that moves to another state meanwhile is not seen twice when the states are given in the
+    order requests move backwards through them (e.g. ``(IN_PROGRESS, ACCEPTED)``).
+    """
+    for state in states:
+        after = 0
+        while True:
+            rows = list(db.query("SELECT request_id, state, at, data FROM current_events"
+                                 " WHERE state = ? AND request_id > ? ORDER BY request_id LIMIT ?", [state, after, page]))
+            yield from rows
+            if len(rows) < page:
+                break
+            after = rows[-1]["request_id"]
 
 
 def current_event(db: Database, request_id: int) -> dict | None:
