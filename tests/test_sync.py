@@ -191,6 +191,15 @@ def test_sync_and_core_do_not_load_flask_when_imported():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
+def test_the_health_figures_do_not_load_the_engine_or_requests():
+    """The web app reads sync.health on its health pages: that must not bring the engine and ``requests``
+    (about 5 MB of the web process); a transport, when one is made, does."""
+    code = ("import sys, sync.health, sync.worker, sync.open311; print(sorted(m for m in ('sync.engine', 'requests')"
+            " if m in sys.modules)); sync.open311.HttpTransport(); print('requests' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split("\n")
+    assert out[:2] == ["[]", "True"], out
+
+
 def test_the_status_pull_asks_a_batch_at_a_time_and_each_request_once(app, county):
     """Streamed (issue 13): the open requests are read and asked about batch_size at a time, and a
     request the county moves during the pull (accepted -> in progress) is not asked about again."""
