@@ -64,6 +64,8 @@ bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python -m bench.help_calls
 	$(BIN)/python -m bench.pinyin
 	$(BIN)/python -m bench.health
+	$(BIN)/python -m bench.idle_memory
+	$(BIN)/python -m bench.startup
 
 clean:
 	rm -rf $(VENV) node_modules instance
