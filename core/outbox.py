@@ -140,13 +140,23 @@ def due_for_sending(db: Database, now: str, limit: int, ignore_backoff: bool = F
       their ``next_attempt_at`` in the same form, so the two compare as text.
     :param ignore_backoff: also those still waiting out a backoff (a manual "sync now").
     """
+    # One state at a time, each read in id order from request_latest_by_state and cut at the limit,
+    # then merged: a drain of 10,000 queued requests asks this 200 times, and one query over the
+    # three states sorted every due request each time (15 ms at 10,000; this reads 3 x limit rows).
     return list(db.query(
         """
-        SELECT request_id, state, at, data FROM current_events
-        WHERE state IN (?, ?, ?)
-          AND (state != ? OR ? OR json_extract(data, '$.next_attempt_at') <= ?)
-        ORDER BY request_id LIMIT ?""",
-        [QUEUED, IN_FLIGHT, RETRY_WAIT, RETRY_WAIT, int(ignore_backoff), now, limit],
+        SELECT * FROM (SELECT request_id, state, at, data FROM current_events WHERE state = :queued
+                       ORDER BY request_id LIMIT :limit)
+        UNION ALL
+        SELECT * FROM (SELECT request_id, state, at, data FROM current_events WHERE state = :in_flight
+                       ORDER BY request_id LIMIT :limit)
+        UNION ALL
+        SELECT * FROM (SELECT request_id, state, at, data FROM current_events WHERE state = :retry_wait
+                       AND (:ignore_backoff OR json_extract(data, '$.next_attempt_at') <= :now)
+                       ORDER BY request_id LIMIT :limit)
+        ORDER BY request_id LIMIT :limit""",
+        {"queued": QUEUED, "in_flight": IN_FLIGHT, "retry_wait": RETRY_WAIT, "ignore_backoff": int(ignore_backoff),
+         "now": now, "limit": limit},
     ))
 
 
