@@ -16,6 +16,9 @@ while and each process of the kiosk — the two services and all their descendan
   map it, so the sum is what the kiosk really costs the box;
 - USS (``Private_Clean + Private_Dirty``): what would be freed if that process alone went away.
 
+PSS also shares pages out to any other process on the machine that maps the same files (another
+kiosk from the same venv, a test run): a few MB of spread on a shared machine; USS does not move.
+
 Against the issue's limit: the whole kiosk idle under 120 MB. ``ROUNDS`` (default 3) fresh starts,
 each reported, then the spread; twice: with this venv as it is, and as a box has it. ``make bench``
 needs the test extras, whose OpenCV brings numpy, and sqlite_utils imports numpy whenever it can
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -120,6 +124,9 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
             samples.append({name: memory(pid) for name, pid in processes.items()})
         return samples[-1]
     finally:
+        # The speech worker and multiprocessing's resource tracker outlive a web app stopped by SIGTERM
+        # (on the box systemd stops the whole control group): stopped here by their pids, after the rest.
+        left = children(web.pid) + children(sync.pid)
         for process in (sync, web):
             process.terminate()
         for process in (sync, web):
@@ -127,6 +134,11 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         county.stop()
         log.close()
 
