@@ -72,6 +72,12 @@ class Keyring:
         except (KeyError, ValueError, InvalidTag) as exc:
             raise SealError(f"a sealed value in {column} cannot be opened with this box's data key") from exc
 
+    @property
+    def current_prefix(self) -> str:
+        """How every value sealed with the current key begins: lets a table's owner ask SQLite for
+        only the values that need re-sealing, instead of reading every row into Python."""
+        return f"{PREFIX}{self.current}:"
+
     def is_current(self, stored: str | None) -> bool:
         """Whether ``stored`` is sealed with the key that seals now (else it needs re-sealing)."""
         return bool(stored) and stored.startswith(f"{PREFIX}{self.current}:")

@@ -326,3 +326,60 @@ def m015_resident_answers(db: Database) -> None:
             UNIQUE (request_id, event_id)
         )"""
     )
+
+
+@migrations()
+def m016_outbox_at_scale(db: Database) -> None:
+    """Indexes for the outbox's and the pages' hot questions once a kiosk holds 100,000 requests
+    (tests/test_query_plans.py asks each for its plan).
+
+    ``request_latest`` is each request's latest event id, state and time: an index of ``request_events``
+    that the database keeps itself, by a trigger in the transaction of every event, and nothing else
+    writes. The history stays the one home of a request's state; this only lets "which requests are
+    queued / at the county / quarantined now" (and "changed since when") be answered by one seek of
+    the few that are, where before it read every request's latest event (the view) or every event
+    ever written in the state asked for (the state index). ``current_events`` now reads through it.
+    """
+    db.execute(
+        """
+        CREATE TABLE request_latest (
+            request_id INTEGER PRIMARY KEY REFERENCES requests(id),
+            event_id INTEGER NOT NULL,        -- request_events.id of the request's latest event
+            state TEXT NOT NULL,              -- that event's state and time (the event is never changed)
+            at TEXT NOT NULL
+        )"""
+    )
+    # By state in id order (what is due, oldest first; the status pull a page at a time), and by state
+    # and time (what changed since: news to pass on, the health figures' "since").
+    db.execute("CREATE INDEX request_latest_by_state ON request_latest(state, request_id)")
+    db.execute("CREATE INDEX request_latest_by_state_at ON request_latest(state, at)")
+    db.execute(
+        """
+        INSERT INTO request_latest (request_id, event_id, state, at)
+        SELECT request_id, MAX(id), state, at FROM request_events GROUP BY request_id"""
+    )
+    db.execute(
+        """
+        CREATE TRIGGER request_latest_follows_events AFTER INSERT ON request_events
+        BEGIN
+            INSERT INTO request_latest (request_id, event_id, state, at) VALUES (NEW.request_id, NEW.id, NEW.state, NEW.at)
+            ON CONFLICT (request_id) DO UPDATE SET event_id = excluded.event_id, state = excluded.state, at = excluded.at
+            WHERE excluded.event_id > request_latest.event_id;
+        END"""
+    )
+    db.execute("DROP VIEW current_events")
+    db.execute(
+        """
+        CREATE VIEW current_events AS
+        SELECT l.request_id, l.event_id, l.state, l.at, e.data FROM request_latest l
+        JOIN request_events e ON e.id = l.event_id"""
+    )
+    # The day's new requests (the worklist), a range of days (outcomes): by when they were saved.
+    db.execute("CREATE INDEX requests_by_requested_at ON requests(requested_at)")
+    # The nightly purge looks only at requests whose answers are still kept: a few weeks' worth.
+    db.execute("CREATE INDEX requests_kept ON requests(purged_at) WHERE purged_at IS NULL")
+    # The foreign key requests.service_code -> services: with foreign_keys on, each catalogue refresh's
+    # upsert of a service had SQLite look for requests of it by reading every request.
+    db.execute("CREATE INDEX requests_by_service ON requests(service_code)")
+    # What residents wrote in the last two weeks (the worklist), newest first.
+    db.execute("CREATE INDEX resident_answers_comments ON resident_answers(at) WHERE comment IS NOT NULL")

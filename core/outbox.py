@@ -2,7 +2,10 @@
 
 Each row of ``request_events`` is one fact (``queued``, ``in_flight``, ``accepted``, a county status
 update…). Nothing is overwritten; a request's current state is its latest event (the view
-``current_events``). Saving a request writes its ``queued`` event in the same transaction as the
+``current_events``, read through ``request_latest``, the latest event id, state and time of each request,
+which a trigger keeps with every event: migration m016). Questions about the requests in a state
+seek them in ``request_latest``'s state index, so they cost what is in that state now, never the
+kiosk's whole history (tests/test_query_plans.py holds them to it at 100,000 requests). Saving a request writes its ``queued`` event in the same transaction as the
 request itself, so a request can never be saved without being queued for the county.
 
 This module is the one home of the state names and of the questions asked about them — what is
@@ -12,6 +15,7 @@ sync worker, the CLI and the web pages alike. It owns ``request_events`` and ``c
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from sqlite_utils import Database
 
@@ -88,6 +92,26 @@ def current_in(db: Database, states: tuple[str, ...], limit: int | None = None) 
     return list(db.query(sql + (" LIMIT ?" if limit else ""), [*states, *([limit] if limit else [])]))
 
 
+def each_in(db: Database, states: tuple[str, ...], page: int = 100) -> Iterator[dict]:
+    """Requests whose current state is one of ``states``, ``{request_id, state, at, data}``: state after
+    state in the order given, by id within each, read ``page`` rows at a time.
+
+    Memory stays one page whatever the count (10,000 requests at the county after a long outage), and
+    the caller may write between rows: each page is a fresh query after the last id seen, so a
+    request that moves to another state meanwhile is not seen twice when the states are given in the
+    order requests move backwards through them (e.g. ``(IN_PROGRESS, ACCEPTED)``).
+    """
+    for state in states:
+        after = 0
+        while True:
+            rows = list(db.query("SELECT request_id, state, at, data FROM current_events"
+                                 " WHERE state = ? AND request_id > ? ORDER BY request_id LIMIT ?", [state, after, page]))
+            yield from rows
+            if len(rows) < page:
+                break
+            after = rows[-1]["request_id"]
+
+
 def current_event(db: Database, request_id: int) -> dict | None:
     """The request's latest event: ``{event_id, state, at, data}`` (``data`` decoded), or None."""
     rows = list(db.query("SELECT event_id, state, at, data FROM current_events WHERE request_id = ?", [request_id]))
@@ -96,12 +120,12 @@ def current_event(db: Database, request_id: int) -> dict | None:
 
 def changed_since(db: Database, states: tuple[str, ...], since: str) -> list[dict]:
     """Requests now in one of ``states`` whose current event was recorded at or after ``since``
-    (``""``: whenever), oldest event first: ``{request_id, event_id, state, at}``. Found through the
-    state index (as :func:`tally`): requests in other states are never visited."""
+    (``""``: whenever), oldest event first: ``{request_id, event_id, state, at}``. Found through
+    ``request_latest``'s state index: requests in other states are never visited."""
     placeholders = ",".join("?" * len(states))
     return list(db.query(
-        f"""SELECT e.request_id, e.id AS event_id, e.state, e.at FROM request_events e
-            WHERE e.state IN ({placeholders}) AND e.at >= ? AND {_IS_CURRENT} ORDER BY e.id""", [*states, since]))
+        f"""SELECT request_id, event_id, state, at FROM current_events
+            WHERE state IN ({placeholders}) AND at >= ? ORDER BY event_id""", [*states, since]))
 
 
 def open_at_county(db: Database, limit: int | None = None) -> list[dict]:
@@ -116,13 +140,23 @@ def due_for_sending(db: Database, now: str, limit: int, ignore_backoff: bool = F
       their ``next_attempt_at`` in the same form, so the two compare as text.
     :param ignore_backoff: also those still waiting out a backoff (a manual "sync now").
     """
+    # One state at a time, each read in id order from request_latest_by_state and cut at the limit,
+    # then merged: a drain of 10,000 queued requests asks this 200 times, and one query over the
+    # three states sorted every due request each time (15 ms at 10,000; this reads 3 x limit rows).
     return list(db.query(
         """
-        SELECT request_id, state, at, data FROM current_events
-        WHERE state IN (?, ?)
-           OR (state = ? AND (? OR json_extract(data, '$.next_attempt_at') <= ?))
-        ORDER BY request_id LIMIT ?""",
-        [QUEUED, IN_FLIGHT, RETRY_WAIT, int(ignore_backoff), now, limit],
+        SELECT * FROM (SELECT request_id, state, at, data FROM current_events WHERE state = :queued
+                       ORDER BY request_id LIMIT :limit)
+        UNION ALL
+        SELECT * FROM (SELECT request_id, state, at, data FROM current_events WHERE state = :in_flight
+                       ORDER BY request_id LIMIT :limit)
+        UNION ALL
+        SELECT * FROM (SELECT request_id, state, at, data FROM current_events WHERE state = :retry_wait
+                       AND (:ignore_backoff OR json_extract(data, '$.next_attempt_at') <= :now)
+                       ORDER BY request_id LIMIT :limit)
+        ORDER BY request_id LIMIT :limit""",
+        {"queued": QUEUED, "in_flight": IN_FLIGHT, "retry_wait": RETRY_WAIT, "ignore_backoff": int(ignore_backoff),
+         "now": now, "limit": limit},
     ))
 
 
@@ -137,16 +171,15 @@ def county_id(db: Database, request_id: int) -> str:
 def counts_by_state(db: Database) -> dict[str, int]:
     """How many requests are in each current state (states with none are left out).
 
-    This reads every request's latest event: fine for an operator's command, too dear for a page
-    asked every few seconds (the health figures use :func:`tally`).
+    This counts every request (one pass over ``request_latest``'s state index, covering: about 10 ms
+    at 100,000 requests): fine for an operator's command, too dear for a page asked every few
+    seconds (the health figures use :func:`tally`).
     """
-    return {row["state"]: row["n"] for row in db.query("SELECT state, COUNT(*) AS n FROM current_events GROUP BY state")}
+    return {row["state"]: row["n"] for row in db.query("SELECT state, COUNT(*) AS n FROM request_latest GROUP BY state")}
 
 
-# A request's event is its current one when no later event of the same request follows it. Asked
-# from the state index (``request_events_by_state``) and answered from ``request_events_by_request``,
-# both covering: no table is read, and requests in other states are never visited.
-_IS_CURRENT = "NOT EXISTS (SELECT 1 FROM request_events later WHERE later.request_id = e.request_id AND later.id > e.id)"
+# When a request was first queued (that is, saved): one seek of the state index per request asked about.
+_FIRST_QUEUED = "(SELECT MIN(q.at) FROM request_events q WHERE q.state = ? AND q.request_id = c.request_id)"
 
 
 def tally(db: Database, states: tuple[str, ...]) -> dict[str, dict]:
@@ -154,30 +187,43 @@ def tally(db: Database, states: tuple[str, ...]) -> dict[str, dict]:
     "since": the oldest current event's time, "saved": when the longest-waiting of them was first
     queued}}`` (states with no request left out).
 
-    Found through the state index, never a pass over every request: the cost grows with the events
-    ever recorded in ``states`` (for ``queued``, one per request saved), not with the whole history.
+    Found through ``request_latest``'s state index: the cost follows the requests in ``states`` now,
+    not the history (before m016 it visited every event ever recorded in them).
     """
     placeholders = ",".join("?" * len(states))
     rows = db.execute(
-        f"""SELECT e.state, COUNT(*), MIN(e.at),
-                   MIN((SELECT MIN(q.at) FROM request_events q WHERE q.state = ? AND q.request_id = e.request_id))
-            FROM request_events e WHERE e.state IN ({placeholders}) AND {_IS_CURRENT} GROUP BY e.state""",
+        f"""SELECT c.state, COUNT(*), MIN(c.at), MIN({_FIRST_QUEUED})
+            FROM current_events c WHERE c.state IN ({placeholders}) GROUP BY c.state""",
         [QUEUED, *states]).fetchall()
     return {state: {"count": count, "since": since, "saved": saved} for state, count, since, saved in rows}
 
 
-def closed_before(db: Database, cutoff: str) -> list[int]:
-    """Requests the county closed before ``cutoff`` (ISO time), and that are closed still."""
-    return [row[0] for row in db.execute(
-        "SELECT request_id FROM current_events WHERE state = ? AND at < ? ORDER BY request_id", [CLOSED, cutoff])]
+def closed_before(db: Database, cutoff: str, among: list[int] | None = None) -> list[int]:
+    """Requests the county closed before ``cutoff`` (ISO time), and that are closed still.
+
+    :param among: only these requests (the nightly purge asks about those whose answers are still
+      kept, :func:`core.submissions.kept`, so it never lists the years of requests purged already).
+    """
+    sql = "SELECT request_id FROM current_events WHERE state = ? AND at < ?"
+    if among is None:
+        return [row[0] for row in db.execute(sql + " ORDER BY request_id", [CLOSED, cutoff])]
+    found: list[int] = []
+    for start in range(0, len(among), 500):  # bounded statements, whatever the list
+        chunk = among[start:start + 500]
+        # Each asked for by its id (the unary + keeps SQLite off the state index, where "closed before"
+        # is every request of the kiosk's history).
+        found += [row[0] for row in db.execute(
+            f"SELECT request_id FROM current_events WHERE request_id IN ({','.join('?' * len(chunk))})"
+            " AND +state = ? AND +at < ? ORDER BY request_id", [*chunk, CLOSED, cutoff])]
+    return sorted(found)
 
 
 def oldest_unsent_since(db: Database) -> str | None:
     """When the oldest request the county does not hold yet was first queued (that is, saved).
 
-    Through the state index, like :func:`tally`: only requests unsent now are looked at.
+    Through ``request_latest``'s state index, like :func:`tally`: only requests unsent now are looked at.
     """
     placeholders = ",".join("?" * len(UNSENT))
     return db.execute(
-        f"""SELECT MIN((SELECT MIN(q.at) FROM request_events q WHERE q.state = ? AND q.request_id = e.request_id))
-            FROM request_events e WHERE e.state IN ({placeholders}) AND {_IS_CURRENT}""", [QUEUED, *UNSENT]).fetchone()[0]
+        f"SELECT MIN({_FIRST_QUEUED}) FROM current_events c WHERE c.state IN ({placeholders})",
+        [QUEUED, *UNSENT]).fetchone()[0]

@@ -26,7 +26,8 @@ def purge(db: Database, now: datetime, draft_hours: float = 24, closed_days: flo
           dry_run: bool = False) -> dict[str, int]:
     """Purge what has been kept long enough; return how many drafts and closed requests (would) go."""
     untouched_since = iso(now - timedelta(hours=draft_hours))
-    closed = outbox.closed_before(db, iso(now - timedelta(days=closed_days)))
+    # Asked only about requests still kept: the years purged already are never listed again.
+    closed = outbox.closed_before(db, iso(now - timedelta(days=closed_days)), among=submissions.kept(db))
     due = submissions.not_yet_purged(db, closed)
     if dry_run:
         return {"drafts": drafts.purge(db, untouched_since, dry_run=True), "requests": len(due)}

@@ -191,7 +191,8 @@ class SyncEngine:
     # --- 2. tokens and 3. status --------------------------------------------------------------
 
     def resolve_tokens(self, report: RunReport) -> None:
-        for row in outbox.current_in(self.db, (outbox.ACCEPTED,)):
+        """Ask for the id of each request the county took with a token (a page of requests at a time)."""
+        for row in outbox.each_in(self.db, (outbox.ACCEPTED,), self.settings.batch_size):
             data = json.loads(row["data"])
             if data.get("service_request_id") or not data.get("token") or outbox.county_id(self.db, row["request_id"]):
                 continue
@@ -203,32 +204,48 @@ class SyncEngine:
                 return
 
     def pull_status(self, report: RunReport) -> None:
-        open_requests = {}
-        for row in outbox.open_at_county(self.db):
+        """Ask the county for the status of every request it holds open, ``batch_size`` ids a question.
+
+        Streamed: the open requests are read a page at a time (:func:`core.outbox.each_in`) and each
+        batch is asked about and recorded before the next is read, so memory stays one batch however
+        many requests are open. In progress first, then accepted: a request the county moves from
+        accepted to in progress during the pull is not asked about twice.
+        """
+        batch: dict[str, tuple[int, str, dict]] = {}
+        for row in outbox.each_in(self.db, (outbox.IN_PROGRESS, outbox.ACCEPTED), self.settings.batch_size):
             county_id = outbox.county_id(self.db, row["request_id"])
             if county_id:
-                open_requests[county_id] = (row["request_id"], row["state"], json.loads(row["data"]))
-        ids = list(open_requests)
-        for start in range(0, len(ids), self.settings.batch_size):
-            outcome = self.client.get_service_requests(ids[start:start + self.settings.batch_size])
-            self._note_clock(report, outcome)
-            if outcome.kind != open311.OK or not isinstance(outcome.data, list):
-                if outcome.kind != open311.REFUSED:
-                    report.key_refused = report.key_refused or outcome.kind == open311.KEY_REFUSED  # reads are keyed too
-                    report.errors.append(f"status pull: {outcome.reason or outcome.kind}")
+                batch[county_id] = (row["request_id"], row["state"], json.loads(row["data"]))
+            if len(batch) >= self.settings.batch_size:
+                if not self._pull_batch(batch, report):
                     return
+                batch = {}
+        if batch:
+            self._pull_batch(batch, report)
+
+    def _pull_batch(self, open_requests: dict[str, tuple[int, str, dict]], report: RunReport) -> bool:
+        """Ask about one batch (county id -> (request id, state, its latest event's data)) and record what
+        changed; False when the pull must stop (the county unreachable, the key refused, a garbled answer)."""
+        outcome = self.client.get_service_requests(list(open_requests))
+        self._note_clock(report, outcome)
+        if outcome.kind != open311.OK or not isinstance(outcome.data, list):
+            if outcome.kind != open311.REFUSED:
+                report.key_refused = report.key_refused or outcome.kind == open311.KEY_REFUSED  # reads are keyed too
+                report.errors.append(f"status pull: {outcome.reason or outcome.kind}")
+                return False
+            return True
+        for item in outcome.data:
+            if not isinstance(item, dict) or str(item.get("service_request_id")) not in open_requests:
                 continue
-            for item in outcome.data:
-                if not isinstance(item, dict) or str(item.get("service_request_id")) not in open_requests:
-                    continue
-                request_id, state, last = open_requests[str(item["service_request_id"])]
-                new_state = state_for_county_status(item)
-                facts = {k: str(item.get(k) or "")[:1000] for k in ("status", "status_notes", "agency_responsible", "updated_datetime")}
-                if new_state is None or (new_state == state and all(last.get(k) == v for k, v in facts.items())):
-                    continue
-                offset = {} if report.clock_offset_seconds is None else {"county_clock_offset": report.clock_offset_seconds}
-                self._record(request_id, new_state, service_request_id=str(item["service_request_id"]), **facts, **offset)
-                report.status_updates += 1
+            request_id, state, last = open_requests[str(item["service_request_id"])]
+            new_state = state_for_county_status(item)
+            facts = {k: str(item.get(k) or "")[:1000] for k in ("status", "status_notes", "agency_responsible", "updated_datetime")}
+            if new_state is None or (new_state == state and all(last.get(k) == v for k, v in facts.items())):
+                continue
+            offset = {} if report.clock_offset_seconds is None else {"county_clock_offset": report.clock_offset_seconds}
+            self._record(request_id, new_state, service_request_id=str(item["service_request_id"]), **facts, **offset)
+            report.status_updates += 1
+        return True
 
     # --- a whole run --------------------------------------------------------------------------
 

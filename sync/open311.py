@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import requests
-
 MAX_BODY = 1024 * 1024  # a county answer larger than this is refused as malformed
 
 
@@ -32,13 +30,22 @@ class Transport(Protocol):
 
 
 class HttpTransport:
-    """HTTP over one keep-alive session (``requests``), with a short timeout and a size cap."""
+    """HTTP over one keep-alive session (``requests``), with a short timeout and a size cap.
+
+    ``requests`` (with urllib3, charset_normalizer, idna: about 5 MB of a process) is imported when a
+    transport is made, not with this module: the web app reads the outcome names and the health
+    figures (``sync.health``) without ever talking to the county.
+    """
 
     def __init__(self, timeout: float = 10.0, connect_timeout: float = 3.0):
+        import requests
+
         self.session = requests.Session()
         self.timeout = (connect_timeout, timeout)
 
     def request(self, method: str, url: str, *, params: dict | None = None, data: dict | None = None) -> Reply:
+        import requests  # already loaded by __init__: a dictionary look-up
+
         try:
             with self.session.request(method, url, params=params, data=data, timeout=self.timeout, stream=True) as response:
                 body = b""

@@ -18,10 +18,14 @@ from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from typing import TYPE_CHECKING
+
 from core import outbox
 
-from .engine import RunReport, SyncEngine
 from .open311 import OK
+
+if TYPE_CHECKING:  # the engine (and the catalogue, notes and payload modules) only for the scheduler's types:
+    from .engine import RunReport, SyncEngine  # sync.health reads this module's lock file names in the web app
 
 LOCK_FILE = "sync.lock"    # in the instance folder: held by the running worker (SingleInstance), with its pid
 RUN_NOW_FILE = "sync-now"  # in the instance folder: a request to run at once, with the time it was asked

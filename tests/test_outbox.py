@@ -9,6 +9,7 @@ from core import drafts, outbox, submissions
 from core.catalogue import DEMO_FILE, load_catalogue
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate, write_transaction
+from core.migrations import migrations
 
 
 @pytest.fixture
@@ -121,6 +122,37 @@ def test_tally_counts_the_current_states_asked_for_through_the_index(db, monkeyp
     }
     everything = outbox.counts_by_state(db)
     assert {state: found["count"] for state, found in outbox.tally(db, outbox.STATES).items()} == everything
-    plans = [row[3] for row in db.execute("EXPLAIN QUERY PLAN SELECT 1 FROM request_events e WHERE e.state IN ('queued')"
-                                          f" AND {outbox._IS_CURRENT}")]
-    assert not [p for p in plans if p.startswith("SCAN")], plans
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    outbox.tally(db, asked)
+    db.conn.set_trace_callback(None)
+    plans = [row[3] for sql in statements for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
+    assert any("request_latest_by_state" in p for p in plans) and not [p for p in plans if p.startswith("SCAN")], plans
+
+
+def test_the_latest_event_index_follows_every_event_and_an_upgrade(db, tmp_path):
+    """request_latest (m016) is kept by the database: it agrees with the history after every event,
+    and a file whose history was written before m016 gets it filled in by the migration."""
+    ids = save(db, 3)
+    move(db, ids[0], outbox.IN_FLIGHT, at="2026-11-25T09:00:00+00:00")
+    move(db, ids[0], outbox.ACCEPTED, at="2026-11-25T09:01:00+00:00", service_request_id="C1")
+    move(db, ids[1], outbox.QUARANTINED, at="2026-11-25T09:02:00+00:00")
+    truth = ("SELECT e.request_id, e.id, e.state, e.at FROM request_events e"
+             " WHERE e.id = (SELECT MAX(id) FROM request_events WHERE request_id = e.request_id) ORDER BY 1")
+    kept = "SELECT request_id, event_id, state, at FROM request_latest ORDER BY 1"
+    assert db.execute(kept).fetchall() == db.execute(truth).fetchall()
+    assert [r[2] for r in db.execute(kept).fetchall()] == ["accepted", "quarantined", "queued"]
+    # A file as it was before m016, with a history; the migration fills the table in from it.
+    old = connect(tmp_path / "old.sqlite3", keyring=db.keyring)
+    old.execute("PRAGMA journal_mode=WAL")
+    migrations.apply(old, stop_before="m016_outbox_at_scale")
+    load_catalogue(old, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    first, second = save(old, 2)
+    move(old, first, outbox.IN_FLIGHT, at="2026-11-25T09:00:00+00:00")
+    move(old, second, outbox.IN_FLIGHT, at="2026-11-25T09:01:00+00:00")
+    move(old, second, outbox.RETRY_WAIT, at="2026-11-25T09:02:00+00:00", next_attempt_at="2026-11-25T09:30:00+00:00")
+    assert migrate(old) == ["m016_outbox_at_scale"]
+    assert old.execute(kept).fetchall() == old.execute(truth).fetchall()
+    assert outbox.current_state(old, first) == outbox.IN_FLIGHT and outbox.current_state(old, second) == outbox.RETRY_WAIT
+    assert [r["request_id"] for r in outbox.due_for_sending(old, "2026-11-25T09:30:00+00:00", 10)] == [first, second]
+    old.close()

@@ -239,3 +239,31 @@ def test_resume_codes_are_keyed_hashes_and_open_only_parked_drafts(app, client):
     client.post("/visit/end", data={"why": "idle"})
     with app.app_context():
         assert drafts.resume(get_db(), draft.resume_code) is not None
+
+
+def test_resealing_asks_sqlite_for_the_stale_values_only_and_renews_every_one(tmp_path):
+    """At start-up re-sealing picks the values not under the current key in SQL (500 at a time): with
+    1,234 requests, a third under the old key and one written before sealing, exactly those change."""
+    from core.catalogue import DEMO_FILE, load_catalogue
+    from core.db import migrate
+
+    old_key, current_key = new_key(), new_key()
+    old, current = Keyring([old_key]), Keyring([current_key])
+    db = connect(tmp_path / "k.sqlite3", keyring=Keyring([current_key, old_key]))  # seals with the current key
+    migrate(db)
+    load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    rows = [(i, f"u{i}", f"T{i}", (old if i % 3 == 0 else current).seal(json.dumps({"n": i}), submissions.ANSWERS))
+            for i in range(1, 1235)]
+    rows[99] = (100, "u100", "T100", '{"n": 100}')  # written before sealing
+    with db.conn:
+        db.conn.executemany("INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash,"
+                            " requested_at, monotonic_ns, kiosk_id) VALUES (?, ?, ?, '000000', 'repairs', 'en', ?, '',"
+                            " '2026-12-01T08:00:00+00:00', 0, 'k')", rows)
+    with write_transaction(db):
+        assert submissions.reseal(db) == 1234 // 3 + 1
+    stored = [row[0] for row in db.execute("SELECT answers FROM requests ORDER BY id")]
+    assert all(current.is_current(value) for value in stored)
+    assert [json.loads(current.open(value, submissions.ANSWERS))["n"] for value in stored] == list(range(1, 1235))
+    with write_transaction(db):
+        assert submissions.reseal(db) == 0
+    db.close()

@@ -1,6 +1,7 @@
 """The sync engine against the reference county as a real HTTP server on 127.0.0.1, one fault at a
 time: the queue drains, the county holds exactly one record per kiosk request, poison is quarantined
 with its reason and does not block the rest."""
+import sqlite3
 import subprocess
 import sys
 
@@ -196,3 +197,42 @@ def test_sync_and_core_do_not_load_flask_when_imported():
     code = ("import sys, sync.engine, sync.worker, sync.open311, sync.payload, sync.health, core.submissions, core.catalogue;"
             " print('flask' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_the_health_figures_do_not_load_the_engine_or_requests():
+    """The web app reads sync.health on its health pages: that must not bring the engine and ``requests``
+    (about 5 MB of the web process); a transport, when one is made, does."""
+    code = ("import sys, sync.health, sync.worker, sync.open311; print(sorted(m for m in ('sync.engine', 'requests')"
+            " if m in sys.modules)); sync.open311.HttpTransport(); print('requests' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split("\n")
+    assert out[:2] == ["[]", "True"], out
+
+
+def test_the_status_pull_asks_a_batch_at_a_time_and_each_request_once(app, county):
+    """Streamed (issue 13): the open requests are read and asked about batch_size at a time, and a
+    request the county moves during the pull (accepted -> in progress) is not asked about again."""
+    save_requests(app, 120)
+    with app.app_context():
+        engine = engine_for(app, county.url, timeout=5.0, batch_size=50)
+        assert engine.run().accepted == 120
+        with sqlite3.connect(county.database) as held:  # the county's clerks take every one in hand
+            held.execute("UPDATE requests SET status = 'open', status_notes = '已派单'")
+        asked: list[list[str]] = []
+        ask = engine.client.get_service_requests
+
+        def recorded(ids):
+            asked.append(list(ids))
+            return ask(ids)
+
+        engine.client.get_service_requests = recorded
+        assert engine.run().status_updates == 120
+        assert [len(batch) for batch in asked] == [50, 50, 20]
+        assert len({i for batch in asked for i in batch}) == 120  # each once, though each moved meanwhile
+        assert {s["state"] for s in states(get_db()).values()} == {outbox.IN_PROGRESS}
+        asked.clear()
+        with sqlite3.connect(county.database) as held:
+            held.execute("UPDATE requests SET status = 'closed', status_notes = '已修好'")
+        assert engine.run().status_updates == 120 and sum(len(batch) for batch in asked) == 120
+        assert {s["state"] for s in states(get_db()).values()} == {outbox.CLOSED}
+        asked.clear()
+        assert engine.run().status_updates == 0 and asked == []  # nothing open: nothing asked
