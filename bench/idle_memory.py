@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.idle_memory [ROUNDS]
 
 Started as deploy/systemd's units start them, on a fresh instance with the demo catalogue:
-``flask --app kiosk init-db`` (kiosk-web's ExecStartPre, which exits), then ``python -m kiosk.serve``
+``flask --app kiosk init-db`` (as install.sh does, once), then ``python -m kiosk.serve``
 (kiosk-web) and ``flask --app kiosk sync run`` (kiosk-sync), the sync worker pointed at a reference
 county on loopback (the county is not part of the kiosk: its memory is not counted). The start page
 is asked for, then its audio (``/voice/<key>``: nothing is pre-rendered here), which makes the web
@@ -88,7 +88,7 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(work / "no-numpy")])
     flask = [sys.executable, "-m", "flask", "--app", "kiosk"]
     subprocess.run([*flask, "catalogue", "load"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)  # kiosk-web's ExecStartPre
+    subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)  # as install.sh does
     log = (work / "services.log").open("ab")
     web = subprocess.Popen([sys.executable, "-m", "kiosk.serve", "--host", "127.0.0.1", "--port", str(port)],
                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

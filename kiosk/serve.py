@@ -9,13 +9,16 @@ from __future__ import annotations
 import argparse
 import gc
 
-from waitress import serve
-
-from . import create_app
-from .security import lan_address
-
 
 def main(argv: list[str] | None = None) -> None:
+    # Imported here, not at the top: the speech worker is started with ``spawn``, which imports this
+    # module again in the child as its main module, and the child needs none of the web stack
+    # (about 19 MB of RSS there: Flask, waitress, the forms).
+    from waitress import serve
+
+    from . import create_app
+    from .security import lan_address
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
