@@ -106,6 +106,12 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
                     time.sleep(0.1)
             else:
                 raise RuntimeError("the kiosk did not start")
+            # Slow speech: pre-rendered prompts (static/audio/, from `make run`) are at normal speed
+            # only, so the page's audio is made now, by the speech worker.
+            settings = browser.get(url + "/speech", timeout=5).text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', settings).group(1)
+            browser.post(url + "/speech", data={"csrf_token": token, "speed": "slow"}, timeout=5)
+            page = browser.get(url + "/", timeout=5)
             src = re.search(r'id="speech-audio" controls preload="none" src="([^"]+)"', page.text)
             assert src, "the start page has no audio"
             audio = browser.get(url + src.group(1), timeout=60)
