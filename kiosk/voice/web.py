@@ -76,11 +76,9 @@ def cache_for(app: Flask, private: bool) -> SpeechCache:
 def audio_for_page(response):
     """Fill the speech panel's placeholder with the address of this page's audio.
 
-    Pre-rendered audio is named by its inputs, so a file never changes: browsers may keep it for good.
+    Pre-rendered audio is named by its inputs, so a file never changes: :mod:`kiosk.static_files`
+    tells browsers to keep it for good, whether WhiteNoise or Flask's static route sends it.
     """
-    if request.path.startswith("/static/audio/") and response.status_code == 200:
-        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        return response
     if response.mimetype != "text/html" or response.direct_passthrough or PLACEHOLDER not in response.get_data():
         return response
     app = current_app._get_current_object()
