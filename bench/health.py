@@ -25,7 +25,6 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.catalogue import DEMO_FILE, load_catalogue  # noqa: E402
 from core.db import connect  # noqa: E402
 from tests.conftest import LiveKiosk  # noqa: E402
 
@@ -36,14 +35,10 @@ def build(instance: Path, history: int, sync_runs: int) -> None:
     """A kiosk database with ``history`` requests the county has closed (five events each) and 27
     still open: 20 queued, 1 in flight, 1 waiting to retry, 5 quarantined; and ``sync_runs`` runs,
     one in fifty with an error. Bulk-inserted (setup, not timed), sealed as the kiosk seals."""
-    from core.crypto import load_keyring
-    from core.db import migrate
+    from tests.big_kiosk import new_kiosk
 
-    instance.mkdir(parents=True, exist_ok=True)
-    keyring = load_keyring(instance)
-    db = connect(instance / "kiosk.sqlite3", keyring=keyring)
-    migrate(db)
-    load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    db = new_kiosk(instance)
+    keyring = db.keyring
     answers = keyring.seal(json.dumps({"what": "light", "where": "3号楼", "danger": "no"}, ensure_ascii=False),
                            "requests.answers")
     closed = ("queued", "in_flight", "accepted", "in_progress", "closed")

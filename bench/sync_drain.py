@@ -25,8 +25,6 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.catalogue import DEMO_FILE, load_catalogue  # noqa: E402
-from core.db import connect  # noqa: E402
 from tests.conftest import LiveCounty  # noqa: E402
 
 GROWTH_LIMIT_MB = 10.0
@@ -36,14 +34,10 @@ PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=Tr
 
 def queue(instance: Path, count: int, kiosk_id: str = "bench") -> None:
     """A kiosk database with ``count`` saved, queued repairs requests (bulk-inserted: setup, not timed)."""
-    from core.crypto import load_keyring
-    from core.db import migrate
+    from tests.big_kiosk import new_kiosk
 
-    instance.mkdir(parents=True, exist_ok=True)
-    keyring = load_keyring(instance)  # the instance's own data key, as the kiosk would make it
-    db = connect(instance / "kiosk.sqlite3", keyring=keyring)
-    migrate(db)
-    load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    db = new_kiosk(instance)  # with the instance's own data key, as the kiosk would make it
+    keyring = db.keyring
     now = "2026-11-23T08:00:00+00:00"
     # Sealed as the kiosk seals them, so the worker's start-up has nothing to re-seal.
     answers = json.dumps({"what": "light", "where": "3号楼2单元", "danger": "no"}, ensure_ascii=False)

@@ -15,6 +15,8 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import sqlite_utils
+
 from core import tickets
 from core.catalogue import DEMO_FILE, load_catalogue
 from core.clock import iso
@@ -40,15 +42,22 @@ def _iso(seconds: str) -> str:
     return f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {seconds}, 'unixepoch')"
 
 
+def new_kiosk(instance: Path) -> sqlite_utils.Database:
+    """A kiosk's data folder made as the kiosk makes it: its own data key, the schema, the demo
+    catalogue; returns the open database (carrying the keyring) for a bulk insert."""
+    instance.mkdir(parents=True, exist_ok=True)
+    db = connect(instance / "kiosk.sqlite3", keyring=load_keyring(instance))
+    migrate(db)
+    load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    return db
+
+
 def build(instance: Path, total: int = 100_000, now: datetime | None = None) -> dict:
     """Make ``instance`` (the kiosk's data folder, with its own data key) with ``total`` requests; return
     ``{"ids": {state: [request ids]}, "now": the build's now}``. The newest requests are the open ones."""
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
-    instance.mkdir(parents=True, exist_ok=True)
-    keyring = load_keyring(instance)
-    db = connect(instance / "kiosk.sqlite3", keyring=keyring)
-    migrate(db)
-    load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
+    db = new_kiosk(instance)
+    keyring = db.keyring
     answers = keyring.seal(json.dumps({"what": "light", "where": "3号楼2单元", "danger": "no"}, ensure_ascii=False),
                            "requests.answers")
     purged = keyring.seal("{}", "requests.answers")
