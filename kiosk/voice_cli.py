@@ -15,6 +15,7 @@ from .voice.page_text import page_text
 from .voice.text import spell_ticket
 from .voice.voices import RATES, VOICES
 from .voice.web import cache_for
+from .voice.worker import SpeechError
 
 voice_cli = AppGroup("voice", help="Speech: pre-render page prompts, or say something.")
 #: Which voices each page language is pre-rendered in (the resident may switch between Chinese voices).
@@ -49,7 +50,7 @@ def build_command(speeds: tuple[str, ...]) -> None:
     app = current_app._get_current_object()
     app.config["WTF_CSRF_ENABLED"] = False  # pages are fetched in-process, not by a browser
     cache = cache_for(app, private=False)
-    started, rendered, kept = time.perf_counter(), 0, 0
+    started, rendered, kept, failed = time.perf_counter(), 0, 0, 0
     pages = {locale: list(prompt_pages(app, locale)) for locale in LOCALES}
     for speed in speeds or sorted(RATES):  # speed outermost: each speed is one worker process
         for locale in LOCALES:
@@ -60,12 +61,20 @@ def build_command(speeds: tuple[str, ...]) -> None:
                         continue
                     if cache.path(text, speech, speed).exists():
                         kept += 1
-                    else:
+                        continue
+                    # One prompt that fails (espeak-ng hung twice, opusenc too slow on a busy box) must not
+                    # stop the others: it is spoken when a resident first asks for it, as without a build.
+                    try:
                         cache.get(text, speech, speed)
                         rendered += 1
+                    except SpeechError as exc:
+                        failed += 1
+                        click.echo(f"not rendered ({locale}, {speech}, {speed}): {exc}", err=True)
     cache.worker.close()
-    click.echo(f"{rendered} prompts rendered, {kept} already there, in {time.perf_counter() - started:.1f} s "
-               f"({cache.directory})")
+    click.echo(f"{rendered} prompts rendered, {kept} already there, {failed} failed, in "
+               f"{time.perf_counter() - started:.1f} s ({cache.directory})")
+    if failed:  # a failed run is retried by its unit (Restart=on-failure) and keeps what it made
+        raise SystemExit(1)
 
 
 @voice_cli.command("say")

@@ -2,6 +2,7 @@
 numbers spelled; a cache keyed by inputs; a worker that survives being killed, hung or flooded."""
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -197,3 +198,49 @@ def test_driver_output_does_not_leak_into_ours(tmp_path):
                          cwd=os.path.dirname(os.path.dirname(__file__)), env={**os.environ, "PYTHONPATH": "."})
     assert run.returncode == 0, run.stderr
     assert "Audio saved" not in run.stdout + run.stderr and run.stdout == ""
+
+
+def test_voice_build_goes_on_past_a_failed_prompt_and_a_second_run_makes_it(tmp_path, monkeypatch):
+    """``flask voice build`` (kiosk-voice.service) on a slow box: one prompt that cannot be made (here the
+    second call of opusenc fails) is reported and skipped, the others are made, the run says it failed (so
+    its unit tries again) and the next run makes only what is missing."""
+    import json
+
+    from core.catalogue import DEMO_FILE, load_catalogue
+    from kiosk import create_app
+    from kiosk.db import get_db
+    from kiosk.voice.web import cache_for
+
+    demo = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    small = {"groups": demo["groups"][:1], "services": []}  # the start, help and status pages: a short build
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True})
+    with app.app_context():
+        load_catalogue(get_db(), small)
+    public = cache_for(app, private=False)
+    if public.suffix != ".opus":
+        pytest.skip("the pre-rendered audio is not compressed here")
+    public.directory = tmp_path / "audio"
+    calls = tmp_path / "opusenc-calls"
+    shim = tmp_path / "bin" / "opusenc"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\necho x >> {calls}\n[ "$(wc -l < {calls})" -eq 2 ] && exit 1\n'
+                    f'exec {shutil.which("opusenc")} "$@"\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim.parent}:{os.environ['PATH']}")
+    runner = app.test_cli_runner()
+    try:
+        first = runner.invoke(args=["voice", "build", "--speed", "normal"])
+        made = sorted(public.directory.glob("*.opus"))
+        assert first.exit_code == 1, first.output
+        assert "1 failed" in first.output and "not rendered" in first.output
+        assert len(made) == len(calls.read_text().splitlines()) - 1 >= 3  # all but the failed one were kept
+        assert not list(public.directory.glob("*.part")) and not list(public.directory.glob("*.wav"))
+
+        second = runner.invoke(args=["voice", "build", "--speed", "normal"])
+        assert second.exit_code == 0, second.output
+        assert " 0 failed" in second.output
+        rendered = int(second.output.split(" prompts rendered")[0])
+        assert rendered <= 1 and len(list(public.directory.glob("*.opus"))) == len(made) + rendered
+    finally:
+        public.worker.close()
