@@ -130,8 +130,8 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
             samples.append({name: memory(pid) for name, pid in processes.items()})
         return samples[-1]
     finally:
-        # The speech worker and multiprocessing's resource tracker outlive a web app stopped by SIGTERM
-        # (on the box systemd stops the whole control group): stopped here by their pids, after the rest.
+        # Anything left under the services (the speech worker ends by itself when the web app goes;
+        # on the box systemd stops the whole control group): stopped here by their pids, after the rest.
         left = children(web.pid) + children(sync.pid)
         for process in (sync, web):
             process.terminate()
