@@ -4,8 +4,8 @@
 
 Started as deploy/systemd's units start them, on a fresh instance with the demo catalogue:
 ``flask --app kiosk init-db`` (as install.sh does, once), then ``python -m kiosk.serve``
-(kiosk-web) and ``flask --app kiosk sync run`` (kiosk-sync), the sync worker pointed at a reference
-county on loopback (the county is not part of the kiosk: its memory is not counted). The start page
+(kiosk-web) and ``flask --app kiosk.sync_app sync run`` (kiosk-sync), the sync worker pointed at a
+reference county on loopback (the county is not part of the kiosk: its memory is not counted). The start page
 is asked for, then its audio (``/voice/<key>``: nothing is pre-rendered here), which makes the web
 app start its speech worker, a child of the web process. Then everything is left alone for a
 while and each process of the kiosk — the two services and all their descendants — is read:
@@ -130,8 +130,8 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
             samples.append({name: memory(pid) for name, pid in processes.items()})
         return samples[-1]
     finally:
-        # The speech worker and multiprocessing's resource tracker outlive a web app stopped by SIGTERM
-        # (on the box systemd stops the whole control group): stopped here by their pids, after the rest.
+        # Anything left under the services (the speech worker ends by itself when the web app goes;
+        # on the box systemd stops the whole control group): stopped here by their pids, after the rest.
         left = children(web.pid) + children(sync.pid)
         for process in (sync, web):
             process.terminate()

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> "Flask":
     """Build the kiosk app: configuration, database, translations, blueprints, CLI.
 
-    Flask is imported here, not at the top, so that the speech worker process, which imports
-    :mod:`kiosk.voice.worker` (and so this package), does not load the web stack.
+    Flask is imported here, not at the top, so that the speech worker process, which runs
+    :mod:`kiosk.voice.speaker` (and so imports this package), does not load the web stack.
     """
     from flask import Flask
 

@@ -48,7 +48,7 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # touchscreen (a browser on loopback; phones on the Wi-Fi keep theirs), "on" = everyone, "off" = no one.
     "INPUT_PANEL": ("auto", _one_of("auto", "on", "off")),
     # Wrong ticket look-ups and resume codes allowed per client (and per ticket) before a polite pause,
-    # in the notation of the limits library ("N per hour").
+    # as "N per hour", "N per 15 minutes" or "N/minute" (kiosk.limits.parse).
     "LOOKUP_LIMIT": ("30 per hour", str),
     "TICKET_LOOKUP_LIMIT": ("10 per hour", str),
     # How long personal data is kept: untouched drafts (hours), and the answers and personal details of

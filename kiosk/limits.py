@@ -2,23 +2,110 @@
 
 Only *wrong* tries count, so a resident who types their own ticket right is never slowed down; after
 too many wrong ones the page says, politely and in their language, to ask a worker, and the pause
-ends by itself (a moving window). The counting is the ``limits`` library (the engine of
-Flask-Limiter, by the same maintainers), used directly on the few views that look something up:
-Flask-Limiter's own hook runs on every request and cost 0.13 ms of a 1.4 ms start page here. Counts
-live in this process's memory, one store per app: the kiosk is one process on one box, and a restart
-forgiving everyone is acceptable.
+ends by itself (a moving window), used directly on the few views that look something up (and on the
+worker login, :mod:`kiosk.worker.auth`). Counts live in this process's memory, one store per app:
+the kiosk is one process on one box, and a restart forgiving everyone is acceptable.
+
+The counting is :class:`MovingWindow` below, a few lines over a dict of timestamps. It was the
+``limits`` library (Flask-Limiter's engine), of which the kiosk used one strategy on one in-memory
+store; with what it brought (wrapt, and through it asyncio; deprecated, packaging) it cost the web
+process 3.2 MB of RSS for the whole day (bench/idle_memory.py). Limits are written as ``limits``
+wrote them (``"30 per hour"``, ``"5 per 15 minutes"``, ``"10/minute"``), so settings carry over.
 """
 from __future__ import annotations
 
 import functools
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
 
 from flask import Flask, abort, current_app, make_response, render_template, request
 from flask_babel import gettext as _
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from core import tickets
+
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "month": 30 * 86400, "year": 365 * 86400}
+_LIMIT = re.compile(r"\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day|month|year)s?\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``amount`` counted tries in any ``seconds`` long window."""
+
+    amount: int
+    seconds: int
+
+    def get_expiry(self) -> int:
+        """The window's length in seconds (the longest a pause can last; ``Retry-After``)."""
+        return self.seconds
+
+
+def parse(text: str) -> Limit:
+    """``"30 per hour"``, ``"5 per 15 minutes"``, ``"10/minute"`` (as the ``limits`` library read them)."""
+    match = _LIMIT.fullmatch(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a limit like '30 per hour' or '5 per 15 minutes'")
+    amount, multiple, unit = match.groups()
+    return Limit(int(amount), int(multiple or 1) * _SECONDS[unit.lower()])
+
+
+class MovingWindow:
+    """Tries counted per key in a moving window: a key is held while ``amount`` of its tries fall
+    within the last ``seconds``. Thread-safe; keys whose tries have all aged out are dropped (every
+    so often all of them are looked at), so the store does not grow with every address ever seen."""
+
+    SWEEP_EVERY = 1024  # hits between looks at every key
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._hits: dict[tuple, deque] = {}
+        self._since_sweep = 0
+
+    def _recent(self, limit: Limit, key: tuple, now: float) -> deque | None:
+        hits = self._hits.get(key)
+        if hits is not None:
+            while hits and hits[0] <= now - limit.seconds:
+                hits.popleft()
+            if not hits:
+                del self._hits[key]
+                return None
+        return hits
+
+    def test(self, limit: Limit, *key: str) -> bool:
+        """Whether one more try is allowed now (nothing is counted)."""
+        key = (limit, *key)
+        with self._lock:
+            hits = self._recent(limit, key, self._clock())
+            return hits is None or len(hits) < limit.amount
+
+    def hit(self, limit: Limit, *key: str) -> bool:
+        """Count one try, if it is allowed; whether it was."""
+        key = (limit, *key)
+        with self._lock:
+            now = self._clock()
+            self._since_sweep += 1
+            if self._since_sweep >= self.SWEEP_EVERY:
+                self._since_sweep = 0
+                for old in list(self._hits):
+                    self._recent(old[0], old, now)
+            hits = self._recent(limit, key, now)
+            if hits is None:
+                hits = self._hits[key] = deque()
+            if len(hits) >= limit.amount:
+                return False
+            hits.append(now)
+            return True
+
+    def clear(self, limit: Limit, *key: str) -> None:
+        """Forget this key's tries."""
+        with self._lock:
+            self._hits.pop((limit, *key), None)
+
+    def __len__(self) -> int:
+        return len(self._hits)
 
 
 def wrong_try(response) -> bool:
@@ -73,7 +160,7 @@ def guess_limits(by_ticket: bool = True, methods: tuple[str, ...] = ("GET", "POS
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["kiosk_limits"] = MovingWindowRateLimiter(MemoryStorage())
+    app.extensions["kiosk_limits"] = MovingWindow()
 
     @app.errorhandler(429)
     def too_many_tries(error):

@@ -1,15 +1,17 @@
 """What a resident takes away: the status link for a ticket and its QR code.
 
-The QR code is drawn as SVG paths by the ``qrcode`` library (no Pillow, no raster images), so it is
-sharp on the screen, on a phone camera and on a 58/80 mm thermal printer alike.
+The QR code is drawn as SVG paths by the ``qrcode`` library (no raster images), so it is sharp on
+the screen, on a phone camera and on a 58/80 mm thermal printer alike. ``qrcode`` is imported at the
+first QR code, not at start: it imports Pillow whether or not it draws with it, 4.3 MB of RSS in a
+web process that may idle all day without printing a receipt (bench/idle_memory.py); the first
+receipt after a start pays its import once (30–80 ms on a 2-core VM under load; a QR code itself
+takes 14–24 ms there).
 """
 from __future__ import annotations
 
 import ipaddress
 from urllib.parse import urlsplit
 
-import qrcode
-import qrcode.image.svg
 from flask import current_app, request, url_for
 from itsdangerous import Signer
 from markupsafe import Markup, escape
@@ -65,6 +67,9 @@ def phone_base(host_url: str, lan: str | None) -> str:
 
 def qr_svg(data: str, label: str) -> Markup:
     """Inline SVG of a QR code for ``data``, labelled for screen readers."""
+    import qrcode  # here, not at the top: see the module's docstring
+    import qrcode.image.svg
+
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=4,
                         error_correction=qrcode.constants.ERROR_CORRECT_M)
     svg = image.to_string(encoding="unicode")

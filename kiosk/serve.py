@@ -11,9 +11,8 @@ import gc
 
 
 def main(argv: list[str] | None = None) -> None:
-    # Imported here, not at the top: the speech worker is started with ``spawn``, which imports this
-    # module again in the child as its main module, and the child needs none of the web stack
-    # (about 19 MB of RSS there: Flask, waitress, the forms).
+    # Imported here, not at the top: importing this module costs nothing until it serves (the speech
+    # worker, ``python -m kiosk.voice.speaker``, no longer imports it, but keep it cheap anyway).
     from waitress import serve
 
     from . import create_app

@@ -45,6 +45,7 @@ def copy_of_the_code(tmp_path_factory) -> Path:
     ("sync/health.py", "import flask", "sync.health -> flask"),                            # the web stack below the web
     ("core/clock.py", "from flask_babel import gettext", "core.clock -> flask_babel"),
     ("kiosk/voice/worker.py", "from flask import current_app", "kiosk.voice.worker -> flask"),
+    ("kiosk/voice/speaker.py", "import werkzeug", "kiosk.voice.speaker -> werkzeug"),    # the speech process itself
     ("kiosk/pinyin/index.py", "from flask import g", "kiosk.pinyin.index -> flask"),
     ("county/api.py", "from core import outbox", "county.api -> core.outbox"),            # the county is independent
     ("sync/payload.py", "import county.db", "sync.payload -> county.db"),

@@ -1,5 +1,6 @@
 """The voice engine with real espeak-ng audio: Mandarin that is Mandarin, Cantonese, English; ticket
 numbers spelled; a cache keyed by inputs; a worker that survives being killed, hung or flooded."""
+import json
 import os
 import re
 import shutil
@@ -204,8 +205,6 @@ def test_voice_build_goes_on_past_a_failed_prompt_and_a_second_run_makes_it(tmp_
     """``flask voice build`` (kiosk-voice.service) on a slow box: one prompt that cannot be made (here the
     second call of opusenc fails) is reported and skipped, the others are made, the run says it failed (so
     its unit tries again) and the next run makes only what is missing."""
-    import json
-
     from core.catalogue import DEMO_FILE, load_catalogue
     from kiosk import create_app
     from kiosk.db import get_db
@@ -244,3 +243,48 @@ def test_voice_build_goes_on_past_a_failed_prompt_and_a_second_run_makes_it(tmp_
         assert rendered <= 1 and len(list(public.directory.glob("*.opus"))) == len(made) + rendered
     finally:
         public.worker.close()
+
+
+def speaking_script(tmp_path, after: str) -> subprocess.CompletedProcess:
+    """A process of its own (no test runner's children around) that speaks once, then runs ``after``."""
+    code = ("import os, sys\nfrom pathlib import Path\nfrom kiosk.voice.worker import SpeechWorker\n"
+            "w = SpeechWorker()\n"
+            f"w.synthesize('你好', 'sit/cmn-latn-pinyin', 150, Path({str(tmp_path / 'q.wav')!r}))\n"
+            "def children():\n"
+            "    return [int(k) for t in os.listdir(f'/proc/{os.getpid()}/task')\n"
+            "            for k in Path(f'/proc/{os.getpid()}/task/{t}/children').read_text().split()]\n"
+            + after)
+    script = tmp_path / "speak.py"
+    script.write_text(code)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                          cwd=os.path.dirname(os.path.dirname(__file__)), env={**os.environ, "PYTHONPATH": "."})
+
+
+def test_the_speech_worker_is_one_plain_child_with_no_resource_tracker(tmp_path):
+    """Started with subprocess, not multiprocessing: no resource-tracker process (12 MB RSS) beside it."""
+    run = speaking_script(tmp_path, (
+        "import json\n"
+        "print(json.dumps({'multiprocessing': 'multiprocessing' in sys.modules,\n"
+        "                  'children': [Path(f'/proc/{k}/cmdline').read_bytes().decode().split('\\0') for k in children()]}))\n"
+        "w.close()\n"))
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    assert len(found["children"]) == 1, found["children"]
+    assert found["children"][0][1:4] == ["-m", "kiosk.voice.speaker", "150"]
+    assert not found["multiprocessing"]
+
+
+def test_the_speech_worker_ends_when_its_parent_is_killed(tmp_path):
+    """However the web process dies (here SIGKILL: no atexit, nothing cleaned up), its speech worker goes too."""
+    run = speaking_script(tmp_path, "print(children()[0], flush=True)\nos.kill(os.getpid(), 9)\n")
+    assert run.returncode == -signal.SIGKILL
+    child = int(run.stdout)
+    for _ in range(100):  # bounded: end of file on its jobs pipe is immediate
+        try:
+            state = open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return
+        if state == "Z":  # ended, waiting for init to reap it
+            return
+        time.sleep(0.05)
+    pytest.fail(f"the speech worker {child} outlived its parent")

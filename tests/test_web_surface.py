@@ -273,3 +273,36 @@ def test_two_requests_of_one_visit_at_once_keep_each_others_changes(app):
     with app.test_request_context("/"):
         interface.save_session(app, unchanged, app.response_class())
     assert interface.store[sid][1]["csrf_token"] == "made by the page"
+
+
+def test_qrcode_is_imported_at_the_first_receipt_not_at_start(tmp_path):
+    """qrcode (and the Pillow it imports) stays out of a web process until a receipt needs a QR code:
+    4.3 MB of RSS that an idle kiosk does not hold (bench/idle_memory.py)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    probe = ("import json, sys\nfrom kiosk import create_app\nfrom tests.flows import fill_service\n"
+             "from core import addresses\nfrom core.catalogue import DEMO_FILE, get_service, load_catalogue\n"
+             "from kiosk.db import get_db\n"
+             "app = create_app({'TESTING': True, 'WTF_CSRF_ENABLED': False})\nclient = app.test_client()\n"
+             "with app.app_context():\n"
+             "    load_catalogue(get_db(), json.loads(DEMO_FILE.read_text(encoding='utf-8')))\n"
+             "    addresses.load_csv(get_db(), addresses.DEMO_FILE.read_bytes())\n"
+             "    repairs = get_service(get_db(), 'repairs', 'en')\n"
+             "assert client.get('/').status_code == 200\n"
+             "seen = {'start': [m for m in ('qrcode', 'PIL') if m in sys.modules]}\n"
+             "fill_service(client, repairs)\nseen['filled'] = 'qrcode' in sys.modules\n"
+             "receipt = client.post('/request/check', follow_redirects=True).get_data(as_text=True)\n"
+             "seen['qr'] = '<svg class=\"qr\"' in receipt\n"
+             "seen['receipt'] = 'qrcode' in sys.modules\n"
+             "print(json.dumps(seen))\n")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
+           "KIOSK_INSTANCE_PATH": str(tmp_path / "instance"), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"start": [], "filled": False, "qr": True, "receipt": True}, seen

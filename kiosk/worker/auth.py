@@ -15,7 +15,7 @@
   browser on loopback, anyone may walk up to it), the resident walk-away reset and Home end the
   worker's login too (:func:`kept_by_visit_end`); on a phone they do not.
 - **Throttling.** Failed logins count per login name (``WORKER_LOGIN_LIMIT``) and per client address
-  (``WORKER_LOGIN_CLIENT_LIMIT``) with the ``limits`` library, as :mod:`kiosk.limits` does; past
+  (``WORKER_LOGIN_CLIENT_LIMIT``) in :mod:`kiosk.limits`'s moving window, as the look-ups do; past
   either the login page refuses politely (429) without checking the password. Every failure gets the
   same message, whether the name exists, is disabled or the password is wrong, and takes the same
   time (:func:`core.workers.authenticate`).
@@ -33,13 +33,12 @@ from flask import (Flask, abort, current_app, g, make_response, redirect, render
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from limits import parse
 
 from core import audit, clock, workers
 
 from . import bp
 from ..db import get_db
-from ..limits import client_address
+from ..limits import client_address, parse
 from ..security import local_path
 
 login_manager = LoginManager()
