@@ -21,9 +21,9 @@ def create_app(test_config: dict | None = None) -> "Flask":
     Flask is imported here, not at the top, so that the speech worker process, which imports
     :mod:`kiosk.voice.worker` (and so this package), does not load the web stack.
     """
-    from flask import Flask
+    from .rendering import KioskFlask
 
-    app = Flask(
+    app = KioskFlask(
         __name__,
         instance_path=os.environ.get("KIOSK_INSTANCE_PATH") or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
