@@ -11,8 +11,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, Response, g, request, session
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 csrf = CSRFProtect()
 
@@ -102,9 +102,41 @@ def _headers(response: Response) -> Response:
     return response
 
 
+SIGNED_TOKENS_KEPT = 5000  # as many as the visits the session store keeps (kiosk/sessions.py)
+
+
+def remembered_csrf_token(app: Flask):
+    """``csrf_token()`` for templates: Flask-WTF's signed form token, signed once per visit.
+
+    Signing it again on every page (a serializer made, a timestamp, an HMAC) was a twentieth of a
+    question page. The token a visit is sent stays valid for as long as its session, since tokens
+    never expire here (``WTF_CSRF_TIME_LIMIT`` is None; with a limit every page signs afresh);
+    only the timestamp inside it is the first page's rather than this one's.
+    """
+    signed: dict[tuple[str, str], str] = {}
+
+    def csrf_token() -> str:
+        field = app.config["WTF_CSRF_FIELD_NAME"]
+        if field in g or app.config["WTF_CSRF_TIME_LIMIT"] is not None or field not in session:
+            return generate_csrf()
+        key = (app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, session[field])
+        token = signed.get(key)
+        if token is None:
+            token = generate_csrf()
+            if len(signed) >= SIGNED_TOKENS_KEPT:
+                signed.clear()
+            signed[(key[0], session[field])] = token
+        else:
+            setattr(g, field, token)  # as Flask-WTF leaves it, for the rest of the request
+        return token
+
+    return csrf_token
+
+
 def init_app(app: Flask) -> None:
     if app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = own_host_names(app.config["PUBLIC_URL"], app.config["EXTRA_HOSTS"])
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = remembered_csrf_token(app)
     app.after_request(_headers)
     app.context_processor(lambda: {"on_this_box": from_this_box()})
