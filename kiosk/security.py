@@ -137,6 +137,9 @@ def init_app(app: Flask) -> None:
     if app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = own_host_names(app.config["PUBLIC_URL"], app.config["EXTRA_HOSTS"])
     csrf.init_app(app)
-    app.jinja_env.globals["csrf_token"] = remembered_csrf_token(app)
+    # Flask-WTF puts its csrf_token() in the globals and in every page's context: ours replaces both.
+    remembered = remembered_csrf_token(app)
+    app.jinja_env.globals["csrf_token"] = remembered
+    app.context_processor(lambda: {"csrf_token": remembered})
     app.after_request(_headers)
     app.context_processor(lambda: {"on_this_box": from_this_box()})
