@@ -12,8 +12,8 @@ from datetime import datetime
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from flask import Flask, current_app, g, request, session
-from flask_babel import Babel, format_datetime, get_translations
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import Babel, force_locale, format_datetime, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
@@ -72,9 +72,22 @@ def current_locale() -> str:
 
 
 def _translations():
-    translations = g.get("translations")
+    """The message catalogue of the page's language: chosen once per request, loaded once per
+    language (Flask-Babel's lookup parses the locale again for every request)."""
+    if not has_request_context():
+        translations = g.get("translations")
+        if translations is None:
+            translations = g.translations = get_translations()
+        return translations
+    translations = request.environ.get("kiosk.translations")
     if translations is None:
-        translations = g.translations = get_translations()
+        locale = current_locale()
+        loaded = current_app.extensions.setdefault("kiosk_translations", {})
+        translations = loaded.get(locale)
+        if translations is None:
+            with force_locale(locale):
+                translations = loaded[locale] = get_translations()
+        request.environ["kiosk.translations"] = translations
     return translations
 
 
