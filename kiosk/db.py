@@ -83,19 +83,28 @@ class _ThreadConnections(threading.local):
     held: tuple | None = None
 
 
-def _file_identity(path: Path) -> tuple[int, int] | None:
+def _file_identity(path: Path | str) -> tuple[int, int] | None:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except FileNotFoundError:
         return None
     return stat.st_dev, stat.st_ino
+
+
+def _resolved_database(app: Flask) -> Path:
+    """:func:`database_path`, worked out again only when ``DATABASE`` or the instance folder changes."""
+    where = (app.config["DATABASE"], app.instance_path)
+    known = app.extensions.get("kiosk_db_path")
+    if known is None or known[0] != where:
+        known = app.extensions["kiosk_db_path"] = (where, database_path(app))
+    return known[1]
 
 
 def get_db() -> sqlite_utils.Database:
     """The request's database connection: this thread's own, handed back at teardown."""
     if "db" not in g:
         app = current_app._get_current_object()
-        path = database_path(app)
+        path = _resolved_database(app)
         settings = (str(path), app.config["DB_BUSY_TIMEOUT"], app.config["DB_MAX_PAGES"], app.config["DB_READ_ONLY"])
         pool = app.extensions["kiosk_db_connections"]
         held = pool.held
