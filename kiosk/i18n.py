@@ -99,7 +99,7 @@ def _template_gettext(eval_ctx, string: str, /, **variables) -> str:
     rv = _translations().ugettext(string)
     if eval_ctx.autoescape:
         rv = Markup(rv)
-    return rv % variables
+    return rv % variables if variables or "%" in rv else rv  # (``% {}`` leaves a message without % as it is)
 
 
 @pass_eval_context
