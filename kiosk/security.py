@@ -7,6 +7,7 @@ It doubles as a test that the pages really are offline. Request bodies are cappe
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -51,8 +52,13 @@ def local_path(target: str | None, default: str = "/") -> str:
 def from_this_box() -> bool:
     """Whether the request comes from the box's own screen (its browser reaches the kiosk over loopback);
     phones on the centre's Wi-Fi do not."""
+    return _is_loopback(request.remote_addr or "")
+
+
+@functools.lru_cache(maxsize=256)  # a pure function of the address, asked twice per page
+def _is_loopback(remote_addr: str) -> bool:
     try:
-        address = ipaddress.ip_address(request.remote_addr or "")
+        address = ipaddress.ip_address(remote_addr)
     except ValueError:
         return False
     return (getattr(address, "ipv4_mapped", None) or address).is_loopback  # ::ffff:127.0.0.1 too
