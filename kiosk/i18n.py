@@ -60,7 +60,12 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen
-    return negotiate(list(request.accept_languages), current_app.config["DEFAULT_LOCALE"])
+    # The browser's header is the same all through a request, which asks this about six times.
+    negotiated = request.environ.get("kiosk.negotiated_locale")
+    if negotiated is None:
+        negotiated = request.environ["kiosk.negotiated_locale"] = negotiate(
+            list(request.accept_languages), current_app.config["DEFAULT_LOCALE"])
+    return negotiated
 
 
 def current_locale() -> str:
