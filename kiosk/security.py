@@ -123,15 +123,16 @@ def remembered_csrf_token(app: Flask):
 
     def csrf_token() -> str:
         field = app.config["WTF_CSRF_FIELD_NAME"]
-        if field in g or app.config["WTF_CSRF_TIME_LIMIT"] is not None or field not in session:
+        if field in g or app.config["WTF_CSRF_TIME_LIMIT"] is not None:
             return generate_csrf()
-        key = (app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, session[field])
-        token = signed.get(key)
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        raw = session.get(field)
+        token = signed.get((secret, raw)) if raw is not None else None
         if token is None:
-            token = generate_csrf()
+            token = generate_csrf()  # makes the visit's raw token on its first form
             if len(signed) >= SIGNED_TOKENS_KEPT:
                 signed.clear()
-            signed[(key[0], session[field])] = token
+            signed[(secret, session[field])] = token
         else:
             setattr(g, field, token)  # as Flask-WTF leaves it, for the rest of the request
         return token
