@@ -64,6 +64,7 @@ update-messages: extract-messages
 CAP := $(BIN)/python -m bench.cap --memory 1G --
 bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(CAP) $(BIN)/python -m bench.run_all
+	$(CAP) $(BIN)/python -m bench.page_cpu
 	$(CAP) $(BIN)/python -m bench.startup
 	$(CAP) $(BIN)/python -m bench.idle_memory
 	$(CAP) $(BIN)/python -m bench.sync_drain

@@ -136,9 +136,15 @@ T = TypeVar("T")
 
 
 def version(db: Database) -> tuple[str, int]:
-    """Which catalogue this is: the database file and its catalogue counter (bumped on every load)."""
+    """Which catalogue this is: the database file and its catalogue counter (bumped on every load).
+
+    The counter is read every time (another process may have loaded a catalogue); the file's name
+    once per connection, which never changes file."""
     counter = db.execute("SELECT value FROM meta WHERE key = 'catalogue_version'").fetchone()[0]
-    return db.execute("PRAGMA database_list").fetchone()[2], counter
+    name = getattr(db, "catalogue_file", None)
+    if name is None:
+        name = db.catalogue_file = db.execute("PRAGMA database_list").fetchone()[2]
+    return name, counter
 
 
 def cached(db: Database, key: tuple, build: Callable[[], T]) -> T:

@@ -21,9 +21,9 @@ def create_app(test_config: dict | None = None) -> "Flask":
     Flask is imported here, not at the top, so that the speech worker process, which runs
     :mod:`kiosk.voice.speaker` (and so imports this package), does not load the web stack.
     """
-    from flask import Flask
+    from .rendering import KioskFlask
 
-    app = Flask(
+    app = KioskFlask(
         __name__,
         instance_path=os.environ.get("KIOSK_INSTANCE_PATH") or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),

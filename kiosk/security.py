@@ -7,12 +7,13 @@ It doubles as a test that the pages really are offline. Request bodies are cappe
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, Response, g, request, session
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 csrf = CSRFProtect()
 
@@ -51,8 +52,13 @@ def local_path(target: str | None, default: str = "/") -> str:
 def from_this_box() -> bool:
     """Whether the request comes from the box's own screen (its browser reaches the kiosk over loopback);
     phones on the centre's Wi-Fi do not."""
+    return _is_loopback(request.remote_addr or "")
+
+
+@functools.lru_cache(maxsize=256)  # a pure function of the address, asked twice per page
+def _is_loopback(remote_addr: str) -> bool:
     try:
-        address = ipaddress.ip_address(request.remote_addr or "")
+        address = ipaddress.ip_address(remote_addr)
     except ValueError:
         return False
     return (getattr(address, "ipv4_mapped", None) or address).is_loopback  # ::ffff:127.0.0.1 too
@@ -102,9 +108,45 @@ def _headers(response: Response) -> Response:
     return response
 
 
+SIGNED_TOKENS_KEPT = 5000  # as many as the visits the session store keeps (kiosk/sessions.py)
+
+
+def remembered_csrf_token(app: Flask):
+    """``csrf_token()`` for templates: Flask-WTF's signed form token, signed once per visit.
+
+    Signing it again on every page (a serializer made, a timestamp, an HMAC) was a twentieth of a
+    question page. The token a visit is sent stays valid for as long as its session, since tokens
+    never expire here (``WTF_CSRF_TIME_LIMIT`` is None; with a limit every page signs afresh);
+    only the timestamp inside it is the first page's rather than this one's.
+    """
+    signed: dict[tuple[str, str], str] = {}
+
+    def csrf_token() -> str:
+        field = app.config["WTF_CSRF_FIELD_NAME"]
+        if field in g or app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+            return generate_csrf()
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        raw = session.get(field)
+        token = signed.get((secret, raw)) if raw is not None else None
+        if token is None:
+            token = generate_csrf()  # makes the visit's raw token on its first form
+            if len(signed) >= SIGNED_TOKENS_KEPT:
+                signed.clear()
+            signed[(secret, session[field])] = token
+        else:
+            setattr(g, field, token)  # as Flask-WTF leaves it, for the rest of the request
+        return token
+
+    return csrf_token
+
+
 def init_app(app: Flask) -> None:
     if app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = own_host_names(app.config["PUBLIC_URL"], app.config["EXTRA_HOSTS"])
     csrf.init_app(app)
+    # Flask-WTF puts its csrf_token() in the globals and in every page's context: ours replaces both.
+    remembered = remembered_csrf_token(app)
+    app.jinja_env.globals["csrf_token"] = remembered
+    app.context_processor(lambda: {"csrf_token": remembered})
     app.after_request(_headers)
     app.context_processor(lambda: {"on_this_box": from_this_box()})

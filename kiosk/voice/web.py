@@ -79,11 +79,14 @@ def audio_for_page(response):
     Pre-rendered audio is named by its inputs, so a file never changes: :mod:`kiosk.static_files`
     tells browsers to keep it for good, whether WhiteNoise or Flask's static route sends it.
     """
-    if response.mimetype != "text/html" or response.direct_passthrough or PLACEHOLDER not in response.get_data():
+    if response.mimetype != "text/html" or response.direct_passthrough:
+        return response
+    body = response.get_data()
+    if PLACEHOLDER not in body:
         return response
     app = current_app._get_current_object()
     chosen = choices()
-    html = response.get_data(as_text=True)
+    html = body.decode()
     public = cache_for(app, private=False)
     # Reading a page's words costs more than rendering it: remember them per page content (the
     # form token, different for every visitor, left out), voice and speed.
