@@ -14,62 +14,28 @@ import sqlite_utils
 from flask import Flask, current_app, g, has_request_context, request
 from flask.cli import with_appcontext
 
-from core import backup, crypto, sealing
+from core import crypto
 from core.db import connect, migrate, schema_version
 
+from . import instance
+from .instance import LiveKeyring, backup_folder, database_path, prepare_database
 
-def database_path(app: Flask) -> Path:
-    """Resolve ``DATABASE`` against the instance folder."""
-    path = Path(app.config["DATABASE"])
-    return path if path.is_absolute() else Path(app.instance_path) / path
-
-
-def backup_folder(app: Flask) -> Path:
-    """``BACKUP_DIR``, resolved against the instance folder."""
-    path = Path(app.config["BACKUP_DIR"])
-    return path if path.is_absolute() else Path(app.instance_path) / path
-
-
-KEY_FILES = (crypto.KEY_FILE, crypto.NEW_KEY_FILE, crypto.OLD_KEY_FILE)
-
-
-def _modified(path: str) -> int:
-    try:
-        return os.stat(path).st_mtime_ns
-    except (FileNotFoundError, NotADirectoryError):
-        return 0
+__all__ = ["backup_folder", "close_db", "database_path", "get_db", "init_app", "keyring"]
 
 
 def keyring(app: Flask) -> crypto.Keyring:
-    """The box's data keys, read again whenever a key file changes (``flask data rotate-key`` runs in
-    another process while the kiosk and the sync worker keep going).
-
-    Looked at once per request: opening one draft asks for the keys three times, and each look
-    was three file checks (a tenth of a question page's time in the draft's loading)."""
+    """The box's data keys (:func:`kiosk.instance.keyring`), looked at once per request: opening one
+    draft asks for the keys three times, and each look was three file checks (a tenth of a question
+    page's time in the draft's loading)."""
     in_request = has_request_context()
     if in_request:
         seen = request.environ.get("kiosk.keyring")
         if seen is not None and seen[0] is app:
             return seen[1]
-    stamp = tuple(_modified(os.path.join(app.instance_path, name)) for name in KEY_FILES)
-    known = app.extensions.get("kiosk_keyring")
-    if known is None or known[0] != stamp:
-        known = (stamp, crypto.load_keyring(Path(app.instance_path), log=app.logger.warning))
-        app.extensions["kiosk_keyring"] = known
+    found = instance.keyring(app)
     if in_request:
-        request.environ["kiosk.keyring"] = (app, known[1])
-    return known[1]
-
-
-class LiveKeyring:
-    """The app's keyring, looked up at each use: a connection that lives long (the sync worker's)
-    seals and opens with the keys as they are now, not as they were when it connected."""
-
-    def __init__(self, app: Flask):
-        self.app = app
-
-    def __getattr__(self, name: str):
-        return getattr(keyring(self.app), name)
+        request.environ["kiosk.keyring"] = (app, found)
+    return found
 
 
 class _ThreadConnections(threading.local):
@@ -114,7 +80,7 @@ def get_db() -> sqlite_utils.Database:
             if held is not None:
                 held[2].close()
             pool.held = None
-            g.db = connect(path, *settings[1:], keyring=LiveKeyring(app))
+            g.db = connect(path, *settings[1:], keyring=LiveKeyring(app, keyring))
             pool.held = (settings, _file_identity(path), g.db)
     return g.db
 
@@ -147,38 +113,9 @@ def init_db_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Make sure the schema is current and everything personal sealed with the current key; close
-    connections at teardown; register the CLI. The folder and the files are the owner's alone."""
+    """Check the file, bring the schema up to date and seal everything personal with the current key
+    (:func:`kiosk.instance.prepare_database`); close connections at teardown; register the CLI."""
     app.extensions["kiosk_db_connections"] = _ThreadConnections()
-    path = database_path(app)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for private in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if private.exists():
-            private.chmod(0o600)
-    problems = backup.check(path) if path.exists() else []
-    app.config["DB_INTEGRITY"] = problems
-    if problems:  # a power cut tore the file: say so plainly, and write nothing more into it
-        app.logger.critical(
-            "THE DATABASE %s IS DAMAGED (PRAGMA quick_check: %s). The kiosk keeps running read-only: residents can "
-            "look tickets up but nothing new is saved. Restore last night's backup (see docs/operations.md): stop the "
-            "kiosk, then `flask --app kiosk data restore` with the newest file in %s.", path, "; ".join(problems[:3]),
-            backup_folder(app))
-        app.config["DB_READ_ONLY"] = True
-        app.teardown_appcontext(close_db)
-        app.cli.add_command(init_db_command)
-        return
-    db = connect(path, app.config["DB_BUSY_TIMEOUT"], keyring=keyring(app))
-    try:
-        migrate(db)
-        if not app.config["DB_READ_ONLY"]:
-            resealed = sealing.reseal_all(db)
-            if resealed:
-                app.logger.warning("sealed %d rows of personal data with the current data key", resealed)
-            if sealing.finish_rotation(app.instance_path):  # a rotation cut short: everything is re-sealed now
-                db.keyring = keyring(app)
-                sealing.reseal_all(db)
-            sealing.drop_old_key(app.instance_path)
-    finally:
-        db.close()
+    prepare_database(app)
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)
