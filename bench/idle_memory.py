@@ -4,7 +4,7 @@
 
 Started as deploy/systemd's units start them, on a fresh instance with the demo catalogue:
 ``flask --app kiosk init-db`` (as install.sh does, once), then ``python -m kiosk.serve``
-(kiosk-web) and ``flask --app kiosk.sync_app sync run`` (kiosk-sync), the sync worker pointed at a
+(kiosk-web) and ``python -m kiosk.sync_worker`` (kiosk-sync), the sync worker pointed at a
 reference county on loopback (the county is not part of the kiosk: its memory is not counted). The start page
 is asked for, then its audio (``/voice/<key>``: nothing is pre-rendered here), which makes the web
 app start its speech worker, a child of the web process. Then everything is left alone for a
@@ -93,7 +93,7 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
     web = subprocess.Popen([sys.executable, "-m", "kiosk.serve", "--host", "127.0.0.1", "--port", str(port)],
                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     # kiosk-sync's ExecStart
-    sync = subprocess.Popen([sys.executable, "-m", "flask", "--app", "kiosk.sync_app", "sync", "run"], env=env, cwd=ROOT,
+    sync = subprocess.Popen([sys.executable, "-m", "kiosk.sync_worker"], env=env, cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"

@@ -6,7 +6,7 @@ Prints the drain's wall time as a ratio to a bare keep-alive POST loop of the sa
 requests against the same kind of server in the same run (goal ≤ 1.5×), and the sync worker's peak
 RSS against the same worker started on an empty queue (goal: growth < 10 MB; it was 20 MB before the
 status pull was streamed a batch at a time). The worker is started as deploy/systemd starts it
-(``flask --app kiosk.sync_app``), ``sync run --once``.
+(``python -m kiosk.sync_worker --once``).
 """
 from __future__ import annotations
 
@@ -55,11 +55,11 @@ def queue(instance: Path, count: int, kiosk_id: str = "bench") -> None:
 
 
 def worker(instance: Path, county_url: str) -> tuple[float, int]:
-    """Run ``flask --app kiosk.sync_app sync run --once``; return (seconds, peak RSS in kB)."""
+    """Run ``python -m kiosk.sync_worker --once``; return (seconds, peak RSS in kB)."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
            "KIOSK_INSTANCE_PATH": str(instance), "KIOSK_COUNTY_URL": county_url}
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", PEAK, sys.executable, "-m", "flask", "--app", "kiosk.sync_app", "sync", "run", "--once"],
+    out = subprocess.run([sys.executable, "-c", PEAK, sys.executable, "-m", "kiosk.sync_worker", "--once"],
                          env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     return time.perf_counter() - start, int(out.stdout.strip().splitlines()[-1])
 

@@ -35,7 +35,7 @@ trap cleanup EXIT INT TERM
 
 $BIN/python -m county.serve --demo --host 127.0.0.1 --port "$COUNTY_PORT" &
 pids+=($!)
-$BIN/flask --app kiosk.sync_app sync run &
+$BIN/python -m kiosk.sync_worker &
 pids+=($!)
 # Every page prompt, spoken at normal speed, rendered beside the running kiosk (about two minutes the
 # first time, nothing afterwards); until a prompt is there, it is rendered when first asked for.

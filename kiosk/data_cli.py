@@ -16,12 +16,6 @@ data_cli = AppGroup("data", help="The data at rest: purge it when its time is up
                                  "check the file, back it up and restore it.")
 
 
-def purge_now(db) -> dict[str, int]:
-    """Purge with the configured retention (the sync worker calls this after its nightly run)."""
-    config = current_app.config
-    return retention.purge(db, datetime.now(timezone.utc), config["DRAFT_HOURS"], config["CLOSED_RETENTION_DAYS"])
-
-
 @data_cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only say what would be purged.")
 @click.option("--draft-hours", type=float, default=None, help="Override KIOSK_DRAFT_HOURS for this run.")

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import time
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -12,63 +10,20 @@ from flask.cli import AppGroup
 from core import backup, county_notes, outbox, submissions
 from core.db import write_transaction
 from sync import health
-from sync.engine import Settings, SyncEngine
-from sync.open311 import HttpTransport, Open311Client
-from sync.worker import LOCK_FILE, RUN_NOW_FILE, AlreadyRunning, Scheduler, SingleInstance
 
-from .data_cli import purge_now
+from . import sync_worker
 from .db import backup_folder, database_path, get_db
 
 sync_cli = AppGroup("sync", help="Send saved requests to the county and bring their status back.")
-
-
-def make_engine(db=None) -> SyncEngine:
-    config = current_app.config
-    client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
-                           HttpTransport(timeout=config["SYNC_TIMEOUT"]))
-    settings = Settings(location=config["LOCATION"], uuid_lookup=config["COUNTY_UUID_LOOKUP"], kiosk_id=config["KIOSK_ID"])
-    return SyncEngine(db or get_db(), client, settings)
-
-
-def _lock() -> SingleInstance:
-    return SingleInstance(Path(current_app.instance_path) / LOCK_FILE)
 
 
 @sync_cli.command("run")
 @click.option("--once", is_flag=True, help="Push and pull once, then exit (a manual sync: waiting requests are tried now).")
 @click.option("--max-steps", type=int, default=None, hidden=True)
 def run_command(once: bool, max_steps: int | None) -> None:
-    """Run the sync worker (nightly, on reconnect, when requests wait), or one sync with --once."""
-    try:
-        with _lock():
-            engine = make_engine()
-            if once:
-                report = engine.run("manual", ignore_backoff=True)
-                click.echo(f"sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "
-                           f"retrying {report.retrying}, status updates {report.status_updates}, notes sent {report.notes_sent}")
-                for problem in report.errors:
-                    click.echo(f"problem: {problem}", err=True)
-                if report.clock_skewed:
-                    click.echo(f"warning: the kiosk's clock is {report.clock_offset_seconds:+.0f} s off the county's", err=True)
-                raise SystemExit(1 if report.key_refused else 0)
-            config = current_app.config
-            hour, minute = (int(x) for x in config["SYNC_NIGHTLY_AT"].split(":"))
-            click.echo(f"sync worker: county {config['COUNTY_URL']}, nightly at {config['SYNC_NIGHTLY_AT']}, "
-                       f"probing every {config['SYNC_PROBE_SECONDS']:.0f} s")
-            def purge() -> str:
-                counts = purge_now(engine.db)
-                said = f"purged {counts['drafts']} old draft(s) and the details of {counts['requests']} closed request(s)"
-                try:  # then last night's copy, to fall back on after a power cut (core/backup.py)
-                    made = backup.backup(database_path(current_app), backup_folder(current_app), config["BACKUPS_KEPT"])
-                    return f"{said}; backed up to {made}"
-                except (backup.BackupError, OSError) as exc:
-                    return f"{said}; THE BACKUP FAILED: {exc}"
-
-            Scheduler(engine, time(hour, minute), config["TIMEZONE"], config["SYNC_PROBE_SECONDS"],
-                      config["SYNC_STATUS_SECONDS"], log=lambda line: click.echo(line), after_nightly=purge,
-                      run_now=Path(current_app.instance_path) / RUN_NOW_FILE).loop(max_steps)
-    except AlreadyRunning as exc:
-        raise click.ClickException(str(exc)) from exc
+    """Run the sync worker (nightly, on reconnect, when requests wait), or one sync with --once.
+    The same as ``python -m kiosk.sync_worker``, which the kiosk-sync unit runs without Flask."""
+    raise SystemExit(sync_worker.run(current_app._get_current_object(), get_db(), once, max_steps))
 
 
 @sync_cli.command("status")

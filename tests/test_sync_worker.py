@@ -81,8 +81,8 @@ def test_only_one_worker_at_a_time(tmp_path):
 def test_a_second_worker_process_refuses_to_start(app, county):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
            "KIOSK_INSTANCE_PATH": app.instance_path, "KIOSK_COUNTY_URL": county.url, "KIOSK_SYNC_PROBE_SECONDS": "0.2"}
-    # The worker as deploy/systemd starts it (kiosk.sync_app); the second as an operator would (the full app).
-    first = subprocess.Popen([sys.executable, "-m", "flask", "--app", "kiosk.sync_app", "sync", "run"], env=env, cwd=ROOT,
+    # The worker as deploy/systemd starts it (python -m kiosk.sync_worker); the second as an operator would (the full app).
+    first = subprocess.Popen([sys.executable, "-m", "kiosk.sync_worker"], env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         for _ in range(100):
@@ -104,7 +104,7 @@ def test_kill_9_at_random_points_during_a_200_request_drain(app, tmp_path):
     county = LiveCounty(tmp_path / "county", {"slow_seconds": 0.1}).start()  # a drain long enough to kill 50 times
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
            "KIOSK_INSTANCE_PATH": app.instance_path, "KIOSK_COUNTY_URL": county.url, "KIOSK_SYNC_TIMEOUT": "2"}
-    command = [sys.executable, "-m", "flask", "--app", "kiosk.sync_app", "sync", "run", "--once"]
+    command = [sys.executable, "-m", "kiosk.sync_worker", "--once"]
     worker_kills = county_kills = 0
     try:
         for round_number in range(120):  # bounded; stops once 50 kills happened mid-drain
