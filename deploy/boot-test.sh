@@ -135,14 +135,16 @@ ln -sf /lib/systemd/system/systemd-networkd-wait-online.service \
 cat > "$root/usr/local/sbin/boot-test-agent" <<'EOF'
 #!/bin/bash
 # Test harness only (deploy/boot-test.sh): runs each line the host sends on the virtio port as a
-# command, answers its output and then "\x1eEND <rc>".
+# command ("ID COMMAND"), answers its output and then "\x1eEND ID RC" (the host skips the answers of
+# commands it gave up waiting for).
 port=/dev/virtio-ports/org.kiosk.boottest
 while true; do  # the host may connect and go; wait for it again
   [ -e "$port" ] || { sleep 1; continue; }
   exec 3<>"$port"
   while IFS= read -r line <&3; do
-    out=$(timeout 600 bash -c "$line" 2>&1); rc=$?
-    printf '%s\n\036END %s\n' "$out" "$rc" >&3
+    id=${line%% *}
+    out=$(timeout 600 bash -c "${line#* }" 2>&1); rc=$?
+    printf '%s\n\036END %s %s\n' "$out" "$id" "$rc" >&3
   done
   exec 3>&-
   sleep 0.5
