@@ -100,7 +100,7 @@ class VM:
                 "-drive", f"file={self.work / 'disk.raw'},format=raw,if=virtio,cache=writeback",
                 "-netdev", f"user,id=net0,hostfwd=tcp:127.0.0.1:{self.port}-:8080",
                 "-device", "virtio-net-pci,netdev=net0",
-                "-vga", "std", "-display", "none",
+                "-vga", "virtio", "-display", "none",  # wlroots needs PRIME import: bochs (-vga std) has none
                 "-device", "qemu-xhci", "-device", "usb-tablet",
                 "-serial", f"file:{self.work / f'serial-boot{self.boots}.log'}",
                 "-qmp", f"unix:{self.work / 'qmp.sock'},server=on,wait=off",
