@@ -51,7 +51,7 @@ step() { echo "==> $*"; }
 step "Debian packages"
 "$here/deploy/install-system-packages.sh"
 extra=(rsync sqlite3)
-[ "$SCREEN" = 1 ] && extra+=(chromium cage)
+[ "$SCREEN" = 1 ] && extra+=(chromium cage seatd xwayland)  # seatd: cage's seat; Xwayland: Debian's cage will not start without it (kiosk-screen.service.in)
 missing=()
 for pkg in "${extra[@]}"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg"); done
 if [ ${#missing[@]} -gt 0 ]; then
