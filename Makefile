@@ -77,7 +77,8 @@ bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(CAP) $(BIN)/python -m bench.health
 
 # Not part of make test: a fresh Debian 12 installed with the README's one command and booted in qemu
-# (1 GB, 2 CPUs, systemd as PID 1), checked from outside (deploy/boot-test.sh; root, ~10 min, KVM).
+# (1 GB, 2 CPUs, systemd as PID 1), checked from outside (deploy/boot-test.sh; root; about 30 min where
+# qemu must emulate the CPU, as here, where /dev/kvm does not boot a stock Debian kernel).
 boot-test:
 	deploy/boot-test.sh
 
