@@ -246,6 +246,9 @@ def dump_journal(vm: VM, name: str) -> None:
     try:
         _, out = vm.run("journalctl -b --no-pager -o short-monotonic -u 'kiosk-*' -u systemd-logind -u boot-test-agent", timeout=60)
         (vm.work / f"journal-{name}.log").write_text(out + "\n")
+        # cage and Chromium: pam_systemd moves them into the login session's scope, not kiosk-screen's
+        _, out = vm.run("journalctl -b --no-pager -o short-monotonic _UID=$(id -u kiosk-screen) | tail -400", timeout=60)
+        (vm.work / f"journal-{name}-screen.log").write_text(out + "\n")
         _, out = vm.run("systemctl --no-pager status 'kiosk-*'; systemctl --failed --no-pager; free -m; "
                         "systemd-analyze; systemd-analyze blame | head -20", timeout=60)
         (vm.work / f"status-{name}.log").write_text(out + "\n")
