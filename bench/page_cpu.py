@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_all import FLASK_COPY, STATIC_COPY, Resident, start_kiosk  # noqa: E402
+from bench.run_all import FLASK_COPY, STATIC_COPY, Resident, clean_up, start_kiosk  # noqa: E402
 
 
 def cpu_seconds(pid: int) -> float:
@@ -64,10 +63,7 @@ def main() -> None:
                   f" rounds {' '.join(f'{x:.2f}' for x in spent)}")
     finally:
         kiosk.stop()
-        for copy in (STATIC_COPY, FLASK_COPY):
-            copy.unlink(missing_ok=True)
-            copy.with_name(copy.name + ".gz").unlink(missing_ok=True)
-        shutil.rmtree(work, ignore_errors=True)
+        clean_up(work)
 
 
 if __name__ == "__main__":

@@ -219,6 +219,14 @@ FLASK_COPY = ROOT / "static" / "bench-start-copy-flask.html"
 GOAL = 3.0
 
 
+def clean_up(work: Path) -> None:
+    """Remove the static copies (and their gzipped twins) and the bench's work folder."""
+    for copy in (STATIC_COPY, FLASK_COPY):
+        copy.unlink(missing_ok=True)
+        copy.with_name(copy.name + ".gz").unlink(missing_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def start_kiosk(instance: Path) -> LiveKiosk:
     """The real kiosk, started after the static copy exists (WhiteNoise learns its files at start)."""
     kiosk = LiveKiosk(instance).start()
@@ -258,10 +266,7 @@ def main() -> None:
             print(f"{label:<12} {what:<14} {clients:>7} {rate:>6.0f} {lat:>7.2f} | {flask_p95:>12.2f} {ratio:>5.2f}x "
                   f"{'met' if ratio <= GOAL else 'MISSED':>5} | {file_p95:>10.2f} {lat / file_p95:>5.2f}x")
     finally:
-        for copy in (STATIC_COPY, FLASK_COPY):
-            copy.unlink(missing_ok=True)
-            copy.with_name(copy.name + ".gz").unlink(missing_ok=True)
-        shutil.rmtree(work, ignore_errors=True)
+        clean_up(work)
 
 
 if __name__ == "__main__":
