@@ -42,8 +42,9 @@ fi
 # The Debian mirror this machine's apt uses (deb822 sources first, then the classic list), as
 # ../shared/tools/fresh-debian finds it.
 debian_mirror() {
-  { awk '/^URIs:/{print $2}' /etc/apt/sources.list.d/*.sources 2>/dev/null
-    awk '$1=="deb"{print $2}' /etc/apt/sources.list 2>/dev/null; } | grep -v -- '-security' | head -1
+  # (either file may be missing: a missing one must not end the script under pipefail)
+  { awk '/^URIs:/{print $2}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true
+    awk '$1=="deb"{print $2}' /etc/apt/sources.list 2>/dev/null || true; } | grep -v -- '-security' | head -1
 }
 
 mkdir -p "$CACHE" "$CACHE/apt-archives" "$CACHE/pip-cache"
