@@ -122,7 +122,9 @@ def test_a_closed_request_said_not_solved_goes_back_once_and_the_outcomes_change
         screen.close()
         kiosk.stop()
         county.stop()
-    assert kills >= 3 and mid_send >= 1, (kills, mid_send)  # at least one kill between in_flight and its answer
+    # at least one kill between in_flight and its answer (the worker now starts fast enough to send all
+    # four in two lives, so the number of kills is not asked for: only that one landed mid-send)
+    assert mid_send >= 1, (kills, mid_send)
     requests_held = [(sid, attrs.get("kiosk_reopens")) for sid, service, attrs in rows if service != "kiosk_note"]
     notes = sorted((attrs["kind"], attrs.get("solved") or attrs.get("rating")) for _, service, attrs in rows
                    if service == "kiosk_note")
