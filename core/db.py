@@ -4,12 +4,20 @@ Two processes write the same file: the web app and the sync worker. Both open it
 share one discipline: WAL; each write one short ``BEGIN IMMEDIATE`` transaction (it takes the write
 lock at once instead of upgrading a read lock, which could deadlock); a busy timeout instead of
 failing at the first contention; ``synchronous=FULL`` for the writes that must survive a power cut.
+
+Within one process, writers also queue on a lock of their own (:func:`_writers_lock`) before asking
+SQLite for its write lock. SQLite's busy handler polls with sleeps that grow to 100 ms and favours the
+thread that just committed: measured with 20 threads committing in a loop, the p95 was 0.2 ms and the
+slowest commit waited 3.1 s; behind one lock the p95 was 5-6 ms (twenty fsyncs in a row) and the
+slowest 0.13 s. Twenty residents confirming at once then wait in line, not in a lottery. The busy
+timeout still arbitrates between processes (the web app and the sync worker).
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +48,7 @@ def connect(path: str | Path, busy_timeout: float = 5.0, max_pages: int = 0, rea
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
     db = sqlite_utils.Database(conn)
     db.keyring = keyring
+    db.writers_lock, db.busy_timeout = _writers_lock(path), busy_timeout
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA secure_delete=ON")
     db.execute("PRAGMA foreign_keys=ON")
@@ -50,6 +59,38 @@ def connect(path: str | Path, busy_timeout: float = 5.0, max_pages: int = 0, rea
     return db
 
 
+class _WritersLock:
+    """A lock that knows its holder: a thread asking again while it holds it (a write transaction
+    opened inside another on the same file) is a mistake, reported at once instead of waiting."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._holder: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        if self._holder == threading.get_ident():
+            raise RuntimeError("a write transaction was opened inside another one on the same database")
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        self._holder = threading.get_ident()
+        return True
+
+    def release(self) -> None:
+        self._holder = None
+        self._lock.release()
+
+
+_WRITERS_LOCKS: dict[str, _WritersLock] = {}
+_WRITERS_LOCKS_GUARD = threading.Lock()
+
+
+def _writers_lock(path: str | Path) -> _WritersLock:
+    """The one lock this process's writers to the file at ``path`` queue on (one per real path)."""
+    key = os.path.realpath(path)
+    with _WRITERS_LOCKS_GUARD:
+        return _WRITERS_LOCKS.setdefault(key, _WritersLock())
+
+
 @contextlib.contextmanager
 def write_transaction(db: sqlite_utils.Database, durable: bool = False) -> Iterator[sqlite_utils.Database]:
     """One short write transaction, taken with ``BEGIN IMMEDIATE``.
@@ -58,20 +99,27 @@ def write_transaction(db: sqlite_utils.Database, durable: bool = False) -> Itera
       done and then lost — saving a resident's request, marking a request in flight before sending.
     """
     conn = db.conn
-    if durable:
-        conn.execute("PRAGMA synchronous=FULL")
+    lock = getattr(db, "writers_lock", None)  # None: a Database not opened by connect()
+    if lock is not None and not lock.acquire(timeout=db.busy_timeout):
+        raise sqlite3.OperationalError("database is locked (another write of this process held it too long)")
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            if conn.in_transaction:
-                conn.rollback()
-            raise
-        conn.commit()
-    finally:
         if durable:
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA synchronous=FULL")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+            conn.commit()
+        finally:
+            if durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def checkpoint(db: sqlite_utils.Database) -> bool:

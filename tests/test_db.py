@@ -107,3 +107,71 @@ def test_a_serving_thread_keeps_its_connection_between_requests(app):
         app.do_teardown_appcontext(RuntimeError("the request failed"))
         assert "db" not in g
     assert request_db() is not replaced  # closed after the error, opened afresh
+
+
+def _writer_db(path, busy_timeout=5.0):
+    db = connect(path, busy_timeout=busy_timeout)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, who TEXT)")
+    return db
+
+
+def test_writers_of_one_process_wait_in_line_for_each_other(tmp_path):
+    """A writer that finds another's transaction open waits on the process's lock (woken the moment
+    it is released), and the saves land one after the other: none lost, none failed."""
+    import threading
+
+    from core.db import write_transaction
+
+    first, second = _writer_db(tmp_path / "k.sqlite3"), _writer_db(tmp_path / "k.sqlite3")
+    order, started = [], threading.Event()
+
+    def later():
+        started.set()
+        with write_transaction(second, durable=True):
+            second.execute("INSERT INTO t (who) VALUES ('second')")
+            order.append("second")
+
+    with write_transaction(first, durable=True):
+        first.execute("INSERT INTO t (who) VALUES ('first')")
+        thread = threading.Thread(target=later)
+        thread.start()
+        started.wait(5)
+        thread.join(0.3)
+        assert thread.is_alive(), "the second writer did not wait for the first"
+        order.append("first")
+    thread.join(5)
+    assert order == ["first", "second"]
+    assert [r[0] for r in first.execute("SELECT who FROM t ORDER BY id")] == ["first", "second"]
+
+
+def test_a_writer_kept_waiting_too_long_fails_cleanly_and_a_nested_write_says_so(tmp_path):
+    import threading
+
+    import pytest
+
+    from core.db import write_transaction
+
+    holder, waiter = _writer_db(tmp_path / "k.sqlite3"), _writer_db(tmp_path / "k.sqlite3", busy_timeout=0.2)
+    failed = []
+
+    def blocked():
+        try:
+            with write_transaction(waiter):
+                waiter.execute("INSERT INTO t (who) VALUES ('too late')")
+        except sqlite3.OperationalError as error:
+            failed.append(str(error))
+
+    with write_transaction(holder):
+        thread = threading.Thread(target=blocked)
+        thread.start()
+        thread.join(5)
+        # the same thread opening a second write on the same file would wait for itself: it is told at once
+        with pytest.raises(RuntimeError, match="inside another"):
+            with write_transaction(waiter):
+                pass
+    assert failed and "database is locked" in failed[0]
+    assert holder.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    with write_transaction(waiter):  # the lock was given back after each failure
+        waiter.execute("INSERT INTO t (who) VALUES ('now')")
+    assert holder.execute("SELECT count(*) FROM t").fetchone()[0] == 1
