@@ -57,6 +57,9 @@ for pkg in "${extra[@]}"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | g
 if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The screen's login session reads the system locale (pam_env); a minimal Debian has none and logs a
+# warning at every start. C.UTF-8 is always there; the pages' language comes from the kiosk, not it.
+[ -e /etc/default/locale ] || echo "LANG=C.UTF-8" > /etc/default/locale
 
 step "Users: $USER_NAME runs the services$( [ "$SCREEN" = 1 ] && echo ", $SCREEN_USER the screen")"
 id "$USER_NAME" >/dev/null 2>&1 || useradd --system --home-dir "$DATA" --no-create-home --shell /usr/sbin/nologin "$USER_NAME"

@@ -126,7 +126,7 @@ def prepare_database(app: HasInstance) -> None:
         db.close()
 
 
-def open_database(app: HasInstance, lookup=keyring):
+def open_database(app: HasInstance):
     """A connection with the instance's settings, sealing with the keys as they are at each use."""
     return connect(database_path(app), app.config["DB_BUSY_TIMEOUT"], app.config["DB_MAX_PAGES"],
-                   app.config["DB_READ_ONLY"], keyring=LiveKeyring(app, lookup))
+                   app.config["DB_READ_ONLY"], keyring=LiveKeyring(app))
