@@ -132,12 +132,16 @@ if [ -n "$ADDRESS_BOOK" ]; then as_kiosk addresses load "$ADDRESS_BOOK"; elif [ 
 as_kiosk data check
 
 step "systemd units"
+# The touchscreen asks for the centre's own language (KIOSK_DEFAULT_LOCALE, zh_Hans_CN unless set):
+# zh_Hans_CN -> zh-CN, zh_Hant_TW -> zh-TW, en -> en.
+locale=$(sed -n 's/^KIOSK_DEFAULT_LOCALE="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$env_file" | tail -1)
+screen_language=$(echo "${locale:-zh_Hans_CN}" | sed -e 's/_Hans_/_/' -e 's/_Hant_/_/' -e 's/_/-/g')
 units=(kiosk-web kiosk-sync kiosk-voice)
 [ "$DEMO_COUNTY" = 1 ] && units+=(kiosk-county)
 [ "$SCREEN" = 1 ] && units+=(kiosk-screen)
 for unit in "${units[@]}"; do
   sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@DATA@#$DATA#g" -e "s#@ETC@#$ETC#g" -e "s#@USER@#$USER_NAME#g" \
-      -e "s#@SCREEN_USER@#$SCREEN_USER#g" -e "s#@PORT@#$PORT#g" \
+      -e "s#@SCREEN_USER@#$SCREEN_USER#g" -e "s#@PORT@#$PORT#g" -e "s#@SCREEN_LANGUAGE@#$screen_language#g" \
       "$PREFIX/deploy/systemd/$unit.service.in" > "/etc/systemd/system/$unit.service"
 done
 install -d /etc/systemd/journald.conf.d

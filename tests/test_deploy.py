@@ -23,7 +23,7 @@ def render(template: Path, folder: Path) -> Path:
     """A unit as install.sh writes it, with this checkout as the app and folders of the test's own."""
     text = template.read_text()
     for key, value in {"PREFIX": ROOT, "DATA": folder / "data", "ETC": folder / "etc", "USER": "root",
-                       "SCREEN_USER": "root", "PORT": "8080"}.items():
+                       "SCREEN_USER": "root", "PORT": "8080", "SCREEN_LANGUAGE": "zh-CN"}.items():
         text = text.replace(f"@{key}@", str(value))
     assert "@" not in re.sub(r"\S+@\S+", "", text.split("\n[Service]")[1].split("[Install]")[0].replace("@tty1", "")), \
         f"{template.name}: a placeholder is left"
@@ -95,7 +95,8 @@ def test_the_chromium_launcher_is_a_kiosk_that_stays_offline(tmp_path):
     fake.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\"\n")
     fake.chmod(0o755)
     done = subprocess.run([str(launcher), "http://127.0.0.1:9999/"], capture_output=True, text=True, check=True,
-                          env={"CHROMIUM": str(fake), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+                          env={"CHROMIUM": str(fake), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
+                               "KIOSK_WAIT_SECONDS": "0"})
     flags = done.stdout.split()
     for flag in ("--kiosk", "--disable-pinch", "--overscroll-history-navigation=0", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-translate", "--no-first-run",
@@ -105,6 +106,51 @@ def test_the_chromium_launcher_is_a_kiosk_that_stays_offline(tmp_path):
     policy = json.loads((ROOT / "deploy/chromium-policy.json").read_text())
     assert policy["PasswordManagerEnabled"] is False and policy["TranslateEnabled"] is False
     assert policy["URLBlocklist"] == ["*"] and all("127.0.0.1" in u or "localhost" in u for u in policy["URLAllowlist"])
+
+
+def test_the_screen_waits_for_the_kiosk_and_asks_for_the_centres_language(tmp_path):
+    """The browser opens only once the kiosk answers (not on an error page at boot), bounded; and the
+    pages come in the centre's language, not the box's C locale (Chromium on Linux ignores --lang)."""
+    import http.server
+    import threading
+    import time
+
+    from tests.conftest import free_port
+
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho \"LANGUAGE=$LANGUAGE\"\nprintf '%s\\n' \"$@\"\n")
+    fake.chmod(0o755)
+    port = free_port()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler)
+    opened_at = []
+
+    def serve_later():
+        time.sleep(3)
+        opened_at.append(time.monotonic())
+        server.serve_forever()
+
+    threading.Thread(target=serve_later, daemon=True).start()
+    try:
+        done = subprocess.run([str(ROOT / "deploy/chromium-kiosk.sh"), f"http://127.0.0.1:{port}/"], capture_output=True,
+                              text=True, check=True, timeout=60, cwd=tmp_path,
+                              env={"CHROMIUM": str(fake), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
+                                   "KIOSK_SCREEN_LANGUAGE": "zh-TW", "KIOSK_WAIT_SECONDS": "30"})
+        finished = time.monotonic()
+    finally:
+        server.shutdown()
+    assert opened_at and finished >= opened_at[0], "the browser was opened before the kiosk answered"
+    assert "LANGUAGE=zh_TW" in done.stdout and "--lang=zh-TW" in done.stdout.split()
+    prefs = json.loads((tmp_path / ".kiosk-chromium/Default/Preferences").read_text())
+    assert prefs["intl"]["accept_languages"] == "zh-TW,zh"
+    # nothing answers: the wait ends by itself and the browser still opens (on its own error page)
+    started = time.monotonic()
+    done = subprocess.run([str(ROOT / "deploy/chromium-kiosk.sh"), f"http://127.0.0.1:{free_port()}/"],
+                          capture_output=True, text=True, check=True, timeout=60,
+                          env={"CHROMIUM": str(fake), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
+                               "KIOSK_WAIT_SECONDS": "4"})
+    assert "--kiosk" in done.stdout.split() and 3 <= time.monotonic() - started < 30
+    prefs = json.loads((tmp_path / ".kiosk-chromium/Default/Preferences").read_text())
+    assert prefs["intl"]["accept_languages"] == "zh-CN,zh"
 
 
 def test_the_install_script_and_the_admins_wrapper_are_valid_shell_and_refuse_non_root():
