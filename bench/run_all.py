@@ -20,7 +20,6 @@ from __future__ import annotations
 import http.client
 import re
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -171,20 +170,21 @@ def submit_and_floors(port: int, clients: int, flask_path: str, file_path: str) 
     setup = connect(raw)
     setup.execute("PRAGMA journal_mode=WAL")
     setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+    setup.close()
     floors = {"flask": [Floor(port, flask_path, raw) for _ in range(clients)],
               "file": [Floor(port, file_path, raw) for _ in range(clients)]}
     latencies: dict[str, list[float]] = {"submit": [], "flask": [], "file": []}
     spans = dict.fromkeys(latencies, 0.0)
+
+    def confirm(resident: Resident, token: str) -> None:
+        status, _ = resident.request("POST", "/request/check", {"csrf_token": token})
+        assert status == 302, status
+
     try:
         started, rounds = time.perf_counter(), 0
         while time.perf_counter() - started < 3 * DURATION:
             residents = [Resident(port) for _ in range(clients)]
             tokens = [r.prepare() for r in residents]
-
-            def confirm(resident=None, token=None):
-                status, _ = resident.request("POST", "/request/check", {"csrf_token": token})
-                assert status == 302, status
-
             actions = {"submit": [lambda r=r, t=t: confirm(r, t) for r, t in zip(residents, tokens)], **floors}
             kinds = list(actions)
             for kind in kinds[rounds % 3:] + kinds[:rounds % 3]:
