@@ -8,7 +8,8 @@ where the file gives one.
 
 An address chosen from the book is stored as its :func:`label`, the words a resident would write
 ("幸福里小区3号楼2单元501室"), in the same place a written one goes, so nothing after the choice
-needs to know how it was given.
+needs to know how it was given. It is stored in the centre's language whatever the page's was
+(``kiosk/resident/forms.py``): it goes to the county as stored, and the county reads one language.
 """
 from __future__ import annotations
 

@@ -12,23 +12,30 @@ colleague's entry records nothing twice. A later close (after a reopen, say) is 
 - **Not solved** reopens it, in that same transaction: a new request for the same thing
   (:func:`core.submissions.reopen`), queued for the county with a link to the original, so the
   resident never has to tell it again. It goes to the county exactly once through the outbox.
+  Said by the resident herself (kiosk, phone), the new request is held until she has written her
+  comment or said she has none (:func:`add_comment`, :func:`no_comment`), at most
+  :data:`COMMENT_WAIT_MINUTES`: the comment is why it is back, and goes with it in its description
+  (``sync/payload.py``), where a clerk reads it first, rather than in a later note beside it.
 - **Rating** (5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意), given once, then a note too.
 - **Comment**: free text, sealed like every answer, kept on the kiosk for the workers (it may name
-  people), never in a note; purged with the request's other details (:mod:`core.retention`).
+  people), never in a note; purged with the request's other details (:mod:`core.retention`). The
+  comment on a "not solved" also goes to the county with the reopened request (above).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
 from . import county_notes, outbox, submissions
-from .clock import utc_now
+from .clock import iso, utc_now
 
 VIA = ("kiosk", "phone", "worker")
 RATINGS = (5, 4, 3, 2, 1)  # the order they are shown: the best first, as 好差评 lists them
 COMMENT = "resident_answers.comment"
 COMMENT_LIMIT = 500
+COMMENT_WAIT_MINUTES = 15  # a reopened request waits at most this long for the resident's comment
 
 
 class NotAsked(ValueError):
@@ -109,7 +116,10 @@ def answer(db: Database, request_id: int, event_id: int, solved: bool, via: str,
     reopened = None
     if not solved:
         original = submissions.get(db, request_id)
-        reopened = submissions.reopen(db, original, kiosk_id, at, filled_by="worker" if via == "worker" else "resident").id
+        # The resident's own pages ask for her comment next: the county gets it with the request.
+        hold = None if via == "worker" else iso(datetime.fromisoformat(at) + timedelta(minutes=COMMENT_WAIT_MINUTES))
+        reopened = submissions.reopen(db, original, kiosk_id, at, filled_by="worker" if via == "worker" else "resident",
+                                      hold_until=hold).id
     answer_id = db.execute(
         "INSERT INTO resident_answers (request_id, event_id, solved, via, by_worker, reopened_as, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [request_id, event_id, int(solved), via, by_worker, reopened, at]).lastrowid
@@ -141,6 +151,22 @@ def add_comment(db: Database, answer_id: int, text: str) -> None:
                          [db.keyring.seal(text, COMMENT), answer_id]).rowcount
     if not changed:
         raise AlreadyAnswered(answer_id)
+    no_comment(db, answer_id)
+
+
+def no_comment(db: Database, answer_id: int) -> None:
+    """The resident is done with the comment page (wrote one, or skipped it): the request her "not
+    solved" reopened, held for it, may go to the county now. The caller owns the transaction."""
+    given = get(db, answer_id)
+    if given is not None and given.reopened_as:
+        outbox.release(db, given.reopened_as, why="comment")
+
+
+def reopen_comment(db: Database, request_id: int) -> str:
+    """The resident's comment on the "not solved" that reopened as ``request_id``, or ""."""
+    row = db.execute("SELECT comment FROM resident_answers WHERE reopened_as = ? AND comment IS NOT NULL",
+                     [request_id]).fetchone()
+    return (db.keyring.open(row[0], COMMENT) or "") if row else ""
 
 
 def comment(db: Database, answer_id: int) -> str:

@@ -50,9 +50,23 @@ def record(db: Database, request_id: int, state: str, at: str | None = None, **d
     return cursor.lastrowid
 
 
-def enqueue(db: Database, request_id: int, at: str | None = None) -> int:
-    """Queue a just-saved request for the county (inside the transaction that saves it)."""
-    return record(db, request_id, QUEUED, at)
+def enqueue(db: Database, request_id: int, at: str | None = None, hold_until: str | None = None) -> int:
+    """Queue a just-saved request for the county (inside the transaction that saves it).
+
+    :param hold_until: not to be sent before then (ISO time, as :func:`core.clock.iso` writes it)
+      unless :func:`release` lets it go sooner: a reopened request waits for the resident's comment.
+    """
+    return record(db, request_id, QUEUED, at, **({"hold_until": hold_until} if hold_until else {}))
+
+
+def release(db: Database, request_id: int, at: str | None = None, why: str = "") -> bool:
+    """Let a held request (:func:`enqueue` with ``hold_until``) go with the next sync; False when it
+    was not held (sent already, or never held). The caller owns the transaction."""
+    current = current_event(db, request_id)
+    if current is None or current["state"] != QUEUED or not current["data"].get("hold_until"):
+        return False
+    record(db, request_id, QUEUED, at, released=why or "released")
+    return True
 
 
 def requeue(db: Database, request_id: int, by: str) -> str:
@@ -134,7 +148,9 @@ def open_at_county(db: Database, limit: int | None = None) -> list[dict]:
 
 
 def due_for_sending(db: Database, now: str, limit: int, ignore_backoff: bool = False) -> list[dict]:
-    """Requests to send now, oldest first: queued, in flight (outcome unknown), or done waiting.
+    """Requests to send now, oldest first: queued (and not held, :func:`enqueue`), in flight (outcome
+    unknown), or done waiting. A hold is kept even by a manual "sync now": it is short, and what it
+    waits for (the resident's comment) is what the county should read.
 
     :param now: the current time as :func:`core.clock.iso` writes it; ``retry_wait`` events carry
       their ``next_attempt_at`` in the same form, so the two compare as text.
@@ -146,6 +162,7 @@ def due_for_sending(db: Database, now: str, limit: int, ignore_backoff: bool = F
     return list(db.query(
         """
         SELECT * FROM (SELECT request_id, state, at, data FROM current_events WHERE state = :queued
+                       AND COALESCE(json_extract(data, '$.hold_until'), '') <= :now
                        ORDER BY request_id LIMIT :limit)
         UNION ALL
         SELECT * FROM (SELECT request_id, state, at, data FROM current_events WHERE state = :in_flight

@@ -107,13 +107,15 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
     return saved
 
 
-def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str, filled_by: str = "resident") -> SavedRequest:
+def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str, filled_by: str = "resident",
+           hold_until: str | None = None) -> SavedRequest:
     """A new request for the same thing as ``original``, which the resident says the county did not solve.
 
     Same service, answers and personal details (as far as they are still kept), the same check code
     (the resident's receipt opens both), a new ticket and UUID, ``reopens`` pointing at the original;
-    queued for the county, which is told which request it reopens (``sync/payload.py``). The caller
-    owns the transaction (the resident's answer's, :func:`core.answers.answer`): both commit or neither.
+    queued for the county, which is told which request it reopens (``sync/payload.py``); held until
+    ``hold_until`` if given (:func:`core.outbox.enqueue`). The caller owns the transaction (the
+    resident's answer's, :func:`core.answers.answer`): both commit or neither.
     """
     sequence = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM requests").fetchone()[0]
     details = personal.load_for_request(db, original.id)
@@ -132,7 +134,7 @@ def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str, filled_
     )
     if details:
         personal.save_for_request(db, saved.id, details)
-    outbox.enqueue(db, saved.id, at)
+    outbox.enqueue(db, saved.id, at, hold_until=hold_until)
     return saved
 
 

@@ -76,6 +76,13 @@ def current_locale() -> str:
         return current_app.config["DEFAULT_LOCALE"]
 
 
+def centre_locale() -> str:
+    """The centre's own language (``KIOSK_DEFAULT_LOCALE``): what goes to the county is written in it,
+    whatever language the resident's screen showed (chosen options, places from the address book)."""
+    chosen = current_app.config["DEFAULT_LOCALE"]
+    return chosen if chosen in LOCALES else "zh_Hans_CN"
+
+
 def _translations():
     """The message catalogue of the page's language: chosen once per request, loaded once per
     language (Flask-Babel's lookup parses the locale again for every request)."""

@@ -31,7 +31,8 @@ def make_engine(config, db) -> SyncEngine:
     """The sync engine over ``db``, talking to the county the settings name."""
     client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
                            HttpTransport(timeout=config["SYNC_TIMEOUT"]))
-    settings = Settings(location=config["LOCATION"], uuid_lookup=config["COUNTY_UUID_LOOKUP"], kiosk_id=config["KIOSK_ID"])
+    settings = Settings(location=config["LOCATION"], uuid_lookup=config["COUNTY_UUID_LOOKUP"], kiosk_id=config["KIOSK_ID"],
+                        centre_locale=config["DEFAULT_LOCALE"])
     return SyncEngine(db, client, settings)
 
 

@@ -53,6 +53,7 @@ class Settings:
     max_delay: float = 3600.0           # ... doubling up to an hour
     uuid_lookup: bool = True            # the county answers GET /requests.json?kiosk_uuid=…
     county_locale: str = "zh_Hans_CN"   # the language of the county's catalogue texts
+    centre_locale: str = "zh_Hans_CN"   # KIOSK_DEFAULT_LOCALE: what a request says to the county is in it
     kiosk_id: str = "kiosk-1"           # which kiosk a note comes from (requests carry their own)
 
 
@@ -150,7 +151,7 @@ class SyncEngine:
                 return True
             if found.kind in (open311.UNREACHABLE, open311.AMBIGUOUS, open311.KEY_REFUSED):
                 return self._stop(due, attempt, found, report, ambiguous=True)
-        fields = open311_fields(self.db, request, self.settings.location)
+        fields = open311_fields(self.db, request, self.settings.location, self.settings.centre_locale)
         attempt += 1
         self._record(request.id, outbox.IN_FLIGHT, durable=True, attempt=attempt)
         outcome = self.client.send_service_request(fields)

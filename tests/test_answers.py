@@ -266,6 +266,7 @@ def test_a_no_reaches_the_county_once_as_a_linked_request_and_the_answers_as_not
         event = answers.to_ask(get_db(), 1)
     client.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"})
     client.post(f"/status/{ticket}/rating?c={code}", data={"rating": "1"})
+    client.post(f"/status/{ticket}/comment?c={code}", data={"skip": "1"})  # nothing to add: it may go
     with app.app_context():
         engine = engine_for(app, county.url, clock=clock)
         report = engine.run()
@@ -281,6 +282,81 @@ def test_a_no_reaches_the_county_once_as_a_linked_request_and_the_answers_as_not
     assert [(n["kind"], n.get("solved"), n.get("rating"), n["note_of"]) for n in notes] == [
         ("answer", "no", None, county_id), ("rating", None, "1", county_id)]
     assert county.duplicate_posts() == 0
+
+
+def answered_no_at_the_county(app, client, county, clock) -> tuple[str, str, str]:
+    """A repair sent, closed at the county, pulled back, and answered "not solved" and rated on English
+    pages (the resident's screen): (ticket, check code, the county's id of the original)."""
+    from .sync_helpers import save_requests
+
+    (ticket,) = save_requests(app, 1, where="幸福里小区1号楼1单元")
+    with app.app_context():
+        engine = engine_for(app, county.url, clock=clock)
+        assert engine.run().accepted == 1
+        county_id = outbox.county_id(get_db(), 1)
+        close_at_county(county, county_id)
+        assert engine.run().status_updates == 1
+        code = get_db().execute("SELECT check_code FROM requests").fetchone()[0]
+        event = answers.to_ask(get_db(), 1)
+    client.post("/language", data={"locale": "en"})
+    client.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"})
+    client.post(f"/status/{ticket}/rating?c={code}", data={"rating": "1"})
+    return ticket, code, county_id
+
+
+def county_requests(county) -> list[tuple[str, str, dict]]:
+    """The requests the county holds (notes left out), oldest first: (id, description, attributes)."""
+    with sqlite3.connect(county.database) as db:
+        rows = db.execute("SELECT service_request_id, description, attributes FROM requests WHERE service_code != ?"
+                          " ORDER BY id", [NOTE_SERVICE]).fetchall()
+    return [(r[0], r[1], json.loads(r[2])) for r in rows]
+
+
+def test_a_no_reaches_the_county_with_the_residents_reason_in_the_centres_language(app, client, county):
+    """Issue 19, item 10: the comment page comes after the rating, so the reopened request waits for it
+    (a run in between sends the notes but not the request); then it goes with the reason first in its
+    description, in the centre's language, her words as she wrote them, and the county's earlier id."""
+    clock = FakeClock()
+    ticket, code, county_id = answered_no_at_the_county(app, client, county, clock)
+    with app.app_context():
+        engine = engine_for(app, county.url, clock=clock)
+        waiting = engine.run("manual", ignore_backoff=True)  # even "sync now" waits for her comment
+        assert waiting.accepted == 0 and waiting.notes_sent == 2, waiting
+    page = client.get(f"/status/{ticket}/comment?c={code}").get_data(as_text=True)
+    assert "It goes to the county with your request" in page  # she is told who will read it
+    client.post(f"/status/{ticket}/comment?c={code}", data={"comment": "The light is still off at night."})
+    with app.app_context():
+        assert engine_for(app, county.url, clock=clock).run().accepted == 1
+        again_id = outbox.county_id(get_db(), answers.latest(get_db(), 1).reopened_as)
+    (first, _, _), (second, description, attributes) = county_requests(county)
+    assert (first, second, attributes["kiosk_reopens"]) == (county_id, again_id, county_id)
+    assert description.splitlines() == [
+        f"重新提交：居民表示问题没有解决（原编号 {county_id}）。",
+        "居民的原话：The light is still off at night.",
+        "什么坏了？ 楼道灯", "在哪里？ 幸福里小区1号楼1单元 #0", "现在有危险吗？ 没有危险"]
+    assert county.duplicate_posts() == 0
+
+
+def test_a_reopened_request_waits_for_the_comment_no_longer_than_a_quarter_of_an_hour(app, client, county):
+    """A resident who walks away from the comment page: the request still goes, with the reason and no words."""
+    clock = FakeClock()
+    _, _, county_id = answered_no_at_the_county(app, client, county, clock)
+    with app.app_context():
+        engine = engine_for(app, county.url, clock=clock)
+        assert engine.run().accepted == 0
+        clock.advance(minutes=answers.COMMENT_WAIT_MINUTES + 1)
+        assert engine.run().accepted == 1
+    description = county_requests(county)[1][1]
+    assert description.splitlines()[:2] == [f"重新提交：居民表示问题没有解决（原编号 {county_id}）。", "什么坏了？ 楼道灯"]
+
+
+def test_the_countys_closing_note_is_shown_above_the_question(app, client):
+    """Issue 19, item 10: the resident reads what the county wrote before she is asked if it is true."""
+    _, ticket, code, _ = saved_and_closed(app)
+    page = status_page(client, ticket, code).get_data(as_text=True)
+    main = page[page.find("<main"):]
+    note, question = main.find("县平台办结时写道：灯已修好"), main.find("问题真的解决了吗？")
+    assert -1 < note < question
 
 
 def test_after_the_visit_the_next_person_at_the_screen_opens_neither_ticket(app, client):

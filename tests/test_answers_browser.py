@@ -52,7 +52,7 @@ def closed(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "workers", "add", "demo-worker", "--role", "worker",
                     "--display-name", "示范社工", "--password-stdin"], input=PASSWORDS["demo-worker"] + "\n",
                    env=live.env, cwd=ROOT, check=True, capture_output=True, text=True)
-    seeded = subprocess.run([sys.executable, "-c", SEED, str(2 * len(RUNS))], env=live.env, cwd=ROOT, check=True,
+    seeded = subprocess.run([sys.executable, "-c", SEED, str(2 * len(RUNS) + 2)], env=live.env, cwd=ROOT, check=True,
                             capture_output=True, text=True)
     live.start()
     yield live, json.loads(seeded.stdout.strip().splitlines()[-1])
@@ -103,6 +103,26 @@ def test_a_resident_answers_with_taps_and_every_state_is_accessible(browser, clo
         pages += audit.pages
     assert pages == 6 * len(RUNS)
     assert not problems, "\n".join(problems)
+
+
+def test_the_countys_closing_note_comes_before_the_question_at_both_sizes(browser, closed, tmp_path):
+    """Issue 19, item 10: what the county wrote when it finished is read before "is it really solved?"
+    (it was at the foot of the page, in the ladder, under the question); screenshots in tmp_path."""
+    live, tickets = closed
+    for size, (ticket, code) in zip((KIOSK_SIZE, PHONE_SIZE), tickets[-2:]):
+        context = browser.new_context(viewport=size, has_touch=size is KIOSK_SIZE, locale="zh-CN")
+        resident = Resident(context.new_page(), live.url, js=True)
+        page = resident.page
+        try:
+            resident.open(f"/status/{ticket}?c={code}")
+            note, question = page.locator(".county-closing-note"), page.locator("#loop-question")
+            assert note.inner_text().strip().endswith("县平台办结时写道：灯已修好")
+            note_box, question_box = note.bounding_box(), question.bounding_box()
+            assert note_box["y"] + note_box["height"] <= question_box["y"], (note_box, question_box)
+            assert note_box["y"] + note_box["height"] <= size["height"]  # read without scrolling
+            page.screenshot(path=str(tmp_path / f"closing-note-{size['width']}.png"), full_page=True)
+        finally:
+            context.close()
 
 
 def test_a_worker_records_the_residents_answer_on_a_phone_and_every_state_is_accessible(browser, closed):

@@ -52,6 +52,18 @@ def test_the_description_follows_the_order_the_pages_asked_in(tmp_path):
     repairs["attributes"].reverse()  # listed danger, where, what; asked what (1), where (2), danger (3)
     db, saved = saved_request(tmp_path, catalogue, "repairs", {"what": "lift", "where": "2 号楼", "danger": "no"},
                               {"contact": "centre"}, locale="en")
-    lines = open311_fields(db, saved, "centre")["description"].splitlines()
+    lines = open311_fields(db, saved, "centre", "en")["description"].splitlines()  # a centre that reads English
     assert len(lines) == 3 and "2 号楼" in lines[1]
     assert [line.split()[0] for line in lines] == [a["description"]["en"].split()[0] for a in reversed(repairs["attributes"])]
+
+
+def test_the_description_is_in_the_centres_language_whatever_the_resident_read(tmp_path):
+    """Issue 19, item 9: a request answered on English pages is described in the centre's language; an
+    option's key still travels as its attribute, what she wrote as written."""
+    catalogue = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    db, saved = saved_request(tmp_path, catalogue, "feedback", {"kind": "praise", "about": "centre", "message": "Thank you!"},
+                              {"contact": "centre"}, locale="en")
+    fields = open311_fields(db, saved, "社区服务中心")  # the default: zh_Hans_CN
+    assert fields["description"] == "是投诉、建议，还是表扬？ 表扬\n是关于什么的？ 社区服务中心\n请说说具体情况 Thank you!"
+    assert fields["attribute[kind]"] == "praise" and fields["attribute[message]"] == "Thank you!"
+    assert open311_fields(db, saved, "centre", "en")["description"].startswith("Is it a complaint, a suggestion or praise? Praise")

@@ -158,6 +158,9 @@ def answer_comment(ticket: str, saved, proof: dict, given: answers.Answer):
     if request.method == "POST":
         text = request.form.get("comment", "")
         if request.form.get("skip") or not text.strip():
+            db = get_db()
+            with write_transaction(db):  # nothing to add: a reopened request need not wait for it
+                answers.no_comment(db, given.id)
             return redirect(url_for("resident.answer_thanks", ticket=ticket, **proof))
         if len(text.strip()) > answers.COMMENT_LIMIT:
             error = _("Please keep it to %(limit)d characters. A worker can write down more with you.", limit=answers.COMMENT_LIMIT)

@@ -20,7 +20,7 @@ from core.drafts import Draft
 from . import flow
 from .. import validation
 from ..db import get_db
-from ..i18n import current_locale
+from ..i18n import centre_locale, current_locale
 from .addresses import DETAILS, Target, book_in_use, given_path, path_params, question_target, written_instead
 
 LIST_TYPES = ("singlevaluelist", "multivaluelist")
@@ -118,7 +118,7 @@ class QuestionForm(StepForm):
 
     def keep(self, values):
         self.draft.answers[self.question.code] = values["value"]
-        self.draft.locale = current_locale()  # the request goes to the county in the language of its answers
+        self.draft.locale = current_locale()  # the resident's language; the county gets the centre's (sync/payload.py)
 
     def typed(self, form, values):
         carry = _carried(self.choosing and self.writing, self.chosen)
@@ -291,8 +291,8 @@ class AddressChooser(StepForm):
         for value in walk.choices:
             text = addresses.part(walk.level, value, self.locale,
                                   addresses.latin_name(self.db, value) if walk.level == "estate" else "")
-            chosen = addresses.label_for(self.db, (*walk.path, value), self.locale)
-            items.append({"value": value, "text": text, "selected": addresses.is_part_of(chosen, current, self.locale)})
+            chosen = addresses.label_for(self.db, (*walk.path, value), centre_locale())  # as kept (see keep)
+            items.append({"value": value, "text": text, "selected": addresses.is_part_of(chosen, current, centre_locale())})
         prompts = {"estate": _("Choose the estate."), "building": _("Choose the building."),
                    "unit": _("Choose the entrance."), "flat": _("Choose the flat.")}
         so_far = addresses.label_for(self.db, walk.path, self.locale)
@@ -321,10 +321,12 @@ class AddressChooser(StepForm):
         return None if self.walk.complete else self.target.chooser_url(values["path"], returning)
 
     def keep(self, values):
-        address = addresses.label_for(self.db, values["path"], self.locale)
+        # A place from the book is kept in the centre's language, whatever the screen shows: it is
+        # sent to the county as kept, and the county reads one language (a written address is sent as written).
+        address = addresses.label_for(self.db, values["path"], centre_locale())
         if self.target.code:
             self.draft.answers[self.target.code] = address
-            self.draft.locale = current_locale()  # as a typed answer: the request goes in the language of its answers
+            self.draft.locale = current_locale()
         else:
             self.draft.personal["address"] = address
 

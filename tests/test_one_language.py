@@ -1,0 +1,95 @@
+"""One language at the county (issue 19, item 9): a resident who switches the screen to English part-way
+sends the county what the centre reads — chosen options and places from the address book in the
+centre's language (``KIOSK_DEFAULT_LOCALE``) — and what she typed as she typed it. Walked with the test
+client, sent by the sync worker's own engine (:func:`kiosk.sync_worker.make_engine`, its settings as the
+worker reads them) to the reference county running as a real process; read back from the county's database."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+from kiosk.db import get_db
+from kiosk.sync_worker import make_engine
+
+from .flows import confirm
+
+EN = {"Accept-Language": "en"}
+
+
+def english(client) -> None:
+    assert client.post("/language", data={"locale": "en"}).status_code == 302
+
+
+def held_by_county(county) -> dict[str, dict]:
+    """What the county stored of each request, by service code."""
+    with sqlite3.connect(county.database) as db:
+        rows = db.execute("SELECT service_code, description, last_name, attributes FROM requests ORDER BY id").fetchall()
+    return {code: {"description": description, "last_name": last_name, "attributes": json.loads(attributes)}
+            for code, description, last_name, attributes in rows}
+
+
+def test_a_resident_who_switches_to_english_sends_the_centres_language_and_her_own_words(app, client, county):
+    # home-care: the first answer on the Chinese screen, then English: an option, her name typed, her home chosen
+    client.post("/services/home-care")
+    client.post("/request/questions/help", data={"answer": "cleaning"})
+    english(client)
+    client.post("/request/questions/often", data={"answer": "weekly"})
+    assert client.post("/request/about-you", data={"name": "Wang Xiuying"}).headers["Location"] == "/request/about-you/address"
+    chooser = client.get("/request/about-you/address?estate=幸福里小区&building=1&unit=1").get_data(as_text=True)
+    assert "Flat 101" in chooser and "Xingfuli" in chooser  # the screen speaks English
+    assert client.post("/request/about-you/address", data={"estate": "幸福里小区", "building": "1", "unit": "1",
+                                                            "flat": "101"}).headers["Location"] == "/request/contact"
+    client.post("/request/contact", data={"contact": "centre"})
+    again = client.get("/request/about-you/address?return=check").get_data(as_text=True)  # "Change", on English pages
+    assert re.findall(r'value="([^"]*)" class="button option option--selected"', again) == ["幸福里小区"]  # her choice is marked
+    confirm(client)
+
+    # repairs, all in English: options, and the place chosen from the book down to its entrance
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "light"})
+    assert client.post("/request/questions/where/address", data={"estate": "幸福里小区", "building": "1", "unit": "1"}
+                       ).headers["Location"] == "/request/questions/danger"
+    client.post("/request/questions/danger", data={"answer": "no"})
+    client.post("/request/contact", data={"contact": "centre"})
+    check = client.get("/request/check", headers=EN).get_data(as_text=True)
+    assert "A stairway light" in check  # the options on her screen stay in her language
+    confirm(client)
+
+    # feedback in English, with a message typed in English
+    client.post("/services/feedback")
+    client.post("/request/questions/kind", data={"answer": "suggestion"})
+    client.post("/request/questions/about", data={"answer": "environment"})
+    client.post("/request/questions/message", data={"answer": "Please fix the bench by the gate."})
+    client.post("/request/contact", data={"contact": "centre"})
+    confirm(client)
+
+    app.config["COUNTY_URL"] = county.url  # the worker's own engine, with the settings it reads (zh_Hans_CN by default)
+    with app.app_context():
+        report = make_engine(app.config, get_db()).run("manual", ignore_backoff=True)
+    assert report.accepted == 3, report
+
+    held = held_by_county(county)
+    assert held["home-care"]["description"] == "您最需要哪种帮助？ 打扫卫生\n多久一次？ 每周一次"
+    assert held["home-care"]["attributes"]["home_address"] == "幸福里小区1号楼1单元101室"
+    assert held["home-care"]["attributes"]["often"] == "weekly"  # the option's key, as before
+    assert held["home-care"]["last_name"] == "Wang Xiuying"  # typed: as typed
+    assert held["repairs"]["description"] == "什么坏了？ 楼道灯\n在哪里？ 幸福里小区1号楼1单元\n现在有危险吗？ 没有危险"
+    assert held["feedback"]["description"] == ("是投诉、建议，还是表扬？ 建议\n是关于什么的？ 小区环境\n"
+                                               "请说说具体情况 Please fix the bench by the gate.")
+
+
+def test_a_centre_that_reads_traditional_chinese_gets_it_whatever_the_screen_showed(app, client, county):
+    app.config["DEFAULT_LOCALE"] = "zh_Hant_TW"
+    client.post("/language", data={"locale": "zh_Hans_CN"})
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "light"})
+    english(client)
+    client.post("/request/questions/where/address", data={"estate": "幸福里小区", "building": "1", "unit": "1"})
+    client.post("/request/questions/danger", data={"answer": "no"})
+    client.post("/request/contact", data={"contact": "centre"})
+    confirm(client)
+    app.config["COUNTY_URL"] = county.url
+    with app.app_context():
+        assert make_engine(app.config, get_db()).run("manual", ignore_backoff=True).accepted == 1
+    assert held_by_county(county)["repairs"]["description"] == "什麼壞了？ 樓道燈\n在哪裡？ 幸福里小区1號樓1單元\n現在有危險嗎？ 沒有危險"
