@@ -678,3 +678,60 @@ def test_a_resident_chooses_where_she_lives_by_touch(browser, kiosk_with_a_book)
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_a_resident_says_the_broken_lamp_is_on_the_third_floor_by_touch(browser, kiosk_with_a_book, tmp_path):
+    """小区 → 楼栋 → 单元 → 楼道 → 3楼 at kiosk size: one tap a page, no typing, axe clean, each page fits."""
+    from .browser import Resident
+    from .test_accessibility import AXE, MEASURE, TAGS
+
+    context = browser.new_context(viewport=KIOSK_SIZE, has_touch=True, locale="zh-CN", bypass_csp=True)
+    page = context.new_page()
+    resident = Resident(page, kiosk_with_a_book.url, js=True)
+    problems, taps = [], []
+    shots = tmp_path  # looked at, and kept as docs/screenshots/repair-spot-kiosk.png and repair-floor-kiosk.png
+
+    def audit(name: str) -> None:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+        problems.extend(f"{name}: axe {v['id']}: {v['help']}" for v in result["violations"])
+        problems.extend(f"{name}: {p}" for p in page.evaluate(MEASURE, 28))
+
+    def tap(locator) -> None:
+        before = page.url
+        box = locator.bounding_box()
+        assert box and box["y"] + box["height"] <= KIOSK_SIZE["height"], f"{locator} is below the fold"
+        locator.tap()
+        taps.append(before)
+        page.wait_for_url(lambda url: url != before, timeout=10_000)
+        resident.settle()
+
+    try:
+        resident.open("/services/repairs")
+        tap(page.locator("main form button.button--primary"))  # Start
+        tap(page.get_by_role("button", name="楼道灯"))
+        assert resident.path == WHERE
+        tap(page.locator("button[name=estate][value=幸福里小区]"))
+        tap(page.get_by_role("button", name="1号楼"))
+        tap(page.get_by_role("button", name="1单元"))
+        assert page.locator(".choice-list__so-far").inner_text() == "已选：幸福里小区1号楼1单元"
+        assert [b.inner_text() for b in page.locator("button[name=spot]").all()] == ["楼道", "电梯", "单元门", "屋顶", "地下室"]
+        assert page.locator(".choice-list__other").inner_text().strip().endswith("其他（写下是什么）")
+        audit("spots")
+        page.screenshot(path=str(shots / "repair-spot-kiosk.png"))
+        tap(page.get_by_role("button", name="楼道"))
+        assert page.locator(".choice-list__so-far").inner_text() == "已选：幸福里小区1号楼1单元 楼道"
+        audit("floors")
+        page.screenshot(path=str(shots / "repair-floor-kiosk.png"))
+        tap(page.get_by_role("button", name="3楼"))
+        assert resident.path == "/request/questions/danger"
+        tap(page.get_by_role("button", name="没有危险"))
+        tap(page.locator("button[value=centre]"))
+        assert resident.path == "/request/check"
+        assert "幸福里小区1号楼1单元 楼道 3楼" in page.locator("main").inner_text()
+    finally:
+        context.close()
+    # Start, what, danger, contact: four; estate, building, unit, spot, floor: five levels of the place
+    assert len(taps) == 9, taps
+    assert not problems, "\n".join(problems)
