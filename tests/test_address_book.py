@@ -404,6 +404,12 @@ def test_choice_pages_are_valid_html(app, tmp_path):
         pages = {"estates": client.get(CHOOSER), "flats": client.get(f"{CHOOSER}?estate=光明花园&building=2&unit="),
                  "error": client.post(CHOOSER, data={"estate": "nowhere"}), "write": client.get("/request/about-you?write=1&estate=光明花园")}
         found.update({f"{locale}-{name}": response.get_data(as_text=True) for name, response in pages.items()})
+        client.post("/services/repairs")
+        client.post("/request/questions/what", data={"answer": "light"})
+        place = "estate=幸福里小区&building=1&unit=1"
+        pages = {"spots": client.get(f"{WHERE}?{place}"), "floors": client.get(f"{WHERE}?{place}&spot=楼道"),
+                 "other": client.get(f"/request/questions/where?{place}&write=1&other=1")}
+        found.update({f"{locale}-{name}": response.get_data(as_text=True) for name, response in pages.items()})
     problems = nu_problems(found, tmp_path)
     assert not problems, "\n".join(problems)
 
