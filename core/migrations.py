@@ -383,3 +383,23 @@ def m016_outbox_at_scale(db: Database) -> None:
     db.execute("CREATE INDEX requests_by_service ON requests(service_code)")
     # What residents wrote in the last two weeks (the worklist), newest first.
     db.execute("CREATE INDEX resident_answers_comments ON resident_answers(at) WHERE comment IS NOT NULL")
+
+
+@migrations()
+def m017_address_spots(db: Database) -> None:
+    """Shared places of the address book (楼道, 电梯, 单元门, 屋顶…), so a repair can say where in a
+    building it is, and on which floor, by choosing instead of writing (core/addresses.py)."""
+    db.execute(
+        """
+        CREATE TABLE address_spots (
+            id INTEGER PRIMARY KEY,
+            estate TEXT NOT NULL,             -- the place it belongs to, as in address_book
+            building TEXT NOT NULL,
+            unit TEXT NOT NULL DEFAULT '',
+            spot TEXT NOT NULL,               -- 楼道, as written (a known name is translated, SPOT_NAMES)
+            spot_latin TEXT NOT NULL DEFAULT '',  -- its name for English pages, when the book gives one
+            floors TEXT NOT NULL DEFAULT '',  -- "1-6" or "B1,1-18": the floors asked after it; '' = none
+            position INTEGER NOT NULL,        -- line order in the file it came from
+            UNIQUE (estate, building, unit, spot)
+        )"""
+    )

@@ -26,7 +26,8 @@ def load_command(path: str | None) -> None:
     except AddressBookError as exc:
         raise click.ClickException(f"{source}: {exc}") from exc
     if counts["addresses"]:
-        click.echo(f"Loaded {counts['addresses']} addresses in {counts['estates']} estates from {source}.")
+        spots = f" and {counts['spots']} shared places (楼道, 电梯…)" if counts.get("spots") else ""
+        click.echo(f"Loaded {counts['addresses']} addresses in {counts['estates']} estates{spots} from {source}.")
     else:
         click.echo(f"{source} lists no addresses: the address book is now empty, and residents write their address.")
 

@@ -85,16 +85,31 @@ def bars(rows: list[tuple], unit: str = "") -> dict:
             "height": height * len(rows), "unit": unit}
 
 
+def time_rows(found: outcomes.Outcomes) -> list[tuple]:
+    """The time bars, each saying what it measures in a resident's words ("半数请求在3天内办完"), not as
+    a median: (label, seconds, the time in words). A time nobody has reached yet says so instead."""
+    county, yes = found.to_county_close, found.to_confirmation
+    rows = []
+    if county.n:
+        rows += [(_("Half of requests finished within %(time)s", time=duration(county.median)), county.median, duration(county.median)),
+                 (_("Nine in ten finished within %(time)s", time=duration(county.p90)), county.p90, duration(county.p90))]
+    else:
+        rows.append((_("No request has been finished yet"), 0, "—"))
+    if yes.n:
+        rows += [(_("Half confirmed solved within %(time)s", time=duration(yes.median)), yes.median, duration(yes.median)),
+                 (_("Nine in ten confirmed solved within %(time)s", time=duration(yes.p90)), yes.p90, duration(yes.p90))]
+    else:
+        rows.append((_("No resident has confirmed a request solved yet"), 0, "—"))
+    return rows
+
+
 def charts(found: outcomes.Outcomes) -> list[dict]:
     """The three charts, each with its sentence (read aloud) and the table of its numbers."""
     problems = [(_("Received"), found.received), (_("Finished by the county"), found.closed_by_county),
                 (_("Confirmed solved by the resident"), found.confirmed), (_("Sent back as not solved"), found.reopened)]
     ratings = [(str(RATING_WORDS[r]), found.ratings[r]) for r in outcomes.RATINGS]
     separator, stop = ("；", "。") if current_locale().startswith("zh") else ("; ", ".")
-    times = [(_("Half, to the county's close"), found.to_county_close.median or 0, duration(found.to_county_close.median)),
-             (_("9 in 10, to the county's close"), found.to_county_close.p90 or 0, duration(found.to_county_close.p90)),
-             (_("Half, to the resident's yes"), found.to_confirmation.median or 0, duration(found.to_confirmation.median)),
-             (_("9 in 10, to the resident's yes"), found.to_confirmation.p90 or 0, duration(found.to_confirmation.p90))]
+    times = time_rows(found)
     return [
         {"id": "chart-problems", "title": _("What happened to the requests"), "chart": bars(problems),
          "sentence": _("Of %(received)s requests received, the county finished %(closed)s and residents confirmed "
@@ -118,13 +133,30 @@ def _figures(first: date, last: date) -> outcomes.Outcomes:
     return outcomes.compute(get_db(), *utc_bounds(first, last))
 
 
+WALL_REFRESH_SECONDS = 300
+
+
 @bp.get("/outcomes")
 def wall():
-    """The large-print summary for the centre's wall: the last 30 days, nothing personal, no login."""
+    """The large-print summary for the centre's wall: the last 30 days, nothing personal, no login.
+
+    A page of its own (no header, no help button: nobody touches it), read from three metres on a
+    1920×1080 screen without scrolling, every word at least 48 px; it reloads itself every five minutes
+    while nobody uses it (static/js/wall.js)."""
     first, last = date_range({})
     found = _figures(first, last)
-    return render_template("outcomes/wall.html", found=found, first=first, last=last, charts=charts(found),
-                           duration=duration, **shown_range(first, last))
+    tiles = [(found.received, _("Requests received")), (found.closed_by_county, _("Finished by the county")),
+             (found.confirmed, _("Confirmed solved by the resident")), (found.reopened, _("Sent back as not solved"))]
+    ratings = [(str(RATING_WORDS[r]), found.ratings[r]) for r in outcomes.RATINGS]
+    return render_template("outcomes/wall.html", found=found, tiles=tiles, times=wall_bars(time_rows(found)),
+                           ratings=wall_bars(ratings), refresh=WALL_REFRESH_SECONDS, **shown_range(first, last))
+
+
+def wall_bars(rows: list[tuple]) -> list[dict]:
+    """Rows of (label, value[, shown]) as the wall's bars: each bar's length in per cent of the largest."""
+    top = max([row[1] or 0 for row in rows] + [0]) or 1
+    return [{"label": row[0], "shown": row[2] if len(row) > 2 else str(row[1]),
+             "percent": round(100 * (row[1] or 0) / top, 1)} for row in rows]
 
 
 nav_item("outcomes.page", _l("Outcomes"), "📊")

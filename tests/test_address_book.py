@@ -137,10 +137,15 @@ def test_export_gives_back_a_file_that_loads_the_same_book(app):
     with app.app_context():
         db = get_db()
         exported = addresses.export_csv(db)
-        assert exported.splitlines()[0] == "estate,building,unit,flat,estate_en"
+        assert exported.splitlines()[0] == "estate,building,unit,flat,estate_en,spot,spot_en,floors"
         before = list(db.query("SELECT estate, estate_latin, building, unit, flat FROM address_book ORDER BY position"))
+        spots = list(db.query("SELECT estate, building, unit, spot, spot_latin, floors FROM address_spots ORDER BY position"))
+        assert len(spots) > 50
         addresses.load_csv(db, exported.encode())
         assert list(db.query("SELECT estate, estate_latin, building, unit, flat FROM address_book ORDER BY position")) == before
+        assert list(db.query("SELECT estate, building, unit, spot, spot_latin, floors FROM address_spots ORDER BY position")) == spots
+        addresses.load_csv(db, SMALL.encode())  # a book without spots exports as it always did
+        assert addresses.export_csv(db).splitlines()[0] == "estate,building,unit,flat"
 
 
 # --- words -----------------------------------------------------------------------------------------
@@ -245,6 +250,7 @@ def test_the_about_you_page_asks_only_the_name_when_the_address_is_chosen(client
 
 
 def test_repairs_where_stops_at_the_entrance(app, client):
+    load(app, SMALL)  # a book without shared spots: the entrance is the whole answer
     client.post("/services/repairs")
     client.post("/request/questions/what", data={"answer": "light"})
     response = client.get("/request/questions/where")
@@ -397,6 +403,12 @@ def test_choice_pages_are_valid_html(app, tmp_path):
         pages = {"estates": client.get(CHOOSER), "flats": client.get(f"{CHOOSER}?estate=光明花园&building=2&unit="),
                  "error": client.post(CHOOSER, data={"estate": "nowhere"}), "write": client.get("/request/about-you?write=1&estate=光明花园")}
         found.update({f"{locale}-{name}": response.get_data(as_text=True) for name, response in pages.items()})
+        client.post("/services/repairs")
+        client.post("/request/questions/what", data={"answer": "light"})
+        place = "estate=幸福里小区&building=1&unit=1"
+        pages = {"spots": client.get(f"{WHERE}?{place}"), "floors": client.get(f"{WHERE}?{place}&spot=楼道"),
+                 "other": client.get(f"/request/questions/where?{place}&write=1&other=1")}
+        found.update({f"{locale}-{name}": response.get_data(as_text=True) for name, response in pages.items()})
     problems = nu_problems(found, tmp_path)
     assert not problems, "\n".join(problems)
 
@@ -447,7 +459,7 @@ def test_the_county_payload_keeps_its_shape(app, client):
     written_ticket, _ = confirm(client)
     client.post("/services/repairs")
     client.post("/request/questions/what", data={"answer": "light"})
-    client.post(WHERE, data={"estate": "幸福里小区", "building": "3", "unit": "2"})
+    client.post(WHERE, data={"estate": "幸福里小区", "building": "3", "unit": "2", "spot": "楼道", "floor": "3"})
     client.post("/request/questions/danger", data={"answer": "no"})
     client.post("/request/contact", data={"contact": "centre"})
     chosen_ticket, _ = confirm(client)
@@ -456,8 +468,138 @@ def test_the_county_payload_keeps_its_shape(app, client):
         written = open311_fields(db, submissions.by_ticket(db, written_ticket), "社区服务中心")
         chosen = open311_fields(db, submissions.by_ticket(db, chosen_ticket), "社区服务中心")
     assert set(chosen) == set(written)
-    assert chosen["attribute[where]"] == "幸福里小区3号楼2单元" and "在哪里？ 幸福里小区3号楼2单元" in chosen["description"]
+    assert chosen["attribute[where]"] == "幸福里小区3号楼2单元 楼道 3楼"
+    assert "在哪里？ 幸福里小区3号楼2单元 楼道 3楼" in chosen["description"]
     assert not any(key in name or key in str(value) for key in (*KIOSK_ONLY_KEYS, "address_book") for name, value in chosen.items())
+
+
+# --- shared spots: where in the building a repair is ----------------------------------------------------
+
+SPOTS = ("estate,building,unit,flat,estate_en,spot,spot_en,floors\n"
+         "幸福里小区,1,1,101,Xingfuli\n幸福里小区,1,1,301\n幸福里小区,1,2,101\n光明花园,2,,301\n"
+         "幸福里小区,1,1,,,楼道,,1-6\n幸福里小区,1,1,,,电梯\n幸福里小区,1,1,,,自行车房,Bike room\n光明花园,2,,,,楼层,,\"B1,1-3\"\n")
+
+
+def test_spot_lines_load_beside_flats_and_old_files_still_load(app):
+    assert load(app, SPOTS) == {"addresses": 4, "estates": 2, "spots": 4}
+    with app.app_context():
+        db = get_db()
+        assert addresses.spots(db, ["幸福里小区", "1", "1"]) == ["楼道", "电梯", "自行车房"]
+        assert addresses.spots(db, ["幸福里小区", "1", "2"]) == [] and addresses.spots(db, ["幸福里小区", "1", "1", "101"]) == []
+        assert addresses.spot_floors(db, ["幸福里小区", "1", "1"], "楼道") == ["1", "2", "3", "4", "5", "6"]
+        assert addresses.spot_floors(db, ["光明花园", "2", ""], "楼层") == ["B1", "1", "2", "3"]
+        assert addresses.flats(db, "幸福里小区", "1", "1") == ["101", "301"]  # a spot is never a flat
+        assert {"楼道", "樓道", "3楼", "3樓", "电梯"} <= addresses.vocabulary(db)  # handwriting knows them
+    assert load(app, SMALL) == {"addresses": 6, "estates": 2}  # a file of four columns, as before
+
+
+@pytest.mark.parametrize("content, message", [
+    ("estate,building,unit,flat,spot\n幸福里小区,1,1,101,楼道\n", "line 2: a line names a flat or a shared spot"),
+    ("estate,building,unit,flat,spot,floors\n幸福里小区,1,1,,楼道,一至六\n", "line 2: the floors '一至六'"),
+    ("estate,building,unit,flat,spot,floors\n幸福里小区,1,1,,楼道,6-1\n", "do not go up"),
+    ("estate,building,unit,flat,floors\n幸福里小区,1,1,101,1-6\n", "line 2: spot_en and floors belong to a line with a spot"),
+    ("estate,building,unit,flat,spot\n幸福里小区,1,1,101\n幸福里小区,1,,,楼道\n", "line 3: building 1 of 幸福里小区 has flats with and without a unit"),
+    ("estate,building,unit,flat,spot\n幸福里小区,1,1,,楼道\n幸福里小区,1,1,,楼道\n", "line 3 repeats line 2"),
+    ("estate,building,unit,flat\n幸福里小区,1,1,101,x\n", "line 2: 5 values, but the header names 4"),
+])
+def test_a_bad_spot_line_is_refused_naming_its_line(app, content, message):
+    with pytest.raises(AddressBookError, match=re.escape(message)):
+        load(app, content)
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans_CN", "zh_Hant_TW", "en"])
+def test_a_repair_says_the_shared_spot_and_its_floor_in_words(app, client, locale):
+    """小区 → 楼栋 → 单元 → 楼道 → 3楼: one tap a page, each page's Back one step, the words on the check page.
+    The pages speak the resident's language; the place is kept in the centre's (it goes to the county as kept)."""
+    stairway, lift, named = "幸福里小区1号楼1单元 楼道 3楼", "幸福里小区1号楼1单元 电梯", "幸福里小区1号楼1单元 自行车房"
+    load(app, SPOTS)
+    client.post("/language", data={"locale": locale})
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "light"})
+    response = client.post(WHERE, data={"estate": "幸福里小区"})
+    assert buttons(client.get(response.headers["Location"]), "unit") == ["1", "2"]  # building 1 is the only one
+    response = client.post(WHERE, data={"estate": "幸福里小区", "building": "1", "unit": "1"})
+    assert response.status_code == 302 and query(response.headers["Location"]) == {"estate": "幸福里小区", "building": "1", "unit": "1"}
+    spot_page = client.get(response.headers["Location"])
+    html = spot_page.get_data(as_text=True)
+    assert buttons(spot_page, "spot") == ["楼道", "电梯", "自行车房"]
+    assert translate(locale, "Which shared place is it?") in html
+    assert translate(locale, "Other — write what it is") in html
+    shown = re.findall(r'<span class="button__text">([^<]*)</span>', main_of(spot_page))
+    assert shown[:3] == {"zh_Hans_CN": ["楼道", "电梯", "自行车房"], "zh_Hant_TW": ["樓道", "電梯", "自行车房"],
+                         "en": ["Stairway", "Lift", "Bike room"]}[locale]
+    assert query(back_of(spot_page)) == {"estate": "幸福里小区", "building": "1"}  # Back: the entrances
+    response = client.post(WHERE, data={"estate": "幸福里小区", "building": "1", "unit": "1", "spot": "楼道"})
+    assert query(response.headers["Location"]) == {"estate": "幸福里小区", "building": "1", "unit": "1", "spot": "楼道"}
+    floor_page = client.get(response.headers["Location"])
+    assert buttons(floor_page, "floor") == ["1", "2", "3", "4", "5", "6"]
+    assert translate(locale, "Which floor?") in floor_page.get_data(as_text=True)
+    assert query(back_of(floor_page)) == {"estate": "幸福里小区", "building": "1", "unit": "1"}  # Back: the spots
+    response = client.post(WHERE, data={"estate": "幸福里小区", "building": "1", "unit": "1", "spot": "楼道", "floor": "3"})
+    assert response.headers["Location"] == "/request/questions/danger"
+    assert draft_of(app, client).answers["where"] == stairway
+    client.post("/request/questions/danger", data={"answer": "no"})
+    client.post("/request/contact", data={"contact": "centre"})
+    assert stairway in client.get("/request/check").get_data(as_text=True)
+    # Change: the chooser again, the earlier spot and floor marked
+    again = client.get(f"{WHERE}?estate=幸福里小区&building=1&unit=1&return=check")
+    assert re.findall(r'value="([^"]*)" class="button option option--selected"', again.get_data(as_text=True)) == ["楼道"]
+    again = client.get(f"{WHERE}?estate=幸福里小区&building=1&unit=1&spot=楼道&return=check")
+    assert re.findall(r'value="([^"]*)" class="button option option--selected"', again.get_data(as_text=True)) == ["3"]
+    # a spot without floors is the whole answer
+    response = client.post(WHERE, data={"estate": "幸福里小区", "building": "1", "unit": "1", "spot": "电梯", "return": "check"})
+    assert response.headers["Location"] == "/request/check"
+    assert draft_of(app, client).answers["where"] == lift
+    client.post(WHERE, data={"estate": "幸福里小区", "building": "1", "unit": "1", "spot": "自行车房"})
+    assert draft_of(app, client).answers["where"] == named  # a name the kiosk does not know: spot_en, or as written
+    # an entrance without spots: the entrance is the whole answer, as before
+    client.post(WHERE, data={"estate": "幸福里小区", "building": "1", "unit": "2"})
+    assert draft_of(app, client).answers["where"] == "幸福里小区1号楼2单元"
+
+
+def test_other_asks_what_it_is_in_the_same_answer(app, client):
+    load(app, SPOTS)
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "other"})
+    spot_page = client.get(f"{WHERE}?estate=幸福里小区&building=1&unit=1")
+    link = re.search(r'<a class="button button--secondary" href="([^"]*)">', main_of(spot_page)).group(1).replace("&amp;", "&")
+    assert query(link) == {"estate": "幸福里小区", "building": "1", "unit": "1", "write": "1", "other": "1"}
+    written = client.get(link)
+    html = written.get_data(as_text=True)
+    assert 'value="幸福里小区1号楼1单元 "' in html  # the place already written: only what it is to add
+    assert translate("zh_Hans_CN", "Write what it is after the place, for example: water tank") in html
+    assert query(back_of(written)) == {"estate": "幸福里小区", "building": "1", "unit": "1"}  # Back: the spots
+    refused = client.post(link, data={"answer": ""})
+    assert refused.status_code == 422
+    assert translate("zh_Hans_CN", "Write what it is after the place, for example: water tank") in refused.get_data(as_text=True)
+    response = client.post(link, data={"answer": "幸福里小区1号楼1单元 水箱"})
+    assert response.headers["Location"] == "/request/questions/danger"
+    assert draft_of(app, client).answers["where"] == "幸福里小区1号楼1单元 水箱"
+    # "not listed" on the floor page keeps the spot written in
+    floor_page = client.get(f"{WHERE}?estate=幸福里小区&building=1&unit=1&spot=楼道")
+    link = re.search(r'<a class="button button--secondary" href="([^"]*)">', main_of(floor_page)).group(1).replace("&amp;", "&")
+    assert 'value="幸福里小区1号楼1单元 楼道"' in client.get(link).get_data(as_text=True)
+
+
+def test_a_spot_or_floor_not_in_the_book_is_refused_and_home_never_asks_spots(app, client):
+    load(app, SPOTS)
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "light"})
+    place = {"estate": "幸福里小区", "building": "1", "unit": "1"}
+    refused = client.post(WHERE, data={**place, "spot": "金库"})
+    assert refused.status_code == 422 and buttons(refused, "spot") == ["楼道", "电梯", "自行车房"]
+    refused = client.post(WHERE, data={**place, "spot": "楼道", "floor": "99"})
+    assert refused.status_code == 422 and buttons(refused, "floor")[0] == "1"
+    assert "where" not in draft_of(app, client).answers
+    moved = client.get(f"{WHERE}?estate=幸福里小区&building=1&unit=1&spot=楼道&floor=99")
+    assert query(moved.headers["Location"]) == {**place, "spot": "楼道"}
+    moved = client.get(f"{WHERE}?estate=幸福里小区&building=1&unit=1&spot=金库")
+    assert query(moved.headers["Location"]) == place
+    # where you live: the flat is the answer; spots are never offered there
+    start_home_care(client)
+    response = client.post(CHOOSER, data={"estate": "幸福里小区", "building": "1", "unit": "1", "flat": "301", "spot": "楼道"})
+    assert response.headers["Location"] == "/request/contact"
+    assert draft_of(app, client).personal["address"] == "幸福里小区1号楼1单元301室"
 
 
 class CountyCatalogue:
@@ -536,4 +678,61 @@ def test_a_resident_chooses_where_she_lives_by_touch(browser, kiosk_with_a_book)
         assert "幸福里小区3号楼2单元501室" in page.locator("main").inner_text()
     finally:
         context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_a_resident_says_the_broken_lamp_is_on_the_third_floor_by_touch(browser, kiosk_with_a_book, tmp_path):
+    """小区 → 楼栋 → 单元 → 楼道 → 3楼 at kiosk size: one tap a page, no typing, axe clean, each page fits."""
+    from .browser import Resident
+    from .test_accessibility import AXE, MEASURE, TAGS
+
+    context = browser.new_context(viewport=KIOSK_SIZE, has_touch=True, locale="zh-CN", bypass_csp=True)
+    page = context.new_page()
+    resident = Resident(page, kiosk_with_a_book.url, js=True)
+    problems, taps = [], []
+    shots = tmp_path  # looked at, and kept as docs/screenshots/repair-spot-kiosk.png and repair-floor-kiosk.png
+
+    def audit(name: str) -> None:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+        problems.extend(f"{name}: axe {v['id']}: {v['help']}" for v in result["violations"])
+        problems.extend(f"{name}: {p}" for p in page.evaluate(MEASURE, 28))
+
+    def tap(locator) -> None:
+        before = page.url
+        box = locator.bounding_box()
+        assert box and box["y"] + box["height"] <= KIOSK_SIZE["height"], f"{locator} is below the fold"
+        locator.tap()
+        taps.append(before)
+        page.wait_for_url(lambda url: url != before, timeout=10_000)
+        resident.settle()
+
+    try:
+        resident.open("/services/repairs")
+        tap(page.locator("main form button.button--primary"))  # Start
+        tap(page.get_by_role("button", name="楼道灯"))
+        assert resident.path == WHERE
+        tap(page.locator("button[name=estate][value=幸福里小区]"))
+        tap(page.get_by_role("button", name="1号楼"))
+        tap(page.get_by_role("button", name="1单元"))
+        assert page.locator(".choice-list__so-far").inner_text() == "已选：幸福里小区1号楼1单元"
+        assert [b.inner_text() for b in page.locator("button[name=spot]").all()] == ["楼道", "电梯", "单元门", "屋顶", "地下室"]
+        assert page.locator(".choice-list__other").inner_text().strip().endswith("其他（写下是什么）")
+        audit("spots")
+        page.screenshot(path=str(shots / "repair-spot-kiosk.png"))
+        tap(page.get_by_role("button", name="楼道"))
+        assert page.locator(".choice-list__so-far").inner_text() == "已选：幸福里小区1号楼1单元 楼道"
+        audit("floors")
+        page.screenshot(path=str(shots / "repair-floor-kiosk.png"))
+        tap(page.get_by_role("button", name="3楼"))
+        assert resident.path == "/request/questions/danger"
+        tap(page.get_by_role("button", name="没有危险"))
+        tap(page.locator("button[value=centre]"))
+        assert resident.path == "/request/check"
+        assert "幸福里小区1号楼1单元 楼道 3楼" in page.locator("main").inner_text()
+    finally:
+        context.close()
+    # Start, what, danger, contact: four; estate, building, unit, spot, floor: five levels of the place
+    assert len(taps) == 9, taps
     assert not problems, "\n".join(problems)

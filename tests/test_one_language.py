@@ -45,10 +45,12 @@ def test_a_resident_who_switches_to_english_sends_the_centres_language_and_her_o
     assert re.findall(r'value="([^"]*)" class="button option option--selected"', again) == ["幸福里小区"]  # her choice is marked
     confirm(client)
 
-    # repairs, all in English: options, and the place chosen from the book down to its entrance
+    # repairs, all in English: options, and the place chosen from the book down to its shared spot and floor
     client.post("/services/repairs")
     client.post("/request/questions/what", data={"answer": "light"})
-    assert client.post("/request/questions/where/address", data={"estate": "幸福里小区", "building": "1", "unit": "1"}
+    spot = {"estate": "幸福里小区", "building": "1", "unit": "1", "spot": "楼道"}
+    assert "Stairway" in client.get("/request/questions/where/address", query_string=spot).get_data(as_text=True)
+    assert client.post("/request/questions/where/address", data={**spot, "floor": "3"}
                        ).headers["Location"] == "/request/questions/danger"
     client.post("/request/questions/danger", data={"answer": "no"})
     client.post("/request/contact", data={"contact": "centre"})
@@ -74,7 +76,7 @@ def test_a_resident_who_switches_to_english_sends_the_centres_language_and_her_o
     assert held["home-care"]["attributes"]["home_address"] == "幸福里小区1号楼1单元101室"
     assert held["home-care"]["attributes"]["often"] == "weekly"  # the option's key, as before
     assert held["home-care"]["last_name"] == "Wang Xiuying"  # typed: as typed
-    assert held["repairs"]["description"] == "什么坏了？ 楼道灯\n在哪里？ 幸福里小区1号楼1单元\n现在有危险吗？ 没有危险"
+    assert held["repairs"]["description"] == "什么坏了？ 楼道灯\n在哪里？ 幸福里小区1号楼1单元 楼道 3楼\n现在有危险吗？ 没有危险"
     assert held["feedback"]["description"] == ("是投诉、建议，还是表扬？ 建议\n是关于什么的？ 小区环境\n"
                                                "请说说具体情况 Please fix the bench by the gate.")
 
@@ -85,11 +87,12 @@ def test_a_centre_that_reads_traditional_chinese_gets_it_whatever_the_screen_sho
     client.post("/services/repairs")
     client.post("/request/questions/what", data={"answer": "light"})
     english(client)
-    client.post("/request/questions/where/address", data={"estate": "幸福里小区", "building": "1", "unit": "1"})
+    client.post("/request/questions/where/address", data={"estate": "幸福里小区", "building": "1", "unit": "1",
+                                                          "spot": "电梯"})
     client.post("/request/questions/danger", data={"answer": "no"})
     client.post("/request/contact", data={"contact": "centre"})
     confirm(client)
     app.config["COUNTY_URL"] = county.url
     with app.app_context():
         assert make_engine(app.config, get_db()).run("manual", ignore_backoff=True).accepted == 1
-    assert held_by_county(county)["repairs"]["description"] == "什麼壞了？ 樓道燈\n在哪裡？ 幸福里小区1號樓1單元\n現在有危險嗎？ 沒有危險"
+    assert held_by_county(county)["repairs"]["description"] == "什麼壞了？ 樓道燈\n在哪裡？ 幸福里小区1號樓1單元 電梯\n現在有危險嗎？ 沒有危險"

@@ -4,7 +4,9 @@ A chooser belongs to one ordinary page — a question that opts in (``"choose_fr
 its catalogue attribute) or "Where you live" on the about-you page — and stores what it chooses where
 that page would. Its levels (estate → building → unit → flat) are one URL with the choices so far
 in the query (``?estate=…&building=…``), so Back, reload and a language switch keep the place.
-``write=1`` on the ordinary page means "not listed — write it instead".
+A question's chooser then asks the place's shared spots (``&spot=楼道``) and the spot's floors, where
+the book has them. ``write=1`` on the ordinary page means "not listed — write it instead" (``other=1``:
+"其他", a spot the book does not name: write what it is after the place).
 """
 from __future__ import annotations
 
@@ -27,20 +29,22 @@ class Target:
     page: str
     code: str | None = None
 
-    def _url(self, endpoint: str, path: Sequence[str], returning: bool, **more) -> str:
-        params = {**({"code": self.code} if self.code else {}), **path_params(path), **more}
+    def _url(self, endpoint: str, path: Sequence[str], returning: bool, spot: str | None = None, **more) -> str:
+        params = {**({"code": self.code} if self.code else {}), **path_params(path),
+                  **({"spot": spot} if spot is not None else {}), **more}
         if returning:
             params["return"] = "check"
         return url_for(endpoint, **params)
 
-    def chooser_url(self, path: Sequence[str] = (), returning: bool = False) -> str:
-        """The chooser page that asks the level after ``path``."""
-        return self._url(self.chooser, path, returning)
+    def chooser_url(self, path: Sequence[str] = (), returning: bool = False, spot: str | None = None) -> str:
+        """The chooser page that asks the level after ``path`` (after ``spot``: its floor)."""
+        return self._url(self.chooser, path, returning, spot)
 
-    def write_url(self, path: Sequence[str] = (), returning: bool = False) -> str:
-        """The ordinary page with its text field ("not listed — write it instead"), remembering ``path``
-        so its Back link returns to the level the resident left."""
-        return self._url(self.page, path, returning, write=1)
+    def write_url(self, path: Sequence[str] = (), returning: bool = False, spot: str | None = None,
+                  other: bool = False) -> str:
+        """The ordinary page with its text field ("not listed — write it instead"; ``other``: "其他, write
+        what it is"), remembering ``path`` so its Back link returns to the level the resident left."""
+        return self._url(self.page, path, returning, spot, write=1, **({"other": 1} if other else {}))
 
 
 DETAILS = Target("resident.details_address", "resident.details")
@@ -64,6 +68,11 @@ def given_path(values: MultiDict) -> list[str]:
     return path
 
 
+def given_spot(values: MultiDict) -> tuple[str | None, str | None]:
+    """The shared spot and its floor chosen so far (None: not yet asked)."""
+    return values.get("spot"), values.get("floor")
+
+
 def book_in_use() -> bool:
     """Whether there is an address book to choose from (without one, residents write, as before)."""
     return not addresses.is_empty(get_db())
@@ -77,3 +86,9 @@ def written_instead() -> tuple[bool, list[str]]:
         return request.values.get("write") == "1", []
     walk = addresses.walk(get_db(), chosen)
     return True, list(walk.path if walk.invalid else walk.path[:len(chosen)])
+
+
+def written_spot(chosen: Sequence[str]) -> str:
+    """The spot the resident had chosen before writing instead, if the book has it at ``chosen``."""
+    spot = request.values.get("spot")
+    return spot if spot and spot in addresses.spots(get_db(), chosen) else ""

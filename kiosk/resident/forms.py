@@ -21,7 +21,8 @@ from . import flow
 from .. import validation
 from ..db import get_db
 from ..i18n import centre_locale, current_locale
-from .addresses import DETAILS, Target, book_in_use, given_path, path_params, question_target, written_instead
+from .addresses import (DETAILS, Target, book_in_use, given_path, given_spot, path_params, question_target,
+                        written_instead, written_spot)
 
 LIST_TYPES = ("singlevaluelist", "multivaluelist")
 
@@ -74,9 +75,11 @@ class StepForm:
         return url_for("resident.check") if returning else flow.back_url(self.service, self.step)
 
 
-def _carried(writing: bool, path: list[str]) -> list[tuple[str, str]]:
+def _carried(writing: bool, path: list[str], spot: str = "", other: bool = False) -> list[tuple[str, str]]:
     """Hidden fields that keep "write it instead" and the levels chosen across a page shown again."""
-    return ([("write", "1")] + list(path_params(path).items())) if writing else []
+    if not writing:
+        return []
+    return [("write", "1"), *path_params(path).items(), *((("spot", spot),) if spot else ()), *((("other", "1"),) if other else ())]
 
 
 class QuestionForm(StepForm):
@@ -93,6 +96,9 @@ class QuestionForm(StepForm):
         self.target = question_target(code)
         self.choosing = self.question.choose_from == "address_book" and book_in_use()
         self.writing, self.chosen = written_instead()
+        self.spot = written_spot(self.chosen) if self.choosing and self.writing and self.chosen else ""
+        # "其他" on the spot page: a place the book does not name, written after the place chosen
+        self.other = self.choosing and self.writing and bool(self.chosen) and request.values.get("other") == "1"
 
     def skip(self):
         # Only showing the page goes to the chooser: a typed answer posted here is always taken.
@@ -103,13 +109,19 @@ class QuestionForm(StepForm):
     def shown(self) -> dict:
         empty = [] if self.question.datatype == "multivaluelist" else ""
         value = self.draft.answers.get(self.question.code, empty)
-        if self.choosing and self.writing and self.chosen:
-            value = addresses.label_for(get_db(), self.chosen, current_locale())  # write only what was not listed
-        return {"question": self.question, "value": value, "carry": _carried(self.choosing and self.writing, self.chosen)}
+        if self.choosing and self.writing and self.chosen:  # write only what was not listed
+            value = addresses.label_for(get_db(), self.chosen, current_locale(), self.spot) + (" " if self.other else "")
+        return {"question": self.question, "value": value, "carry": self._carry(), **self._other_hint()}
+
+    def _carry(self) -> list[tuple[str, str]]:
+        return _carried(self.choosing and self.writing, self.chosen, self.spot, self.other)
+
+    def _other_hint(self) -> dict:
+        return {"hint": _("Write what it is after the place, for example: water tank")} if self.other else {}
 
     def back_url(self, returning):
         if self.choosing and self.writing:
-            return self.target.chooser_url(self.chosen, returning)
+            return self.target.chooser_url(self.chosen, returning, self.spot or None)
         return super().back_url(returning)
 
     def check(self, form):
@@ -121,12 +133,12 @@ class QuestionForm(StepForm):
         self.draft.locale = current_locale()  # the resident's language; the county gets the centre's (sync/payload.py)
 
     def typed(self, form, values):
-        carry = _carried(self.choosing and self.writing, self.chosen)
+        carry = self._carry()
         if self.question.datatype in LIST_TYPES:
             return {"question": self.question, "value": values["value"], "carry": carry}
         raw = form.getlist("answer")
         return {"question": self.question, "value": validation.typed_back(raw[0] if raw else "", self.question.datatype),
-                "carry": carry}
+                "carry": carry, **self._other_hint()}
 
 
 class DetailsForm(StepForm):
@@ -253,7 +265,9 @@ class AddressChooser(StepForm):
         self.target, self.depth, self.heading, self.before = target, depth, heading, before
         self.step = ("resident.question", target.code) if target.code else ("resident.details", None)
         self.db, self.locale = get_db(), current_locale()
-        self.walk = addresses.walk(self.db, given_path(request.values), depth)
+        # a question (where is it broken?) goes on to the place's shared spots; where you live does not
+        self.walk = addresses.walk(self.db, given_path(request.values), depth, *given_spot(request.values),
+                                   with_spots=target.code is not None)
 
     @classmethod
     def for_question(cls, service: Service, draft: Draft, code: str) -> "AddressChooser":
@@ -281,28 +295,59 @@ class AddressChooser(StepForm):
             return redirect(self.target.write_url(returning=returning) if opted_in else flow.url_of(self.step))
         if request.method == "GET" and (self.walk.invalid or self.walk.complete):
             # a link to a level the book does not have (or past the last one): the nearest level it has
-            path = self.walk.path if self.walk.invalid else self.walk.path[:self.walk.asked[-1] if self.walk.asked else 0]
+            walk = self.walk
+            if walk.spot or walk.invalid == "spot":  # the spot page, or its floors
+                with_floor = walk.invalid == "floor" or (walk.floor and not walk.invalid)
+                return redirect(self.target.chooser_url(walk.path, returning, walk.spot if with_floor else None))
+            path = walk.path if walk.invalid else walk.path[:walk.asked[-1] if walk.asked else 0]
             return redirect(self.target.chooser_url(path, returning))
         return None
 
     def _page(self) -> dict:
         walk, current = self.walk, self._current()
+        returning = request.values.get("return") == "check"
+        english = self.locale.startswith("en")
         items = []
         for value in walk.choices:
-            text = addresses.part(walk.level, value, self.locale,
-                                  addresses.latin_name(self.db, value) if walk.level == "estate" else "")
-            chosen = addresses.label_for(self.db, (*walk.path, value), centre_locale())  # as kept (see keep)
-            items.append({"value": value, "text": text, "selected": addresses.is_part_of(chosen, current, centre_locale())})
+            if walk.level == "estate":
+                text = addresses.part("estate", value, self.locale, addresses.latin_name(self.db, value))
+            elif walk.level == "spot":
+                text = addresses.part("spot", value, self.locale, addresses.spot_latin(self.db, walk.path, value) if english else "")
+            else:
+                text = addresses.part(walk.level, value, self.locale)
+            # A place from the book is kept in the centre's language (see keep): her earlier choice is
+            # recognised in that language, whatever the screen shows now.
+            centre = centre_locale()
+            if walk.level in addresses.SPOT_LEVELS:
+                spot, floor = (value, "") if walk.level == "spot" else (walk.spot, value)
+                chosen = addresses.label_for(self.db, walk.path, centre, spot, floor)
+                if centre.startswith("en"):
+                    kept_text = addresses.part(walk.level, value, centre,
+                                               addresses.spot_latin(self.db, walk.path, value) if walk.level == "spot" else "")
+                    selected = current == chosen or current.startswith(kept_text + ", ")
+                else:
+                    selected = current == chosen or current.startswith(chosen + " ")
+            else:
+                chosen = addresses.label_for(self.db, (*walk.path, value), centre)
+                selected = addresses.is_part_of(chosen, current, centre)
+            items.append({"value": value, "text": text, "selected": selected})
         prompts = {"estate": _("Choose the estate."), "building": _("Choose the building."),
-                   "unit": _("Choose the entrance."), "flat": _("Choose the flat.")}
-        so_far = addresses.label_for(self.db, walk.path, self.locale)
+                   "unit": _("Choose the entrance."), "flat": _("Choose the flat."),
+                   "spot": _("Which shared place is it?"), "floor": _("Which floor?")}
+        so_far = addresses.label_for(self.db, walk.path, self.locale, walk.spot)
+        if walk.level == "spot":
+            other = {"href": self.target.write_url(walk.path, returning, other=True),
+                     "text": _("Other — write what it is"), "icon": "✍"}
+        else:
+            other = {"href": self.target.write_url(walk.path, returning, walk.spot or None),
+                     "text": _("Not listed — write it instead"), "icon": "✍"}
         return {
             "heading": self.heading, "prompt": prompts[walk.level], "level": walk.level, "items": items,
             "compact": len(items) > 6 and max(len(i["text"]) for i in items) <= 10,
             "so_far": _("You chose: %(address)s", address=so_far) if so_far else "",
-            "carry": list(path_params(walk.path).items()),
+            "carry": list(path_params(walk.path).items()) + ([("spot", walk.spot)] if walk.level == "floor" else []),
             "action": url_for(self.target.chooser, **({"code": self.target.code} if self.target.code else {})),
-            "write_url": self.target.write_url(walk.path, request.values.get("return") == "check"),
+            "other": other,
             "privacy": self.target.code is None,
         }
 
@@ -312,18 +357,20 @@ class AddressChooser(StepForm):
     def check(self, form):
         if self.walk.invalid:
             return {}, [("address-choice", _("Please choose from the list, or write it instead."))]
-        return {"path": self.walk.path}, []
+        return {"path": self.walk.path, "spot": self.walk.spot, "floor": self.walk.floor}, []
 
     def typed(self, form, values):
         return self._page()  # the level whose value was not in the book, asked again
 
     def pending(self, values, returning):
-        return None if self.walk.complete else self.target.chooser_url(values["path"], returning)
+        if self.walk.complete:
+            return None
+        return self.target.chooser_url(values["path"], returning, values["spot"] or None)
 
     def keep(self, values):
         # A place from the book is kept in the centre's language, whatever the screen shows: it is
         # sent to the county as kept, and the county reads one language (a written address is sent as written).
-        address = addresses.label_for(self.db, values["path"], centre_locale())
+        address = addresses.label_for(self.db, values["path"], centre_locale(), values["spot"], values["floor"])
         if self.target.code:
             self.draft.answers[self.target.code] = address
             self.draft.locale = current_locale()
@@ -331,6 +378,8 @@ class AddressChooser(StepForm):
             self.draft.personal["address"] = address
 
     def back_url(self, returning):
+        if self.walk.level == "floor":
+            return self.target.chooser_url(self.walk.path, returning)  # the spot page
         if self.walk.asked:
             return self.target.chooser_url(self.walk.path[:self.walk.asked[-1]], returning)
         if returning:
