@@ -6,6 +6,7 @@ A SQLite file in the instance folder unless ``COUNTY_DATABASE_URL`` names a Post
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -86,7 +87,22 @@ def load_catalogue(conn, path: str) -> int:
     return len(services)
 
 
+def keep_private(path: str) -> None:
+    """The SQLite file readable and writable by its owner only: made so before SQLite first opens it
+    (SQLite gives its ``-wal`` and ``-shm`` files the database's mode), and made so again at every
+    start for a file, WAL or shared-memory index an older county left readable by all."""
+    if not Path(path).exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def init_app(app: Flask) -> None:
+    if not sql.is_postgres(app.config.get("DATABASE_URL")):
+        keep_private(app.config["DATABASE"])
     conn = connect(app.config)
     try:
         conn.create_schema(SCHEMA)
