@@ -1,4 +1,4 @@
-"""The county's own database: its catalogue, the requests it holds, its clerks and their failed logins.
+"""The county's own database: its catalogue, the requests it holds, its clerks, their sessions and failed logins.
 
 A SQLite file in the instance folder unless ``COUNTY_DATABASE_URL`` names a PostgreSQL database;
 :mod:`county.sql` keeps the two apart, so the schema here and every query elsewhere are written once.
@@ -53,6 +53,12 @@ CREATE TABLE IF NOT EXISTS login_failures (     -- owned by county/accounts.py: 
     address TEXT NOT NULL,
     at REAL NOT NULL                            -- Unix time
 );
+CREATE TABLE IF NOT EXISTS clerk_sessions (     -- owned by county/accounts.py: logged-in clerks
+    id TEXT PRIMARY KEY,                        -- SHA-256 of the token in the session cookie, never the token
+    clerk_id INTEGER NOT NULL,
+    started REAL NOT NULL                       -- Unix time of logging in
+);
+CREATE INDEX IF NOT EXISTS clerk_sessions_by_clerk ON clerk_sessions (clerk_id);
 CREATE INDEX IF NOT EXISTS login_failures_by_name ON login_failures (name, at);
 CREATE INDEX IF NOT EXISTS login_failures_by_address ON login_failures (address, at);
 """
