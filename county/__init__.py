@@ -19,14 +19,16 @@ ROOT = Path(__file__).resolve().parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("COUNTY_INSTANCE_PATH") or str(ROOT.parent / "instance" / "county"))
-    from . import api, auth, clerk, config, db, errors, faults, security
+    from . import api, auth, clerk, config, db, errors, faults, limits, security
 
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    os.chmod(app.instance_path, 0o700)  # the database (names, phones, home addresses) and the signing key live here
     app.config.update(config.load(app.instance_path, str(ROOT / "catalogue.json")))
     app.config["FAULTS"] = faults.Faults.from_json(os.environ.get("COUNTY_FAULTS", "{}"))
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False
+    app.wsgi_app = limits.BoundedBody(app.wsgi_app, app.config)  # a chunked body is capped too
     db.init_app(app)
     security.init_app(app)
     security.csrf.exempt(api.bp)  # machines with an api_key, not browsers with a session

@@ -1,9 +1,15 @@
 """Who may use the clerk page: log in, log out, the guard on clerk views, and the commands that
 manage clerks (``flask --app county clerk add NAME`` and friends, attached to the ``clerk`` group).
 
-A session is a signed cookie (``county_session``: HttpOnly, SameSite=Lax, 8 hours) holding the
-clerk's id and a mark of their password hash: disabling a clerk or changing their password ends
-their sessions at the next page. Logging in and out are forms with CSRF tokens like every other.
+A session is a row in the county's database, named by a random token in a signed cookie
+(``county_session``: HttpOnly, SameSite=Lax, 8 hours) beside the clerk's id and a mark of their
+password hash: logging out deletes the row (a copy of the cookie opens nothing after), and disabling
+a clerk or changing their password ends their sessions at the next page. Logging in and out are
+forms with CSRF tokens like every other.
+
+A try at logging in is counted before its password is checked, and only a few passwords are checked
+at once (:mod:`county.accounts`): a wrong one is logged (``clerk login: wrong password for …``), a
+try refused unchecked is not, so the log says how many passwords were really tried.
 """
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import sys
 from functools import wraps
 
 import click
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask.cli import with_appcontext
 
 from . import accounts
@@ -34,7 +40,8 @@ def _local(target: str | None) -> str:
 def current_clerk():
     """The logged-in clerk (a row), or None; looked up once per request."""
     if "clerk" not in g:
-        g.clerk = accounts.logged_in(get_db(), session.get("clerk"), session.get("clerk_mark")) if "clerk" in session else None
+        g.clerk = (accounts.logged_in(get_db(), session.get("clerk"), session.get("clerk_mark"), session.get("clerk_session"))
+                   if "clerk" in session else None)
     return g.clerk
 
 
@@ -60,24 +67,34 @@ def login():
     password = request.form.get("password", "")
     address = request.remote_addr or ""
     conn = get_db()
-    wait = accounts.seconds_locked(conn, name, address)
-    if wait:
+    again = request.form.get("next", "")
+    try:
+        reservation = accounts.reserve_try(conn, name, address)  # counted as wrong until it proves right
+    except accounts.Locked as locked:
+        wait = locked.seconds
         error = f"登录失败次数太多，请 {math.ceil(wait / 60)} 分钟后再试。Too many wrong passwords: try again in {math.ceil(wait / 60)} minutes."
-        return render_template("clerk/login.html", next=request.form.get("next", ""), error=error, name=name), 429, {"Retry-After": str(wait)}
-    clerk = accounts.check(conn, name, password) if len(password) <= accounts.MAX_PASSWORD else None
+        return render_template("clerk/login.html", next=again, error=error, name=name), 429, {"Retry-After": str(wait)}
+    try:
+        clerk = accounts.check(conn, name, password) if len(password) <= accounts.MAX_PASSWORD else None
+    except accounts.Busy:
+        accounts.release(conn, reservation)
+        error = "正在核对别的登录，请稍后再试。Other logins are being checked: try again in a moment."
+        return render_template("clerk/login.html", next=again, error=error, name=name), 503, {"Retry-After": "5"}
     if clerk is None:
-        accounts.failed(conn, name, address)
+        current_app.logger.warning("clerk login: wrong password for %r from %s", name, address)
         error = "用户名或密码不对。Wrong name or password."
-        return render_template("clerk/login.html", next=request.form.get("next", ""), error=error, name=name), 422
+        return render_template("clerk/login.html", next=again, error=error, name=name), 422
     accounts.succeeded(conn, name)
     session.clear()  # a fresh session (and CSRF secret) for the clerk: nothing carried over from before
     session.permanent = True
     session["clerk"], session["clerk_mark"] = clerk["id"], accounts.session_mark(clerk)
-    return redirect(_local(request.form.get("next")))
+    session["clerk_session"] = accounts.start_session(conn, clerk["id"])
+    return redirect(_local(again))
 
 
 @bp.post("/clerk/logout")
 def logout():
+    accounts.end_session(get_db(), session.get("clerk_session"))  # a copy of the cookie ends here too
     session.clear()
     return redirect(url_for("auth.login"))
 

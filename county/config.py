@@ -11,6 +11,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from .accounts import SESSION_SECONDS
+
 DEMO_KEY = "demo-kiosk-key"
 
 
@@ -43,7 +45,7 @@ def load(instance_path: str, catalogue: str, environ=None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(environ.get("COUNTY_SECURE_COOKIES")),  # on behind HTTPS
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "PERMANENT_SESSION_LIFETIME": timedelta(seconds=SESSION_SECONDS),  # 8 hours, also kept by the session's row
         # A CSRF token lives as long as the clerk's session (8 h), not an hour: a page left open
         # over lunch still saves.
         "WTF_CSRF_TIME_LIMIT": None,

@@ -1,4 +1,4 @@
-"""The county's own database: its catalogue, the requests it holds, its clerks and their failed logins.
+"""The county's own database: its catalogue, the requests it holds, its clerks, their sessions and failed logins.
 
 A SQLite file in the instance folder unless ``COUNTY_DATABASE_URL`` names a PostgreSQL database;
 :mod:`county.sql` keeps the two apart, so the schema here and every query elsewhere are written once.
@@ -6,6 +6,7 @@ A SQLite file in the instance folder unless ``COUNTY_DATABASE_URL`` names a Post
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -52,6 +53,12 @@ CREATE TABLE IF NOT EXISTS login_failures (     -- owned by county/accounts.py: 
     address TEXT NOT NULL,
     at REAL NOT NULL                            -- Unix time
 );
+CREATE TABLE IF NOT EXISTS clerk_sessions (     -- owned by county/accounts.py: logged-in clerks
+    id TEXT PRIMARY KEY,                        -- SHA-256 of the token in the session cookie, never the token
+    clerk_id INTEGER NOT NULL,
+    started REAL NOT NULL                       -- Unix time of logging in
+);
+CREATE INDEX IF NOT EXISTS clerk_sessions_by_clerk ON clerk_sessions (clerk_id);
 CREATE INDEX IF NOT EXISTS login_failures_by_name ON login_failures (name, at);
 CREATE INDEX IF NOT EXISTS login_failures_by_address ON login_failures (address, at);
 """
@@ -86,7 +93,22 @@ def load_catalogue(conn, path: str) -> int:
     return len(services)
 
 
+def keep_private(path: str) -> None:
+    """The SQLite file readable and writable by its owner only: made so before SQLite first opens it
+    (SQLite gives its ``-wal`` and ``-shm`` files the database's mode), and made so again at every
+    start for a file, WAL or shared-memory index an older county left readable by all."""
+    if not Path(path).exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def init_app(app: Flask) -> None:
+    if not sql.is_postgres(app.config.get("DATABASE_URL")):
+        keep_private(app.config["DATABASE"])
     conn = connect(app.config)
     try:
         conn.create_schema(SCHEMA)

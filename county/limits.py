@@ -1,14 +1,19 @@
 """How much one request may carry, checked before anything is stored.
 
 The body as a whole is capped by ``MAX_CONTENT_LENGTH`` (256 KiB: Flask answers 413 before reading
-it); each field here, so that a form within that size still cannot make the county keep a
+it). Flask can only do that for a body that states its length: a chunked one
+(``Transfer-Encoding: chunked``) has none, and Werkzeug then hands the whole stream to the form
+parser, so :class:`BoundedBody` reads such a body itself, at most one byte past the cap, before
+anything else sees it. Each field is capped here too, so that a form within that size still cannot make the county keep a
 description longer than Open311 allows (4,000 characters), a name of a thousand characters or a
 hundred attributes. Each limit is well above what the kiosk can send (its answers stop at 2,000
 characters, names at 50, addresses at 200): a kiosk request is never refused by them.
 """
 from __future__ import annotations
 
+import io
 import math
+from typing import Callable, Iterable, Mapping
 
 from werkzeug.datastructures import MultiDict
 
@@ -66,3 +71,33 @@ def problem(form: MultiDict) -> str | None:
             if not math.isfinite(value) or abs(value) > bound:
                 return f"{name} must be between -{bound:g} and {bound:g}"
     return None
+
+
+class BoundedBody:
+    """WSGI middleware: a body of no stated length is read here, up to the cap and one byte more.
+
+    A chunked body (or one with ``Transfer-Encoding`` beside a ``Content-Length`` that would be
+    ignored) reaches the app as a buffer with its true length, or, when it is over the cap, as the
+    first ``cap + 1`` bytes with that length: Flask's own check then answers 413 before a form is
+    parsed, exactly as for a body that said its size. The rest never reaches the app (Werkzeug's
+    server closes every connection after its answer, discarding what is left unread). Bodies with
+    a length pass through untouched (Flask checks those itself)."""
+
+    def __init__(self, app: Callable, config: Mapping):
+        self.app, self.config = app, config
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        cap = self.config.get("MAX_CONTENT_LENGTH")
+        if cap is None or not (environ.get("wsgi.input_terminated") or environ.get("HTTP_TRANSFER_ENCODING")):
+            return self.app(environ, start_response)
+        stream, chunks, size = environ["wsgi.input"], [], 0
+        while size <= cap:
+            chunk = stream.read(min(65536, cap + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(b"".join(chunks)), str(size)
+        environ.pop("wsgi.input_terminated", None)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.app(environ, start_response)

@@ -90,6 +90,38 @@ def test_logging_out_ends_the_session(county):
     assert client.get("/clerk").status_code == 302
 
 
+def test_a_copy_of_the_cookie_taken_before_logging_out_opens_nothing_after(county):
+    client, thief = county.test_client(), county.test_client()
+    log_in(client)
+    thief.set_cookie("county_session", client.get_cookie("county_session").value)
+    assert thief.get("/clerk").status_code == 200  # a copy works while the session lasts ...
+    assert client.post("/clerk/logout", data={"csrf_token": token_in(client.get("/clerk"))}).status_code == 302
+    assert thief.get("/clerk").status_code == 302  # ... and not after it is logged out
+    assert county_query(county.config, "SELECT COUNT(*) FROM clerk_sessions")[0][0] == 0
+
+
+def test_a_session_ends_eight_hours_after_logging_in_whatever_its_cookie_says(county):
+    client = county.test_client()
+    log_in(client)
+    assert client.get("/clerk").status_code == 200
+    county_query(county.config, "UPDATE clerk_sessions SET started = started - ?", [accounts.SESSION_SECONDS])
+    assert client.get("/clerk").status_code == 302
+
+
+def test_a_try_that_finds_every_password_check_busy_is_answered_at_once_and_not_counted(county, monkeypatch):
+    monkeypatch.setattr(accounts, "HASH_WAIT_SECONDS", 0.05)
+    client = county.test_client()
+    taken = [accounts._HASHING.acquire(timeout=5) for _ in range(accounts.MAX_CONCURRENT_HASHES)]  # two checks running
+    try:
+        busy = log_in(client)
+    finally:
+        for _ in taken:
+            accounts._HASHING.release()
+    assert all(taken) and busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+    assert county_query(county.config, "SELECT COUNT(*) FROM login_failures")[0][0] == 0
+    assert log_in(client).status_code == 302  # free again: the same try now goes through
+
+
 def test_wrong_passwords_are_throttled(county):
     client = county.test_client()
     for _ in range(accounts.MAX_FAILURES_PER_NAME):
