@@ -178,7 +178,8 @@ class LiveKiosk(LiveServer):
         # Shared servers see many tests' wrong look-ups: limits are tested on their own (test_web_surface).
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
                     "KIOSK_INSTANCE_PATH": str(instance), "KIOSK_LOOKUP_LIMIT": "1000 per hour",
-                    "KIOSK_TICKET_LOOKUP_LIMIT": "1000 per hour", **env}
+                    "KIOSK_TICKET_LOOKUP_LIMIT": "1000 per hour",
+                    "KIOSK_PHONE_LOOKUP_LIMIT": "1000 per hour", **env}
         subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "catalogue", "load"], env=self.env,
                        cwd=ROOT, check=True, capture_output=True)
         if address_book:

@@ -251,7 +251,7 @@ def _find_typed(ticket_typed: str, code_typed: str = "") -> submissions.SavedReq
 
 
 @bp.route("/status", methods=["GET", "POST"])
-@guess_limits(methods=("POST",))
+@guess_limits()
 def status_lookup():
     """A big keypad (and plain text fields on phones) to look a ticket up."""
     entered = tickets.normalise(request.form.get("entered", ""))[:12]
