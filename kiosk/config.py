@@ -51,6 +51,9 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # together, before a polite pause, as "N per hour", "N per 15 minutes" or "N/minute" (kiosk.limits.parse).
     "LOOKUP_LIMIT": ("30 per hour", str),
     "PHONE_LOOKUP_LIMIT": ("100 per hour", str),
+    # Requests (drafts) a client may start, as above: a phone on the Wi-Fi, and the kiosk's own screen.
+    "DRAFT_LIMIT": ("5 per minute", str),
+    "SCREEN_DRAFT_LIMIT": ("60 per minute", str),
     # A ticket's lock-out, whoever guesses: "N per T" = N wrong codes (within a day) pause the ticket for
     # T; each further pause that day lasts twice as long, up to an hour (docs/security.md).
     "TICKET_LOOKUP_LIMIT": ("5 per 5 minutes", str),
