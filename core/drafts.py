@@ -54,11 +54,44 @@ def _draft(db: Database, row: dict) -> Draft:
                  keys.open(row["resume_code"], "drafts.resume_code"), row.get("assisted_by") or "")
 
 
-def start(db: Database, service_code: str, locale: str) -> tuple[str, Draft]:
-    """Create an empty draft for ``service_code``; return its token (for the cookie) and the draft."""
+class NoFreeCode(RuntimeError):
+    """Every resume code is held by a draft still worth keeping (the caller says so politely)."""
+
+
+EMPTY_DRAFT_HOURS = 1.0  # a draft nobody answered anything in, an hour after it was started, holds nothing
+
+
+def reclaim(db: Database, expired_before: str, empty_before: str) -> int:
+    """Free the resume codes of drafts nobody can want: untouched since ``expired_before`` (the nightly
+    purge's rule, done now), or never answered and started before ``empty_before`` (a flood of Starts
+    leaves only these). Return how many went."""
+    with write_transaction(db):
+        return db.execute(
+            "DELETE FROM drafts WHERE updated_at < ? OR (updated_at = created_at AND parked_at IS NULL"
+            " AND assisted_by IS NULL AND created_at < ?)", [expired_before, empty_before]).rowcount
+
+
+def start(db: Database, service_code: str, locale: str, expired_before: str | None = None,
+          empty_before: str | None = None) -> tuple[str, Draft]:
+    """Create an empty draft for ``service_code``; return its token (for the cookie) and the draft.
+
+    Codes are drawn at random until one is unused (one draft in a million collides). When 20 draws in
+    a row collide the space is nearly full: with ``expired_before`` and ``empty_before`` (ISO times) the
+    codes of drafts nobody can want are freed (:func:`reclaim`) and it draws again; then
+    :class:`NoFreeCode`, never a code shared by two drafts."""
+    for attempt in range(2):
+        started = _start(db, service_code, locale)
+        if started:
+            return started
+        if attempt or not expired_before or not reclaim(db, expired_before, empty_before or expired_before):
+            break
+    raise NoFreeCode("no free resume code")
+
+
+def _start(db: Database, service_code: str, locale: str) -> tuple[str, Draft] | None:
     token = secrets.token_urlsafe(32)
     now = utc_now()
-    for _ in range(20):  # a new code until it is unused (one draft in a million collides)
+    for _ in range(20):
         code = f"{secrets.randbelow(10 ** RESUME_DIGITS):0{RESUME_DIGITS}d}"
         draft = Draft(id=_key(token), service_code=service_code, locale=locale, resume_code=code)
         try:
@@ -72,7 +105,7 @@ def start(db: Database, service_code: str, locale: str) -> tuple[str, Draft]:
         except sqlite3.IntegrityError:
             continue
         return token, draft
-    raise RuntimeError("no free resume code")
+    return None
 
 
 def load(db: Database, token: str | None) -> Draft | None:

@@ -47,10 +47,16 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # Who gets the page's own on-screen keyboard (handwriting, pinyin, keypad): "auto" = the box's own
     # touchscreen (a browser on loopback; phones on the Wi-Fi keep theirs), "on" = everyone, "off" = no one.
     "INPUT_PANEL": ("auto", _one_of("auto", "on", "off")),
-    # Wrong ticket look-ups and resume codes allowed per client (and per ticket) before a polite pause,
-    # as "N per hour", "N per 15 minutes" or "N/minute" (kiosk.limits.parse).
+    # Wrong ticket look-ups and resume codes allowed per client, and from all phones on the Wi-Fi
+    # together, before a polite pause, as "N per hour", "N per 15 minutes" or "N/minute" (kiosk.limits.parse).
     "LOOKUP_LIMIT": ("30 per hour", str),
-    "TICKET_LOOKUP_LIMIT": ("10 per hour", str),
+    "PHONE_LOOKUP_LIMIT": ("100 per hour", str),
+    # Requests (drafts) a client may start, as above: a phone on the Wi-Fi, and the kiosk's own screen.
+    "DRAFT_LIMIT": ("5 per minute", str),
+    "SCREEN_DRAFT_LIMIT": ("60 per minute", str),
+    # A ticket's lock-out, whoever guesses: "N per T" = N wrong codes (within a day) pause the ticket for
+    # T; each further pause that day lasts twice as long, up to an hour (docs/security.md).
+    "TICKET_LOOKUP_LIMIT": ("5 per 5 minutes", str),
     # How long personal data is kept: untouched drafts (hours), and the answers and personal details of
     # requests after the county closed them (days; the ticket's status stays). See docs/security.md.
     "DRAFT_HOURS": (24.0, float),

@@ -132,35 +132,153 @@ def signed_link() -> bool:
     return bool(ticket and token) and opens(ticket, token)
 
 
-def guess_limits(by_ticket: bool = True, methods: tuple[str, ...] = ("GET", "POST")):
-    """Decorate a look-up view: refuse (429) once this client — or, with ``by_ticket``, this ticket —
-    has used up its wrong guesses; count the view's answer against both when it found nothing.
+class TicketPauses:
+    """The wrong-code lock-out of one ticket, whoever guesses (many phones at one ticket).
 
-    Every kind of guess shares the client's budget (``LOOKUP_LIMIT``); each ticket has its own,
-    whoever asks (``TICKET_LOOKUP_LIMIT``).
+    ``limit.amount`` wrong tries within a day start a pause of ``limit.seconds`` (minutes, not an hour:
+    the owner may be the one locked out); each further pause of the same ticket within a day lasts twice
+    the one before, up to :attr:`LONGEST` (or ``limit.seconds`` when that is longer). Tries while a
+    ticket is paused start nothing new. Forgotten a day after the last try or pause."""
+
+    MEMORY = 86400
+    LONGEST = 3600
+    SWEEP_EVERY = 1024
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._tickets: dict[str, dict] = {}
+        self._since_sweep = 0
+
+    def _aged(self, ticket: str, now: float) -> dict | None:
+        state = self._tickets.get(ticket)
+        if state is not None:
+            for times in (state["tries"], state["pauses"]):
+                while times and times[0] <= now - self.MEMORY:
+                    times.popleft()
+            if not state["tries"] and not state["pauses"] and state["until"] <= now:
+                del self._tickets[ticket]
+                return None
+        return state
+
+    def held(self, ticket: str) -> float:
+        """Seconds until ``ticket`` may be guessed at again (0: it may now)."""
+        with self._lock:
+            now = self._clock()
+            state = self._aged(ticket, now)
+            return max(0.0, state["until"] - now) if state else 0.0
+
+    def wrong(self, limit: Limit, ticket: str) -> float:
+        """Count a wrong try at ``ticket``; the pause it started, in seconds (0: none)."""
+        with self._lock:
+            now = self._clock()
+            self._since_sweep += 1
+            if self._since_sweep >= self.SWEEP_EVERY:
+                self._since_sweep = 0
+                for old in list(self._tickets):
+                    self._aged(old, now)
+            state = self._aged(ticket, now) or self._tickets.setdefault(
+                ticket, {"tries": deque(), "pauses": deque(), "until": 0.0})
+            if state["until"] > now:
+                return 0.0
+            state["tries"].append(now)
+            if len(state["tries"]) < limit.amount:
+                return 0.0
+            pause = min(limit.seconds * 2 ** len(state["pauses"]), max(self.LONGEST, limit.seconds))
+            state["tries"].clear()
+            state["pauses"].append(now)
+            state["until"] = now + pause
+            return pause
+
+    def __len__(self) -> int:
+        return len(self._tickets)
+
+
+def guess_limits(by_ticket: bool = True):
+    """Decorate a look-up view: refuse (429) once this client, or all phones together, have used up
+    their wrong guesses, or — with ``by_ticket`` — while the ticket asked about is paused; count the
+    view's answer against each when it found nothing.
+
+    Every method counts alike (a HEAD is a GET whose body is not sent: it tells a right code from a
+    wrong one as well). Every kind of guess shares the client's budget (``LOOKUP_LIMIT``); phones on the
+    Wi-Fi share one more (``PHONE_LOOKUP_LIMIT``: many addresses are one attacker more often than many
+    residents); each ticket has its lock-out, whoever asks (``TICKET_LOOKUP_LIMIT``, :class:`TicketPauses`).
+    A paused ticket still opens with its right code at the kiosk's own screen (its resident standing
+    there; the screen's own budget still counts its wrong tries), by the receipt's signed link, and for
+    a worker (:func:`core.submissions.find_for_operator`); from a phone it answers 429 whatever the code,
+    so a guesser cannot confirm a right one.
     """
     def decorate(view):
         @functools.wraps(view)
         def limited(*args, **kwargs):
-            if request.method not in methods or signed_link():
+            if signed_link():
                 return view(*args, **kwargs)
+            from .security import from_this_box
+
             window = current_app.extensions["kiosk_limits"]
+            pauses: TicketPauses = current_app.extensions["kiosk_ticket_pauses"]
+            screen = from_this_box()
             budgets = [(parse(current_app.config["LOOKUP_LIMIT"]), "client", client_address())]
-            if by_ticket:
-                budgets.append((parse(current_app.config["TICKET_LOOKUP_LIMIT"]), "ticket", typed_ticket()))
+            if not screen:
+                budgets.append((parse(current_app.config["PHONE_LOOKUP_LIMIT"]), "phones"))
             if not all(window.test(limit, *key) for limit, *key in budgets):
+                abort(429)
+            ticket = typed_ticket() if by_ticket else ""
+            paused = bool(ticket) and pauses.held(ticket) > 0
+            if paused and not screen:
                 abort(429)
             response = make_response(view(*args, **kwargs))
             if wrong_try(response):
                 for limit, *key in budgets:
                     window.hit(limit, *key)
+                if ticket:
+                    pauses.wrong(parse(current_app.config["TICKET_LOOKUP_LIMIT"]), ticket)
+                if paused:  # the screen's wrong code at a paused ticket: the same polite pause
+                    abort(429)
             return response
         return limited
     return decorate
 
 
+def draft_start_refused():
+    """Count a Start (a new draft) from this client; a polite 429 page when it has started too many
+    just now (phones ``DRAFT_LIMIT``, a few a minute; the kiosk's own screen ``SCREEN_DRAFT_LIMIT``), else None.
+    A flood of Starts filled every resume code in a quarter of an hour and grew the database by 0.6 GB."""
+    from .security import from_this_box
+
+    setting = "SCREEN_DRAFT_LIMIT" if from_this_box() else "DRAFT_LIMIT"
+    if current_app.extensions["kiosk_limits"].hit(parse(current_app.config[setting]), "draft", client_address()):
+        return None
+    return render_template(
+        "errors/problem.html", title=_("Please wait a moment"),
+        message=_("Many requests were started from this device just now. Please wait a minute, then tap Start again."),
+    ), 429
+
+
+def reclaim_times() -> tuple[str, str]:
+    """For :func:`core.drafts.start`: drafts untouched since the first time have expired
+    (``DRAFT_HOURS``), and drafts never answered and started before the second hold nothing."""
+    from datetime import timedelta
+
+    from core import drafts
+    from core.clock import iso, now
+
+    moment = now()
+    return (iso(moment - timedelta(hours=current_app.config["DRAFT_HOURS"])),
+            iso(moment - timedelta(hours=drafts.EMPTY_DRAFT_HOURS)))
+
+
+def no_free_code():
+    """Every resume code is held by a draft still worth keeping: a polite page, never a 500."""
+    return render_template(
+        "errors/problem.html", title=_("The kiosk cannot start a new request just now"),
+        message=_("Please try again in a few minutes, or ask a worker to help you."),
+    ), 503
+
+
 def init_app(app: Flask) -> None:
     app.extensions["kiosk_limits"] = MovingWindow()
+    app.extensions["kiosk_ticket_pauses"] = TicketPauses()
 
     @app.errorhandler(429)
     def too_many_tries(error):

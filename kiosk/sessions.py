@@ -9,6 +9,13 @@ database under their own cookie). The kiosk is one process (waitress threads), s
 
 When a visit ends (:func:`kiosk.resident.visit.end`) its id is dropped and a new one given, so an id
 seen on one visit never opens the next.
+
+Strangers cannot push out what matters (issue 19: 5,100 anonymous page views logged every worker out).
+A page without a form makes no session at all; a form page's CSRF token needs one, which is *light*
+(a token, a language) and lives in its own pool of ``max_sessions``, oldest dropped first. A worker's
+login lives in a pool of its own (``max_workers``), and a resident's visit with something to lose — a
+draft (its cookie comes with the request), a receipt, an answer, a help call, a ticket looked up — in
+another (``max_visits``): neither is ever dropped to make room for a light one.
 """
 from __future__ import annotations
 
@@ -40,10 +47,78 @@ class VisitSession(CallbackDict, SessionMixin):
         self.renewed, self.modified = True, True
 
 
+WORKER_KEYS = frozenset({"_user_id"})
+VISIT_KEYS = frozenset({"receipt", "answer", "help_call", "looked_up", "reuse_offer"})
+DRAFT_COOKIE = "kiosk_draft"  # kiosk.resident.visit.DRAFT_COOKIE (not imported: the session comes first)
+
+
+class Pools:
+    """Sessions by id in three pools (workers, visits with something to lose, light ones), each
+    bounded on its own, least recently used dropped first; read like one mapping."""
+
+    NAMES = ("worker", "visit", "light")
+
+    def __init__(self, bounds: dict[str, int]):
+        self.bounds = bounds
+        self.pools: dict[str, OrderedDict[str, tuple[float, dict]]] = {name: OrderedDict() for name in self.NAMES}
+
+    def _find(self, sid: str) -> OrderedDict | None:
+        return next((pool for pool in self.pools.values() if sid in pool), None)
+
+    def __contains__(self, sid) -> bool:
+        return self._find(sid) is not None
+
+    def __getitem__(self, sid):
+        pool = self._find(sid)
+        if pool is None:
+            raise KeyError(sid)
+        return pool[sid]
+
+    def get(self, sid, default=None):
+        pool = self._find(sid)
+        return default if pool is None else pool[sid]
+
+    def pool_of(self, sid: str) -> str | None:
+        return next((name for name, pool in self.pools.items() if sid in pool), None)
+
+    def pop(self, sid, default=None):
+        pool = self._find(sid)
+        return default if pool is None else pool.pop(sid)
+
+    def touch(self, sid: str) -> None:
+        self._find(sid).move_to_end(sid)
+
+    def put(self, sid: str, held: tuple[float, dict], name: str) -> None:
+        self.pop(sid)
+        pool = self.pools[name]
+        pool[sid] = held
+        while len(pool) > self.bounds[name]:
+            pool.popitem(last=False)
+
+    def clear(self) -> None:
+        for pool in self.pools.values():
+            pool.clear()
+
+    def __len__(self) -> int:
+        return sum(map(len, self.pools.values()))
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
+def _pool(data: dict, was: str | None) -> str:
+    """Which pool a session belongs in: a visit never goes back to light once it had something to lose."""
+    if WORKER_KEYS & data.keys():
+        return "worker"
+    if VISIT_KEYS & data.keys() or request.cookies.get(DRAFT_COOKIE) or was == "visit":
+        return "visit"
+    return "light"
+
+
 class MemorySessionInterface(SessionInterface):
-    def __init__(self, max_sessions: int = 5000):
+    def __init__(self, max_sessions: int = 5000, max_visits: int = 2000, max_workers: int = 200):
         self.max_sessions = max_sessions
-        self.store: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self.store = Pools({"light": max_sessions, "visit": max_visits, "worker": max_workers})
         self.lock = threading.Lock()
 
     def _idle(self, app: Flask) -> float:
@@ -55,7 +130,7 @@ class MemorySessionInterface(SessionInterface):
             with self.lock:
                 held = self.store.get(sid)
                 if held and held[0] >= time.time() - self._idle(app):
-                    self.store.move_to_end(sid)
+                    self.store.touch(sid)
                     return VisitSession(dict(held[1]), sid)
                 self.store.pop(sid, None)
         return VisitSession()
@@ -82,10 +157,7 @@ class MemorySessionInterface(SessionInterface):
                 data.update({k: v for k, v in session.items() if session.opened.get(k, _MISSING) != v})
             else:  # a new visit, or a renewed id: all of it
                 data = dict(session)
-            self.store[sid] = (time.time(), data)
-            self.store.move_to_end(sid)
-            while len(self.store) > self.max_sessions:
-                self.store.popitem(last=False)
+            self.store.put(sid, (time.time(), data), _pool(data, self.store.pool_of(sid)))
         response.vary.add("Cookie")
         if sid != session.sid or session.modified:
             response.set_cookie(name, sid, httponly=True, samesite=self.get_cookie_samesite(app),

@@ -81,8 +81,11 @@ class StaticFiles:
         """The first 12 hex digits of the file's sha256, computed once (None if there is no such file)."""
         known = self.versions.get(filename)
         if known is None:
-            path = (self.folder / filename).resolve()
-            if not path.is_relative_to(self.folder.resolve()) or not path.is_file():
+            try:  # a name too long for the file system, or with a NUL in it, names no file
+                path = (self.folder / filename).resolve()
+                if not path.is_relative_to(self.folder.resolve()) or not path.is_file():
+                    return None
+            except (OSError, ValueError):
                 return None
             known = self.versions[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         return known

@@ -175,10 +175,13 @@ class LiveKiosk(LiveServer):
         self.instance = instance
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        # Shared servers see many tests' wrong look-ups: limits are tested on their own (test_web_surface).
+        # Shared servers see many tests' wrong look-ups and Starts (and bench/run_all.py a load of them):
+        # limits are tested on their own (test_web_surface, test_guessing, test_draft_floods).
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
                     "KIOSK_INSTANCE_PATH": str(instance), "KIOSK_LOOKUP_LIMIT": "1000 per hour",
-                    "KIOSK_TICKET_LOOKUP_LIMIT": "1000 per hour", **env}
+                    "KIOSK_TICKET_LOOKUP_LIMIT": "1000 per hour",
+                    "KIOSK_PHONE_LOOKUP_LIMIT": "1000 per hour", "KIOSK_DRAFT_LIMIT": "100000 per minute",
+                    "KIOSK_SCREEN_DRAFT_LIMIT": "100000 per minute", **env}
         subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "catalogue", "load"], env=self.env,
                        cwd=ROOT, check=True, capture_output=True)
         if address_book:

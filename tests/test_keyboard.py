@@ -5,6 +5,7 @@ The panel in a real browser, with touch and no keyboard at all: tests/test_keybo
 """
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -97,8 +98,9 @@ def test_traditional_pages_show_traditional_candidates(client):
     ({"strokes": [[[1, 2, 3]]]}, 400),
     ({"strokes": [[[True, 2]]]}, 400),
     ({"strokes": [[[1e308 * 10, 2]]]}, 400),
-    ({"strokes": [[[0, 2]]] * (strokes.MAX_STROKES + 1)}, 400),
-    ({"strokes": [[[i % 900, 5] for i in range(strokes.MAX_POINTS + 1)]]}, 400),
+    ({"strokes": [[[0, 2]]] * (strokes.MAX_STROKES + 1)}, 413),
+    ({"strokes": [[[i % 900, 5] for i in range(strokes.MAX_STROKE_POINTS + 1)]]}, 413),
+    ({"strokes": [[[i % 900, s] for i in range(strokes.MAX_POINTS // 5 + 1)] for s in range(5)]}, 413),
     ([1, 2], 400),
     ("just a string", 400),
 ])
@@ -112,6 +114,80 @@ def test_not_json_and_too_big_are_refused_too(client):
     assert client.post("/keyboard/handwriting", data="strokes=1").status_code == 400
     huge = {"strokes": [[[1, 1]] * 30000]}
     assert client.post("/keyboard/handwriting", json=huge).status_code == 413
+
+
+PHONE = {"REMOTE_ADDR": "192.168.1.23"}
+
+
+@pytest.mark.parametrize("depth", [2000, 100_000])
+def test_json_nested_too_deep_is_a_polite_400_not_a_server_error(client, depth):
+    """Issue 19, item 6: ``[[[[…`` nested deeper than the JSON reader recurses was a 500 (RecursionError)."""
+    body = '{"strokes": ' + "[" * depth + "]" * depth + "}"
+    for who in ({}, PHONE):
+        reply = client.post("/keyboard/handwriting", data=body, content_type="application/json", environ_base=who)
+        assert reply.status_code in (400, 413), reply.status_code  # 413 when over the body cap
+        if reply.status_code == 400:
+            assert reply.json["candidates"] == [] and reply.json["message"]
+
+
+def test_real_characters_drawn_as_large_as_the_pad_fit_the_bounds():
+    """The bounds are what a finger draws, with a margin: the largest real characters pass."""
+    from bench.handwriting_payload import PAD_HEIGHT, PAD_WIDEST, thinned
+
+    for character in "鬮鱻乙齉龘":
+        drawn = medians(character)
+        if drawn is None:
+            continue
+        on_pad = [[(x * PAD_WIDEST / 1024, y * PAD_HEIGHT / 1024) for x, y in stroke] for stroke in drawn]
+        counts = [thinned(stroke, 1, 1) for stroke in on_pad]
+        assert len(counts) <= strokes.MAX_STROKES and max(counts) <= strokes.MAX_STROKE_POINTS
+        assert sum(counts) * 1.4 <= strokes.MAX_POINTS, character  # a margin for a wobbly finger
+
+
+def test_a_phone_flooding_handwriting_never_queues_ahead_of_the_kiosks_screen(app):
+    """Issue 19, item 4: 24 phones sending the largest payload made the box's own screen wait 8 s.
+    Phones now take turns one at a time and are told "busy" (503) instead of queueing, so the screen
+    waits for at most the one phone read running."""
+    import threading
+    import time
+
+    largest = [[[float((i * 37 + s * 11) % 900), float((i * 53 + s * 7) % 500)] for i in range(60)]
+               for s in range(strokes.MAX_STROKES)]
+    app.test_client().post("/keyboard/handwriting", json={"strokes": TEN})  # the model is loaded once
+    started = time.perf_counter()
+    app.test_client().post("/keyboard/handwriting", json={"strokes": largest}, environ_base=PHONE)
+    one_read = time.perf_counter() - started
+    stop, answers = threading.Event(), []
+
+    body = json.dumps({"strokes": largest})  # made once: the phones' own work is not the box's
+
+    def phone(n):
+        client = app.test_client()
+        while not stop.is_set():
+            reply = client.post("/keyboard/handwriting", data=body, content_type="application/json",
+                                environ_base={"REMOTE_ADDR": f"192.168.1.{30 + n}"})
+            answers.append(reply.status_code)
+
+    phones = [threading.Thread(target=phone, args=(n,)) for n in range(8)]
+    for thread in phones:
+        thread.start()
+    try:
+        time.sleep(0.3)
+        waits = []
+        for _ in range(3):
+            started = time.perf_counter()
+            reply = app.test_client().post("/keyboard/handwriting", json={"strokes": TEN})
+            waits.append(time.perf_counter() - started)
+            assert reply.status_code == 200 and reply.json["candidates"]
+    finally:
+        stop.set()
+        for thread in phones:
+            thread.join()
+    assert 503 in answers and 200 in answers
+    assert app.test_client().post("/keyboard/handwriting", json={"strokes": []}, environ_base=PHONE).status_code == 400
+    # the screen waits for one phone read and its own (not for eight queued phones); the GIL shares
+    # the CPU with the phones' JSON parsing, hence the margin
+    assert max(waits) < 4 * one_read + 0.3, (waits, one_read)
 
 
 def test_the_messages_follow_the_page_language(client):

@@ -22,6 +22,14 @@ def static_refs(html: str) -> list[str]:
     return [ref for ref in STATIC_REF.findall(html) if not ref.startswith("/static/audio/")]
 
 
+@pytest.mark.parametrize("name", ["a" * 300, "css/" + "b" * 300 + ".css", "a\x00b", "a%00b.css", "js/%00"])
+def test_a_name_too_long_or_with_a_nul_is_not_found_not_a_server_error(app, name):
+    """Issue 19, item 6: a 300-character name (ENAMETOOLONG) or a NUL (ValueError) was a 500."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    for who in ({}, {"REMOTE_ADDR": "192.168.1.23"}):
+        assert app.test_client().get("/static/" + name, environ_base=who).status_code in (400, 404)
+
+
 def test_pages_refer_to_static_files_by_their_current_content(client):
     refs = static_refs(client.get("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True))
     assert any("htmx" in r for r in refs) and any("kiosk.css" in r for r in refs)

@@ -12,8 +12,14 @@ from __future__ import annotations
 
 import math
 
-MAX_STROKES = 40  # the most strokes of a character in everyday use is about 30 (e.g. 齉 36 is rare)
-MAX_POINTS = 4000  # in all; the pad thins a stroke's points as they are drawn
+# What a finger can draw on the pad, with a margin (bench/handwriting_payload.py, docs/security.md): of the
+# 9,500 characters of Make Me a Hanzi drawn as large as the pad lets them (500 px high, stretched to 900
+# wide) and thinned as the pad thins them (a point per 4 px), steady and unsteady, the most strokes is 33
+# (鱻), the most points in a stroke 431 (乙) and the most in all 1,603 (鬮). static/js/keyboard.js stops at
+# the same bounds, so a resident never meets them.
+MAX_STROKES = 40
+MAX_STROKE_POINTS = 650
+MAX_POINTS = 2400
 MAX_SIDE = 10000
 BOX = 1000
 
@@ -24,6 +30,10 @@ class BadStrokes(ValueError):
     """The payload is not a handful of strokes drawn on a pad."""
 
 
+class TooMuch(BadStrokes):
+    """More strokes or points than a finger draws for one character."""
+
+
 def parse(payload: object) -> Strokes:
     """The strokes in a pad's JSON payload; :class:`BadStrokes` if it is not one."""
     if not isinstance(payload, dict):
@@ -32,15 +42,17 @@ def parse(payload: object) -> Strokes:
     if not isinstance(strokes, list):
         raise BadStrokes("no strokes")
     if len(strokes) > MAX_STROKES:
-        raise BadStrokes("too many strokes")
+        raise TooMuch("too many strokes")
     parsed: Strokes = []
     total = 0
     for stroke in strokes:
         if not isinstance(stroke, list):
             raise BadStrokes("a stroke is not a list of points")
         total += len(stroke)
+        if len(stroke) > MAX_STROKE_POINTS:
+            raise TooMuch("too many points in a stroke")
         if total > MAX_POINTS:
-            raise BadStrokes("too many points")
+            raise TooMuch("too many points")
         points = []
         for point in stroke:
             if not (isinstance(point, list) and len(point) == 2

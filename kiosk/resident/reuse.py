@@ -58,7 +58,7 @@ def _came_from() -> str:
 
 
 @bp.route("/request/reuse", methods=["GET", "POST"])
-@guess_limits(methods=("POST",))  # per client and per ticket, as the status look-up
+@guess_limits()  # per client and per ticket, as the status look-up; every method
 def reuse():
     """The ticket and check code of an earlier receipt, to reuse the details given then."""
     from .views import _draft_and_service, _find_typed, _start_again

@@ -20,7 +20,7 @@ from core import catalogue, drafts, outbox, submissions, tickets
 from . import answer, bp, confirm, flow, keypad, visit
 from .forms import AddressChooser, ContactForm, DetailsForm, QuestionForm, StepForm
 from .visit import DRAFT_COOKIE
-from .. import receipts
+from .. import limits, receipts
 from ..db import get_db
 from ..i18n import LOCALES, current_locale
 from ..limits import guess_limits
@@ -106,7 +106,13 @@ def service(code: str):
     existing = visit.current_draft()
     if existing and existing.service_code == svc.code:
         return redirect(flow.url_of(flow.first_unanswered(svc, existing)))
-    token, draft = drafts.start(db, svc.code, current_locale())
+    refused = limits.draft_start_refused()
+    if refused:
+        return refused
+    try:
+        token, draft = drafts.start(db, svc.code, current_locale(), *limits.reclaim_times())
+    except drafts.NoFreeCode:
+        return limits.no_free_code()
     response = redirect(flow.url_of(flow.steps(svc)[0]))
     response.set_cookie(DRAFT_COOKIE, token, httponly=True, samesite="Lax")
     return response
@@ -251,7 +257,7 @@ def _find_typed(ticket_typed: str, code_typed: str = "") -> submissions.SavedReq
 
 
 @bp.route("/status", methods=["GET", "POST"])
-@guess_limits(methods=("POST",))
+@guess_limits()
 def status_lookup():
     """A big keypad (and plain text fields on phones) to look a ticket up."""
     entered = tickets.normalise(request.form.get("entered", ""))[:12]

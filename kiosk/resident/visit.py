@@ -92,7 +92,7 @@ def leave():
 
 
 @bp.route("/visit/resume", methods=["GET", "POST"], endpoint="resume")
-@guess_limits(by_ticket=False, methods=("POST",))
+@guess_limits(by_ticket=False)
 def resume():
     """Continue answers left earlier, by their six-digit code (with a worker, at the kiosk)."""
     entered = "".join(c for c in request.form.get("entered", "") if c.isdigit())[:drafts.RESUME_DIGITS]

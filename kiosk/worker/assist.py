@@ -30,7 +30,7 @@ from . import bp, nav_item
 from .auth import on_shared_screen, worker_required
 from ..db import get_db
 from ..i18n import current_locale
-from ..limits import guess_limits
+from ..limits import guess_limits, no_free_code, reclaim_times
 from ..resident import flow, visit
 from ..resident.confirm import audit_saved, ref as _ref
 from ..resident.visit import DRAFT_COOKIE
@@ -77,7 +77,10 @@ def assist_start():
     if service is None:
         abort(404)
     drafts.park(db, request.cookies.get(DRAFT_COOKIE))  # a draft this browser had open stays kept
-    token, draft = drafts.start(db, service.code, current_locale())
+    try:
+        token, draft = drafts.start(db, service.code, current_locale(), *reclaim_times())
+    except drafts.NoFreeCode:
+        return no_free_code()
     drafts.assist(db, draft, current_user.login)
     audit.record(db, current_user.actor, "assist.started", detail={"service": service.code})
     response = redirect(flow.url_of(flow.steps(service)[0]))

@@ -12,7 +12,7 @@
   "use strict";
   var RECOGNISE_TIMEOUT = 3000;
   var MIN_WIDTH = "(min-width: 600px)";
-  var MAX_STROKES = 40, MAX_POINTS = 3000;
+  var MAX_STROKES = 40, MAX_STROKE_POINTS = 650, MAX_POINTS = 2400;  // kiosk/handwriting/strokes.py
 
   var panel = null, field = null, mode = null, composing = "", shift = false, undoValue = null;
   var strokes = [], points = 0, drawing = null, asked = 0, inFlight = null, pinyinAsked = 0;
@@ -112,7 +112,8 @@
     if (!drawing) { return; }
     event.preventDefault();
     var p = padPoint(event), last = drawing[drawing.length - 1];
-    if (Math.abs(p[0] - last[0]) + Math.abs(p[1] - last[1]) < 4 || points + drawing.length >= MAX_POINTS) { return; }
+    if (Math.abs(p[0] - last[0]) + Math.abs(p[1] - last[1]) < 4 || points + drawing.length >= MAX_POINTS ||
+        drawing.length >= MAX_STROKE_POINTS) { return; }
     drawing.push(p);
     redraw();
   }

@@ -1,0 +1,55 @@
+"""5,100 anonymous page views from phones on the Wi-Fi (issue 19, item 4) used to push every session
+out of the 5,000-entry store: every worker logged out, a resident mid-form answered 400. Pages with
+no form make no session; form pages' light sessions never push out a worker's login or a visit with
+something to lose. With CSRF checked, as on the box."""
+from __future__ import annotations
+
+import re
+
+from .worker_helpers import add_accounts, log_in
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+FORM_PAGES = ["/status", "/services/repairs", "/visit/resume", "/worker/login", "/speech"]
+
+
+def token(page) -> str:
+    return TOKEN.search(page.get_data(as_text=True)).group(1)
+
+
+def test_pages_without_a_form_make_no_session(app):
+    from kiosk.resident.views import bp  # noqa: F401  (the routes are registered)
+
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or "<" in rule.rule or rule.rule.startswith(("/static", "/worker/")):
+            continue
+        client = app.test_client()
+        page = client.get(rule.rule, environ_base={"REMOTE_ADDR": "192.168.1.23"})
+        if client.get_cookie("session") is not None:
+            assert 'name="csrf_token"' in page.get_data(as_text=True), rule.rule  # only a form needs one
+
+
+def test_strangers_page_views_never_push_out_a_worker_or_a_resident_mid_form(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    add_accounts(app)
+    worker = app.test_client()  # on her phone
+    worker.environ_base["REMOTE_ADDR"] = "192.168.1.50"
+    assert log_in(worker, "alice").status_code == 302
+    resident = app.test_client()  # at the kiosk's own screen, part-way through a request
+    started = resident.post("/services/repairs", data={"csrf_token": token(resident.get("/services/repairs"))})
+    question = resident.get(started.headers["Location"])
+    assert question.status_code == 200
+    before = len(app.session_interface.store)
+    for n in range(5100):
+        stranger = app.test_client()
+        stranger.get(FORM_PAGES[n % len(FORM_PAGES)], environ_base={"REMOTE_ADDR": f"192.168.{1 + n // 250}.{2 + n % 250}"})
+    assert len(app.session_interface.store) <= 5000 + before
+    page = worker.get("/worker/")
+    assert page.status_code == 200, page.headers.get("Location")  # still logged in
+    form = question.get_data(as_text=True)
+    field = re.search(r'<(?:input|textarea)[^>]*name="(answer|value|text)"', form)
+    data = {"csrf_token": TOKEN.search(form).group(1)}
+    if field:
+        data[field.group(1)] = "The stair light on the third floor is out"
+    answered = resident.post(started.headers["Location"], data=data)
+    assert answered.status_code in (200, 302, 422) and answered.status_code != 400
+    assert "expired" not in answered.get_data(as_text=True).lower()
