@@ -53,3 +53,70 @@ def test_the_idle_question_is_on_pages_with_something_to_forget(client):
     assert re.search(r'id="idle-resume-code">\d{6}<', page)
     audio = client.get("/visit/idle-audio")
     assert audio.status_code == 200 and audio.headers["Cache-Control"] == "no-store"
+
+
+# --- the start page ends a visit left open (issue 19, item 1) ------------------------------------
+
+PHONE = {"REMOTE_ADDR": "192.168.1.23"}  # a phone on the centre's Wi-Fi, not the kiosk's own screen
+
+
+def fill_home_care_details(client):
+    start_home_care(client)
+    client.post("/request/questions/often", data={"answer": "weekly"})
+    assert client.post("/request/about-you", data={"name": "王秀兰", "address": "幸福路12号"}).status_code == 302
+    assert "王秀兰" in client.get("/request/about-you").get_data(as_text=True)
+
+
+def test_the_start_page_by_any_link_ends_the_visit_as_home_does(client):
+    """A resident leaves by a ← link or a typed address instead of Home: the next person who taps the
+    same service starts afresh, and her answers wait under her code."""
+    client.post("/language", data={"locale": "en"})
+    fill_home_care_details(client)
+    code = re.search(r'id="resume-code"[^>]*>(\d{6})<', client.get("/visit/leave").get_data(as_text=True)).group(1)
+    response = client.get("/")  # the service page's ← link, the help page's "Back to the start", a typed URL
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get_cookie("kiosk_draft") is None
+    start = client.get("/")
+    assert start.status_code == 200 and 'lang="en"' in start.get_data(as_text=True)  # preferences kept, as Home keeps them
+    assert client.get("/request/check").headers["Location"] == "/"  # nothing of hers behind the back button
+    assert client.post("/services/home-care").headers["Location"] == "/request/questions/help"  # the next person: afresh
+    assert "王秀兰" not in client.get("/request/about-you").get_data(as_text=True)
+    client.post("/visit/end", data={"why": "idle"})
+    assert client.post("/visit/resume", data={"entered": code}).headers["Location"] == "/request/contact"
+    assert "王秀兰" in client.get("/request/about-you").get_data(as_text=True)  # kept under her code
+
+
+def test_the_start_page_forgets_a_receipt_and_a_worker_logged_in_at_the_kiosk(app, client):
+    from .flows import confirm
+    from .worker_helpers import add_accounts, log_in
+
+    add_accounts(app)
+    fill_home_care_details(client)
+    client.post("/request/contact", data={"contact": "centre"})
+    ticket, _code = confirm(client)
+    assert client.get(f"/receipt/{ticket}").status_code == 200
+    assert client.get("/").status_code == 302
+    assert client.get(f"/receipt/{ticket}").status_code == 404  # the receipt is gone from the screen
+    assert log_in(client, "alice").status_code == 302
+    assert client.get("/worker/").status_code == 200
+    assert client.get("/").status_code == 302  # a worker at the kiosk's own screen: logged out, as by Home
+    assert client.get("/worker/").headers["Location"].startswith("/worker/login")
+    assert client.get("/").status_code == 200
+
+
+def test_a_phone_keeps_its_visit_through_the_start_page(app, client):
+    """A phone is its owner's: a resident's answers and a worker's assisted draft stay open there."""
+    from .worker_helpers import add_accounts, log_in
+
+    client.environ_base.update(PHONE)
+    fill_home_care_details(client)
+    assert client.get("/").status_code == 200
+    assert client.post("/services/home-care").headers["Location"] == "/request/contact"  # her own answers go on
+    add_accounts(app)
+    worker = app.test_client()
+    worker.environ_base.update(PHONE)
+    assert log_in(worker, "alice", REMOTE_ADDR=PHONE["REMOTE_ADDR"]).status_code == 302
+    worker.post("/worker/assist/start", data={"service": "home-care"})
+    worker.post("/request/questions/help", data={"answer": "bathing"})
+    assert worker.get("/").status_code == 200
+    assert worker.get("/request/questions/often").status_code == 200 and worker.get("/worker/").status_code == 200

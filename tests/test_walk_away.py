@@ -1,7 +1,8 @@
 """Two residents one after the other at the same screen (one Chromium context, as at the kiosk).
 
 Resident A fills in home-care up to the check page and walks away — by the idle reset (Playwright's
-clock, not real waiting) or by tapping Home. Resident B then uses the same screen. B never sees A's
+clock, not real waiting), by tapping Home, or by going back to the start page another way (the
+pages' ← links, the help page's "Back to the start"). Resident B then uses the same screen. B never sees A's
 name, address or answers, Back and history included; A's answers open again with the code the
 screen showed before it forgot them.
 """
@@ -34,7 +35,9 @@ def fill_home_care_to_check(resident: Resident) -> None:
 
 def nothing_of_a_on(page) -> None:
     html = page.content()
-    assert NAME not in html and ADDRESS not in html and "助浴" not in html, page.url
+    assert NAME not in html and ADDRESS not in html, page.url
+    if "/services/" not in page.url:  # A's answer (bathing); the service's own description names it too
+        assert "助浴" not in html, page.url
 
 
 def b_uses_the_screen(resident: Resident) -> None:
@@ -151,3 +154,26 @@ def test_the_question_finishing_its_own_sentence_is_no_answer(screen):
     screen.settle()
     assert screen.path == "/"
     nothing_of_a_on(page)
+
+
+def test_back_links_to_the_start_end_the_visit(screen):
+    """A leaves by the pages' own ← links, all the way back to the start page, without Home."""
+    page = screen.page
+    fill_home_care_to_check(screen)
+    for _ in range(8):
+        screen.tap(page.locator("main .back-link"))
+        if screen.path == "/":
+            break
+    assert screen.path == "/"
+    b_uses_the_screen(screen)
+
+
+def test_the_help_pages_way_back_to_the_start_ends_the_visit(screen):
+    """A asks for help, then takes the help page's "Back to the start" (回到首页) instead of Home."""
+    page = screen.page
+    fill_home_care_to_check(screen)
+    screen.tap(page.locator(".site-footer__help button"))
+    assert screen.path.startswith("/help")
+    screen.tap(page.locator("main .actions a[href='/']"))
+    assert screen.path == "/"
+    b_uses_the_screen(screen)

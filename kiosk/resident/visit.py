@@ -1,11 +1,13 @@
 """One resident's visit at the shared screen: how it ends, and how answers left behind are picked up.
 
 The next person at the screen is a stranger. So a visit ends — the draft is parked, the receipt
-forgotten, the draft cookie dropped — when the resident taps Home, taps Finish, or walks away: after
-``IDLE_SECONDS`` without a touch the page asks "还需要继续吗？" (big, spoken), and after
-``IDLE_WARNING_SECONDS`` more it ends the visit by itself (``static/js/kiosk.js``). Nothing entered is
-lost: a parked draft opens again with its six-digit resume code, which the leaving page and the idle
-question show and speak before the visit ends.
+forgotten, the draft cookie dropped — when the resident taps Home, taps Finish, walks away, or comes
+back to the start page by any other way (a page's ← link, the help page's "Back to the start", a typed
+address: :func:`left_open`, on the kiosk's own screen). Walking away: after ``IDLE_SECONDS`` without a
+touch the page asks "还需要继续吗？" (big, spoken), and after ``IDLE_WARNING_SECONDS`` more it ends the
+visit by itself (``static/js/kiosk.js``). Nothing entered is lost: a parked draft opens again with its
+six-digit resume code, which only the leaving page after Home shows (the resident is there, she tapped
+it); the idle question never shows or speaks it, since nobody may be answering.
 """
 from __future__ import annotations
 
@@ -19,10 +21,13 @@ from . import bp, flow, keypad
 from ..db import get_db
 from ..i18n import current_locale
 from ..limits import guess_limits
-from ..security import csrf
+from ..security import csrf, from_this_box
 
 DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
 PREFERENCES = ("locale", "text_size", "speech", "speed", "always_read")  # kept by Home, dropped by a reset
+#: What a session may hold at the start page without a visit being open: the preferences, the form
+#: token, the visit's speech key, and a help call the resident is waiting for.
+NOTHING_OF_A_VISIT = (*PREFERENCES, "csrf_token", "voice_owner", "help_call")
 
 
 def current_draft() -> drafts.Draft | None:
@@ -59,6 +64,19 @@ def end(keep_preferences: bool) -> Response:
     response = redirect(url_for("resident.start"))
     response.delete_cookie(DRAFT_COOKIE)
     return response
+
+
+def left_open() -> bool:
+    """Whether the kiosk's own screen comes to the start page with a visit still open (a draft, a
+    receipt, a look-up, a worker logged in there): the start page then ends it as Home does.
+
+    Only on the kiosk's own screen, where the next person is a stranger. A phone is its owner's: a
+    resident's answers stay open on it (a resume code opens nothing on a phone), and a worker filling
+    in for a resident keeps their draft and login whatever page they pass through.
+    """
+    if not from_this_box():
+        return False
+    return DRAFT_COOKIE in request.cookies or any(key not in NOTHING_OF_A_VISIT for key in session)
 
 
 def idle_settings() -> dict | None:
