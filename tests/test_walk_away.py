@@ -79,17 +79,27 @@ def screen(browser, live_kiosk):
     context.close()
 
 
+def code_from_the_leave_page(resident: Resident) -> str:
+    """The code the leave page shows after Home (read there, then back to the answers)."""
+    resident.open("/visit/leave")
+    code = resident.page.locator("#resume-code").inner_text().strip()
+    assert re.fullmatch(r"\d{6}", code)
+    resident.tap(resident.page.locator("main .actions a.button"))  # No, go back to my answers
+    assert resident.path == "/request/check"
+    return code
+
+
 def test_the_idle_reset_forgets_a_and_keeps_her_answers_under_a_code(screen):
     page = screen.page
     fill_home_care_to_check(screen)
+    code = code_from_the_leave_page(screen)
     page.clock.run_for(89_000)
     assert not page.locator("#idle-dialog").is_visible()
     page.clock.run_for(2_000)
     dialog = page.locator("#idle-dialog")
     dialog.wait_for(state="visible")
     assert "还需要继续吗？" in dialog.inner_text()
-    code = page.locator("#idle-resume-code").inner_text().strip()
-    assert re.fullmatch(r"\d{6}", code)
+    assert code not in dialog.inner_text() and not re.search(r"\d{6}", dialog.inner_text())  # nobody may be there
     with page.expect_navigation():
         page.clock.run_for(31_000)
     screen.settle()
@@ -110,6 +120,18 @@ def test_a_touch_answers_the_question_and_the_visit_goes_on(screen):
     page.locator("main").click(position={"x": 5, "y": 5})  # any touch starts the quiet spell afresh
     page.clock.run_for(60_000)
     assert not page.locator("#idle-dialog").is_visible() and screen.path == "/request/check"
+
+
+def test_finish_now_in_the_idle_question_ends_the_visit(screen):
+    page = screen.page
+    fill_home_care_to_check(screen)
+    page.clock.run_for(91_000)
+    page.locator("#idle-dialog").wait_for(state="visible")
+    with page.expect_navigation():
+        page.locator(".js-idle-finish").click()
+    screen.settle()
+    assert screen.path == "/"
+    b_uses_the_screen(screen)
 
 
 def test_home_shows_the_code_then_forgets_a(screen):

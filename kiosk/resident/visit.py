@@ -11,11 +11,13 @@ it); the idle question never shows or speaks it, since nobody may be answering.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from core import catalogue, drafts
+from core import catalogue, clock, drafts
 
 from . import bp, flow, keypad
 from ..db import get_db
@@ -83,9 +85,7 @@ def idle_settings() -> dict | None:
     """What the page's walk-away timer needs, or None when there is nothing of this visit to forget."""
     if not session and DRAFT_COOKIE not in request.cookies:
         return None
-    draft = current_draft()
-    return {"seconds": current_app.config["IDLE_SECONDS"], "warning": current_app.config["IDLE_WARNING_SECONDS"],
-            "code": draft.resume_code if draft and draft.started else ""}
+    return {"seconds": current_app.config["IDLE_SECONDS"], "warning": current_app.config["IDLE_WARNING_SECONDS"]}
 
 
 @bp.post("/visit/end", endpoint="end_visit")
@@ -109,10 +109,26 @@ def leave():
     return render_template("resident/leave.html", draft=draft, back=where_to_continue(draft))
 
 
+def may_resume() -> bool:
+    """Whether this browser may open kept answers by their code: the kiosk's own screen, or a logged-in
+    worker. A code opens someone's name and address; a phone on the Wi-Fi is a stranger's as likely."""
+    from flask_login import current_user
+
+    return from_this_box() or current_user.is_authenticated
+
+
+def resumable_since() -> str:
+    """The oldest last change a kept draft may have and still open: ``DRAFT_HOURS`` ago (the nightly
+    purge deletes what is older; until it runs, such a draft opens no more than a wrong code does)."""
+    return clock.iso(clock.now() - timedelta(hours=current_app.config["DRAFT_HOURS"]))
+
+
 @bp.route("/visit/resume", methods=["GET", "POST"], endpoint="resume")
 @guess_limits(by_ticket=False, methods=("POST",))
 def resume():
     """Continue answers left earlier, by their six-digit code (with a worker, at the kiosk)."""
+    if not may_resume():  # the same polite page whatever was typed: nothing says whether a code exists
+        return render_template("resident/resume_elsewhere.html"), 403
     entered = "".join(c for c in request.form.get("entered", "") if c.isdigit())[:drafts.RESUME_DIGITS]
     errors = []
     if request.method == "POST":
@@ -123,7 +139,7 @@ def resume():
             if partial is not None:
                 return partial
         else:
-            found = drafts.resume(get_db(), entered)
+            found = drafts.resume(get_db(), entered, resumable_since())
             if found:
                 token, draft = found
                 drafts.park(get_db(), request.cookies.get(DRAFT_COOKIE))  # a draft this screen had open
@@ -136,7 +152,8 @@ def resume():
 
 @bp.get("/visit/idle-audio", endpoint="idle_audio")
 def idle_audio():
-    """The idle question spoken, with this visit's resume code: for this visit only, kept nowhere."""
+    """The idle question spoken, for this visit only, kept nowhere. Never the resume code: nobody may be
+    answering, and the code opens the resident's name and address."""
     from ..voice.web import speak_once
 
     settings = idle_settings()
@@ -145,7 +162,4 @@ def idle_audio():
     words = [_("Do you need more time?"),
              _("If nobody touches the screen, the kiosk goes back to the start in %(seconds)d seconds.",
                seconds=settings["warning"])]
-    if settings["code"]:
-        words.append(_("Your answers are kept. To continue them later, a worker needs this code:"))
-        words.append(" ".join(settings["code"]))
     return speak_once(" ".join(words))
