@@ -125,16 +125,17 @@ def park(db: Database, token: str | None) -> Draft | None:
     return draft
 
 
-def resume(db: Database, code: str) -> tuple[str, Draft] | None:
+def resume(db: Database, code: str, untouched_since: str = "") -> tuple[str, Draft] | None:
     """Open a parked draft by its resume code under a new token (the old one stays dead); None if no
-    parked draft has it (a draft still open on a screen is not taken from under its resident)."""
+    parked draft has it (a draft still open on a screen is not taken from under its resident), or if
+    it was last changed before ``untouched_since`` (one the purge is due to delete)."""
     code = (code or "").strip()
     if len(code) != RESUME_DIGITS or not code.isascii() or not code.isdigit():
         return None
     candidates = db.keyring.lookup_keys(code)
     placeholders = ",".join("?" * len(candidates))
-    rows = list(db.query(f"SELECT * FROM drafts WHERE resume_key IN ({placeholders}) AND parked_at IS NOT NULL",
-                         candidates))
+    rows = list(db.query(f"SELECT * FROM drafts WHERE resume_key IN ({placeholders}) AND parked_at IS NOT NULL"
+                         " AND updated_at >= ?", [*candidates, untouched_since]))
     if not rows:
         return None
     token = secrets.token_urlsafe(32)

@@ -101,9 +101,13 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if response.mimetype == "text/html":
-        # Pages can hold a resident's answers: never keep them in a shared browser's cache.
+    if request.endpoint != "static":
+        # Any answer made here can carry what a resident typed (a page, a partial, the pinyin and
+        # handwriting JSON, a key read aloud, a download): never keep it in a shared browser's cache.
+        # Static files and the pre-rendered speech prompts (kiosk.static_files) have their own rule;
+        # a view may set another for something fixed and impersonal (the worker's chime).
         response.headers.setdefault("Cache-Control", "no-store")
+    if response.mimetype == "text/html":
         response.vary.add("Cookie")
     return response
 

@@ -57,6 +57,7 @@ def collect_pages(app, locale: str) -> dict[str, str]:
     keep("help", client.get("/help"))
     keep("resume", client.get("/visit/resume"))
     keep("resume-error", client.post("/visit/resume", data={"entered": "123"}))
+    keep("resume-on-a-phone", client.get("/visit/resume", environ_base={"REMOTE_ADDR": "192.168.1.23"}))
     keep("voice-settings", client.get("/speech?next=/help"))
     keep("not-found", client.get("/nowhere"))
     return pages
@@ -64,7 +65,7 @@ def collect_pages(app, locale: str) -> dict[str, str]:
 
 def test_every_resident_page_is_valid_html(app, tmp_path):
     pages = {f"{locale}-{name}": html for locale in LOCALES for name, html in collect_pages(app, locale).items()}
-    assert len(pages) == 3 * 24
+    assert len(pages) == 3 * 25
     problems = nu_problems(pages, tmp_path)
     assert not problems, "\n".join(problems)
 

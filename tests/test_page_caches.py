@@ -94,7 +94,8 @@ def test_macro_files_are_made_once_not_once_per_page(app, client, monkeypatch):
     monkeypatch.setattr(Template, "make_module", lambda self, *a, **k: made.append(self.name) or original(self, *a, **k))
     for _ in range(3):
         assert client.get("/request/questions/what").status_code == 200
-        assert client.get("/").status_code == 200
+        assert client.get("/", follow_redirects=True).status_code == 200  # the start page ends the visit...
+        _start_repairs(client)  # ...and the next one begins
     assert made == []
     from kiosk.rendering import TemplateGlobals
 

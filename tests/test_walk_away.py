@@ -1,7 +1,8 @@
 """Two residents one after the other at the same screen (one Chromium context, as at the kiosk).
 
 Resident A fills in home-care up to the check page and walks away — by the idle reset (Playwright's
-clock, not real waiting) or by tapping Home. Resident B then uses the same screen. B never sees A's
+clock, not real waiting), by tapping Home, or by going back to the start page another way (the
+pages' ← links, the help page's "Back to the start"). Resident B then uses the same screen. B never sees A's
 name, address or answers, Back and history included; A's answers open again with the code the
 screen showed before it forgot them.
 """
@@ -34,7 +35,9 @@ def fill_home_care_to_check(resident: Resident) -> None:
 
 def nothing_of_a_on(page) -> None:
     html = page.content()
-    assert NAME not in html and ADDRESS not in html and "助浴" not in html, page.url
+    assert NAME not in html and ADDRESS not in html, page.url
+    if "/services/" not in page.url:  # A's answer (bathing); the service's own description names it too
+        assert "助浴" not in html, page.url
 
 
 def b_uses_the_screen(resident: Resident) -> None:
@@ -76,17 +79,27 @@ def screen(browser, live_kiosk):
     context.close()
 
 
+def code_from_the_leave_page(resident: Resident) -> str:
+    """The code the leave page shows after Home (read there, then back to the answers)."""
+    resident.open("/visit/leave")
+    code = resident.page.locator("#resume-code").inner_text().strip()
+    assert re.fullmatch(r"\d{6}", code)
+    resident.tap(resident.page.locator("main .actions a.button"))  # No, go back to my answers
+    assert resident.path == "/request/check"
+    return code
+
+
 def test_the_idle_reset_forgets_a_and_keeps_her_answers_under_a_code(screen):
     page = screen.page
     fill_home_care_to_check(screen)
+    code = code_from_the_leave_page(screen)
     page.clock.run_for(89_000)
     assert not page.locator("#idle-dialog").is_visible()
     page.clock.run_for(2_000)
     dialog = page.locator("#idle-dialog")
     dialog.wait_for(state="visible")
     assert "还需要继续吗？" in dialog.inner_text()
-    code = page.locator("#idle-resume-code").inner_text().strip()
-    assert re.fullmatch(r"\d{6}", code)
+    assert code not in dialog.inner_text() and not re.search(r"\d{6}", dialog.inner_text())  # nobody may be there
     with page.expect_navigation():
         page.clock.run_for(31_000)
     screen.settle()
@@ -107,6 +120,18 @@ def test_a_touch_answers_the_question_and_the_visit_goes_on(screen):
     page.locator("main").click(position={"x": 5, "y": 5})  # any touch starts the quiet spell afresh
     page.clock.run_for(60_000)
     assert not page.locator("#idle-dialog").is_visible() and screen.path == "/request/check"
+
+
+def test_finish_now_in_the_idle_question_ends_the_visit(screen):
+    page = screen.page
+    fill_home_care_to_check(screen)
+    page.clock.run_for(91_000)
+    page.locator("#idle-dialog").wait_for(state="visible")
+    with page.expect_navigation():
+        page.locator(".js-idle-finish").click()
+    screen.settle()
+    assert screen.path == "/"
+    b_uses_the_screen(screen)
 
 
 def test_home_shows_the_code_then_forgets_a(screen):
@@ -151,3 +176,26 @@ def test_the_question_finishing_its_own_sentence_is_no_answer(screen):
     screen.settle()
     assert screen.path == "/"
     nothing_of_a_on(page)
+
+
+def test_back_links_to_the_start_end_the_visit(screen):
+    """A leaves by the pages' own ← links, all the way back to the start page, without Home."""
+    page = screen.page
+    fill_home_care_to_check(screen)
+    for _ in range(8):
+        screen.tap(page.locator("main .back-link"))
+        if screen.path == "/":
+            break
+    assert screen.path == "/"
+    b_uses_the_screen(screen)
+
+
+def test_the_help_pages_way_back_to_the_start_ends_the_visit(screen):
+    """A asks for help, then takes the help page's "Back to the start" (回到首页) instead of Home."""
+    page = screen.page
+    fill_home_care_to_check(screen)
+    screen.tap(page.locator(".site-footer__help button"))
+    assert screen.path.startswith("/help")
+    screen.tap(page.locator("main .actions a[href='/']"))
+    assert screen.path == "/"
+    b_uses_the_screen(screen)

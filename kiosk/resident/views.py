@@ -85,7 +85,12 @@ def text_size():
 
 @bp.get("/")
 def start():
-    """Tiles for every service, by group (rendered once per language and catalogue version)."""
+    """Tiles for every service, by group (rendered once per language and catalogue version).
+
+    Coming back here on the kiosk's own screen by any way but Home (a ← link, a typed address) ends
+    the visit as Home does, then shows a clean start page: the next person is a stranger."""
+    if visit.left_open():
+        return visit.end(keep_preferences=True)
     db, locale = get_db(), current_locale()
     tiles = catalogue.cached(db, ("start-page tiles", locale, request.script_root), lambda: Markup(
         render_template("resident/_service_tiles.html", groups=catalogue.list_groups(db, locale))))

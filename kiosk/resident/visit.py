@@ -1,28 +1,35 @@
 """One resident's visit at the shared screen: how it ends, and how answers left behind are picked up.
 
 The next person at the screen is a stranger. So a visit ends — the draft is parked, the receipt
-forgotten, the draft cookie dropped — when the resident taps Home, taps Finish, or walks away: after
-``IDLE_SECONDS`` without a touch the page asks "还需要继续吗？" (big, spoken), and after
-``IDLE_WARNING_SECONDS`` more it ends the visit by itself (``static/js/kiosk.js``). Nothing entered is
-lost: a parked draft opens again with its six-digit resume code, which the leaving page and the idle
-question show and speak before the visit ends.
+forgotten, the draft cookie dropped — when the resident taps Home, taps Finish, walks away, or comes
+back to the start page by any other way (a page's ← link, the help page's "Back to the start", a typed
+address: :func:`left_open`, on the kiosk's own screen). Walking away: after ``IDLE_SECONDS`` without a
+touch the page asks "还需要继续吗？" (big, spoken), and after ``IDLE_WARNING_SECONDS`` more it ends the
+visit by itself (``static/js/kiosk.js``). Nothing entered is lost: a parked draft opens again with its
+six-digit resume code, which only the leaving page after Home shows (the resident is there, she tapped
+it); the idle question never shows or speaks it, since nobody may be answering.
 """
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from core import catalogue, drafts
+from core import catalogue, clock, drafts
 
 from . import bp, flow, keypad
 from ..db import get_db
 from ..i18n import current_locale
 from ..limits import guess_limits
-from ..security import csrf
+from ..security import csrf, from_this_box
 
 DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
 PREFERENCES = ("locale", "text_size", "speech", "speed", "always_read")  # kept by Home, dropped by a reset
+#: What a session may hold at the start page without a visit being open: the preferences, the form
+#: token, the visit's speech key, and a help call the resident is waiting for.
+NOTHING_OF_A_VISIT = (*PREFERENCES, "csrf_token", "voice_owner", "help_call")
 
 
 def current_draft() -> drafts.Draft | None:
@@ -61,13 +68,24 @@ def end(keep_preferences: bool) -> Response:
     return response
 
 
+def left_open() -> bool:
+    """Whether the kiosk's own screen comes to the start page with a visit still open (a draft, a
+    receipt, a look-up, a worker logged in there): the start page then ends it as Home does.
+
+    Only on the kiosk's own screen, where the next person is a stranger. A phone is its owner's: a
+    resident's answers stay open on it (a resume code opens nothing on a phone), and a worker filling
+    in for a resident keeps their draft and login whatever page they pass through.
+    """
+    if not from_this_box():
+        return False
+    return DRAFT_COOKIE in request.cookies or any(key not in NOTHING_OF_A_VISIT for key in session)
+
+
 def idle_settings() -> dict | None:
     """What the page's walk-away timer needs, or None when there is nothing of this visit to forget."""
     if not session and DRAFT_COOKIE not in request.cookies:
         return None
-    draft = current_draft()
-    return {"seconds": current_app.config["IDLE_SECONDS"], "warning": current_app.config["IDLE_WARNING_SECONDS"],
-            "code": draft.resume_code if draft and draft.started else ""}
+    return {"seconds": current_app.config["IDLE_SECONDS"], "warning": current_app.config["IDLE_WARNING_SECONDS"]}
 
 
 @bp.post("/visit/end", endpoint="end_visit")
@@ -91,10 +109,26 @@ def leave():
     return render_template("resident/leave.html", draft=draft, back=where_to_continue(draft))
 
 
+def may_resume() -> bool:
+    """Whether this browser may open kept answers by their code: the kiosk's own screen, or a logged-in
+    worker. A code opens someone's name and address; a phone on the Wi-Fi is a stranger's as likely."""
+    from flask_login import current_user
+
+    return from_this_box() or current_user.is_authenticated
+
+
+def resumable_since() -> str:
+    """The oldest last change a kept draft may have and still open: ``DRAFT_HOURS`` ago (the nightly
+    purge deletes what is older; until it runs, such a draft opens no more than a wrong code does)."""
+    return clock.iso(clock.now() - timedelta(hours=current_app.config["DRAFT_HOURS"]))
+
+
 @bp.route("/visit/resume", methods=["GET", "POST"], endpoint="resume")
 @guess_limits(by_ticket=False)
 def resume():
     """Continue answers left earlier, by their six-digit code (with a worker, at the kiosk)."""
+    if not may_resume():  # the same polite page whatever was typed: nothing says whether a code exists
+        return render_template("resident/resume_elsewhere.html"), 403
     entered = "".join(c for c in request.form.get("entered", "") if c.isdigit())[:drafts.RESUME_DIGITS]
     errors = []
     if request.method == "POST":
@@ -105,7 +139,7 @@ def resume():
             if partial is not None:
                 return partial
         else:
-            found = drafts.resume(get_db(), entered)
+            found = drafts.resume(get_db(), entered, resumable_since())
             if found:
                 token, draft = found
                 drafts.park(get_db(), request.cookies.get(DRAFT_COOKIE))  # a draft this screen had open
@@ -118,7 +152,8 @@ def resume():
 
 @bp.get("/visit/idle-audio", endpoint="idle_audio")
 def idle_audio():
-    """The idle question spoken, with this visit's resume code: for this visit only, kept nowhere."""
+    """The idle question spoken, for this visit only, kept nowhere. Never the resume code: nobody may be
+    answering, and the code opens the resident's name and address."""
     from ..voice.web import speak_once
 
     settings = idle_settings()
@@ -127,7 +162,4 @@ def idle_audio():
     words = [_("Do you need more time?"),
              _("If nobody touches the screen, the kiosk goes back to the start in %(seconds)d seconds.",
                seconds=settings["warning"])]
-    if settings["code"]:
-        words.append(_("Your answers are kept. To continue them later, a worker needs this code:"))
-        words.append(" ".join(settings["code"]))
     return speak_once(" ".join(words))

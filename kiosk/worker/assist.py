@@ -95,7 +95,7 @@ def assist_continue():
     """Continue a draft a resident left, by its six-digit code (wrong codes count as guesses)."""
     entered = "".join(c for c in request.form.get("entered", "") if c.isdigit())[:drafts.RESUME_DIGITS]
     db = get_db()
-    found = drafts.resume(db, entered)
+    found = drafts.resume(db, entered, visit.resumable_since())
     if not found:
         return _page([("entered", _("We could not find answers kept under that code. Please check the six digits."))],
                      entered, 422)

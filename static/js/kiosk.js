@@ -44,8 +44,9 @@
   document.addEventListener("htmx:load", function () { setUp(document); });
 })();
 
-/* Walk-away: after a quiet spell the kiosk asks "Do you need more time?" (shown and spoken); with no
-   answer it ends the visit (POST /visit/end, why=idle) and goes back to the start. Any touch, key or
+/* Walk-away: after a quiet spell the kiosk asks "Do you need more time?" (shown and spoken, never the
+   resume code); "No, finish now", or no answer, ends the visit (POST /visit/end, why=idle) and goes
+   back to the start. Any touch, key or
    typing counts as an answer; nothing counts as quiet while audio is playing. The page says how long
    (data-idle-seconds, data-idle-warning on #idle-dialog); pages with nothing to forget have no dialog. */
 (function () {
@@ -83,7 +84,10 @@
     }, 1000 * Number(d.dataset.idleWarning || 30));
   }
   ["pointerdown", "keydown", "input", "wheel"].forEach(function (type) {
-    document.addEventListener(type, schedule, true);
+    document.addEventListener(type, function (event) {
+      if (event.target.closest && event.target.closest(".js-idle-finish")) { return; }  // "finish now" is no answer to go on
+      schedule();
+    }, true);
   });
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest(".js-idle-continue")) { schedule(); }
