@@ -3,7 +3,9 @@
 A call says which kiosk, which page (an endpoint and a question code, never what the page shows) and
 which service, if one was chosen — nothing about the resident. Pressing the button again while a
 call from the same kiosk is still waiting is the same call, so a worried resident tapping three times
-calls once. Owns the ``help_calls`` table (migration m010).
+calls once. A call nobody answers within :data:`RING_AGAIN_AFTER` is rung again (:func:`ring_again`):
+it comes back on every worker's list under a new number, so every list chimes again. Owns the
+``help_calls`` table (migration m010).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from . import clock
 from .db import write_transaction
 
 SAME_CALL = timedelta(minutes=10)  # a second tap within this is the same call
+RING_AGAIN_AFTER = timedelta(minutes=3)  # nobody has answered: ring again, and tell the resident what else to do
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,24 @@ def get(db: Database, call_id: int) -> HelpCall | None:
 def waiting(db: Database) -> list[HelpCall]:
     """Calls nobody has answered yet, the longest waiting first."""
     return [_row(r) for r in db.query("SELECT * FROM help_calls WHERE answered_at IS NULL ORDER BY called_at, id")]
+
+
+def ring_again(db: Database, call_id: int) -> HelpCall | None:
+    """Ring a call nobody has answered once more: it leaves the workers' lists under its old number and
+    comes back under a new one (a new number is what makes a worker's list chime), with the time it was
+    first made, so a worker sees how long the resident has waited. A call answered meanwhile is returned
+    as it is; None if there is no such call."""
+    with write_transaction(db):
+        row = db.execute("SELECT kiosk_id, place, service_code, called_at FROM help_calls WHERE id = ? AND answered_at IS NULL",
+                         (call_id,)).fetchone()
+        if row is None:
+            new_id = call_id
+        else:
+            # insert before deleting: the table's ids are rowids, and the largest one, deleted first, would be reused
+            db.execute("INSERT INTO help_calls (kiosk_id, place, service_code, called_at) VALUES (?, ?, ?, ?)", tuple(row))
+            new_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+            db.execute("DELETE FROM help_calls WHERE id = ?", (call_id,))
+    return get(db, new_id)
 
 
 def answer(db: Database, call_id: int, by: str, now: datetime | None = None) -> bool:
