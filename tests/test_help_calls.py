@@ -109,7 +109,7 @@ def _audio_src(html: str) -> str:
 
 
 def test_the_screen_says_who_is_coming_once_a_worker_answers_and_its_words_are_read_aloud(app, client):
-    """Waiting: "we have called a worker", asking every 2 s (htmx fragment; without JavaScript a refresh).
+    """Waiting: "we have called a worker", asking every second (htmx fragment; without JavaScript a refresh every 2 s).
     Answered: the worker's display name on the screen and in Read aloud, and no more asking."""
     from kiosk.voice.page_text import page_text
 
@@ -122,7 +122,7 @@ def test_the_screen_says_who_is_coming_once_a_worker_answers_and_its_words_are_r
     assert "我们已经呼叫了工作人员" in waiting and "王芳" not in waiting
     assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in waiting  # without JavaScript
     assert 'data-hx-get="/help/state?shown=waiting&amp;back=/request/questions/what"' in waiting
-    assert 'data-hx-trigger="every 2s"' in waiting and 'id="idle-dialog"' not in waiting
+    assert 'data-hx-trigger="every 1s"' in waiting and 'id="idle-dialog"' not in waiting
     assert "已经呼叫了工作人员" in page_text(waiting, "mandarin")
     asked = client.get("/help/state?shown=waiting&back=/request/questions/what", headers=STATE)
     assert asked.status_code == 204 and asked.get_data() == b""  # nothing new: nothing swapped
@@ -165,7 +165,7 @@ def test_nobody_answering_in_three_minutes_rings_again_and_says_what_else_to_do(
 
     clock.at = T0 + help_calls.RING_AGAIN_AFTER
     part = client.get("/help/state?shown=waiting", headers=STATE).get_data(as_text=True)
-    assert 'data-state="again"' in part and 'data-hx-trigger="every 2s"' in part  # still asking
+    assert 'data-state="again"' in part and 'data-hx-trigger="every 1s"' in part  # still asking
     page = client.get("/help").get_data(as_text=True)
     assert "对不起，还没有工作人员回应。我们又呼叫了一次。" in page
     assert "服务台" in page and "0571 8888 1234" in page and "您的回答会保存在这台自助终端上" in page

@@ -150,13 +150,57 @@ def test_a_call_at_the_kiosk_reaches_a_workers_phone_within_three_seconds_with_a
         took = time.monotonic() - started
         worker.page.wait_for_function("() => document.body.dataset.chimesHeard === '1'", timeout=3_000)
         assert worker.page.evaluate("document.body.dataset.chimes") == "1"
-        assert "有人马上过来" in resident.page.locator("main").inner_text()
+        assert "我们已经呼叫了工作人员" in resident.page.locator("main").inner_text()
         card = worker.page.locator(".calls__call").last.inner_text()
         assert "自助终端 kiosk-1" in card and "公共设施报修" in card
         print(f"the call showed on the worker's phone {took:.2f} s after the tap")
         worker.tap(worker.page.locator(".calls__call").last.locator("form button"), expect_new_page=False)
-        resident.open("/help")
-        assert "正在过来" in resident.page.locator("main").inner_text()
+        resident.page.wait_for_selector("#help-state[data-state=answered]", timeout=3_000)
+        assert "示范社工正在过来" in resident.page.locator("main").inner_text()
+    finally:
+        phone.close()
+        screen.close()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_the_residents_screen_names_the_worker_who_is_coming_within_two_seconds(browser, kiosk, js):
+    """The kiosk's screen says "we have called a worker" until a worker taps "I am going" on their phone;
+    then, by itself (htmx asking every second; without JavaScript the page's own refresh), who is coming."""
+    import time
+
+    from playwright.sync_api import expect
+
+    phone = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN", has_touch=True, is_mobile=True)
+    screen = browser.new_context(viewport=KIOSK_SIZE, locale="zh-CN", has_touch=True, java_script_enabled=js)
+    try:
+        worker = Resident(phone.new_page(), kiosk.url, js=True)
+        worker.open("/worker/calls")
+        log_in(worker, "demo-worker")
+        resident = Resident(screen.new_page(), kiosk.url, js=js)
+        resident.open("/services/repairs")
+        resident.tap(resident.page.locator("footer button.button--help"))
+        main = resident.page.locator("main")
+        assert "我们已经呼叫了工作人员" in main.inner_text() and "示范社工" not in main.inner_text()
+        worker.page.wait_for_selector(".calls__call", timeout=5_000)
+        resident.page.wait_for_timeout(2_500)  # the screen keeps asking (or refreshing): it still waits
+        assert "我们已经呼叫了工作人员" in main.inner_text() and "正在过来" not in main.inner_text()
+        if not js:
+            assert resident.page.locator("meta[http-equiv=refresh]").count() == 1
+        answer = worker.page.locator(".calls__call").last.locator("form button")
+        answer.click()
+        started = time.monotonic()
+        expect(main).to_contain_text("示范社工正在过来", timeout=5_000)
+        took = time.monotonic() - started
+        print(f"{'with' if js else 'without'} JavaScript the screen named the worker {took:.2f} s after 'I am going'")
+        assert "示范社工看到了您的呼叫" in main.inner_text() and "demo-worker" not in main.inner_text()
+        assert took < 2.0 if js else took < 2.0 + 1.5  # without JavaScript: the next refresh (every 2 s) and its load
+        if js:  # answered: the fragment asks no more
+            asked = []
+            resident.page.on("request", lambda r: asked.append(r.url) if "/help/state" in r.url else None)
+            resident.page.wait_for_timeout(2_500)
+            assert asked == [] and resident.page.locator("#help-state[data-hx-trigger]").count() == 0
+        else:  # answered: no more refreshing
+            assert resident.page.locator("meta[http-equiv=refresh]").count() == 0
     finally:
         phone.close()
         screen.close()

@@ -5,7 +5,8 @@ which kiosk, which page, which service — nothing about the resident). The page
 spoken, what is true at the moment: "we have called a worker" until one answers; then that the worker
 is on the way, by their display name (nothing else about them). It learns the answer by itself: with
 JavaScript a small fragment of the page asks every :data:`POLL_SECONDS` (htmx, ``/help/state``) and
-stops once answered; without it the page refreshes itself (a ``<meta>`` refresh, only while waiting).
+stops once answered; without it the page refreshes itself every :data:`REFRESH_SECONDS` (a ``<meta>``
+refresh, only while waiting).
 If nobody answers within :data:`core.help_calls.RING_AGAIN_AFTER` the call is rung again (every
 worker's list chimes again) and the page says so, kindly, with what else the resident can do. While
 waiting the kiosk does not reset.
@@ -33,7 +34,8 @@ from ..security import csrf, from_this_box, local_path
 from ..voice.web import PLACEHOLDER, audio_element
 
 QUESTION = "resident.question"
-POLL_SECONDS = 2  # how often the waiting page asks whether a worker has answered (with or without JavaScript)
+POLL_SECONDS = 1  # how often the waiting page's fragment asks whether a worker has answered (a 204 costs little)
+REFRESH_SECONDS = 2  # without JavaScript the whole page is loaded again: not every second, it would flicker
 STATES = ("waiting", "again", "answered")
 
 
@@ -97,7 +99,7 @@ def _state_context(called: help_calls.HelpCall | None, state: str | None, back: 
              "answered": _("%(name)s is on the way", name=coming) if coming else _("A worker is on the way")
              }.get(state, _("Ask a worker for help"))
     return {"call": called, "state": state, "coming": coming, "help_title": title, "back": back,
-            "polling": state in ("waiting", "again"), "poll_seconds": POLL_SECONDS,
+            "polling": state in ("waiting", "again"), "poll_seconds": POLL_SECONDS, "refresh_seconds": REFRESH_SECONDS,
             "centre_phone": current_app.config["CENTRE_PHONE"].strip()}
 
 
