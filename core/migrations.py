@@ -383,3 +383,10 @@ def m016_outbox_at_scale(db: Database) -> None:
     db.execute("CREATE INDEX requests_by_service ON requests(service_code)")
     # What residents wrote in the last two weeks (the worklist), newest first.
     db.execute("CREATE INDEX resident_answers_comments ON resident_answers(at) WHERE comment IS NOT NULL")
+
+
+@migrations()
+def m017_help_call_rings(db: Database) -> None:
+    """A help call nobody answers is rung again: when last (NULL: only when made) and how many times."""
+    db.execute("ALTER TABLE help_calls ADD COLUMN rung_at TEXT")
+    db.execute("ALTER TABLE help_calls ADD COLUMN rings INTEGER NOT NULL DEFAULT 0")

@@ -28,18 +28,25 @@ def test_a_second_tap_while_waiting_is_the_same_call_and_says_where_now(db):
     assert [c.id for c in help_calls.waiting(db)] == [first.id, other_kiosk.id]
 
 
-def test_ringing_again_brings_the_call_back_under_a_new_number_with_its_first_time(db):
+def test_a_call_nobody_answers_is_rung_again_every_three_minutes_the_same_call(db):
     first = help_calls.call(db, "kiosk-1", "resident.contact", "repairs", now=T0)
     other = help_calls.call(db, "kiosk-2", "resident.start", now=T0 + timedelta(minutes=1))
-    again = help_calls.ring_again(db, first.id)
-    assert again.id not in (first.id, other.id) and help_calls.get(db, first.id) is None
-    assert (again.kiosk_id, again.place, again.service_code, again.called_at) == ("kiosk-1", "resident.contact", "repairs", first.called_at)
-    assert [c.id for c in help_calls.waiting(db)] == [again.id, other.id]  # still the longest waiting first
-    last = help_calls.ring_again(db, other.id)  # the newest call: its number is not reused either
-    assert last.id > other.id
-    help_calls.answer(db, again.id, "wang", now=T0 + timedelta(minutes=4))
-    assert help_calls.ring_again(db, again.id) == help_calls.get(db, again.id)  # answered meanwhile: as it is
-    assert help_calls.ring_again(db, 999) is None
+    early = T0 + help_calls.RING_AGAIN_AFTER - timedelta(seconds=1)
+    assert not help_calls.due_again(first, early) and help_calls.ring_again(db, first.id, early) == first
+    due = T0 + help_calls.RING_AGAIN_AFTER
+    assert help_calls.due_again(first, due)
+    again = help_calls.ring_again(db, first.id, due)
+    assert help_calls.ring_again(db, first.id, due) == again  # two asking at once: rung once
+    assert (again.id, again.called_at, again.rings, again.rung_at) == (first.id, first.called_at, 1, "2026-11-25T09:03:00+00:00")
+    assert (first.token, again.token) == ("1", "1.1")  # a new token on the workers' lists: a chime
+    assert [c.id for c in help_calls.waiting(db)] == [first.id, other.id]  # still the longest waiting first
+    assert not help_calls.due_again(again, due + timedelta(minutes=2))  # three minutes from the last ring
+    assert help_calls.ring_again(db, first.id, due + help_calls.RING_AGAIN_AFTER).rings == 2
+    assert help_calls.call(db, "kiosk-1", "resident.start", now=T0 + timedelta(minutes=12)).id == first.id  # rung lately: the same call
+    help_calls.answer(db, first.id, "wang", now=T0 + timedelta(minutes=13))
+    answered = help_calls.get(db, first.id)
+    assert help_calls.ring_again(db, first.id, T0 + timedelta(hours=1)) == answered and not help_calls.due_again(answered, T0 + timedelta(hours=1))
+    assert help_calls.ring_again(db, 999, due) is None
 
 
 def test_a_call_is_answered_once_and_a_later_tap_is_a_new_call(db):
@@ -172,25 +179,26 @@ def test_nobody_answering_in_three_minutes_rings_again_and_says_what_else_to_do(
     assert '<meta http-equiv="refresh"' in page and 'id="idle-dialog"' not in page  # still waiting: no reset
     with app.app_context():
         (rung,) = help_calls.waiting(get_db())
-    assert rung.id != 1 and rung.called_at == clock_iso(T0)
-    assert f'data-call-ids="{rung.id}"' in alice.get("/worker/calls").get_data(as_text=True)  # a new number: a chime
+    assert (rung.id, rung.rings, rung.called_at) == (1, 1, "2026-11-25T09:00:00+00:00")
+    listed = alice.get("/worker/calls").get_data(as_text=True)
+    assert 'data-call-ids="1.1"' in listed and "没有人回应，已再次呼叫" in listed  # a new token: every list chimes
     assert client.get("/help/state?shown=again", headers=STATE).status_code == 204  # once, not at every ask
+    assert rings_of(app, 1) == 1
 
     clock.at = T0 + 2 * help_calls.RING_AGAIN_AFTER  # and again three minutes later
     client.get("/help")
-    with app.app_context():
-        (third,) = help_calls.waiting(get_db())
-    assert third.id > rung.id
+    assert rings_of(app, 1) == 2
     app.config["CENTRE_PHONE"] = ""
     assert "0571" not in client.get("/help").get_data(as_text=True)  # no number configured: none offered
-    alice.post(f"/worker/calls/{third.id}/answered")
+    alice.post("/worker/calls/1/answered")  # the card she saw before the last ring still answers it
     assert "王芳正在过来" in client.get("/help").get_data(as_text=True)
 
 
-def clock_iso(moment):
-    from core.clock import iso
+def rings_of(app, call_id: int) -> int:
+    from kiosk.db import get_db
 
-    return iso(moment)
+    with app.app_context():
+        return help_calls.get(get_db(), call_id).rings
 
 
 def test_the_fragment_without_a_call_asks_for_the_whole_page(client):
@@ -219,7 +227,7 @@ def test_a_call_never_leads_away_and_records_nothing_about_the_resident(app, cli
         from kiosk.db import get_db
 
         row = next(get_db().query("SELECT * FROM help_calls ORDER BY id DESC LIMIT 1"))
-        assert set(row) == {"id", "kiosk_id", "place", "service_code", "called_at", "answered_at", "answered_by"}
+        assert set(row) == {"id", "kiosk_id", "place", "service_code", "called_at", "answered_at", "answered_by", "rung_at", "rings"}
         assert row["place"] == "resident.details"
 
 

@@ -63,8 +63,7 @@ def call_help():
     now = _now()
     called = help_calls.call(get_db(), current_app.config["KIOSK_ID"], place_of(back),
                              draft.service_code if draft else None, now=now)
-    if session.get("help_call") != called.id:  # a new call (a worried second tap keeps the first one's clock)
-        session.update(help_call=called.id, help_rung_at=clock.iso(now), help_rings=0)
+    session["help_call"] = called.id
     return redirect(url_for("resident.help", back=back))
 
 
@@ -76,18 +75,11 @@ def _this_visits_call() -> tuple[help_calls.HelpCall | None, str | None]:
     called = help_calls.get(db, call_id) if call_id else None
     if called is None:
         return None, None
-    if called.waiting:
-        now = _now()
-        rung_at = datetime.fromisoformat(session.get("help_rung_at") or called.called_at)
-        if now - rung_at >= help_calls.RING_AGAIN_AFTER:
-            again = help_calls.ring_again(db, called.id)
-            if again is not None:
-                called = again
-                if again.waiting:
-                    session.update(help_call=again.id, help_rung_at=clock.iso(now), help_rings=session.get("help_rings", 0) + 1)
+    if help_calls.due_again(called, _now()):
+        called = help_calls.ring_again(db, called.id, _now()) or called
     if not called.waiting:
         return called, "answered"
-    return called, "again" if session.get("help_rings") else "waiting"
+    return called, "again" if called.rings else "waiting"
 
 
 def _state_context(called: help_calls.HelpCall | None, state: str | None, back: str) -> dict:
