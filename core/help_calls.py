@@ -3,7 +3,9 @@
 A call says which kiosk, which page (an endpoint and a question code, never what the page shows) and
 which service, if one was chosen — nothing about the resident. Pressing the button again while a
 call from the same kiosk is still waiting is the same call, so a worried resident tapping three times
-calls once. Owns the ``help_calls`` table (migration m010).
+calls once. A call nobody answers within :data:`RING_AGAIN_AFTER` is rung again (:func:`ring_again`):
+the same call, with a new ring count, so every worker's list chimes again. Owns the ``help_calls``
+table (migrations m010, m018).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from . import clock
 from .db import write_transaction
 
 SAME_CALL = timedelta(minutes=10)  # a second tap within this is the same call
+RING_AGAIN_AFTER = timedelta(minutes=3)  # nobody has answered: ring again, and tell the resident what else to do
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,13 @@ class HelpCall:
     called_at: str
     answered_at: str | None
     answered_by: str | None
+    rung_at: str | None = None  # rung again (:func:`ring_again`) last at; None: only when made
+    rings: int = 0              # how many times rung again
+
+    @property
+    def token(self) -> str:
+        """What a worker's list tells calls apart by: a new token is a new ring, and chimes."""
+        return f"{self.id}.{self.rings}" if self.rings else str(self.id)
 
     @property
     def waiting(self) -> bool:
@@ -43,7 +53,8 @@ def call(db: Database, kiosk_id: str, place: str, service_code: str | None = Non
     since = clock.iso(now - SAME_CALL)
     with write_transaction(db):
         waiting = db.execute(
-            "SELECT * FROM help_calls WHERE kiosk_id = ? AND answered_at IS NULL AND called_at >= ? ORDER BY id DESC LIMIT 1",
+            "SELECT * FROM help_calls WHERE kiosk_id = ? AND answered_at IS NULL AND COALESCE(rung_at, called_at) >= ? "
+            "ORDER BY id DESC LIMIT 1",
             (kiosk_id, since)).fetchone()
         if waiting is None:
             db.execute("INSERT INTO help_calls (kiosk_id, place, service_code, called_at) VALUES (?, ?, ?, ?)",
@@ -63,6 +74,24 @@ def get(db: Database, call_id: int) -> HelpCall | None:
 def waiting(db: Database) -> list[HelpCall]:
     """Calls nobody has answered yet, the longest waiting first."""
     return [_row(r) for r in db.query("SELECT * FROM help_calls WHERE answered_at IS NULL ORDER BY called_at, id")]
+
+
+def ring_again(db: Database, call_id: int, now: datetime | None = None) -> HelpCall | None:
+    """Ring a call nobody has answered for :data:`RING_AGAIN_AFTER` once more: the same call (a worker
+    tapping "I am going" on it a moment before still answers it), rung again now; the workers' lists
+    show it with its count of rings, and a new count is what makes a list chime. Not yet due, or
+    answered meanwhile: the call as it is (two asking at once ring it once); None if there is none."""
+    now = now or datetime.now(timezone.utc)
+    with write_transaction(db):
+        db.execute("UPDATE help_calls SET rung_at = ?, rings = rings + 1 "
+                   "WHERE id = ? AND answered_at IS NULL AND COALESCE(rung_at, called_at) <= ?",
+                   (clock.iso(now), call_id, clock.iso(now - RING_AGAIN_AFTER)))
+    return get(db, call_id)
+
+
+def due_again(call: HelpCall, now: datetime) -> bool:
+    """Whether nobody has answered ``call`` for :data:`RING_AGAIN_AFTER` since it was last rung."""
+    return call.waiting and now - datetime.fromisoformat(call.rung_at or call.called_at) >= RING_AGAIN_AFTER
 
 
 def answer(db: Database, call_id: int, by: str, now: datetime | None = None) -> bool:

@@ -403,3 +403,10 @@ def m017_address_spots(db: Database) -> None:
             UNIQUE (estate, building, unit, spot)
         )"""
     )
+
+
+@migrations()
+def m018_help_call_rings(db: Database) -> None:
+    """A help call nobody answers is rung again: when last (NULL: only when made) and how many times."""
+    db.execute("ALTER TABLE help_calls ADD COLUMN rung_at TEXT")
+    db.execute("ALTER TABLE help_calls ADD COLUMN rings INTEGER NOT NULL DEFAULT 0")

@@ -80,6 +80,9 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "CHINESE_SPEECH": ("mandarin", _one_of("mandarin", "cantonese")),
     # The centre's own name, shown on the health page and the outcomes wall (empty: not shown).
     "CENTRE_NAME": ("", str),
+    # A telephone number a resident can ring the centre on, offered when nobody answers a help call at
+    # the kiosk (empty: not offered).
+    "CENTRE_PHONE": ("", str),
     # Nightly backups of the database (core/backup.py): the folder (relative to the instance folder)
     # and how many to keep. The sync worker makes one after its nightly run.
     "BACKUP_DIR": ("backups", str),

@@ -28,6 +28,27 @@ def test_a_second_tap_while_waiting_is_the_same_call_and_says_where_now(db):
     assert [c.id for c in help_calls.waiting(db)] == [first.id, other_kiosk.id]
 
 
+def test_a_call_nobody_answers_is_rung_again_every_three_minutes_the_same_call(db):
+    first = help_calls.call(db, "kiosk-1", "resident.contact", "repairs", now=T0)
+    other = help_calls.call(db, "kiosk-2", "resident.start", now=T0 + timedelta(minutes=1))
+    early = T0 + help_calls.RING_AGAIN_AFTER - timedelta(seconds=1)
+    assert not help_calls.due_again(first, early) and help_calls.ring_again(db, first.id, early) == first
+    due = T0 + help_calls.RING_AGAIN_AFTER
+    assert help_calls.due_again(first, due)
+    again = help_calls.ring_again(db, first.id, due)
+    assert help_calls.ring_again(db, first.id, due) == again  # two asking at once: rung once
+    assert (again.id, again.called_at, again.rings, again.rung_at) == (first.id, first.called_at, 1, "2026-11-25T09:03:00+00:00")
+    assert (first.token, again.token) == ("1", "1.1")  # a new token on the workers' lists: a chime
+    assert [c.id for c in help_calls.waiting(db)] == [first.id, other.id]  # still the longest waiting first
+    assert not help_calls.due_again(again, due + timedelta(minutes=2))  # three minutes from the last ring
+    assert help_calls.ring_again(db, first.id, due + help_calls.RING_AGAIN_AFTER).rings == 2
+    assert help_calls.call(db, "kiosk-1", "resident.start", now=T0 + timedelta(minutes=12)).id == first.id  # rung lately: the same call
+    help_calls.answer(db, first.id, "wang", now=T0 + timedelta(minutes=13))
+    answered = help_calls.get(db, first.id)
+    assert help_calls.ring_again(db, first.id, T0 + timedelta(hours=1)) == answered and not help_calls.due_again(answered, T0 + timedelta(hours=1))
+    assert help_calls.ring_again(db, 999, due) is None
+
+
 def test_a_call_is_answered_once_and_a_later_tap_is_a_new_call(db):
     first = help_calls.call(db, "kiosk-1", "resident.start", now=T0)
     assert help_calls.answer(db, first.id, "wang", now=T0 + timedelta(minutes=1))
@@ -53,7 +74,7 @@ def test_the_place_is_capped(db):
 PHONE = {"REMOTE_ADDR": "192.168.8.23"}
 
 
-def test_on_the_kiosk_one_tap_calls_a_worker_and_says_someone_is_coming(app, client):
+def test_on_the_kiosk_one_tap_calls_a_worker_and_says_a_worker_has_been_called(app, client):
     page = client.get("/services/repairs").get_data(as_text=True)
     assert 'action="/help/call"' in page and 'name="from" value="/services/repairs"' in page
     client.post("/services/repairs")
@@ -61,7 +82,8 @@ def test_on_the_kiosk_one_tap_calls_a_worker_and_says_someone_is_coming(app, cli
     reply = client.post("/help/call", data={"from": "/request/questions/where?write=1"})
     assert reply.headers["Location"] == "/help?back=/request/questions/where?write%3D1"
     shown = client.get(reply.headers["Location"]).get_data(as_text=True)
-    assert "有人马上过来" in shown and 'href="/request/questions/where?write=1"' in shown
+    assert "已经呼叫了工作人员" in shown and 'href="/request/questions/where?write=1"' in shown
+    assert "有人马上过来" not in shown and "正在过来" not in shown  # nobody has answered: nobody is said to be coming
     assert 'id="idle-dialog"' not in shown  # waiting for a person is not walking away
     with app.app_context():
         from kiosk.db import get_db
@@ -71,7 +93,117 @@ def test_on_the_kiosk_one_tap_calls_a_worker_and_says_someone_is_coming(app, cli
         client.post("/help/call", data={"from": "/request/contact"})  # a second, worried tap
         assert [c.id for c in help_calls.waiting(get_db())] == [called.id]
         help_calls.answer(get_db(), called.id, "wang")
-    assert "已经看到" in client.get("/help").get_data(as_text=True)
+    assert "正在过来" in client.get("/help").get_data(as_text=True)
+
+
+class Clock:
+    """The app's clock (``CLOCK``), moved by the test instead of waiting."""
+
+    def __init__(self, at=T0):
+        self.at = at
+
+    def __call__(self):
+        return self.at
+
+
+STATE = {"HX-Request": "true", "HX-Target": "help-state"}
+
+
+def _audio_src(html: str) -> str:
+    import re
+
+    return re.search(r'<audio class="speech__audio" id="speech-audio"[^>]* src="([^"]*)"', html).group(1)
+
+
+def test_the_screen_says_who_is_coming_once_a_worker_answers_and_its_words_are_read_aloud(app, client):
+    """Waiting: "we have called a worker", asking every second (htmx fragment; without JavaScript a refresh every 2 s).
+    Answered: the worker's display name on the screen and in Read aloud, and no more asking."""
+    from kiosk.voice.page_text import page_text
+
+    from .worker_helpers import add_accounts, log_in
+
+    add_accounts(app)
+    client.post("/services/repairs")
+    location = client.post("/help/call", data={"from": "/request/questions/what"}).headers["Location"]
+    waiting = client.get(location).get_data(as_text=True)
+    assert "我们已经呼叫了工作人员" in waiting and "王芳" not in waiting
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in waiting  # without JavaScript
+    assert 'data-hx-get="/help/state?shown=waiting&amp;back=/request/questions/what"' in waiting
+    assert 'data-hx-trigger="every 1s"' in waiting and 'id="idle-dialog"' not in waiting
+    assert "已经呼叫了工作人员" in page_text(waiting, "mandarin")
+    asked = client.get("/help/state?shown=waiting&back=/request/questions/what", headers=STATE)
+    assert asked.status_code == 204 and asked.get_data() == b""  # nothing new: nothing swapped
+
+    alice = app.test_client()
+    log_in(alice, "alice")
+    alice.post("/worker/calls/1/answered")
+    answered = client.get("/help/state?shown=waiting&back=/request/questions/what", headers=STATE)
+    part = answered.get_data(as_text=True)
+    assert answered.status_code == 200 and part.lstrip().startswith("<title>王芳正在过来")
+    assert '<div class="help-state" id="help-state" data-state="answered">' in part  # no more asking
+    assert "data-hx-trigger" not in part and "alice" not in part  # the display name, nothing else of the worker
+    assert '<div id="help-speech" data-hx-swap-oob="true">' in part
+    assert 'href="/speech?next=/help?back%3D/request/questions/what"' in part  # Voice settings comes back here
+    page = client.get(location).get_data(as_text=True)
+    assert "王芳正在过来" in page and "王芳看到了您的呼叫" in page and "alice" not in page.replace("data-", "")
+    assert "http-equiv" not in page and "data-hx-trigger" not in page
+    spoken = page_text(page, "mandarin")
+    assert "王芳" in spoken and "已经呼叫了工作人员" not in spoken
+    assert _audio_src(part) == _audio_src(page) != _audio_src(waiting)  # Read aloud says the new words
+    assert client.get("/help/state?shown=answered", headers=STATE).status_code == 204
+
+
+def test_nobody_answering_in_three_minutes_rings_again_and_says_what_else_to_do(app, client):
+    from kiosk.db import get_db
+
+    from .worker_helpers import add_accounts, log_in
+
+    add_accounts(app)
+    app.config["CLOCK"] = clock = Clock()
+    app.config["CENTRE_PHONE"] = "0571 8888 1234"
+    client.post("/help/call", data={"from": "/services/repairs"})
+    alice = app.test_client()
+    log_in(alice, "alice")
+    assert 'data-call-ids="1"' in alice.get("/worker/calls").get_data(as_text=True)
+    clock.at = T0 + help_calls.RING_AGAIN_AFTER - timedelta(seconds=1)
+    assert client.get("/help/state?shown=waiting", headers=STATE).status_code == 204
+    still = client.get("/help").get_data(as_text=True)
+    assert "还没有人回应" not in still and "服务台" not in still
+
+    clock.at = T0 + help_calls.RING_AGAIN_AFTER
+    part = client.get("/help/state?shown=waiting", headers=STATE).get_data(as_text=True)
+    assert 'data-state="again"' in part and 'data-hx-trigger="every 1s"' in part  # still asking
+    page = client.get("/help").get_data(as_text=True)
+    assert "对不起，还没有工作人员回应。我们又呼叫了一次。" in page
+    assert "服务台" in page and "0571 8888 1234" in page and "您的回答会保存在这台自助终端上" in page
+    assert '<meta http-equiv="refresh"' in page and 'id="idle-dialog"' not in page  # still waiting: no reset
+    with app.app_context():
+        (rung,) = help_calls.waiting(get_db())
+    assert (rung.id, rung.rings, rung.called_at) == (1, 1, "2026-11-25T09:00:00+00:00")
+    listed = alice.get("/worker/calls").get_data(as_text=True)
+    assert 'data-call-ids="1.1"' in listed and "没有人回应，已再次呼叫" in listed  # a new token: every list chimes
+    assert client.get("/help/state?shown=again", headers=STATE).status_code == 204  # once, not at every ask
+    assert rings_of(app, 1) == 1
+
+    clock.at = T0 + 2 * help_calls.RING_AGAIN_AFTER  # and again three minutes later
+    client.get("/help")
+    assert rings_of(app, 1) == 2
+    app.config["CENTRE_PHONE"] = ""
+    assert "0571" not in client.get("/help").get_data(as_text=True)  # no number configured: none offered
+    alice.post("/worker/calls/1/answered")  # the card she saw before the last ring still answers it
+    assert "王芳正在过来" in client.get("/help").get_data(as_text=True)
+
+
+def rings_of(app, call_id: int) -> int:
+    from kiosk.db import get_db
+
+    with app.app_context():
+        return help_calls.get(get_db(), call_id).rings
+
+
+def test_the_fragment_without_a_call_asks_for_the_whole_page(client):
+    asked = client.get("/help/state?shown=waiting", headers=STATE)
+    assert asked.status_code == 204 and asked.headers["HX-Refresh"] == "true"
 
 
 def test_a_phone_is_not_at_a_kiosk_its_button_opens_the_help_page(app, client):
@@ -95,7 +227,7 @@ def test_a_call_never_leads_away_and_records_nothing_about_the_resident(app, cli
         from kiosk.db import get_db
 
         row = next(get_db().query("SELECT * FROM help_calls ORDER BY id DESC LIMIT 1"))
-        assert set(row) == {"id", "kiosk_id", "place", "service_code", "called_at", "answered_at", "answered_by"}
+        assert set(row) == {"id", "kiosk_id", "place", "service_code", "called_at", "answered_at", "answered_by", "rung_at", "rings"}
         assert row["place"] == "resident.details"
 
 

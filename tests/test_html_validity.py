@@ -3,8 +3,10 @@ All pages go to one Java process, since starting Java is most of the cost."""
 import json
 import shutil
 import subprocess
+from datetime import datetime, timezone
 
 
+from core import help_calls
 from core.catalogue import get_service
 from kiosk.db import get_db
 
@@ -55,6 +57,15 @@ def collect_pages(app, locale: str) -> dict[str, str]:
     keep("status", client.get(f"/status/{ticket}?c={code}"))
     keep("status-not-found", client.get("/status/A9999?c=0000"))
     keep("help", client.get("/help"))
+    client.post("/help/call", data={"from": "/visit/resume"})  # then the call's three states
+    keep("help-waiting", client.get("/help"))
+    app.config.update(CLOCK=lambda: datetime.now(timezone.utc) + help_calls.RING_AGAIN_AFTER, CENTRE_PHONE="0571 8888 1234")
+    keep("help-nobody-answered", client.get("/help"))
+    del app.config["CLOCK"]
+    with app.app_context():
+        for waiting in help_calls.waiting(get_db()):
+            help_calls.answer(get_db(), waiting.id, "someone")
+    keep("help-answered", client.get("/help"))
     keep("resume", client.get("/visit/resume"))
     keep("resume-error", client.post("/visit/resume", data={"entered": "123"}))
     keep("resume-on-a-phone", client.get("/visit/resume", environ_base={"REMOTE_ADDR": "192.168.1.23"}))
@@ -65,7 +76,7 @@ def collect_pages(app, locale: str) -> dict[str, str]:
 
 def test_every_resident_page_is_valid_html(app, tmp_path):
     pages = {f"{locale}-{name}": html for locale in LOCALES for name, html in collect_pages(app, locale).items()}
-    assert len(pages) == 3 * 25
+    assert len(pages) == 3 * 28
     problems = nu_problems(pages, tmp_path)
     assert not problems, "\n".join(problems)
 

@@ -71,7 +71,7 @@ def test_the_sync_worker_migrates_and_seals_at_start_as_the_web_app_does(tmp_pat
     db = connect(instance / "kiosk.sqlite3", keyring=keyring)
     stored = db.execute("SELECT data FROM request_personal WHERE request_id = 1").fetchone()[0]
     assert stored.startswith(PREFIX) and "13800000000" not in stored
-    assert schema_version(db)[-1] == "m016_outbox_at_scale"
+    assert "m016_outbox_at_scale" in schema_version(db) and not migrations.pending(db)  # every later one too
     # it read the request from the migrated file and tried it; nobody answered, so it waits to try again
     assert outbox.current_state(db, 1) == outbox.RETRY_WAIT
     assert oct(instance.stat().st_mode & 0o777) == "0o700"

@@ -54,7 +54,16 @@ def call_from_the_kiosk(kiosk) -> None:
         assert reply.status == 200
 
 
+def open_menu(worker: Resident) -> None:
+    """On a phone the worker's menu is folded behind one Menu button: tap it open (at kiosk size it is open)."""
+    toggle = worker.page.locator("summary.worker-nav__toggle")
+    if toggle.is_visible() and not worker.page.locator("details.worker-nav__fold[open]").count():
+        toggle.click()
+        worker.page.wait_for_selector("details.worker-nav__fold[open]")
+
+
 def log_out(worker: Resident) -> None:
+    open_menu(worker)
     worker.tap(worker.page.locator("form.worker-nav__logout button"))
 
 
@@ -100,12 +109,15 @@ def test_every_worker_page_is_accessible(browser, kiosk, locale, size):
         log_in(worker, "demo-admin")
         audit("home")
         call_from_the_kiosk(kiosk)
+        open_menu(worker)
+        audit("home, its menu open")
         worker.tap(page.locator(".worker-nav a[href='/worker/calls']"))
         page.wait_for_selector(".calls__call")
         audit("residents waiting")
         worker.tap(page.locator(".calls__call form button"), expect_new_page=False)
         page.wait_for_selector(".calls__note")
         audit("a call answered")
+        open_menu(worker)
         worker.tap(page.locator(".worker-nav a[href='/worker/audit']"))
         audit("audit log")
         page.locator("#request").fill("Z9999")
@@ -120,7 +132,7 @@ def test_every_worker_page_is_accessible(browser, kiosk, locale, size):
         log_out(worker)
     finally:
         context.close()
-    assert audit.pages == 9
+    assert audit.pages == 10
     assert not audit.problems, "\n".join(audit.problems)
 
 
@@ -150,13 +162,133 @@ def test_a_call_at_the_kiosk_reaches_a_workers_phone_within_three_seconds_with_a
         took = time.monotonic() - started
         worker.page.wait_for_function("() => document.body.dataset.chimesHeard === '1'", timeout=3_000)
         assert worker.page.evaluate("document.body.dataset.chimes") == "1"
-        assert "有人马上过来" in resident.page.locator("main").inner_text()
+        assert "我们已经呼叫了工作人员" in resident.page.locator("main").inner_text()
         card = worker.page.locator(".calls__call").last.inner_text()
         assert "自助终端 kiosk-1" in card and "公共设施报修" in card
         print(f"the call showed on the worker's phone {took:.2f} s after the tap")
         worker.tap(worker.page.locator(".calls__call").last.locator("form button"), expect_new_page=False)
-        resident.open("/help")
-        assert "正在过来" in resident.page.locator("main").inner_text()
+        resident.page.wait_for_selector("#help-state[data-state=answered]", timeout=3_000)
+        assert "示范社工正在过来" in resident.page.locator("main").inner_text()
     finally:
         phone.close()
         screen.close()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_the_residents_screen_names_the_worker_who_is_coming_within_two_seconds(browser, kiosk, js):
+    """The kiosk's screen says "we have called a worker" until a worker taps "I am going" on their phone;
+    then, by itself (htmx asking every second; without JavaScript the page's own refresh), who is coming."""
+    import time
+
+    from playwright.sync_api import expect
+
+    phone = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN", has_touch=True, is_mobile=True)
+    screen = browser.new_context(viewport=KIOSK_SIZE, locale="zh-CN", has_touch=True, java_script_enabled=js)
+    try:
+        worker = Resident(phone.new_page(), kiosk.url, js=True)
+        worker.open("/worker/calls")
+        log_in(worker, "demo-worker")
+        resident = Resident(screen.new_page(), kiosk.url, js=js)
+        resident.open("/services/repairs")
+        resident.tap(resident.page.locator("footer button.button--help"))
+        main = resident.page.locator("main")
+        assert "我们已经呼叫了工作人员" in main.inner_text() and "示范社工" not in main.inner_text()
+        worker.page.wait_for_selector(".calls__call", timeout=5_000)
+        resident.page.wait_for_timeout(2_500)  # the screen keeps asking (or refreshing): it still waits
+        assert "我们已经呼叫了工作人员" in main.inner_text() and "正在过来" not in main.inner_text()
+        if not js:
+            assert resident.page.locator("meta[http-equiv=refresh]").count() == 1
+        answer = worker.page.locator(".calls__call").last.locator("form button")
+        answer.click()
+        started = time.monotonic()
+        expect(main).to_contain_text("示范社工正在过来", timeout=5_000)
+        took = time.monotonic() - started
+        print(f"{'with' if js else 'without'} JavaScript the screen named the worker {took:.2f} s after 'I am going'")
+        assert "示范社工看到了您的呼叫" in main.inner_text() and "demo-worker" not in main.inner_text()
+        assert took < 2.0 if js else took < 2.0 + 1.5  # without JavaScript: the next refresh (every 2 s) and its load
+        if js:  # answered: the fragment asks no more
+            asked = []
+            resident.page.on("request", lambda r: asked.append(r.url) if "/help/state" in r.url else None)
+            resident.page.wait_for_timeout(2_500)
+            assert asked == [] and resident.page.locator("#help-state[data-hx-trigger]").count() == 0
+        else:  # answered: no more refreshing
+            assert resident.page.locator("meta[http-equiv=refresh]").count() == 0
+    finally:
+        phone.close()
+        screen.close()
+
+
+def answer_every_call(worker: Resident) -> None:
+    """Leave no resident waiting (so the next call is a new one, with its chime)."""
+    worker.open("/worker/calls")
+    while (waiting := worker.page.locator(".calls__call").count()):
+        worker.page.locator(".calls__call form button").first.click()
+        worker.page.wait_for_function("n => document.querySelectorAll('.calls__call').length < n", arg=waiting)
+    worker.settle()
+
+
+def test_on_a_phone_the_menu_folds_and_a_call_and_i_am_going_are_on_the_first_screen(browser, kiosk):
+    phone = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN", has_touch=True, is_mobile=True)
+    screen = browser.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+    try:
+        worker = Resident(phone.new_page(), kiosk.url, js=True)
+        page = worker.page
+        worker.open("/worker/")
+        log_in(worker, "demo-worker")
+        call_from_the_kiosk(kiosk)
+        for path in ("/worker/", "/worker/calls"):
+            worker.open(path)
+            assert page.locator("summary.worker-nav__toggle").is_visible(), path  # one Menu button…
+            assert page.locator(".worker-nav__link").first.is_hidden(), path  # …the menu folded behind it
+            card = page.locator(".calls__call").first
+            card.wait_for()
+            for what, box in (("the call", card.bounding_box()), ("I am going", card.locator("form button").bounding_box())):
+                assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE_SIZE["height"], (path, what, box)
+            print(f"{path}: 'I am going' ends {box['y'] + box['height']:.0f} px down a {PHONE_SIZE['height']} px screen")
+        open_menu(worker)
+        assert page.locator(".worker-nav__link").first.is_visible()
+        worker.tap(page.locator(".worker-nav a[href='/worker/worklist']"))
+        assert worker.path == "/worker/worklist" and page.locator(".worker-nav__link").first.is_hidden()
+
+        at_kiosk = Resident(screen.new_page(), kiosk.url, js=True)  # at kiosk size the menu is open, as before
+        at_kiosk.open("/worker/")
+        log_in(at_kiosk, "demo-admin")
+        assert at_kiosk.page.locator("summary.worker-nav__toggle").is_hidden()
+        assert at_kiosk.page.locator(".worker-nav__link").first.is_visible()
+        assert at_kiosk.page.locator("form.worker-nav__logout button").is_visible()
+        answer_every_call(worker)
+    finally:
+        phone.close()
+        screen.close()
+
+
+def test_one_tap_turns_the_chime_on_for_the_whole_login_not_each_page(browser, kiosk):
+    from playwright.sync_api import expect
+
+    phone = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN", has_touch=True, is_mobile=True)
+    try:
+        worker = Resident(phone.new_page(), kiosk.url, js=True)
+        page = worker.page
+        worker.open("/worker/")
+        log_in(worker, "demo-worker")
+        answer_every_call(worker)
+        worker.open("/worker/")
+        chime_on = page.locator(".js-chime-on")
+        expect(chime_on).to_be_visible()  # Chromium cannot say it will play sound untouched: it asks once
+        chime_on.tap()
+        expect(chime_on).to_be_hidden()
+        worker.open("/worker/calls")  # a page loaded of its own, not swapped into the first
+        page.wait_for_load_state("load")
+        expect(chime_on).to_be_hidden()
+        assert page.evaluate("document.body.dataset.chimeOn") == "1"
+        call_from_the_kiosk(kiosk)
+        page.wait_for_function("() => document.body.dataset.chimesHeard === '1'", timeout=5_000)  # no second tap
+        page.reload()
+        worker.settle()
+        expect(chime_on).to_be_hidden()
+        log_out(worker)
+        log_in(worker, "demo-worker")
+        expect(chime_on).to_be_visible()  # a new login: one tap again
+        answer_every_call(worker)
+    finally:
+        phone.close()

@@ -84,9 +84,16 @@ def audio_for_page(response):
     body = response.get_data()
     if PLACEHOLDER not in body:
         return response
+    html = body.decode()
+    response.set_data(html.replace(PLACEHOLDER.decode(), audio_element(html), 1))
+    return response
+
+
+def audio_element(html: str) -> str:
+    """The speech panel's ``<audio>`` for a whole page's HTML (its ``<main>``): what fills the placeholder.
+    Also for a fragment that brings a page's new words (the help page, once a worker answers)."""
     app = current_app._get_current_object()
     chosen = choices()
-    html = body.decode()
     public = cache_for(app, private=False)
     # Reading a page's words costs more than rendering it: remember them per page content (the
     # form token, different for every visitor, left out), voice and speed.
@@ -110,10 +117,8 @@ def audio_for_page(response):
         owner = _owner()
         _state(app)["registry"].put(f"{owner}:{key}", (text, chosen["speech"], chosen["speed"]))
         src = f"{request.script_root}/voice/{key}"
-    audio = (f'<audio class="speech__audio" id="speech-audio" controls preload="none" src="{escape(src)}"'
-             f'{" data-autoplay" if chosen["always"] else ""}></audio>') if src else ""
-    response.set_data(html.replace(PLACEHOLDER.decode(), audio, 1))
-    return response
+    return (f'<audio class="speech__audio" id="speech-audio" controls preload="none" src="{escape(src)}"'
+            f'{" data-autoplay" if chosen["always"] else ""}></audio>') if src else ""
 
 
 @bp.get("/voice/<key>")

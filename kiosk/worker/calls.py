@@ -55,7 +55,7 @@ def described(call: help_calls.HelpCall, now: datetime) -> dict:
     waited = now - datetime.fromisoformat(call.called_at)
     return {"id": call.id, "kiosk": call.kiosk_id, "service": service.name if service else None, "page": page,
             "waited": format_timedelta(waited, threshold=1.1, add_direction=False) if waited.total_seconds() >= 60 else _("under a minute"),
-            "waiting": call.waiting}
+            "waiting": call.waiting, "rung_again": call.rings > 0}
 
 
 def register_nav() -> None:
@@ -65,7 +65,7 @@ def register_nav() -> None:
 def shown() -> dict:
     now = datetime.now(timezone.utc)
     waiting = help_calls.waiting(get_db())
-    return {"calls": [described(c, now) for c in waiting], "call_ids": ",".join(str(c.id) for c in waiting),
+    return {"calls": [described(c, now) for c in waiting], "call_ids": ",".join(c.token for c in waiting),
             "poll_seconds": POLL_SECONDS, "answered": session.pop("call_answered", None)}
 
 
