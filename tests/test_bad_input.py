@@ -91,3 +91,38 @@ def test_waitress_answers_a_body_over_the_cap_with_the_kiosks_page(live_kiosk, l
     assert response.status == 413 and "Request Entity Too Large" not in page
     assert TOO_LONG[locale] in page and ">楼上每晚很吵</textarea>" in page and "楼楼" not in page
     assert response.getheader("Content-Security-Policy")  # the kiosk's own answer, with its headers
+
+
+# --- item 12, where a test client meets it: numbers in groups, the contact page's default choice -----
+
+
+def test_phone_numbers_and_ticket_entries_are_shown_in_groups(app):
+    from kiosk.resident.keypad import phone_grouped, ticket_entry
+
+    assert phone_grouped("13812345678") == "138 1234 5678"
+    assert phone_grouped("+8613812345678") == "+86 138 1234 5678"
+    assert phone_grouped("65432100") == "6543 2100" and phone_grouped("02165432100") == "021 6543 2100"
+    assert phone_grouped("138****5678") == "138****5678"  # anything not a plain number is left as it is
+    assert ticket_entry("A0427386152") == "A0427 386152" and ticket_entry("A04") == "A04"
+
+
+def test_the_check_page_reads_a_phone_number_in_groups(client):
+    _start_mediation(client, "zh_Hans_CN")
+    client.post("/request/questions/details", data={"answer": "楼上每晚很吵"})
+    client.post("/request/contact", data={"contact": "phone", "phone": "13812345678"})
+    assert "138 1234 5678" in client.get("/request/check").get_data(as_text=True)
+
+
+def test_once_a_phone_number_is_kept_the_big_choice_is_the_one_that_uses_it(client):
+    _start_mediation(client, "en")
+    client.post("/request/questions/details", data={"answer": "楼上每晚很吵"})
+    page = client.get("/request/contact").get_data(as_text=True)
+    assert re.search(r'button--primary js-contact-centre', page) and re.search(r'button--secondary js-contact-phone', page)
+    client.post("/request/contact", data={"contact": "phone", "phone": "13812345678"})
+    page = client.get("/request/contact?return=check").get_data(as_text=True)
+    assert re.search(r'button--secondary js-contact-centre', page) and re.search(r'button--primary js-contact-phone', page)
+
+
+def test_the_ticket_keypad_shows_the_ticket_and_its_check_code_apart(client):
+    page = client.post("/status", data={"entered": "A042738615", "key": "2"}).get_data(as_text=True)
+    assert 'value="A0427 386152"' in page and "386152" in page
