@@ -122,3 +122,24 @@ def test_a_fields_limit_is_counted_while_typing_and_never_cuts(browser, live_kio
         assert page.locator("#answer-details").input_value() == "吵" * 2010  # kept whole, not cut
     finally:
         context.close()
+
+
+def test_with_the_keyboard_open_the_questions_main_button_stays_in_view(browser, live_kiosk):
+    """On the box's own screen a text question, the handwriting pad and Continue are taller than 1920 px:
+    the page moves up just enough, the question's label still at the top."""
+    context = browser.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+    page = context.new_page()
+    resident = Resident(page, live_kiosk.url, js=True)
+    try:
+        post(page, live_kiosk.url, "/services/mediation")
+        post(page, live_kiosk.url, "/request/questions/about", answer="noise")
+        resident.open("/request/questions/details")
+        page.locator(".keyboard").wait_for()
+        for mode in ("write", "pinyin", "letters"):
+            page.locator(f".keyboard__mode[data-mode={mode}]").click()
+            button = page.get_by_role("button", name="继续")
+            assert seen_whole(page, button, as_loaded=False)["seen"], (mode, seen_whole(page, button, as_loaded=False))
+            assert seen_whole(page, page.locator("label[for=answer-details]"), as_loaded=False)["seen"], mode
+        picture(page, "question-keyboard", KIOSK_SIZE)
+    finally:
+        context.close()
