@@ -8,12 +8,55 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
+from io import BytesIO
+
+
+def kiosk_page_for_refused_bodies(server) -> None:
+    """A body over the cap gets the kiosk's own page (413, in the page's language, the form shown again:
+    :mod:`kiosk.views_errors`), not waitress's English "Request Entity Too Large".
+
+    waitress still refuses the body before reading (or buffering) it; the app is handed the request's
+    headers only, an empty body and a Content-Length over the cap, so Flask refuses it the same way it
+    does in-process. Every other error of waitress's parser is answered by waitress as before.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer
+    from waitress.task import ErrorTask, WSGITask
+    from waitress.utilities import RequestEntityTooLarge
+
+    class RefusedBodyTask(WSGITask):
+        def get_environment(self):
+            environ = super().get_environment()
+            declared = environ.get("CONTENT_LENGTH", "")
+            over = self.channel.server.adj.max_request_body_size + 1
+            environ["CONTENT_LENGTH"] = declared if declared.isdigit() and int(declared) >= over else str(over)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            environ["wsgi.input"] = BytesIO()
+            return environ
+
+        def execute(self):
+            self.set_close_on_finish()  # the rest of the body is never read: this connection ends here
+            super().execute()
+
+    def error_task(channel, request):
+        if isinstance(request.error, RequestEntityTooLarge) and request.command:
+            return RefusedBodyTask(channel, request)
+        return ErrorTask(channel, request)
+
+    class KioskChannel(HTTPChannel):
+        error_task_class = staticmethod(error_task)
+
+    servers = [server] + [s for s in getattr(server, "map", {}).values() if isinstance(s, BaseWSGIServer)]
+    for each in servers:
+        if isinstance(each, BaseWSGIServer):
+            each.channel_class = KioskChannel
 
 
 def main(argv: list[str] | None = None) -> None:
     # Imported here, not at the top: importing this module costs nothing until it serves (the speech
     # worker, ``python -m kiosk.voice.speaker``, no longer imports it, but keep it cheap anyway).
-    from waitress import serve
+    from waitress import create_server
 
     from . import create_app
     from .security import lan_address
@@ -34,8 +77,11 @@ def main(argv: list[str] | None = None) -> None:
         if lan:
             print(f"Phones on this network: http://{lan}:{args.port}/", flush=True)
     # waitress refuses a larger body before it reaches the app (and before it is buffered to disk).
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="kiosk",
-          max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+    server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="kiosk",
+                           max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+    kiosk_page_for_refused_bodies(server)
+    logging.basicConfig()  # as waitress.serve does: its warnings (a queue backing up) reach the journal
+    server.run()
 
 
 if __name__ == "__main__":

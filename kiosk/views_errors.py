@@ -3,13 +3,22 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import SecurityError
+
+from .validation import MAX_LENGTH
+
+# Form pages that show a resident's earlier answer again when a body over the cap is refused
+# (kiosk.resident.views.form_step): the same page, its draft's answer, a message at the field.
+SHOWN_AGAIN = ("resident.question", "resident.details", "resident.contact")
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["FIELD_LIMITS"] = MAX_LENGTH  # stated under each field ("最多 2000 字")
+
     @app.errorhandler(404)
     def not_found(error):
         return render_template("errors/not_found.html"), 404
@@ -25,7 +34,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
-        # Nothing of the oversized body is read or shown again; what was saved before is in the draft.
+        # The body over the cap is never read (Werkzeug here; waitress, kiosk/serve.py, hands the app the
+        # headers only), so nothing of it can be shown again: a cut of it would be the silent truncation
+        # the fields never do. A form page comes back as it is now, with the draft's earlier answer and a
+        # message at the field, in the page's language; other pages say the same in a page of their own.
+        if request.method == "POST" and request.endpoint in SHOWN_AGAIN:
+            g.body_refused = True
+            request.method = "GET"  # the page as it is now: nothing of the refused body is looked at
+            request.form = ImmutableMultiDict()
+            page = current_app.view_functions[request.endpoint](**(request.view_args or {}))
+            if isinstance(page, tuple):
+                return page[0], 413
         return render_template(
             "errors/problem.html",
             title=_("That was too long for the kiosk"),

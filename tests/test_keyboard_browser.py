@@ -124,7 +124,7 @@ def test_a_repair_request_by_touch_alone(touchscreen):
     resident.tap(page.get_by_role("button", name="请打这个电话联系我"))
     assert resident.path == "/request/check"
     check = page.locator("main").inner_text()
-    assert "幸福3-B" in check and "13800138000" in check
+    assert "幸福3-B" in check and "138 0013 8000" in check
     resident.tap(page.locator("main form button.button--primary"))
     assert resident.path.startswith("/receipt/")
     assert page.evaluate("window.__keys") == 0  # not one key pressed on a keyboard
@@ -218,7 +218,7 @@ def test_home_care_by_touch_alone_writing_a_name_and_choosing_the_address(touchs
     page.locator(".keyboard__done").tap()
     resident.tap(page.get_by_role("button", name="请打这个电话联系我"))
     check = page.locator("main").inner_text()
-    assert "王幸福" in check and "幸福里小区3号楼2单元501室" in check and "13800138000" in check
+    assert "王幸福" in check and "幸福里小区3号楼2单元501室" in check and "138 0013 8000" in check
     resident.tap(page.locator("main form button.button--primary"))
     assert resident.path.startswith("/receipt/")
     assert page.evaluate("window.__keys") == 0

@@ -87,7 +87,11 @@ def shown_detail(details: dict, field: str) -> str:
 def contact_text(details: dict) -> str:
     contact = details.get("contact")
     if contact == "phone":
-        return _("Phone me on %(phone)s", phone=shown_detail(details, "phone"))
+        from .keypad import phone_grouped
+
+        reused = personal.still_reused(details, "phone")  # shown hidden in part: as masked
+        phone = shown_detail(details, "phone") if reused else phone_grouped(details.get("phone", ""))
+        return _("Phone me on %(phone)s", phone=phone)
     if contact == "none":
         return _("No need to contact me")
     return _("A worker will contact me here at the centre")

@@ -37,6 +37,7 @@ class StepForm:
 
     template: str
     step: tuple[str, str | None]  # this page's place in :func:`kiosk.resident.flow.steps`
+    field = "main"  # the field a message about the whole page links to (a body over the cap)
 
     def __init__(self, service: Service, draft: Draft):
         self.service, self.draft = service, draft
@@ -93,6 +94,7 @@ class QuestionForm(StepForm):
         if self.question is None:
             abort(404)
         self.step = ("resident.question", code)
+        self.field = f"answer-{code}"
         self.target = question_target(code)
         self.choosing = self.question.choose_from == "address_book" and book_in_use()
         self.writing, self.chosen = written_instead()
@@ -154,6 +156,7 @@ class DetailsForm(StepForm):
         self.choosing = service.needs_address and book_in_use()
         self.writing, self.chosen = written_instead()
         self.asks_address = service.needs_address and (not self.choosing or self.writing or "address" in request.form)
+        self.field = "name" if service.needs_name else "address"
 
     def skip(self):
         if not self.service.needs_details:
@@ -215,6 +218,7 @@ class ContactForm(StepForm):
 
     template = "resident/contact.html"
     step = ("resident.contact", None)
+    field = "phone"
 
     def shown(self):
         return {"phone": self.draft.personal.get("phone", ""), "reused": bool(self.draft.personal.get(personal.REUSED)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import (abort, current_app, redirect, render_template, request,
+from flask import (abort, current_app, g, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -142,6 +142,9 @@ def form_step(make: Callable[[catalogue.Service, drafts.Draft], StepForm]):
     errors: list[tuple[str, str]] = []
     if request.method != "POST":
         shown = form.shown()
+        if g.get("body_refused"):  # a body over the cap (kiosk/views_errors.py): the earlier answer, and why
+            errors = [(form.field, _("That was more than the kiosk can take in at once, so it was not saved. "
+                                     "Your earlier answer is shown here: please write it more briefly."))]
     else:
         values, errors = form.check(request.form)
         if not errors:

@@ -212,12 +212,25 @@
     composing = ""; showComposing(); clearPad();
     showClear();
   }
+  function mainButton(form) {
+    return form && form.querySelector("button[type=submit]:not([name=key]), button:not([type])");
+  }
+  /* Issue 19: with the keyboard open, the page's main button stays in view (on the box's 1080×1920 a
+     question, the handwriting pad and Continue are taller than the screen): the page moves up just
+     enough, never so far that the field's label leaves the top. */
+  function keepMainButtonInView() {
+    var button = mainButton(field && field.form), holder = field && (field.closest(".field") || field);
+    if (!button || !holder) { return; }
+    var below = button.getBoundingClientRect().bottom + 16 - window.innerHeight;
+    var room = holder.getBoundingClientRect().top - 8;
+    if (below > 0 && room > 0) { window.scrollBy({ top: Math.min(below, room), behavior: "instant" }); }
+  }
   function done() {
     var first = q(".keyboard__candidate");
     if (first && ((mode === "write" && strokes.length) || (mode === "pinyin" && composing))) { choose(first); }
     var form = field.form, target = field;
     close();
-    var submit = form && form.querySelector("button[type=submit]:not([name=key]), button:not([type])");
+    var submit = mainButton(form);
     target = submit || target;
     target.focus({ preventScroll: true });
     target.scrollIntoView({ block: "center" });
@@ -239,6 +252,7 @@
     showCandidates([]);
     if (mode === "pinyin") { askPinyin(); }
     if (mode === "write") { sizePad(); status(msg("write")); }
+    keepMainButtonInView();
   }
 
   /* --- opening and closing --------------------------------------------------------------------- */

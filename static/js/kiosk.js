@@ -101,3 +101,39 @@
   document.addEventListener("htmx:afterSettle", schedule);
   window.kioskIdle = { schedule: schedule };  // for tests and the worker's tools
 })();
+
+/* A field's limit while typing (issue 19): the text_field component states it ("最多 2000 字") and
+   carries its own words for the count (data-count, data-over); this keeps the line counting. Past
+   the limit it says how much too long, never cuts: the server answers the same with the text kept. */
+(function () {
+  "use strict";
+  function count(field) {
+    var line = document.getElementById(field.id + "-limit");
+    if (!line) { return; }
+    var limit = Number(field.dataset.limit), length = Array.from(field.value.trim()).length;
+    var over = length - limit;
+    line.textContent = over > 0 ? line.dataset.over.replace("{over}", over) : line.dataset.count.replace("{count}", length);
+    line.classList.toggle("field-limit--over", over > 0);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.dataset && event.target.dataset.limit) { count(event.target); }
+  }, true);
+  function setUp(root) { root.querySelectorAll("[data-limit]").forEach(count); }
+  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  document.addEventListener("htmx:load", function (event) { setUp(event.target); });
+})();
+
+/* The contact page (issue 19): once a phone number is typed, "Phone me on this number" becomes the big
+   default choice and "at the centre" the smaller one; the page does the same without this file once
+   the number is kept. */
+(function () {
+  "use strict";
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "phone") { return; }
+    var phone = document.querySelector(".js-contact-phone"), centre = document.querySelector(".js-contact-centre");
+    if (!phone || !centre) { return; }
+    var typed = (event.target.value.match(/[0-9]/g) || []).length >= 7;
+    phone.classList.toggle("button--primary", typed); phone.classList.toggle("button--secondary", !typed);
+    centre.classList.toggle("button--primary", !typed); centre.classList.toggle("button--secondary", typed);
+  }, true);
+})();
