@@ -151,7 +151,7 @@ def test_the_latest_event_index_follows_every_event_and_an_upgrade(db, tmp_path)
     move(old, first, outbox.IN_FLIGHT, at="2026-11-25T09:00:00+00:00")
     move(old, second, outbox.IN_FLIGHT, at="2026-11-25T09:01:00+00:00")
     move(old, second, outbox.RETRY_WAIT, at="2026-11-25T09:02:00+00:00", next_attempt_at="2026-11-25T09:30:00+00:00")
-    assert migrate(old) == ["m016_outbox_at_scale"]
+    assert migrate(old)[0] == "m016_outbox_at_scale"  # then any later ones
     assert old.execute(kept).fetchall() == old.execute(truth).fetchall()
     assert outbox.current_state(old, first) == outbox.IN_FLIGHT and outbox.current_state(old, second) == outbox.RETRY_WAIT
     assert [r["request_id"] for r in outbox.due_for_sending(old, "2026-11-25T09:30:00+00:00", 10)] == [first, second]
