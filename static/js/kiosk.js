@@ -97,3 +97,19 @@
   document.addEventListener("htmx:afterSettle", schedule);
   window.kioskIdle = { schedule: schedule };  // for tests and the worker's tools
 })();
+
+/* The screen's heartbeat (kiosk/screen.py): on the box's own screen only, once the page has been
+   painted (two animation frames after load), and again every 15 s while it stays, a beacon tells the
+   box "drawn". Animation frames stop when the renderer dies, hangs or the page is not shown, so the
+   beats stop with a white or frozen screen; kiosk-screen-watchdog then restarts the browser. */
+(function () {
+  "use strict";
+  if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(location.hostname) || !navigator.sendBeacon) { return; }
+  function beat() {
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () { navigator.sendBeacon("/screen/drawn", location.pathname); });
+    });
+  }
+  window.addEventListener("load", beat);
+  setInterval(beat, 15000);
+})();
