@@ -99,7 +99,7 @@
 })();
 
 /* The screen's heartbeat (kiosk/screen.py): on the box's own screen only, once the page has been
-   painted (two animation frames after load), and again every 15 s while it stays, a beacon tells the
+   painted (two animation frames after load or a boosted swap), and every 15 s while it stays, a beacon tells the
    box "drawn". Animation frames stop when the renderer dies, hangs or the page is not shown, so the
    beats stop with a white or frozen screen; kiosk-screen-watchdog then restarts the browser. */
 (function () {
@@ -111,5 +111,6 @@
     });
   }
   window.addEventListener("load", beat);
+  document.addEventListener("htmx:afterSettle", beat);  // a boosted page: drawn without a load event
   setInterval(beat, 15000);
 })();
