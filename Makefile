@@ -62,7 +62,8 @@ update-messages: extract-messages
 
 # Every benchmark runs inside a 1 GB memory cap on 2 cores, as on the centre's box (bench/cap.py).
 CAP := $(BIN)/python -m bench.cap --memory 1G --
-SOAK_JOURNEYS ?= 1000  # bench/soak.py: resident journeys through Chromium in kiosk mode (about 5 s each on a quiet machine)
+# bench/soak.py: resident journeys through Chromium in kiosk mode (make bench SOAK_JOURNEYS=100 for a short one)
+SOAK_JOURNEYS ?= 1000
 bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(CAP) $(BIN)/python -m bench.run_all
 	$(CAP) $(BIN)/python -m bench.page_cpu
