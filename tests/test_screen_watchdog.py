@@ -48,6 +48,7 @@ def _signal(url: str) -> dict:
     return requests.get(url + "/screen/drawn", timeout=5).json()
 
 
+@pytest.mark.browser
 def test_a_kiosk_page_in_chromium_keeps_the_signal_fresh_and_a_blank_page_lets_it_go_stale(browser, tmp_path):
     kiosk = LiveKiosk(tmp_path / "instance").start()
     page = browser.new_page(viewport={"width": 1080, "height": 1920})
