@@ -19,7 +19,10 @@ an error page.
 
 Memory, at the start (after the first journey: the browser's caches and the kiosk's warm) and at
 the end, median of three samples a second apart, as it is and again after a garbage collection and a
-memory-pressure signal (CDP: what the browser keeps; a leak grows it, uncollected garbage does not): RSS and PSS (``bench.idle_memory.memory``) of every
+memory-pressure signal (CDP: what the browser keeps; a leak grows it, uncollected garbage does not),
+each time on a freshly loaded start page (what the idle reset leaves after a visit; it also empties the
+bench's own DevTools network buffer, which grows by every response's body while Playwright is attached
+and the pages are swapped in by htmx — about 0.3 MB a journey that the box, with no debugger, has not): RSS and PSS (``bench.idle_memory.memory``) of every
 browser process (the launcher's descendants and anything using its profile, crashpad included) and
 of the kiosk (the web process and its speech worker). The goal: growth of browser + kiosk ≤ 50 MB
 over the journeys, and no white screen. Growth is judged on OWN, the PSS of anonymous and shared-memory
@@ -94,6 +97,22 @@ def browser_pids(launcher: int, profile: Path) -> list[int]:
     return sorted(found)
 
 
+def by_kind(launcher: int, profile: Path) -> str:
+    """The browser's OWN memory by kind of process (browser, renderer, gpu-process, utility …)."""
+    kinds: dict[str, list[float]] = {}
+    for pid in browser_pids(launcher, profile):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").split()  # Chromium rewrites it with spaces
+            kind = next((a.split(b"=", 1)[1].decode() for a in cmd if a.startswith(b"--type=")), "browser")
+            if kind == "utility":
+                kind = next((a.split(b"=", 1)[1].decode().split(".")[-1] for a in cmd
+                             if a.startswith(b"--utility-sub-type=")), kind)
+            kinds.setdefault(kind, []).append(own_memory(pid))
+        except (OSError, KeyError, StopIteration):
+            continue
+    return ", ".join(f"{k} {sum(v):.0f}" + (f" ({len(v)})" if len(v) > 1 else "") for k, v in sorted(kinds.items()))
+
+
 def sample(kiosk_pid: int, launcher: int, profile: Path) -> dict[str, dict[str, float]]:
     """RSS, PSS and OWN (MB) of the browser and of the kiosk, median of three samples a second apart."""
     rounds = []
@@ -129,7 +148,9 @@ def settled(page, kiosk_pid: int, launcher: int, profile: Path) -> tuple[dict, d
     return raw, sample(kiosk_pid, launcher, profile)
 
 
-def start_browser(work: Path, url: str, port: int):
+def start_browser(work: Path, url: str, port: int, started: list) -> Path:
+    """The screen's launcher, its browser headless and on a debugging port; the process is put in
+    ``started`` at once, so that the caller stops it whatever happens next."""
     import subprocess
 
     wrapper = work / "chromium"
@@ -139,14 +160,15 @@ def start_browser(work: Path, url: str, port: int):
     wrapper.chmod(0o755)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "CHROMIUM": str(wrapper), "KIOSK_SCREEN_LANGUAGE": "zh-CN"}
     log = (work / "chromium.log").open("ab")
-    process = subprocess.Popen([str(ROOT / "deploy/chromium-kiosk.sh"), url + "/"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    for _ in range(300):
+    started.append(subprocess.Popen([str(ROOT / "deploy/chromium-kiosk.sh"), url + "/"], env=env, stdout=log,
+                                    stderr=subprocess.STDOUT))
+    deadline = time.monotonic() + 120  # a busy machine: Chromium may take a while to listen
+    while time.monotonic() < deadline:
         try:
-            requests.get(f"http://127.0.0.1:{port}/json/version", timeout=1)
-            return process, work / ".kiosk-chromium"
-        except requests.ConnectionError:
-            time.sleep(0.2)
+            requests.get(f"http://127.0.0.1:{port}/json/version", timeout=5)
+            return work / ".kiosk-chromium"
+        except requests.RequestException:
+            time.sleep(0.5)
     raise RuntimeError("Chromium's debugging port did not answer: see " + str(work / "chromium.log"))
 
 
@@ -154,24 +176,56 @@ def main(journeys: int = 1000) -> int:
     from playwright.sync_api import sync_playwright
 
     codes = sorted(SERVICES)
+    every = max(journeys // 10, 1)  # memory is read this often along the way, to show a trend
     print(f"soak: {journeys} journeys, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        kiosk = LiveKiosk(work / "instance").start()
-        process, profile = start_browser(work, kiosk.url, free_port())
-        port = int(next(a for a in (work / "chromium").read_text().split() if a.startswith("--remote-debugging-port="))
-                   .split("=")[1])
+        kiosk = LiveKiosk(work / "instance")
+        port = free_port()
+        started: list = []
         white: list[str] = []
         try:
+            kiosk.start()
+            profile = start_browser(work, kiosk.url, port, started)
+            process = started[0]
             with sync_playwright() as p:
-                browser = p.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
-                page = next(pg for c in browser.contexts for pg in c.pages if pg.url.startswith(kiosk.url))
-                page.wait_for_load_state()
-                resident = Resident(page, kiosk.url, js=True)
+                def connect():
+                    attached = p.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+                    shown = next(pg for c in attached.contexts for pg in c.pages if pg.url.startswith(kiosk.url))
+                    shown.wait_for_load_state()
+                    return attached, shown, Resident(shown, kiosk.url, js=True)
+
+                def measure(trend: bool = False):
+                    """Memory on a freshly loaded start page after a garbage collection; along the way
+                    (``trend``) also what the page holds:
+                    its JavaScript heap and Blink's counts of documents, nodes and event listeners (a page
+                    that leaks grows them)."""
+                    # A full load of the start page first, as the box's idle reset does after every visit a
+                    # resident walks away from: it also empties the bench's own DevTools network buffer (while
+                    # attached, Playwright's Network domain keeps every response's body in the renderer, and
+                    # pages swapped in by htmx never clear it; the box has no debugger attached).
+                    page.goto(kiosk.url + "/")
+                    resident.settle()
+                    figures = settled(page, kiosk.process.pid, process.pid, profile)
+                    if trend:
+                        cdp = page.context.new_cdp_session(page)
+                        heap = cdp.send("Runtime.getHeapUsage")["usedSize"] / 1024**2
+                        dom = cdp.send("Memory.getDOMCounters")
+                        cdp.detach()
+                        now = figures[1]
+                        print(f"  {n + 1} journeys, {time.monotonic() - began:.0f} s, {len(white)} not drawn; after GC: "
+                              f"browser OWN {now['browser']['own']:.1f} MB ({now['browser']['processes']:.0f} processes: "
+                              f"{by_kind(process.pid, profile)}; the page's JavaScript heap {heap:.1f}, "
+                              f"{dom['documents']} documents, {dom['nodes']} nodes, {dom['jsEventListeners']} listeners), "
+                              f"kiosk OWN {now['kiosk']['own']:.1f} MB", flush=True)
+                    return figures
+
+                browser, page, resident = connect()
                 began = time.monotonic()
                 if not drawn_since(kiosk.url, began - 60, start_page=True, timeout=30):
                     white.append("the first start page never said it had drawn")
-                cold = settled(page, kiosk.process.pid, process.pid, profile)
+                n = -1
+                cold = measure()
                 first = None
                 for n in range(journeys):
                     code = codes[n % len(codes)]
@@ -188,19 +242,26 @@ def main(journeys: int = 1000) -> int:
                         white.append(f"journey {n + 1} ({code}): the screenshot is not the start page "
                                      f"({panel:.1%} header band, {text:.1%} text)")
                     if n == 0:
-                        first = settled(page, kiosk.process.pid, process.pid, profile)
+                        first = measure()
                         print(f"start page colours: {panel:.1%} header band, {text:.1%} text", flush=True)
-                    if (n + 1) % 50 == 0 or n + 1 == journeys:
-                        print(f"  {n + 1} journeys, {time.monotonic() - began:.0f} s, {len(white)} not drawn", flush=True)
-                end = settled(page, kiosk.process.pid, process.pid, profile)
+                    if (n + 1) % every == 0 and n + 1 < journeys:
+                        measure(trend=True)
+                end = measure(trend=True)
                 elapsed = time.monotonic() - began
                 browser.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except Exception:
-                process.kill()
+            left = [pid for pid in browser_pids(started[0].pid, work / ".kiosk-chromium")] if started else []
+            for process in started:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except Exception:
+                    process.kill()
+            for pid in left:  # anything of this browser still there (by its pid, from its own profile)
+                try:
+                    os.kill(pid, 9)
+                except ProcessLookupError:
+                    pass
             kiosk.stop()
     rows = []
     for label, pair in (("cold (start page only)", cold), ("start (after journey 1)", first), (f"end (after journey {journeys})", end)):
