@@ -148,3 +148,21 @@ def test_a_fresh_signal_never_restarts_the_screen(kiosk, tmp_path):
         requests.post(kiosk.url + "/screen/drawn", data="/request/questions/what", timeout=5)
         assert "fine" in watchdog(kiosk.url, systemd, stale=1.2)
     assert systemd.restarts() == []
+
+
+def test_the_soaks_pixel_check_tells_a_white_screen_from_the_kiosks_page():
+    """bench/soak.py's screenshot check (the boot test's colours): a white or blank screen fails it."""
+    import cv2
+    import numpy as np
+
+    from bench.soak import KIOSK_PANEL, KIOSK_TEXT, kiosk_colours
+
+    def png(rgb_rows) -> bytes:
+        image = np.zeros((100, 100, 3), np.uint8)
+        for (top, bottom), colour in rgb_rows:
+            image[top:bottom] = colour[::-1]  # cv2 writes BGR
+        return cv2.imencode(".png", image)[1].tobytes()
+
+    assert kiosk_colours(png([((0, 100), (255, 255, 255))])) == (0.0, 0.0)  # white
+    panel, text = kiosk_colours(png([((0, 30), KIOSK_PANEL), ((30, 38), KIOSK_TEXT), ((38, 100), (255, 255, 255))]))
+    assert abs(panel - 0.30) < 1e-9 and abs(text - 0.08) < 1e-9
