@@ -62,6 +62,8 @@ update-messages: extract-messages
 
 # Every benchmark runs inside a 1 GB memory cap on 2 cores, as on the centre's box (bench/cap.py).
 CAP := $(BIN)/python -m bench.cap --memory 1G --
+# bench/soak.py: resident journeys through Chromium in kiosk mode (make bench SOAK_JOURNEYS=100 for a short one)
+SOAK_JOURNEYS ?= 1000
 bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(CAP) $(BIN)/python -m bench.run_all
 	$(CAP) $(BIN)/python -m bench.page_cpu
@@ -75,6 +77,7 @@ bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(CAP) $(BIN)/python -m bench.help_calls
 	$(CAP) $(BIN)/python -m bench.pinyin
 	$(CAP) $(BIN)/python -m bench.health
+	$(CAP) $(BIN)/python -m bench.soak $(SOAK_JOURNEYS)
 
 # Not part of make test: a fresh Debian 12 installed with the README's one command and booted in qemu
 # (1 GB, 2 CPUs, systemd as PID 1), checked from outside (deploy/boot-test.sh; root; about 30 min where

@@ -307,6 +307,7 @@ def main() -> int:
         health_check(vm, "boot 1")
         if args.screen:
             screenshot(vm, args.screenshot)
+            white_screen(vm, args.screenshot)
 
         # b. a resident's request, end to end over HTTP, and the sync worker delivers it to the demo county
         resident = Resident(base)
@@ -426,6 +427,44 @@ def screenshot(vm: VM, target: Path | None) -> None:
     panel, text = shown["colours"]
     report(bool(page), "the screen shows the kiosk's start page in Chromium under cage (kiosk-screen)",
            f"{panel:.0%} header band, {text:.0%} text; screendump in {out}")
+
+
+def white_screen(vm: VM, target: Path | None) -> None:
+    """Issue 19, item 16: the screen heals itself. Every kiosk page on the screen says it has drawn
+    (GET /screen/drawn); every Chromium process of the screen is frozen (SIGSTOP: nothing draws, the
+    last picture stays, no process exits, so only the drawn signal can tell); kiosk-screen-watchdog
+    must restart the screen, by itself, and the start page be back and drawing within three minutes."""
+    _, timer = vm.run("systemctl is-active kiosk-screen-watchdog.timer || true")
+    report(timer.strip() == "active", "kiosk-screen-watchdog.timer is active", timer.strip())
+    fresh = wait_for(lambda: (lambda s: s if s and s.get("drawn_seconds_ago") is not None
+                              and s["drawn_seconds_ago"] < 40 else None)(guest_json(vm, "http://127.0.0.1:8080/screen/drawn")), 90, 5)
+    if not report(bool(fresh), "the screen says it has drawn (GET /screen/drawn on the box)", json.dumps(fresh)):
+        return
+    _, before = vm.run("pgrep -u kiosk-screen '^chromium$' | sort | tr '\\n' ' '")
+    vm.run("pkill -STOP -u kiosk-screen '^chrom'")
+    frozen = time.monotonic()
+    print(f"     white screen forced: every Chromium process of the screen stopped (SIGSTOP): {before}", flush=True)
+
+    def back():
+        signal = guest_json(vm, "http://127.0.0.1:8080/screen/drawn")
+        waited = time.monotonic() - frozen
+        return signal if signal and signal.get("start_page_seconds_ago") is not None \
+            and signal["start_page_seconds_ago"] < waited - 5 else None
+    healed = wait_for(back, 240 + (0 if SLOW == 1 else 180), 5)  # (not times SLOW: the watchdog's clock is real)
+    took = time.monotonic() - frozen
+    _, restarts = vm.run("journalctl -b -u kiosk-screen-watchdog --no-pager | grep RESTART | tail -3")
+    _, after = vm.run("pgrep -u kiosk-screen '^chromium$' | sort | tr '\\n' ' '")
+    _, stopped = vm.run("ps -u kiosk-screen -o stat= | grep -c '^T' || true")
+    print(f"     watchdog: {restarts.strip() or 'no RESTART in its journal'}", flush=True)
+    limit = 180 if SLOW == 1 else 360  # under emulation Chromium alone takes a minute or more to start
+    report(bool(healed) and took <= limit and not set(before.split()) & set(after.split()),
+           "white screen: the watchdog restarted the screen and the start page drew again by itself",
+           f"{took:.0f} s after the freeze (limit {limit} s{'' if SLOW == 1 else ', under emulation'}); "
+           f"chromium {before.strip()} -> {after.strip()}")
+    report(stopped.strip() == "0", "nothing of the frozen browser is left (kiosk-screen's ExecStopPost)",
+           f"{stopped.strip()} stopped processes of kiosk-screen")
+    if healed:
+        screenshot(vm, target.with_name(target.stem + "-after-white-screen.png") if target else None)
 
 
 if __name__ == "__main__":

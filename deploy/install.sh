@@ -138,11 +138,17 @@ locale=$(sed -n 's/^KIOSK_DEFAULT_LOCALE="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$env_
 screen_language=$(echo "${locale:-zh_Hans_CN}" | sed -e 's/_Hans_/_/' -e 's/_Hant_/_/' -e 's/_/-/g')
 units=(kiosk-web kiosk-sync kiosk-voice)
 [ "$DEMO_COUNTY" = 1 ] && units+=(kiosk-county)
-[ "$SCREEN" = 1 ] && units+=(kiosk-screen)
+[ "$SCREEN" = 1 ] && units+=(kiosk-screen kiosk-screen-watchdog)  # the watchdog restarts a screen that stops drawing
+enabled=()  # what starts at boot: a unit's timer where it has one (the watchdog), else the unit itself
 for unit in "${units[@]}"; do
-  sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@DATA@#$DATA#g" -e "s#@ETC@#$ETC#g" -e "s#@USER@#$USER_NAME#g" \
-      -e "s#@SCREEN_USER@#$SCREEN_USER#g" -e "s#@PORT@#$PORT#g" -e "s#@SCREEN_LANGUAGE@#$screen_language#g" \
-      "$PREFIX/deploy/systemd/$unit.service.in" > "/etc/systemd/system/$unit.service"
+  kinds=(service)
+  [ -f "$PREFIX/deploy/systemd/$unit.timer.in" ] && kinds+=(timer)
+  for kind in "${kinds[@]}"; do
+    sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@DATA@#$DATA#g" -e "s#@ETC@#$ETC#g" -e "s#@USER@#$USER_NAME#g" \
+        -e "s#@SCREEN_USER@#$SCREEN_USER#g" -e "s#@PORT@#$PORT#g" -e "s#@SCREEN_LANGUAGE@#$screen_language#g" \
+        "$PREFIX/deploy/systemd/$unit.$kind.in" > "/etc/systemd/system/$unit.$kind"
+  done
+  enabled+=("$unit.${kinds[-1]}")
 done
 install -d /etc/systemd/journald.conf.d
 install -m 0644 "$PREFIX/deploy/systemd/kiosk-journald.conf" /etc/systemd/journald.conf.d/kiosk.conf
@@ -150,19 +156,20 @@ if [ "$SCREEN" = 1 ]; then
   install -d /etc/chromium/policies/managed
   sed "s#:8080#:$PORT#g" "$PREFIX/deploy/chromium-policy.json" > /etc/chromium/policies/managed/kiosk.json
 fi
-systemd-analyze verify "${units[@]/%/.service}" 2>&1 | grep -v "^$" || true
+systemd-analyze verify "${units[@]/%/.service}" "${enabled[@]}" 2>&1 | grep -v "^$" || true
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
-  systemctl enable --quiet "${units[@]}"
+  systemctl enable --quiet "${enabled[@]}"
   [ "$SCREEN" = 1 ] && systemctl set-default --quiet graphical.target
   systemctl restart systemd-journald
-  for unit in "${units[@]}"; do systemctl restart "$unit" --no-block; done
+  for unit in "${enabled[@]}"; do systemctl restart "$unit" --no-block; done
   step "Started: ${units[*]} (systemctl status kiosk-web)"
 else  # a chroot or a container without systemd: enabled, they start at the next boot
-  for unit in "${units[@]}"; do
-    target=multi-user.target; [ "$unit" = kiosk-screen ] && target=graphical.target
+  for unit in "${enabled[@]}"; do
+    target=multi-user.target; [ "$unit" = kiosk-screen.service ] && target=graphical.target
+    [ "${unit##*.}" = timer ] && target=timers.target
     mkdir -p "/etc/systemd/system/$target.wants"
-    ln -sf "/etc/systemd/system/$unit.service" "/etc/systemd/system/$target.wants/$unit.service"
+    ln -sf "/etc/systemd/system/$unit" "/etc/systemd/system/$target.wants/$unit"
   done
   step "Enabled (systemd is not running here): ${units[*]} start at the next boot"
 fi

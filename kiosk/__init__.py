@@ -69,6 +69,9 @@ def create_app(test_config: dict | None = None) -> "Flask":
     from .voice import web as voice_web
 
     voice_web.init_app(app, ROOT / "static" / "audio")
+    from . import screen
+
+    screen.init_app(app)  # /screen/drawn: the touchscreen's heartbeat, for kiosk-screen-watchdog
     views_errors.init_app(app)
     from . import static_files
 

@@ -16,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 UNITS = sorted((ROOT / "deploy/systemd").glob("*.service.in"))
+TIMERS = sorted((ROOT / "deploy/systemd").glob("*.timer.in"))
 LONG_RUNNING = ("kiosk-web", "kiosk-sync", "kiosk-county", "kiosk-screen")
 
 
@@ -25,7 +26,8 @@ def render(template: Path, folder: Path) -> Path:
     for key, value in {"PREFIX": ROOT, "DATA": folder / "data", "ETC": folder / "etc", "USER": "root",
                        "SCREEN_USER": "root", "PORT": "8080", "SCREEN_LANGUAGE": "zh-CN"}.items():
         text = text.replace(f"@{key}@", str(value))
-    assert "@" not in re.sub(r"\S+@\S+", "", text.split("\n[Service]")[1].split("[Install]")[0].replace("@tty1", "")), \
+    section = "\n[Service]" if "\n[Service]" in text else "\n[Timer]"
+    assert "@" not in re.sub(r"\S+@\S+", "", text.split(section)[1].split("[Install]")[0].replace("@tty1", "")), \
         f"{template.name}: a placeholder is left"
     out = folder / template.name.removesuffix(".in")
     out.write_text(text)
@@ -42,8 +44,11 @@ def rendered(tmp_path_factory) -> list[Path]:
 
 def test_every_unit_passes_systemd_analyze_verify(rendered):
     assert shutil.which("systemd-analyze"), "systemd is part of Debian 12"
-    assert {u.name for u in rendered} >= {f"{n}.service" for n in (*LONG_RUNNING, "kiosk-voice")}
-    done = subprocess.run(["systemd-analyze", "verify", "--man=no", *map(str, rendered)], capture_output=True, text=True)
+    assert {u.name for u in rendered} >= {f"{n}.service" for n in (*LONG_RUNNING, "kiosk-voice", "kiosk-screen-watchdog")}
+    timers = [render(t, rendered[0].parent) for t in TIMERS]  # beside the services they start
+    assert {t.name for t in timers} >= {"kiosk-screen-watchdog.timer"}
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", *map(str, rendered), *map(str, timers)],
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "is not executable" not in done.stderr and "Unknown" not in done.stderr, done.stderr
 

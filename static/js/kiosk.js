@@ -137,3 +137,20 @@
     centre.classList.toggle("button--primary", !typed); centre.classList.toggle("button--secondary", typed);
   }, true);
 })();
+
+/* The screen's heartbeat (kiosk/screen.py): on the box's own screen only, once the page has been
+   painted (two animation frames after load or a boosted swap), and every 15 s while it stays, a beacon tells the
+   box "drawn". Animation frames stop when the renderer dies, hangs or the page is not shown, so the
+   beats stop with a white or frozen screen; kiosk-screen-watchdog then restarts the browser. */
+(function () {
+  "use strict";
+  if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(location.hostname) || !navigator.sendBeacon) { return; }
+  function beat() {
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () { navigator.sendBeacon("/screen/drawn", location.pathname); });
+    });
+  }
+  window.addEventListener("load", beat);
+  document.addEventListener("htmx:afterSettle", beat);  // a boosted page: drawn without a load event
+  setInterval(beat, 15000);
+})();
