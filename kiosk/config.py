@@ -49,8 +49,9 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "INPUT_PANEL": ("auto", _one_of("auto", "on", "off")),
     # Wrong ticket look-ups and resume codes allowed per client, and from all phones on the Wi-Fi
     # together, before a polite pause, as "N per hour", "N per 15 minutes" or "N/minute" (kiosk.limits.parse).
+    # The phones' window is short so that a burst of guesses holds residents' own phones minutes, not an hour.
     "LOOKUP_LIMIT": ("30 per hour", str),
-    "PHONE_LOOKUP_LIMIT": ("100 per hour", str),
+    "PHONE_LOOKUP_LIMIT": ("20 per 10 minutes", str),
     # Requests (drafts) a client may start, as above: a phone on the Wi-Fi, and the kiosk's own screen.
     "DRAFT_LIMIT": ("5 per minute", str),
     "SCREEN_DRAFT_LIMIT": ("60 per minute", str),
