@@ -68,7 +68,8 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "WORKER_IDLE_SECONDS": (15 * 60.0, float),
     "WORKER_MAX_SECONDS": (10 * 3600.0, float),
     # Failed worker logins allowed per login name, and per client address, before a polite pause
-    # (every name counts, whether it exists or not; a success forgives the name's failures).
+    # (every name counts, whether it exists or not; a success forgives the name's failures; a name's are
+    # counted apart at the kiosk's own screen and for all phones together: phones never pause the screen).
     "WORKER_LOGIN_LIMIT": ("5 per 15 minutes", str),
     "WORKER_LOGIN_CLIENT_LIMIT": ("20 per 15 minutes", str),
     # Short name of this kiosk, recorded with each request.
