@@ -49,8 +49,9 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "INPUT_PANEL": ("auto", _one_of("auto", "on", "off")),
     # Wrong ticket look-ups and resume codes allowed per client, and from all phones on the Wi-Fi
     # together, before a polite pause, as "N per hour", "N per 15 minutes" or "N/minute" (kiosk.limits.parse).
+    # The phones' window is short so that a burst of guesses holds residents' own phones minutes, not an hour.
     "LOOKUP_LIMIT": ("30 per hour", str),
-    "PHONE_LOOKUP_LIMIT": ("100 per hour", str),
+    "PHONE_LOOKUP_LIMIT": ("20 per 10 minutes", str),
     # Requests (drafts) a client may start, as above: a phone on the Wi-Fi, and the kiosk's own screen.
     "DRAFT_LIMIT": ("5 per minute", str),
     "SCREEN_DRAFT_LIMIT": ("60 per minute", str),
@@ -67,7 +68,8 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "WORKER_IDLE_SECONDS": (15 * 60.0, float),
     "WORKER_MAX_SECONDS": (10 * 3600.0, float),
     # Failed worker logins allowed per login name, and per client address, before a polite pause
-    # (every name counts, whether it exists or not; a success forgives the name's failures).
+    # (every name counts, whether it exists or not; a success forgives the name's failures; a name's are
+    # counted apart at the kiosk's own screen and for all phones together: phones never pause the screen).
     "WORKER_LOGIN_LIMIT": ("5 per 15 minutes", str),
     "WORKER_LOGIN_CLIENT_LIMIT": ("20 per 15 minutes", str),
     # Short name of this kiosk, recorded with each request.

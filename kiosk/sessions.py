@@ -14,8 +14,13 @@ Strangers cannot push out what matters (issue 19: 5,100 anonymous page views log
 A page without a form makes no session at all; a form page's CSRF token needs one, which is *light*
 (a token, a language) and lives in its own pool of ``max_sessions``, oldest dropped first. A worker's
 login lives in a pool of its own (``max_workers``), and a resident's visit with something to lose — a
-draft (its cookie comes with the request), a receipt, an answer, a help call, a ticket looked up — in
-another (``max_visits``): neither is ever dropped to make room for a light one.
+draft, a receipt, an answer, a help call, a ticket looked up — in another (``max_visits``): neither is
+ever dropped to make room for a light one.
+
+The pool is chosen from what the server knows, never from what a request merely carries: a draft
+counts when the request's ``kiosk_draft`` cookie opens one in the database (issue 19: 2,100 views with
+``kiosk_draft=fake<i>`` filled the pool of visits and pushed a resident out mid-form). A real draft
+needs a Start, and Starts are limited per client (``KIOSK_DRAFT_LIMIT``, :func:`kiosk.limits.draft_start_refused`).
 """
 from __future__ import annotations
 
@@ -106,11 +111,26 @@ class Pools:
         return len(self) > 0
 
 
-def _pool(data: dict, was: str | None) -> str:
+def _holds_a_draft(session: dict) -> bool:
+    """Whether this request's draft cookie opens a draft that exists (not merely whether it carries one).
+
+    The draft is the one the request's view loaded (:func:`kiosk.resident.visit.current_draft` keeps it
+    in ``request.environ``); a request that did not load it, with a cookie, asks the database once. A
+    session already a worker's or a visit's needs no look-up. Called before the store's lock is taken."""
+    if "kiosk.draft" not in request.environ:
+        if not request.cookies.get(DRAFT_COOKIE) or not session or (WORKER_KEYS | VISIT_KEYS) & session.keys():
+            return False
+        from .resident.visit import current_draft
+
+        current_draft()
+    return request.environ["kiosk.draft"] is not None
+
+
+def _pool(data: dict, was: str | None, draft: bool) -> str:
     """Which pool a session belongs in: a visit never goes back to light once it had something to lose."""
     if WORKER_KEYS & data.keys():
         return "worker"
-    if VISIT_KEYS & data.keys() or request.cookies.get(DRAFT_COOKIE) or was == "visit":
+    if VISIT_KEYS & data.keys() or draft or was == "visit":
         return "visit"
     return "light"
 
@@ -137,6 +157,7 @@ class MemorySessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: VisitSession, response) -> None:
         name, domain, path = self.get_cookie_name(app), self.get_cookie_domain(app), self.get_cookie_path(app)
+        draft = _holds_a_draft(session)
         with self.lock:
             if session.sid and session.sid not in self.store and not session.renewed:
                 return  # its visit ended (or expired) while this request ran: do not bring it back
@@ -157,7 +178,7 @@ class MemorySessionInterface(SessionInterface):
                 data.update({k: v for k, v in session.items() if session.opened.get(k, _MISSING) != v})
             else:  # a new visit, or a renewed id: all of it
                 data = dict(session)
-            self.store.put(sid, (time.time(), data), _pool(data, self.store.pool_of(sid)))
+            self.store.put(sid, (time.time(), data), _pool(data, self.store.pool_of(sid), draft))
         response.vary.add("Cookie")
         if sid != session.sid or session.modified:
             response.set_cookie(name, sid, httponly=True, samesite=self.get_cookie_samesite(app),

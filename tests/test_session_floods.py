@@ -53,3 +53,27 @@ def test_strangers_page_views_never_push_out_a_worker_or_a_resident_mid_form(app
     answered = resident.post(started.headers["Location"], data=data)
     assert answered.status_code in (200, 302, 422) and answered.status_code != 400
     assert "expired" not in answered.get_data(as_text=True).lower()
+
+
+def test_a_made_up_draft_cookie_does_not_put_a_strangers_session_among_the_visits(app):
+    """Any value in a `kiosk_draft` cookie used to put a session in the protected pool of visits: 2,100
+    views of /status with `kiosk_draft=fake<i>` from one phone pushed out a resident part-way through
+    home-care, whose next answer got 400. The pool is now chosen from what the server knows (a draft that
+    exists for the cookie), so the made-up ones stay light and the resident carries on."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    resident = app.test_client()  # at the kiosk's own screen
+    started = resident.post("/services/home-care", data={"csrf_token": token(resident.get("/services/home-care"))})
+    first = started.headers["Location"]
+    answered = resident.post(first, data={"answer": "bathing", "csrf_token": token(resident.get(first))})
+    assert answered.status_code == 302, answered.get_data(as_text=True)
+    second = answered.headers["Location"]
+    form = resident.get(second)
+    for n in range(2100):
+        stranger = app.test_client()
+        stranger.set_cookie("kiosk_draft", f"fake{n}")
+        assert stranger.get("/status", environ_base={"REMOTE_ADDR": "192.168.1.23"}).status_code == 200
+    next_answer = resident.post(second, data={"answer": "weekly", "csrf_token": token(form)})
+    assert next_answer.status_code == 302, next_answer.get_data(as_text=True)[:300]
+    assert next_answer.headers["Location"] != first
+    pools = app.session_interface.store.pools
+    assert len(pools["visit"]) == 1 and len(pools["light"]) == 2100  # the resident's, and the strangers'

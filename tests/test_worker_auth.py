@@ -169,6 +169,24 @@ def test_failures_per_client_are_limited(app, accounts):
     assert log_in(phone, "alice").status_code == 302
 
 
+def test_strangers_on_phones_cannot_lock_a_worker_out_of_the_kiosks_own_screen(app, client, accounts):
+    """Six wrong passwords for `alice` from six phone addresses paused her login everywhere for 15 minutes,
+    at the kiosk too. The name's pause from phones now holds phones only: at the kiosk's own screen
+    (loopback) her right password opens; the screen's own wrong tries still pause the name there."""
+    for n in range(6):
+        phone = app.test_client()
+        phone.environ_base["REMOTE_ADDR"] = f"192.168.1.{30 + n}"
+        assert log_in(phone, "alice", "wrong-password").status_code == (422 if n < 5 else 429)
+    phone = app.test_client()
+    phone.environ_base["REMOTE_ADDR"] = "192.168.1.99"
+    assert log_in(phone, "alice").status_code == 429  # from phones the name stays paused: guessing is bounded
+    assert log_in(client, "alice").status_code == 302  # at the kiosk: her right password opens
+    client.post("/worker/logout")
+    for _ in range(5):
+        assert log_in(client, "alice", "wrong-password").status_code == 422
+    assert log_in(client, "alice").status_code == 429  # the screen's own wrong tries still count there
+
+
 def test_a_success_forgives_the_names_failures(app, client, accounts):
     for _ in range(4):
         log_in(client, "alice", "wrong-password")

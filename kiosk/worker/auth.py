@@ -16,7 +16,12 @@
   worker's login too (:func:`kept_by_visit_end`); on a phone they do not.
 - **Throttling.** Failed logins count per login name (``WORKER_LOGIN_LIMIT``) and per client address
   (``WORKER_LOGIN_CLIENT_LIMIT``) in :mod:`kiosk.limits`'s moving window, as the look-ups do; past
-  either the login page refuses politely (429) without checking the password. Every failure gets the
+  either the login page refuses politely (429) without checking the password. A name's failures are
+  counted apart at the kiosk's own screen and from phones (:func:`_budgets`): six wrong passwords from
+  six phone addresses used to pause a worker's login at the kiosk too, so any stranger on the Wi-Fi
+  could lock every worker out of the box's own screen. Each place is still bounded (5 wrong passwords
+  a name per 15 minutes from all phones together, 5 at the screen; argon2id makes each try cost
+  ~25 ms), so a name gets at most 10 guesses per 15 minutes in all. Every failure gets the
   same message, whether the name exists, is disabled or the password is wrong, and takes the same
   time (:func:`core.workers.authenticate`).
 - **Audit.** Logins (succeeded, failed), logouts and ended sessions are recorded. A failure for a
@@ -39,7 +44,7 @@ from core import audit, clock, workers
 from . import bp
 from ..db import get_db
 from ..limits import client_address, parse
-from ..security import local_path
+from ..security import from_this_box, local_path
 
 login_manager = LoginManager()
 login_manager.session_protection = None  # bound to the client in load_worker instead (see above)
@@ -185,8 +190,12 @@ def _start_afresh() -> None:
 # --- throttling ----------------------------------------------------------------------------------
 
 def _budgets(login: str) -> list[tuple]:
+    """The name's budget (first; a success clears it) and the client's. The name's is counted apart at
+    the kiosk's own screen and for all phones together: phones' failures never pause the screen (nor
+    the screen's a phone), while the screen's own wrong tries count against it and its client budget."""
     config = current_app.config
-    return [(parse(config["WORKER_LOGIN_LIMIT"]), "worker-login-name", login),
+    place = "screen" if from_this_box() else "phones"
+    return [(parse(config["WORKER_LOGIN_LIMIT"]), "worker-login-name", login, place),
             (parse(config["WORKER_LOGIN_CLIENT_LIMIT"]), "worker-login-client", client_address())]
 
 
@@ -244,7 +253,7 @@ def login():
         message = _("The name or the password is not right. Please try again.")
         return _login_page([("login", message)], 422, typed[:64])
     window = _window()
-    window.clear(budgets[0][0], *budgets[0][1:])  # this name's failures are forgiven; the client's are not
+    window.clear(budgets[0][0], *budgets[0][1:])  # this name's failures here are forgiven; the client's are not
     _start_afresh()
     login_user(WorkerUser(outcome.worker))
     session["worker_since"] = session["worker_seen"] = now()
