@@ -8,8 +8,10 @@ JavaScript a small fragment of the page asks every :data:`POLL_SECONDS` (htmx, `
 stops once answered; without it the page refreshes itself every :data:`REFRESH_SECONDS` (a ``<meta>``
 refresh, only while waiting).
 If nobody answers within :data:`core.help_calls.RING_AGAIN_AFTER` the call is rung again (every
-worker's list chimes again) and the page says so, kindly, with what else the resident can do. While
-waiting the kiosk does not reset.
+worker's list chimes again) and the page says so, kindly, with what else the resident can do. What
+the page says is true for this resident: a call still waiting from someone before her at this kiosk is
+the same call, rung again at her tap, and her waiting starts then (the session keeps the call's id and
+``since``, when it was last rung at her tap). While waiting the kiosk does not reset.
 
 Phones on the Wi-Fi are not at a kiosk: their button opens the same page without a call (go to the
 service desk). The call's form carries no token, as Home does: a first look at a page makes no
