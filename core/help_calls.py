@@ -3,9 +3,12 @@
 A call says which kiosk, which page (an endpoint and a question code, never what the page shows) and
 which service, if one was chosen — nothing about the resident. Pressing the button again while a
 call from the same kiosk is still waiting is the same call, so a worried resident tapping three times
-calls once. A call nobody answers within :data:`RING_AGAIN_AFTER` is rung again (:func:`ring_again`):
-the same call, with a new ring count, so every worker's list chimes again. Owns the ``help_calls``
-table (migrations m010, m018).
+calls once. A tap from another visit at that kiosk (the one who called has gone; one walk serves
+both) is the same call too, rung again at once for the newcomer: every worker's list chimes and shows
+her page and service. A call nobody answers within :data:`RING_AGAIN_AFTER` is rung again
+(:func:`ring_again`): the same call, with a new ring count, so every worker's list chimes again — at
+most :data:`RINGS_AT_MOST` times after a resident's tap, so a call whose resident walked away does not
+ring every three minutes for ever. Owns the ``help_calls`` table (migrations m010, m018).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from .db import write_transaction
 
 SAME_CALL = timedelta(minutes=10)  # a second tap within this is the same call
 RING_AGAIN_AFTER = timedelta(minutes=3)  # nobody has answered: ring again, and tell the resident what else to do
+RINGS_AT_MOST = 3  # rung again at most this often after a resident's tap (at 3, 6 and 9 minutes), then left on the lists
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,11 @@ def _row(row: dict) -> HelpCall:
     return HelpCall(**{k: row[k] for k in HelpCall.__dataclass_fields__})
 
 
-def call(db: Database, kiosk_id: str, place: str, service_code: str | None = None, now: datetime | None = None) -> HelpCall:
-    """Ask for a person at ``kiosk_id``; the call still waiting there if there is a recent one."""
+def call(db: Database, kiosk_id: str, place: str, service_code: str | None = None, now: datetime | None = None,
+         ours: int | None = None) -> HelpCall:
+    """Ask for a person at ``kiosk_id``; the call still waiting there if there is a recent one. ``ours``
+    is the call this visit made already, if any: a waiting call that is not this visit's (another
+    resident's, who has gone) is rung again now, for the resident who tapped."""
     now = now or datetime.now(timezone.utc)
     since = clock.iso(now - SAME_CALL)
     with write_transaction(db):
@@ -63,6 +70,8 @@ def call(db: Database, kiosk_id: str, place: str, service_code: str | None = Non
         else:
             new_id = waiting[0]
             db.execute("UPDATE help_calls SET place = ?, service_code = ? WHERE id = ?", (place[:80], service_code, new_id))
+            if new_id != ours:  # a new resident's tap: every list chimes now
+                db.execute("UPDATE help_calls SET rung_at = ?, rings = rings + 1 WHERE id = ?", (clock.iso(now), new_id))
     return get(db, new_id)
 
 
@@ -89,9 +98,18 @@ def ring_again(db: Database, call_id: int, now: datetime | None = None) -> HelpC
     return get(db, call_id)
 
 
-def due_again(call: HelpCall, now: datetime) -> bool:
-    """Whether nobody has answered ``call`` for :data:`RING_AGAIN_AFTER` since it was last rung."""
-    return call.waiting and now - datetime.fromisoformat(call.rung_at or call.called_at) >= RING_AGAIN_AFTER
+def last_rung(call: HelpCall) -> str:
+    """When ``call`` was last rung: made, rung again, or rung for a resident who tapped (ISO text)."""
+    return call.rung_at or call.called_at
+
+
+def due_again(call: HelpCall, now: datetime, since: str | None = None) -> bool:
+    """Whether nobody has answered ``call`` for :data:`RING_AGAIN_AFTER` since it was last rung, and it
+    has not yet been rung again :data:`RINGS_AT_MOST` times since ``since`` (the resident's tap, as
+    :func:`last_rung` was then; the call's making if not given)."""
+    last = datetime.fromisoformat(last_rung(call))
+    rung_since = last - datetime.fromisoformat(since or call.called_at)
+    return call.waiting and now - last >= RING_AGAIN_AFTER and rung_since < RINGS_AT_MOST * RING_AGAIN_AFTER
 
 
 def answer(db: Database, call_id: int, by: str, now: datetime | None = None) -> bool:

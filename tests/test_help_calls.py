@@ -21,8 +21,9 @@ def db(tmp_path):
 
 def test_a_second_tap_while_waiting_is_the_same_call_and_says_where_now(db):
     first = help_calls.call(db, "kiosk-1", "resident.question:where", "repairs", now=T0)
-    again = help_calls.call(db, "kiosk-1", "resident.contact", "repairs", now=T0 + timedelta(minutes=3))
+    again = help_calls.call(db, "kiosk-1", "resident.contact", "repairs", now=T0 + timedelta(minutes=3), ours=first.id)
     assert again.id == first.id and again.place == "resident.contact" and again.called_at == first.called_at
+    assert (again.rings, again.token) == (0, first.token)  # the same resident's second tap: no new chime
     other_kiosk = help_calls.call(db, "kiosk-2", "resident.start", now=T0)
     assert other_kiosk.id != first.id
     assert [c.id for c in help_calls.waiting(db)] == [first.id, other_kiosk.id]
@@ -42,11 +43,33 @@ def test_a_call_nobody_answers_is_rung_again_every_three_minutes_the_same_call(d
     assert [c.id for c in help_calls.waiting(db)] == [first.id, other.id]  # still the longest waiting first
     assert not help_calls.due_again(again, due + timedelta(minutes=2))  # three minutes from the last ring
     assert help_calls.ring_again(db, first.id, due + help_calls.RING_AGAIN_AFTER).rings == 2
-    assert help_calls.call(db, "kiosk-1", "resident.start", now=T0 + timedelta(minutes=12)).id == first.id  # rung lately: the same call
+    assert help_calls.call(db, "kiosk-1", "resident.start", now=T0 + timedelta(minutes=12), ours=first.id).id == first.id  # rung lately: the same call
     help_calls.answer(db, first.id, "wang", now=T0 + timedelta(minutes=13))
     answered = help_calls.get(db, first.id)
     assert help_calls.ring_again(db, first.id, T0 + timedelta(hours=1)) == answered and not help_calls.due_again(answered, T0 + timedelta(hours=1))
     assert help_calls.ring_again(db, 999, due) is None
+
+
+def test_another_residents_tap_at_the_kiosk_rings_the_waiting_call_at_once(db):
+    """One walk serves both: the same call, rung now for the newcomer, with her page and service."""
+    first = help_calls.call(db, "kiosk-1", "resident.start", now=T0)
+    later = T0 + timedelta(minutes=5)
+    hers = help_calls.call(db, "kiosk-1", "resident.contact", "repairs", now=later)
+    assert (hers.id, hers.called_at, hers.rings) == (first.id, first.called_at, 1) and hers.token != first.token
+    assert (hers.place, hers.service_code, help_calls.last_rung(hers)) == ("resident.contact", "repairs", "2026-11-25T09:05:00+00:00")
+    assert not help_calls.due_again(hers, later + help_calls.RING_AGAIN_AFTER - timedelta(seconds=1), help_calls.last_rung(hers))
+
+
+def test_a_call_is_rung_again_at_most_three_times_after_a_tap(db):
+    called = help_calls.call(db, "kiosk-1", "resident.start", now=T0)
+    since, at = help_calls.last_rung(called), T0
+    for rings in range(1, help_calls.RINGS_AT_MOST + 1):
+        at += help_calls.RING_AGAIN_AFTER + timedelta(seconds=20)  # a page asks a little late
+        assert help_calls.due_again(called, at, since)
+        called = help_calls.ring_again(db, called.id, at)
+        assert called.rings == rings
+    assert not help_calls.due_again(called, at + timedelta(hours=2), since)  # walked away: the lists stop chiming
+    assert called.waiting and help_calls.waiting(db) == [called]  # still there for a worker to take
 
 
 def test_a_call_is_answered_once_and_a_later_tap_is_a_new_call(db):
@@ -192,6 +215,53 @@ def test_nobody_answering_in_three_minutes_rings_again_and_says_what_else_to_do(
     assert "0571" not in client.get("/help").get_data(as_text=True)  # no number configured: none offered
     alice.post("/worker/calls/1/answered")  # the card she saw before the last ring still answers it
     assert "王芳正在过来" in client.get("/help").get_data(as_text=True)
+
+
+def test_a_new_resident_is_told_what_is_true_for_her_not_for_whoever_called_before(app, client):
+    """A calls and goes back to the start (her visit ends), nobody answers; five minutes later B taps help at
+    the same kiosk. B's first screen says a worker has been called; the waiting call is rung for her now
+    (every list chimes, her page and service); "nobody has answered yet" only after three minutes of HER wait."""
+    from .worker_helpers import add_accounts, log_in
+
+    add_accounts(app)
+    app.config["CLOCK"] = clock = Clock()
+    client.post("/help/call", data={"from": "/"})
+    assert "已经呼叫了工作人员" in client.get("/help?back=/").get_data(as_text=True)
+    assert client.get("/").status_code == 302  # 回到首页: the start page ends her visit, call and all
+    alice = app.test_client()
+    log_in(alice, "alice")
+    assert 'data-call-ids="1"' in alice.get("/worker/calls").get_data(as_text=True)
+
+    clock.at = T0 + timedelta(minutes=5)
+    for b in (client, app.test_client()):  # the same browser after A, or a fresh one
+        client.get("/")
+        b.post("/services/repairs")
+        b.post("/help/call", data={"from": "/services/repairs"})
+        first = b.get("/help").get_data(as_text=True)
+        assert "我们已经呼叫了工作人员" in first and "还没有人回应" not in first and "又呼叫了一次" not in first
+        assert "还没有人回应" not in b.get("/help/state?shown=waiting", headers=STATE).get_data(as_text=True)
+        listed = alice.get("/worker/calls").get_data(as_text=True)
+        assert f'data-call-ids="1.{rings_of(app, 1)}"' in listed and "公共设施报修" in listed  # rung for her: a chime
+        clock.at += timedelta(minutes=1)
+    assert rings_of(app, 1) == 2  # once per newcomer, not at her pages' every ask
+
+    clock.at = T0 + timedelta(minutes=6) + help_calls.RING_AGAIN_AFTER - timedelta(seconds=1)
+    assert b.get("/help/state?shown=waiting", headers=STATE).status_code == 204
+    clock.at += timedelta(seconds=1)  # three minutes of her own waiting
+    assert 'data-state="again"' in b.get("/help/state?shown=waiting", headers=STATE).get_data(as_text=True)
+    assert "对不起，还没有工作人员回应。我们又呼叫了一次。" in b.get("/help").get_data(as_text=True)
+    assert rings_of(app, 1) == 3
+
+
+def test_a_call_left_waiting_on_screen_stops_ringing_after_three_more_rings(app, client):
+    """A resident who called and walked away from the help page: the lists chime three more times, then not."""
+    app.config["CLOCK"] = clock = Clock()
+    client.post("/help/call", data={"from": "/"})
+    for minute in range(1, 60):
+        clock.at = T0 + timedelta(minutes=minute)
+        client.get("/help/state?shown=again", headers=STATE)
+    assert rings_of(app, 1) == help_calls.RINGS_AT_MOST == 3
+    assert "对不起，还没有工作人员回应" in client.get("/help").get_data(as_text=True)  # what is true stays said
 
 
 def rings_of(app, call_id: int) -> int:

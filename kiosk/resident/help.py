@@ -8,8 +8,10 @@ JavaScript a small fragment of the page asks every :data:`POLL_SECONDS` (htmx, `
 stops once answered; without it the page refreshes itself every :data:`REFRESH_SECONDS` (a ``<meta>``
 refresh, only while waiting).
 If nobody answers within :data:`core.help_calls.RING_AGAIN_AFTER` the call is rung again (every
-worker's list chimes again) and the page says so, kindly, with what else the resident can do. While
-waiting the kiosk does not reset.
+worker's list chimes again) and the page says so, kindly, with what else the resident can do. What
+the page says is true for this resident: a call still waiting from someone before her at this kiosk is
+the same call, rung again at her tap, and her waiting starts then (the session keeps the call's id and
+``since``, when it was last rung at her tap). While waiting the kiosk does not reset.
 
 Phones on the Wi-Fi are not at a kiosk: their button opens the same page without a call (go to the
 service desk). The call's form carries no token, as Home does: a first look at a page makes no
@@ -60,26 +62,29 @@ def call_help():
     if not from_this_box():
         return redirect(url_for("resident.help", back=back))
     draft = current_draft()
-    now = _now()
+    ours = session.get("help_call") or {}
     called = help_calls.call(get_db(), current_app.config["KIOSK_ID"], place_of(back),
-                             draft.service_code if draft else None, now=now)
-    session["help_call"] = called.id
+                             draft.service_code if draft else None, now=_now(), ours=ours.get("id"))
+    if called.id != ours.get("id"):  # her waiting starts now, whoever called from this kiosk before her
+        session["help_call"] = {"id": called.id, "since": help_calls.last_rung(called)}
     return redirect(url_for("resident.help", back=back))
 
 
 def _this_visits_call() -> tuple[help_calls.HelpCall | None, str | None]:
-    """The call this visit made and what to say about it (one of :data:`STATES`); a call nobody has
-    answered for :data:`~core.help_calls.RING_AGAIN_AFTER` is rung again first."""
-    call_id = session.get("help_call")
+    """The call this visit made and what to say about it (one of :data:`STATES`), for this resident:
+    "nobody has answered yet" only once it has been rung again since her tap. A call nobody has
+    answered for :data:`~core.help_calls.RING_AGAIN_AFTER` is rung again first (at most
+    :data:`~core.help_calls.RINGS_AT_MOST` times)."""
+    ours = session.get("help_call") or {}
     db = get_db()
-    called = help_calls.get(db, call_id) if call_id else None
+    called = help_calls.get(db, ours["id"]) if ours.get("id") else None
     if called is None:
         return None, None
-    if help_calls.due_again(called, _now()):
+    if help_calls.due_again(called, _now(), ours["since"]):
         called = help_calls.ring_again(db, called.id, _now()) or called
     if not called.waiting:
         return called, "answered"
-    return called, "again" if called.rings else "waiting"
+    return called, "again" if help_calls.last_rung(called) > ours["since"] else "waiting"
 
 
 def _state_context(called: help_calls.HelpCall | None, state: str | None, back: str) -> dict:

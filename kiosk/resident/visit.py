@@ -28,8 +28,9 @@ from ..security import csrf, from_this_box
 DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
 PREFERENCES = ("locale", "text_size", "speech", "speed", "always_read")  # kept by Home, dropped by a reset
 #: What a session may hold at the start page without a visit being open: the preferences, the form
-#: token, the visit's speech key, and a help call the resident is waiting for.
-NOTHING_OF_A_VISIT = (*PREFERENCES, "csrf_token", "voice_owner", "help_call")
+#: token, the visit's speech key. Not a help call: the next person must not inherit it (her screen
+#: would say at once that nobody has answered her); the call stays on the workers' lists.
+NOTHING_OF_A_VISIT = (*PREFERENCES, "csrf_token", "voice_owner")
 
 
 def current_draft() -> drafts.Draft | None:

@@ -1,0 +1,53 @@
+"""The "Stop here?" page (after Home in the middle of a request) in real Chromium at the kiosk's 1080×1920
+and a 375×667 phone, in each language: both its buttons — "Yes, stop and go to the start" and "No, go back
+to my answers" — are seen whole without scrolling (issue 19, item 8 re-test: at 375×667 they were at
+642–739 px and 751–815 px, partly and wholly below the fold), and so is the resume code above them, but
+in English on a phone, where it is a scroll away and never hidden under the buttons pinned at the bottom.
+
+``SCREENSHOT_DIR=<folder>`` keeps a picture of each page measured.
+"""
+from __future__ import annotations
+
+import pytest
+
+from .browser import Resident
+from .conftest import KIOSK_SIZE, PHONE_SIZE
+from .test_accessibility import Auditor
+from .test_entry_browser import picture, post, seen_whole
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("size", [KIOSK_SIZE, PHONE_SIZE], ids=["kiosk", "phone"])
+def test_both_buttons_of_stop_here_are_seen_without_scrolling(browser, live_kiosk, size):
+    for locale, stop, back in (("zh-CN", "是的，先不填，回到首页", "不，回去接着填"),
+                               ("zh-TW", "是的，先不填，回到首頁", "不，回去接著填"),
+                               ("en", "Yes, stop and go to the start", "No, go back to my answers")):
+        context = browser.new_context(viewport=size, locale=locale, bypass_csp=True)  # axe is injected
+        page = context.new_page()
+        resident = Resident(page, live_kiosk.url, js=True)
+        audit = Auditor(resident, 28 if size == KIOSK_SIZE else 24)  # text sizes, 64 px targets 8 px apart, axe
+        try:
+            post(page, live_kiosk.url, "/services/mediation")
+            post(page, live_kiosk.url, "/request/questions/about", answer="noise")
+            resident.open("/request/questions/details")
+            resident.tap(page.locator(".site-header__home"))
+            assert resident.path == "/visit/leave"
+            assert page.locator("#resume-code").is_visible()
+            picture(page, f"leave-{locale}", size)
+            audit(f"Stop here? {locale}")
+            assert not audit.problems, "\n".join(audit.problems)
+            for name in (stop, back):
+                button = page.get_by_role("button" if name == stop else "link", name=name)
+                assert seen_whole(page, button)["seen"], (locale, name, seen_whole(page, button))
+            code = page.locator("#resume-code")
+            if locale != "en" or size == KIOSK_SIZE:  # the code too, above them
+                assert seen_whole(page, code)["seen"], (locale, seen_whole(page, code))
+            else:  # English's header and Read aloud take two rows each on a phone: the code is a scroll away,
+                page.mouse.wheel(0, 1000)  # never hidden for good under the pinned buttons
+                page.wait_for_function("window.scrollY > 0")
+                assert seen_whole(page, code, as_loaded=False)["seen"] and code.evaluate(
+                    "e => { const r = e.getBoundingClientRect(); "
+                    "return e.contains(document.elementFromPoint(r.left + 10, r.bottom - 10)); }")
+        finally:
+            context.close()
