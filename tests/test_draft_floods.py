@@ -11,15 +11,9 @@ from core import drafts
 from kiosk.db import get_db
 from kiosk.limits import MovingWindow
 
+from .limit_clock import Clock
+
 PHONE = {"REMOTE_ADDR": "192.168.1.23"}
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 def start(app, who=None):

@@ -6,13 +6,7 @@ import pytest
 
 from kiosk.limits import Limit, MovingWindow, parse
 
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
+from .limit_clock import Clock
 
 
 @pytest.mark.parametrize("text, limit", [
