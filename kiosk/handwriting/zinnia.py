@@ -16,6 +16,7 @@ import ctypes.util
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 MODEL = Path("/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model")
 LIBRARY = "libzinnia.so.0"
@@ -31,12 +32,21 @@ class Candidate:
     score: float
 
 
-def _load(path: str) -> ctypes.CDLL:
+# Only classify takes long enough to be worth letting other threads run. The rest are cheap calls made
+# once per point (a large character is 1,200 of them): through ``CDLL`` each gives the GIL up and waits
+# to take it back, and with busy threads about (phones told "busy") those waits added up to seconds
+# while this thread held the recogniser's lock — the box's own screen waited behind it. ``PyDLL`` keeps
+# the GIL over those calls; both handles name the same loaded library.
+_RELEASES_GIL = {"zinnia_recognizer_classify", "zinnia_recognizer_open"}
+
+
+def _load(path: str) -> SimpleNamespace:
     try:
-        lib = ctypes.CDLL(path)
+        slow, quick = ctypes.CDLL(path), ctypes.PyDLL(path)
     except OSError as exc:
         raise ZinniaError(f"{path}: {exc} (Debian package libzinnia0)") from exc
     p, size_t, c_int, c_char_p, c_float = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_char_p, ctypes.c_float
+    lib = SimpleNamespace()
     for name, restype, argtypes in (
         ("zinnia_recognizer_new", p, []),
         ("zinnia_recognizer_destroy", None, [p]),
@@ -53,8 +63,9 @@ def _load(path: str) -> ctypes.CDLL:
         ("zinnia_result_size", size_t, [p]),
         ("zinnia_result_destroy", None, [p]),
     ):
-        function = getattr(lib, name)
+        function = getattr(slow if name in _RELEASES_GIL else quick, name)
         function.restype, function.argtypes = restype, argtypes
+        setattr(lib, name, function)
     return lib
 
 
