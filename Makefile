@@ -44,10 +44,10 @@ node_modules/.installed: package.json package-lock.json
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d locales -D messages
 
-# The pinyin keyboard's index (kiosk/pinyin/build.py), made once from the installed pypinyin and wordfreq
+# The pinyin keyboard's index (engines/pinyin/build.py), made once from the installed pypinyin and wordfreq
 # into the venv (~10 s, ~170 MB in a child process); prints "up to date" when it is there.
 pinyin: $(VENV)/.installed
-	$(BIN)/python -m kiosk.pinyin
+	$(BIN)/python -m engines.pinyin
 
 # Gzipped copies of the text files in static/ (kiosk/static_files.py), sent to browsers that accept
 # them; remade whenever a file changes (the app also does it at start where static/ is writable).

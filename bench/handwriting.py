@@ -8,14 +8,14 @@ with a seed of its own): the worst case of a person's own stroke order. Four rea
 
 - **bare**: zinnia alone on the drawing as it is (the baseline of docs/performance.md);
 - **fitted**: what the kiosk sends zinnia — the drawing moved and scaled into the middle of its box
-  (kiosk/handwriting/strokes.py);
-- **in the field**: fitted, then re-ranked by what the field expects (kiosk/handwriting/rerank.py):
+  (engines/handwriting/strokes.py);
+- **in the field**: fitted, then re-ranked by what the field expects (engines/handwriting/rerank.py):
   the demo catalogue's characters written, in order, into their own service's text field (each after
   the character before it, as a resident writes a phrase), and the address book's into the address
   field; GB 2312 level 1 written alone into the repairs field shows what the re-ranking costs
   characters the field does not expect;
-- **in the field + shapes**: the same, merged by :func:`kiosk.handwriting.rerank.combine` with the
-  shape matcher's 10 closest of the field's characters (kiosk/handwriting/shapes.py, which ignores
+- **in the field + shapes**: the same, merged by :func:`engines.handwriting.rerank.combine` with the
+  shape matcher's 10 closest of the field's characters (engines/handwriting/shapes.py, which ignores
   stroke order; its templates come from the box's font). A fifth line, **+ shapes, RRF**, merges
   the same two lists by reciprocal-rank fusion (k = 60, the usual constant) instead: the other rule
   considered, for comparison only; **+ shapes, no agreement** is ``combine`` without its one exception
@@ -44,12 +44,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.hanzi_medians import HANZI, medians, unsteady  # noqa: E402
-from kiosk.handwriting import strokes as pad  # noqa: E402
-from kiosk.handwriting.reader import ASKED  # noqa: E402  (the kiosk's own)
-from kiosk.handwriting.rerank import NOTHING, Expectation, combine, gb2312_level1, rerank  # noqa: E402
-from kiosk.handwriting.zinnia import recognizer  # noqa: E402
+from engines.handwriting import strokes as pad  # noqa: E402
+from engines.handwriting.reader import ASKED  # noqa: E402  (the kiosk's own)
+from engines.handwriting.rerank import NOTHING, Expectation, combine, gb2312_level1, rerank  # noqa: E402
+from engines.handwriting.zinnia import recognizer  # noqa: E402
 
-# kiosk.handwriting.shapes (and so Pillow) is imported where it is used, so that --memory measures it.
+# engines.handwriting.shapes (and so Pillow) is imported where it is used, so that --memory measures it.
 
 LIMIT_MS = 20.0
 SHAPES_LIMIT_MS = 10.0
@@ -94,7 +94,7 @@ HANDS = ("clean", "unsteady", "any order")
 
 def read(drawn, expected: Expectation, before: str, times: dict[str, list[float]] | None) -> dict[str, list[str]]:
     """The candidates of each reading of one drawing, and (into ``times``) how long the kiosk's took."""
-    from kiosk.handwriting.shapes import closest, matcher
+    from engines.handwriting.shapes import closest, matcher
 
     found = {"bare": [c.character for c in recognizer().classify(drawn, size=1024, best=SHOWN)]}
     matcher().templates(expected.characters)  # made when the field is first written in: not timed here
@@ -121,7 +121,7 @@ def read(drawn, expected: Expectation, before: str, times: dict[str, list[float]
 
 def templates(writings: list[tuple[str, str, Expectation]]) -> None:
     """How long making the templates of every field in ``writings`` takes (in a matcher of their own)."""
-    from kiosk.handwriting.shapes import ShapeMatcher
+    from engines.handwriting.shapes import ShapeMatcher
 
     own = ShapeMatcher()
     vocabularies = {expected.characters for _, _, expected in writings if expected.characters}
@@ -171,7 +171,7 @@ def measure(name: str, writings: list[tuple[str, str, Expectation]], rng: random
 
 def after_a_field_character(expected: Expectation, seed: int = 20261201) -> list[tuple[str, str, Expectation]]:
     """GB 2312 level 1 written after one of the field's characters that others go on from (chosen with a fixed
-    seed): where :func:`~kiosk.handwriting.rerank.combine`'s agreement can fire on a character the field
+    seed): where :func:`~engines.handwriting.rerank.combine`'s agreement can fire on a character the field
     does not expect, which is what it costs."""
     leading = sorted({a for a, _ in expected.pairs})
     choose = random.Random(seed)
@@ -210,7 +210,7 @@ def _simplified(character: str) -> bool:
 
 
 def _runs(text: str) -> list[str]:
-    from kiosk.handwriting.rerank import HAN_RUN
+    from engines.handwriting.rerank import HAN_RUN
 
     return HAN_RUN.findall(text or "")
 
@@ -231,7 +231,7 @@ def memory_child() -> None:
     before = status()
     recognizer().classify(pad.fitted(drawings[0]), size=pad.BOX, best=ASKED)
     zinnia = status()
-    from kiosk.handwriting.shapes import VOCABULARIES, closest, matcher  # Pillow and the font: part of the first use
+    from engines.handwriting.shapes import VOCABULARIES, closest, matcher  # Pillow and the font: part of the first use
 
     vocabulary = frozenset(gb2312_level1()[:VOCABULARY])
     start = time.perf_counter()

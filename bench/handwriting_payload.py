@@ -7,7 +7,7 @@
    pad's widest, 900 px, for the worst case) and thinned as the pad thins a stroke (static/js/keyboard.js:
    a point only after 4 px of movement), by a steady hand and by an unsteady one (bench/hanzi_medians.py):
    the most strokes, the most points in a stroke, the most points in all.
-2. The CPU time of :func:`kiosk.handwriting.reader.read` (zinnia and the shape matcher, in a field that
+2. The CPU time of :func:`engines.handwriting.reader.read` (zinnia and the shape matcher, in a field that
    expects characters) on a real character, and on the largest payload each bound allows.
 
 Not a test; the numbers go to docs/security.md (tests/test_keyboard.py holds the bounds).
@@ -19,8 +19,8 @@ import random
 import time
 
 from bench.hanzi_medians import HANZI, unsteady
-from kiosk.handwriting import reader, strokes
-from kiosk.handwriting.rerank import Expectation
+from engines.handwriting import reader, strokes
+from engines.handwriting.rerank import Expectation
 
 PAD_HEIGHT, PAD_WIDEST, STEP = 500, 900, 4
 

@@ -1,13 +1,13 @@
-"""The whole kiosk at rest: what the web app, its speech worker and the sync worker hold in memory.
+"""The whole kiosk at rest: what the web app, its speech process and the sync service hold in memory.
 
     .venv/bin/python -m bench.idle_memory [ROUNDS]
 
 Started as deploy/systemd's units start them, on a fresh instance with the demo catalogue:
 ``flask --app kiosk init-db`` (as install.sh does, once), then ``python -m kiosk.serve``
-(kiosk-web) and ``python -m kiosk.sync_worker`` (kiosk-sync), the sync worker pointed at a
+(kiosk-web) and ``python -m sync.process`` (kiosk-sync), the sync service pointed at a
 reference county on loopback (the county is not part of the kiosk: its memory is not counted). The start page
 is asked for, then its audio (``/voice/<key>``: nothing is pre-rendered here), which makes the web
-app start its speech worker, a child of the web process. Then everything is left alone for a
+app start its speech process, a child of the web process. Then everything is left alone for a
 while and each process of the kiosk — the two services and all their descendants — is read:
 
 - RSS (``VmRSS``): every page a process has in memory, including the shared libraries and the
@@ -93,7 +93,7 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
     web = subprocess.Popen([sys.executable, "-m", "kiosk.serve", "--host", "127.0.0.1", "--port", str(port)],
                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     # kiosk-sync's ExecStart
-    sync = subprocess.Popen([sys.executable, "-m", "kiosk.sync_worker"], env=env, cwd=ROOT,
+    sync = subprocess.Popen([sys.executable, "-m", "sync.process"], env=env, cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -107,7 +107,7 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
             else:
                 raise RuntimeError("the kiosk did not start")
             # Slow speech: pre-rendered prompts (static/audio/, from `make run`) are at normal speed
-            # only, so the page's audio is made now, by the speech worker.
+            # only, so the page's audio is made now, by the speech process.
             settings = browser.get(url + "/speech", timeout=5).text
             token = re.search(r'name="csrf_token" value="([^"]+)"', settings).group(1)
             browser.post(url + "/speech", data={"csrf_token": token, "speed": "slow"}, timeout=5)
@@ -117,7 +117,7 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
             audio = browser.get(url + src.group(1), timeout=60)
             assert audio.status_code == 200 and audio.content, (audio.status_code, audio.text[:200])
         speech = children(web.pid)
-        assert speech, "no speech worker under the web process"
+        assert speech, "no speech process under the web process"
         samples = []
         deadline = time.monotonic() + SETTLE_S
         while time.monotonic() < deadline:
@@ -130,7 +130,7 @@ def one_round(work: Path, hide_numpy: bool) -> dict[str, dict]:
             samples.append({name: memory(pid) for name, pid in processes.items()})
         return samples[-1]
     finally:
-        # Anything left under the services (the speech worker ends by itself when the web app goes;
+        # Anything left under the services (the speech process ends by itself when the web app goes;
         # on the box systemd stops the whole control group): stopped here by their pids, after the rest.
         left = children(web.pid) + children(sync.pid)
         for process in (sync, web):

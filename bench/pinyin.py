@@ -7,7 +7,7 @@ spelled by pypinyin. Each is typed as a resident would, one letter at a time, an
 looked up (with the field's text as context from the second word on); the whole spelling is also
 looked up alone, to see where the word lands in the row.
 
-The look-ups run in a fresh process that has imported nothing but ``kiosk.pinyin``, as the kiosk's
+The look-ups run in a fresh process that has imported nothing but ``engines.pinyin``, as the kiosk's
 would: it reports VmRSS before and after the first look-up (the index is opened then) and after all
 of them. Building a copy of the index is timed too, with the builder's peak RSS. Printed: median and
 p95 per look-up against the goal of 5 ms, added RSS against 25 MB, first-use and build times, top-1
@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.pinyin.build import gb2312_characters  # noqa: E402
-from kiosk.pinyin.index import default_path  # noqa: E402
+from engines.pinyin.build import gb2312_characters  # noqa: E402
+from engines.pinyin.index import default_path  # noqa: E402
 
 GOAL_MS = 5.0
 GOAL_MB = 25.0
@@ -38,20 +38,20 @@ CHILD = r"""
 import json, sys, time
 def rss():
     return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS')) / 1024
-import kiosk.pinyin
+import engines.pinyin
 words = json.load(sys.stdin)
 before = rss()
 start = time.perf_counter()
-kiosk.pinyin.candidates('xingfu')
+engines.pinyin.candidates('xingfu')
 first = time.perf_counter() - start
 opened = rss()
 times, ranks = [], []
 for letters, word in words:
     for end in range(1, len(letters) + 1):
         start = time.perf_counter()
-        kiosk.pinyin.candidates(letters[:end], after='社区')
+        engines.pinyin.candidates(letters[:end], after='社区')
         times.append(time.perf_counter() - start)
-    found = [c.text for c in kiosk.pinyin.candidates(letters)]
+    found = [c.text for c in engines.pinyin.candidates(letters)]
     ranks.append(found.index(word) if word in found else None)
 print(json.dumps({'before': before, 'opened': opened, 'after': rss(), 'first': first, 'times': times, 'ranks': ranks}))
 """
@@ -69,7 +69,7 @@ def common_words() -> list[tuple[str, str]]:
 def build_a_copy(where: Path) -> tuple[float, float, float]:
     """Seconds, peak RSS (MB) and size (MB) of building the index in a child, as a first use would."""
     start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "kiosk.pinyin", str(where)], cwd=ROOT, stdout=subprocess.DEVNULL,
+    child = subprocess.Popen([sys.executable, "-m", "engines.pinyin", str(where)], cwd=ROOT, stdout=subprocess.DEVNULL,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -83,7 +83,7 @@ def main() -> None:
         seconds, peak, size = build_a_copy(Path(work) / "pinyin.sqlite3")
     print(f"build (a child process): {seconds:.1f} s, peak RSS {peak:.0f} MB, index {size:.1f} MB")
     if not default_path().exists():
-        raise SystemExit("the index is missing: run `make setup` (or .venv/bin/python -m kiosk.pinyin) first")
+        raise SystemExit("the index is missing: run `make setup` (or .venv/bin/python -m engines.pinyin) first")
     words = common_words()
     done = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(words), cwd=ROOT, capture_output=True,
                           text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -24,7 +24,7 @@ each time on a freshly loaded start page (what the idle reset leaves after a vis
 bench's own DevTools network buffer, which grows by every response's body while Playwright is attached
 and the pages are swapped in by htmx — about 0.3 MB a journey that the box, with no debugger, has not): RSS and PSS (``bench.idle_memory.memory``) of every
 browser process (the launcher's descendants and anything using its profile, crashpad included) and
-of the kiosk (the web process and its speech worker). The goal: growth of browser + kiosk ≤ 50 MB
+of the kiosk (the web process and its speech process). The goal: growth of browser + kiosk ≤ 50 MB
 over the journeys, and no white screen. Growth is judged on OWN, the PSS of anonymous and shared-memory
 pages (heaps, and what Chromium's processes share among themselves): PSS and USS both count the
 Chromium binary's file pages, which they share out with every other Chromium on the machine, so on a

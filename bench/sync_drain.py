@@ -3,10 +3,10 @@
     .venv/bin/python -m bench.sync_drain [COUNT]
 
 Prints the drain's wall time as a ratio to a bare keep-alive POST loop of the same number of
-requests against the same kind of server in the same run (goal ≤ 1.5×), and the sync worker's peak
+requests against the same kind of server in the same run (goal ≤ 1.5×), and the sync service's peak
 RSS against the same worker started on an empty queue (goal: growth < 10 MB; it was 20 MB before the
 status pull was streamed a batch at a time). The worker is started as deploy/systemd starts it
-(``python -m kiosk.sync_worker --once``).
+(``python -m sync.process --once``).
 """
 from __future__ import annotations
 
@@ -55,11 +55,11 @@ def queue(instance: Path, count: int, kiosk_id: str = "bench") -> None:
 
 
 def worker(instance: Path, county_url: str) -> tuple[float, int]:
-    """Run ``python -m kiosk.sync_worker --once``; return (seconds, peak RSS in kB)."""
+    """Run ``python -m sync.process --once``; return (seconds, peak RSS in kB)."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
            "KIOSK_INSTANCE_PATH": str(instance), "KIOSK_COUNTY_URL": county_url}
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", PEAK, sys.executable, "-m", "kiosk.sync_worker", "--once"],
+    out = subprocess.run([sys.executable, "-c", PEAK, sys.executable, "-m", "sync.process", "--once"],
                          env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     return time.perf_counter() - start, int(out.stdout.strip().splitlines()[-1])
 
@@ -99,7 +99,7 @@ def main() -> None:
 
         print(f"{count} requests on loopback")
         print(f"bare keep-alive POST loop: {bare:7.1f} s  ({count / bare:6.0f} req/s)")
-        print(f"sync worker drain:         {drain:7.1f} s  ({count / drain:6.0f} req/s)  ratio {drain / bare:.2f}x  (goal <= 1.5x)")
+        print(f"sync service drain:         {drain:7.1f} s  ({count / drain:6.0f} req/s)  ratio {drain / bare:.2f}x  (goal <= 1.5x)")
         growth = (peak_rss - idle_rss) / 1024
         print(f"worker peak RSS: {peak_rss / 1024:.1f} MB, on an empty queue {idle_rss / 1024:.1f} MB: "
               f"growth {growth:.1f} MB, ratio {growth / GROWTH_LIMIT_MB:.2f}x (goal < {GROWTH_LIMIT_MB:.0f} MB: "

@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.voice.cache import SpeechCache  # noqa: E402
-from kiosk.voice.text import spell_ticket  # noqa: E402
-from kiosk.voice.voices import VOICES  # noqa: E402
-from kiosk.voice.worker import SpeechWorker  # noqa: E402
+from engines.speech.cache import SpeechCache  # noqa: E402
+from engines.speech.text import spell_ticket  # noqa: E402
+from engines.speech.voices import VOICES  # noqa: E402
+from engines.speech.synthesiser import Synthesiser  # noqa: E402
 from tests.conftest import LiveKiosk  # noqa: E402
 
 
@@ -71,7 +71,7 @@ def main() -> None:
         kiosk.stop()
 
         # 2. a new ticket's audio, on demand, through the worker and the cache (Opus included)
-        cache = SpeechCache(work / "audio", SpeechWorker())
+        cache = SpeechCache(work / "audio", Synthesiser())
         cache.get("预热", "mandarin")  # the worker process is started once, at the kiosk's start
         on_demand, direct_ticket = [], []
         for n in range(20):
@@ -80,8 +80,8 @@ def main() -> None:
             cache.get(words, "mandarin")
             on_demand.append(time.perf_counter() - start)
             direct_ticket.append(espeak_direct(words, VOICES["mandarin"], work / "t.wav"))
-        worker_rss = rss_kb(cache.worker.pid)
-        cache.worker.close()
+        worker_rss = rss_kb(cache.synthesiser.pid)
+        cache.synthesiser.close()
 
         # 3. pre-render everything from scratch, both speeds
         audio = ROOT / "static" / "audio"

@@ -4,13 +4,13 @@ The box loses power without warning. SQLite in WAL mode with ``synchronous=FULL`
 that matter survives that by design, but an SD card can still lose or tear pages. So:
 
 - :func:`check` runs ``PRAGMA quick_check`` (every page and index entry readable and well-formed, in
-  about the time it takes to read the file) when the web app and the sync worker start; a damaged file
+  about the time it takes to read the file) when the web app and the sync service start; a damaged file
   is said plainly in the log and on the health page, and the kiosk stops saving (read-only) rather than
   write more into it.
 - :func:`backup` copies the live database with SQLite's online backup API (a consistent copy while
   the kiosk keeps working), into a temporary file that is checked, fsync'd and only then renamed into
   place, so a cut in the middle leaves the previous backups as they were; the newest ``keep`` stay.
-  The sync worker makes one after its nightly run. Sealed values stay sealed: a backup is no use
+  The sync service makes one after its nightly run. Sealed values stay sealed: a backup is no use
   without the data key (keep the key elsewhere, docs/operations.md).
 - :func:`restore` puts a backup back (the kiosk stopped): checked first, the damaged file kept aside.
 """
@@ -100,7 +100,7 @@ def backup(source: str | Path, folder: str | Path, keep: int = 7, now: datetime 
 
 
 def restore(backup_file: str | Path, target: str | Path) -> Path | None:
-    """Put ``backup_file`` in place of the database at ``target`` (the kiosk and sync worker stopped).
+    """Put ``backup_file`` in place of the database at ``target`` (the kiosk and sync service stopped).
 
     The backup is checked first; the current file (and its WAL and shared memory) is moved aside as
     ``<name>.before-restore-<time>`` rather than deleted, and that path is returned (None if there was

@@ -32,7 +32,7 @@ REFUSED = "refused"        # the county refused it (reason); nothing more is tri
 UNSENT = (QUEUED, IN_FLIGHT, RETRY_WAIT)
 
 FOLLOW_UP = "follow_up"    # a worker passed a county status change on to the resident (core/follow_ups.py)
-ANSWER = "answer"          # the resident says whether the county's close really solved it (core/answers.py)
+ANSWER = "answer"          # the resident says whether the county's close really solved it (core/feedback.py)
 RATING = "rating"          # ... and how satisfied they are, 5 to 1
 KINDS = (FOLLOW_UP, ANSWER, RATING)
 

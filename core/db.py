@@ -1,6 +1,6 @@
 """Opening the kiosk's SQLite file, the write discipline, and bringing the schema up to date.
 
-Two processes write the same file: the web app and the sync worker. Both open it here, so both
+Two processes write the same file: the web app and the sync service. Both open it here, so both
 share one discipline: WAL; each write one short ``BEGIN IMMEDIATE`` transaction (it takes the write
 lock at once instead of upgrading a read lock, which could deadlock); a busy timeout instead of
 failing at the first contention; ``synchronous=FULL`` for the writes that must survive a power cut.
@@ -10,7 +10,7 @@ SQLite for its write lock. SQLite's busy handler polls with sleeps that grow to 
 thread that just committed: measured with 20 threads committing in a loop, the p95 was 0.2 ms and the
 slowest commit waited 3.1 s; behind one lock the p95 was 5-6 ms (twenty fsyncs in a row) and the
 slowest 0.13 s. Twenty residents confirming at once then wait in line, not in a lottery. The busy
-timeout still arbitrates between processes (the web app and the sync worker).
+timeout still arbitrates between processes (the web app and the sync service).
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from . import answers, county_notes, outbox
+from . import feedback, county_notes, outbox
 from .clock import iso, now as real_now
 from .db import write_transaction
 
@@ -50,7 +50,7 @@ def to_pass_on(db: Database, now: datetime | None = None) -> list[Pending]:
         outcomes = {r[0]: r[1] for r in db.execute(
             "SELECT outcome, MAX(at) FROM follow_ups WHERE request_id = ? AND event_id = ? GROUP BY outcome",
             [row["request_id"], row["event_id"]])}
-        if any(o in outcomes for o in SETTLED) or answers.answered(db, row["request_id"], row["event_id"]):
+        if any(o in outcomes for o in SETTLED) or feedback.answered(db, row["request_id"], row["event_id"]):
             continue  # told, came in, or answered "is it solved?" themselves: they have the news
         result.append(Pending(row["request_id"], row["event_id"], row["state"], row["at"], outcomes.get(NOT_REACHED)))
     return sorted(result, key=lambda p: (p.at, p.request_id))
@@ -62,7 +62,7 @@ def record(db: Database, request_id: int, event_id: int, outcome: str, by: str, 
     is no longer the request's current one or is already settled (a second tap, or a colleague's).
 
     :param in_transaction: the caller owns the transaction (a resident's answer recorded by a worker,
-        :mod:`kiosk.worker.answers`, which also settles the follow-up); otherwise this opens its own.
+        :mod:`kiosk.worker.feedback`, which also settles the follow-up); otherwise this opens its own.
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown follow-up outcome {outcome!r}")

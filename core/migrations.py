@@ -302,7 +302,7 @@ def m014_county_notes(db: Database) -> None:
 
 @migrations()
 def m015_resident_answers(db: Database) -> None:
-    """Closing the loop (core/answers.py): the resident's own word on a request the county closed —
+    """Closing the loop (core/feedback.py): the resident's own word on a request the county closed —
     solved or not, a 好差评 rating, a comment — and the request a "not solved" reopened it as; and who
     entered each field of a request (typed, reused from an earlier one, or by a worker)."""
     db.execute("ALTER TABLE requests ADD COLUMN reopens INTEGER REFERENCES requests(id)")  # the request this one reopens

@@ -10,7 +10,7 @@ request itself, so a request can never be saved without being queued for the cou
 
 This module is the one home of the state names and of the questions asked about them — what is
 due for sending, what is open at the county, how many are in each state — for the sync engine, the
-sync worker, the CLI and the web pages alike. It owns ``request_events`` and ``current_events``.
+sync service, the CLI and the web pages alike. It owns ``request_events`` and ``current_events``.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ logins, no worker compared with another. Figures that a manager could misread wi
 always carry it (``n``).
 
 **A problem** is a request a resident saved, with the requests that reopened it (a "not solved",
-:mod:`core.answers`): one problem, however many times it went back. Counted per problem:
+:mod:`core.feedback`): one problem, however many times it went back. Counted per problem:
 
 - ``received``: problems whose first request was saved in the range;
 - ``closed_by_county``: the county reported the first request closed (at any time since);

@@ -9,7 +9,7 @@
 Each table's owner deletes its own rows (:mod:`core.drafts`, :mod:`core.submissions`,
 :mod:`core.personal`); :mod:`core.outbox` says which requests closed when. Afterwards the WAL is
 checkpointed and truncated: the connection has ``secure_delete`` on, so the bytes really leave the
-file. The sync worker runs this after its nightly run; ``flask --app kiosk data purge`` runs it now.
+file. The sync service runs this after its nightly run; ``flask --app kiosk data purge`` runs it now.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from . import answers, drafts, outbox, personal, submissions
+from . import feedback, drafts, outbox, personal, submissions
 from .clock import iso
 from .db import checkpoint, write_transaction
 
@@ -35,7 +35,7 @@ def purge(db: Database, now: datetime, draft_hours: float = 24, closed_days: flo
     with write_transaction(db, durable=True):
         personal.forget_for_requests(db, due)
         submissions.forget_answers(db, due, iso(now))
-        answers.forget_comments(db, due)
+        feedback.forget_comments(db, due)
     if gone or due:
         checkpoint(db)
     return {"drafts": gone, "requests": len(due)}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import answers, crypto, drafts, personal, submissions
+from . import feedback, crypto, drafts, personal, submissions
 from .db import checkpoint, write_transaction
 
 
@@ -24,7 +24,7 @@ def reseal_all(db: Database) -> int:
     has ``secure_delete`` on) leave the main file and the WAL too, not only the live rows.
     """
     with write_transaction(db, durable=True):
-        count = personal.reseal(db) + drafts.reseal(db) + submissions.reseal(db) + answers.reseal(db)
+        count = personal.reseal(db) + drafts.reseal(db) + submissions.reseal(db) + feedback.reseal(db)
     if count:
         checkpoint(db)
     return count
@@ -32,7 +32,7 @@ def reseal_all(db: Database) -> int:
 
 def finish_rotation(folder: str | Path) -> bool:
     """After :func:`reseal_all` committed under a pending new key: make it the key, keeping the old one
-    as ``data.key.old`` (a sync worker that had not yet noticed the rotation may still seal with it;
+    as ``data.key.old`` (a sync service that had not yet noticed the rotation may still seal with it;
     the next start re-seals that and drops the old key). True if a rotation was finished."""
     folder = Path(folder)
     pending = folder / crypto.NEW_KEY_FILE

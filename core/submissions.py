@@ -115,7 +115,7 @@ def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str, filled_
     (the resident's receipt opens both), a new ticket and UUID, ``reopens`` pointing at the original;
     queued for the county, which is told which request it reopens (``sync/payload.py``); held until
     ``hold_until`` if given (:func:`core.outbox.enqueue`). The caller owns the transaction (the
-    resident's answer's, :func:`core.answers.answer`): both commit or neither.
+    resident's answer's, :func:`core.feedback.answer`): both commit or neither.
     """
     sequence = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM requests").fetchone()[0]
     details = personal.load_for_request(db, original.id)
@@ -228,7 +228,7 @@ def correct_personal(db: Database, request_id: int, field: str, value: str) -> N
 def reseal(db: Database) -> int:
     """Seal again, with the current key, every stored answer set that is not (the caller owns the transaction).
 
-    Runs at every start of the web app and the sync worker. SQLite picks out the values not sealed
+    Runs at every start of the web app and the sync service. SQLite picks out the values not sealed
     with the current key (one pass in C over the table: 0.1 s at 100,000 requests, where reading
     every row into Python took 0.4 s and held them all at once), and they come up 500 at a time.
     """

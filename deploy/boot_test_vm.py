@@ -309,7 +309,7 @@ def main() -> int:
             screenshot(vm, args.screenshot)
             white_screen(vm, args.screenshot)
 
-        # b. a resident's request, end to end over HTTP, and the sync worker delivers it to the demo county
+        # b. a resident's request, end to end over HTTP, and the sync service delivers it to the demo county
         resident = Resident(base)
         resident.post("/services/repairs")
         resident.post("/request/questions/what", answer="lift")
@@ -328,7 +328,7 @@ def main() -> int:
         held = wait_for(lambda: guest_json(vm, "http://127.0.0.1:8311/requests.json?api_key=demo-kiosk-key"
                                                "&jurisdiction_id=demo-county"), 120, 3)
         county_id = held[0].get("service_request_id") if held else None
-        report(bool(held) and len(held) == 1, "the sync worker delivered it to the demo county (Open311, exactly once)",
+        report(bool(held) and len(held) == 1, "the sync service delivered it to the demo county (Open311, exactly once)",
                f"county holds {len(held or [])}: {county_id}")
         shown = wait_for(lambda: county_id and county_id in resident.get(status_path)[1], 120, 3)
         report(bool(shown), "the kiosk's status page shows the county's number", f"{status_path} → {county_id}")
@@ -344,7 +344,7 @@ def main() -> int:
                "after the restart: web and sync active with new processes", f"{before} → {after}, {states}")
         if voice == "success" or SLOW == 1:
             report(voice == "success", "kiosk-voice (the prompts spoken ahead) ran to the end", f"Result={voice}")
-        else:  # under emulation an opusenc of one prompt can pass kiosk/voice/cache.py's 30 s limit (Nice=15)
+        else:  # under emulation an opusenc of one prompt can pass engines/speech/cache.py's 30 s limit (Nice=15)
             print(f"WARN kiosk-voice Result={voice} under TCG (see journal-boot1.log: an opusenc timed out?); "
                   "not counted: emulation is ~10x slower than the box", flush=True)
         report(bool(wait_for(lambda: start_page(base), 60)), "the kiosk answers after the restart")

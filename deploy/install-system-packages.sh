@@ -4,7 +4,7 @@
 #   deploy/install-system-packages.sh --test   ... plus those to run the tests (Chromium, Java, npm, PostgreSQL)
 set -euo pipefail
 want=(python3 python3-venv python3-pip fonts-noto-cjk fonts-noto-color-emoji espeak-ng opus-tools
-      libzinnia0 tegaki-zinnia-simplified-chinese)                  # offline handwriting (kiosk/handwriting)
+      libzinnia0 tegaki-zinnia-simplified-chinese)                  # offline handwriting (engines/handwriting)
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium libatomic1 poppler-utils cage)                  # libatomic1: Playwright's bundled node;
                                                                   # poppler-utils: pdftotext reads a printed receipt;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's run command, after set-up: the reference county (Open311) on 127.0.0.1:8311 in demo mode
 # (the only mode in which it accepts the kiosk's shipped key, demo-kiosk-key), with a clerk "demo" whose
-# password is made anew each run and printed; the sync worker; and the kiosk, with two demo workers
+# password is made anew each run and printed; the sync service; and the kiosk, with two demo workers
 # (demo-worker, and demo-admin), their passwords also made anew and printed. Ctrl-C stops all three.
 # Point KIOSK_COUNTY_URL elsewhere for a real county (then this script still starts the reference county,
 # which nothing talks to; use deploy/ units instead).
@@ -35,13 +35,13 @@ trap cleanup EXIT INT TERM
 
 $BIN/python -m county.serve --demo --host 127.0.0.1 --port "$COUNTY_PORT" &
 pids+=($!)
-$BIN/python -m kiosk.sync_worker &
+$BIN/python -m sync.process &
 pids+=($!)
 # Every page prompt, spoken at normal speed, rendered beside the running kiosk (about two minutes the
 # first time, nothing afterwards); until a prompt is there, it is rendered when first asked for.
 $BIN/flask --app kiosk voice build --speed normal &
 pids+=($!)
-echo "Sync worker started: it sends saved requests to $KIOSK_COUNTY_URL and brings status back."
+echo "Sync service started: it sends saved requests to $KIOSK_COUNTY_URL and brings status back."
 echo "County clerk page (change a request's status there): http://127.0.0.1:$COUNTY_PORT/clerk"
 echo "  log in as: demo    password: $CLERK_PASSWORD    (a new one each run)"
 echo "Worker pages (on the kiosk, or a phone on the same network): http://127.0.0.1:$PORT/worker/login"

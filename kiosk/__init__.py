@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> "Flask":
     """Build the kiosk app: configuration, database, translations, blueprints, CLI.
 
-    Flask is imported here, not at the top, so that the speech worker process, which runs
-    :mod:`kiosk.voice.speaker` (and so imports this package), does not load the web stack.
+    Flask is imported here, not at the top, so that the speech process process, which runs
+    :mod:`engines.speech.speaker` (and so imports this package), does not load the web stack.
     """
     from .rendering import KioskFlask
 
@@ -29,7 +29,9 @@ def create_app(test_config: dict | None = None) -> "Flask":
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from . import addresses_cli, catalogue_cli, config, data_cli, db, i18n, limits, security, sessions, sync_cli, views_errors, voice_cli, workers_cli
+    from core import config
+
+    from . import addresses_cli, catalogue_cli, data_cli, db, i18n, limits, security, sessions, sync_cli, views_errors, voice_cli, workers_cli
     from .health_views import bp as health_bp
     from .outcomes_views import bp as outcomes_bp
     from .resident import bp as resident_bp
@@ -66,7 +68,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     from . import keyboard
 
     keyboard.init_app(app)
-    from .voice import web as voice_web
+    from . import voice_views as voice_web
 
     voice_web.init_app(app, ROOT / "static" / "audio")
     from . import screen

@@ -45,7 +45,7 @@ def check_command() -> None:
 @data_cli.command("backup")
 @click.option("--to", "folder", type=click.Path(file_okay=False), default=None, help="Folder (default KIOSK_BACKUP_DIR).")
 def backup_command(folder: str | None) -> None:
-    """Copy the database now, while the kiosk runs (the sync worker does this every night)."""
+    """Copy the database now, while the kiosk runs (the sync service does this every night)."""
     try:
         made = backup.backup(database_path(current_app), folder or backup_folder(current_app), current_app.config["BACKUPS_KEPT"])
     except backup.BackupError as exc:
@@ -57,8 +57,8 @@ def backup_command(folder: str | None) -> None:
 @click.argument("backup_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def restore_command(backup_file: str | None, yes: bool) -> None:
-    """Put a backup in place of the database (the newest, if none is named). Stop the kiosk and the sync worker first."""
-    from sync.worker import LOCK_FILE, lock_holder
+    """Put a backup in place of the database (the newest, if none is named). Stop the kiosk and the sync service first."""
+    from sync.schedule import LOCK_FILE, lock_holder
 
     made = backup.backups(backup_folder(current_app))
     chosen = Path(backup_file) if backup_file else (made[-1] if made else None)
@@ -66,7 +66,7 @@ def restore_command(backup_file: str | None, yes: bool) -> None:
         raise click.ClickException(f"there is no backup in {backup_folder(current_app)}")
     holder = lock_holder(Path(current_app.instance_path) / LOCK_FILE)
     if holder:
-        raise click.ClickException(f"the sync worker is running (process {holder}): stop the kiosk's services first")
+        raise click.ClickException(f"the sync service is running (process {holder}): stop the kiosk's services first")
     if not yes:
         click.confirm(f"Replace {database_path(current_app)} with {chosen}? Requests saved after that backup are lost", abort=True)
     try:

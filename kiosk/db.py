@@ -1,7 +1,7 @@
 """The web app's handle on the database: a connection per serving thread, the ``init-db`` command.
 
 The database itself — how it is opened, the write discipline, the schema — belongs to :mod:`core.db`,
-which the sync worker uses too; this module only ties it to Flask's application and request life.
+which the sync service uses too; this module only ties it to Flask's application and request life.
 """
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ from flask.cli import with_appcontext
 from core import crypto
 from core.db import connect, migrate, schema_version
 
-from . import instance
-from .instance import LiveKeyring, backup_folder, database_path, prepare_database
+from core import instance
+from core.instance import LiveKeyring, backup_folder, database_path, prepare_database
 
 __all__ = ["backup_folder", "close_db", "database_path", "get_db", "init_app", "keyring"]
 
 
 def keyring(app: Flask) -> crypto.Keyring:
-    """The box's data keys (:func:`kiosk.instance.keyring`), looked at once per request: opening one
+    """The box's data keys (:func:`core.instance.keyring`), looked at once per request: opening one
     draft asks for the keys three times, and each look was three file checks (a tenth of a question
     page's time in the draft's loading)."""
     in_request = has_request_context()
@@ -114,7 +114,7 @@ def init_db_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Check the file, bring the schema up to date and seal everything personal with the current key
-    (:func:`kiosk.instance.prepare_database`); close connections at teardown; register the CLI."""
+    (:func:`core.instance.prepare_database`); close connections at teardown; register the CLI."""
     app.extensions["kiosk_db_connections"] = _ThreadConnections()
     prepare_database(app)
     app.teardown_appcontext(close_db)

@@ -2,7 +2,7 @@
 "Sync now"), ``/health.json`` (the same figures for a monitor) and ``/metrics`` (Prometheus text).
 
 The figures and their verdicts are :mod:`sync.health`'s; this module only gathers what the web
-process alone knows (its speech worker), puts the figures into translated words, and serves them.
+process alone knows (its speech process), puts the figures into translated words, and serves them.
 The page (and Sync now) is for logged-in workers (``worker_required``); the JSON and the Prometheus
 text also answer a program on the box itself (:func:`monitor_allowed`).
 """
@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.clock import utc_now
 from sync import health
-from sync.worker import ask_to_run_now
+from sync.schedule import ask_to_run_now
 
 from flask_login import current_user
 
@@ -28,7 +28,7 @@ from .db import backup_folder, database_path, get_db
 from .security import from_this_box, lan_address
 from .worker import nav_item
 from .worker.auth import worker_required
-from .voice.web import cache_for
+from .voice_views import cache_for
 
 bp = Blueprint("health", __name__)
 nav_item("health.page", _l("Kiosk health"), "💓")
@@ -48,9 +48,9 @@ def monitor_allowed(view):
 
 
 def current_health() -> health.Health:
-    """Every figure now, with this process's speech worker."""
+    """Every figure now, with this process's speech process."""
     app = current_app._get_current_object()
-    speech = cache_for(app, private=False).worker
+    speech = cache_for(app, private=False).synthesiser
     running = speech.running
     voice = health.VoiceReport(available=shutil.which("espeak-ng") is not None, running=running,
                                pid=speech.pid if running else None, last_heard=speech.last_heard,
@@ -131,12 +131,12 @@ def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health
     elif f.name == "last_attempt":
         label = _("Last sync attempt")
         value = _("Never") if x["started_at"] is None else _ago(now, x["started_at"])
-        text = {"none": lambda: _("The sync worker has not run yet."),
+        text = {"none": lambda: _("The sync service has not run yet."),
                 "ok": lambda: _("It went well."),
                 "running": lambda: _("A sync is running now."),
-                "cut_short": lambda: _("It never finished: the sync worker may have stopped. It is safe to press Sync"
+                "cut_short": lambda: _("It never finished: the sync service may have stopped. It is safe to press Sync"
                                        " now."),
-                "failed": lambda: _("It met a problem (below). The sync worker tries again by itself."),
+                "failed": lambda: _("It met a problem (below). The sync service tries again by itself."),
                 "key_refused": lambda: _("The county refused this kiosk's key. Nothing can be sent until the key is"
                                          " put right: call the county's support line."),
                 }[code]()
@@ -155,8 +155,8 @@ def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health
                     _("The county's clock is %(amount)s behind this kiosk's.", amount=amount))
             text += " " + (_("Keep an eye on it.") if code == "off" else
                            _("Set the kiosk's clock: the times on requests are wrong."))
-    elif f.name == "sync_worker":
-        label = _("Sync worker")
+    elif f.name == "sync_service":
+        label = _("Sync service")
         value = {"running": _("Running"), "not_running": _("Not running"), "unknown": _("Unknown")}[code]
         text = {("running", health.GREEN): lambda: _("It sends requests as soon as the county answers."),
                 ("not_running", health.AMBER): lambda: _("Nothing is waiting, but news from the county will not come"
@@ -167,7 +167,7 @@ def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health
                 }[(code, f.verdict)]()
         if x["run_now_asked_at"]:
             detail = _("Sync now was asked %(ago)s and has not started yet.", ago=_ago(now, x["run_now_asked_at"]))
-    elif f.name == "voice_worker":
+    elif f.name == "speech_service":
         label = _("Reading aloud")
         value = {"running": _("Running"), "idle": _("Ready"), "failing": _("Failing"),
                  "unavailable": _("Unavailable")}[code]
@@ -212,7 +212,7 @@ def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health
         value = _ago(now, x["at"]) if x["at"] else _("None yet")
         text = {"ok": lambda: _("A copy of the database is made every night, after the nightly sync."),
                 "never": lambda: _("No backup has been made yet: the first is made after the nightly sync."),
-                "old": lambda: _("The nightly backup has not been made for more than two days. Is the sync worker running?"),
+                "old": lambda: _("The nightly backup has not been made for more than two days. Is the sync service running?"),
                 "very_old": lambda: _("No backup for more than a week: after a power cut there would be nothing recent to"
                                       " fall back on. Ask whoever looks after the kiosk."),
                 }[code]()
@@ -236,7 +236,7 @@ def page():
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "health-figures":
         return render_template("health/_figures.html", **context)
     asked = session.pop("health_sync_asked", False)
-    return render_template("health/page.html", asked=asked, worker_running=found["sync_worker"].code == "running",
+    return render_template("health/page.html", asked=asked, sync_running=found["sync_service"].code == "running",
                            settings=place_settings(), **context)
 
 
@@ -266,7 +266,7 @@ def place_settings() -> list[dict]:
 @bp.post("/worker/health/sync-now")
 @worker_required
 def sync_now():
-    """Ask the sync worker to run at once (it looks for the request every second)."""
+    """Ask the sync service to run at once (it looks for the request every second)."""
     ask_to_run_now(current_app.instance_path, utc_now())
     session["health_sync_asked"] = True
     return redirect(url_for("health.page"))
@@ -318,15 +318,15 @@ def prometheus_text(found: health.Health, kiosk: str) -> str:
         if f.name in METRICS and f.value is not None:
             name, text = METRICS[f.name]
             lines += [f"# HELP {name} {text}", f"# TYPE {name} gauge", f'{name}{{kiosk="{_label(kiosk)}"}} {f.value}']
-    lines += ["# HELP kiosk_worker_up Whether a worker process is running (1) or not (0).",
-              "# TYPE kiosk_worker_up gauge"]
-    for name, worker in (("sync", "sync_worker"), ("voice", "voice_worker")):
+    lines += ["# HELP kiosk_service_up Whether a background service of the kiosk is running (1) or not (0).",
+              "# TYPE kiosk_service_up gauge"]
+    for name, figure in (("sync", "sync_service"), ("voice", "speech_service")):
         try:
-            state = found[worker].code
-        except KeyError:  # no speech worker in this process
+            state = found[figure].code
+        except KeyError:  # no speech process in this process
             continue
         if state != "unknown":
-            lines.append(f'kiosk_worker_up{{kiosk="{_label(kiosk)}",worker="{name}"}} {int(state == "running")}')
+            lines.append(f'kiosk_service_up{{kiosk="{_label(kiosk)}",service="{name}"}} {int(state == "running")}')
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_date, format_timedelta, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
-from core import answers, audit, clock, outbox, outcomes, personal, submissions
+from core import feedback, audit, clock, outbox, outcomes, personal, submissions
 from core.db import write_transaction
 
 from .db import get_db
@@ -205,10 +205,10 @@ def _rows(first: date, last: date, with_personal: bool) -> list[dict]:
         }
         if with_personal:  # and what the resident wrote, which may name people
             details = personal.load_for_request(db, request_.id)
-            latest = answers.latest(db, request_.id)
+            latest = feedback.latest(db, request_.id)
             row.update({"name": details.get("name", ""), "phone": details.get("phone", ""),
                         "address": details.get("address", ""),
-                        "resident_comment": answers.comment(db, latest.id) if latest and latest.has_comment else ""})
+                        "resident_comment": feedback.comment(db, latest.id) if latest and latest.has_comment else ""})
         rows.append(row)
     return rows
 

@@ -55,7 +55,7 @@ def kiosk_page_for_refused_bodies(server) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     # Imported here, not at the top: importing this module costs nothing until it serves (the speech
-    # worker, ``python -m kiosk.voice.speaker``, no longer imports it, but keep it cheap anyway).
+    # worker, ``python -m engines.speech.speaker``, no longer imports it, but keep it cheap anyway).
     from waitress import create_server
 
     from . import create_app

@@ -28,7 +28,7 @@ from pathlib import Path
 from flask import Flask
 from whitenoise import WhiteNoise
 
-from .voice.cache import MIME
+from engines.speech.cache import MIME
 
 COMPRESSED = (".css", ".js", ".svg", ".json", ".txt", ".html")
 FOREVER = "public, max-age=31536000, immutable"

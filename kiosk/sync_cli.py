@@ -11,7 +11,7 @@ from core import backup, county_notes, outbox, submissions
 from core.db import write_transaction
 from sync import health
 
-from . import sync_worker
+from sync import process as sync_process
 from .db import backup_folder, database_path, get_db
 
 sync_cli = AppGroup("sync", help="Send saved requests to the county and bring their status back.")
@@ -21,16 +21,16 @@ sync_cli = AppGroup("sync", help="Send saved requests to the county and bring th
 @click.option("--once", is_flag=True, help="Push and pull once, then exit (a manual sync: waiting requests are tried now).")
 @click.option("--max-steps", type=int, default=None, hidden=True)
 def run_command(once: bool, max_steps: int | None) -> None:
-    """Run the sync worker (nightly, on reconnect, when requests wait), or one sync with --once.
-    The same as ``python -m kiosk.sync_worker``, which the kiosk-sync unit runs without Flask."""
-    raise SystemExit(sync_worker.run(current_app._get_current_object(), get_db(), once, max_steps))
+    """Run the sync service (nightly, on reconnect, when requests wait), or one sync with --once.
+    The same as ``python -m sync.process``, which the kiosk-sync unit runs without Flask."""
+    raise SystemExit(sync_process.run(current_app._get_current_object(), get_db(), once, max_steps))
 
 
 @sync_cli.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def status_command(as_json: bool) -> None:
     """Show the queue by state, the oldest unsent request, the last success and error, the clock offset,
-    then every health figure with its verdict (as /health.json has them, less the speech worker)."""
+    then every health figure with its verdict (as /health.json has them, less the speech process)."""
     db = get_db()
     summary = health.summary(db)
     figures = health.check(db, current_app.instance_path, database_path(current_app),

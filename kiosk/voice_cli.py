@@ -11,11 +11,11 @@ from core.catalogue import get_service, list_groups
 
 from .db import get_db
 from .i18n import LOCALES
-from .voice.page_text import page_text
-from .voice.text import spell_ticket
-from .voice.voices import RATES, VOICES
-from .voice.web import cache_for
-from .voice.worker import SpeechError
+from engines.speech.page_text import page_text
+from engines.speech.text import spell_ticket
+from engines.speech.voices import RATES, VOICES
+from .voice_views import cache_for
+from engines.speech.synthesiser import SpeechError
 
 voice_cli = AppGroup("voice", help="Speech: pre-render page prompts, or say something.")
 #: Which voices each page language is pre-rendered in (the resident may switch between Chinese voices).
@@ -70,7 +70,7 @@ def build_command(speeds: tuple[str, ...]) -> None:
                     except SpeechError as exc:
                         failed += 1
                         click.echo(f"not rendered ({locale}, {speech}, {speed}): {exc}", err=True)
-    cache.worker.close()
+    cache.synthesiser.close()
     click.echo(f"{rendered} prompts rendered, {kept} already there, {failed} failed, in "
                f"{time.perf_counter() - started:.1f} s ({cache.directory})")
     if failed:  # a failed run is retried by its unit (Restart=on-failure) and keeps what it made
@@ -87,7 +87,7 @@ def say_command(text: str, speech: str, speed: str, ticket: bool) -> None:
     cache = cache_for(current_app._get_current_object(), private=True)
     words = spell_ticket(text, speech) if ticket else text
     click.echo(str(cache.get(words, speech, speed)))
-    cache.worker.close()
+    cache.synthesiser.close()
 
 
 def init_app(app: Flask) -> None:

@@ -6,8 +6,8 @@ brings their status and the catalogue back.
 - :mod:`sync.engine` — push, tokens, status pull, catalogue refresh: outcomes become outbox events;
 - :mod:`sync.catalogue` — merging the county's catalogue into the kiosk's;
 - :mod:`sync.runs` and :mod:`sync.health` — the record of runs, and the queue's health from it;
-- :mod:`sync.worker` — when to run (nightly, reconnect, queue, status) and never two at once.
+- :mod:`sync.schedule` — when to run (nightly, reconnect, queue, status) and never two at once.
 
 It stands on :mod:`core` (the database) and never imports Flask or :mod:`kiosk`: the long-running
-worker is a separate process that works on a sqlite-utils ``Database`` handed to it.
+sync service is a separate process that works on a sqlite-utils ``Database`` handed to it.
 """

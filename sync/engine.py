@@ -267,7 +267,7 @@ class SyncEngine:
                     refreshed = refresh_catalogue(self.db, self.client, self.settings.county_locale)
                     if "error" in refreshed:
                         report.errors.append(f"catalogue: {refreshed['error']}")
-        except Exception as exc:  # never let one run take the worker down; say what happened
+        except Exception as exc:  # never let one run take the sync service down; say what happened
             report.errors.append(f"{type(exc).__name__}: {exc}")
         runs.finish(self.db, run_id, iso(self.now()), sent=report.sent, accepted=report.accepted,
                     quarantined=report.quarantined, retrying=report.retrying, status_updates=report.status_updates,

@@ -7,9 +7,9 @@ overall verdict is the worst of them. This module returns codes and numbers only
 that say them belong to the web layer (``kiosk/health_views.py``), where they are translated.
 
 Every figure comes from the module that owns it: requests by state from :mod:`core.outbox` (through
-its state index, never a pass over every request), the runs from :mod:`sync.runs`, the worker's lock
-and its "run now" request from :mod:`sync.worker`; the disk and the database file from the file
-system. The speech worker lives in the web process, so the web layer reports it (:class:`VoiceReport`).
+its state index, never a pass over every request), the runs from :mod:`sync.runs`, the sync service's lock
+and its "run now" request from :mod:`sync.schedule`; the disk and the database file from the file
+system. The speech process lives in the web process, so the web layer reports it (:class:`VoiceReport`).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from core.backup import backups as found_backups
 from core.clock import iso
 
 from . import runs
-from .worker import LOCK_FILE, lock_holder, run_now_asked_at
+from .schedule import LOCK_FILE, lock_holder, run_now_asked_at
 
 VERSION = 1  # of the JSON shape (:meth:`Health.as_dict`); a change that breaks a reader raises it
 GREEN, AMBER, RED = "green", "amber", "red"
@@ -62,7 +62,7 @@ THRESHOLDS = Thresholds()
 
 @dataclass(frozen=True)
 class VoiceReport:
-    """What the web process knows of its speech worker (``kiosk/voice/worker.py``), as plain data."""
+    """What the web process knows of its speech process (``engines/speech/synthesiser.py``), as plain data."""
 
     available: bool                  # espeak-ng is installed: read aloud can work at all
     running: bool                    # its process is alive now (it starts on first use)
@@ -164,7 +164,7 @@ def judge_clock(offset: float | None, t: Thresholds = THRESHOLDS) -> tuple[str, 
     return (AMBER, "off") if abs(offset) > t.clock_amber else (GREEN, "ok")
 
 
-def judge_sync_worker(pid: int | None, known: bool, waiting: bool) -> tuple[str, str]:
+def judge_sync_service(pid: int | None, known: bool, waiting: bool) -> tuple[str, str]:
     if not known:
         return AMBER, "unknown"
     if pid is not None:
@@ -229,10 +229,10 @@ def check(db: Database, instance: str | Path, database: str | Path, *, now: date
           integrity: list[str] | None = None, backups: str | Path | None = None) -> Health:
     """Every figure, judged.
 
-    :param instance: the instance folder (the sync worker's lock and its "run now" request live there).
+    :param instance: the instance folder (the sync service's lock and its "run now" request live there).
     :param database: the SQLite file: its size (with its WAL) and the free space on its file system.
     :param max_pages: the database's cap in pages (``KIOSK_DB_MAX_PAGES``; 0: none).
-    :param voice: the speech worker's report; None leaves the figure out (a process that has none).
+    :param voice: the speech process's report; None leaves the figure out (a process that has none).
     :param integrity: what ``PRAGMA quick_check`` found at start-up ([] when sound; :func:`core.backup.check`);
         None leaves the figure out.
     :param backups: the folder of nightly backups (:mod:`core.backup`); None leaves the figure out.
@@ -279,11 +279,11 @@ def check(db: Database, instance: str | Path, database: str | Path, *, now: date
         holder, known = lock_holder(Path(instance) / LOCK_FILE), True
     except OSError:
         holder, known = None, False
-    add("sync_worker", "unknown" if not known else "running" if holder else "not_running", "state",
-        judge_sync_worker(holder, known, unsent > 0), pid=holder, run_now_asked_at=run_now_asked_at(instance))
+    add("sync_service", "unknown" if not known else "running" if holder else "not_running", "state",
+        judge_sync_service(holder, known, unsent > 0), pid=holder, run_now_asked_at=run_now_asked_at(instance))
     if voice is not None:
         judged = judge_voice(voice)
-        add("voice_worker", judged[1], "state", judged, pid=voice.pid, last_heard=_when(voice.last_heard),
+        add("speech_service", judged[1], "state", judged, pid=voice.pid, last_heard=_when(voice.last_heard),
             last_failure=_when(voice.last_failure), failure=voice.failure or None)
 
     database = Path(database)

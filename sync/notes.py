@@ -9,7 +9,7 @@ notes, and they wait here, harmless (no personal data), until it does. ``docs/op
 attributes.
 
 Exactly once, as for requests (:mod:`sync.engine`): a note is committed ``in_flight`` durably before
-its POST; if a send may have reached the county (in flight when the worker died, a timeout, a dropped
+its POST; if a send may have reached the county (in flight when the sync service died, a timeout, a dropped
 connection, a 5xx), the county is asked by the note's UUID first and the note is not sent again if it
 is there. Refusals are final (``refused``, with the county's words): a note is never worth a worker's
 correction. The note service is never offered to residents (:mod:`sync.catalogue` skips it).

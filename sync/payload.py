@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from core import answers, catalogue, outbox, personal
+from core import feedback, catalogue, outbox, personal
 from core.submissions import SavedRequest
 
 #: The line that opens a reopened request's description, in the centre's language: why it is back
@@ -36,7 +36,7 @@ def open311_fields(db: Database, request: SavedRequest, location: str, locale: s
     kiosk id and its own save time travel as attributes too, so a county can de-duplicate, and
     ``requested_datetime`` is never re-stamped at send time.
 
-    A request that reopens another (the resident said it was not solved, :mod:`core.answers`) names the
+    A request that reopens another (the resident said it was not solved, :mod:`core.feedback`) names the
     county's id of the one it reopens in ``attribute[kiosk_reopens]``, and its description opens with
     why it is back, with the resident's comment when she wrote one (:data:`REOPENED`).
 
@@ -51,7 +51,7 @@ def open311_fields(db: Database, request: SavedRequest, location: str, locale: s
         fields["attribute[kiosk_reopens]"] = outbox.county_id(db, request.reopens)
         why, said = REOPENED.get(locale, REOPENED[catalogue.FALLBACK_LOCALE])
         lines.append(why.format(county_id=fields["attribute[kiosk_reopens]"]))
-        comment = answers.reopen_comment(db, request.id)
+        comment = feedback.reopen_comment(db, request.id)
         if comment:
             lines.append(said.format(comment=comment))
     for question in service.questions if service else ():

@@ -14,7 +14,7 @@ from core import addresses, drafts, submissions
 from core.addresses import AddressBookError
 from core.catalogue import DEMO_FILE, CatalogueError, KIOSK_ONLY_KEYS, get_service, validate_catalogue
 from kiosk.db import get_db, keyring
-from kiosk.voice.page_text import page_text
+from engines.speech.page_text import page_text
 from sync.catalogue import refresh_catalogue
 from sync.open311 import Open311Client, Reply
 from sync.payload import open311_fields

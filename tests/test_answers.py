@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from core import answers, audit, county_notes, follow_ups, outbox, personal, submissions
+from core import feedback, audit, county_notes, follow_ups, outbox, personal, submissions
 from core.db import write_transaction
 from kiosk.db import get_db
 from sync.notes import NOTE_SERVICE
@@ -48,19 +48,19 @@ def test_a_yes_is_recorded_once_with_a_note_for_the_county(app):
     request_id, _, _, event = saved_and_closed(app)
     with app.app_context():
         db = get_db()
-        assert answers.to_ask(db, request_id) == event
+        assert feedback.to_ask(db, request_id) == event
         with write_transaction(db, durable=True):
-            given = answers.answer(db, request_id, event, True, "kiosk", "kiosk-1")
-        assert given.solved and given.via == "kiosk" and given.reopened_as is None and answers.to_ask(db, request_id) is None
-        with pytest.raises(answers.AlreadyAnswered), write_transaction(db):
-            answers.answer(db, request_id, event, False, "phone", "kiosk-1")
+            given = feedback.answer(db, request_id, event, True, "kiosk", "kiosk-1")
+        assert given.solved and given.via == "kiosk" and given.reopened_as is None and feedback.to_ask(db, request_id) is None
+        with pytest.raises(feedback.AlreadyAnswered), write_transaction(db):
+            feedback.answer(db, request_id, event, False, "phone", "kiosk-1")
         with write_transaction(db):
-            answers.rate(db, given.id, 4)
-        with pytest.raises(answers.AlreadyAnswered), write_transaction(db):
-            answers.rate(db, given.id, 5)
+            feedback.rate(db, given.id, 4)
+        with pytest.raises(feedback.AlreadyAnswered), write_transaction(db):
+            feedback.rate(db, given.id, 5)
         for wrong in (0, 6, "5", None):
             with pytest.raises(ValueError), write_transaction(db):
-                answers.rate(db, given.id, wrong)
+                feedback.rate(db, given.id, wrong)
         notes = [(n.kind, n.fields) for n in county_notes.for_request(db, request_id)]
         assert [(k, f.get("solved"), f.get("rating"), f["via"]) for k, f in notes] == [
             ("answer", "yes", None, "kiosk"), ("rating", None, "4", "kiosk")]
@@ -74,16 +74,16 @@ def test_nothing_is_asked_before_the_county_closes_it_or_about_an_old_close(app)
         with write_transaction(db):
             later = outbox.record(db, request_id, outbox.CLOSED, service_request_id="C000001", status="closed",
                                   status_notes="复查后再次办结")
-        with pytest.raises(answers.NotAsked), write_transaction(db):
-            answers.answer(db, request_id, event, True, "kiosk", "kiosk-1")  # not the latest close
-        assert answers.to_ask(db, request_id) == later
+        with pytest.raises(feedback.NotAsked), write_transaction(db):
+            feedback.answer(db, request_id, event, True, "kiosk", "kiosk-1")  # not the latest close
+        assert feedback.to_ask(db, request_id) == later
         with write_transaction(db):
             outbox.record(db, request_id, outbox.IN_PROGRESS, service_request_id="C000001", status="open", status_notes="x")
-        assert answers.to_ask(db, request_id) is None
-        with pytest.raises(answers.NotAsked), write_transaction(db):
-            answers.answer(db, request_id, later, True, "kiosk", "kiosk-1")
+        assert feedback.to_ask(db, request_id) is None
+        with pytest.raises(feedback.NotAsked), write_transaction(db):
+            feedback.answer(db, request_id, later, True, "kiosk", "kiosk-1")
         with pytest.raises(ValueError), write_transaction(db):
-            answers.answer(db, request_id, later, True, "worker", "kiosk-1")  # a worker's answer names the worker
+            feedback.answer(db, request_id, later, True, "worker", "kiosk-1")  # a worker's answer names the worker
 
 
 def test_a_no_reopens_it_as_a_new_request_with_the_same_details_and_check_code(app):
@@ -91,7 +91,7 @@ def test_a_no_reopens_it_as_a_new_request_with_the_same_details_and_check_code(a
     with app.app_context():
         db = get_db()
         with write_transaction(db, durable=True):
-            given = answers.answer(db, request_id, event, False, "phone", "kiosk-1")
+            given = feedback.answer(db, request_id, event, False, "phone", "kiosk-1")
         again = submissions.get(db, given.reopened_as)
         original = submissions.get(db, request_id)
         assert again.reopens == request_id and again.ticket != ticket and again.check_code == code
@@ -111,15 +111,15 @@ def test_a_comment_is_sealed_kept_once_and_purged_with_the_request(app, tmp_path
     with app.app_context():
         db = get_db()
         with write_transaction(db):
-            given = answers.answer(db, request_id, event, True, "kiosk", "kiosk-1")
-            answers.add_comment(db, given.id, "  师傅很耐心，谢谢王师傅  ")
-        assert answers.comment(db, given.id) == "师傅很耐心，谢谢王师傅"
-        with pytest.raises(answers.AlreadyAnswered), write_transaction(db):
-            answers.add_comment(db, given.id, "再说一句")
+            given = feedback.answer(db, request_id, event, True, "kiosk", "kiosk-1")
+            feedback.add_comment(db, given.id, "  师傅很耐心，谢谢王师傅  ")
+        assert feedback.comment(db, given.id) == "师傅很耐心，谢谢王师傅"
+        with pytest.raises(feedback.AlreadyAnswered), write_transaction(db):
+            feedback.add_comment(db, given.id, "再说一句")
         raw = db.execute("SELECT comment FROM resident_answers").fetchone()[0]
         assert "王师傅" not in raw
         retention.purge(db, datetime.now(timezone.utc) + timedelta(days=31))
-        assert answers.comment(db, given.id) == "" and answers.get(db, given.id).solved  # the answer itself stays
+        assert feedback.comment(db, given.id) == "" and feedback.get(db, given.id).solved  # the answer itself stays
 
 
 # --- the resident's pages --------------------------------------------------------------------------
@@ -149,9 +149,9 @@ def test_the_status_page_asks_and_a_no_brings_it_back_without_telling_it_again(a
     page = client.get(thanks.headers["Location"], headers=ZH).get_data(as_text=True)
     with app.app_context():
         db = get_db()
-        given = answers.latest(db, request_id)
+        given = feedback.latest(db, request_id)
         again = submissions.get(db, given.reopened_as)
-        assert (given.solved, given.rating, given.via, answers.comment(db, given.id)) == (False, 2, "kiosk", "灯还是不亮")
+        assert (given.solved, given.rating, given.via, feedback.comment(db, given.id)) == (False, 2, "kiosk", "灯还是不亮")
         assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 2
     assert again.ticket in page and "不需要再说一遍" in page
     link = re.search(r'href="(/status/[^"]+\?visit=1)"', page).group(1)  # the kiosk's screen: for this visit only
@@ -209,7 +209,7 @@ def test_the_receipts_signed_link_on_a_phone_answers_via_phone(app):
     thanks = client.get(f"/status/{ticket}/thanks?t={token}", headers=ZH).get_data(as_text=True)
     assert "很高兴" in thanks
     with app.app_context():
-        assert answers.latest(get_db(), request_id).via == "phone"
+        assert feedback.latest(get_db(), request_id).via == "phone"
 
 
 # --- through a worker ------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def test_a_worker_on_a_call_back_records_what_the_resident_said(app):
     assert alice.post(f"/worker/worklist/answer/{request_id}/{event}", data={"solved": "yes"}).status_code == 302
     with app.app_context():
         db = get_db()
-        given = answers.latest(db, request_id)
+        given = feedback.latest(db, request_id)
         assert (given.solved, given.rating, given.via, given.by_worker) == (False, 1, "worker", "alice")
         assert [h["outcome"] for h in follow_ups.history(db, request_id)] == ["told"]
         actions = [(e.action, e.request_id) for e in audit.every(db)]
@@ -263,7 +263,7 @@ def test_a_no_reaches_the_county_once_as_a_linked_request_and_the_answers_as_not
         close_at_county(county, county_id)
         assert engine.run().status_updates == 1
         code = get_db().execute("SELECT check_code FROM requests").fetchone()[0]
-        event = answers.to_ask(get_db(), 1)
+        event = feedback.to_ask(get_db(), 1)
     client.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"})
     client.post(f"/status/{ticket}/rating?c={code}", data={"rating": "1"})
     client.post(f"/status/{ticket}/comment?c={code}", data={"skip": "1"})  # nothing to add: it may go
@@ -272,7 +272,7 @@ def test_a_no_reaches_the_county_once_as_a_linked_request_and_the_answers_as_not
         report = engine.run()
         assert report.accepted == 1 and report.notes_sent == 2, report
         assert engine.run().sent == 0 and engine.run().notes_sent == 0
-        again = answers.latest(get_db(), 1).reopened_as
+        again = feedback.latest(get_db(), 1).reopened_as
         again_id = outbox.county_id(get_db(), again)
     with sqlite3.connect(county.database) as db:
         rows = db.execute("SELECT service_request_id, service_code, attributes FROM requests ORDER BY id").fetchall()
@@ -297,7 +297,7 @@ def answered_no_at_the_county(app, client, county, clock) -> tuple[str, str, str
         close_at_county(county, county_id)
         assert engine.run().status_updates == 1
         code = get_db().execute("SELECT check_code FROM requests").fetchone()[0]
-        event = answers.to_ask(get_db(), 1)
+        event = feedback.to_ask(get_db(), 1)
     client.post("/language", data={"locale": "en"})
     client.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"})
     client.post(f"/status/{ticket}/rating?c={code}", data={"rating": "1"})
@@ -327,7 +327,7 @@ def test_a_no_reaches_the_county_with_the_residents_reason_in_the_centres_langua
     client.post(f"/status/{ticket}/comment?c={code}", data={"comment": "The light is still off at night."})
     with app.app_context():
         assert engine_for(app, county.url, clock=clock).run().accepted == 1
-        again_id = outbox.county_id(get_db(), answers.latest(get_db(), 1).reopened_as)
+        again_id = outbox.county_id(get_db(), feedback.latest(get_db(), 1).reopened_as)
     (first, _, _), (second, description, attributes) = county_requests(county)
     assert (first, second, attributes["kiosk_reopens"]) == (county_id, again_id, county_id)
     assert description.splitlines() == [
@@ -344,7 +344,7 @@ def test_a_reopened_request_waits_for_the_comment_no_longer_than_a_quarter_of_an
     with app.app_context():
         engine = engine_for(app, county.url, clock=clock)
         assert engine.run().accepted == 0
-        clock.advance(minutes=answers.COMMENT_WAIT_MINUTES + 1)
+        clock.advance(minutes=feedback.COMMENT_WAIT_MINUTES + 1)
         assert engine.run().accepted == 1
     description = county_requests(county)[1][1]
     assert description.splitlines()[:2] == [f"重新提交：居民表示问题没有解决（原编号 {county_id}）。", "什么坏了？ 楼道灯"]
@@ -370,7 +370,7 @@ def test_after_the_visit_the_next_person_at_the_screen_opens_neither_ticket(app,
     client.post("/visit/end")
     assert client.get(link).status_code == 404
     with app.app_context():
-        new = answers.latest(get_db(), request_id).reopened_as
+        new = feedback.latest(get_db(), request_id).reopened_as
         new_ticket = submissions.get(get_db(), new).ticket
     assert client.post(f"/status/{new_ticket}/solved?visit=1", data={"event": 1, "solved": "yes"}).status_code == 404
 
@@ -383,7 +383,7 @@ def test_nothing_is_asked_about_a_request_whose_details_were_purged(app, client)
     request_id, ticket, code, event = saved_and_closed(app)
     with app.app_context():
         retention.purge(get_db(), datetime.now(timezone.utc) + timedelta(days=31))
-        assert answers.to_ask(get_db(), request_id) is None
+        assert feedback.to_ask(get_db(), request_id) is None
     assert "问题真的解决了吗？" not in status_page(client, ticket, code).get_data(as_text=True)
     refused = client.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"}, headers=ZH)
     assert refused.status_code == 409
@@ -414,7 +414,7 @@ def test_a_resident_may_skip_the_rating_and_workers_read_what_they_wrote(app, cl
     said = section(alice.get("/worker/worklist", headers=ZH).get_data(as_text=True), "wl-said")
     assert "灯还是不亮，楼道很黑" in said and ticket in said
     with app.app_context():
-        given = answers.latest(get_db(), request_id)
+        given = feedback.latest(get_db(), request_id)
         assert given.rating is None and given.reopened_as
         assert submissions.get(get_db(), given.reopened_as).ticket in said
     assert section(client.get("/worker/worklist").get_data(as_text=True), "wl-said") == ""  # not for a resident

@@ -1,7 +1,7 @@
 """Power cuts (issue 13, item 2): the start-up integrity check, the nightly online backup and restoring
 it (core/backup.py, `flask data check|backup|restore`), on real SQLite files: a backup made while
 requests are being saved, pruned to the newest; a damaged file found at start-up, the kiosk read-only
-and red on its health page; a damaged backup refused; a restore refused while the sync worker runs."""
+and red on its health page; a damaged backup refused; a restore refused while the sync service runs."""
 from __future__ import annotations
 
 import fcntl
@@ -18,7 +18,7 @@ from core import backup, drafts, submissions
 from kiosk import create_app
 from kiosk.db import backup_folder, database_path, get_db
 from sync import health
-from sync.worker import LOCK_FILE
+from sync.schedule import LOCK_FILE
 
 
 def save_one(db, n: int) -> None:
@@ -126,12 +126,12 @@ def test_the_commands_check_back_up_and_restore(app, runner, tmp_path):
     assert done.exit_code == 0 and str(newest) in done.output, done.output
     with app.app_context():
         assert count(database_path(app)) == 1
-    # while the sync worker holds its lock, nothing is restored
+    # while the sync service holds its lock, nothing is restored
     lock = Path(app.instance_path) / LOCK_FILE
     with open(lock, "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         refused = runner.invoke(args=["data", "restore", "--yes"])
-    assert refused.exit_code != 0 and "sync worker is running" in refused.output
+    assert refused.exit_code != 0 and "sync service is running" in refused.output
     assert runner.invoke(args=["data", "restore", "--yes", str(tmp_path / "none.sqlite3")]).exit_code != 0
 
 

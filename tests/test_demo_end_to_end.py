@@ -1,5 +1,5 @@
 """The README's promise, with every part a real process on 127.0.0.1: a resident saves a request at the
-kiosk; the sync worker sends it to the county by itself; a clerk logs in there and changes its status;
+kiosk; the sync service sends it to the county by itself; a clerk logs in there and changes its status;
 the kiosk's status page shows the change after the next sync."""
 import re
 import subprocess

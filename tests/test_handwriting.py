@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.handwriting.zinnia import Candidate, Recognizer, ZinniaError, recognizer
+from engines.handwriting.zinnia import Candidate, Recognizer, ZinniaError, recognizer
 
 ROOT = Path(__file__).resolve().parent.parent
 HANZI = ROOT / "node_modules" / "hanzi-writer-data"

@@ -1,5 +1,5 @@
 """Floors under how well handwriting is read in its field: the kiosk's own path (fitted, recognised,
-re-ranked by what the field expects, merged with the shape matcher's; kiosk/handwriting/reader.py) on the demo catalogue's and address book's characters, each
+re-ranked by what the field expects, merged with the shape matcher's; engines/handwriting/reader.py) on the demo catalogue's and address book's characters, each
 drawn by an unsteady hand (bench/hanzi_medians.py, fixed seed) after the character before it.
 
 The floors are the values measured here on 2026-12-01, with combine's agreement rule (the closest
@@ -14,7 +14,7 @@ import random
 import pytest
 
 from bench.handwriting import address_writings, catalogue_writings, demo_database
-from kiosk.handwriting.reader import read
+from engines.handwriting.reader import read
 from bench.hanzi_medians import HANZI, medians, unsteady
 
 # (top-1, top-10) floors, unsteady hand, in the field

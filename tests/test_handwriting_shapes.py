@@ -1,4 +1,4 @@
-"""The shape matcher (kiosk/handwriting/shapes.py) and how its list joins zinnia's (rerank.combine).
+"""The shape matcher (engines/handwriting/shapes.py) and how its list joins zinnia's (rerank.combine).
 
 Strokes here are drawn by hand in the test, in a 1000 box with y down. How well it reads thousands
 of characters, and its memory and time, belong to bench/handwriting.py.
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.handwriting.rerank import combine
-from kiosk.handwriting.shapes import FEATURES, ShapeError, ShapeMatcher, closest, matcher
+from engines.handwriting.rerank import combine
+from engines.handwriting.shapes import FEATURES, ShapeError, ShapeMatcher, closest, matcher
 
 # Characters that look alike: boxes, crosses and bars.
 LOOKALIKES = frozenset("十口田日目一二三土王中人大木本工干")
@@ -84,7 +84,7 @@ def test_a_missing_font_or_face_says_which_debian_package(tmp_path):
 
 
 def test_combine_puts_the_closest_shape_first_only_when_it_and_the_fields_texts_agree_against_zinnia():
-    from kiosk.handwriting.rerank import Expectation
+    from engines.handwriting.rerank import Expectation
 
     field = Expectation.from_texts(["幸福里", "灯不亮"])
     ranked = list("辛幅副富届福偪逼畐蝠")  # zinnia's first goes on from nothing; 福 is sixth

@@ -1,7 +1,7 @@
 """The kiosk's heartbeat (issue 11, item 4): the figures of sync.health against a database seeded with
 known states (values worked out by hand), each verdict's limits on both sides, the queries it makes
 (no table scanned), /health.json and /metrics, the page in three languages, "Sync now" reaching a real
-sync worker, and the one guard on all three URLs."""
+sync service, and the one guard on all three URLs."""
 from __future__ import annotations
 
 import json
@@ -20,7 +20,7 @@ from core.db import write_transaction
 from kiosk.db import database_path, get_db
 from sync import health, runs
 from sync.health import AMBER, GREEN, RED, THRESHOLDS as T
-from sync.worker import RUN_NOW_FILE, SingleInstance, lock_holder
+from sync.schedule import RUN_NOW_FILE, SingleInstance, lock_holder
 
 from .conftest import KIOSK_SIZE, LOCALES, PHONE_SIZE, ROOT, LiveKiosk
 from .worker_helpers import PASSWORDS, add_accounts, log_in
@@ -100,7 +100,7 @@ def test_figures_of_a_seeded_database(seeded):
         disk = os.statvfs(database_path(app).parent)
     figures = {f.name: f for f in found.figures}
     assert list(figures) == ["unsent", "oldest_unsent", "in_flight", "quarantined", "last_success", "last_attempt",
-                             "clock_offset", "sync_worker", "voice_worker", "free_disk", "database_size"]
+                             "clock_offset", "sync_service", "speech_service", "free_disk", "database_size"]
     got = {name: (f.value, f.verdict, f.code) for name, f in figures.items()}
     assert got["unsent"] == (3, GREEN, "waiting")                     # flying + waiting + queued
     assert figures["unsent"].extra["by_state"] == {"queued": 1, "in_flight": 1, "retry_wait": 1}
@@ -116,23 +116,23 @@ def test_figures_of_a_seeded_database(seeded):
     assert figures["last_attempt"].extra == {"trigger": "queue", "started_at": "2026-11-25T11:00:00+00:00",
                                              "finished_at": "2026-11-25T11:00:30+00:00", "error": ERROR}
     assert got["clock_offset"] == (45.0, AMBER, "off")                # measured by the last run that could
-    assert got["sync_worker"] == ("not_running", RED, "not_running")  # and requests are waiting
-    assert got["voice_worker"] == ("idle", GREEN, "idle")
+    assert got["sync_service"] == ("not_running", RED, "not_running")  # and requests are waiting
+    assert got["speech_service"] == ("idle", GREEN, "idle")
     assert figures["free_disk"].unit == "bytes" and abs(figures["free_disk"].value - disk.f_bavail * disk.f_frsize) < 50 * 2**20
     assert figures["database_size"].value == size and got["database_size"][1:] == (GREEN, "no_cap")
     assert found.overall == RED
 
 
-def test_the_sync_worker_is_running_while_it_holds_its_lock(seeded):
+def test_the_sync_service_is_running_while_it_holds_its_lock(seeded):
     app = seeded
     lock = f"{app.instance_path}/sync.lock"
     with app.app_context():
         with SingleInstance(lock):
             assert lock_holder(lock) == os.getpid()
-            running = check(app)["sync_worker"]
+            running = check(app)["sync_service"]
             assert (running.value, running.verdict, running.extra["pid"]) == ("running", GREEN, os.getpid())
             assert check(app).overall == AMBER  # the rest: the late request, the one in flight, the refused one…
-        stopped = check(app)["sync_worker"]
+        stopped = check(app)["sync_service"]
     assert (stopped.value, stopped.verdict, stopped.extra["pid"]) == ("not_running", RED, None)
 
 
@@ -149,10 +149,10 @@ def test_the_database_against_its_cap(seeded):
 def test_figures_of_an_empty_kiosk_are_green_but_the_missing_worker(app):
     with app.app_context():
         found = check(app)
-    assert {f.name: f.verdict for f in found.figures if f.verdict != GREEN} == {"sync_worker": AMBER}
+    assert {f.name: f.verdict for f in found.figures if f.verdict != GREEN} == {"sync_service": AMBER}
     assert found["last_success"].code == "never" and found["oldest_unsent"].value is None
     with pytest.raises(KeyError):
-        found["voice_worker"]  # no report given: left out, not guessed
+        found["speech_service"]  # no report given: left out, not guessed
 
 
 def test_computing_the_figures_scans_no_table(seeded):
@@ -217,9 +217,9 @@ def test_verdicts_of_the_last_attempt_and_the_workers():
     assert health.judge_last_attempt(finished, 5) == (GREEN, "ok")
     assert health.judge_last_attempt({**finished, "error": "catalogue: timeout"}, 5) == (AMBER, "failed")
     assert health.judge_last_attempt({**finished, "error": "key", "key_refused": True}, 5) == (RED, "key_refused")
-    assert health.judge_sync_worker(123, True, waiting=True) == (GREEN, "running")
-    assert health.judge_sync_worker(None, True, waiting=False) == (AMBER, "not_running")
-    assert health.judge_sync_worker(None, False, waiting=False) == (AMBER, "unknown")
+    assert health.judge_sync_service(123, True, waiting=True) == (GREEN, "running")
+    assert health.judge_sync_service(None, True, waiting=False) == (AMBER, "not_running")
+    assert health.judge_sync_service(None, False, waiting=False) == (AMBER, "unknown")
     voice = health.VoiceReport
     assert health.judge_voice(voice(available=False, running=False)) == (RED, "unavailable")
     assert health.judge_voice(voice(available=True, running=True, last_heard=10)) == (GREEN, "running")
@@ -228,28 +228,28 @@ def test_verdicts_of_the_last_attempt_and_the_workers():
     assert health.worst([GREEN, RED, AMBER]) == RED and health.worst([]) == GREEN
 
 
-def test_the_speech_worker_is_known_by_what_it_last_did(app, tmp_path):
-    """The web process's own speech worker: ready before first use, running and heard after speaking,
+def test_the_speech_process_is_known_by_what_it_last_did(app, tmp_path):
+    """The web process's own speech process: ready before first use, running and heard after speaking,
     failing (with what it said) after a job that failed."""
-    from kiosk.voice.web import cache_for
-    from kiosk.voice.voices import VOICES
-    from kiosk.voice.worker import SpeechError
+    from kiosk.voice_views import cache_for
+    from engines.speech.voices import VOICES
+    from engines.speech.synthesiser import SpeechError
 
     client = app.test_client()
-    voice = lambda: client.get("/health.json").get_json()["figures"]["voice_worker"]  # noqa: E731
+    voice = lambda: client.get("/health.json").get_json()["figures"]["speech_service"]  # noqa: E731
     assert (voice()["value"], voice()["verdict"], voice()["last_heard"]) == ("idle", GREEN, None)
-    worker = cache_for(app, private=False).worker
+    speech = cache_for(app, private=False).synthesiser
     try:
-        worker.synthesize("你好", VOICES["mandarin"], 150, tmp_path / "hello.wav")
+        speech.synthesize("你好", VOICES["mandarin"], 150, tmp_path / "hello.wav")
         heard = voice()
-        assert (heard["value"], heard["verdict"], heard["pid"]) == ("running", GREEN, worker.pid)
+        assert (heard["value"], heard["verdict"], heard["pid"]) == ("running", GREEN, speech.pid)
         assert abs(datetime.fromisoformat(heard["last_heard"]) - datetime.now(timezone.utc)) < timedelta(seconds=30)
         with pytest.raises(SpeechError):
-            worker.synthesize("你好", "no/such-voice", 150, tmp_path / "nothing.wav")
+            speech.synthesize("你好", "no/such-voice", 150, tmp_path / "nothing.wav")
         failing = voice()
         assert (failing["value"], failing["verdict"]) == ("failing", AMBER) and "no/such-voice" in failing["failure"]
     finally:
-        worker.close()
+        speech.close()
 
 
 # --- /health.json and /metrics --------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def test_the_json_document_and_its_schema(seeded_now):
     assert (figures["unsent"]["value"], figures["quarantined"]["value"], figures["in_flight"]["value"]) == (3, 1, 1)
     assert 3 * 3600 - 5 <= figures["oldest_unsent"]["value"] <= 3 * 3600 + 60
     assert figures["last_attempt"]["error"] == ERROR and figures["clock_offset"]["value"] == 45.0
-    assert figures["voice_worker"]["value"] in ("idle", "running")
+    assert figures["speech_service"]["value"] in ("idle", "running")
 
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"'
@@ -331,7 +331,7 @@ def test_prometheus_text_parses_and_agrees_with_the_json(seeded_now):
     assert samples[("kiosk_quarantined_requests", (kiosk,))] == 1
     assert samples[("kiosk_clock_offset_seconds", (kiosk,))] == 45.0
     assert samples[("kiosk_free_disk_bytes", (kiosk,))] > 0
-    assert samples[("kiosk_worker_up", (kiosk, ("worker", "sync")))] == 0
+    assert samples[("kiosk_service_up", (kiosk, ("service", "sync")))] == 0
     assert abs(samples[("kiosk_oldest_unsent_age_seconds", (kiosk,))] - 3 * 3600) < 60
 
 
@@ -347,7 +347,7 @@ def test_a_figure_without_a_value_has_no_sample(client):
 WORDS = {
     "en": {"title": "Kiosk health", "overall": "Something needs action now.", "amber": "Needs a look",
            "quarantined": "Refused by the county", "worker": "Not running", "button": "Sync now",
-           "asked": "Sync now was asked, but the sync worker is not running"},
+           "asked": "Sync now was asked, but the sync service is not running"},
     "zh_Hans_CN": {"title": "自助终端运行状况", "overall": "有情况需要马上处理。", "amber": "需要查看",
                    "quarantined": "县平台拒收", "worker": "没有运行", "button": "立即同步",
                    "asked": "已要求立即同步，但同步程序没有运行"},
@@ -373,7 +373,7 @@ def test_the_page_says_it_in_words_in_each_language(seeded_now, locale):
     assert words["overall"] in html and 'health-verdict--red' in html and ">✗</span>" in html
     refused = _card(html, "quarantined")
     assert words["quarantined"] in refused and words["amber"] in refused and ">!</span>" in refused
-    assert words["worker"] in _card(html, "sync_worker")
+    assert words["worker"] in _card(html, "sync_service")
     assert f'lang="en">{ERROR}</p>' in _card(html, "last_attempt")  # the engine's own words, marked English
     assert words["button"] in html and 'name="csrf_token"' in html
     assert "Needs a look" not in html or locale == "en"
@@ -410,7 +410,7 @@ def test_sync_now_leaves_the_request_and_says_so_once(app):
     assert abs(datetime.fromisoformat(open(asked).read()) - datetime.now(timezone.utc)) < timedelta(seconds=30)
     page = client.get("/worker/health").get_data(as_text=True)
     assert WORDS["en"]["asked"] in page and 'role="status"' in page
-    assert "has not started yet" in _card(page, "sync_worker")
+    assert "has not started yet" in _card(page, "sync_service")
     assert WORDS["en"]["asked"] not in client.get("/worker/health").get_data(as_text=True)  # said once
 
 
@@ -461,7 +461,7 @@ def test_sync_now_makes_a_running_worker_sync_at_once(app, county):
             saved = submissions.save_request(get_db(), draft, "kiosk-test")
         assert client.post("/worker/health/sync-now").status_code == 302
         page = client.get("/worker/health", headers={"Accept-Language": "en"}).get_data(as_text=True)
-        assert "The sync worker was asked to sync now." in page
+        assert "The sync service was asked to sync now." in page
 
         def accepted() -> bool:
             with app.app_context():
@@ -521,7 +521,7 @@ def test_each_health_view_has_its_guard(app):
 
 @pytest.fixture(scope="module")
 def health_kiosk(tmp_path_factory):
-    """A live kiosk with the seeded states (amber and red cards, an English error), and no sync worker."""
+    """A live kiosk with the seeded states (amber and red cards, an English error), and no sync service."""
     from kiosk import create_app
 
     live = LiveKiosk(tmp_path_factory.mktemp("health") / "instance")

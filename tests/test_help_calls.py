@@ -141,7 +141,7 @@ def _audio_src(html: str) -> str:
 def test_the_screen_says_who_is_coming_once_a_worker_answers_and_its_words_are_read_aloud(app, client):
     """Waiting: "we have called a worker", asking every second (htmx fragment; without JavaScript a refresh every 2 s).
     Answered: the worker's display name on the screen and in Read aloud, and no more asking."""
-    from kiosk.voice.page_text import page_text
+    from engines.speech.page_text import page_text
 
     from .worker_helpers import add_accounts, log_in
 
@@ -306,7 +306,7 @@ def test_the_workers_chime_is_two_rising_notes_well_under_full_scale():
     import struct
     import wave
 
-    from kiosk.voice.chime import LEVEL, NOTES, RATE, chime_wav
+    from engines.speech.chime import LEVEL, NOTES, RATE, chime_wav
 
     with wave.open(io.BytesIO(chime_wav())) as w:
         assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, RATE)

@@ -11,9 +11,9 @@ import math
 import pytest
 
 from bench.hanzi_medians import medians
-from kiosk.handwriting import strokes
-from kiosk.handwriting.rerank import COMMON, EXPECTED, NEXT, Expectation, rerank
-from kiosk.config import load
+from engines.handwriting import strokes
+from engines.handwriting.rerank import COMMON, EXPECTED, NEXT, Expectation, rerank
+from core.config import load
 
 from core.catalogue import get_service
 from kiosk.db import get_db
@@ -261,7 +261,7 @@ def test_pinyin_on_traditional_pages_and_bad_letters(client):
 
 
 def test_traditional_forms_come_from_the_index_phrase_by_phrase():
-    from kiosk import pinyin
+    from engines import pinyin
 
     assert pinyin.traditional(["头发", "发", "楼道", "幸福", "里"]) == ["頭髮", "發", "樓道", "幸福", "裡"]
     assert pinyin.traditional(["头发楼"]) == ["頭發樓"]  # an unknown phrase: character by character

@@ -1,7 +1,7 @@
 """Closing the loop end to end (issue 12), every part a real process on 127.0.0.1 and the resident and
 the worker in real Chromium: the county closes a request → the worker's list offers the call-back →
 the resident, at the kiosk's screen, says it is not solved → the outcomes page changes; the reopened
-request, the answer and the rating reach the county exactly once, although the sync worker is killed
+request, the answer and the rating reach the county exactly once, although the sync service is killed
 with SIGKILL again and again while it sends them to a slow county."""
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def in_flight(kiosk: LiveKiosk) -> int:
             db.execute("SELECT COUNT(*) FROM county_notes WHERE state = 'in_flight'").fetchone()[0]
 
 
-def sync_worker(env: dict) -> subprocess.Popen:
+def sync_service(env: dict) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "kiosk", "sync", "run"], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -51,7 +51,7 @@ def test_a_closed_request_said_not_solved_goes_back_once_and_the_outcomes_change
                    input=PASSWORDS["demo-worker"] + "\n", env=kiosk.env, cwd=ROOT, check=True, capture_output=True, text=True)
     kiosk.start()
     env = {**kiosk.env, "KIOSK_SYNC_PROBE_SECONDS": "0.3", "KIOSK_SYNC_STATUS_SECONDS": "0.5", "KIOSK_SYNC_TIMEOUT": "3"}
-    worker = sync_worker(env)
+    worker = sync_service(env)
     phone = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN")
     screen = browser.new_context(viewport=KIOSK_SIZE, has_touch=True, locale="zh-CN")
     try:
@@ -97,12 +97,12 @@ def test_a_closed_request_said_not_solved_goes_back_once_and_the_outcomes_change
         staff.open("/worker/worklist")
         assert staff.page.locator("#wl-pass-on ~ ul .worklist__item", has_text=ticket).count() == 0  # they have the news
 
-        # a slow county, and the sync worker killed at random moments while it sends
+        # a slow county, and the sync service killed at random moments while it sends
         county.stop()
         county.start({"slow_seconds": 0.6})
         rng, kills, mid_send = random.Random(20261201), 0, 0
         for _ in range(30):  # bounded: stops once three kills have landed mid-send, or all was sent
-            running = sync_worker(env)
+            running = sync_service(env)
             time.sleep(rng.uniform(0.5, 3.0))
             running.send_signal(signal.SIGKILL)
             running.wait(timeout=10)
@@ -110,7 +110,7 @@ def test_a_closed_request_said_not_solved_goes_back_once_and_the_outcomes_change
             mid_send += in_flight(kiosk)
             if mid_send >= 3 or len(held(county)) == 4:
                 break
-        worker = sync_worker(env)
+        worker = sync_service(env)
         everything = lambda: (lambda rows: rows if len(rows) == 4 else None)(held(county))  # noqa: E731
         rows = wait_for(everything, 60)
         time.sleep(2)  # and nothing more arrives

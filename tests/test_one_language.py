@@ -1,7 +1,7 @@
 """One language at the county (issue 19, item 9): a resident who switches the screen to English part-way
 sends the county what the centre reads — chosen options and places from the address book in the
 centre's language (``KIOSK_DEFAULT_LOCALE``) — and what she typed as she typed it. Walked with the test
-client, sent by the sync worker's own engine (:func:`kiosk.sync_worker.make_engine`, its settings as the
+client, sent by the sync service's own engine (:func:`sync.process.make_engine`, its settings as the
 worker reads them) to the reference county running as a real process; read back from the county's database."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import re
 import sqlite3
 
 from kiosk.db import get_db
-from kiosk.sync_worker import make_engine
+from sync.process import make_engine
 
 from .flows import confirm
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core import answers, drafts, outbox, outcomes, submissions
+from core import feedback, drafts, outbox, outcomes, submissions
 from core.clock import iso
 from core.db import write_transaction
 from kiosk.db import get_db
@@ -43,11 +43,11 @@ def close(db, request_id: int, heard: str, **data) -> int:
     return event(db, request_id, outbox.CLOSED, heard, status="closed", **data)
 
 
-def say(db, request_id: int, close_event: int, solved: bool, when: str, rating: int | None = None) -> answers.Answer:
+def say(db, request_id: int, close_event: int, solved: bool, when: str, rating: int | None = None) -> feedback.Answer:
     with write_transaction(db):
-        given = answers.answer(db, request_id, close_event, solved, "kiosk", "kiosk-1", at=when)
+        given = feedback.answer(db, request_id, close_event, solved, "kiosk", "kiosk-1", at=when)
         if rating:
-            answers.rate(db, given.id, rating, at=when)
+            feedback.rate(db, given.id, rating, at=when)
     return given
 
 

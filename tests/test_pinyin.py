@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.pinyin import Candidate, PinyinUnavailable, candidates, normalise, remaining
-from kiosk.pinyin.index import Index
+from engines.pinyin import Candidate, PinyinUnavailable, candidates, normalise, remaining
+from engines.pinyin.index import Index
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -176,11 +176,11 @@ def test_the_first_look_up_adds_little_memory():
         "import json\n"
         "def rss():\n"
         "    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS'))\n"
-        "import kiosk.pinyin\n"
+        "import engines.pinyin\n"
         "before = rss()\n"
-        "kiosk.pinyin.candidates('xingfu')\n"
+        "engines.pinyin.candidates('xingfu')\n"
         "for letters in ['zhang', 'xf', 'shishi', 'x', 'zh', 'a' * 30, 'loudaodengbuliangle']:\n"
-        "    kiosk.pinyin.candidates(letters, after='社')\n"
+        "    engines.pinyin.candidates(letters, after='社')\n"
         "print(json.dumps({'added_kb': rss() - before}))\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -7,7 +7,7 @@ import pytest
 
 from kiosk.receipts import phone_base, status_url
 from kiosk.security import lan_address
-from kiosk.voice.voices import default_speech
+from engines.speech.voices import default_speech
 
 
 @pytest.mark.parametrize("host_url, lan, expected", [

@@ -210,7 +210,7 @@ def test_a_privacy_notice_where_details_are_asked_and_on_the_receipt(app, client
 
 
 def test_a_long_lived_connection_follows_a_key_rotation(app, client, runner):
-    """The sync worker keeps one connection for its life: after `data rotate-key` in another process it
+    """The sync service keeps one connection for its life: after `data rotate-key` in another process it
     must seal with the new key, and the next start must find nothing it cannot open."""
     ticket, code = file_home_care(app, client)
     with app.app_context():

@@ -5,7 +5,7 @@ answers, follow-ups and notes, 105,000 sync runs) is built once for the module. 
 runs, with a trace on its connection (``set_trace_callback``), so the SQL asked about is the SQL the
 code runs, not a copy of it:
 
-- a **sync worker's pass**: the scheduler's decision (:meth:`sync.worker.Scheduler.trigger`: what is
+- a **sync service's pass**: the scheduler's decision (:meth:`sync.schedule.Scheduler.trigger`: what is
   due, is anything open at the county) and a whole :meth:`sync.engine.SyncEngine.run` against the
   real reference county in its own process — the requests due (queued, in flight, done waiting),
   each one loaded, its in-flight and answer events, the tokens to resolve, the notes waiting to go
@@ -43,7 +43,7 @@ The indexes of migration m016 (core/migrations.py), and the queries they serve:
   upserts each service; with foreign keys on, SQLite then looks for requests of that service
   (``requests.service_code REFERENCES services``), which read every request without it.
 - ``resident_answers_comments (at) WHERE comment IS NOT NULL``: what residents wrote in the last two
-  weeks (:func:`core.answers.comments_since`, the worklist).
+  weeks (:func:`core.feedback.comments_since`, the worklist).
 
 Each hot query's time at 100,000 requests is printed (``pytest -s``): the best of three runs of the
 statement as traced, beside the thousands of SQLite VM instructions it runs; a read of more than
@@ -63,7 +63,7 @@ from core.crypto import load_keyring
 from core.db import connect
 from sync.engine import Settings, SyncEngine
 from sync.open311 import HttpTransport, Open311Client
-from sync.worker import Scheduler
+from sync.schedule import Scheduler
 
 from .big_kiosk import COUNTS, build
 from .conftest import LiveCounty
@@ -210,7 +210,7 @@ def test_the_check_finds_a_scan_when_there_is_one(big):
     conn.close()
 
 
-def test_the_sync_workers_pass_and_the_purge_scan_no_growing_table(big, tmp_path):
+def test_the_sync_services_pass_and_the_purge_scan_no_growing_table(big, tmp_path):
     instance, built = big
     trace = Trace()
     db = connect(instance / "kiosk.sqlite3", keyring=load_keyring(instance))
@@ -233,7 +233,7 @@ def test_the_sync_workers_pass_and_the_purge_scan_no_growing_table(big, tmp_path
     purged = retention.purge(db, built["now"] + timedelta(days=1))
     assert purged["requests"] > 0, purged
     db.close()
-    bad = judge(instance, trace, "sync worker's pass and the nightly purge")
+    bad = judge(instance, trace, "sync service's pass and the nightly purge")
     needed = ("FROM current_events", "FROM county_notes", "INSERT INTO request_events", "INSERT INTO sync_runs",
               "FROM requests WHERE purged_at IS NULL")
     assert all(any(piece in shape for shape in trace.examples) for piece in needed), sorted(trace.examples)

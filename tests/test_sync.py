@@ -194,7 +194,7 @@ def test_operator_can_retry_a_quarantined_request(app, runner, tmp_path):
 
 
 def test_sync_and_core_do_not_load_flask_when_imported():
-    code = ("import sys, sync.engine, sync.worker, sync.open311, sync.payload, sync.health, core.submissions, core.catalogue;"
+    code = ("import sys, sync.engine, sync.schedule, sync.open311, sync.payload, sync.health, core.submissions, core.catalogue;"
             " print('flask' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
@@ -202,7 +202,7 @@ def test_sync_and_core_do_not_load_flask_when_imported():
 def test_the_health_figures_do_not_load_the_engine_or_requests():
     """The web app reads sync.health on its health pages: that must not bring the engine and ``requests``
     (about 5 MB of the web process); a transport, when one is made, does."""
-    code = ("import sys, sync.health, sync.worker, sync.open311; print(sorted(m for m in ('sync.engine', 'requests')"
+    code = ("import sys, sync.health, sync.schedule, sync.open311; print(sorted(m for m in ('sync.engine', 'requests')"
             " if m in sys.modules)); sync.open311.HttpTransport(); print('requests' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split("\n")
     assert out[:2] == ["[]", "True"], out

@@ -57,7 +57,7 @@ def test_the_idle_question_is_on_pages_with_something_to_forget(client):
 def test_the_idle_question_never_shows_or_speaks_the_resume_code(app, client, monkeypatch):
     """Nobody may be answering it: the code (a key to her name and address) is never on the unattended
     screen nor in its voice. It offers to go on, or to finish now (which ends the visit)."""
-    from kiosk.voice import web
+    from kiosk import voice_views as web
 
     spoken = []
     render = web._render_once

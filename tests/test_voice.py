@@ -1,5 +1,5 @@
 """The voice engine with real espeak-ng audio: Mandarin that is Mandarin, Cantonese, English; ticket
-numbers spelled; a cache keyed by inputs; a worker that survives being killed, hung or flooded."""
+numbers spelled; a cache keyed by inputs; a synthesiser that survives being killed, hung or flooded."""
 import json
 import os
 import re
@@ -13,10 +13,10 @@ import wave
 
 import pytest
 
-from kiosk.voice.cache import SpeechCache
-from kiosk.voice.text import MAX_CHARACTERS, speakable, spell_ticket
-from kiosk.voice.voices import VOICES, UnknownVoice, espeak_voice
-from kiosk.voice.worker import SpeechError, SpeechWorker
+from engines.speech.cache import SpeechCache
+from engines.speech.text import MAX_CHARACTERS, speakable, spell_ticket
+from engines.speech.voices import VOICES, UnknownVoice, espeak_voice
+from engines.speech.synthesiser import SpeechError, Synthesiser
 
 pytestmark = pytest.mark.slow
 
@@ -44,9 +44,9 @@ def duration(path) -> float:
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
-    speech = SpeechCache(tmp_path_factory.mktemp("audio"), SpeechWorker(timeout=5))
+    speech = SpeechCache(tmp_path_factory.mktemp("audio"), Synthesiser(timeout=5))
     yield speech
-    speech.worker.close()
+    speech.synthesiser.close()
 
 
 def test_mandarin_voice_speaks_mandarin_not_english_letter_names():
@@ -105,63 +105,63 @@ def test_bad_input_gets_a_clear_fallback(cache):
 
 
 @pytest.fixture
-def own_worker():
+def own_synthesiser():
     """Workers of a test's own (these tests kill, stop or confuse them), closed afterwards."""
-    workers = []
+    made = []
 
-    def make(timeout: float = 5.0) -> SpeechWorker:
-        workers.append(SpeechWorker(timeout=timeout))
-        return workers[-1]
+    def make(timeout: float = 5.0) -> Synthesiser:
+        made.append(Synthesiser(timeout=timeout))
+        return made[-1]
 
     yield make
-    for worker in workers:
-        worker.close()
+    for synthesiser in made:
+        synthesiser.close()
 
 
-def say(worker: SpeechWorker, text: str, path, voice: str = VOICES["mandarin"]):
-    return worker.synthesize(text, voice, 150, path)
+def say(synthesiser: Synthesiser, text: str, path, voice: str = VOICES["mandarin"]):
+    return synthesiser.synthesize(text, voice, 150, path)
 
 
-def test_a_voice_espeak_does_not_have_is_an_error_not_english(own_worker, tmp_path):
-    worker = own_worker()
+def test_a_voice_espeak_does_not_have_is_an_error_not_english(own_synthesiser, tmp_path):
+    synthesiser = own_synthesiser()
     with pytest.raises(SpeechError, match="no voice"):
-        say(worker, "你好", tmp_path / "x.wav", voice="sit/cmn-Latn-pinyin")  # not the exact id pyttsx3 reports
+        say(synthesiser, "你好", tmp_path / "x.wav", voice="sit/cmn-Latn-pinyin")  # not the exact id pyttsx3 reports
     assert not (tmp_path / "x.wav").exists()
-    assert duration(say(worker, "你好", tmp_path / "y.wav")) > 0.3
+    assert duration(say(synthesiser, "你好", tmp_path / "y.wav")) > 0.3
 
 
-def test_worker_killed_mid_job_then_the_next_request_succeeds(own_worker, tmp_path):
-    worker = own_worker()
-    say(worker, "你好", tmp_path / "warm.wav")
-    threading.Timer(0.01, lambda: os.kill(worker.pid, signal.SIGKILL)).start()
-    assert duration(say(worker, "这句话比较长，" * 30, tmp_path / "during.wav")) > 1  # retried in a fresh worker
-    assert duration(say(worker, "你好", tmp_path / "after.wav")) > 0.3
+def test_synthesiser_killed_mid_job_then_the_next_request_succeeds(own_synthesiser, tmp_path):
+    synthesiser = own_synthesiser()
+    say(synthesiser, "你好", tmp_path / "warm.wav")
+    threading.Timer(0.01, lambda: os.kill(synthesiser.pid, signal.SIGKILL)).start()
+    assert duration(say(synthesiser, "这句话比较长，" * 30, tmp_path / "during.wav")) > 1  # retried in a fresh synthesiser
+    assert duration(say(synthesiser, "你好", tmp_path / "after.wav")) > 0.3
 
 
-def test_hung_worker_times_out_and_is_replaced(own_worker, tmp_path):
-    worker = own_worker(timeout=1.5)
-    say(worker, "你好", tmp_path / "warm.wav")
-    hung = worker.pid
+def test_hung_synthesiser_times_out_and_is_replaced(own_synthesiser, tmp_path):
+    synthesiser = own_synthesiser(timeout=1.5)
+    say(synthesiser, "你好", tmp_path / "warm.wav")
+    hung = synthesiser.pid
     os.kill(hung, signal.SIGSTOP)  # a real hang: the process stops answering
     start = time.monotonic()
     with pytest.raises(SpeechError, match="restarted"):
-        say(worker, "你好吗", tmp_path / "hung.wav")
+        say(synthesiser, "你好吗", tmp_path / "hung.wav")
     assert time.monotonic() - start < 5
-    assert duration(say(worker, "你好吗", tmp_path / "next.wav")) > 0.3
-    assert worker.pid != hung
+    assert duration(say(synthesiser, "你好吗", tmp_path / "next.wav")) > 0.3
+    assert synthesiser.pid != hung
 
 
-def test_a_slow_start_is_not_a_hang(own_worker, tmp_path):
+def test_a_slow_start_is_not_a_hang(own_synthesiser, tmp_path):
     """A box busy with something else may take seconds to start the child: its first job still speaks."""
-    worker = own_worker(timeout=1.5)
+    synthesiser = own_synthesiser(timeout=1.5)
     done = []
-    job = threading.Thread(target=lambda: done.append(say(worker, "你好", tmp_path / "first.wav")))
+    job = threading.Thread(target=lambda: done.append(say(synthesiser, "你好", tmp_path / "first.wav")))
     job.start()
     for _ in range(500):  # bounded: the child is spawned within moments
-        if worker.pid:
+        if synthesiser.pid:
             break
         time.sleep(0.002)
-    child = worker.pid
+    child = synthesiser.pid
     os.kill(child, signal.SIGSTOP)  # still importing pyttsx3: held for twice the job's limit
     time.sleep(3)
     os.kill(child, signal.SIGCONT)
@@ -190,8 +190,8 @@ def test_twenty_concurrent_requests_for_new_audio(cache):
 
 
 def test_driver_output_does_not_leak_into_ours(tmp_path):
-    code = ("from kiosk.voice.worker import SpeechWorker\nfrom pathlib import Path\n"
-            "if __name__ == '__main__':\n    w = SpeechWorker()\n"
+    code = ("from engines.speech.synthesiser import Synthesiser\nfrom pathlib import Path\n"
+            "if __name__ == '__main__':\n    w = Synthesiser()\n"
             f"    w.synthesize('你好', 'sit/cmn-latn-pinyin', 150, Path({str(tmp_path / 'q.wav')!r}))\n    w.close()\n")
     script = tmp_path / "speak.py"
     script.write_text(code)
@@ -208,7 +208,7 @@ def test_voice_build_goes_on_past_a_failed_prompt_and_a_second_run_makes_it(tmp_
     from core.catalogue import DEMO_FILE, load_catalogue
     from kiosk import create_app
     from kiosk.db import get_db
-    from kiosk.voice.web import cache_for
+    from kiosk.voice_views import cache_for
 
     demo = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     small = {"groups": demo["groups"][:1], "services": []}  # the start, help and status pages: a short build
@@ -242,13 +242,13 @@ def test_voice_build_goes_on_past_a_failed_prompt_and_a_second_run_makes_it(tmp_
         rendered = int(second.output.split(" prompts rendered")[0])
         assert rendered <= 1 and len(list(public.directory.glob("*.opus"))) == len(made) + rendered
     finally:
-        public.worker.close()
+        public.synthesiser.close()
 
 
 def speaking_script(tmp_path, after: str) -> subprocess.CompletedProcess:
     """A process of its own (no test runner's children around) that speaks once, then runs ``after``."""
-    code = ("import os, sys\nfrom pathlib import Path\nfrom kiosk.voice.worker import SpeechWorker\n"
-            "w = SpeechWorker()\n"
+    code = ("import os, sys\nfrom pathlib import Path\nfrom engines.speech.synthesiser import Synthesiser\n"
+            "w = Synthesiser()\n"
             f"w.synthesize('你好', 'sit/cmn-latn-pinyin', 150, Path({str(tmp_path / 'q.wav')!r}))\n"
             "def children():\n"
             "    return [int(k) for t in os.listdir(f'/proc/{os.getpid()}/task')\n"
@@ -260,7 +260,7 @@ def speaking_script(tmp_path, after: str) -> subprocess.CompletedProcess:
                           cwd=os.path.dirname(os.path.dirname(__file__)), env={**os.environ, "PYTHONPATH": "."})
 
 
-def test_the_speech_worker_is_one_plain_child_with_no_resource_tracker(tmp_path):
+def test_the_speech_process_is_one_plain_child_with_no_resource_tracker(tmp_path):
     """Started with subprocess, not multiprocessing: no resource-tracker process (12 MB RSS) beside it."""
     run = speaking_script(tmp_path, (
         "import json\n"
@@ -270,12 +270,12 @@ def test_the_speech_worker_is_one_plain_child_with_no_resource_tracker(tmp_path)
     assert run.returncode == 0, run.stderr
     found = json.loads(run.stdout)
     assert len(found["children"]) == 1, found["children"]
-    assert found["children"][0][1:4] == ["-m", "kiosk.voice.speaker", "150"]
+    assert found["children"][0][1:4] == ["-m", "engines.speech.speaker", "150"]
     assert not found["multiprocessing"]
 
 
-def test_the_speech_worker_ends_when_its_parent_is_killed(tmp_path):
-    """However the web process dies (here SIGKILL: no atexit, nothing cleaned up), its speech worker goes too."""
+def test_the_speech_process_ends_when_its_parent_is_killed(tmp_path):
+    """However the web process dies (here SIGKILL: no atexit, nothing cleaned up), its speech process goes too."""
     run = speaking_script(tmp_path, "print(children()[0], flush=True)\nos.kill(os.getpid(), 9)\n")
     assert run.returncode == -signal.SIGKILL
     child = int(run.stdout)
@@ -287,4 +287,4 @@ def test_the_speech_worker_ends_when_its_parent_is_killed(tmp_path):
         if state == "Z":  # ended, waiting for init to reap it
             return
         time.sleep(0.05)
-    pytest.fail(f"the speech worker {child} outlived its parent")
+    pytest.fail(f"the speech process {child} outlived its parent")

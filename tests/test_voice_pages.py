@@ -2,7 +2,7 @@
 in each language; the speech settings change the voice; nothing plays unless asked."""
 import pytest
 
-from kiosk.voice.page_text import page_text
+from engines.speech.page_text import page_text
 
 from .browser import Resident, complete_service
 from .conftest import KIOSK_SIZE, LOCALES
@@ -51,7 +51,7 @@ def test_receipt_spells_the_ticket_and_pages_get_audio(app, client):
 
 
 def test_prerendered_audio_is_cached_for_good_by_browsers(app, client, tmp_path):
-    from kiosk.voice.web import cache_for
+    from kiosk.voice_views import cache_for
 
     html = client.get("/help", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     public = cache_for(app, private=False)

@@ -308,7 +308,7 @@ def test_a_corrected_request_reaches_the_county_exactly_once(app, alice, tmp_pat
 # --- in real Chromium: every section present, axe and the kiosk's own measures -------------------
 
 SEED = """
-from core import answers, drafts, outbox, submissions
+from core import feedback, drafts, outbox, submissions
 from core.db import write_transaction
 from kiosk import create_app
 from kiosk.db import get_db
@@ -330,9 +330,9 @@ with app.app_context():
     with write_transaction(db):
         outbox.record(db, said, outbox.ACCEPTED, service_request_id="C000003")
         close = outbox.record(db, said, outbox.CLOSED, service_request_id="C000003", status="closed")
-        answer = answers.answer(db, said, close, False, "kiosk", "kiosk-1")
-        answers.rate(db, answer.id, 2)
-        answers.add_comment(db, answer.id, "灯还是不亮")
+        answer = feedback.answer(db, said, close, False, "kiosk", "kiosk-1")
+        feedback.rate(db, answer.id, 2)
+        feedback.add_comment(db, answer.id, "灯还是不亮")
     token, draft = drafts.start(db, "feedback", "zh_Hans_CN")
     draft.answers = {"kind": "praise"}
     drafts.save(db, draft)

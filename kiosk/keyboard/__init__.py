@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
     def panel() -> dict:
         if not offered():
             return {"input_panel": False}
-        from ..voice.web import choices
+        from ..voice_views import choices
 
         speak_keys = choices()["always"]
         return {"input_panel": True, "speak_keys": speak_keys, "input_panel_html": lambda: panel_html(speak_keys)}

@@ -1,4 +1,4 @@
-"""What a field expects to be written, for re-ranking handwriting (:mod:`kiosk.handwriting.rerank`).
+"""What a field expects to be written, for re-ranking handwriting (:mod:`engines.handwriting.rerank`).
 
 A field names what it expects in its ``data-expect`` attribute (set by the ``text_field`` macro):
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from core import catalogue
-from ..handwriting.rerank import NOTHING, Expectation
+from engines.handwriting.rerank import NOTHING, Expectation
 
 SIMPLIFIED = "zh_Hans_CN"  # the recogniser's model and the vocabulary are Simplified
 

@@ -15,11 +15,11 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from ..db import get_db
-from ..handwriting import reader, strokes
-from ..handwriting.zinnia import ZinniaError
+from engines.handwriting import reader, strokes
+from engines.handwriting.zinnia import ZinniaError
 from ..i18n import current_locale
 from ..security import csrf, from_this_box
-from ..voice.web import speak_once
+from ..voice_views import speak_once
 from .expect import expectation
 
 bp = Blueprint("keyboard", __name__, url_prefix="/keyboard")
@@ -35,7 +35,7 @@ def in_page_script(texts: list[str]) -> list[str]:
     the keyboard's index when it was built (loading OpenCC itself would cost this process 43 MB)."""
     if current_locale() != "zh_Hant_TW":
         return texts
-    from .. import pinyin
+    from engines import pinyin
 
     try:
         return pinyin.traditional(texts)
@@ -127,7 +127,7 @@ def read_strokes():
 @bp.get("/pinyin")
 def pinyin():
     """``?letters=xingfu&before=…&expect=…`` → ``{"candidates": [{"text": "幸福", "consumed": 6}, …]}``, best first."""
-    from .. import pinyin as engine  # the index opens on the first pinyin key, not at start
+    from engines import pinyin as engine  # the index opens on the first pinyin key, not at start
 
     try:
         before = request.args.get("before", "")[-BEFORE_MAX:]

@@ -33,7 +33,7 @@ from . import bp
 from .visit import current_draft
 from ..db import get_db
 from ..security import csrf, from_this_box, local_path
-from ..voice.web import PLACEHOLDER, audio_element
+from ..voice_views import PLACEHOLDER, audio_element
 
 QUESTION = "resident.question"
 POLL_SECONDS = 1  # how often the waiting page's fragment asks whether a worker has answered (a 204 costs little)

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from core import catalogue, drafts, outbox, submissions, tickets
 
-from . import answer, bp, confirm, flow, keypad, visit
+from . import feedback, bp, confirm, flow, keypad, visit
 from .forms import AddressChooser, ContactForm, DetailsForm, QuestionForm, StepForm
 from .visit import DRAFT_COOKIE
 from .. import limits, receipts
@@ -280,7 +280,7 @@ def status_lookup():
         else:
             saved = _find_typed(entered)
             if saved:
-                answer.remember_looked_up(saved.ticket)  # this visit may see it; Back after the visit may not
+                feedback.remember_looked_up(saved.ticket)  # this visit may see it; Back after the visit may not
                 return redirect(url_for("resident.status", ticket=saved.ticket, visit=1))
             errors = [("entered", _("We could not find that ticket. Please check the ticket number and the check code on your receipt."))]
     return render_template("resident/status_lookup.html", entered=entered, errors=errors,
@@ -291,10 +291,10 @@ def status_lookup():
 @guess_limits()
 def status(ticket: str):
     """The status ladder of one request (the receipt's QR code points here, with a signed token)."""
-    saved, proof = answer.opened(ticket)
+    saved, proof = feedback.opened(ticket)
     if saved is None:
         return render_template("resident/status_not_found.html"), 404
     svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
     steps = ladder(outbox.events(get_db(), saved.id))
     return render_template("resident/status.html", saved=saved, service=svc, steps=steps, proof=proof,
-                           closing=answer.question(saved))
+                           closing=feedback.question(saved))

@@ -155,7 +155,7 @@ def resume():
 def idle_audio():
     """The idle question spoken, for this visit only, kept nowhere. Never the resume code: nobody may be
     answering, and the code opens the resident's name and address."""
-    from ..voice.web import speak_once
+    from ..voice_views import speak_once
 
     settings = idle_settings()
     if settings is None:

@@ -22,7 +22,7 @@ from . import bp, nav_item
 from .auth import worker_required
 from ..db import get_db
 from ..i18n import current_locale
-from ..voice.chime import chime_wav
+from engines.speech.chime import chime_wav
 
 POLL_SECONDS = 2
 

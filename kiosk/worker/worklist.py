@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core import answers, audit, catalogue, clock, drafts, follow_ups, outbox, personal, submissions
+from core import feedback, audit, catalogue, clock, drafts, follow_ups, outbox, personal, submissions
 from core.db import write_transaction
 
 from . import bp, calls
@@ -29,7 +29,7 @@ from .auth import worker_required
 from .. import validation
 from ..db import get_db
 from ..i18n import current_locale, when
-from ..resident.answer import RATINGS
+from ..resident.feedback import RATINGS
 from ..resident.flow import contact_text
 
 RATING_WORDS = dict(RATINGS)
@@ -151,7 +151,7 @@ def to_pass_on(db) -> list[dict]:
         event = outbox.current_event(db, saved.id)
         rows.append({"id": saved.id, "event": pending.event_id, "ticket": saved.ticket,
                      "service": _service_name(db, saved.service_code), "state": str(STATE_WORDS[pending.state]),
-                     "ask": answers.to_ask(db, saved.id) == pending.event_id,  # closed: ask whether it is really solved
+                     "ask": feedback.to_ask(db, saved.id) == pending.event_id,  # closed: ask whether it is really solved
                      "notes": str(event["data"].get("status_notes") or ""), "when": when(pending.at),
                      "contact": contact_text(details) if details else _("Not known (the details were deleted)"),
                      "phone": details.get("phone") if details.get("contact") == "phone" else None,
@@ -166,7 +166,7 @@ def residents_said(db) -> list[dict]:
     """What residents wrote when asked whether it was solved, in the last two weeks, newest first."""
     since = clock.iso(clock.now() - timedelta(days=COMMENTS_DAYS))
     rows = []
-    for said in answers.comments_since(db, since):
+    for said in feedback.comments_since(db, since):
         saved = submissions.get(db, said["request_id"])
         again = submissions.get(db, said["reopened_as"]) if said["reopened_as"] else None
         rows.append({"ticket": saved.ticket, "service": _service_name(db, saved.service_code), "when": when(said["at"]),

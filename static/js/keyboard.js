@@ -12,7 +12,7 @@
   "use strict";
   var RECOGNISE_TIMEOUT = 3000;
   var MIN_WIDTH = "(min-width: 600px)";
-  var MAX_STROKES = 40, MAX_STROKE_POINTS = 650, MAX_POINTS = 2400;  // kiosk/handwriting/strokes.py
+  var MAX_STROKES = 40, MAX_STROKE_POINTS = 650, MAX_POINTS = 2400;  // engines/handwriting/strokes.py
 
   var panel = null, field = null, mode = null, composing = "", shift = false, undoValue = null;
   var strokes = [], points = 0, drawing = null, asked = 0, inFlight = null, pinyinAsked = 0;

@@ -24,12 +24,12 @@ from pathlib import Path
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, session, url_for
 from markupsafe import escape
 
-from ..i18n import current_locale
-from ..security import local_path
-from .cache import MIME, SpeechCache
-from .page_text import page_text
-from .voices import RATES, VOICES, default_speech
-from .worker import SpeechError
+from .i18n import current_locale
+from .security import local_path
+from engines.speech.cache import MIME, SpeechCache
+from engines.speech.page_text import page_text
+from engines.speech.voices import RATES, VOICES, default_speech
+from engines.speech.synthesiser import SpeechError
 
 bp = Blueprint("voice", __name__)
 PLACEHOLDER = b"<!--speech-audio-->"
@@ -229,12 +229,12 @@ def _purge_old(directory: Path) -> None:
 
 
 def init_app(app: Flask, static_audio: Path) -> None:
-    from .worker import SpeechWorker
+    from engines.speech.synthesiser import Synthesiser
 
-    worker = SpeechWorker(timeout=app.config.get("VOICE_TIMEOUT", 10.0))
+    synthesiser = Synthesiser(timeout=app.config.get("VOICE_TIMEOUT", 10.0))
     app.extensions["kiosk_voice"] = {
-        "public": SpeechCache(static_audio, worker),
-        "private": SpeechCache(Path(app.instance_path) / "audio", worker),
+        "public": SpeechCache(static_audio, synthesiser),
+        "private": SpeechCache(Path(app.instance_path) / "audio", synthesiser),
         "registry": _Registry(),
         "pages": _Registry(),
         "heard": _Registry(size=48),  # a few visits' own audio, in memory only (speak_once)

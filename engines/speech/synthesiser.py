@@ -1,8 +1,8 @@
-"""Synthesis in one separate worker process, never in a request thread.
+"""Synthesis in one separate child process, never in a request thread.
 
 pyttsx3 2.99 is not thread-safe and can hang; its ``runAndWait`` may return before the file exists;
 setting an unknown voice fails silently; its espeak driver prints to stdout. So: one child process
-(:mod:`kiosk.voice.speaker`, started with :mod:`subprocess` and spoken to over two pipes: no
+(:mod:`engines.speech.speaker`, started with :mod:`subprocess` and spoken to over two pipes: no
 multiprocessing, so no resource-tracker process beside it) owns the engine and takes one job at a
 time; each job is one ``save_to_file`` per ``runAndWait``, then a wait (bounded) for ``finished-utterance`` and a readable WAV; the voice is read
 back after synthesis and a mismatch is an error, not a file in the wrong language; files appear
@@ -27,13 +27,13 @@ from pathlib import Path
 from .speaker import Messages, send
 
 _ROOT = Path(__file__).resolve().parent.parent.parent  # where ``kiosk`` is, for the child's ``-m``
-_LIVE: "weakref.WeakSet[SpeechWorker]" = weakref.WeakSet()
+_LIVE: "weakref.WeakSet[Synthesiser]" = weakref.WeakSet()
 
 
 @atexit.register
 def _stop_all() -> None:  # as multiprocessing did for a daemon child: none outlives a clean exit
-    for worker in list(_LIVE):
-        worker._stop()
+    for synthesiser in list(_LIVE):
+        synthesiser._stop()
 
 
 class SpeechError(RuntimeError):
@@ -41,11 +41,11 @@ class SpeechError(RuntimeError):
 
 
 class SpeechTimeout(SpeechError):
-    """The worker took too long and was restarted."""
+    """The child process took too long and was restarted."""
 
 
-class SpeechWorker:
-    """The parent's handle on the worker process. Thread-safe: jobs are serialised."""
+class Synthesiser:
+    """The parent's handle on the child process. Thread-safe: jobs are serialised."""
 
     def __init__(self, timeout: float = 10.0, startup_timeout: float = 30.0):
         self.timeout = timeout
@@ -78,7 +78,7 @@ class SpeechWorker:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH")) if p)}
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "kiosk.voice.speaker", str(rate), str(jobs_read), str(results_write)],
+                [sys.executable, "-m", "engines.speech.speaker", str(rate), str(jobs_read), str(results_write)],
                 pass_fds=(jobs_read, results_write), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, env=env)
         except BaseException:
@@ -134,7 +134,7 @@ class SpeechWorker:
 
     def _synthesize(self, text: str, voice: str, rate: int, out: Path) -> Path:
         if not self._lock.acquire(timeout=self.timeout * 3):
-            raise SpeechTimeout("the speech worker is busy")
+            raise SpeechTimeout("the speech process is busy")
         try:
             for attempt in (1, 2):
                 if self._process is not None and self._rate != rate:
@@ -161,7 +161,7 @@ class SpeechWorker:
                             break  # died under this job: start again and retry once
                         if time.monotonic() > deadline:
                             self._stop()
-                            raise SpeechTimeout(f"no audio after {self.timeout:.0f} s; the speech worker was restarted")
+                            raise SpeechTimeout(f"no audio after {self.timeout:.0f} s; the speech process was restarted")
                         continue
                     if status == "ready":
                         deadline = time.monotonic() + self.timeout  # started: the job's own time begins
@@ -172,12 +172,12 @@ class SpeechWorker:
                         raise SpeechError(payload)
                     return Path(payload)
                 self._gone()
-            raise SpeechError("the speech worker stopped twice while speaking")
+            raise SpeechError("the speech process stopped twice while speaking")
         finally:
             self._lock.release()
 
     def close_process(self) -> None:
-        """Ask the worker process to end, and make sure it did (the caller holds the lock)."""
+        """Ask the child process to end, and make sure it did (the caller holds the lock)."""
         if self._process is not None and self._process.poll() is None:
             try:
                 send(self._jobs, None)

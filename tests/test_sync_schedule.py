@@ -1,4 +1,4 @@
-"""When the sync worker runs: nightly (with an injected clock), as soon as the county comes back,
+"""When the sync service runs: nightly (with an injected clock), as soon as the county comes back,
 never twice at once; and a crash test: kill -9 the worker (and the county) at random points during a
 200-request drain, restart each time: the county holds exactly 200, the kiosk shows all 200 accepted."""
 import os
@@ -14,7 +14,7 @@ import pytest
 
 from kiosk.db import database_path, get_db
 from core import outbox
-from sync.worker import AlreadyRunning, Scheduler, SingleInstance
+from sync.schedule import AlreadyRunning, Scheduler, SingleInstance
 
 from .conftest import ROOT, LiveCounty, free_port
 from .sync_helpers import FakeClock, engine_for, save_requests, states
@@ -81,8 +81,8 @@ def test_only_one_worker_at_a_time(tmp_path):
 def test_a_second_worker_process_refuses_to_start(app, county):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
            "KIOSK_INSTANCE_PATH": app.instance_path, "KIOSK_COUNTY_URL": county.url, "KIOSK_SYNC_PROBE_SECONDS": "0.2"}
-    # The worker as deploy/systemd starts it (python -m kiosk.sync_worker); the second as an operator would (the full app).
-    first = subprocess.Popen([sys.executable, "-m", "kiosk.sync_worker"], env=env, cwd=ROOT,
+    # The worker as deploy/systemd starts it (python -m sync.process); the second as an operator would (the full app).
+    first = subprocess.Popen([sys.executable, "-m", "sync.process"], env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         for _ in range(100):
@@ -92,7 +92,7 @@ def test_a_second_worker_process_refuses_to_start(app, county):
         _time.sleep(0.5)
         second = subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "sync", "run", "--once"], env=env,
                                 cwd=ROOT, capture_output=True, text=True, timeout=30)
-        assert second.returncode != 0 and "another sync worker" in second.stderr
+        assert second.returncode != 0 and "another sync service" in second.stderr
     finally:
         first.terminate()
         first.wait(timeout=10)
@@ -104,7 +104,7 @@ def test_kill_9_at_random_points_during_a_200_request_drain(app, tmp_path):
     county = LiveCounty(tmp_path / "county", {"slow_seconds": 0.1}).start()  # a drain long enough to kill 50 times
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
            "KIOSK_INSTANCE_PATH": app.instance_path, "KIOSK_COUNTY_URL": county.url, "KIOSK_SYNC_TIMEOUT": "2"}
-    command = [sys.executable, "-m", "kiosk.sync_worker", "--once"]
+    command = [sys.executable, "-m", "sync.process", "--once"]
     worker_kills = county_kills = 0
     try:
         for round_number in range(120):  # bounded; stops once 50 kills happened mid-drain

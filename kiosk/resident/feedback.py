@@ -1,4 +1,4 @@
-"""Closing the loop with the resident: "问题真的解决了吗？", a rating, a comment (issue 12; :mod:`core.answers`).
+"""Closing the loop with the resident: "问题真的解决了吗？", a rating, a comment (issue 12; :mod:`core.feedback`).
 
 Asked on the status page once the county has closed a request, wherever the resident opens it: at
 the kiosk after a look-up by ticket and check code, or on a phone from the receipt's QR code. One
@@ -20,7 +20,7 @@ import re
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import _, lazy_gettext as _l
 
-from core import answers, catalogue, submissions
+from core import feedback, catalogue, submissions
 from core.db import write_transaction
 
 from . import bp
@@ -64,10 +64,10 @@ def remember_looked_up(ticket: str) -> None:
 def question(saved: submissions.SavedRequest) -> dict:
     """What the status page shows of the loop: the close to ask about, or the answer given, and links."""
     db = get_db()
-    given = answers.latest(db, saved.id)
+    given = feedback.latest(db, saved.id)
     reopened = submissions.get(db, given.reopened_as) if given and given.reopened_as else None
     reopens = submissions.get(db, saved.reopens) if saved.reopens else None
-    return {"ask": answers.to_ask(db, saved.id), "given": given, "reopened": reopened, "reopens": reopens,
+    return {"ask": feedback.to_ask(db, saved.id), "given": given, "reopened": reopened, "reopens": reopens,
             "solved_options": SOLVED, "icons": ICONS}
 
 
@@ -94,18 +94,18 @@ def answer_solved(ticket: str):
     db = get_db()
     try:
         with write_transaction(db, durable=True):
-            given = answers.answer(db, saved.id, int(event), solved == "yes", _via(), current_app.config["KIOSK_ID"])
-    except answers.AlreadyAnswered:
+            given = feedback.answer(db, saved.id, int(event), solved == "yes", _via(), current_app.config["KIOSK_ID"])
+    except feedback.AlreadyAnswered:
         return _refused(saved, proof, str(ALREADY), 409)
-    except answers.NotAsked:
+    except feedback.NotAsked:
         return _refused(saved, proof, _("There is nothing to confirm for this ticket now: the county has not finished it."), 409)
     session["answer"] = given.id  # this browser may go on to rate and comment on this answer
     return redirect(url_for("resident.answer_rating", ticket=ticket, **proof))
 
 
-def _own_answer(saved) -> answers.Answer | None:
+def _own_answer(saved) -> feedback.Answer | None:
     """The answer this browser just gave about ``saved``, if it is still the latest."""
-    given = answers.latest(get_db(), saved.id)
+    given = feedback.latest(get_db(), saved.id)
     return given if given and session.get("answer") == given.id else None
 
 
@@ -128,19 +128,19 @@ def _after_answer(view):
 @csrf.exempt
 @guess_limits()
 @_after_answer
-def answer_rating(ticket: str, saved, proof: dict, given: answers.Answer):
+def answer_rating(ticket: str, saved, proof: dict, given: feedback.Answer):
     """How satisfied are you? Five big buttons, 好差评's five levels."""
     error = None
     if request.method == "POST":
         chosen = request.form.get("rating", "")
         if request.form.get("skip"):  # no rating: the comment and the thanks (with a new ticket) still follow
             return redirect(url_for("resident.answer_comment", ticket=ticket, **proof))
-        if DIGITS.fullmatch(chosen) and int(chosen) in answers.RATINGS:
+        if DIGITS.fullmatch(chosen) and int(chosen) in feedback.RATINGS:
             db = get_db()
             try:
                 with write_transaction(db):
-                    answers.rate(db, given.id, int(chosen))
-            except answers.AlreadyAnswered:
+                    feedback.rate(db, given.id, int(chosen))
+            except feedback.AlreadyAnswered:
                 return _refused(saved, proof, str(ALREADY), 409)
             return redirect(url_for("resident.answer_comment", ticket=ticket, **proof))
         error = _("Please choose one of the five answers.")
@@ -152,7 +152,7 @@ def answer_rating(ticket: str, saved, proof: dict, given: answers.Answer):
 @csrf.exempt
 @guess_limits()
 @_after_answer
-def answer_comment(ticket: str, saved, proof: dict, given: answers.Answer):
+def answer_comment(ticket: str, saved, proof: dict, given: feedback.Answer):
     """Anything to add? Optional: written by hand, on the keys, or skipped with one tap."""
     text, error = "", None
     if request.method == "POST":
@@ -160,27 +160,27 @@ def answer_comment(ticket: str, saved, proof: dict, given: answers.Answer):
         if request.form.get("skip") or not text.strip():
             db = get_db()
             with write_transaction(db):  # nothing to add: a reopened request need not wait for it
-                answers.no_comment(db, given.id)
+                feedback.no_comment(db, given.id)
             return redirect(url_for("resident.answer_thanks", ticket=ticket, **proof))
-        if len(text.strip()) > answers.COMMENT_LIMIT:
-            error = _("Please keep it to %(limit)d characters. A worker can write down more with you.", limit=answers.COMMENT_LIMIT)
+        if len(text.strip()) > feedback.COMMENT_LIMIT:
+            error = _("Please keep it to %(limit)d characters. A worker can write down more with you.", limit=feedback.COMMENT_LIMIT)
         else:
             db = get_db()
             try:
                 with write_transaction(db):
-                    answers.add_comment(db, given.id, text)
-            except answers.AlreadyAnswered:
+                    feedback.add_comment(db, given.id, text)
+            except feedback.AlreadyAnswered:
                 return _refused(saved, proof, str(ALREADY), 409)
             return redirect(url_for("resident.answer_thanks", ticket=ticket, **proof))
     service = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
     return render_template("resident/answer_comment.html", saved=saved, proof=proof, given=given, text=text, error=error,
-                           service=service, limit=answers.COMMENT_LIMIT), (422 if error else 200)
+                           service=service, limit=feedback.COMMENT_LIMIT), (422 if error else 200)
 
 
 @bp.get("/status/<ticket>/thanks")
 @guess_limits()
 @_after_answer
-def answer_thanks(ticket: str, saved, proof: dict, given: answers.Answer):
+def answer_thanks(ticket: str, saved, proof: dict, given: feedback.Answer):
     reopened = submissions.get(get_db(), given.reopened_as) if given.reopened_as else None
     link = None
     if reopened and from_this_box():  # the shared screen: for this visit only, as a look-up is (never a lasting link)

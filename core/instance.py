@@ -2,11 +2,11 @@
 start, without Flask.
 
 Two long-running processes open the same instance: the web app (:mod:`kiosk.db` ties it to Flask's
-requests) and the sync worker (:mod:`kiosk.sync_worker`), which has no pages. The worker used to be a
+requests) and the sync service (:mod:`sync.process`), which has no pages. The worker used to be a
 small Flask app for these few functions, and Flask with Werkzeug and Jinja was about 7 MB of the
 worker's memory all day on a 1 GB box (bench/idle_memory.py). The functions here take anything with
 ``config`` (a mapping), ``instance_path``, ``extensions`` (a dict) and ``logger``: a Flask app is one,
-:class:`Instance` is the sync worker's.
+:class:`Instance` is the sync service's.
 """
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def _modified(path: str) -> int:
 
 def keyring(app: HasInstance) -> crypto.Keyring:
     """The box's data keys, read again whenever a key file changes (``flask data rotate-key`` runs in
-    another process while the kiosk and the sync worker keep going)."""
+    another process while the kiosk and the sync service keep going)."""
     stamp = tuple(_modified(os.path.join(app.instance_path, name)) for name in KEY_FILES)
     known = app.extensions.get("kiosk_keyring")
     if known is None or known[0] != stamp:
@@ -80,7 +80,7 @@ def keyring(app: HasInstance) -> crypto.Keyring:
 
 
 class LiveKeyring:
-    """The keyring, looked up at each use: a connection that lives long (the sync worker's) seals and
+    """The keyring, looked up at each use: a connection that lives long (the sync service's) seals and
     opens with the keys as they are now, not as they were when it connected."""
 
     def __init__(self, app: HasInstance, lookup=keyring):

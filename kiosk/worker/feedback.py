@@ -1,8 +1,8 @@
 """What a resident told a worker about a request the county closed: solved or not, and a rating (issue 12).
 
 A worker calling a resident back from *Today's list* asks the same questions the status page asks
-(:mod:`kiosk.resident.answer`), one a page, and records the answers as said *via a worker*
-(:mod:`core.answers`, ``via="worker"`` with the worker's login). Recording the answer also records
+(:mod:`kiosk.resident.feedback`), one a page, and records the answers as said *via a worker*
+(:mod:`core.feedback`, ``via="worker"`` with the worker's login). Recording the answer also records
 that the resident was told of the close (:mod:`core.follow_ups`), in the same transaction. A "not
 solved" reopens the request at once, as at the kiosk.
 """
@@ -12,13 +12,13 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import answers, audit, follow_ups, submissions
+from core import feedback, audit, follow_ups, submissions
 from core.db import write_transaction
 
 from . import bp
 from .auth import worker_required
 from ..db import get_db
-from ..resident.answer import DIGITS, ICONS, RATINGS, SOLVED
+from ..resident.feedback import DIGITS, ICONS, RATINGS, SOLVED
 
 
 @bp.route("/worklist/answer/<int:request_id>/<int:event_id>", methods=["GET", "POST"])
@@ -29,7 +29,7 @@ def answer_solved(request_id: int, event_id: int):
     saved = submissions.get(db, request_id)
     if saved is None:
         abort(404)
-    if answers.to_ask(db, request_id) != event_id:
+    if feedback.to_ask(db, request_id) != event_id:
         session["worklist_done"] = _("Someone has already recorded this. Nothing was changed.")
         return redirect(url_for("worker.worklist"))
     if request.method == "POST":
@@ -39,13 +39,13 @@ def answer_solved(request_id: int, event_id: int):
         worker = current_user.worker
         try:
             with write_transaction(db, durable=True):
-                given = answers.answer(db, request_id, event_id, solved == "yes", "worker", current_app.config["KIOSK_ID"],
+                given = feedback.answer(db, request_id, event_id, solved == "yes", "worker", current_app.config["KIOSK_ID"],
                                        by_worker=worker.login)
                 if follow_ups.record(db, request_id, event_id, follow_ups.TOLD, worker.login, in_transaction=True):
                     audit.record(db, worker.actor, "follow_up.told", request_id, {"event": event_id})
                 audit.record(db, worker.actor, "answer.recorded", request_id,
                              {"event": event_id, "solved": solved, **({"reopened_as": given.reopened_as} if given.reopened_as else {})})
-        except (answers.AlreadyAnswered, answers.NotAsked):
+        except (feedback.AlreadyAnswered, feedback.NotAsked):
             session["worklist_done"] = _("Someone has already recorded this. Nothing was changed.")
             return redirect(url_for("worker.worklist"))
         return redirect(url_for("worker.answer_rating", answer_id=given.id))
@@ -57,7 +57,7 @@ def answer_solved(request_id: int, event_id: int):
 def answer_rating(answer_id: int):
     """How satisfied is the resident? Five levels; or no rating if they would not say."""
     db = get_db()
-    given = answers.get(db, answer_id)
+    given = feedback.get(db, answer_id)
     if given is None or given.by_worker != current_user.worker.login:
         abort(404)
     saved = submissions.get(db, given.request_id)
@@ -67,12 +67,12 @@ def answer_rating(answer_id: int):
         chosen = request.form.get("rating", "")
         if request.form.get("skip"):
             return _back(saved, reopened)
-        if DIGITS.fullmatch(chosen) and int(chosen) in answers.RATINGS:
+        if DIGITS.fullmatch(chosen) and int(chosen) in feedback.RATINGS:
             try:
                 with write_transaction(db):
-                    answers.rate(db, given.id, int(chosen))
+                    feedback.rate(db, given.id, int(chosen))
                     audit.record(db, current_user.worker.actor, "answer.rated", given.request_id, {"answer": given.id})
-            except answers.AlreadyAnswered:
+            except feedback.AlreadyAnswered:
                 session["worklist_done"] = _("Someone has already recorded this. Nothing was changed.")
                 return redirect(url_for("worker.worklist"))
             return _back(saved, reopened)

@@ -1,8 +1,8 @@
-"""The speech worker's process: ``python -m kiosk.voice.speaker RATE JOBS_FD RESULTS_FD``.
+"""The speech process's process: ``python -m engines.speech.speaker RATE JOBS_FD RESULTS_FD``.
 
-Started by :class:`kiosk.voice.worker.SpeechWorker` with :mod:`subprocess`, not :mod:`multiprocessing`:
+Started by :class:`engines.speech.synthesiser.Synthesiser` with :mod:`subprocess`, not :mod:`multiprocessing`:
 a ``spawn`` child always brought multiprocessing's resource tracker along, a third Python process
-(about 12 MB RSS on a box) idling all day for a worker that shares no semaphores or memory. The two
+(about 12 MB RSS on a box) idling all day for a child that shares no semaphores or memory. The two
 talk over two pipes the child inherits (``pass_fds``): each message a 4-byte big-endian length and a
 JSON list. Jobs in: ``[job_id, text, voice, rate, out]``, or ``null`` to end; answers out:
 ``[0, "ready", pid]`` once the engine is loaded, then ``[job_id, "ok", out]`` or
@@ -69,7 +69,7 @@ class Messages:
 
 
 class _Refused(Exception):
-    """A job this worker cannot do; its message goes back to the parent."""
+    """A job this process cannot do; its message goes back to the parent."""
 
 
 def main(rate: int, jobs_fd: int, results_fd: int) -> None:
@@ -108,13 +108,13 @@ def main(rate: int, jobs_fd: int, results_fd: int) -> None:
             # pyttsx3 queues setProperty until its loop runs (and a loop with nothing to say can hang),
             # ignores an unknown voice silently, and declares espeak_GetParameter without its second
             # argument, so its rate read-back is garbage; and espeak-ng takes a new rate only when a
-            # voice is loaded, not reliably on a change afterwards. So each worker process keeps one
+            # voice is loaded, not reliably on a change afterwards. So each child process keeps one
             # rate for its life (set before the first voice), the voice goes straight to the espeak
             # driver (pyttsx3 is pinned at 2.99; tests/test_voice.py fails if this moves), and both
             # are read back properly before speaking.
             if job_rate != rate:
-                raise _Refused(f"this worker speaks at {rate}, not {job_rate}")
-            # Set the rate again before each voice load, and again if it did not take: a worker was
+                raise _Refused(f"this process speaks at {rate}, not {job_rate}")
+            # Set the rate again before each voice load, and again if it did not take: a child was
             # seen (a few times in a hundred, more under load) reading back espeak-ng's default 175 or
             # pyttsx3's 200 right after setting it.
             for _attempt in range(5):

@@ -29,7 +29,7 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "DB_MAX_PAGES": (0, int),
     # Maintenance mode: residents can look things up, but nothing can be saved (and pages say so).
     "DB_READ_ONLY": (False, lambda raw: raw.strip().lower() in ("1", "true", "yes", "on")),
-    # Seconds a writer waits for another writer (the sync worker) before giving up.
+    # Seconds a writer waits for another writer (the sync service) before giving up.
     "DB_BUSY_TIMEOUT": (5.0, float),
     # Base URL printed in the receipt's QR code. Empty: the address the kiosk was reached at,
     # which on the centre's Wi-Fi is the box's own address.
@@ -86,7 +86,7 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # the kiosk (empty: not offered).
     "CENTRE_PHONE": ("", str),
     # Nightly backups of the database (core/backup.py): the folder (relative to the instance folder)
-    # and how many to keep. The sync worker makes one after its nightly run.
+    # and how many to keep. The sync service makes one after its nightly run.
     "BACKUP_DIR": ("backups", str),
     "BACKUPS_KEPT": (7, int),
     # Time zone for dates shown to residents (stored times are always UTC).
@@ -100,7 +100,7 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # Where the centre is: the public location (Open311 address_string) of every request sent; a
     # resident's own address goes only as a private attribute (docs/open311.md).
     "LOCATION": ("社区服务中心", str),
-    # Sync worker: nightly run (local time), county probe interval, status refresh interval, HTTP timeout.
+    # Sync service: nightly run (local time), county probe interval, status refresh interval, HTTP timeout.
     "SYNC_NIGHTLY_AT": ("02:30", str),
     "SYNC_PROBE_SECONDS": (30.0, float),
     "SYNC_STATUS_SECONDS": (300.0, float),

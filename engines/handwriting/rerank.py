@@ -17,7 +17,7 @@ speaks for it, and keeps zinnia's order otherwise.
 The lifts are bounded on purpose: in a free-text field a resident writes characters no vocabulary
 holds, and zinnia's own first choice must not sink below a handful of expected ones.
 
-:func:`combine` then merges in a second reader's list (:mod:`~kiosk.handwriting.shapes`, which
+:func:`combine` then merges in a second reader's list (:mod:`~engines.handwriting.shapes`, which
 ignores stroke order and knows only the field's characters), with the same restraint: it gets half
 the places shown, after zinnia's.
 """

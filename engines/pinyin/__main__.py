@@ -1,4 +1,4 @@
-"""``python -m kiosk.pinyin [PATH]``: build the pinyin index (see :mod:`kiosk.pinyin.build`).
+"""``python -m engines.pinyin [PATH]``: build the pinyin index (see :mod:`engines.pinyin.build`).
 
 Without PATH: the process's own index, only if it is missing (``make setup`` runs this), removing
 indexes built from older versions of the packages. With PATH: a fresh copy there.
@@ -14,7 +14,7 @@ from .index import default_path, prune
 
 def main(argv: list[str]) -> int:
     if len(argv) > 1:
-        print("usage: python -m kiosk.pinyin [PATH]", file=sys.stderr)
+        print("usage: python -m engines.pinyin [PATH]", file=sys.stderr)
         return 2
     start = time.perf_counter()
     if argv:

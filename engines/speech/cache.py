@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .text import speakable
 from .voices import espeak_voice, words_per_minute
-from .worker import SpeechError, SpeechTimeout, SpeechWorker
+from .synthesiser import SpeechError, SpeechTimeout, Synthesiser
 
 ENGINE = "pyttsx3-2.99/espeak-ng"
 OPUS_BITRATE = "24"  # kbit/s: clear speech at about a twentieth of the WAV's size
@@ -32,9 +32,9 @@ class SpeechCache:
     """Audio by inputs. Stored as Ogg Opus when ``opusenc`` is there (the set-up installs opus-tools),
     else as the WAV espeak-ng wrote: see docs/performance.md for the sizes."""
 
-    def __init__(self, directory: str | Path, worker: SpeechWorker | None = None, fmt: str | None = None):
+    def __init__(self, directory: str | Path, synthesiser: Synthesiser | None = None, fmt: str | None = None):
         self.directory = Path(directory)
-        self.worker = worker or SpeechWorker()
+        self.synthesiser = synthesiser or Synthesiser()
         self.suffix = "." + (fmt or ("opus" if shutil.which("opusenc") else "wav"))
 
     def key(self, text: str, speech: str, speed: str) -> str:
@@ -46,9 +46,9 @@ class SpeechCache:
 
     def _synthesize(self, words: str, speech: str, speed: str, out: Path) -> Path:
         try:
-            return self.worker.synthesize(words, espeak_voice(speech), words_per_minute(speed), out)
-        except SpeechTimeout:  # pyttsx3 hung and the worker was restarted: one more try in the fresh one
-            return self.worker.synthesize(words, espeak_voice(speech), words_per_minute(speed), out)
+            return self.synthesiser.synthesize(words, espeak_voice(speech), words_per_minute(speed), out)
+        except SpeechTimeout:  # pyttsx3 hung and its child process was restarted: one more try in the fresh one
+            return self.synthesiser.synthesize(words, espeak_voice(speech), words_per_minute(speed), out)
 
     def get(self, text: str, speech: str, speed: str = "normal") -> Path:
         """The audio for ``text``: from the cache, or synthesised now (and kept)."""

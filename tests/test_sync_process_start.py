@@ -1,4 +1,4 @@
-"""The sync worker's process (``python -m kiosk.sync_worker``, what kiosk-sync runs): the same start-up
+"""The sync service's process (``python -m sync.process``, what kiosk-sync runs): the same start-up
 checks as the web app, without Flask or any of the web's modules.
 
 Each case runs the real worker in a fresh interpreter (what a process imports is the point), on a real
@@ -21,13 +21,13 @@ from core.migrations import migrations
 from .conftest import ROOT, free_port
 
 WEB = ("flask", "werkzeug", "jinja2", "flask_babel", "flask_wtf", "flask_login", "kiosk.resident", "kiosk.worker",
-       "kiosk.keyboard", "kiosk.voice.web", "kiosk.db", "qrcode", "PIL", "limits")
+       "kiosk.keyboard", "kiosk.voice_views", "kiosk.db", "qrcode", "PIL", "limits")
 
 PROBE = """
 import json, runpy, sys
-sys.argv = ["kiosk.sync_worker", "--once"]
+sys.argv = ["sync.process", "--once"]
 try:
-    runpy.run_module("kiosk.sync_worker", run_name="__main__")
+    runpy.run_module("sync.process", run_name="__main__")
 except SystemExit as exit:
     code = exit.code
 print(json.dumps({{"code": code, "loaded": [m for m in {web!r} if m in sys.modules]}}))
@@ -42,7 +42,7 @@ def run_worker(instance) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_sync_worker_runs_without_flask_or_any_web_module(tmp_path):
+def test_the_sync_service_runs_without_flask_or_any_web_module(tmp_path):
     ran = run_worker(tmp_path / "instance")
     assert ran["code"] == 0 and ran["loaded"] == [], ran
     full = subprocess.run([sys.executable, "-c", "import sys, kiosk; kiosk.create_app(); "
@@ -52,7 +52,7 @@ def test_the_sync_worker_runs_without_flask_or_any_web_module(tmp_path):
     assert full.stdout.strip().splitlines()[-1] == "[]"  # the check can fail: the web app loads them all
 
 
-def test_the_sync_worker_migrates_and_seals_at_start_as_the_web_app_does(tmp_path):
+def test_the_sync_service_migrates_and_seals_at_start_as_the_web_app_does(tmp_path):
     instance = tmp_path / "instance"
     instance.mkdir()
     keyring = load_keyring(instance)

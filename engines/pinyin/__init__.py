@@ -1,6 +1,6 @@
 """Pinyin input for the on-screen keyboard: toneless letters typed so far → the candidate row.
 
-    >>> from kiosk.pinyin import candidates, remaining
+    >>> from engines.pinyin import candidates, remaining
     >>> row = candidates("xingfushequ")
     >>> row[0]
     Candidate(text='幸福', consumed_letters=6)
@@ -8,12 +8,12 @@
     'shequ'
 
 Built as a small engine with no web in it (import-linter keeps Flask out), over an index file made
-once from pypinyin's readings and wordfreq's word frequencies (:mod:`~kiosk.pinyin.build`), opened
-read-only on first use (:mod:`~kiosk.pinyin.index`), so a process pays for it only when a resident
+once from pypinyin's readings and wordfreq's word frequencies (:mod:`~engines.pinyin.build`), opened
+read-only on first use (:mod:`~engines.pinyin.index`), so a process pays for it only when a resident
 types pinyin, and then about 1 ms and a few MB. Output is Simplified Chinese only (GB 2312);
 :func:`traditional` gives a Traditional page's forms, converted by OpenCC when the index was built.
 
-Input is forgiving and bounded (:mod:`~kiosk.pinyin.letters`): upper or lower case, ``v`` or ``ü`` for
+Input is forgiving and bounded (:mod:`~engines.pinyin.letters`): upper or lower case, ``v`` or ``ü`` for
 ü (``lv`` → 绿), apostrophes between syllables (``xi'an`` → 西安); anything else is ignored, and only the
 first 30 letters count. Bad input gives an empty row, never an error; a missing index that cannot be
 built raises :class:`PinyinUnavailable` (pypinyin or wordfreq not installed).

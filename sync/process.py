@@ -1,12 +1,12 @@
-"""The sync worker: ``python -m kiosk.sync_worker [--once]`` (deploy/systemd/kiosk-sync.service.in).
+"""The sync service: ``python -m sync.process [--once]`` (deploy/systemd/kiosk-sync.service.in).
 
 It sends saved requests to the county and brings their status back: nightly, when the county comes
-back, when requests wait, at once on *Sync now* (:class:`sync.worker.Scheduler`); after the nightly
+back, when requests wait, at once on *Sync now* (:class:`sync.schedule.Scheduler`); after the nightly
 run it purges what has been kept long enough and makes last night's backup. One runs at a time (a
 lock in the instance folder).
 
 It opens the instance as the web app does — the same settings, the same start-up checks
-(:func:`kiosk.instance.prepare_database`) — without Flask: it serves no pages, and idles all day next
+(:func:`core.instance.prepare_database`) — without Flask: it serves no pages, and idles all day next
 to the web app on a 1 GB box, where Flask, Werkzeug and Jinja were about 7 MB of its memory
 (bench/idle_memory.py). ``flask --app kiosk sync run`` runs the same code in the full app, for an
 operator at the shell.
@@ -20,11 +20,10 @@ from pathlib import Path
 import click
 
 from core import backup, retention
-from sync.engine import Settings, SyncEngine
-from sync.open311 import HttpTransport, Open311Client
-from sync.worker import LOCK_FILE, RUN_NOW_FILE, AlreadyRunning, Scheduler, SingleInstance
-
-from .instance import HasInstance, Instance, backup_folder, database_path, open_database, prepare_database
+from core.instance import HasInstance, Instance, backup_folder, database_path, open_database, prepare_database
+from .engine import Settings, SyncEngine
+from .open311 import HttpTransport, Open311Client
+from .schedule import LOCK_FILE, RUN_NOW_FILE, AlreadyRunning, Scheduler, SingleInstance
 
 
 def make_engine(config, db) -> SyncEngine:
@@ -42,8 +41,8 @@ def purge_now(db, config) -> dict[str, int]:
 
 
 def run(app: HasInstance, db, once: bool = False, max_steps: int | None = None) -> int:
-    """Run the worker on ``db`` (or one manual sync with ``once``); the exit status. Raises
-    :class:`click.ClickException` when another worker holds the lock."""
+    """Run the sync service on ``db`` (or one manual sync with ``once``); the exit status. Raises
+    :class:`click.ClickException` when another sync process holds the lock."""
     config = app.config
     try:
         with SingleInstance(Path(app.instance_path) / LOCK_FILE):
@@ -58,7 +57,7 @@ def run(app: HasInstance, db, once: bool = False, max_steps: int | None = None) 
                     click.echo(f"warning: the kiosk's clock is {report.clock_offset_seconds:+.0f} s off the county's", err=True)
                 return 1 if report.key_refused else 0
             hour, minute = (int(x) for x in config["SYNC_NIGHTLY_AT"].split(":"))
-            click.echo(f"sync worker: county {config['COUNTY_URL']}, nightly at {config['SYNC_NIGHTLY_AT']}, "
+            click.echo(f"sync service: county {config['COUNTY_URL']}, nightly at {config['SYNC_NIGHTLY_AT']}, "
                        f"probing every {config['SYNC_PROBE_SECONDS']:.0f} s")
 
             def purge() -> str:
@@ -82,7 +81,7 @@ def run(app: HasInstance, db, once: bool = False, max_steps: int | None = None) 
 @click.option("--once", is_flag=True, help="Push and pull once, then exit (a manual sync: waiting requests are tried now).")
 @click.option("--max-steps", type=int, default=None, hidden=True)
 def main(once: bool, max_steps: int | None) -> None:
-    """Run the sync worker (nightly, on reconnect, when requests wait), or one sync with --once."""
+    """Run the sync service (nightly, on reconnect, when requests wait), or one sync with --once."""
     # as the web app's log lines look (Flask's default handler), into the journal
     logging.basicConfig(format="[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
     box = Instance()

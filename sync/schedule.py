@@ -1,10 +1,10 @@
-"""The long-running sync worker: when to run the engine, and never two at once.
+"""The long-running sync service: when to run the engine, and never two at once.
 
 It runs the engine (a) nightly at a set local time, (b) as soon as the county's own address answers
 again after it did not (a short-timeout probe of the county, not "is there internet": a county on
 the local network counts), (c) whenever requests are waiting and the county answers, (d) every
 so often while requests are open at the county, to bring their status back, and (e) at once when a
-worker asks ("Sync now" on the health page leaves a file, :func:`ask_to_run_now`, that the worker
+worker asks ("Sync now" on the health page leaves a file, :func:`ask_to_run_now`, that the sync service
 looks for every second while it waits). Time comes from an injectable clock so the nightly trigger can
 be tested without waiting for night.
 """
@@ -27,11 +27,11 @@ from .open311 import OK
 if TYPE_CHECKING:  # the engine (and the catalogue, notes and payload modules) only for the scheduler's types:
     from .engine import RunReport, SyncEngine  # sync.health reads this module's lock file names in the web app
 
-LOCK_FILE = "sync.lock"    # in the instance folder: held by the running worker (SingleInstance), with its pid
+LOCK_FILE = "sync.lock"    # in the instance folder: held by the running sync service (SingleInstance), with its pid
 RUN_NOW_FILE = "sync-now"  # in the instance folder: a request to run at once, with the time it was asked
 
 class AlreadyRunning(RuntimeError):
-    """Another sync worker holds the lock."""
+    """Another sync service holds the lock."""
 
 
 class SingleInstance:
@@ -47,7 +47,7 @@ class SingleInstance:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self.fd)
-            raise AlreadyRunning(f"another sync worker holds {self.path}") from None
+            raise AlreadyRunning(f"another sync service holds {self.path}") from None
         os.ftruncate(self.fd, 0)
         os.write(self.fd, str(os.getpid()).encode())
         return self
@@ -58,10 +58,10 @@ class SingleInstance:
 
 
 def lock_holder(path: str | Path) -> int | None:
-    """The pid of the process holding the worker's lock at ``path`` now, or None when none holds it.
+    """The pid of the process holding the sync service's lock at ``path`` now, or None when none holds it.
 
     Read from the kernel's table of locks (``/proc/locks``), so asking never takes the lock itself: a
-    worker starting at that very moment is never refused. Raises OSError where there is no such table.
+    sync service starting at that very moment is never refused. Raises OSError where there is no such table.
     """
     try:
         st = os.stat(path)
@@ -77,9 +77,9 @@ def lock_holder(path: str | Path) -> int | None:
 
 
 def ask_to_run_now(folder: str | Path, at: str) -> Path:
-    """Leave a request for the sync worker to run at once, ignoring backoff (a worker's "Sync now").
+    """Leave a request for the sync service to run at once, ignoring backoff (a worker's "Sync now").
 
-    The file stays until the worker takes it, so a request made while no worker runs is honoured when
+    The file stays until the sync service takes it, so a request made while none runs is honoured when
     one starts; asking twice before then is one request. Returns the file's path.
     """
     path = Path(folder) / RUN_NOW_FILE
@@ -92,7 +92,7 @@ def ask_to_run_now(folder: str | Path, at: str) -> Path:
 
 
 def run_now_asked_at(folder: str | Path) -> str | None:
-    """When a "run now" still waiting for the worker was asked (None when none waits)."""
+    """When a "run now" still waiting for the sync service was asked (None when none waits)."""
     try:
         return (Path(folder) / RUN_NOW_FILE).read_text(encoding="ascii").strip() or "?"
     except (FileNotFoundError, UnicodeDecodeError):
@@ -167,7 +167,7 @@ class Scheduler:
             if self.after_nightly is not None:
                 try:
                     self.log(self.after_nightly())
-                except Exception as exc:  # never let housekeeping take the worker down; say what happened
+                except Exception as exc:  # never let housekeeping take the sync service down; say what happened
                     self.log(f"after the nightly run: {type(exc).__name__}: {exc}")
         self.log(f"sync ({why}): sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "
                  f"retrying {report.retrying}, status updates {report.status_updates}, notes sent {report.notes_sent}"

@@ -71,7 +71,7 @@ def _sources() -> list[tuple[str, Path]]:
 def default_path() -> Path:
     """``<venv>/share/kiosk/pinyin-<key>.sqlite3``; the key changes with the installed pypinyin and
     wordfreq (their files' size and time) and with the code that builds the index, so an upgrade or
-    a change to :mod:`~kiosk.pinyin.build` makes a new one."""
+    a change to :mod:`~engines.pinyin.build` makes a new one."""
     digest = hashlib.sha256(Path(__file__).with_name("build.py").read_bytes())
     for package, origin in _sources():
         stat = origin.stat()
@@ -91,7 +91,7 @@ def build_in_child(path: Path) -> None:
     get back at once, and a child's memory is returned whole when it exits."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     try:
-        done = subprocess.run([sys.executable, "-m", "kiosk.pinyin", str(path)], env=env, cwd=str(ROOT),
+        done = subprocess.run([sys.executable, "-m", "engines.pinyin", str(path)], env=env, cwd=str(ROOT),
                               capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise PinyinUnavailable(f"cannot build the pinyin index at {path}: {exc}") from exc
@@ -147,7 +147,7 @@ class Index:
         return row[0] if row else character
 
     def candidates(self, letters: str, limit: int = 10, after: str = "") -> list[Candidate]:
-        """The candidate row for ``letters`` from this index: see :func:`kiosk.pinyin.candidates`."""
+        """The candidate row for ``letters`` from this index: see :func:`engines.pinyin.candidates`."""
         typed = normalise(letters)
         if not typed or not isinstance(limit, int) or limit <= 0:
             return []

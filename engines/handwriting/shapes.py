@@ -1,11 +1,11 @@
 """A second reader of handwriting that ignores stroke order: the drawing's shape against the field's own characters.
 
-zinnia (:mod:`~kiosk.handwriting.zinnia`) reads the strokes in the order they were drawn, and its
+zinnia (:mod:`~engines.handwriting.zinnia`) reads the strokes in the order they were drawn, and its
 40 candidates sometimes miss the character altogether, most of all when a person has their own
 stroke order or count. This module looks only at the picture: it draws the strokes as ink, draws
-each character a field expects (a few hundred, :class:`~kiosk.handwriting.rerank.Expectation`) from
+each character a field expects (a few hundred, :class:`~engines.handwriting.rerank.Expectation`) from
 the box's own font, and names the expected characters whose picture is closest. It never proposes a
-character the field does not expect; :func:`kiosk.handwriting.rerank.combine` merges its answer with
+character the field does not expect; :func:`engines.handwriting.rerank.combine` merges its answer with
 zinnia's.
 
 Why it is built this way:
@@ -15,7 +15,7 @@ Why it is built this way:
   sans-serif of even stroke width, the closest printed style to a finger's line. Nothing is learnt
   from the strokes that measure it (bench/handwriting.py).
 - **Both pictures are made alike.** Each is moved and scaled, the same both ways, to fill the middle
-  80 % of a 64 × 64 square (as :func:`~kiosk.handwriting.strokes.fitted` does for zinnia). A font
+  80 % of a 64 × 64 square (as :func:`~engines.handwriting.strokes.fitted` does for zinnia). A font
   fills its strokes and a finger draws lines, so the pen is drawn as thick as the font's own
   strokes (the height of 一 against the size of 国, read from the font), with round ends and
   joints, four times larger and then shrunk, so its edges are soft as the font's are. Thinning both
