@@ -22,11 +22,11 @@ from flask_login import current_user
 from core import feedback, audit, clock, outbox, outcomes, personal, submissions
 from core.db import write_transaction
 
+from .csv_cells import cell
 from .db import get_db
 from .i18n import current_locale
 from .worker import nav_item
 from .worker.auth import worker_required
-from .worker.views import _cell
 
 bp = Blueprint("outcomes", __name__)
 DEFAULT_DAYS = 30
@@ -234,7 +234,7 @@ def _export(kind: str):
         if rows:
             writer = csv.DictWriter(out, fieldnames=list(rows[0]))
             writer.writeheader()
-            writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)  # no cell runs as a formula
+            writer.writerows({k: cell(v) for k, v in row.items()} for row in rows)  # no cell runs as a formula
         return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     shaped = [{"service_request_id": r["service_request_id"], "service_code": r["service_code"],

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -37,45 +36,13 @@ from core.clock import iso
 from core.db import write_transaction
 
 from . import runs
+from .run import RunReport, Settings
 from .catalogue import refresh_catalogue
 from . import notes, open311
 from .open311 import Open311Client, Outcome
 from .payload import open311_fields
 
 CATALOGUE_TRIGGERS = ("nightly", "manual", "reconnect")  # runs that also refresh the catalogue
-
-
-@dataclass
-class Settings:
-    location: str = "社区服务中心"       # the public address_string of every request: the centre, never a home
-    batch_size: int = 50
-    base_delay: float = 30.0            # first retry after 15–30 s ...
-    max_delay: float = 3600.0           # ... doubling up to an hour
-    uuid_lookup: bool = True            # the county answers GET /requests.json?kiosk_uuid=…
-    county_locale: str = "zh_Hans_CN"   # the language of the county's catalogue texts
-    centre_locale: str = "zh_Hans_CN"   # KIOSK_DEFAULT_LOCALE: what a request says to the county is in it
-    kiosk_id: str = "kiosk-1"           # which kiosk a note comes from (requests carry their own)
-
-
-@dataclass
-class RunReport:
-    trigger: str
-    sent: int = 0
-    accepted: int = 0
-    quarantined: int = 0
-    retrying: int = 0
-    status_updates: int = 0
-    notes_sent: int = 0                 # notes about requests the county holds (sync/notes.py)
-    notes_waiting: int = 0              # notes kept here: the county lists no note service
-    key_refused: bool = False
-    unreachable: bool = False
-    county_date: str = ""
-    clock_offset_seconds: float | None = None
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def clock_skewed(self) -> bool:
-        return self.clock_offset_seconds is not None and abs(self.clock_offset_seconds) > runs.CLOCK_SKEW_LIMIT
 
 
 def state_for_county_status(item: dict) -> str | None:

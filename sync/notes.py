@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
 
 from core import county_notes, outbox
 from core.clock import iso
 from core.db import write_transaction
 
 from . import open311
-
-if TYPE_CHECKING:
-    from .engine import RunReport, SyncEngine
+from .run import RunReport, Sender
 
 NOTE_SERVICE = "kiosk_note"
 
@@ -65,12 +62,12 @@ def note_fields(note: county_notes.Note, county_id: str, kiosk_id: str, location
     return fields
 
 
-def county_takes_notes(engine: "SyncEngine") -> bool:
+def county_takes_notes(engine: Sender) -> bool:
     """Whether the county lists the note service (asked once per run, only when a note waits)."""
     return engine.client.get_service_definition(NOTE_SERVICE).kind == open311.OK
 
 
-def push_notes(engine: "SyncEngine", report: "RunReport", ignore_backoff: bool = False) -> None:
+def push_notes(engine: Sender, report: RunReport, ignore_backoff: bool = False) -> None:
     """Send every due note whose request the county holds; stop the run's notes at the first unreachable county."""
     db, now = engine.db, lambda: iso(engine.now())
     due = county_notes.due(db, now(), engine.settings.batch_size, ignore_backoff)
@@ -87,7 +84,7 @@ def push_notes(engine: "SyncEngine", report: "RunReport", ignore_backoff: bool =
             return
 
 
-def _push_one(engine: "SyncEngine", report: "RunReport", note: county_notes.Note, county_id: str) -> bool:
+def _push_one(engine: Sender, report: RunReport, note: county_notes.Note, county_id: str) -> bool:
     db, now = engine.db, lambda: iso(engine.now())
     if note.ambiguous and engine.settings.uuid_lookup:
         found = engine.client.find_by_client_uuid(note.uuid)

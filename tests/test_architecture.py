@@ -3,10 +3,13 @@
 kiosk (the web) → sync (the county) | engines (speech, handwriting, pinyin) → core (the database and
 settings), never upwards; sync and engines never import each other; core, sync and engines never import
 Flask; engines import none of the kiosk's other packages; county/ and the kiosk's packages never import
-each other. A new import that breaks a rule fails here, and the message names the import.
+each other; inside a package, modules import each other in one direction only (no circle, imports
+inside functions included), and no module imports another's private name (``_name``). A new import that
+breaks a rule fails here, and the message names the import.
 """
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -27,7 +30,7 @@ def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
 def test_the_import_rules_are_kept():
     result = lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 kept, 0 broken" in result.stdout
+    assert "6 kept, 0 broken" in result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +56,11 @@ def copy_of_the_code(tmp_path_factory) -> Path:
     ("engines/handwriting/rerank.py", "from core import catalogue", "engines.handwriting.rerank -> core.catalogue"),
     ("county/api.py", "from core import outbox", "county.api -> core.outbox"),            # the county is independent
     ("sync/payload.py", "import county.db", "sync.payload -> county.db"),
+    # circles inside a package, also through an import inside a function
+    ("kiosk/resident/flow.py", "def later():\n    from .views import page_context", "No cycles are allowed in kiosk.resident"),
+    ("sync/notes.py", "from .engine import SyncEngine", "No cycles are allowed in sync"),
+    ("kiosk/resident/visit.py", "from ..worker import assist", "No cycles are allowed in kiosk"),
+    ("core/clock.py", "from core import outbox", "No cycles are allowed in core"),
 ])
 def test_a_forbidden_import_fails_and_is_named(copy_of_the_code, module, line, named):
     path = copy_of_the_code / module
@@ -64,3 +72,47 @@ def test_a_forbidden_import_fails_and_is_named(copy_of_the_code, module, line, n
         path.write_text(original, encoding="utf-8")
     assert result.returncode != 0
     assert named in result.stdout, result.stdout
+
+
+MODULES = ("core", "engines", "kiosk", "sync")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_private_names(path: Path, text: str | None = None) -> list[str]:
+    """Every ``from x import _name`` in ``path`` (inside functions too) where x is another module of the kiosk."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8") if text is None else text, str(path))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+            source = ".".join(base + ([node.module] if node.module else []))
+        else:
+            source = node.module or ""
+        if source.split(".")[0] not in MODULES or source == name:
+            continue
+        for alias in node.names:
+            if alias.name.startswith("_") and not alias.name.startswith("__"):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: from {source} import {alias.name}")
+    return found
+
+
+def test_no_module_imports_another_modules_private_name():
+    """A name with a leading underscore belongs to its module; one that others need is made public (and
+    moved where both can import it, e.g. kiosk/resident/lookup.py, sync/run.py)."""
+    offenders = [hit for package in MODULES for path in sorted((ROOT / package).rglob("*.py"))
+                 for hit in imported_private_names(path)]
+    assert not offenders, "private names imported by another module:\n" + "\n".join(offenders)
+
+
+def test_the_private_name_check_sees_an_import_inside_a_function():
+    planted = ROOT / "kiosk" / "resident" / "planted.py"
+    text = "from .views import page_context\n\n\ndef later():\n    from ..worker.views import _filters\n"
+    assert imported_private_names(planted, text) == [
+        "kiosk/resident/planted.py:5: from kiosk.worker.views import _filters"]

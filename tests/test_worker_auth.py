@@ -385,7 +385,7 @@ def test_the_audit_page_filters_by_request_and_actor_and_pages(app, client, acco
 
 
 def test_csv_cells_never_start_a_formula():
-    from kiosk.worker.views import _cell
+    from kiosk.csv_cells import cell
 
-    assert [_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "A0427", None, 3)] == [
+    assert [cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "A0427", None, 3)] == [
         "'=1+1", "'+1", "'-1", "'@SUM(A1)", "A0427", "", "3"]

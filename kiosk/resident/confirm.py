@@ -22,7 +22,7 @@ from core.clock import iso, now as real_now
 
 from . import bp, flow, visit
 from ..db import get_db
-from ..worker.auth import on_shared_screen
+from ..shared_screen import on_shared_screen
 
 POLL_SECONDS = 2
 

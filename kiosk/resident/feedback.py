@@ -24,6 +24,7 @@ from core import feedback, catalogue, submissions
 from core.db import write_transaction
 
 from . import bp
+from .lookup import find_typed
 from ..db import get_db
 from ..i18n import current_locale
 from ..limits import guess_limits
@@ -40,14 +41,12 @@ ICONS = {"yes": "👍", "no": "👎", 5: "😄", 4: "🙂", 3: "😐", 2: "🙁"
 
 def opened(ticket: str) -> tuple[submissions.SavedRequest | None, dict]:
     """The request ``ticket`` names, if this browser may see it, and the proof to carry on (query args)."""
-    from .views import _find_typed  # the status look-up's own reading of a typed ticket and code
-
     token, code = request.args.get("t", ""), request.args.get("c", "")
     if token:
         return (submissions.by_ticket(get_db(), ticket) if opens(ticket, token) else None), {"t": token}
     if request.args.get("visit"):
         return (submissions.by_ticket(get_db(), ticket) if ticket in looked_up() else None), {"visit": 1}
-    saved = _find_typed(ticket, code)
+    saved = find_typed(ticket, code)
     return saved, {"c": code}
 
 

@@ -15,6 +15,7 @@ from core.catalogue import Service
 from core.drafts import Draft
 from core.submissions import SavedRequest
 
+from .keypad import phone_grouped
 from ..i18n import when
 
 
@@ -73,11 +74,22 @@ def answer_text(service: Service, code: str, value) -> str:
     return str(value)
 
 
+def mask(field: str, value: str) -> str:
+    """A reused detail as the shared screen may show it: enough to recognise, not to copy. Reused
+    details stay hidden like this on every page of the request (forms, check page); the resident can
+    change any of them, which shows an empty field."""
+    if field == "name":
+        return value[0] + "＊" * (len(value) - 1) if value else ""
+    if field == "address":
+        return value[:-4] + "＊＊＊＊" if len(value) > 6 else "＊" * len(value)
+    if field == "phone":
+        return value[:3] + "＊" * max(len(value) - 7, 0) + value[-4:] if len(value) > 7 else "＊" * len(value)
+    return value
+
+
 def shown_detail(details: dict, field: str) -> str:
     """A personal detail as this shared screen shows it: hidden in part when it was reused from an
     earlier request (kiosk/resident/reuse.py), as the resident typed it otherwise."""
-    from .reuse import mask
-
     value = details.get(field, "")
     if personal.still_reused(details, field):
         return _("%(value)s (from your earlier receipt)", value=mask(field, value))
@@ -87,8 +99,6 @@ def shown_detail(details: dict, field: str) -> str:
 def contact_text(details: dict) -> str:
     contact = details.get("contact")
     if contact == "phone":
-        from .keypad import phone_grouped
-
         reused = personal.still_reused(details, "phone")  # shown hidden in part: as masked
         phone = shown_detail(details, "phone") if reused else phone_grouped(details.get("phone", ""))
         return _("Phone me on %(phone)s", phone=phone)

@@ -18,6 +18,7 @@ from core.catalogue import Service
 from core.drafts import Draft
 
 from . import flow
+from .flow import mask
 from .. import validation
 from ..db import get_db
 from ..i18n import centre_locale, current_locale
@@ -175,8 +176,6 @@ class DetailsForm(StepForm):
 
     def hidden(self) -> dict[str, str]:
         """Reused details shown hidden in part (kiosk/resident/reuse.py), unless the resident asked to change one."""
-        from .reuse import mask
-
         changing = request.values.get("change")
         return {f: mask(f, self.draft.personal[f]) for f in ("name", "address")
                 if f != changing and personal.still_reused(self.draft.personal, f)}
@@ -225,8 +224,6 @@ class ContactForm(StepForm):
                 "hidden_phone": self.hidden_phone()}
 
     def hidden_phone(self) -> str:
-        from .reuse import mask
-
         if request.values.get("change") == "phone" or not personal.still_reused(self.draft.personal, "phone"):
             return ""
         return mask("phone", self.draft.personal["phone"])

@@ -19,23 +19,12 @@ from flask_babel import gettext as _
 from core import drafts, personal
 
 from . import bp
+from .flow import mask
+from .lookup import draft_and_service, find_typed, start_again
 from ..db import get_db
 from ..limits import guess_limits
 
 FROM = {"details": "resident.details", "contact": "resident.contact"}
-
-
-def mask(field: str, value: str) -> str:
-    """A reused detail as the shared screen may show it: enough to recognise, not to copy. Reused
-    details stay hidden like this on every page of the request (forms, check page); the resident can
-    change any of them, which shows an empty field."""
-    if field == "name":
-        return value[0] + "＊" * (len(value) - 1) if value else ""
-    if field == "address":
-        return value[:-4] + "＊＊＊＊" if len(value) > 6 else "＊" * len(value)
-    if field == "phone":
-        return value[:3] + "＊" * max(len(value) - 7, 0) + value[-4:] if len(value) > 7 else "＊" * len(value)
-    return value
 
 
 def masked(details: dict) -> list[tuple[str, str]]:
@@ -61,17 +50,15 @@ def _came_from() -> str:
 @guess_limits()  # per client and per ticket, as the status look-up; every method
 def reuse():
     """The ticket and check code of an earlier receipt, to reuse the details given then."""
-    from .views import _draft_and_service, _find_typed, _start_again
-
-    found = _draft_and_service()
+    found = draft_and_service()
     if not found:
-        return _start_again()
+        return start_again()
     draft, service = found
     came = _came_from()
     typed = {"ticket": request.form.get("ticket", ""), "code": request.form.get("code", "")}
     errors = []
     if request.method == "POST":
-        earlier = _find_typed(typed["ticket"].strip(), typed["code"].strip())
+        earlier = find_typed(typed["ticket"].strip(), typed["code"].strip())
         if earlier is None:
             errors = [("ticket", _("We could not find that ticket. Please check the ticket number and the check code on your receipt."))]
         else:
@@ -90,11 +77,9 @@ def reuse():
 @bp.route("/request/reuse/confirm", methods=["GET", "POST"])
 def reuse_confirm():
     """Use these details? Only a yes copies them into this request."""
-    from .views import _draft_and_service, _start_again
-
-    found = _draft_and_service()
+    found = draft_and_service()
     if not found:
-        return _start_again()
+        return start_again()
     draft, service = found
     came = _came_from()
     offer = session.get("reuse_offer") or {}

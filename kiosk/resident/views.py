@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from core import catalogue, drafts, outbox, submissions, tickets
 
 from . import feedback, bp, confirm, flow, keypad, visit
+from .lookup import draft_and_service, find_typed, start_again
 from .forms import AddressChooser, ContactForm, DetailsForm, QuestionForm, StepForm
 from .visit import DRAFT_COOKIE
 from .. import limits, receipts
@@ -26,7 +27,7 @@ from ..i18n import LOCALES, current_locale
 from ..limits import guess_limits
 from ..security import csrf, local_path
 from ..status import ladder
-from ..worker.auth import on_shared_screen
+from ..shared_screen import on_shared_screen
 
 TEXT_SIZES = (0, 1, 2)
 
@@ -40,19 +41,6 @@ def page_context() -> dict:
 def _safe_next(default: str = "/") -> str:
     """A local path to return to after a preference change (never another site)."""
     return local_path(request.form.get("next") or request.args.get("next"), default)
-
-
-def _draft_and_service() -> tuple[drafts.Draft, catalogue.Service] | None:
-    draft = visit.current_draft()
-    if draft is None:
-        return None
-    service = visit.service_of(draft)
-    return (draft, service) if service else None
-
-
-def _start_again() -> Response:
-    """No draft behind this browser (finished, cleared or never started): back to the start page."""
-    return redirect(url_for("resident.start"))
 
 
 # --- preferences ------------------------------------------------------------------------------
@@ -130,9 +118,9 @@ def form_step(make: Callable[[catalogue.Service, drafts.Draft], StepForm]):
     """Run one form page: load the draft, show the page; on POST check, keep, save and go on —
     or show the page again with the typed values and the errors (422). A POST that is not a whole
     answer yet (a level of the address chooser) goes on to what is still to ask, saving nothing."""
-    found = _draft_and_service()
+    found = draft_and_service()
     if not found:
-        return _start_again()
+        return start_again()
     draft, svc = found
     form = make(svc, draft)
     skipped = form.skip()
@@ -197,9 +185,9 @@ def check():
     """Every answer with a Change link; Confirm saves the request for good. A draft a worker is
     filling in for a resident (assisted filing) is not saved here: the worker gets the two ways to
     the resident's yes instead."""
-    found = _draft_and_service()
+    found = draft_and_service()
     if not found:
-        return _start_again()
+        return start_again()
     draft, svc = found
     missing = flow.first_unanswered(svc, draft)
     if missing != ("resident.check", None):
@@ -216,7 +204,7 @@ def check():
         try:
             saved = submissions.save_request(get_db(), draft, current_app.config["KIOSK_ID"])
         except submissions.AlreadySaved:
-            return _start_again()
+            return start_again()
         except submissions.SaveFailed as exc:
             current_app.logger.error("request not saved: %s", exc)
             return render_template("resident/not_saved.html", service=svc), 503
@@ -255,15 +243,6 @@ def receipt_done():
     return visit.end(keep_preferences=False)
 
 
-def _find_typed(ticket_typed: str, code_typed: str = "") -> submissions.SavedRequest | None:
-    """The request a typed ticket and check code point at, trying each reading of the characters."""
-    for ticket, code in tickets.lookup_candidates(ticket_typed, code_typed):
-        saved = submissions.find(get_db(), ticket, code) if code else None
-        if saved:
-            return saved
-    return None
-
-
 @bp.route("/status", methods=["GET", "POST"])
 @guess_limits()
 def status_lookup():
@@ -278,7 +257,7 @@ def status_lookup():
             if partial is not None:
                 return partial
         else:
-            saved = _find_typed(entered)
+            saved = find_typed(entered)
             if saved:
                 feedback.remember_looked_up(saved.ticket)  # this visit may see it; Back after the visit may not
                 return redirect(url_for("resident.status", ticket=saved.ticket, visit=1))

@@ -24,6 +24,7 @@ from ..db import get_db
 from ..i18n import current_locale
 from ..limits import guess_limits
 from ..security import csrf, from_this_box
+from ..shared_screen import kept_by_visit_end
 
 DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
 PREFERENCES = ("locale", "text_size", "speech", "speed", "always_read")  # kept by Home, dropped by a reset
@@ -55,8 +56,6 @@ def where_to_continue(draft: drafts.Draft) -> str:
 def end(keep_preferences: bool) -> Response:
     """End the visit: park the draft, forget the receipt (and, unless kept, the preferences). On the
     kiosk's own screen a worker logged in there is logged out too; on a worker's phone they stay."""
-    from ..worker.auth import kept_by_visit_end
-
     drafts.park(get_db(), request.cookies.get(DRAFT_COOKIE))
     kept = {k: session[k] for k in PREFERENCES if k in session} if keep_preferences else {}
     kept.update(kept_by_visit_end())  # a worker's login ends with the visit on the kiosk's own screen

@@ -13,7 +13,7 @@
   ``WORKER_MAX_SECONDS`` (10 h) after it began, whatever happens; the clock is ``app.config["CLOCK"]``
   (:data:`core.clock.Clock`), so tests move time instead of waiting. On the kiosk's own screen (a
   browser on loopback, anyone may walk up to it), the resident walk-away reset and Home end the
-  worker's login too (:func:`kept_by_visit_end`); on a phone they do not.
+  worker's login too (:func:`kiosk.shared_screen.kept_by_visit_end`); on a phone they do not.
 - **Throttling.** Failed logins count per login name (``WORKER_LOGIN_LIMIT``) and per client address
   (``WORKER_LOGIN_CLIENT_LIMIT``) in :mod:`kiosk.limits`'s moving window, as the look-ups do; past
   either the login page refuses politely (429) without checking the password. A name's failures are
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import ipaddress
 
 from flask import (Flask, abort, current_app, g, make_response, redirect, render_template, request,
                    session, url_for)
@@ -45,12 +44,11 @@ from . import bp
 from ..db import get_db
 from ..limits import client_address, parse
 from ..security import from_this_box, local_path
+from ..shared_screen import LOGIN_KEYS, on_shared_screen
 
 login_manager = LoginManager()
 login_manager.session_protection = None  # bound to the client in load_worker instead (see above)
 
-#: What a login keeps in the session (Flask-Login's keys, the login's times and the client it is bound to).
-LOGIN_KEYS = ("_user_id", "_fresh", "_id", "worker_since", "worker_seen", "worker_client")
 #: Kept across a login or logout: the page's language and text size, and the voice settings.
 PREFERENCES = ("locale", "text_size", "speech", "speed", "always_read")
 
@@ -84,14 +82,6 @@ class WorkerUser(UserMixin):
 def now() -> float:
     """Now, in seconds, by the app's clock (``CLOCK``, default the real one)."""
     return current_app.config.get("CLOCK", clock.now)().timestamp()
-
-
-def on_shared_screen() -> bool:
-    """The kiosk's own touchscreen: a browser on this box (loopback), which anyone may walk up to."""
-    try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
-    except ValueError:
-        return False
 
 
 def _client_mark() -> str:
@@ -164,18 +154,7 @@ def admin_required(view):
     return guarded
 
 
-def kept_by_visit_end() -> dict:
-    """What of a worker's login survives the end of a resident's visit (Home, Finish, the walk-away
-    reset: :func:`kiosk.resident.visit.end`): nothing on the kiosk's own screen, where the next
-    person is a stranger (and the log says the worker was logged out); the whole login on a worker's
-    phone."""
-    if not on_shared_screen():
-        return {key: session[key] for key in LOGIN_KEYS if key in session}
-    worker_id = str(session.get("_user_id", "")).partition(":")[0]
-    worker = workers.get(get_db(), int(worker_id)) if worker_id.isdigit() else None
-    if worker is not None:
-        audit.record(get_db(), worker.actor, "logout", detail={"why": "visit_ended"})
-    return {}
+
 
 
 def _start_afresh() -> None:

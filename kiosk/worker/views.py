@@ -12,6 +12,7 @@ from core import audit, submissions
 
 from . import assist, bp, calls, nav_item, worklist
 from .auth import admin_required, worker_required
+from ..csv_cells import cell
 from ..db import get_db
 from ..i18n import when
 
@@ -104,12 +105,6 @@ def audit_log():
     ), (422 if errors else 200)
 
 
-def _cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/audit.csv")
 @admin_required
 def audit_export():
@@ -119,7 +114,7 @@ def audit_export():
     writer = csv.writer(out)
     writer.writerow(["id", "at", "actor", "action", "request_id", "ticket", "detail"])
     for entry in audit.every(get_db(), actor or None, request_id):
-        writer.writerow([_cell(v) for v in (entry.id, entry.at, entry.actor, entry.action, entry.request_id,
+        writer.writerow([cell(v) for v in (entry.id, entry.at, entry.actor, entry.action, entry.request_id,
                                              entry.ticket, " ".join(f"{k}={v}" for k, v in sorted(entry.detail.items())))])
     audit.record(get_db(), current_user.actor, "audit.exported")
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
