@@ -29,6 +29,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from . import counters
 from .db import write_transaction
 
 DEMO_FILE = Path(__file__).with_name("demo_addresses.csv")
@@ -231,7 +232,7 @@ def load(db: Database, rows: list[dict]) -> dict[str, int]:
             db["address_book"].insert_all(places)
         if spots:
             db["address_spots"].insert_all(spots)
-        db.execute("UPDATE meta SET value = value + 1 WHERE key = 'address_book_version'")
+        counters.bump(db, counters.ADDRESS_BOOK)
     return {"addresses": len(places), "estates": len({r["estate"] for r in places}), **({"spots": len(spots)} if spots else {})}
 
 
@@ -479,7 +480,7 @@ def vocabulary(db: Database) -> frozenset[str]:
     "室"). Characters, where wanted, are ``set("".join(vocabulary(db)))``. Kept per process until the
     next load.
     """
-    counter = db.execute("SELECT value FROM meta WHERE key = 'address_book_version'").fetchone()[0]
+    counter = counters.value(db, counters.ADDRESS_BOOK)
     key = (db.execute("PRAGMA database_list").fetchone()[2], counter)
     known = _vocabulary_cache.get(key)
     if known is not None:

@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
+from . import counters
 from .addresses import LEVELS as ADDRESS_LEVELS
 from .clock import utc_now
 from .db import write_transaction
@@ -140,7 +141,7 @@ def version(db: Database) -> tuple[str, int]:
 
     The counter is read every time (another process may have loaded a catalogue); the file's name
     once per connection, which never changes file."""
-    counter = db.execute("SELECT value FROM meta WHERE key = 'catalogue_version'").fetchone()[0]
+    counter = counters.value(db, counters.CATALOGUE)
     name = getattr(db, "catalogue_file", None)
     if name is None:
         name = db.catalogue_file = db.execute("PRAGMA database_list").fetchone()[2]
@@ -273,5 +274,5 @@ def load_catalogue(db: Database, data: dict) -> dict[str, int]:
             f"UPDATE services SET hidden = 1, updated_at = ? WHERE hidden = 0 AND service_code NOT IN ({placeholders})",
             [now, *codes],
         ).rowcount
-        db.execute("UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'")
+        counters.bump(db, counters.CATALOGUE)
     return {"services": len(codes), "hidden": hidden}

@@ -81,8 +81,7 @@ def to_ask(db: Database, request_id: int) -> int | None:
 def _purged(db: Database, request_id: int) -> bool:
     """Whether only a stub of the request is kept (its details purged, :mod:`core.retention`): there is
     nothing left to reopen it with, so nobody is asked any more."""
-    row = db.execute("SELECT purged_at FROM requests WHERE id = ?", [request_id]).fetchone()
-    return bool(row and row[0])
+    return submissions.is_purged(db, request_id)
 
 
 def answered(db: Database, request_id: int, event_id: int) -> bool:
@@ -204,3 +203,26 @@ def forget_comments(db: Database, request_ids: list[int]) -> None:
     """Drop the comments about these requests (their details are purged; the caller owns the transaction)."""
     for request_id in request_ids:
         db.execute("UPDATE resident_answers SET comment = NULL WHERE request_id = ?", [request_id])
+
+
+def given_for(db: Database, request_ids: list[int]) -> dict[int, list[dict]]:
+    """Every answer about these requests, oldest first, a few queries for any number: id → ``[{id,
+    solved, rating, via, at, reopened_as, has_comment}]`` (comments stay sealed: :func:`comments`)."""
+    found: dict[int, list[dict]] = {i: [] for i in request_ids}
+    for i in range(0, len(request_ids), 500):
+        chunk = request_ids[i:i + 500]
+        for row in db.query("SELECT id, request_id, solved, rating, via, at, reopened_as, comment IS NOT NULL AS has_comment"
+                            f" FROM resident_answers WHERE request_id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk):
+            found[row.pop("request_id")].append(row)
+    return found
+
+
+def comments(db: Database, answer_ids: list[int]) -> dict[int, str]:
+    """The opened comments of these answers (those without one are left out)."""
+    found = {}
+    for i in range(0, len(answer_ids), 500):
+        chunk = answer_ids[i:i + 500]
+        for row in db.query(f"SELECT id, comment FROM resident_answers WHERE id IN ({','.join('?' * len(chunk))})"
+                            " AND comment IS NOT NULL", chunk):
+            found[row["id"]] = db.keyring.open(row["comment"], COMMENT) or ""
+    return found

@@ -244,3 +244,26 @@ def oldest_unsent_since(db: Database) -> str | None:
     return db.execute(
         f"SELECT MIN({_FIRST_QUEUED}) FROM current_events c WHERE c.state IN ({placeholders})",
         [QUEUED, *UNSENT]).fetchone()[0]
+
+
+def histories(db: Database, request_ids: list[int]) -> dict[int, list[dict]]:
+    """:func:`events` for many requests at once (a few queries, not one per request): id → history."""
+    found: dict[int, list[dict]] = {i: [] for i in request_ids}
+    for chunk in _chunks(request_ids):
+        for row in db.query(f"SELECT request_id, id, state, at, data FROM request_events WHERE request_id IN"
+                            f" ({','.join('?' * len(chunk))}) ORDER BY request_id, id", chunk):
+            request_id = row.pop("request_id")
+            found[request_id].append({**row, "data": json.loads(row["data"])})
+    return found
+
+
+def county_ids(histories_: dict[int, list[dict]]) -> dict[int, str]:
+    """:func:`county_id` read from histories already loaded (:func:`histories`): its latest event that carries one."""
+    return {i: next((e["data"]["service_request_id"] for e in reversed(events)
+                     if isinstance(e["data"], dict) and e["data"].get("service_request_id") is not None), "")
+            for i, events in histories_.items()}
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]

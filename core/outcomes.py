@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from . import outbox, personal, submissions
+from . import feedback, outbox, personal, submissions
 
 RATINGS = (5, 4, 3, 2, 1)
 
@@ -115,22 +115,6 @@ def close_time(event: dict, saved_at: datetime) -> datetime:
     return min(heard, max(saved_at, county - timedelta(seconds=offset)))
 
 
-def _chains(db: Database, start: str, end: str) -> list[list[dict]]:
-    """Each problem saved in [start, end): its first request, then each request that reopened it, in order."""
-    firsts = list(db.query("SELECT id, service_code, requested_at, filled_by FROM requests"
-                           " WHERE reopens IS NULL AND requested_at >= ? AND requested_at < ? ORDER BY id", [start, end]))
-    chains = []
-    for first in firsts:
-        chain, frontier = [first], [first["id"]]
-        while frontier:
-            found = list(db.query(f"SELECT id, service_code, requested_at, filled_by FROM requests WHERE reopens IN"
-                                  f" ({','.join('?' * len(frontier))}) ORDER BY id", frontier))
-            chain += found
-            frontier = [r["id"] for r in found]
-        chains.append(chain)
-    return chains
-
-
 def _who(details: dict) -> str | None:
     phone = "".join(c for c in details.get("phone", "") if c.isdigit())
     if phone:
@@ -158,7 +142,7 @@ def compute(db: Database, start: str, end: str) -> Outcomes:
     fields = {"typed": 0, "reused": 0, "worker": 0}
     people: dict[tuple[str, str], int] = {}
     compared = 0
-    for chain in _chains(db, start, end):
+    for chain in submissions.reopen_chains(db, start, end):
         received += 1
         first = chain[0]
         saved_at = _moment(first["requested_at"])
@@ -168,8 +152,8 @@ def compute(db: Database, start: str, end: str) -> Outcomes:
         if first_closes:
             closed += 1
             to_close.append((close_time(first_closes[0], saved_at) - saved_at).total_seconds())
-        answers = list(db.query(f"SELECT request_id, solved, rating, at FROM resident_answers WHERE request_id IN"
-                                f" ({','.join('?' * len(ids))}) ORDER BY id", ids))
+        answers = sorted(({**a, "request_id": i} for i, given in feedback.given_for(db, ids).items() for a in given),
+                         key=lambda a: a["id"])
         yes = [a for a in answers if a["solved"]]
         if yes:
             confirmed += 1
@@ -193,3 +177,40 @@ def compute(db: Database, start: str, end: str) -> Outcomes:
             fields[source] = fields.get(source, 0) + 1
     return Outcomes(start, end, received, closed, confirmed, said_no, reopened, awaiting,
                     sum(n - 1 for n in people.values()), compared, Times.of(to_close), Times.of(to_yes), ratings, fields)
+
+
+def export_rows(db: Database, start: str, end: str, with_personal: bool) -> list[dict]:
+    """One row per request saved from ``start`` up to (not including) ``end`` (UTC ISO times), by id:
+    its outcome fields, and its personal details and the resident's latest comment only if asked.
+
+    Read through each table's owner, a few queries for the whole range (one per table per 500
+    requests), not one per row."""
+    saved = submissions.saved_for_export(db, start, end)
+    ids = [r["id"] for r in saved]
+    histories = outbox.histories(db, ids)
+    county_ids = outbox.county_ids(histories)
+    given = feedback.given_for(db, ids)
+    if with_personal:  # and what the resident wrote, which may name people
+        details = personal.load_for_requests(db, ids)
+        comments = feedback.comments(db, [g[-1]["id"] for g in given.values() if g and g[-1]["has_comment"]])
+    rows = []
+    for r in saved:
+        events = histories[r["id"]]
+        closes = [e for e in events if e["state"] == outbox.CLOSED]
+        last_answer = given[r["id"]][-1] if given[r["id"]] else None
+        row = {
+            "ticket": r["ticket"], "service_code": r["service_code"], "requested_datetime": r["requested_at"],
+            "service_request_id": county_ids[r["id"]] or "", "status": events[-1]["state"] if events else "",
+            "closed_datetime": closes[0]["at"] if closes else "", "filled_by": r["filled_by"],
+            "reopens_ticket": r["reopens_ticket"] or "",
+            "resident_solved": "" if not last_answer else ("yes" if last_answer["solved"] else "no"),
+            "resident_rating": (last_answer["rating"] or "") if last_answer else "",
+            "resident_answered_via": last_answer["via"] if last_answer else "",
+            "resident_answered_datetime": last_answer["at"] if last_answer else "",
+        }
+        if with_personal:
+            mine = details[r["id"]]
+            row.update({"name": mine.get("name", ""), "phone": mine.get("phone", ""), "address": mine.get("address", ""),
+                        "resident_comment": comments.get(last_answer["id"], "") if last_answer else ""})
+        rows.append(row)
+    return rows

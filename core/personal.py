@@ -98,3 +98,14 @@ def forget_for_requests(db: Database, request_ids: list[int]) -> int:
         return 0
     placeholders = ",".join("?" * len(request_ids))
     return db.execute(f"DELETE FROM request_personal WHERE request_id IN ({placeholders})", request_ids).rowcount
+
+
+def load_for_requests(db: Database, request_ids: list[int]) -> dict[int, dict]:
+    """:func:`load_for_request` for many requests, a few queries for any number (none kept: ``{}``)."""
+    found: dict[int, dict] = {i: {} for i in request_ids}
+    for i in range(0, len(request_ids), 500):
+        chunk = request_ids[i:i + 500]
+        for row in db.query(f"SELECT request_id, data FROM request_personal WHERE request_id IN"
+                            f" ({','.join('?' * len(chunk))})", chunk):
+            found[row["request_id"]] = unpack(db, row["data"])
+    return found

@@ -266,3 +266,35 @@ def forget_answers(db: Database, request_ids: list[int], at: str) -> None:
     for request_id in request_ids:
         db.execute("UPDATE requests SET answers = ?, content_hash = '', purged_at = ? WHERE id = ?",
                    [db.keyring.seal("{}", ANSWERS), at, request_id])
+
+
+def is_purged(db: Database, request_id: int) -> bool:
+    """Whether only a stub of the request is kept (its details purged, :mod:`core.retention`)."""
+    row = db.execute("SELECT purged_at FROM requests WHERE id = ?", [request_id]).fetchone()
+    return bool(row and row[0])
+
+
+def reopen_chains(db: Database, start: str, end: str) -> list[list[dict]]:
+    """Each problem saved in [start, end): its first request, then each request that reopened it, in
+    order; each ``{id, service_code, requested_at, filled_by}`` (for :mod:`core.outcomes`)."""
+    firsts = list(db.query("SELECT id, service_code, requested_at, filled_by FROM requests"
+                           " WHERE reopens IS NULL AND requested_at >= ? AND requested_at < ? ORDER BY id", [start, end]))
+    chains = []
+    for first in firsts:
+        chain, frontier = [first], [first["id"]]
+        while frontier:
+            found = list(db.query(f"SELECT id, service_code, requested_at, filled_by FROM requests WHERE reopens IN"
+                                  f" ({','.join('?' * len(frontier))}) ORDER BY id", frontier))
+            chain += found
+            frontier = [r["id"] for r in found]
+        chains.append(chain)
+    return chains
+
+
+def saved_for_export(db: Database, start: str, end: str) -> list[dict]:
+    """Requests saved from ``start`` up to (not including) ``end``, by id, in one query: ``{id, ticket,
+    service_code, requested_at, filled_by, reopens_ticket}`` (the ticket of the request it reopens, or
+    None) — no answers, nothing personal."""
+    return list(db.query("SELECT r.id, r.ticket, r.service_code, r.requested_at, r.filled_by, o.ticket AS reopens_ticket"
+                         " FROM requests r LEFT JOIN requests o ON o.id = r.reopens"
+                         " WHERE r.requested_at >= ? AND r.requested_at < ? ORDER BY r.id", [start, end]))

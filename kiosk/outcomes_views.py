@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_date, format_timedelta, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
-from core import feedback, audit, clock, outbox, outcomes, personal, submissions
+from core import audit, clock, outbox, outcomes
 from core.db import write_transaction
 
 from .csv_cells import cell
@@ -182,35 +182,7 @@ def outcomes_page():
 
 def _rows(first: date, last: date, with_personal: bool) -> list[dict]:
     """One row per request saved in the range: its outcome fields, and its personal details only if asked."""
-    db = get_db()
-    start, end = utc_bounds(first, last)
-    rows = []
-    for saved in db.query("SELECT id FROM requests WHERE requested_at >= ? AND requested_at < ? ORDER BY id", [start, end]):
-        request_ = submissions.get(db, saved["id"])
-        events = outbox.events(db, request_.id)
-        closes = [e for e in events if e["state"] == outbox.CLOSED]
-        given = list(db.query("SELECT solved, rating, via, at, reopened_as FROM resident_answers WHERE request_id = ?"
-                              " ORDER BY id", [request_.id]))
-        last_answer = given[-1] if given else None
-        reopens = submissions.get(db, request_.reopens) if request_.reopens else None
-        row = {
-            "ticket": request_.ticket, "service_code": request_.service_code, "requested_datetime": request_.requested_at,
-            "service_request_id": outbox.county_id(db, request_.id) or "", "status": events[-1]["state"] if events else "",
-            "closed_datetime": closes[0]["at"] if closes else "", "filled_by": request_.filled_by,
-            "reopens_ticket": reopens.ticket if reopens else "",
-            "resident_solved": "" if not last_answer else ("yes" if last_answer["solved"] else "no"),
-            "resident_rating": (last_answer["rating"] or "") if last_answer else "",
-            "resident_answered_via": last_answer["via"] if last_answer else "",
-            "resident_answered_datetime": last_answer["at"] if last_answer else "",
-        }
-        if with_personal:  # and what the resident wrote, which may name people
-            details = personal.load_for_request(db, request_.id)
-            latest = feedback.latest(db, request_.id)
-            row.update({"name": details.get("name", ""), "phone": details.get("phone", ""),
-                        "address": details.get("address", ""),
-                        "resident_comment": feedback.comment(db, latest.id) if latest and latest.has_comment else ""})
-        rows.append(row)
-    return rows
+    return outcomes.export_rows(get_db(), *utc_bounds(first, last), with_personal)
 
 
 def _export(kind: str):
