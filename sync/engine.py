@@ -6,7 +6,7 @@ transaction:
 1. :meth:`SyncEngine.push` — for each due request, oldest first: if an earlier send may have reached
    the county (it was in flight, or the answer was ambiguous), *ask first* (by the kiosk UUID); else
    commit ``in_flight`` durably, POST, and record what the answer means: ``accepted``,
-   ``quarantined`` (the county refused it; the rest of the queue moves on), or ``retry_wait`` with
+   ``quarantined`` (the county refused it, its reason read by :mod:`sync.refusals`; the rest of the queue moves on), or ``retry_wait`` with
    exponential backoff and jitter. A refused api key or an unreachable county stops the run with
    everything still queued.
 2. :meth:`SyncEngine.resolve_tokens` — requests accepted with a token get their id.
@@ -38,7 +38,7 @@ from core.db import write_transaction
 from . import runs
 from .run import RunReport, Settings
 from .catalogue import refresh_catalogue
-from . import notes, open311
+from . import notes, open311, refusals
 from .open311 import Open311Client, Outcome
 from .payload import open311_fields
 
@@ -130,8 +130,8 @@ class SyncEngine:
             report.accepted += 1
             return True
         if outcome.kind == open311.REFUSED:
-            self._record(request.id, outbox.QUARANTINED, attempt=attempt, reason=outcome.reason,
-                         http_status=outcome.http_status)
+            refusal = refusals.read(outcome.http_status, outcome.data)  # the reason code, field and words
+            self._record(request.id, outbox.QUARANTINED, attempt=attempt, **refusals.for_the_outbox(refusal))
             report.quarantined += 1
             return True
         if outcome.kind == open311.AMBIGUOUS:

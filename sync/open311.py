@@ -120,7 +120,8 @@ def classify_post(reply: Reply) -> Outcome:
     if reply.status in (401, 403):
         return Outcome(KEY_REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date)
     if reply.status in (400, 404, 409, 413, 422):  # 413: too large; sending it again will not shrink it
-        return Outcome(REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date)
+        return Outcome(REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date,
+                       data=_decode(reply)[0])  # the error list, read by sync.refusals
     if not 200 <= reply.status < 300:
         return Outcome(AMBIGUOUS, reason=f"the county answered HTTP {reply.status}", http_status=reply.status, date=reply.date)
     data, problem = _decode(reply)

@@ -23,6 +23,34 @@ REOPENED = {
 }
 LIST_SEPARATOR = {"en": ", "}  # between the chosen options of a multivaluelist; 、 in Chinese
 
+#: The resident's personal details (``core.personal``) and the Open311 field each travels in: name and
+#: phone in the fields Open311 keeps private, the home address in a private attribute.
+PERSONAL_FIELDS = {"name": "last_name", "phone": "phone", "address": "attribute[home_address]"}
+#: Attributes the kiosk adds itself (no resident or worker typed them: nothing to correct).
+KIOSK_ATTRIBUTES = ("kiosk_uuid", "kiosk_hash", "kiosk_id", "kiosk_requested_at", "kiosk_reopens", "contact")
+
+
+def payload_key(target: tuple[str, str]) -> str:
+    """The Open311 field a kiosk value travels in: ``("answer", code)`` as ``attribute[code]``,
+    ``("personal", "name")`` as ``last_name`` (:data:`PERSONAL_FIELDS`)."""
+    kind, code = target
+    return PERSONAL_FIELDS[code] if kind == "personal" else f"attribute[{code}]"
+
+
+def kiosk_field(key: str) -> tuple[str, str] | None:
+    """The kiosk value an Open311 field carries, the other way round from :func:`payload_key`:
+    ``attribute[where]`` (or ``attribute[where][]``) → ``("answer", "where")``, ``phone`` →
+    ``("personal", "phone")``; None for what the kiosk fills itself (``address_string`` is the
+    centre's, ``description`` is composed, ``service_code``, the ``kiosk_…`` attributes)."""
+    key = key.removesuffix("[]")
+    for name, field in PERSONAL_FIELDS.items():
+        if key == field:
+            return "personal", name
+    if key.startswith("attribute[") and key.endswith("]") and len(key) > len("attribute[]"):
+        code = key[len("attribute["):-1]
+        return None if code in KIOSK_ATTRIBUTES else ("answer", code)
+    return None
+
 
 def open311_fields(db: Database, request: SavedRequest, location: str, locale: str = catalogue.FALLBACK_LOCALE) -> dict:
     """The form fields for one request.
@@ -56,21 +84,22 @@ def open311_fields(db: Database, request: SavedRequest, location: str, locale: s
             lines.append(said.format(comment=comment))
     for question in service.questions if service else ():
         value = request.answers.get(question.code)
+        key = payload_key(("answer", question.code))
         if isinstance(value, list):
-            fields[f"attribute[{question.code}][]"] = value
+            fields[key + "[]"] = value
             shown = LIST_SEPARATOR.get(locale, "、").join(question.option_name(v) for v in value)
         elif value not in (None, ""):
-            fields[f"attribute[{question.code}]"] = value
+            fields[key] = value
             shown = question.option_name(value)
         else:
             continue
         lines.append(f"{question.text} {shown}")
     fields["description"] = "\n".join(lines)
     fields["address_string"] = location  # public: where the request was made, never where the resident lives
-    if details.get("name"):
-        fields["last_name"] = details["name"]  # a Chinese full name, family name first, in one field
+    if details.get("name"):  # a Chinese full name, family name first, in one field
+        fields[PERSONAL_FIELDS["name"]] = details["name"]
     if details.get("phone"):
-        fields["phone"] = details["phone"]
+        fields[PERSONAL_FIELDS["phone"]] = details["phone"]
     fields.update({
         "attribute[kiosk_uuid]": request.uuid,
         "attribute[kiosk_hash]": request.content_hash,
@@ -79,5 +108,5 @@ def open311_fields(db: Database, request: SavedRequest, location: str, locale: s
         "attribute[contact]": details.get("contact", "centre"),
     })
     if details.get("address"):
-        fields["attribute[home_address]"] = details["address"]  # private: for the clerk who arranges a visit
+        fields[PERSONAL_FIELDS["address"]] = details["address"]  # private: for the clerk who arranges a visit
     return fields

@@ -91,6 +91,7 @@ def test_poison_is_quarantined_and_the_rest_moves_on(app, tmp_path):
             latest = states(get_db())
         assert report.accepted == 6 and report.quarantined == 1
         assert latest[4]["state"] == outbox.QUARANTINED and "POISON" in latest[4]["data"]["reason"]
+        assert latest[4]["data"]["refusal"] == "refused_text" and latest[4]["data"]["refused_text"] == "POISON"  # sync.refusals
         assert len(county.requests()) == 6
     finally:
         county.stop()

@@ -12,6 +12,7 @@ import pytest
 from core import audit, drafts, follow_ups, outbox, personal, submissions
 from core.db import write_transaction
 from kiosk.db import get_db
+from sync import refusals
 
 from .worker_helpers import add_accounts, log_in
 
@@ -232,12 +233,48 @@ def test_correcting_a_refused_phone_number(app, alice):
         assert [e.detail for e in audit.every(db, request_id=rid) if e.action == "request.corrected"] == [{"field": "phone"}]
 
 
-def test_an_unknown_reason_is_shown_as_the_county_wrote_it(app, alice):
-    rid, ticket = save(app)
+def test_an_unknown_reason_is_shown_as_the_county_wrote_it_and_any_field_can_be_corrected(app, alice):
+    rid, ticket = save(app, details={"contact": "phone", "phone": "13800138000"})
     quarantine(app, rid, "Gremlins in the intake queue")
     refused = section(alice.get("/worker/worklist").get_data(as_text=True), "wl-refused")
     assert tickets_in(refused) == [ticket] and "Gremlins in the intake queue" in refused
-    assert "/worker/worklist/correct/" not in refused and alice.get(f"/worker/worklist/correct/{rid}").status_code == 404
+    assert f'href="/worker/worklist/correct/{rid}"' in refused  # never a silent "cannot be corrected here"
+    choose = alice.get(f"/worker/worklist/correct/{rid}").get_data(as_text=True)
+    assert "Gremlins in the intake queue" in choose and "县平台没有说明拒收了哪个回答" in choose
+    links = re.findall(rf'href="(/worker/worklist/correct/{rid}\?field=[^"]+)"', choose)
+    assert len(links) == 4  # the three questions of the service and the phone number the request holds
+    assert 'name="answer"' not in choose  # no field chosen yet: no form
+    sneaked = alice.post(f"/worker/worklist/correct/{rid}", data={"answer": "x", "field": "attribute[kiosk_uuid]"})
+    assert "县平台没有说明拒收了哪个回答" in sneaked.get_data(as_text=True) and queued_again(app, rid) == 0  # not a field to correct
+    where = next(link for link in links if "where" in link).replace("&amp;", "&")
+    page = alice.get(where).get_data(as_text=True)
+    form = {"event": re.search(r'name="event" value="(\d+)"', page).group(1),
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]*)"', page).group(1),
+            "field": re.search(r'name="field" value="([^"]*)"', page).group(1)}
+    assert 'id="answer-where"' in page and form["field"] == "attribute[where]"
+    assert alice.post(f"/worker/worklist/correct/{rid}", data={**form, "answer": "5号楼"}).status_code == 302
+    with app.app_context():
+        db = get_db()
+        assert submissions.get(db, rid).answers["where"] == "5号楼" and outbox.current_state(db, rid) == outbox.QUEUED
+        assert [e.detail for e in audit.every(db, request_id=rid) if e.action == "request.corrected"] == [{"field": "where"}]
+
+
+def test_a_county_worded_differently_that_names_the_field_gets_that_field(app, alice):
+    rid, ticket = save(app)
+    events(app, rid, (outbox.IN_FLIGHT, {"attempt": 1}), (outbox.QUARANTINED, refusals.for_the_outbox(refusals.read(
+        422, [{"code": "E-17", "description": "Das Feld attribute[where] ist ungültig"}]))))
+    refused = section(alice.get("/worker/worklist").get_data(as_text=True), "wl-refused")
+    assert "Das Feld attribute[where] ist ungültig" in refused and "/worker/worklist/correct/" in refused
+    page, _ = fix_form(alice, rid)
+    assert 'id="answer-where"' in page and "answer-what" not in page
+
+
+def test_a_refusal_no_field_can_fix_asks_for_the_administrator(app, alice):
+    rid, ticket = save(app)
+    quarantine(app, rid, "this kiosk_uuid was already used for a different request")
+    refused = section(alice.get("/worker/worklist").get_data(as_text=True), "wl-refused")
+    assert "这里无法改正。请找管理员。" in refused and "/worker/worklist/correct/" not in refused
+    assert alice.get(f"/worker/worklist/correct/{rid}").status_code == 404
 
 
 def test_the_correction_needs_the_csrf_token(tmp_path, monkeypatch):
@@ -312,6 +349,7 @@ from core import feedback, drafts, outbox, submissions
 from core.db import write_transaction
 from kiosk import create_app
 from kiosk.db import get_db
+from sync import refusals
 
 app = create_app()
 with app.app_context():
@@ -389,21 +427,3 @@ def test_the_worklist_with_every_section_is_accessible(browser, tmp_path):
         live.stop()
     assert pages == 24
     assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("reason, kind, field", [
-    ("attribute 'where' is required", "required", "where"),
-    ("attribute 'what': 'lift2' is not one of its values", "not_allowed", "what"),
-    ("attribute 'help': values not in its list", "not_allowed", "help"),
-    ("attribute 'danger' takes one value", "one_value", "danger"),
-    ("attribute 'home_address' is longer than 2000 characters", "too_long", "home_address"),
-    ("phone is longer than 50 characters", "too_long", "phone"),
-    ("request refused: it contains 'POISON'", "refused_text", None),
-    ("service_code 'repairs' not found", "no_service", None),
-    ("this kiosk_uuid was already used for a different request", "conflict", None),
-    ("HTTP 400", None, None),
-])
-def test_the_reference_countys_reasons_are_read_into_kinds(reason, kind, field):
-    from kiosk.worker.worklist import refusal
-
-    assert refusal(reason)[:2] == (kind, field)

@@ -11,7 +11,6 @@ worker login; the audit log gets field names, never values.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,8 @@ from flask_login import current_user
 
 from core import feedback, audit, catalogue, clock, drafts, follow_ups, outbox, personal, submissions
 from core.db import write_transaction
+from sync import refusals
+from sync.payload import kiosk_field, payload_key
 
 from . import bp, calls
 from .auth import worker_required
@@ -36,7 +37,8 @@ RATING_WORDS = dict(RATINGS)
 
 # --- the county's reason, in plain words ------------------------------------------------------------
 
-#: Why the county refused a request, by the kind of refusal (the reference county's messages, county/api.py).
+#: Why the county refused a request, by the reason code :mod:`sync.refusals` read from its answer
+#: (``unknown`` has no words of ours: the county's own are shown).
 REASONS = {
     "required": _l("The county needs an answer to this question."),
     "not_allowed": _l("The county does not accept this answer."),
@@ -46,58 +48,36 @@ REASONS = {
     "no_service": _l("The county no longer offers this service. Please help the resident choose another one."),
     "conflict": _l("The county already holds a different request under the same number. Please ask the administrator."),
 }
-#: Open311 fields the kiosk fills from a resident's personal details (sync/payload.py).
-PERSONAL_FOR = {"last_name": "name", "phone": "phone", "home_address": "address"}
-_ATTRIBUTE = re.compile(r"^attribute '([^']+)'(?::| )")
-_FIELD_TOO_LONG = re.compile(r"^([a-z_]+) is longer than \d+ characters")
-_CONTAINS = re.compile(r"^request refused: it contains '(.+)'$")
-
-
-def refusal(reason: str) -> tuple[str | None, str | None, str | None]:
-    """``(kind, Open311 field or attribute code, refused text)`` read from the county's reason; kind
-    None for a reason this kiosk does not know (it is then shown as the county wrote it)."""
-    reason = reason or ""
-    found = _ATTRIBUTE.match(reason)
-    if found:
-        rest = reason[found.end(1):]
-        kind = ("required" if "is required" in rest else "one_value" if "takes one value" in rest
-                else "too_long" if ("is longer than" in rest or "has more than" in rest)
-                else "not_allowed" if ("not one of its values" in rest or "not in its list" in rest) else None)
-        return kind, found.group(1), None
-    found = _FIELD_TOO_LONG.match(reason)
-    if found:
-        return "too_long", found.group(1), None
-    found = _CONTAINS.match(reason)
-    if found:
-        return "refused_text", None, found.group(1)
-    if reason.startswith("service_code ") and reason.endswith("not found"):
-        return "no_service", None, None
-    if "already used for a different request" in reason:
-        return "conflict", None, None
-    return None, None, None
 
 
 def _contains(value: object, text: str) -> bool:
     return any(text in str(v) for v in (value if isinstance(value, list) else [value]))
 
 
-def refused_field(saved: submissions.SavedRequest, details: dict, service, reason: str) -> tuple[str, str] | None:
+def refused_field(saved: submissions.SavedRequest, details: dict, service,
+                  refusal: refusals.Refusal) -> tuple[str, str] | None:
     """Which stored value the county refused: ``("answer", question code)`` or ``("personal", field)``;
-    None when the reason names nothing a worker can correct."""
-    kind, field, text = refusal(reason)
-    questions = {q.code for q in service.questions} if service else set()
-    if field in questions:
-        return "answer", field
-    if field in PERSONAL_FOR:
-        return "personal", PERSONAL_FOR[field]
-    if text:
+    None when the refusal names nothing of this request a worker can correct."""
+    field = refusal.field
+    if field and (field[0] == "personal" or (service and service.question(field[1]))):
+        return field
+    if refusal.text:
         for code in (q.code for q in service.questions) if service else ():
-            if _contains(saved.answers.get(code), text):
+            if _contains(saved.answers.get(code), refusal.text):
                 return "answer", code
         for name in ("name", "address", "phone"):
-            if _contains(details.get(name, ""), text):
+            if _contains(details.get(name, ""), refusal.text):
                 return "personal", name
     return None
+
+
+def correctable(details: dict, service, refusal: refusals.Refusal) -> list[tuple[str, str]]:
+    """Every field a worker may correct when the county did not say which one it refused: each question
+    of the service and each personal detail the request holds; none for a refusal no field can fix."""
+    if refusal.code in refusals.NOT_A_FIELD:
+        return []
+    return ([("answer", q.code) for q in service.questions] if service else []) + \
+        [("personal", name) for name in ("name", "address", "phone") if details.get(name)]
 
 
 PERSONAL_LABELS = {"name": _l("Name"), "address": _l("Home address"), "phone": _l("Phone number")}
@@ -128,14 +108,15 @@ def quarantined(db) -> list[dict]:
     for row in outbox.changed_since(db, (outbox.QUARANTINED,), ""):  # every one, through the state index
         saved = submissions.get(db, row["request_id"])
         event = outbox.current_event(db, saved.id)
-        reason = str(event["data"].get("reason") or "")
+        refusal = refusals.recorded(event["data"])
         service = _service(db, saved.service_code)
-        target = refused_field(saved, personal.load_for_request(db, saved.id), service, reason)
-        kind = refusal(reason)[0]
+        details = personal.load_for_request(db, saved.id)
+        target = refused_field(saved, details, service, refusal)
+        fixable = target is not None or bool(correctable(details, service, refusal))
         rows.append({"id": saved.id, "ticket": saved.ticket, "service": service.name if service else saved.service_code,
-                     "when": when(event["at"]), "reason": str(REASONS[kind]) if kind else None, "county_text": reason,
-                     "field": _field_label(service, target) if target else None,
-                     "fix": url_for("worker.correct", request_id=saved.id) if target else None})
+                     "when": when(event["at"]), "reason": str(REASONS[refusal.code]) if refusal.code in REASONS else None,
+                     "county_text": refusal.words, "field": _field_label(service, target) if target else None,
+                     "fix": url_for("worker.correct", request_id=saved.id) if fixable else None})
     return rows
 
 
@@ -290,11 +271,22 @@ def correct(request_id: int):
         return render_template("worker/correct_done.html", ticket=saved.ticket)
     service = _service(db, saved.service_code)
     details = personal.load_for_request(db, request_id)
-    reason = str(event["data"].get("reason") or "")
-    target = refused_field(saved, details, service, reason)
-    if target is None:
-        abort(404)
-    kind = refusal(reason)[0]
+    refusal = refusals.recorded(event["data"])
+    reason = str(REASONS[refusal.code]) if refusal.code in REASONS else None
+    target = refused_field(saved, details, service, refusal)
+    chosen = None
+    if target is None:  # the county did not say which field: the worker chooses among all of them
+        choices = correctable(details, service, refusal)
+        if not choices:
+            abort(404)
+        target = kiosk_field(request.values.get("field", ""))
+        if target not in choices:
+            return render_template(
+                "worker/correct.html", ticket=saved.ticket, service=service.name if service else saved.service_code,
+                reason=reason, county_text=refusal.words, target=None, event=event["event_id"], errors=[],
+                choices=[(_field_label(service, c), url_for("worker.correct", request_id=request_id, field=payload_key(c)))
+                         for c in choices])
+        chosen = payload_key(target)
     current = saved.answers.get(target[1]) if target[0] == "answer" else details.get(target[1], "")
     errors = []
     if request.method == "POST":
@@ -318,6 +310,6 @@ def correct(request_id: int):
     question = service.question(target[1]) if target[0] == "answer" else None
     return render_template(
         "worker/correct.html", ticket=saved.ticket, service=service.name if service else saved.service_code,
-        reason=str(REASONS[kind]) if kind else None, county_text=reason, target=target, question=question,
+        reason=reason, county_text=refusal.words, target=target, chosen=chosen, question=question,
         label=_field_label(service, target), value=current, event=event["event_id"], errors=errors,
     ), (422 if errors else 200)
