@@ -24,7 +24,7 @@ from .. import limits, receipts
 from ..db import get_db
 from ..i18n import LOCALES, current_locale
 from ..limits import guess_limits
-from ..security import csrf, local_path
+from ..security import csrf, local_path, session_less_form
 from ..status import ladder
 from ..worker.auth import on_shared_screen
 
@@ -100,6 +100,7 @@ def start():
 
 
 @bp.route("/services/<code>", methods=["GET", "POST"])
+@session_less_form()  # a first look at a service makes no session
 def service(code: str):
     """What the service is, what to bring, how long it takes; Start creates (or resumes) a draft."""
     db = get_db()
@@ -265,6 +266,7 @@ def _find_typed(ticket_typed: str, code_typed: str = "") -> submissions.SavedReq
 
 
 @bp.route("/status", methods=["GET", "POST"])
+@session_less_form("entered")
 @guess_limits()
 def status_lookup():
     """A big keypad (and plain text fields on phones) to look a ticket up."""

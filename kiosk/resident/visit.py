@@ -23,7 +23,7 @@ from . import bp, flow, keypad
 from ..db import get_db
 from ..i18n import current_locale
 from ..limits import guess_limits
-from ..security import csrf, from_this_box
+from ..security import csrf, from_this_box, renew_form_cookie, session_less_form
 
 DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
 PREFERENCES = ("locale", "text_size", "speech", "speed", "always_read")  # kept by Home, dropped by a reset
@@ -64,6 +64,7 @@ def end(keep_preferences: bool) -> Response:
     if hasattr(session, "renew"):
         session.renew()  # a new id for what is kept: the old one opens nothing
     session.update(kept)
+    renew_form_cookie()  # a form shown to this visit is refused to the next
     response = redirect(url_for("resident.start"))
     response.delete_cookie(DRAFT_COOKIE)
     return response
@@ -125,6 +126,7 @@ def resumable_since() -> str:
 
 
 @bp.route("/visit/resume", methods=["GET", "POST"], endpoint="resume")
+@session_less_form("entered")
 @guess_limits(by_ticket=False)
 def resume():
     """Continue answers left earlier, by their six-digit code (with a worker, at the kiosk)."""

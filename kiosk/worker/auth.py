@@ -44,7 +44,7 @@ from core import audit, clock, workers
 from . import bp
 from ..db import get_db
 from ..limits import client_address, parse
-from ..security import from_this_box, local_path
+from ..security import from_this_box, local_path, renew_form_cookie, session_less_form
 
 login_manager = LoginManager()
 login_manager.session_protection = None  # bound to the client in load_worker instead (see above)
@@ -185,6 +185,7 @@ def _start_afresh() -> None:
     if hasattr(session, "renew"):
         session.renew()
     session.update(kept)
+    renew_form_cookie()  # the login form shown before is refused after
 
 
 # --- throttling ----------------------------------------------------------------------------------
@@ -226,12 +227,13 @@ def _login_page(errors: list, status: int, login: str = "", headers: dict | None
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@session_less_form("login")
 def login():
     """The login form: name and password; one polite message for every kind of failure."""
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(url_for("worker.home"))
-        return _login_page([], 200)
+        return _login_page([], 200, request.form.get("login", "")[:64])  # typed, when a form was refused
     typed = request.form.get("login", "")
     name = workers.normalise_login(typed)
     budgets = _budgets(name)
