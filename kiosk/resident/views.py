@@ -107,7 +107,7 @@ def service(code: str):
     svc = catalogue.get_service(db, code, current_locale())
     if svc is None:
         abort(404)
-    if request.method == "GET":
+    if request.method != "POST":  # a HEAD is a look too: it starts nothing
         return render_template("resident/service.html", service=svc)
     existing = visit.current_draft()
     if existing and existing.service_code == svc.code:

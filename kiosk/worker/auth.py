@@ -230,7 +230,7 @@ def _login_page(errors: list, status: int, login: str = "", headers: dict | None
 @session_less_form("login")
 def login():
     """The login form: name and password; one polite message for every kind of failure."""
-    if request.method == "GET":
+    if request.method != "POST":  # a HEAD is a look too: it tries no password
         if current_user.is_authenticated:
             return redirect(url_for("worker.home"))
         return _login_page([], 200, request.form.get("login", "")[:64])  # typed, when a form was refused
