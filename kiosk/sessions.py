@@ -11,8 +11,10 @@ When a visit ends (:func:`kiosk.resident.visit.end`) its id is dropped and a new
 seen on one visit never opens the next.
 
 Strangers cannot push out what matters (issue 19: 5,100 anonymous page views logged every worker out).
-A page without a form makes no session at all; a form page's CSRF token needs one, which is *light*
-(a token, a language) and lives in its own pool of ``max_sessions``, oldest dropped first. A worker's
+No page makes a session by being looked at: pages without a form have no token, and the five form
+pages anyone may open carry one that needs no session (:func:`kiosk.security.session_less_form`). A
+session with only preferences (a language, a text size) is *light* and lives in its own pool of
+``max_sessions``, oldest dropped first. A worker's
 login lives in a pool of its own (``max_workers``), and a resident's visit with something to lose — a
 draft, a receipt, an answer, a help call, a ticket looked up — in another (``max_visits``): neither is
 ever dropped to make room for a light one. The kiosk's own screen (a browser on loopback) has a pool of

@@ -1,7 +1,8 @@
 """5,100 anonymous page views from phones on the Wi-Fi (issue 19, item 4) used to push every session
-out of the 5,000-entry store: every worker logged out, a resident mid-form answered 400. Pages with
-no form make no session; form pages' light sessions never push out a worker's login or a visit with
-something to lose. With CSRF checked, as on the box."""
+out of the 5,000-entry store: every worker logged out, a resident mid-form answered 400. No page makes
+a session by being looked at (tests/test_session_less_forms.py); light sessions never push out a
+worker's login or a visit with something to lose, and phones' visits never push out the kiosk screen's.
+With CSRF checked, as on the box."""
 from __future__ import annotations
 
 import re

@@ -3,7 +3,7 @@
 - **Sessions.** Flask-Login keeps the worker's id in the kiosk's own server-side session
   (:mod:`kiosk.sessions`: the cookie is an opaque id). Logging in and out gives the session a new id
   (``session.renew()``) and drops everything in it but the language and text size, so an id seen
-  before opens nothing after, and a login form from before is refused (its CSRF secret is gone). The
+  before opens nothing after, and a login form from before is refused (its form cookie is renewed). The
   id Flask-Login keeps carries a mark of the worker's password hash: a reset ends their sessions; a
   disabled account ends them too. A login is bound to the browser's address and user agent (what
   Flask-Login's ``session_protection = "strong"`` does, done here in :func:`load_worker` because
