@@ -11,11 +11,15 @@ When a visit ends (:func:`kiosk.resident.visit.end`) its id is dropped and a new
 seen on one visit never opens the next.
 
 Strangers cannot push out what matters (issue 19: 5,100 anonymous page views logged every worker out).
-A page without a form makes no session at all; a form page's CSRF token needs one, which is *light*
-(a token, a language) and lives in its own pool of ``max_sessions``, oldest dropped first. A worker's
+No page makes a session by being looked at: pages without a form have no token, and the five form
+pages anyone may open carry one that needs no session (:func:`kiosk.security.session_less_form`). A
+session with only preferences (a language, a text size) is *light* and lives in its own pool of
+``max_sessions``, oldest dropped first. A worker's
 login lives in a pool of its own (``max_workers``), and a resident's visit with something to lose — a
 draft, a receipt, an answer, a help call, a ticket looked up — in another (``max_visits``): neither is
-ever dropped to make room for a light one.
+ever dropped to make room for a light one. The kiosk's own screen (a browser on loopback) has a pool of
+its own too (``max_screen``): phones' visits, however many (400 addresses starting real drafts could fill
+the 2,000 places of the visits' pool), never push out the visit of the resident standing at the kiosk.
 
 The pool is chosen from what the server knows, never from what a request merely carries: a draft
 counts when the request's ``kiosk_draft`` cookie opens one in the database (issue 19: 2,100 views with
@@ -32,6 +36,8 @@ from collections import OrderedDict
 from flask import Flask, request
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
+
+from .security import from_this_box
 
 
 _MISSING = object()
@@ -61,7 +67,7 @@ class Pools:
     """Sessions by id in three pools (workers, visits with something to lose, light ones), each
     bounded on its own, least recently used dropped first; read like one mapping."""
 
-    NAMES = ("worker", "visit", "light")
+    NAMES = ("worker", "screen", "visit", "light")
 
     def __init__(self, bounds: dict[str, int]):
         self.bounds = bounds
@@ -126,19 +132,22 @@ def _holds_a_draft(session: dict) -> bool:
     return request.environ["kiosk.draft"] is not None
 
 
-def _pool(data: dict, was: str | None, draft: bool) -> str:
-    """Which pool a session belongs in: a visit never goes back to light once it had something to lose."""
+def _pool(data: dict, was: str | None, draft: bool, screen: bool) -> str:
+    """Which pool a session belongs in: a visit never goes back to light once it had something to lose;
+    whatever the kiosk's own screen keeps, but a worker's login, in the screen's own."""
     if WORKER_KEYS & data.keys():
         return "worker"
+    if screen:
+        return "screen"
     if VISIT_KEYS & data.keys() or draft or was == "visit":
         return "visit"
     return "light"
 
 
 class MemorySessionInterface(SessionInterface):
-    def __init__(self, max_sessions: int = 5000, max_visits: int = 2000, max_workers: int = 200):
+    def __init__(self, max_sessions: int = 5000, max_visits: int = 2000, max_workers: int = 200, max_screen: int = 200):
         self.max_sessions = max_sessions
-        self.store = Pools({"light": max_sessions, "visit": max_visits, "worker": max_workers})
+        self.store = Pools({"light": max_sessions, "visit": max_visits, "worker": max_workers, "screen": max_screen})
         self.lock = threading.Lock()
 
     def _idle(self, app: Flask) -> float:
@@ -158,6 +167,7 @@ class MemorySessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: VisitSession, response) -> None:
         name, domain, path = self.get_cookie_name(app), self.get_cookie_domain(app), self.get_cookie_path(app)
         draft = _holds_a_draft(session)
+        screen = from_this_box()
         with self.lock:
             if session.sid and session.sid not in self.store and not session.renewed:
                 return  # its visit ended (or expired) while this request ran: do not bring it back
@@ -178,7 +188,7 @@ class MemorySessionInterface(SessionInterface):
                 data.update({k: v for k, v in session.items() if session.opened.get(k, _MISSING) != v})
             else:  # a new visit, or a renewed id: all of it
                 data = dict(session)
-            self.store.put(sid, (time.time(), data), _pool(data, self.store.pool_of(sid), draft))
+            self.store.put(sid, (time.time(), data), _pool(data, self.store.pool_of(sid), draft, screen))
         response.vary.add("Cookie")
         if sid != session.sid or session.modified:
             response.set_cookie(name, sid, httponly=True, samesite=self.get_cookie_samesite(app),

@@ -25,7 +25,7 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 from markupsafe import escape
 
 from .i18n import current_locale
-from .security import local_path
+from .security import local_path, session_less_form
 from engines.speech.cache import MIME, SpeechCache
 from engines.speech.page_text import page_text
 from engines.speech.voices import RATES, VOICES, default_speech
@@ -192,6 +192,7 @@ def _render_once(app: Flask, text: str, speech: str, speed: str) -> tuple[bytes,
 
 
 @bp.get("/speech", endpoint="settings")
+@session_less_form()
 def settings_page():
     """Voice settings: which voice, how fast, and whether to read every page aloud."""
     back = local_path(request.args.get("next"))
@@ -199,6 +200,7 @@ def settings_page():
 
 
 @bp.post("/speech")
+@session_less_form(shown_by="voice.settings")
 def speech_choices():
     """Choose Mandarin, Cantonese or English speech, normal or slow, and whether to read every page."""
     if request.form.get("speech") in VOICES:

@@ -69,7 +69,8 @@ def _session(base: str, locale: str) -> urllib.request.OpenerDirector:
     page = opener.open(base + "/services/mediation").read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     post = lambda path, **data: opener.open(base + path, urllib.parse.urlencode({"csrf_token": token, **data}).encode())  # noqa: E731
-    post("/services/mediation")
+    page = post("/services/mediation").read().decode()  # the first question: the visit's own token from here on
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     post("/request/questions/about", answer="noise")
     post("/request/questions/details", answer="楼上每晚很吵")
     opener.token, opener.jar = token, jar

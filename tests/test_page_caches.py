@@ -116,10 +116,14 @@ def test_a_visits_form_token_is_signed_once_and_dies_with_the_visit(tmp_path, mo
     first = TOKEN.search(client.get("/services/repairs").get_data(as_text=True)).group(1)
     assert client.post("/services/repairs", data={"csrf_token": first}).status_code == 302
     again = TOKEN.search(client.get("/request/questions/what").get_data(as_text=True)).group(1)
-    assert again == first  # signed once for the visit
-    assert client.post("/request/questions/what", data={"csrf_token": again, "answer": "light"}).status_code == 302
+    answered = client.post("/request/questions/what", data={"csrf_token": again, "answer": "light"})
+    assert answered.status_code == 302
+    later = TOKEN.search(client.get(answered.headers["Location"]).get_data(as_text=True)).group(1)
+    assert later == again  # signed once for the visit (the service page's token needs no session: its own)
+    assert TOKEN.search(client.get("/services/repairs").get_data(as_text=True)).group(1) == first
     client.post("/visit/end", data={"why": "idle"})  # the visit ends: a new session, a new token
     fresh = TOKEN.search(client.get("/services/repairs").get_data(as_text=True)).group(1)
     assert fresh != first
     assert client.post("/services/repairs", data={"csrf_token": first}).status_code == 400
     assert client.post("/services/repairs", data={"csrf_token": fresh}).status_code == 302
+    assert client.post("/request/questions/what", data={"csrf_token": again, "answer": "light"}).status_code == 400

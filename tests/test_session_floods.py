@@ -1,7 +1,8 @@
 """5,100 anonymous page views from phones on the Wi-Fi (issue 19, item 4) used to push every session
-out of the 5,000-entry store: every worker logged out, a resident mid-form answered 400. Pages with
-no form make no session; form pages' light sessions never push out a worker's login or a visit with
-something to lose. With CSRF checked, as on the box."""
+out of the 5,000-entry store: every worker logged out, a resident mid-form answered 400. No page makes
+a session by being looked at (tests/test_session_less_forms.py); light sessions never push out a
+worker's login or a visit with something to lose, and phones' visits never push out the kiosk screen's.
+With CSRF checked, as on the box."""
 from __future__ import annotations
 
 import re
@@ -76,4 +77,27 @@ def test_a_made_up_draft_cookie_does_not_put_a_strangers_session_among_the_visit
     assert next_answer.status_code == 302, next_answer.get_data(as_text=True)[:300]
     assert next_answer.headers["Location"] != first
     pools = app.session_interface.store.pools
-    assert len(pools["visit"]) == 1 and len(pools["light"]) == 2100  # the resident's, and the strangers'
+    assert len(pools["screen"]) == 1 and len(pools["light"]) == 2100  # the resident's, and the strangers'
+    assert not pools["visit"]
+
+
+def test_phones_starting_real_drafts_never_push_out_the_resident_at_the_kiosk(app):
+    """Real drafts put phones' sessions among the visits, which strangers cannot push out; but enough phone
+    addresses, each within its own limit of Starts, could fill that pool (2,000 places: 400 addresses at 5
+    Starts a minute) and push out the resident standing at the kiosk mid-form. The kiosk's own screen
+    keeps its sessions in a pool of its own. (The visits' pool is made small here: the same, faster.)"""
+    app.config["WTF_CSRF_ENABLED"] = True
+    app.session_interface.store.bounds["visit"] = 40
+    resident = app.test_client()  # at the kiosk's own screen
+    started = resident.post("/services/home-care", data={"csrf_token": token(resident.get("/services/home-care"))})
+    first = started.headers["Location"]
+    form = resident.get(first)
+    for n in range(60):  # each phone a real draft, and its first question shown
+        phone = app.test_client()
+        phone.environ_base["REMOTE_ADDR"] = f"192.168.7.{2 + n}"
+        begun = phone.post("/services/repairs", data={"csrf_token": token(phone.get("/services/repairs"))})
+        assert begun.status_code == 302 and phone.get(begun.headers["Location"]).status_code == 200
+    answered = resident.post(first, data={"answer": "bathing", "csrf_token": token(form)})
+    assert answered.status_code == 302, answered.get_data(as_text=True)[:300]
+    pools = app.session_interface.store.pools
+    assert len(pools["visit"]) == 40 and len(pools["screen"]) == 1  # phones pushed out only phones

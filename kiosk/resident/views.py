@@ -25,7 +25,7 @@ from .. import limits, receipts
 from ..db import get_db
 from ..i18n import LOCALES, current_locale
 from ..limits import guess_limits
-from ..security import csrf, local_path
+from ..security import csrf, local_path, session_less_form
 from ..status import ladder
 from ..shared_screen import on_shared_screen
 
@@ -88,13 +88,14 @@ def start():
 
 
 @bp.route("/services/<code>", methods=["GET", "POST"])
+@session_less_form()  # a first look at a service makes no session
 def service(code: str):
     """What the service is, what to bring, how long it takes; Start creates (or resumes) a draft."""
     db = get_db()
     svc = catalogue.get_service(db, code, current_locale())
     if svc is None:
         abort(404)
-    if request.method == "GET":
+    if request.method != "POST":  # a HEAD is a look too: it starts nothing
         return render_template("resident/service.html", service=svc)
     existing = visit.current_draft()
     if existing and existing.service_code == svc.code:
@@ -244,6 +245,7 @@ def receipt_done():
 
 
 @bp.route("/status", methods=["GET", "POST"])
+@session_less_form("entered")
 @guess_limits()
 def status_lookup():
     """A big keypad (and plain text fields on phones) to look a ticket up."""

@@ -23,7 +23,7 @@ from . import bp, flow, keypad
 from ..db import get_db
 from ..i18n import current_locale
 from ..limits import guess_limits
-from ..security import csrf, from_this_box
+from ..security import csrf, from_this_box, renew_form_cookie, session_less_form
 from ..shared_screen import kept_by_visit_end
 
 DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
@@ -63,6 +63,7 @@ def end(keep_preferences: bool) -> Response:
     if hasattr(session, "renew"):
         session.renew()  # a new id for what is kept: the old one opens nothing
     session.update(kept)
+    renew_form_cookie()  # a form shown to this visit is refused to the next
     response = redirect(url_for("resident.start"))
     response.delete_cookie(DRAFT_COOKIE)
     return response
@@ -124,6 +125,7 @@ def resumable_since() -> str:
 
 
 @bp.route("/visit/resume", methods=["GET", "POST"], endpoint="resume")
+@session_less_form("entered")
 @guess_limits(by_ticket=False)
 def resume():
     """Continue answers left earlier, by their six-digit code (with a worker, at the kiosk)."""

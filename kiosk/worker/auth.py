@@ -3,7 +3,7 @@
 - **Sessions.** Flask-Login keeps the worker's id in the kiosk's own server-side session
   (:mod:`kiosk.sessions`: the cookie is an opaque id). Logging in and out gives the session a new id
   (``session.renew()``) and drops everything in it but the language and text size, so an id seen
-  before opens nothing after, and a login form from before is refused (its CSRF secret is gone). The
+  before opens nothing after, and a login form from before is refused (its form cookie is renewed). The
   id Flask-Login keeps carries a mark of the worker's password hash: a reset ends their sessions; a
   disabled account ends them too. A login is bound to the browser's address and user agent (what
   Flask-Login's ``session_protection = "strong"`` does, done here in :func:`load_worker` because
@@ -43,7 +43,7 @@ from core import audit, clock, workers
 from . import bp
 from ..db import get_db
 from ..limits import client_address, parse
-from ..security import from_this_box, local_path
+from ..security import from_this_box, local_path, renew_form_cookie, session_less_form
 from ..shared_screen import LOGIN_KEYS, on_shared_screen
 
 login_manager = LoginManager()
@@ -164,6 +164,7 @@ def _start_afresh() -> None:
     if hasattr(session, "renew"):
         session.renew()
     session.update(kept)
+    renew_form_cookie()  # the login form shown before is refused after
 
 
 # --- throttling ----------------------------------------------------------------------------------
@@ -205,12 +206,13 @@ def _login_page(errors: list, status: int, login: str = "", headers: dict | None
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@session_less_form("login")
 def login():
     """The login form: name and password; one polite message for every kind of failure."""
-    if request.method == "GET":
+    if request.method != "POST":  # a HEAD is a look too: it tries no password
         if current_user.is_authenticated:
             return redirect(url_for("worker.home"))
-        return _login_page([], 200)
+        return _login_page([], 200, request.form.get("login", "")[:64])  # typed, when a form was refused
     typed = request.form.get("login", "")
     name = workers.normalise_login(typed)
     budgets = _budgets(name)
