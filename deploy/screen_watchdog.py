@@ -11,14 +11,17 @@ Run by kiosk-screen-watchdog.timer every 20 s (as root: it restarts a unit). Eac
 3. Quiet time = the shortest of: since the last beat, since the kiosk started, since kiosk-screen
    started. So a screen that was just (re)started, or that waits for a kiosk that was just restarted,
    has the whole ``--stale`` time (120 s) to draw: that is the grace.
-4. A browser still loading is not restarted: restarting it throws its progress away, and on a busy
-   box (the first boot, when the spoken prompts are made; the boot test under emulation) every new
-   one was killed before it could draw (2026-12-07: restarted at 166, 411 and 900 s, drawn at 941 s).
+4. A browser still loading is not restarted: on a busy box (the first boot, when the spoken prompts
+   are made) its first page may take longer than ``--stale``, and a restart throws its progress away.
    So a screen that has *not drawn once since it started* and whose processes (kiosk-screen's main
    process and all below it: cage, Chromium) used at least ``--loading-cpu`` of one core since the
    last look (20 s ago) is loading: it gets up to ``--first-draw`` seconds (600 s) before it is
    restarted. A frozen browser uses no CPU (SIGSTOPped, or hung waiting): restarted after ``--stale``
-   as before; so is one that has drawn since it started and then stopped, busy or not.
+   as before; so is one that has drawn since it started and then stopped, busy or not. The bar, a
+   fifth of a core: a loading Chromium takes most of a core (kiosk-voice yields it, its slice's low
+   CPU weight); one that waits on nothing takes under 1 % on a box, 5-7 % under emulation (the boot
+   test, 2026-12-07: a first browser whose network service had crashed at its start, idle, never to
+   draw; restarted, the next drew in 20 s).
 5. Quiet for ``--stale`` seconds or more: ``systemctl restart kiosk-screen``, unless the back-off
    says wait: after k restarts in a row with no page drawn in between, the next one waits
    ``stale * 2**k`` seconds after the last (4, 8, 16 … minutes, at most ``--max-wait``, an hour), so a
@@ -96,7 +99,7 @@ def write_state(path: Path, state: dict) -> None:
 
 
 def check(url: str, unit: str, stale: float, max_wait: float, state_file: Path, systemctl: str,
-          first_draw: float = 600.0, loading_cpu: float = 0.05) -> str:
+          first_draw: float = 600.0, loading_cpu: float = 0.2) -> str:
     """One look; returns what was decided (one line), restarting the unit when it must."""
     active, screen_up, main_pid = unit_state(systemctl, unit)
     if active != "active":
@@ -157,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stale", type=float, default=120.0, help="seconds without a drawn page before a restart")
     parser.add_argument("--first-draw", type=float, default=600.0,
                         help="seconds a browser that has not drawn since it started may keep loading (busy)")
-    parser.add_argument("--loading-cpu", type=float, default=0.05,
+    parser.add_argument("--loading-cpu", type=float, default=0.2,
                         help="the share of one core its processes must use between looks to count as loading")
     parser.add_argument("--max-wait", type=float, default=3600.0, help="the longest back-off between restarts")
     parser.add_argument("--state", type=Path, default=Path("/run/kiosk-screen-watchdog/state.json"))

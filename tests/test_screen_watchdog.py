@@ -99,7 +99,9 @@ class FakeSystemd:
 
 
 def watchdog(url: str, systemd: FakeSystemd, stale: float = 3, first_draw: float | None = None) -> str:
-    more = ["--first-draw", str(first_draw)] if first_draw is not None else []
+    # a spinning process gets less than a core on this shared test machine (39 % seen): the bar for
+    # "loading" here is 5 % of a core, not the box's 20 %
+    more = ["--first-draw", str(first_draw), "--loading-cpu", "0.05"] if first_draw is not None else []
     done = subprocess.run([sys.executable, str(ROOT / "deploy/screen_watchdog.py"), "--url", url + "/screen/drawn",
                            "--stale", str(stale), "--state", str(systemd.folder / "state.json"),
                            "--systemctl", str(systemd.path), *more], capture_output=True, text=True, timeout=60)
@@ -174,16 +176,15 @@ def _quiet(said: str) -> float:
 
 
 def test_a_browser_still_loading_is_given_time_to_draw_and_a_frozen_one_is_not(kiosk, tmp_path, browser_processes):
-    """The first boot on a busy box (2026-12-07): a browser that had not drawn yet after two minutes was
-    restarted, again and again, each restart throwing away its progress. Now a browser that has not drawn
-    since it started and whose processes keep using the CPU is waited for; frozen, it is restarted."""
+    """On a busy box (a first boot) a browser may need more than two minutes for its first page: it was
+    restarted all the same, its progress thrown away. Now a browser that has not drawn since it started
+    and whose processes keep using the CPU is waited for; frozen, it is restarted."""
     systemd = FakeSystemd(tmp_path)
     systemd.screen("active", started_ago=0.5, main_pid=browser_processes.pid)
     assert "fine" in watchdog(kiosk.url, systemd, first_draw=60)  # the first look: its CPU time noted
     time.sleep(3.5)  # longer than --stale (3 s), nothing drawn
     said = watchdog(kiosk.url, systemd, first_draw=60)
     assert "loading" in said and systemd.restarts() == [], said
-    # (one process spinning: up to 100 % of a core, less on a shared machine; >= 5 % counts as loading)
     os.killpg(browser_processes.pid, signal.SIGSTOP)  # frozen: nothing of it runs any more
     watchdog(kiosk.url, systemd, first_draw=60)  # (this look still saw it run before the freeze)
     time.sleep(1.5)
