@@ -311,8 +311,9 @@ def main() -> int:
             # The first boot's screen: on the box (KVM here: the same speed) the start page draws in about
             # 10 s, and 150 s is the watchdog's two minutes and a restart. Under emulation everything is
             # about 10x slower, and the first boot also makes the spoken prompts (kiosk-voice, CPU-heavy
-            # for some 20 minutes there): the first page drew at 87 s on one run, at 941 s on another
-            # (when the watchdog still restarted a browser that was loading). 900 s is the watchdog's
+            # for some 20 minutes there): the first page drew at 87 s on one run, at 941 s and 308 s on
+            # others (browsers whose network service crashed at their start sat idle, never to draw, until
+            # the watchdog restarted them, with its back-off; docs/operations.md). 900 s is the watchdog's
             # grace for a browser still loading (--first-draw 600) and a restarted browser's first page
             # (about 100 s there) with room: about 90 s on a real box, not the 150 s asked of it.
             screenshot(vm, args.screenshot, limit=150 if SLOW == 1 else 900)
