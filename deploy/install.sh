@@ -150,6 +150,8 @@ for unit in "${units[@]}"; do
   done
   enabled+=("$unit.${kinds[-1]}")
 done
+# kiosk-voice's slice: background work at a low CPU weight (the slice file says why)
+install -m 0644 "$PREFIX/deploy/systemd/kiosk_background.slice" /etc/systemd/system/kiosk_background.slice
 install -d /etc/systemd/journald.conf.d
 install -m 0644 "$PREFIX/deploy/systemd/kiosk-journald.conf" /etc/systemd/journald.conf.d/kiosk.conf
 if [ "$SCREEN" = 1 ]; then

@@ -6,7 +6,9 @@
   while it stays on screen; a blank page (about:blank) lets it go stale.
 - The watchdog (deploy/screen_watchdog.py, run by kiosk-screen-watchdog.timer) against a live kiosk:
   it restarts the screen when the signal is stale, not when it is fresh, not in the grace after the
-  screen or the kiosk started, not when the kiosk is down, and backs off when restarts do not help.
+  screen or the kiosk started, not when the kiosk is down, and backs off when restarts do not help;
+  a browser that has not drawn since it started and is busy (real processes using the CPU) is loading
+  and gets up to --first-draw, a frozen one (real processes, SIGSTOPped) does not.
   systemd is stood in for by a fake ``systemctl`` on the command line that answers ``show`` from a
   file and records every call: the restart itself by real systemd is shown by the booted test box
   (deploy/boot_test_vm.py, "white screen").
@@ -14,6 +16,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -85,18 +90,21 @@ class FakeSystemd:
         self.path.chmod(0o755)
         self.screen("active", started_ago=3600)
 
-    def screen(self, state: str, started_ago: float) -> None:
+    def screen(self, state: str, started_ago: float, main_pid: int = 0) -> None:
         entered = int((time.monotonic() - started_ago) * 1e6)
-        self.show.write_text(f"ActiveState={state}\nActiveEnterTimestampMonotonic={max(entered, 1)}\n")
+        self.show.write_text(f"ActiveState={state}\nActiveEnterTimestampMonotonic={max(entered, 1)}\nMainPID={main_pid}\n")
 
     def restarts(self) -> list[str]:
         return [c for c in self.calls.read_text().splitlines() if c.startswith("restart")] if self.calls.exists() else []
 
 
-def watchdog(url: str, systemd: FakeSystemd, stale: float = 3) -> str:
+def watchdog(url: str, systemd: FakeSystemd, stale: float = 3, first_draw: float | None = None) -> str:
+    # a spinning process gets less than a core on this shared test machine (39 % seen): the bar for
+    # "loading" here is 5 % of a core, not the box's 20 %
+    more = ["--first-draw", str(first_draw), "--loading-cpu", "0.05"] if first_draw is not None else []
     done = subprocess.run([sys.executable, str(ROOT / "deploy/screen_watchdog.py"), "--url", url + "/screen/drawn",
                            "--stale", str(stale), "--state", str(systemd.folder / "state.json"),
-                           "--systemctl", str(systemd.path)], capture_output=True, text=True, timeout=60)
+                           "--systemctl", str(systemd.path), *more], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -148,6 +156,68 @@ def test_a_fresh_signal_never_restarts_the_screen(kiosk, tmp_path):
         requests.post(kiosk.url + "/screen/drawn", data="/request/questions/what", timeout=5)
         assert "fine" in watchdog(kiosk.url, systemd, stale=1.2)
     assert systemd.restarts() == []
+
+
+@pytest.fixture
+def browser_processes():
+    """A stand-in for cage and Chromium as the watchdog sees them: a process (kiosk-screen's main
+    process) and a child of it that uses a whole core, as a loading browser does; in a process group
+    of their own, so that a test can freeze both (SIGSTOP) as the boot test freezes Chromium."""
+    spin = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'while True: pass'])"
+    main = subprocess.Popen([sys.executable, "-c", spin], start_new_session=True)
+    time.sleep(0.5)  # the child is there
+    yield main
+    os.killpg(main.pid, signal.SIGKILL)
+    main.wait(timeout=10)
+
+
+def _quiet(said: str) -> float:
+    return float(re.search(r"for (\d+) s|started (\d+) s ago", said).group(0).split()[-2])
+
+
+def test_a_browser_still_loading_is_given_time_to_draw_and_a_frozen_one_is_not(kiosk, tmp_path, browser_processes):
+    """On a busy box (a first boot) a browser may need more than two minutes for its first page: it was
+    restarted all the same, its progress thrown away. Now a browser that has not drawn since it started
+    and whose processes keep using the CPU is waited for; frozen, it is restarted."""
+    systemd = FakeSystemd(tmp_path)
+    systemd.screen("active", started_ago=0.5, main_pid=browser_processes.pid)
+    assert "fine" in watchdog(kiosk.url, systemd, first_draw=60)  # the first look: its CPU time noted
+    time.sleep(3.5)  # longer than --stale (3 s), nothing drawn
+    said = watchdog(kiosk.url, systemd, first_draw=60)
+    assert "loading" in said and systemd.restarts() == [], said
+    os.killpg(browser_processes.pid, signal.SIGSTOP)  # frozen: nothing of it runs any more
+    watchdog(kiosk.url, systemd, first_draw=60)  # (this look still saw it run before the freeze)
+    time.sleep(1.5)
+    said = watchdog(kiosk.url, systemd, first_draw=60)
+    assert said.startswith("RESTART") and "busy 0% of a core" in said and len(systemd.restarts()) == 1, said
+
+
+def test_a_loading_browser_has_at_most_the_first_draw_time(kiosk, tmp_path, browser_processes):
+    """Busy for ever and never drawing (a renderer in a loop) is not loading: restarted at --first-draw."""
+    systemd = FakeSystemd(tmp_path)
+    systemd.screen("active", started_ago=0.5, main_pid=browser_processes.pid)
+    said, seen = "", []
+    deadline = time.monotonic() + 30
+    while not said.startswith("RESTART") and time.monotonic() < deadline:
+        said = watchdog(kiosk.url, systemd, stale=2, first_draw=6)
+        seen.append(said)
+        time.sleep(1)
+    assert any("loading" in s for s in seen), seen  # waited for after --stale …
+    assert said.startswith("RESTART") and _quiet(said) >= 6 and len(systemd.restarts()) == 1, seen  # … not after
+
+
+def test_a_busy_browser_that_has_drawn_since_it_started_and_stopped_is_restarted_at_once(kiosk, tmp_path,
+                                                                                          browser_processes):
+    """The grace is for the first page only: a browser that drew and then stopped (a white screen, a
+    renderer spinning) is restarted after --stale however busy it is."""
+    systemd = FakeSystemd(tmp_path)
+    systemd.screen("active", started_ago=3600, main_pid=browser_processes.pid)
+    requests.post(kiosk.url + "/screen/drawn", data="/", timeout=5)
+    assert "fine" in watchdog(kiosk.url, systemd, first_draw=60)
+    time.sleep(3.5)
+    said = watchdog(kiosk.url, systemd, first_draw=60)
+    assert said.startswith("RESTART") and len(systemd.restarts()) == 1, said
+    assert int(re.search(r"busy (\d+)% of a core", said).group(1)) >= 5, said  # busy: restarted all the same
 
 
 def test_the_soaks_pixel_check_tells_a_white_screen_from_the_kiosks_page():
