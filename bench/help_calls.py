@@ -41,22 +41,27 @@ def rss_mb(pid: int) -> float:
 
 
 class Browser:
-    """One client with its own cookie, as a phone's browser would have."""
+    """One client with its own cookies, as a phone's browser would have (the session's and the open
+    forms' ``kiosk_form``: a login answer sets both)."""
 
     def __init__(self, port: int):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        self.cookie = ""
+        self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None) -> tuple[int, str]:
         body = urllib.parse.urlencode(form).encode() if form else None
-        sent = {"Cookie": self.cookie, **(headers or {})}
+        sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
         if body:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         self.connection.request(method, path, body=body, headers=sent)
         reply = self.connection.getresponse()
         text = reply.read().decode()
-        if reply.headers.get("Set-Cookie"):
-            self.cookie = reply.headers["Set-Cookie"].split(";")[0]
+        for line in reply.headers.get_all("Set-Cookie") or []:
+            name, _, value = line.split(";")[0].partition("=")
+            if value:
+                self.cookies[name.strip()] = value
+            else:  # an emptied cookie: the browser forgets it
+                self.cookies.pop(name.strip(), None)
         return reply.status, text
 
     def log_in(self, name: str) -> None:
