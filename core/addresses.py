@@ -10,6 +10,7 @@ An address chosen from the book is stored as its :func:`label`, the words a resi
 ("幸福里小区3号楼2单元501室"), in the same place a written one goes, so nothing after the choice
 needs to know how it was given. It is stored in the centre's language whatever the page's was
 (``kiosk/resident/forms.py``): it goes to the county as stored, and the county reads one language.
+A page in another language shows it in its own words: :func:`relabel` finds the book's place again from them.
 
 A book may also name the shared places of a building or an entrance — *spots* (楼道, 电梯, 单元门, 屋顶,
 地下室…), each optionally with the floors asked after it — so a repair can say where in the building
@@ -456,6 +457,50 @@ def label_for(db: Database, path: Sequence[str], locale: str, spot: str = "", fl
         return address
     return with_spot(address, part("spot", spot, locale, spot_latin(db, path, spot) if english else ""),
                      part("floor", floor, locale) if floor else "", locale)
+
+
+def find(db: Database, text: str, locale: str) -> tuple[tuple[str, ...], str, str] | None:
+    """The place of the book that :func:`label_for` writes as ``text`` in ``locale``, as ``(path, spot,
+    floor)``; None when no place is written so (a written address, or a book loaded since).
+
+    The way back from a stored choice to the book, so a page can show it in its own language
+    (:func:`label_for` again) while the stored words, sent to the county, stay in the centre's. Followed
+    level by level, keeping only the values whose label ``text`` starts with (ends with, in English),
+    so it reads a few dozen rows, not the book."""
+    if not text:
+        return None
+
+    def follow(path: tuple[str, ...]) -> tuple[tuple[str, ...], str, str] | None:
+        if path:
+            if label_for(db, path, locale) == text:
+                return path, "", ""
+            for spot in spots(db, path):
+                for floor in ("", *spot_floors(db, path, spot)):
+                    if label_for(db, path, locale, spot, floor) == text:
+                        return path, spot, floor
+        if len(path) == len(LEVELS):
+            return None
+        for value in choices(db, path):
+            longer = (*path, value)
+            if is_part_of(label_for(db, longer, locale), text, locale):
+                found = follow(longer)
+                if found:
+                    return found
+        return None
+
+    return follow(())
+
+
+def relabel(db: Database, text: str, stored_in: str, locale: str) -> str:
+    """``text``, a place stored in ``stored_in``'s words, as ``locale`` writes it when it is a place of
+    the book (:func:`find`); anything else (a written address) as it stands."""
+    if not text or stored_in == locale:
+        return text
+    found = find(db, text, stored_in)
+    if found is None:
+        return text
+    path, spot, floor = found
+    return label_for(db, path, locale, spot, floor)
 
 
 def is_part_of(partial: str, full: str, locale: str) -> bool:

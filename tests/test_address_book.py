@@ -231,7 +231,9 @@ def test_where_you_live_is_chosen_level_by_level_and_saved_as_words(app, client,
     assert draft_of(app, client).personal == {"name": "王秀兰", "address": expected}
     client.post("/request/contact", data={"contact": "centre"})
     check = client.get("/request/check").get_data(as_text=True)
-    assert expected in check and f'href="{CHOOSER}?return=check"' in check
+    shown = {"zh_Hans_CN": expected, "zh_Hant_TW": "幸福里小区3號樓2單元501室",
+             "en": "Flat 501, Entrance 2, Building 3, Xingfuli"}[locale]  # her screen shows it in its own language
+    assert shown in check and f'href="{CHOOSER}?return=check"' in check
     ticket, _ = confirm(client)
     with app.app_context():
         saved = submissions.by_ticket(get_db(), ticket)
@@ -540,7 +542,8 @@ def test_a_repair_says_the_shared_spot_and_its_floor_in_words(app, client, local
     assert draft_of(app, client).answers["where"] == stairway
     client.post("/request/questions/danger", data={"answer": "no"})
     client.post("/request/contact", data={"contact": "centre"})
-    assert stairway in client.get("/request/check").get_data(as_text=True)
+    assert {"zh_Hans_CN": stairway, "zh_Hant_TW": "幸福里小区1號樓1單元 樓道 3樓",
+            "en": "Stairway, Floor 3, Entrance 1, Building 1, Xingfuli"}[locale] in client.get("/request/check").get_data(as_text=True)
     # Change: the chooser again, the earlier spot and floor marked
     again = client.get(f"{WHERE}?estate=幸福里小区&building=1&unit=1&return=check")
     assert re.findall(r'value="([^"]*)" class="button option option--selected"', again.get_data(as_text=True)) == ["楼道"]
@@ -552,6 +555,8 @@ def test_a_repair_says_the_shared_spot_and_its_floor_in_words(app, client, local
     assert draft_of(app, client).answers["where"] == lift
     client.post(WHERE, data={"estate": "幸福里小区", "building": "1", "unit": "1", "spot": "自行车房"})
     assert draft_of(app, client).answers["where"] == named  # a name the kiosk does not know: spot_en, or as written
+    assert {"zh_Hans_CN": named, "zh_Hant_TW": "幸福里小区1號樓1單元 自行车房",
+            "en": "Bike room, Entrance 1, Building 1, Xingfuli"}[locale] in client.get("/request/check").get_data(as_text=True)
     # an entrance without spots: the entrance is the whole answer, as before
     client.post(WHERE, data={"estate": "幸福里小区", "building": "1", "unit": "2"})
     assert draft_of(app, client).answers["where"] == "幸福里小区1号楼2单元"

@@ -9,7 +9,9 @@ import json
 import re
 import sqlite3
 
+from core import addresses, submissions
 from kiosk.db import get_db
+from sync.payload import open311_fields
 from sync.process import make_engine
 
 from .flows import confirm
@@ -19,6 +21,10 @@ EN = {"Accept-Language": "en"}
 
 def english(client) -> None:
     assert client.post("/language", data={"locale": "en"}).status_code == 302
+
+
+def centre_locale_of(app) -> str:
+    return app.config["DEFAULT_LOCALE"]
 
 
 def held_by_county(county) -> dict[str, dict]:
@@ -96,3 +102,58 @@ def test_a_centre_that_reads_traditional_chinese_gets_it_whatever_the_screen_sho
     with app.app_context():
         assert make_engine(app.config, get_db()).run("manual", ignore_backoff=True).accepted == 1
     assert held_by_county(county)["repairs"]["description"] == "什麼壞了？ 樓道燈\n在哪裡？ 幸福里小区1號樓1單元 電梯\n現在有危險嗎？ 沒有危險"
+
+
+def test_an_english_screen_shows_places_from_the_book_in_english_while_the_county_gets_the_centres_words(app, client):
+    # All in English: the place of a repair (down to its spot and floor) and her home, both chosen from the book
+    english(client)
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "light"})
+    assert client.post("/request/questions/where/address", data={"estate": "幸福里小区", "building": "1", "unit": "1",
+                                                                 "spot": "楼道", "floor": "3"}).status_code == 302
+    client.post("/request/questions/danger", data={"answer": "no"})
+    client.post("/request/contact", data={"contact": "centre"})
+    check = client.get("/request/check").get_data(as_text=True)
+    assert "Stairway, Floor 3, Entrance 1, Building 1, Xingfuli" in check  # the page's language
+    assert "幸福里小区" not in check and "楼道" not in check
+    ticket, _ = confirm(client)
+    with app.app_context():
+        saved = submissions.by_ticket(get_db(), ticket)
+        assert saved.answers["where"] == "幸福里小区1号楼1单元 楼道 3楼"  # kept in the centre's words
+        sent = open311_fields(get_db(), saved, "社区服务中心", centre_locale_of(app))
+    assert "在哪里？ 幸福里小区1号楼1单元 楼道 3楼" in sent["description"]  # the county reads one language
+    receipt = client.get(f"/receipt/{ticket}").get_data(as_text=True)
+    assert "Stairway, Floor 3, Entrance 1, Building 1, Xingfuli" in receipt and "楼道" not in receipt
+
+    client.post("/services/home-care")
+    client.post("/request/questions/help", data={"answer": "cleaning"})
+    client.post("/request/questions/often", data={"answer": "weekly"})
+    client.post("/request/about-you", data={"name": "Wang Xiuying"})
+    client.post("/request/about-you/address", data={"estate": "幸福里小区", "building": "1", "unit": "1", "flat": "101"})
+    client.post("/request/contact", data={"contact": "centre"})
+    check = client.get("/request/check").get_data(as_text=True)
+    assert "Flat 101, Entrance 1, Building 1, Xingfuli" in check and "101室" not in check
+    ticket, _ = confirm(client)
+    with app.app_context():
+        sent = open311_fields(get_db(), submissions.by_ticket(get_db(), ticket), "社区服务中心", centre_locale_of(app))
+    assert sent["attribute[home_address]"] == "幸福里小区1号楼1单元101室"
+
+    # A place she writes is shown as written, in any language
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "light"})
+    client.post("/request/questions/where", data={"answer": "幸福里小区1号楼 车库门口"})
+    client.post("/request/questions/danger", data={"answer": "no"})
+    client.post("/request/contact", data={"contact": "centre"})
+    assert "幸福里小区1号楼 车库门口" in client.get("/request/check").get_data(as_text=True)
+
+
+def test_a_place_from_the_book_reads_back_in_every_language(app):
+    """:func:`core.addresses.relabel`: the stored words of a place, in each script; anything else untouched."""
+    with app.app_context():
+        db = get_db()
+        assert addresses.relabel(db, "幸福里小区1号楼1单元101室", "zh_Hans_CN", "zh_Hant_TW") == "幸福里小区1號樓1單元101室"
+        assert addresses.relabel(db, "幸福里小区1號樓1單元 電梯", "zh_Hant_TW", "en") == "Lift, Entrance 1, Building 1, Xingfuli"
+        assert addresses.relabel(db, "Flat 101, Entrance 1, Building 1, Xingfuli", "en", "zh_Hans_CN") == "幸福里小区1号楼1单元101室"
+        assert addresses.relabel(db, "幸福里小区1号楼", "zh_Hans_CN", "en") == "Building 1, Xingfuli"
+        for written in ("幸福里小区1号楼1单元101室旁边", "3-2-501", "", "幸福里小区99号楼"):
+            assert addresses.relabel(db, written, "zh_Hans_CN", "en") == written

@@ -10,13 +10,14 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 
-from core import personal
+from core import addresses, personal
 from core.catalogue import Service
 from core.drafts import Draft
 from core.submissions import SavedRequest
 
 from .keypad import phone_grouped
-from ..i18n import when
+from ..db import get_db
+from ..i18n import centre_locale, current_locale, when
 
 
 def steps(service: Service) -> list[tuple[str, str | None]]:
@@ -71,7 +72,16 @@ def answer_text(service: Service, code: str, value) -> str:
         return question.option_name(value)
     if question.datatype == "multivaluelist":
         return _(", ").join(question.option_name(v) for v in value)
+    if question.choose_from == "address_book" and isinstance(value, str):
+        return place_text(value)
     return str(value)
+
+
+def place_text(value: str) -> str:
+    """A place as the page's language writes it: one chosen from the address book is stored in the
+    centre's language (what the county gets, kiosk/resident/forms.py) and shown here in the page's;
+    a written address as written."""
+    return addresses.relabel(get_db(), value, centre_locale(), current_locale())
 
 
 def mask(field: str, value: str) -> str:
@@ -120,7 +130,9 @@ def check_rows(service: Service, draft: Draft) -> list[dict]:
         rows.append({"key": _("Your name"), "value": shown_detail(draft.personal, "name"),
                      "href": url_for("resident.details", **back)})
     if service.needs_address:
-        rows.append({"key": _("Where you live"), "value": shown_detail(draft.personal, "address"),
+        reused = personal.still_reused(draft.personal, "address")  # shown hidden in part: as masked
+        rows.append({"key": _("Where you live"),
+                     "value": shown_detail(draft.personal, "address") if reused else place_text(draft.personal.get("address", "")),
                      "href": url_for("resident.details_address", **back)})
     rows.append({"key": _("How we contact you"), "value": contact_text(draft.personal), "href": url_for("resident.contact", **back)})
     return rows
