@@ -20,6 +20,9 @@ draft, a receipt, an answer, a help call, a ticket looked up — in another (``m
 ever dropped to make room for a light one. The kiosk's own screen (a browser on loopback) has a pool of
 its own too (``max_screen``): phones' visits, however many (400 addresses starting real drafts could fill
 the 2,000 places of the visits' pool), never push out the visit of the resident standing at the kiosk.
+One phone holds at most ``max_visits_per_client`` places among the visits (its own oldest goes first):
+a single phone looking its own ticket up 2,050 times, each time without its cookie, used to fill the
+pool and push out a resident mid-form on her phone (a right code is never counted as a guess).
 
 The pool is chosen from what the server knows, never from what a request merely carries: a draft
 counts when the request's ``kiosk_draft`` cookie opens one in the database (issue 19: 2,100 views with
@@ -69,9 +72,12 @@ class Pools:
 
     NAMES = ("worker", "screen", "visit", "light")
 
-    def __init__(self, bounds: dict[str, int]):
+    def __init__(self, bounds: dict[str, int], visits_per_client: int = 5):
         self.bounds = bounds
         self.pools: dict[str, OrderedDict[str, tuple[float, dict]]] = {name: OrderedDict() for name in self.NAMES}
+        self.visits_per_client = visits_per_client
+        self.client_of: dict[str, str] = {}  # a visit's sid → the address that made it
+        self.visits_of: dict[str, OrderedDict[str, None]] = {}  # an address → its visits, oldest first
 
     def _find(self, sid: str) -> OrderedDict | None:
         return next((pool for pool in self.pools.values() if sid in pool), None)
@@ -94,21 +100,44 @@ class Pools:
 
     def pop(self, sid, default=None):
         pool = self._find(sid)
+        self._forget_client(sid)
         return default if pool is None else pool.pop(sid)
+
+    def _forget_client(self, sid: str) -> None:
+        client = self.client_of.pop(sid, None)
+        if client is not None:
+            visits = self.visits_of[client]
+            visits.pop(sid, None)
+            if not visits:
+                del self.visits_of[client]
 
     def touch(self, sid: str) -> None:
         self._find(sid).move_to_end(sid)
+        client = self.client_of.get(sid)
+        if client is not None:
+            self.visits_of[client].move_to_end(sid)
 
-    def put(self, sid: str, held: tuple[float, dict], name: str) -> None:
+    def put(self, sid: str, held: tuple[float, dict], name: str, client: str = "") -> None:
         self.pop(sid)
         pool = self.pools[name]
+        if name == "visit":
+            visits = self.visits_of.setdefault(client, OrderedDict())
+            while len(visits) >= self.visits_per_client:  # this phone's own oldest visit makes room
+                oldest = next(iter(visits))
+                pool.pop(oldest, None)
+                self._forget_client(oldest)
+            visits[sid] = None
+            self.client_of[sid] = client
         pool[sid] = held
         while len(pool) > self.bounds[name]:
-            pool.popitem(last=False)
+            dropped, _ = pool.popitem(last=False)
+            self._forget_client(dropped)
 
     def clear(self) -> None:
         for pool in self.pools.values():
             pool.clear()
+        self.client_of.clear()
+        self.visits_of.clear()
 
     def __len__(self) -> int:
         return sum(map(len, self.pools.values()))
@@ -145,9 +174,11 @@ def _pool(data: dict, was: str | None, draft: bool, screen: bool) -> str:
 
 
 class MemorySessionInterface(SessionInterface):
-    def __init__(self, max_sessions: int = 5000, max_visits: int = 2000, max_workers: int = 200, max_screen: int = 200):
+    def __init__(self, max_sessions: int = 5000, max_visits: int = 2000, max_workers: int = 200, max_screen: int = 200,
+                 max_visits_per_client: int = 5):
         self.max_sessions = max_sessions
-        self.store = Pools({"light": max_sessions, "visit": max_visits, "worker": max_workers, "screen": max_screen})
+        self.store = Pools({"light": max_sessions, "visit": max_visits, "worker": max_workers, "screen": max_screen},
+                           visits_per_client=max_visits_per_client)
         self.lock = threading.Lock()
 
     def _idle(self, app: Flask) -> float:
@@ -188,7 +219,8 @@ class MemorySessionInterface(SessionInterface):
                 data.update({k: v for k, v in session.items() if session.opened.get(k, _MISSING) != v})
             else:  # a new visit, or a renewed id: all of it
                 data = dict(session)
-            self.store.put(sid, (time.time(), data), _pool(data, self.store.pool_of(sid), draft, screen))
+            self.store.put(sid, (time.time(), data), _pool(data, self.store.pool_of(sid), draft, screen),
+                           client=request.remote_addr or "")
         response.vary.add("Cookie")
         if sid != session.sid or session.modified:
             response.set_cookie(name, sid, httponly=True, samesite=self.get_cookie_samesite(app),

@@ -101,3 +101,37 @@ def test_phones_starting_real_drafts_never_push_out_the_resident_at_the_kiosk(ap
     assert answered.status_code == 302, answered.get_data(as_text=True)[:300]
     pools = app.session_interface.store.pools
     assert len(pools["visit"]) == 40 and len(pools["screen"]) == 1  # phones pushed out only phones
+
+
+def test_one_phone_looking_its_own_ticket_up_again_and_again_never_pushes_out_another_phones_visit(app):
+    """The stranger's re-check of issue 19: one phone looked its own ticket up 2,050 times, each time
+    without its session cookie. A right code is never counted as a guess, and each look-up made a new
+    visit (a ticket looked up is something to lose), so one address filled the 2,000 places and a
+    resident mid-form on her own phone answered 400. One address now holds at most five places among the
+    visits, its own oldest going first. (The visits' pool is made small here: the same, faster.)"""
+    from .flows import confirm, fill_service
+    from core.catalogue import get_service
+    from kiosk.db import get_db
+
+    owner = app.test_client()
+    with app.app_context():
+        fill_service(owner, get_service(get_db(), "repairs", "zh_Hans_CN"))
+    ticket, code = confirm(owner)
+    app.config["WTF_CSRF_ENABLED"] = True
+    app.session_interface.store.clear()
+    app.session_interface.store.bounds["visit"] = 40
+    resident = app.test_client()
+    resident.environ_base["REMOTE_ADDR"] = "192.168.5.40"
+    started = resident.post("/services/home-care", data={"csrf_token": token(resident.get("/services/home-care"))})
+    first = started.headers["Location"]
+    form = resident.get(first)
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "192.168.5.66"
+    look = token(attacker.get("/status"))
+    for _ in range(60):
+        attacker.delete_cookie("session")
+        assert attacker.post("/status", data={"entered": f"{ticket}{code}", "csrf_token": look}).status_code == 302
+    answered = resident.post(first, data={"answer": "bathing", "csrf_token": token(form)})
+    assert answered.status_code == 302, answered.get_data(as_text=True)[:300]
+    store = app.session_interface.store
+    assert len(store.visits_of["192.168.5.66"]) == 5 and len(store.pools["visit"]) == 6
