@@ -72,9 +72,10 @@ def demo_database(folder: Path):
     catalogue.load_catalogue(db, json.loads(catalogue.DEMO_FILE.read_text(encoding="utf-8")))
     try:
         from core import addresses
+        from core.actions.admin import load_address_book
     except ImportError:
         return db
-    addresses.load_csv(db, addresses.DEMO_FILE.read_bytes())
+    load_address_book(db, addresses.DEMO_FILE.read_bytes())
     return db
 
 
