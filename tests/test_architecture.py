@@ -4,7 +4,8 @@ kiosk (the web) â†’ sync (the county) | engines (speech, handwriting, pinyin) â†
 settings), never upwards; sync and engines never import each other; core, sync and engines never import
 Flask; engines import none of the kiosk's other packages; county/ and the kiosk's packages never import
 each other; inside a package, modules import each other in one direction only (no circle, imports
-inside functions included), and no module imports another's private name (``_name``). A new import that
+inside functions included), no module imports another's private name (``_name``), and the web app (kiosk/)
+never imports core.db (its writes are actions of core/actions/). A new import that
 breaks a rule fails here, and the message names the import.
 """
 from __future__ import annotations
