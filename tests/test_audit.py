@@ -6,7 +6,7 @@ import pytest
 
 from core import audit
 from core.crypto import Keyring, new_key
-from core.db import connect, migrate
+from core.db import connect, migrate, write_transaction
 
 
 @pytest.fixture
