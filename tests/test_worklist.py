@@ -348,7 +348,8 @@ def test_a_corrected_request_reaches_the_county_exactly_once(app, alice, tmp_pat
 # --- in real Chromium: every section present, axe and the kiosk's own measures -------------------
 
 SEED = """
-from core import feedback, drafts, outbox, submissions
+from core import feedback, outbox
+from core.actions import resident
 from core.db import write_transaction
 from kiosk import create_app
 from kiosk.db import get_db
@@ -358,9 +359,9 @@ app = create_app()
 with app.app_context():
     db = get_db()
     def save(answers, details):
-        _, draft = drafts.start(db, "repairs", "zh_Hans_CN")
+        _, draft = resident.start_draft(db, "repairs", "zh_Hans_CN")
         draft.answers, draft.personal = answers, details
-        return submissions.save_request(db, draft, "kiosk-1").id
+        return resident.save_request(db, draft, "kiosk-1").id
     refused = save({"what": "light", "where": "POISON 3号楼", "danger": "no"}, {"contact": "centre"})
     closed = save({"what": "light", "where": "5号楼", "danger": "no"}, {"contact": "phone", "phone": "13800138000"})
     with write_transaction(db):
@@ -374,10 +375,10 @@ with app.app_context():
         answer = feedback.answer(db, said, close, False, "kiosk", "kiosk-1")
         feedback.rate(db, answer.id, 2)
         feedback.add_comment(db, answer.id, "灯还是不亮")
-    token, draft = drafts.start(db, "feedback", "zh_Hans_CN")
+    token, draft = resident.start_draft(db, "feedback", "zh_Hans_CN")
     draft.answers = {"kind": "praise"}
-    drafts.save(db, draft)
-    drafts.park(db, token)
+    resident.save_answers(db, draft)
+    resident.park_draft(db, token)
 """
 
 
