@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from . import counters
-from .db import write_transaction
+from .db import require_transaction
 
 DEMO_FILE = Path(__file__).with_name("demo_addresses.csv")
 LEVELS = ("estate", "building", "unit", "flat")
@@ -223,17 +223,17 @@ def floors(text: str) -> list[str]:
 
 
 def load(db: Database, rows: list[dict]) -> dict[str, int]:
-    """Replace the address book with ``rows`` (from :func:`read_csv`) in one write transaction."""
+    """Replace the address book with ``rows`` (from :func:`read_csv`), in the caller's transaction."""
+    require_transaction(db)
     places = [r for r in rows if "spot" not in r]
     spots = [r for r in rows if "spot" in r]
-    with write_transaction(db):
-        db.execute("DELETE FROM address_book")
-        db.execute("DELETE FROM address_spots")
-        if places:
-            db["address_book"].insert_all(places)
-        if spots:
-            db["address_spots"].insert_all(spots)
-        counters.bump(db, counters.ADDRESS_BOOK)
+    db.execute("DELETE FROM address_book")
+    db.execute("DELETE FROM address_spots")
+    if places:
+        db["address_book"].insert_all(places)
+    if spots:
+        db["address_spots"].insert_all(spots)
+    counters.bump(db, counters.ADDRESS_BOOK)
     return {"addresses": len(places), "estates": len({r["estate"] for r in places}), **({"spots": len(spots)} if spots else {})}
 
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from .clock import iso, now as real_now
-from .db import write_transaction
+from .db import require_transaction
 
 ACTOR = re.compile(r"^(worker:[a-z0-9][a-z0-9._-]{0,31}|resident|system|cli)$")
 ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
@@ -67,8 +67,8 @@ def _checked_detail(detail: dict | None) -> str:
 
 def record(db: Database, actor: str, action: str, request_id: int | None = None, detail: dict | None = None,
            at: datetime | None = None) -> int:
-    """Append one entry; returns its id. Its own short write transaction unless one is open (then it
-    is part of the caller's, so the entry and the change it describes commit together).
+    """Append one entry; returns its id. In the caller's write transaction (an action of
+    :mod:`core.actions`), so the entry and the change it describes commit together or not at all.
 
     :param actor: ``worker:<login>``, ``resident``, ``system`` or ``cli``.
     :param action: dotted lower-case name (``login.succeeded``, ``worker.disabled``).
@@ -82,11 +82,8 @@ def record(db: Database, actor: str, action: str, request_id: int | None = None,
     if not ACTION.match(action or "") or len(action) > 64:
         raise AuditError(f"action {action!r} is not a dotted lower-case name")
     row = [iso(at or real_now()), actor, action, request_id, _checked_detail(detail)]
-    sql = "INSERT INTO audit (at, actor, action, request_id, detail) VALUES (?, ?, ?, ?, ?)"
-    if db.conn.in_transaction:
-        return db.execute(sql, row).lastrowid
-    with write_transaction(db):
-        return db.execute(sql, row).lastrowid
+    require_transaction(db)
+    return db.execute("INSERT INTO audit (at, actor, action, request_id, detail) VALUES (?, ?, ?, ?, ?)", row).lastrowid
 
 
 def _where(actor: str | None, request_id: int | None) -> tuple[str, list]:

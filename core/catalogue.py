@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from . import counters
 from .addresses import LEVELS as ADDRESS_LEVELS
 from .clock import utc_now
-from .db import write_transaction
+from .db import require_transaction
 
 DEMO_FILE = Path(__file__).with_name("demo_catalogue.json")
 DATATYPES = {"string", "text", "number", "datetime", "singlevaluelist", "multivaluelist"}
@@ -238,41 +238,41 @@ def validate_catalogue(data: dict) -> None:
 
 
 def load_catalogue(db: Database, data: dict) -> dict[str, int]:
-    """Replace the catalogue with ``data`` in one transaction; return counts of what changed."""
+    """Replace the catalogue with ``data`` in the caller's transaction; return counts of what changed."""
+    require_transaction(db)
     validate_catalogue(data)
     now = utc_now()
     codes = [s["service_code"] for s in data["services"]]
-    with write_transaction(db):
-        db["service_groups"].upsert_all(
-            [
-                {"code": g["code"], "position": i, "icon": g.get("icon", ""), "names": json.dumps(g["name"], ensure_ascii=False)}
-                for i, g in enumerate(data.get("groups", []))
-            ],
-            pk="code",
-        )
-        db["services"].upsert_all(
-            [
-                {
-                    "service_code": s["service_code"],
-                    "group_code": s["group"],
-                    "position": i,
-                    "icon": s.get("icon", ""),
-                    "type": s.get("type", "batch"),
-                    "keywords": s.get("keywords", ""),
-                    "needs": json.dumps(s.get("needs", {"contact": ["centre"]})),
-                    "texts": json.dumps(s["texts"], ensure_ascii=False),
-                    "attributes": json.dumps(s.get("attributes", []), ensure_ascii=False),
-                    "hidden": 0,
-                    "updated_at": now,
-                }
-                for i, s in enumerate(data["services"])
-            ],
-            pk="service_code",
-        )
-        placeholders = ",".join("?" * len(codes))
-        hidden = db.execute(
-            f"UPDATE services SET hidden = 1, updated_at = ? WHERE hidden = 0 AND service_code NOT IN ({placeholders})",
-            [now, *codes],
-        ).rowcount
-        counters.bump(db, counters.CATALOGUE)
+    db["service_groups"].upsert_all(
+        [
+            {"code": g["code"], "position": i, "icon": g.get("icon", ""), "names": json.dumps(g["name"], ensure_ascii=False)}
+            for i, g in enumerate(data.get("groups", []))
+        ],
+        pk="code",
+    )
+    db["services"].upsert_all(
+        [
+            {
+                "service_code": s["service_code"],
+                "group_code": s["group"],
+                "position": i,
+                "icon": s.get("icon", ""),
+                "type": s.get("type", "batch"),
+                "keywords": s.get("keywords", ""),
+                "needs": json.dumps(s.get("needs", {"contact": ["centre"]})),
+                "texts": json.dumps(s["texts"], ensure_ascii=False),
+                "attributes": json.dumps(s.get("attributes", []), ensure_ascii=False),
+                "hidden": 0,
+                "updated_at": now,
+            }
+            for i, s in enumerate(data["services"])
+        ],
+        pk="service_code",
+    )
+    placeholders = ",".join("?" * len(codes))
+    hidden = db.execute(
+        f"UPDATE services SET hidden = 1, updated_at = ? WHERE hidden = 0 AND service_code NOT IN ({placeholders})",
+        [now, *codes],
+    ).rowcount
+    counters.bump(db, counters.CATALOGUE)
     return {"services": len(codes), "hidden": hidden}

@@ -3,6 +3,7 @@ address book), bumped by that thing's owner inside its own write so every proces
 from __future__ import annotations
 
 from sqlite_utils import Database
+from .db import require_transaction
 
 CATALOGUE = "catalogue_version"
 ADDRESS_BOOK = "address_book_version"
@@ -14,4 +15,5 @@ def value(db: Database, key: str) -> int:
 
 def bump(db: Database, key: str) -> None:
     """Inside the caller's write: the counter goes up with the change it counts."""
+    require_transaction(db)
     db.execute("UPDATE meta SET value = value + 1 WHERE key = ?", [key])

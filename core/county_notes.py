@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from .clock import utc_now
+from .db import require_transaction
 
 QUEUED = "queued"          # waiting for the next sync
 IN_FLIGHT = "in_flight"    # committed just before a send; the outcome may be unknown
@@ -66,6 +67,7 @@ def add(db: Database, request_id: int, kind: str, fields: dict[str, str], at: st
     :param fields: attribute codes and values, each a short code, number or time (checked: a note
         must never carry what a person wrote).
     """
+    require_transaction(db)
     if kind not in KINDS:
         raise ValueError(f"unknown note kind {kind!r}")
     for code, value in fields.items():
@@ -86,6 +88,7 @@ def due(db: Database, now: str, limit: int, ignore_backoff: bool = False) -> lis
 
 
 def _set(db: Database, note_id: int, at: str, **columns) -> None:
+    require_transaction(db)
     columns["updated_at"] = at
     db.execute(f"UPDATE county_notes SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?", [*columns.values(), note_id])
 

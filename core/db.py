@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,6 +121,26 @@ def write_transaction(db: sqlite_utils.Database, durable: bool = False) -> Itera
     finally:
         if lock is not None:
             lock.release()
+
+
+class TransactionRequired(RuntimeError):
+    """A table owner's write function was called with no write transaction open."""
+
+
+def require_transaction(db: sqlite_utils.Database) -> None:
+    """Check that the caller runs inside a write transaction (:func:`write_transaction`), else raise
+    :class:`TransactionRequired` naming the function that writes.
+
+    Every write function of a table owner in core/ starts with this: it never opens a transaction of
+    its own, it is one step of an action (:mod:`core.actions`) or of a sync step (sync/), which opens
+    the one transaction its steps and its audit entry commit in together.
+    """
+    if not db.conn.in_transaction:
+        caller = sys._getframe(1)
+        name = f"{caller.f_globals.get('__name__', '?')}.{caller.f_code.co_name}"
+        raise TransactionRequired(
+            f"{name} writes, and runs only inside its caller's write transaction: call it from an action of "
+            "core/actions/ (or a sync step), not on its own")
 
 
 def checkpoint(db: sqlite_utils.Database) -> bool:

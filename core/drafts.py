@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from . import personal
 from .clock import utc_now
-from .db import write_transaction
+from .db import require_transaction
 
 
 RESUME_DIGITS = 6  # one in a million, said aloud as six digits; look-ups by code are rate-limited
@@ -65,10 +65,10 @@ def reclaim(db: Database, expired_before: str, empty_before: str) -> int:
     """Free the resume codes of drafts nobody can want: untouched since ``expired_before`` (the nightly
     purge's rule, done now), or never answered and started before ``empty_before`` (a flood of Starts
     leaves only these). Return how many went."""
-    with write_transaction(db):
-        return db.execute(
-            "DELETE FROM drafts WHERE updated_at < ? OR (updated_at = created_at AND parked_at IS NULL"
-            " AND assisted_by IS NULL AND created_at < ?)", [expired_before, empty_before]).rowcount
+    require_transaction(db)
+    return db.execute(
+        "DELETE FROM drafts WHERE updated_at < ? OR (updated_at = created_at AND parked_at IS NULL"
+        " AND assisted_by IS NULL AND created_at < ?)", [expired_before, empty_before]).rowcount
 
 
 def start(db: Database, service_code: str, locale: str, expired_before: str | None = None,
@@ -78,7 +78,9 @@ def start(db: Database, service_code: str, locale: str, expired_before: str | No
     Codes are drawn at random until one is unused (one draft in a million collides). When 20 draws in
     a row collide the space is nearly full: with ``expired_before`` and ``empty_before`` (ISO times) the
     codes of drafts nobody can want are freed (:func:`reclaim`) and it draws again; then
-    :class:`NoFreeCode`, never a code shared by two drafts."""
+    :class:`NoFreeCode`, never a code shared by two drafts. A colliding draw fails its statement only,
+    not the caller's transaction."""
+    require_transaction(db)
     for attempt in range(2):
         started = _start(db, service_code, locale)
         if started:
@@ -95,13 +97,12 @@ def _start(db: Database, service_code: str, locale: str) -> tuple[str, Draft] | 
         code = f"{secrets.randbelow(10 ** RESUME_DIGITS):0{RESUME_DIGITS}d}"
         draft = Draft(id=_key(token), service_code=service_code, locale=locale, resume_code=code)
         try:
-            with write_transaction(db):
-                db.execute(
-                    "INSERT INTO drafts (id, service_code, answers, personal, locale, created_at, updated_at,"
-                    " resume_code, resume_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [draft.id, service_code, db.keyring.seal("{}", "drafts.answers"),
-                     personal.pack(db, {}, personal.DRAFT_COLUMN), locale, now, now,
-                     db.keyring.seal(code, "drafts.resume_code"), db.keyring.lookup_keys(code)[0]])
+            db.execute(
+                "INSERT INTO drafts (id, service_code, answers, personal, locale, created_at, updated_at,"
+                " resume_code, resume_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [draft.id, service_code, db.keyring.seal("{}", "drafts.answers"),
+                 personal.pack(db, {}, personal.DRAFT_COLUMN), locale, now, now,
+                 db.keyring.seal(code, "drafts.resume_code"), db.keyring.lookup_keys(code)[0]])
         except sqlite3.IntegrityError:
             continue
         return token, draft
@@ -118,10 +119,10 @@ def load(db: Database, token: str | None) -> Draft | None:
 
 def park(db: Database, token: str | None) -> Draft | None:
     """End the screen session's hold on its draft; return the draft (for its resume code), or None."""
+    require_transaction(db)
     draft = load(db, token)
     if draft is not None:
-        with write_transaction(db):
-            db.execute("UPDATE drafts SET parked_at = ? WHERE id = ?", [utc_now(), draft.id])
+        db.execute("UPDATE drafts SET parked_at = ? WHERE id = ?", [utc_now(), draft.id])
     return draft
 
 
@@ -129,6 +130,7 @@ def resume(db: Database, code: str, untouched_since: str = "") -> tuple[str, Dra
     """Open a parked draft by its resume code under a new token (the old one stays dead); None if no
     parked draft has it (a draft still open on a screen is not taken from under its resident), or if
     it was last changed before ``untouched_since`` (one the purge is due to delete)."""
+    require_transaction(db)
     code = (code or "").strip()
     if len(code) != RESUME_DIGITS or not code.isascii() or not code.isdigit():
         return None
@@ -139,9 +141,8 @@ def resume(db: Database, code: str, untouched_since: str = "") -> tuple[str, Dra
     if not rows:
         return None
     token = secrets.token_urlsafe(32)
-    with write_transaction(db):
-        db.execute("UPDATE drafts SET id = ?, parked_at = NULL, updated_at = ? WHERE id = ?",
-                   [_key(token), utc_now(), rows[0]["id"]])
+    db.execute("UPDATE drafts SET id = ?, parked_at = NULL, updated_at = ? WHERE id = ?",
+               [_key(token), utc_now(), rows[0]["id"]])
     return token, load(db, token)
 
 
@@ -153,7 +154,8 @@ def parked(db: Database) -> list[dict]:
 
 
 def reseal(db: Database) -> int:
-    """Seal again, with the current key, every stored value that is not (the caller owns the transaction)."""
+    """Seal again, with the current key, every stored value that is not."""
+    require_transaction(db)
     count = 0
     for row in list(db.query("SELECT id, answers, personal, resume_code, resume_key FROM drafts")):
         fresh = {c: db.keyring.renewed(row[c], f"drafts.{c}") for c in SEALED}
@@ -169,27 +171,30 @@ def reseal(db: Database) -> int:
 
 
 def purge(db: Database, untouched_since: str, dry_run: bool = False) -> int:
-    """Delete drafts nobody has touched since ``untouched_since`` (ISO time); return how many (would) go."""
+    """Delete drafts nobody has touched since ``untouched_since`` (ISO time); return how many (would) go.
+    A dry run only counts (no transaction needed)."""
+    if not dry_run:
+        require_transaction(db)
     count = db.execute("SELECT COUNT(*) FROM drafts WHERE updated_at < ?", [untouched_since]).fetchone()[0]
     if count and not dry_run:
-        with write_transaction(db):
-            db.execute("DELETE FROM drafts WHERE updated_at < ?", [untouched_since])
+        db.execute("DELETE FROM drafts WHERE updated_at < ?", [untouched_since])
     return count
 
 
 def save(db: Database, draft: Draft) -> None:
     """Store the draft's answers and personal details as they are now."""
-    with write_transaction(db):
-        db.execute(
-            "UPDATE drafts SET answers = ?, personal = ?, locale = ?, updated_at = ? WHERE id = ?",
-            [db.keyring.seal(json.dumps(draft.answers, ensure_ascii=False), "drafts.answers"),
-             personal.pack(db, draft.personal, personal.DRAFT_COLUMN), draft.locale, utc_now(), draft.id],
-        )
+    require_transaction(db)
+    db.execute(
+        "UPDATE drafts SET answers = ?, personal = ?, locale = ?, updated_at = ? WHERE id = ?",
+        [db.keyring.seal(json.dumps(draft.answers, ensure_ascii=False), "drafts.answers"),
+         personal.pack(db, draft.personal, personal.DRAFT_COLUMN), draft.locale, utc_now(), draft.id],
+    )
 
 
 def delete(db: Database, draft_id: str) -> bool:
-    """Remove a draft; the caller owns the transaction (it is part of saving the request). False when
-    there was none to remove (saved already, by another tap or another screen)."""
+    """Remove a draft (a step of saving the request). False when there was none to remove (saved
+    already, by another tap or another screen)."""
+    require_transaction(db)
     return db.execute("DELETE FROM drafts WHERE id = ?", [draft_id]).rowcount == 1
 
 
@@ -198,19 +203,24 @@ def delete(db: Database, draft_id: str) -> bool:
 
 def assist(db: Database, draft: Draft, login: str) -> Draft:
     """Mark ``draft`` as being filled in by the worker ``login`` for a resident (assisted filing)."""
-    with write_transaction(db):
-        db.execute("UPDATE drafts SET assisted_by = ?, updated_at = ? WHERE id = ?", [login, utc_now(), draft.id])
+    require_transaction(db)
+    db.execute("UPDATE drafts SET assisted_by = ?, updated_at = ? WHERE id = ?", [login, utc_now(), draft.id])
     draft.assisted_by = login
     return draft
+
+
+def ref(draft: Draft) -> str:
+    """A short reference to a draft for the audit log (part of its random key: no personal data)."""
+    return draft.id[:16]
 
 
 def ask_confirmation(db: Database, draft: Draft) -> str:
     """Put ``draft`` on the kiosk's screen for its resident to confirm, under a new one-time key that
     the confirmation must carry back; the newest asked replaces any other waiting (one screen)."""
+    require_transaction(db)
     key = secrets.token_urlsafe(24)
-    with write_transaction(db):
-        db.execute("UPDATE drafts SET confirm_key = NULL, confirm_asked_at = NULL WHERE confirm_key IS NOT NULL")
-        db.execute("UPDATE drafts SET confirm_key = ?, confirm_asked_at = ? WHERE id = ?", [key, utc_now(), draft.id])
+    db.execute("UPDATE drafts SET confirm_key = NULL, confirm_asked_at = NULL WHERE confirm_key IS NOT NULL")
+    db.execute("UPDATE drafts SET confirm_key = ?, confirm_asked_at = ? WHERE id = ?", [key, utc_now(), draft.id])
     return key
 
 
@@ -240,5 +250,5 @@ def for_confirmation(db: Database, key: str, since: str) -> Draft | None:
 
 def withdraw_confirmation(db: Database, draft_id: str) -> None:
     """Take a draft off the kiosk's screen (the resident said something is wrong, or the worker)."""
-    with write_transaction(db):
-        db.execute("UPDATE drafts SET confirm_key = NULL, confirm_asked_at = NULL WHERE id = ?", [draft_id])
+    require_transaction(db)
+    db.execute("UPDATE drafts SET confirm_key = NULL, confirm_asked_at = NULL WHERE id = ?", [draft_id])

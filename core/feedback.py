@@ -30,6 +30,7 @@ from sqlite_utils import Database
 
 from . import county_notes, outbox, submissions
 from .clock import iso, utc_now
+from .db import require_transaction
 
 VIA = ("kiosk", "phone", "worker")
 RATINGS = (5, 4, 3, 2, 1)  # the order they are shown: the best first, as 好差评 lists them
@@ -104,6 +105,7 @@ def answer(db: Database, request_id: int, event_id: int, solved: bool, via: str,
     :class:`NotAsked` when ``event_id`` is not the request's current close, :class:`AlreadyAnswered`
     when it was answered already.
     """
+    require_transaction(db)
     if via not in VIA or (via == "worker") != bool(by_worker):
         raise ValueError("via is kiosk, phone or worker (with the worker's login)")
     current = outbox.current_event(db, request_id)
@@ -129,6 +131,7 @@ def answer(db: Database, request_id: int, event_id: int, solved: bool, via: str,
 
 def rate(db: Database, answer_id: int, rating: int, at: str | None = None) -> Answer:
     """Give the answer its rating, once; a note for the county goes with it. The caller owns the transaction."""
+    require_transaction(db)
     if rating not in RATINGS:
         raise ValueError(f"a rating is one of {RATINGS}")
     at = at or utc_now()
@@ -143,6 +146,7 @@ def rate(db: Database, answer_id: int, rating: int, at: str | None = None) -> An
 
 def add_comment(db: Database, answer_id: int, text: str) -> None:
     """Keep the resident's comment (sealed), once. The caller owns the transaction."""
+    require_transaction(db)
     text = (text or "").strip()[:COMMENT_LIMIT]
     if not text:
         return
@@ -156,6 +160,7 @@ def add_comment(db: Database, answer_id: int, text: str) -> None:
 def no_comment(db: Database, answer_id: int) -> None:
     """The resident is done with the comment page (wrote one, or skipped it): the request her "not
     solved" reopened, held for it, may go to the county now. The caller owns the transaction."""
+    require_transaction(db)
     given = get(db, answer_id)
     if given is not None and given.reopened_as:
         outbox.release(db, given.reopened_as, why="comment")
@@ -180,6 +185,7 @@ def get(db: Database, answer_id: int) -> Answer | None:
 
 def reseal(db: Database) -> int:
     """Seal again, with the current key, every comment that is not (the caller owns the transaction)."""
+    require_transaction(db)
     count = 0
     for row in list(db.query("SELECT id, comment FROM resident_answers WHERE comment IS NOT NULL")):
         fresh = db.keyring.renewed(row["comment"], COMMENT)
@@ -201,6 +207,7 @@ def comments_since(db: Database, since: str) -> list[dict]:
 
 def forget_comments(db: Database, request_ids: list[int]) -> None:
     """Drop the comments about these requests (their details are purged; the caller owns the transaction)."""
+    require_transaction(db)
     for request_id in request_ids:
         db.execute("UPDATE resident_answers SET comment = NULL WHERE request_id = ?", [request_id])
 

@@ -12,7 +12,6 @@ where the county offers one (docs/open311.md). The note says what happened and w
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +19,7 @@ from sqlite_utils import Database
 
 from . import feedback, county_notes, outbox
 from .clock import iso, now as real_now
-from .db import write_transaction
+from .db import require_transaction
 
 TOLD = "told"                # the worker told the resident
 NOT_REACHED = "not_reached"  # could not reach them: try again tomorrow
@@ -56,30 +55,26 @@ def to_pass_on(db: Database, now: datetime | None = None) -> list[Pending]:
     return sorted(result, key=lambda p: (p.at, p.request_id))
 
 
-def record(db: Database, request_id: int, event_id: int, outcome: str, by: str, at: datetime | None = None,
-           in_transaction: bool = False) -> bool:
-    """Record one outcome for the status event ``event_id``; False (nothing recorded) when that event
-    is no longer the request's current one or is already settled (a second tap, or a colleague's).
-
-    :param in_transaction: the caller owns the transaction (a resident's answer recorded by a worker,
-        :mod:`kiosk.worker.feedback`, which also settles the follow-up); otherwise this opens its own.
-    """
+def record(db: Database, request_id: int, event_id: int, outcome: str, by: str, at: datetime | None = None) -> bool:
+    """Record one outcome for the status event ``event_id``, in the caller's transaction; False
+    (nothing recorded) when that event is no longer the request's current one or is already settled
+    (a second tap, or a colleague's)."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown follow-up outcome {outcome!r}")
-    with (contextlib.nullcontext() if in_transaction else write_transaction(db)):
-        current = outbox.current_event(db, request_id)
-        if current is None or current["event_id"] != event_id or current["state"] not in TO_PASS_ON:
-            return False
-        settled = db.execute(
-            f"SELECT 1 FROM follow_ups WHERE request_id = ? AND event_id = ? AND outcome IN ({','.join('?' * len(SETTLED))})",
-            [request_id, event_id, *SETTLED]).fetchone()
-        if settled:
-            return False
-        when = iso(at or real_now())
-        db.execute("INSERT INTO follow_ups (request_id, event_id, outcome, at, by_worker) VALUES (?, ?, ?, ?, ?)",
-                   [request_id, event_id, outcome, when, by])
-        county_notes.add(db, request_id, county_notes.FOLLOW_UP,
-                         {"outcome": outcome, "status": current["state"], "noted_at": when}, at=when)
+    require_transaction(db)
+    current = outbox.current_event(db, request_id)
+    if current is None or current["event_id"] != event_id or current["state"] not in TO_PASS_ON:
+        return False
+    settled = db.execute(
+        f"SELECT 1 FROM follow_ups WHERE request_id = ? AND event_id = ? AND outcome IN ({','.join('?' * len(SETTLED))})",
+        [request_id, event_id, *SETTLED]).fetchone()
+    if settled:
+        return False
+    when = iso(at or real_now())
+    db.execute("INSERT INTO follow_ups (request_id, event_id, outcome, at, by_worker) VALUES (?, ?, ?, ?, ?)",
+               [request_id, event_id, outcome, when, by])
+    county_notes.add(db, request_id, county_notes.FOLLOW_UP,
+                     {"outcome": outcome, "status": current["state"], "noted_at": when}, at=when)
     return True
 
 

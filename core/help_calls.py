@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from sqlite_utils import Database
 
 from . import clock
-from .db import write_transaction
+from .db import require_transaction
 
 SAME_CALL = timedelta(minutes=10)  # a second tap within this is the same call
 RING_AGAIN_AFTER = timedelta(minutes=3)  # nobody has answered: ring again, and tell the resident what else to do
@@ -57,21 +57,21 @@ def call(db: Database, kiosk_id: str, place: str, service_code: str | None = Non
     is the call this visit made already, if any: a waiting call that is not this visit's (another
     resident's, who has gone) is rung again now, for the resident who tapped."""
     now = now or datetime.now(timezone.utc)
+    require_transaction(db)
     since = clock.iso(now - SAME_CALL)
-    with write_transaction(db):
-        waiting = db.execute(
-            "SELECT * FROM help_calls WHERE kiosk_id = ? AND answered_at IS NULL AND COALESCE(rung_at, called_at) >= ? "
-            "ORDER BY id DESC LIMIT 1",
-            (kiosk_id, since)).fetchone()
-        if waiting is None:
-            db.execute("INSERT INTO help_calls (kiosk_id, place, service_code, called_at) VALUES (?, ?, ?, ?)",
-                       (kiosk_id, place[:80], service_code, clock.iso(now)))
-            new_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-        else:
-            new_id = waiting[0]
-            db.execute("UPDATE help_calls SET place = ?, service_code = ? WHERE id = ?", (place[:80], service_code, new_id))
-            if new_id != ours:  # a new resident's tap: every list chimes now
-                db.execute("UPDATE help_calls SET rung_at = ?, rings = rings + 1 WHERE id = ?", (clock.iso(now), new_id))
+    waiting = db.execute(
+        "SELECT * FROM help_calls WHERE kiosk_id = ? AND answered_at IS NULL AND COALESCE(rung_at, called_at) >= ? "
+        "ORDER BY id DESC LIMIT 1",
+        (kiosk_id, since)).fetchone()
+    if waiting is None:
+        db.execute("INSERT INTO help_calls (kiosk_id, place, service_code, called_at) VALUES (?, ?, ?, ?)",
+                   (kiosk_id, place[:80], service_code, clock.iso(now)))
+        new_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+    else:
+        new_id = waiting[0]
+        db.execute("UPDATE help_calls SET place = ?, service_code = ? WHERE id = ?", (place[:80], service_code, new_id))
+        if new_id != ours:  # a new resident's tap: every list chimes now
+            db.execute("UPDATE help_calls SET rung_at = ?, rings = rings + 1 WHERE id = ?", (clock.iso(now), new_id))
     return get(db, new_id)
 
 
@@ -90,11 +90,11 @@ def ring_again(db: Database, call_id: int, now: datetime | None = None) -> HelpC
     tapping "I am going" on it a moment before still answers it), rung again now; the workers' lists
     show it with its count of rings, and a new count is what makes a list chime. Not yet due, or
     answered meanwhile: the call as it is (two asking at once ring it once); None if there is none."""
+    require_transaction(db)
     now = now or datetime.now(timezone.utc)
-    with write_transaction(db):
-        db.execute("UPDATE help_calls SET rung_at = ?, rings = rings + 1 "
-                   "WHERE id = ? AND answered_at IS NULL AND COALESCE(rung_at, called_at) <= ?",
-                   (clock.iso(now), call_id, clock.iso(now - RING_AGAIN_AFTER)))
+    db.execute("UPDATE help_calls SET rung_at = ?, rings = rings + 1 "
+               "WHERE id = ? AND answered_at IS NULL AND COALESCE(rung_at, called_at) <= ?",
+               (clock.iso(now), call_id, clock.iso(now - RING_AGAIN_AFTER)))
     return get(db, call_id)
 
 
@@ -114,8 +114,8 @@ def due_again(call: HelpCall, now: datetime, since: str | None = None) -> bool:
 
 def answer(db: Database, call_id: int, by: str, now: datetime | None = None) -> bool:
     """Mark a call answered by ``by``; False if it was already answered (or never existed)."""
+    require_transaction(db)
     now = now or datetime.now(timezone.utc)
-    with write_transaction(db):
-        changed = db.execute("UPDATE help_calls SET answered_at = ?, answered_by = ? WHERE id = ? AND answered_at IS NULL",
-                             (clock.iso(now), by, call_id)).rowcount
+    changed = db.execute("UPDATE help_calls SET answered_at = ?, answered_by = ? WHERE id = ? AND answered_at IS NULL",
+                         (clock.iso(now), by, call_id)).rowcount
     return changed == 1

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core import backup, crypto, sealing
+from core.actions import system
 from core.db import connect, migrate
 
 from .config import load as load_settings
@@ -115,12 +116,12 @@ def prepare_database(app: HasInstance) -> None:
     try:
         migrate(db)
         if not app.config["DB_READ_ONLY"]:
-            resealed = sealing.reseal_all(db)
+            resealed = system.seal_with_current_key(db)
             if resealed:
                 app.logger.warning("sealed %d rows of personal data with the current data key", resealed)
             if sealing.finish_rotation(app.instance_path):  # a rotation cut short: everything is re-sealed now
                 db.keyring = keyring(app)
-                sealing.reseal_all(db)
+                system.seal_with_current_key(db)
             sealing.drop_old_key(app.instance_path)
     finally:
         db.close()

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from sqlite_utils import Database
 
 from .clock import utc_now
+from .db import require_transaction
 
 QUEUED = "queued"            # saved on this kiosk, waiting for the county
 IN_FLIGHT = "in_flight"      # committed just before a send; the outcome may be unknown
@@ -41,6 +42,7 @@ class NotRetryable(ValueError):
 
 def record(db: Database, request_id: int, state: str, at: str | None = None, **data) -> int:
     """Append one event; return its id. The caller owns the transaction."""
+    require_transaction(db)
     if state not in STATES:
         raise ValueError(f"unknown outbox state {state!r}")
     cursor = db.execute(
@@ -62,6 +64,7 @@ def enqueue(db: Database, request_id: int, at: str | None = None, hold_until: st
 def release(db: Database, request_id: int, at: str | None = None, why: str = "") -> bool:
     """Let a held request (:func:`enqueue` with ``hold_until``) go with the next sync; False when it
     was not held (sent already, or never held). The caller owns the transaction."""
+    require_transaction(db)
     current = current_event(db, request_id)
     if current is None or current["state"] != QUEUED or not current["data"].get("hold_until"):
         return False
@@ -75,6 +78,7 @@ def requeue(db: Database, request_id: int, by: str) -> str:
     The caller owns the transaction. Raises :class:`NotRetryable` for any other state, so a request
     the county holds is never sent twice.
     """
+    require_transaction(db)
     state = current_state(db, request_id)
     if state not in RETRYABLE:
         raise NotRetryable(state)

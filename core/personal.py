@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from sqlite_utils import Database
+from .db import require_transaction
 
 FIELDS = ("name", "address", "phone", "contact")
 REUSED = "reused"  # in a draft only: {field: value} taken, with the resident's consent, from an earlier request
@@ -62,6 +63,7 @@ def unpack(db: Database, stored: str | None, column: str = REQUEST_COLUMN) -> di
 
 
 def save_for_request(db: Database, request_id: int, details: dict) -> None:
+    require_transaction(db)
     db.execute("INSERT INTO request_personal (request_id, data) VALUES (?, ?)", [request_id, pack(db, details)])
 
 
@@ -74,6 +76,7 @@ def correct_for_request(db: Database, request_id: int, field: str, value: str) -
     """Replace one personal field of a saved request (a worker correcting what the county refused).
     The caller owns the transaction (see :func:`core.submissions.correct_personal`, which also
     updates the request's content hash)."""
+    require_transaction(db)
     if field not in FIELDS:
         raise ValueError(f"unknown personal field {field!r}")
     details = {**load_for_request(db, request_id), field: value}
@@ -83,6 +86,7 @@ def correct_for_request(db: Database, request_id: int, field: str, value: str) -
 
 def reseal(db: Database) -> int:
     """Seal again, with the current key, every stored value that is not (the caller owns the transaction)."""
+    require_transaction(db)
     count = 0
     for row in list(db.query("SELECT request_id, data FROM request_personal")):
         fresh = db.keyring.renewed(row["data"], REQUEST_COLUMN)
@@ -94,6 +98,7 @@ def reseal(db: Database) -> int:
 
 def forget_for_requests(db: Database, request_ids: list[int]) -> int:
     """Delete the personal details of these requests (the caller owns the transaction)."""
+    require_transaction(db)
     if not request_ids:
         return 0
     placeholders = ",".join("?" * len(request_ids))

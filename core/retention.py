@@ -19,12 +19,16 @@ from sqlite_utils import Database
 
 from . import feedback, drafts, outbox, personal, submissions
 from .clock import iso
-from .db import checkpoint, write_transaction
+from .db import require_transaction
 
 
 def purge(db: Database, now: datetime, draft_hours: float = 24, closed_days: float = 30,
           dry_run: bool = False) -> dict[str, int]:
-    """Purge what has been kept long enough; return how many drafts and closed requests (would) go."""
+    """Purge what has been kept long enough, in the caller's (durable) transaction; return how many
+    drafts and closed requests (would) go. A dry run only counts. The caller checkpoints the WAL after
+    the commit (:func:`core.db.checkpoint`), so the purged bytes leave it too."""
+    if not dry_run:
+        require_transaction(db)
     untouched_since = iso(now - timedelta(hours=draft_hours))
     # Asked only about requests still kept: the years purged already are never listed again.
     closed = outbox.closed_before(db, iso(now - timedelta(days=closed_days)), among=submissions.kept(db))
@@ -32,10 +36,7 @@ def purge(db: Database, now: datetime, draft_hours: float = 24, closed_days: flo
     if dry_run:
         return {"drafts": drafts.purge(db, untouched_since, dry_run=True), "requests": len(due)}
     gone = drafts.purge(db, untouched_since)
-    with write_transaction(db, durable=True):
-        personal.forget_for_requests(db, due)
-        submissions.forget_answers(db, due, iso(now))
-        feedback.forget_comments(db, due)
-    if gone or due:
-        checkpoint(db)
+    personal.forget_for_requests(db, due)
+    submissions.forget_answers(db, due, iso(now))
+    feedback.forget_comments(db, due)
     return {"drafts": gone, "requests": len(due)}

@@ -14,20 +14,18 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from . import feedback, crypto, drafts, personal, submissions
-from .db import checkpoint, write_transaction
+from .db import require_transaction
 
 
 def reseal_all(db: Database) -> int:
     """Seal with the current key everything that is plain (from before sealing) or under an older key.
 
-    Then the WAL is checkpointed and truncated, so the old bytes (overwritten in place: the connection
-    has ``secure_delete`` on) leave the main file and the WAL too, not only the live rows.
+    In the caller's (durable) transaction; the caller then checkpoints and truncates the WAL, so the
+    old bytes (overwritten in place: the connection has ``secure_delete`` on) leave the main file and
+    the WAL too, not only the live rows (:func:`core.actions.system.seal_with_current_key`).
     """
-    with write_transaction(db, durable=True):
-        count = personal.reseal(db) + drafts.reseal(db) + submissions.reseal(db) + feedback.reseal(db)
-    if count:
-        checkpoint(db)
-    return count
+    require_transaction(db)
+    return personal.reseal(db) + drafts.reseal(db) + submissions.reseal(db) + feedback.reseal(db)
 
 
 def finish_rotation(folder: str | Path) -> bool:
@@ -58,8 +56,9 @@ def drop_old_key(folder: str | Path) -> bool:
     return False
 
 
-def rotate(db: Database, folder: str | Path) -> int:
-    """Make a new data key and re-seal everything with it; return how many rows were re-sealed.
+def begin_rotation(db: Database, folder: str | Path) -> None:
+    """Make a new data key (kept as pending until :func:`finish_rotation`) and have ``db`` seal with
+    it from now on; then everything is re-sealed (:func:`core.actions.admin.rotate_data_key`).
 
     Works on the instance folder's key file; a key given in the environment or as a systemd
     credential is rotated by whoever provides it (then start the kiosk once with old and new).
@@ -75,6 +74,3 @@ def rotate(db: Database, folder: str | Path) -> int:
     if (folder / crypto.OLD_KEY_FILE).exists():
         keys.append(crypto.read_key((folder / crypto.OLD_KEY_FILE).read_text()))
     db.keyring = crypto.Keyring(keys, source=str(pending))
-    count = reseal_all(db)
-    finish_rotation(folder)
-    return count

@@ -1,9 +1,10 @@
 """Turning a finished draft into a saved request, and finding saved requests again (owns ``requests``).
 
-Saving is one durable transaction (``synchronous=FULL``): the request, its personal details, its
-``queued`` outbox event and the deletion of the draft commit together or not at all. Only after the
-commit does the resident see a ticket; if SQLite cannot write (locked, disk full, read-only), the
-caller gets :class:`SaveFailed` and the draft is still there.
+Saving is a step of one durable transaction (``synchronous=FULL``, opened by the action:
+:func:`core.actions.resident.save_request`): the request, its personal details, its ``queued``
+outbox event, the deletion of the draft and any audit entry commit together or not at all. Only
+after the commit does the resident see a ticket; if SQLite cannot write (locked, disk full,
+read-only), the caller gets :class:`SaveFailed` and the draft is still there.
 """
 from __future__ import annotations
 
@@ -13,14 +14,13 @@ import secrets
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from . import drafts, outbox, personal, tickets
 from .clock import utc_now
-from .db import write_transaction
+from .db import require_transaction
 
 
 ANSWERS = "requests.answers"  # sealed at rest: answers may be free text about a person
@@ -59,49 +59,47 @@ def content_hash(service_code: str, answers: dict, details: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: str = "resident",
-                 then: Callable[[SavedRequest], None] | None = None) -> SavedRequest:
-    """Save ``draft`` as a request, queue it for the county and delete the draft, atomically.
+def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: str = "resident") -> SavedRequest:
+    """Save ``draft`` as a request, queue it for the county and delete the draft, in the caller's
+    (durable) transaction.
 
     :param filled_by: ``"worker"`` when a worker filled it in with the resident (no name: that is in
       the audit log); shown on the receipt and the status page, never sent to the county.
-    :param then: called with the saved request inside the same transaction (the audit entries of an
-      assisted request), so both commit together or neither does.
-    :raises AlreadySaved: the draft was saved (or removed) already: nothing is saved twice.
+    :raises AlreadySaved: the draft was saved (or removed) already: nothing is saved twice (the
+      caller's transaction rolls back).
+    :raises SaveFailed: SQLite could not write.
     """
     if filled_by not in FILLED_BY:
         raise ValueError(f"filled_by must be one of {FILLED_BY}")
+    require_transaction(db)
     now = utc_now()
     try:
-        with write_transaction(db, durable=True):
-            sequence = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM requests").fetchone()[0]
-            saved = SavedRequest(
-                id=sequence,
-                uuid=str(uuid.uuid4()),
-                ticket=tickets.ticket_for(sequence),
-                check_code=tickets.new_check_code(),
-                service_code=draft.service_code,
-                locale=draft.locale,
-                answers=draft.answers,
-                requested_at=now,
-                content_hash=content_hash(draft.service_code, draft.answers,
-                                          {k: v for k, v in draft.personal.items() if k in personal.FIELDS}),
-                kiosk_id=kiosk_id,
-                filled_by=filled_by,
-            )
-            db.execute(
-                "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash,"
-                " requested_at, monotonic_ns, kiosk_id, filled_by, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [saved.id, saved.uuid, saved.ticket, saved.check_code, saved.service_code, saved.locale,
-                 db.keyring.seal(json.dumps(saved.answers, ensure_ascii=False), ANSWERS), saved.content_hash,
-                 now, time.monotonic_ns(), kiosk_id, filled_by, json.dumps(field_sources(draft, filled_by))],
-            )
-            personal.save_for_request(db, saved.id, draft.personal)
-            outbox.enqueue(db, saved.id, now)
-            if not drafts.delete(db, draft.id):
-                raise AlreadySaved(draft.service_code)  # rolls the whole save back
-            if then is not None:
-                then(saved)
+        sequence = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM requests").fetchone()[0]
+        saved = SavedRequest(
+            id=sequence,
+            uuid=str(uuid.uuid4()),
+            ticket=tickets.ticket_for(sequence),
+            check_code=tickets.new_check_code(),
+            service_code=draft.service_code,
+            locale=draft.locale,
+            answers=draft.answers,
+            requested_at=now,
+            content_hash=content_hash(draft.service_code, draft.answers,
+                                      {k: v for k, v in draft.personal.items() if k in personal.FIELDS}),
+            kiosk_id=kiosk_id,
+            filled_by=filled_by,
+        )
+        db.execute(
+            "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash,"
+            " requested_at, monotonic_ns, kiosk_id, filled_by, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [saved.id, saved.uuid, saved.ticket, saved.check_code, saved.service_code, saved.locale,
+             db.keyring.seal(json.dumps(saved.answers, ensure_ascii=False), ANSWERS), saved.content_hash,
+             now, time.monotonic_ns(), kiosk_id, filled_by, json.dumps(field_sources(draft, filled_by))],
+        )
+        personal.save_for_request(db, saved.id, draft.personal)
+        outbox.enqueue(db, saved.id, now)
+        if not drafts.delete(db, draft.id):
+            raise AlreadySaved(draft.service_code)  # rolls the whole save back
     except sqlite3.Error as exc:
         raise SaveFailed(str(exc)) from exc
     return saved
@@ -114,9 +112,10 @@ def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str, filled_
     Same service, answers and personal details (as far as they are still kept), the same check code
     (the resident's receipt opens both), a new ticket and UUID, ``reopens`` pointing at the original;
     queued for the county, which is told which request it reopens (``sync/payload.py``); held until
-    ``hold_until`` if given (:func:`core.outbox.enqueue`). The caller owns the transaction (the
-    resident's answer's, :func:`core.feedback.answer`): both commit or neither.
+    ``hold_until`` if given (:func:`core.outbox.enqueue`). A step of the resident's answer
+    (:func:`core.feedback.answer`), in its transaction: both commit or neither.
     """
+    require_transaction(db)
     sequence = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM requests").fetchone()[0]
     details = personal.load_for_request(db, original.id)
     answers = dict(original.answers)
@@ -207,8 +206,9 @@ def _rehash(db: Database, request: SavedRequest, answers: dict) -> None:
 
 def correct_answer(db: Database, request_id: int, code: str, value: object) -> None:
     """Replace one answer of a saved request the county refused, and its content hash (the county
-    never stored it, so the same UUID with new content is no conflict). The caller owns the
-    transaction, and requeues the request in it (:func:`core.outbox.requeue`)."""
+    never stored it, so the same UUID with new content is no conflict). A step of correcting and
+    resending (:func:`core.actions.worker.correct_and_resend`), which requeues it in the same transaction."""
+    require_transaction(db)
     request = get(db, request_id)
     if request is None:
         raise ValueError(f"no request {request_id}")
@@ -217,7 +217,8 @@ def correct_answer(db: Database, request_id: int, code: str, value: object) -> N
 
 def correct_personal(db: Database, request_id: int, field: str, value: str) -> None:
     """Replace one personal field (through :mod:`core.personal`) and the request's content hash;
-    the caller owns the transaction, as for :func:`correct_answer`."""
+    a step of correcting and resending, as :func:`correct_answer` is."""
+    require_transaction(db)
     request = get(db, request_id)
     if request is None:
         raise ValueError(f"no request {request_id}")
@@ -226,12 +227,13 @@ def correct_personal(db: Database, request_id: int, field: str, value: str) -> N
 
 
 def reseal(db: Database) -> int:
-    """Seal again, with the current key, every stored answer set that is not (the caller owns the transaction).
+    """Seal again, with the current key, every stored answer set that is not (in the caller's transaction).
 
     Runs at every start of the web app and the sync service. SQLite picks out the values not sealed
     with the current key (one pass in C over the table: 0.1 s at 100,000 requests, where reading
     every row into Python took 0.4 s and held them all at once), and they come up 500 at a time.
     """
+    require_transaction(db)
     prefix, count, after = db.keyring.current_prefix, 0, 0
     while True:
         rows = db.execute("SELECT id, answers FROM requests WHERE id > ? AND substr(answers, 1, ?) IS NOT ?"
@@ -262,7 +264,8 @@ def not_yet_purged(db: Database, request_ids: list[int]) -> list[int]:
 
 
 def forget_answers(db: Database, request_ids: list[int], at: str) -> None:
-    """Replace these requests' answers with nothing, keeping the stub (the caller owns the transaction)."""
+    """Replace these requests' answers with nothing, keeping the stub (in the caller's transaction)."""
+    require_transaction(db)
     for request_id in request_ids:
         db.execute("UPDATE requests SET answers = ?, content_hash = '', purged_at = ? WHERE id = ?",
                    [db.keyring.seal("{}", ANSWERS), at, request_id])

@@ -4,7 +4,7 @@ Passwords are hashed with argon2id (``argon2-cffi``) at OWASP's minimum for argo
 memory, 2 passes, 1 lane — not the library's default of 64 MiB: the box has 1 GB for everything,
 and a few logins at once must not push the kiosk out of memory. One check costs about 27 ms here.
 When these parameters change, a worker's hash is remade with the new ones at their next login
-(:func:`authenticate`).
+(:func:`authenticate` makes it, :func:`keep_new_hash` stores it).
 
 :func:`authenticate` takes as long for a name that does not exist as for a wrong password (it
 checks the password against a dummy hash made with the same parameters), and says nothing about
@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import ctypes
@@ -28,7 +28,7 @@ from sqlite_utils import Database
 
 from . import audit
 from .clock import iso, now as real_now
-from .db import write_transaction
+from .db import require_transaction
 
 ROLES = ("worker", "admin")
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
@@ -115,11 +115,15 @@ class Worker:
 class Outcome:
     """What :func:`authenticate` found: the worker when the login succeeds; otherwise ``worker``
     is None and ``reason`` (for the audit log only) is ``unknown``, ``wrong_password`` or
-    ``disabled``, with ``known`` the account the name belongs to, if any."""
+    ``disabled``, with ``known`` the account the name belongs to, if any. ``new_hash``: the password
+    hashed again with :data:`HASHER`'s parameters, for :func:`keep_new_hash` (``old_hash`` is what
+    it replaces)."""
 
     worker: Worker | None
     reason: str = ""
     known: Worker | None = None
+    new_hash: str | None = None
+    old_hash: str | None = None
 
 
 def normalise_login(typed: str) -> str:
@@ -172,8 +176,9 @@ def _check_password(password: str) -> None:
 
 
 def add(db: Database, login: str, password: str, role: str = "worker", display_name: str = "",
-        actor: str = "cli", at: datetime | None = None) -> Worker:
-    """Add an account (and its audit entry, in the same transaction)."""
+        at: datetime | None = None) -> Worker:
+    """Add an account, in the caller's transaction (the action writes its audit entry in it)."""
+    require_transaction(db)
     login = normalise_login(login)
     if not LOGIN.match(login):
         raise WorkerError("a login name has 2 to 32 characters: lower-case letters, digits, '.', '_' or '-', "
@@ -186,38 +191,35 @@ def add(db: Database, login: str, password: str, role: str = "worker", display_n
     _check_password(password)
     stamp = iso(at or real_now())
     password_hash = HASHER.hash(password)
-    with write_transaction(db):
-        if _row(db, "login", login):
-            raise WorkerError(f"there is already a worker {login!r}")
-        worker_id = db.execute(
-            "INSERT INTO workers (login, display_name, role, password_hash, disabled, created_at, changed_at) "
-            "VALUES (?, ?, ?, ?, 0, ?, ?)", [login, display_name, role, password_hash, stamp, stamp]).lastrowid
-        audit.record(db, actor, "worker.added", detail={"worker": login, "role": role}, at=at)
+    if _row(db, "login", login):
+        raise WorkerError(f"there is already a worker {login!r}")
+    worker_id = db.execute(
+        "INSERT INTO workers (login, display_name, role, password_hash, disabled, created_at, changed_at) "
+        "VALUES (?, ?, ?, ?, 0, ?, ?)", [login, display_name, role, password_hash, stamp, stamp]).lastrowid
     return get(db, worker_id)
 
 
-def _change(db: Database, login: str, sets: str, params: list, action: str, actor: str, at: datetime | None,
-            detail: dict | None = None) -> Worker:
+def _change(db: Database, login: str, sets: str, params: list, at: datetime | None) -> Worker:
     login = normalise_login(login)
     stamp = iso(at or real_now())
-    with write_transaction(db):
-        if _row(db, "login", login) is None:
-            raise WorkerError(f"there is no worker {login!r}")
-        db.execute(f"UPDATE workers SET {sets}, changed_at = ? WHERE login = ?", [*params, stamp, login])
-        audit.record(db, actor, action, detail={"worker": login, **(detail or {})}, at=at)
+    if _row(db, "login", login) is None:
+        raise WorkerError(f"there is no worker {login!r}")
+    db.execute(f"UPDATE workers SET {sets}, changed_at = ? WHERE login = ?", [*params, stamp, login])
     return by_login(db, login)
 
 
-def set_disabled(db: Database, login: str, disabled: bool, actor: str = "cli", at: datetime | None = None) -> Worker:
-    """Disable an account (it can no longer log in; its open sessions end at their next page) or enable it."""
-    return _change(db, login, "disabled = ?", [int(disabled)], "worker.disabled" if disabled else "worker.enabled",
-                   actor, at)
+def set_disabled(db: Database, login: str, disabled: bool, at: datetime | None = None) -> Worker:
+    """Disable an account (it can no longer log in; its open sessions end at their next page) or enable
+    it, in the caller's transaction."""
+    require_transaction(db)
+    return _change(db, login, "disabled = ?", [int(disabled)], at)
 
 
-def set_password(db: Database, login: str, password: str, actor: str = "cli", at: datetime | None = None) -> Worker:
-    """Give an account a new password (its open sessions end at their next page)."""
+def set_password(db: Database, login: str, password: str, at: datetime | None = None) -> Worker:
+    """Give an account a new password (its open sessions end at their next page), in the caller's transaction."""
+    require_transaction(db)
     _check_password(password)
-    return _change(db, login, "password_hash = ?", [HASHER.hash(password)], "worker.password_reset", actor, at)
+    return _change(db, login, "password_hash = ?", [HASHER.hash(password)], at)
 
 
 _dummy_hash: str | None = None
@@ -242,7 +244,8 @@ def _verify(password_hash: str, password: str) -> bool:
 def authenticate(db: Database, login: str, password: str) -> Outcome:
     """Check a login. Every path checks one argon2 hash, so a name that does not exist, a disabled
     account and a wrong password take the same time. A correct password whose hash was made with
-    other parameters than :data:`HASHER`'s is re-hashed with the current ones."""
+    other parameters than :data:`HASHER`'s is hashed again with the current ones (``new_hash``, which
+    :func:`keep_new_hash` stores). Writes nothing: the slow hashing holds no write lock."""
     row = _row(db, "login", normalise_login(login)) if len(login or "") <= 64 else None
     if len(password or "") > MAX_PASSWORD:
         password = ""  # still checked (against a hash that never matches it), so it costs the same
@@ -255,8 +258,16 @@ def authenticate(db: Database, login: str, password: str) -> Outcome:
     if known.disabled:
         return Outcome(None, "disabled", known)
     if HASHER.check_needs_rehash(row["password_hash"]):
-        with write_transaction(db):  # the hash only: not an account change, changed_at stays
-            db.execute("UPDATE workers SET password_hash = ? WHERE id = ? AND password_hash = ?",
-                       [HASHER.hash(password), known.id, row["password_hash"]])
-        known = get(db, known.id)
+        return Outcome(known, new_hash=HASHER.hash(password), old_hash=row["password_hash"])
     return Outcome(known)
+
+
+def keep_new_hash(db: Database, outcome: Outcome) -> Outcome:
+    """Store the hash :func:`authenticate` made again (if it made one), in the caller's transaction;
+    the outcome with the worker as now stored. The hash only: not an account change, changed_at stays."""
+    require_transaction(db)
+    if outcome.worker is None or not outcome.new_hash:
+        return outcome
+    db.execute("UPDATE workers SET password_hash = ? WHERE id = ? AND password_hash = ?",
+               [outcome.new_hash, outcome.worker.id, outcome.old_hash])
+    return replace(outcome, worker=get(db, outcome.worker.id), new_hash=None, old_hash=None)

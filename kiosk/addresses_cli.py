@@ -8,7 +8,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from core.addresses import DEMO_FILE, AddressBookError, export_csv, load_csv
+from core.actions import admin
+from core.addresses import DEMO_FILE, AddressBookError, export_csv
 
 from .db import get_db
 
@@ -22,7 +23,7 @@ def load_command(path: str | None) -> None:
     default: the demo book that goes with the demo catalogue. A bad file changes nothing."""
     source = Path(path) if path else DEMO_FILE
     try:
-        counts = load_csv(get_db(), source.read_bytes())
+        counts = admin.load_address_book(get_db(), source.read_bytes())
     except AddressBookError as exc:
         raise click.ClickException(f"{source}: {exc}") from exc
     if counts["addresses"]:

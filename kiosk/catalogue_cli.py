@@ -8,7 +8,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from core.catalogue import DEMO_FILE, CatalogueError, load_catalogue
+from core.actions import admin
+from core.catalogue import DEMO_FILE, CatalogueError
 
 from .db import get_db
 
@@ -21,7 +22,7 @@ def load_command(path: str | None) -> None:
     """Load a catalogue file (default: the demo catalogue shipped with the kiosk)."""
     source = Path(path) if path else DEMO_FILE
     try:
-        counts = load_catalogue(get_db(), json.loads(source.read_text(encoding="utf-8")))
+        counts = admin.load_catalogue(get_db(), json.loads(source.read_text(encoding="utf-8")))
     except (CatalogueError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"{source}: {exc}") from exc
     click.echo(f"Loaded {counts['services']} services from {source}; {counts['hidden']} no longer offered were hidden.")

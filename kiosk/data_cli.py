@@ -8,7 +8,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from core import backup, retention, sealing
+from core import backup
+from core.actions import admin
 
 from .db import backup_folder, database_path, get_db
 
@@ -25,7 +26,7 @@ def purge_command(dry_run: bool, draft_hours: float | None, closed_days: float |
     config = current_app.config
     hours = config["DRAFT_HOURS"] if draft_hours is None else draft_hours
     days = config["CLOSED_RETENTION_DAYS"] if closed_days is None else closed_days
-    counts = retention.purge(get_db(), datetime.now(timezone.utc), hours, days, dry_run=dry_run)
+    counts = admin.purge(get_db(), datetime.now(timezone.utc), hours, days, dry_run=dry_run)
     verb = "would purge" if dry_run else "purged"
     click.echo(f"{verb} {counts['drafts']} draft(s) untouched for {hours:g} h and the details of "
                f"{counts['requests']} request(s) closed more than {days:g} days ago")
@@ -80,7 +81,7 @@ def restore_command(backup_file: str | None, yes: bool) -> None:
 def rotate_key_command() -> None:
     """Make a new data key and re-seal every sealed value with it (crash-safe; the old key is dropped)."""
     try:
-        count = sealing.rotate(get_db(), Path(current_app.instance_path))
+        count = admin.rotate_data_key(get_db(), Path(current_app.instance_path))
     except FileNotFoundError as exc:
         raise click.ClickException(f"{exc}; rotate it where it is kept, then start the kiosk once") from exc
     click.echo(f"re-sealed {count} row(s) with a new data key in {Path(current_app.instance_path) / 'data.key'}")

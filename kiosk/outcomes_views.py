@@ -19,8 +19,8 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_date, format_timedelta, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
-from core import audit, clock, outbox, outcomes
-from core.db import write_transaction
+from core import clock, outbox, outcomes
+from core.actions import worker as actions
 
 from .csv_cells import cell
 from .db import get_db
@@ -194,10 +194,7 @@ def _export(kind: str):
     if with_personal and not current_user.worker.is_admin:
         return Response(_("Only an administrator may export personal details.") + "\n", status=403, mimetype="text/plain")
     rows = _rows(first, last, with_personal)
-    db = get_db()
-    with write_transaction(db):
-        audit.record(db, current_user.worker.actor, "outcomes.exported", None,
-                     {"format": kind, "rows": len(rows), "personal": int(with_personal)})
+    actions.note_outcomes_export(get_db(), current_user.worker.login, kind, len(rows), with_personal)
     name = f"kiosk-outcomes-{first}-{last}{'-with-personal-details' if with_personal else ''}"
     if kind == "csv":
         out = io.StringIO()

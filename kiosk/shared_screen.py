@@ -11,7 +11,8 @@ import ipaddress
 
 from flask import request, session
 
-from core import audit, workers
+from core import workers
+from core.actions import worker as actions
 
 from .db import get_db
 
@@ -37,5 +38,5 @@ def kept_by_visit_end() -> dict:
     worker_id = str(session.get("_user_id", "")).partition(":")[0]
     worker = workers.get(get_db(), int(worker_id)) if worker_id.isdigit() else None
     if worker is not None:
-        audit.record(get_db(), worker.actor, "logout", detail={"why": "visit_ended"})
+        actions.log_out(get_db(), worker.login, why="visit_ended")
     return {}

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from core import backup, county_notes, outbox, submissions
-from core.db import write_transaction
+from core.actions import admin
 from sync import health
 
 from sync import process as sync_process
@@ -68,8 +68,7 @@ def retry_command(ticket_or_id: str) -> None:
     if saved is None:
         raise click.ClickException(f"no request {ticket_or_id}")
     try:
-        with write_transaction(db):
-            outbox.requeue(db, saved.id, by="operator")
+        admin.retry(db, saved.id)
     except outbox.NotRetryable as exc:
         raise click.ClickException(f"{saved.ticket} is {exc}: only a quarantined or waiting request can be retried") from None
     click.echo(f"{saved.ticket} queued again")

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from core import workers
+from core.actions import admin
 
 from .db import get_db
 
@@ -35,17 +36,9 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
 def add_command(name: str, role: str, display_name: str, from_stdin: bool, reset: bool) -> None:
     """Add a worker who may log in at /worker/login; prints the new password once."""
     password, shown = _password(from_stdin)
-    db = get_db()
     try:
-        existing = workers.by_login(db, name)
-        if existing and reset:
-            workers.set_password(db, name, password)
-            if existing.disabled:
-                workers.set_disabled(db, name, False)
-            done = "reset"
-        else:
-            worker = workers.add(db, name, password, role=role, display_name=display_name)
-            done, name = "added", worker.login
+        worker, done = admin.add_worker(get_db(), name, password, role=role, display_name=display_name, reset=reset)
+        name = worker.login if done == "added" else name
     except workers.WorkerError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"worker {workers.normalise_login(name)!r} {done}" + (f"; password: {password}" if shown else ""))
@@ -58,7 +51,7 @@ def reset_command(name: str, from_stdin: bool) -> None:
     """Give a worker a new password (printed once); their open sessions end."""
     password, shown = _password(from_stdin)
     try:
-        workers.set_password(get_db(), name, password)
+        admin.reset_password(get_db(), name, password)
     except workers.WorkerError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"worker {workers.normalise_login(name)!r}: new password" + (f": {password}" if shown else " set"))
@@ -69,7 +62,7 @@ def reset_command(name: str, from_stdin: bool) -> None:
 def disable_command(name: str) -> None:
     """Stop a worker from logging in; their open sessions end at their next page."""
     try:
-        workers.set_disabled(get_db(), name, True)
+        admin.disable_worker(get_db(), name)
     except workers.WorkerError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"worker {workers.normalise_login(name)!r} disabled")
@@ -80,7 +73,7 @@ def disable_command(name: str) -> None:
 def enable_command(name: str) -> None:
     """Let a disabled worker log in again."""
     try:
-        workers.set_disabled(get_db(), name, False)
+        admin.enable_worker(get_db(), name)
     except workers.WorkerError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"worker {workers.normalise_login(name)!r} enabled")

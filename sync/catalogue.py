@@ -15,6 +15,7 @@ import hashlib
 from sqlite_utils import Database
 
 from core.catalogue import KIOSK_ONLY_KEYS, CatalogueError, export, load_catalogue
+from core.db import write_transaction
 
 from .notes import NOTE_SERVICE
 from .open311 import OK, Open311Client
@@ -96,6 +97,7 @@ def refresh_catalogue(db: Database, client: Open311Client, county_locale: str = 
             "attributes": _merge_attributes(attributes, mine["attributes"] if mine else [], county_locale),
         })
     try:
-        return load_catalogue(db, {"groups": groups, "services": services})
+        with write_transaction(db):
+            return load_catalogue(db, {"groups": groups, "services": services})
     except CatalogueError as exc:
         return {"error": f"the county's catalogue cannot be used: {exc}"}

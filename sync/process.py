@@ -19,7 +19,8 @@ from pathlib import Path
 
 import click
 
-from core import backup, retention
+from core import backup
+from core.actions import system
 from core.instance import HasInstance, Instance, backup_folder, database_path, open_database, prepare_database
 from .engine import Settings, SyncEngine
 from .open311 import HttpTransport, Open311Client
@@ -37,7 +38,7 @@ def make_engine(config, db) -> SyncEngine:
 
 def purge_now(db, config) -> dict[str, int]:
     """Purge with the configured retention (after the nightly run, and ``flask data purge``'s default)."""
-    return retention.purge(db, datetime.now(timezone.utc), config["DRAFT_HOURS"], config["CLOSED_RETENTION_DAYS"])
+    return system.purge(db, datetime.now(timezone.utc), config["DRAFT_HOURS"], config["CLOSED_RETENTION_DAYS"])
 
 
 def run(app: HasInstance, db, once: bool = False, max_steps: int | None = None) -> int:

@@ -18,7 +18,8 @@ from pathlib import Path
 import sqlite_utils
 
 from core import tickets
-from core.catalogue import DEMO_FILE, load_catalogue
+from core.catalogue import DEMO_FILE
+from core.actions.admin import load_catalogue
 from core.clock import iso
 from core.crypto import load_keyring
 from core.db import connect, migrate

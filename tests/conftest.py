@@ -19,7 +19,9 @@ import pytest
 
 from kiosk import create_app
 from core import addresses
-from core.catalogue import DEMO_FILE, load_catalogue
+from core.actions.admin import load_address_book
+from core.catalogue import DEMO_FILE
+from core.actions.admin import load_catalogue
 from kiosk.db import get_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +48,7 @@ def app(tmp_path, monkeypatch):
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         load_catalogue(get_db(), json.loads(DEMO_FILE.read_text(encoding="utf-8")))
-        addresses.load_csv(get_db(), addresses.DEMO_FILE.read_bytes())
+        load_address_book(get_db(), addresses.DEMO_FILE.read_bytes())
     return app
 
 

@@ -5,6 +5,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from core import drafts, outbox, submissions
+from core.actions import resident
 from kiosk.db import get_db
 from sync.engine import Settings, SyncEngine
 from sync.open311 import HttpTransport, Open311Client
@@ -16,10 +17,10 @@ def save_requests(app, count: int, where: str = "3号楼2单元", service: str =
     with app.app_context():
         db = get_db()
         for i in range(count):
-            _, draft = drafts.start(db, service, "zh_Hans_CN")
+            _, draft = resident.start_draft(db, service, "zh_Hans_CN")
             draft.answers = {"what": "light", "where": f"{where} #{i}", "danger": "no"}
             draft.personal = {"contact": "centre"}
-            tickets.append(submissions.save_request(db, draft, "kiosk-test").ticket)
+            tickets.append(resident.save_request(db, draft, "kiosk-test").ticket)
     return tickets
 
 

@@ -11,6 +11,7 @@ import pytest
 from babel.support import Translations
 
 from core import addresses, drafts, submissions
+from core.actions.admin import load_address_book
 from core.addresses import AddressBookError
 from core.catalogue import DEMO_FILE, CatalogueError, KIOSK_ONLY_KEYS, get_service, validate_catalogue
 from kiosk.db import get_db, keyring
@@ -31,7 +32,7 @@ WHERE = "/request/questions/where/address"
 
 def load(app, text: str | bytes) -> dict:
     with app.app_context():
-        return addresses.load_csv(get_db(), text.encode() if isinstance(text, str) else text)
+        return load_address_book(get_db(), text.encode() if isinstance(text, str) else text)
 
 
 def translate(locale: str, message: str, **params) -> str:
@@ -141,10 +142,10 @@ def test_export_gives_back_a_file_that_loads_the_same_book(app):
         before = list(db.query("SELECT estate, estate_latin, building, unit, flat FROM address_book ORDER BY position"))
         spots = list(db.query("SELECT estate, building, unit, spot, spot_latin, floors FROM address_spots ORDER BY position"))
         assert len(spots) > 50
-        addresses.load_csv(db, exported.encode())
+        load_address_book(db, exported.encode())
         assert list(db.query("SELECT estate, estate_latin, building, unit, flat FROM address_book ORDER BY position")) == before
         assert list(db.query("SELECT estate, building, unit, spot, spot_latin, floors FROM address_spots ORDER BY position")) == spots
-        addresses.load_csv(db, SMALL.encode())  # a book without spots exports as it always did
+        load_address_book(db, SMALL.encode())  # a book without spots exports as it always did
         assert addresses.export_csv(db).splitlines()[0] == "estate,building,unit,flat"
 
 
@@ -198,7 +199,7 @@ def test_walk_passes_levels_with_one_choice_and_names_a_wrong_value(app):
         assert four.complete and four.path == ("幸福里小区", "4", "1", "101")
         wrong = addresses.walk(db, ["幸福里小区", "9"])
         assert (wrong.invalid, wrong.path, wrong.level) == ("building", ("幸福里小区",), "building")
-        addresses.load_csv(db, (HEADER + "幸福里小区,3,,501\n").encode())
+        load_address_book(db, (HEADER + "幸福里小区,3,,501\n").encode())
         only = addresses.walk(db, [])  # a book of one address still asks for one tap, on its flat
         assert (only.path, only.level, only.choices) == (("幸福里小区", "3", ""), "flat", ("501",))
         assert addresses.walk(db, ["幸福里小区", "3", "", "501"]).complete

@@ -12,6 +12,8 @@ import sqlite3
 import pytest
 
 from core import feedback, audit, county_notes, follow_ups, outbox, personal, submissions
+from core.actions import resident
+from core.actions import system
 from core.db import write_transaction
 from kiosk.db import get_db
 from sync.notes import NOTE_SERVICE
@@ -30,10 +32,10 @@ def saved_and_closed(app, details=None) -> tuple[int, str, str, int]:
 
     with app.app_context():
         db = get_db()
-        _, draft = drafts.start(db, "repairs", "zh_Hans_CN")
+        _, draft = resident.start_draft(db, "repairs", "zh_Hans_CN")
         draft.answers = {"what": "light", "where": "3号楼2单元", "danger": "no"}
         draft.personal = details or {"contact": "phone", "phone": "13800138000", "name": "张秀英"}
-        saved = submissions.save_request(db, draft, "kiosk-1")
+        saved = resident.save_request(db, draft, "kiosk-1")
         with write_transaction(db):
             outbox.record(db, saved.id, outbox.IN_FLIGHT, attempt=1)
             outbox.record(db, saved.id, outbox.ACCEPTED, service_request_id=f"C{saved.id:06d}")
@@ -118,7 +120,7 @@ def test_a_comment_is_sealed_kept_once_and_purged_with_the_request(app, tmp_path
             feedback.add_comment(db, given.id, "再说一句")
         raw = db.execute("SELECT comment FROM resident_answers").fetchone()[0]
         assert "王师傅" not in raw
-        retention.purge(db, datetime.now(timezone.utc) + timedelta(days=31))
+        system.purge(db, datetime.now(timezone.utc) + timedelta(days=31))
         assert feedback.comment(db, given.id) == "" and feedback.get(db, given.id).solved  # the answer itself stays
 
 
@@ -382,7 +384,7 @@ def test_nothing_is_asked_about_a_request_whose_details_were_purged(app, client)
 
     request_id, ticket, code, event = saved_and_closed(app)
     with app.app_context():
-        retention.purge(get_db(), datetime.now(timezone.utc) + timedelta(days=31))
+        system.purge(get_db(), datetime.now(timezone.utc) + timedelta(days=31))
         assert feedback.to_ask(get_db(), request_id) is None
     assert "问题真的解决了吗？" not in status_page(client, ticket, code).get_data(as_text=True)
     refused = client.post(f"/status/{ticket}/solved?c={code}", data={"event": event, "solved": "no"}, headers=ZH)

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.browser
 
 SEED = """
 import json, sys
-from core import drafts, outbox, submissions
+from core import outbox
+from core.actions import resident
 from core.db import write_transaction
 from kiosk import create_app
 from kiosk.db import get_db
@@ -30,10 +31,10 @@ made = []
 with app.app_context():
     db = get_db()
     for n in range(int(sys.argv[1])):
-        _, draft = drafts.start(db, "repairs", "zh_Hans_CN")
+        _, draft = resident.start_draft(db, "repairs", "zh_Hans_CN")
         draft.answers = {"what": "light", "where": f"{n + 1}号楼", "danger": "no"}
         draft.personal = {"contact": "phone", "phone": "13800138000"}
-        saved = submissions.save_request(db, draft, "kiosk-1")
+        saved = resident.save_request(db, draft, "kiosk-1")
         sid = f"C{saved.id:06d}"
         with write_transaction(db):
             outbox.record(db, saved.id, outbox.ACCEPTED, service_request_id=sid)

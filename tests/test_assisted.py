@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from core import drafts
+from core.actions import resident
 from core.catalogue import get_service
 from kiosk.db import database_path, get_db
 
@@ -135,7 +136,7 @@ def test_a_resident_draft_left_by_code_is_continued_by_a_worker(app, screen, pho
     screen.post("/services/repairs")
     screen.post(f"/request/questions/{first.code}", data={"answer": answer_for(first)})
     with app.app_context():
-        code = drafts.park(get_db(), screen.get_cookie("kiosk_draft").value).resume_code
+        code = resident.park_draft(get_db(), screen.get_cookie("kiosk_draft").value).resume_code
     assert phone.post("/worker/assist/continue", data={"entered": "000000" if code != "000000" else "111111"}).status_code == 422
     response = phone.post("/worker/assist/continue", data={"entered": code})
     assert response.status_code == 302

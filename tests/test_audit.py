@@ -6,7 +6,7 @@ import pytest
 
 from core import audit
 from core.crypto import Keyring, new_key
-from core.db import connect, migrate
+from core.db import connect, migrate, write_transaction
 
 
 @pytest.fixture
@@ -19,8 +19,9 @@ def db(tmp_path):
 def test_entries_are_recorded_and_read_newest_first(db):
     start = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
     for i in range(120):
-        audit.record(db, "worker:alice" if i % 2 else "system", "login.failed", detail={"why": "wrong_password", "n": i},
-                     at=start + timedelta(minutes=i))
+        with write_transaction(db):
+            audit.record(db, "worker:alice" if i % 2 else "system", "login.failed", detail={"why": "wrong_password", "n": i},
+                         at=start + timedelta(minutes=i))
     first, more = audit.page(db)
     assert len(first) == audit.PAGE_SIZE and more
     assert first[0].detail == {"why": "wrong_password", "n": 119} and first[0].at == "2026-11-25T09:59:00+00:00"
@@ -39,14 +40,17 @@ def test_entries_name_their_request_by_ticket(db):
     db.execute("INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash, "
                "requested_at, monotonic_ns, kiosk_id) VALUES (7, 'u', 'A0427', '123456', 's', 'en', '{}', 'h', '', 0, 'k')")
     db.conn.commit()
-    audit.record(db, "worker:alice", "request.viewed", request_id=7)
-    audit.record(db, "system", "login.failed")
+    with write_transaction(db):
+        audit.record(db, "worker:alice", "request.viewed", request_id=7)
+    with write_transaction(db):
+        audit.record(db, "system", "login.failed")
     entries, _ = audit.page(db, request_id=7)
     assert [(e.ticket, e.request_id, e.action) for e in entries] == [("A0427", 7, "request.viewed")]
 
 
 def test_the_database_refuses_to_change_or_delete_an_entry(db, tmp_path):
-    audit.record(db, "cli", "worker.added", detail={"worker": "alice"})
+    with write_transaction(db):
+        audit.record(db, "cli", "worker.added", detail={"worker": "alice"})
     for sql in ("UPDATE audit SET action = 'nothing.happened'", "DELETE FROM audit",
                 "UPDATE audit SET detail = '{}' WHERE id = 1", "DELETE FROM audit WHERE id = 1"):
         with pytest.raises(sqlite3.IntegrityError, match="audit is append-only"):
@@ -75,7 +79,8 @@ def test_the_database_refuses_to_change_or_delete_an_entry(db, tmp_path):
 ])
 def test_what_does_not_fit_the_log_is_refused(db, actor, action, detail):
     with pytest.raises(audit.AuditError):
-        audit.record(db, actor, action, detail=detail)
+        with write_transaction(db):
+            audit.record(db, actor, action, detail=detail)
     assert list(audit.every(db)) == []
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from core import backup, drafts, submissions
+from core.actions import resident
 from kiosk import create_app
 from kiosk.db import backup_folder, database_path, get_db
 from sync import health
@@ -22,10 +23,10 @@ from sync.schedule import LOCK_FILE
 
 
 def save_one(db, n: int) -> None:
-    _, draft = drafts.start(db, "repairs", "zh_Hans_CN")
+    _, draft = resident.start_draft(db, "repairs", "zh_Hans_CN")
     draft.answers = {"what": "light", "where": f"{n}号楼", "danger": "no"}
     draft.personal = {"contact": "centre"}
-    submissions.save_request(db, draft, "kiosk-1")
+    resident.save_request(db, draft, "kiosk-1")
 
 
 def count(path: Path) -> int:
@@ -92,7 +93,8 @@ def test_a_damaged_database_is_found_at_start_and_the_kiosk_goes_read_only(tmp_p
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         db = get_db()
-        from core.catalogue import DEMO_FILE, load_catalogue
+        from core.catalogue import DEMO_FILE
+        from core.actions.admin import load_catalogue
         import json
 
         load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from core.catalogue import DEMO_FILE, CatalogueError, get_service, list_groups, load_catalogue
+from core.catalogue import DEMO_FILE, CatalogueError, get_service, list_groups
+from core.actions.admin import load_catalogue
 from kiosk.db import get_db
 from kiosk.i18n import LOCALES
 

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from core import drafts, submissions
+from core.actions import resident
 from kiosk.db import get_db
 
 from .conftest import LiveCounty, county_query
@@ -112,9 +113,9 @@ def test_what_the_kiosk_sends_the_county_keeps_and_publishes_none_of_the_residen
     """A home-care request with a name, phone and home address goes through the real engine to a real county."""
     with app.app_context():
         db = get_db()
-        _, draft = drafts.start(db, "home-care", "zh_Hans_CN")
+        _, draft = resident.start_draft(db, "home-care", "zh_Hans_CN")
         draft.answers, draft.personal = {"help": "cleaning", "often": "weekly"}, RESIDENT
-        submissions.save_request(db, draft, "kiosk-test")
+        resident.save_request(db, draft, "kiosk-test")
     county = LiveCounty(tmp_path / "county", database_url=county_database_url).start()
     try:
         with app.app_context():

@@ -6,7 +6,9 @@ import json
 import pytest
 
 from core import drafts, submissions
-from core.catalogue import DEMO_FILE, load_catalogue
+from core.actions import resident
+from core.catalogue import DEMO_FILE
+from core.actions.admin import load_catalogue
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate
 from county import limits
@@ -83,10 +85,10 @@ def test_the_longest_request_a_kiosk_can_make_fits(county_app, tmp_path):
     db = connect(tmp_path / "k.sqlite3", keyring=Keyring([new_key()]))
     migrate(db)
     load_catalogue(db, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
-    _, draft = drafts.start(db, "feedback", "en")
+    _, draft = resident.start_draft(db, "feedback", "en")
     draft.answers = {"kind": "complaint", "about": "government", "message": "很" * 2000}
     draft.personal = {"name": "王" * 50, "address": "幸" * 200, "phone": "+861380013800", "contact": "phone"}
-    fields = open311_fields(db, submissions.save_request(db, draft, "kiosk-7"), "社区服务中心")
+    fields = open311_fields(db, resident.save_request(db, draft, "kiosk-7"), "社区服务中心")
     answer = county_app.test_client().post("/requests.json", data={"api_key": "demo-kiosk-key", **fields})
     assert answer.status_code == 200, answer.get_data(as_text=True)
 

@@ -65,8 +65,10 @@ def test_an_outcome_queues_one_note_with_the_fact_and_nothing_personal(app):
         with write_transaction(db):
             outbox.record(db, 1, outbox.ACCEPTED, service_request_id="C000001")
             event = outbox.record(db, 1, outbox.CLOSED, service_request_id="C000001", status="closed")
-        assert follow_ups.record(db, 1, event, follow_ups.TOLD, by="alice")
-        assert not follow_ups.record(db, 1, event, follow_ups.TOLD, by="bob")  # a colleague's second tap: nothing
+        with write_transaction(db):
+            assert follow_ups.record(db, 1, event, follow_ups.TOLD, by="alice")
+        with write_transaction(db):
+            assert not follow_ups.record(db, 1, event, follow_ups.TOLD, by="bob")  # a colleague's second tap: nothing
         (note,) = county_notes.for_request(db, 1)
         assert note.state == county_notes.QUEUED and note.kind == county_notes.FOLLOW_UP
         assert note.fields["outcome"] == "told" and note.fields["status"] == "closed"

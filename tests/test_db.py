@@ -2,6 +2,7 @@ import sqlite3
 from pathlib import Path
 
 from core import sealing
+from core.actions import system
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate
 from kiosk.db import database_path
@@ -51,7 +52,7 @@ def test_a_database_from_before_the_core_opens_and_upgrades_in_place(tmp_path):
     old.close()
     db = connect(path, keyring=Keyring([new_key()]))
     migrate(db)
-    assert sealing.reseal_all(db) == 3 + 1 + 3  # personal details, the draft, the answers: plain text sealed now
+    assert system.seal_with_current_key(db) == 3 + 1 + 3  # personal details, the draft, the answers: plain text sealed now
     raw = path.read_bytes() + path.with_name("old.sqlite3-wal").read_bytes()
     assert "王秀英".encode() not in raw and "陳大文".encode() not in raw  # not in the file, nor its WAL (secure_delete)
     assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]

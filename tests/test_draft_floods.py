@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core.clock import iso, now
+from core.actions import resident
 from core import drafts
 from kiosk.db import get_db
 from kiosk.limits import MovingWindow
@@ -50,12 +51,12 @@ def fill(app, answered: bool):
             if db.execute("SELECT COUNT(*) FROM drafts").fetchone()[0] == 10 ** drafts.RESUME_DIGITS:
                 break
             try:
-                _, draft = drafts.start(db, "repairs", "en")
+                _, draft = resident.start_draft(db, "repairs", "en")
             except drafts.NoFreeCode:
                 continue
             if answered:  # a minute after Start, as a resident answers (times are kept to the second)
                 draft.answers["what"] = "The stair light is out"
-                drafts.save(db, draft)
+                resident.save_answers(db, draft)
                 db.execute("UPDATE drafts SET created_at = ? WHERE id = ?",
                            [iso(now() - timedelta(minutes=1)), draft.id])
         return db.execute("SELECT COUNT(*) FROM drafts").fetchone()[0]

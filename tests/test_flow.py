@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 
 from core.catalogue import DEMO_FILE, get_service
+from core.db import write_transaction
 from kiosk.db import database_path, get_db, keyring
 from core import outbox
 
@@ -130,8 +131,10 @@ def test_status_ladder_reads_later_events_without_page_changes(app, client):
         db = get_db()
         request_id = db.execute("SELECT id FROM requests WHERE ticket = ?", [ticket]).fetchone()[0]
         with db.conn:
-            outbox.record(db, request_id, outbox.IN_FLIGHT)
-            outbox.record(db, request_id, outbox.ACCEPTED, service_request_id="COUNTY-77")
+            with write_transaction(db):
+                outbox.record(db, request_id, outbox.IN_FLIGHT)
+            with write_transaction(db):
+                outbox.record(db, request_id, outbox.ACCEPTED, service_request_id="COUNTY-77")
     page = client.get(f"/status/{ticket}?c={code}").get_data(as_text=True)
     assert 'aria-current="step"' in page
     current = page.split('aria-current="step"')[1].split("</li>")[0]

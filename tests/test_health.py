@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from core import drafts, outbox, submissions
+from core.actions import resident
 from core.db import write_transaction
 from kiosk.db import database_path, get_db
 from sync import health, runs
@@ -57,9 +58,9 @@ def seed(db, now: datetime, monkeypatch) -> dict[str, int]:
     monkeypatch.setattr(submissions, "utc_now", lambda: next(saved_at))
     ids = {}
     for name in ("flying", "waiting", "queued", "refused", "done"):
-        _, draft = drafts.start(db, "repairs", "zh_Hans_CN")
+        _, draft = resident.start_draft(db, "repairs", "zh_Hans_CN")
         draft.answers, draft.personal = {"what": "light", "where": "3号楼", "danger": "no"}, {"contact": "centre"}
-        ids[name] = submissions.save_request(db, draft, "kiosk-test").id
+        ids[name] = resident.save_request(db, draft, "kiosk-test").id
     with write_transaction(db):
         outbox.record(db, ids["flying"], outbox.IN_FLIGHT, ago(minutes=30), attempt=1)
         outbox.record(db, ids["waiting"], outbox.IN_FLIGHT, ago(minutes=100), attempt=1)
@@ -456,9 +457,9 @@ def test_sync_now_makes_a_running_worker_sync_at_once(app, county):
         wait_for(lambda: triggers() == ["manual"], 30)  # its first decision; then it waits ten minutes
         assert not os.path.exists(asked) and lock_holder(f"{app.instance_path}/sync.lock") == worker.pid
         with app.app_context():
-            _, draft = drafts.start(get_db(), "repairs", "en")
+            _, draft = resident.start_draft(get_db(), "repairs", "en")
             draft.answers, draft.personal = {"what": "light", "where": "3号楼", "danger": "no"}, {"contact": "centre"}
-            saved = submissions.save_request(get_db(), draft, "kiosk-test")
+            saved = resident.save_request(get_db(), draft, "kiosk-test")
         assert client.post("/worker/health/sync-now").status_code == 302
         page = client.get("/worker/health", headers={"Accept-Language": "en"}).get_data(as_text=True)
         assert "The sync service was asked to sync now." in page

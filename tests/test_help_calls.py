@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from core import help_calls
+from core.actions import resident
+from core.db import write_transaction
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate
 
@@ -20,76 +22,80 @@ def db(tmp_path):
 
 
 def test_a_second_tap_while_waiting_is_the_same_call_and_says_where_now(db):
-    first = help_calls.call(db, "kiosk-1", "resident.question:where", "repairs", now=T0)
-    again = help_calls.call(db, "kiosk-1", "resident.contact", "repairs", now=T0 + timedelta(minutes=3), ours=first.id)
+    first = resident.call_for_help(db, "kiosk-1", "resident.question:where", "repairs", now=T0)
+    again = resident.call_for_help(db, "kiosk-1", "resident.contact", "repairs", now=T0 + timedelta(minutes=3), ours=first.id)
     assert again.id == first.id and again.place == "resident.contact" and again.called_at == first.called_at
     assert (again.rings, again.token) == (0, first.token)  # the same resident's second tap: no new chime
-    other_kiosk = help_calls.call(db, "kiosk-2", "resident.start", now=T0)
+    other_kiosk = resident.call_for_help(db, "kiosk-2", "resident.start", now=T0)
     assert other_kiosk.id != first.id
     assert [c.id for c in help_calls.waiting(db)] == [first.id, other_kiosk.id]
 
 
 def test_a_call_nobody_answers_is_rung_again_every_three_minutes_the_same_call(db):
-    first = help_calls.call(db, "kiosk-1", "resident.contact", "repairs", now=T0)
-    other = help_calls.call(db, "kiosk-2", "resident.start", now=T0 + timedelta(minutes=1))
+    first = resident.call_for_help(db, "kiosk-1", "resident.contact", "repairs", now=T0)
+    other = resident.call_for_help(db, "kiosk-2", "resident.start", now=T0 + timedelta(minutes=1))
     early = T0 + help_calls.RING_AGAIN_AFTER - timedelta(seconds=1)
-    assert not help_calls.due_again(first, early) and help_calls.ring_again(db, first.id, early) == first
+    assert not help_calls.due_again(first, early) and resident.ring_again(db, first.id, early) == first
     due = T0 + help_calls.RING_AGAIN_AFTER
     assert help_calls.due_again(first, due)
-    again = help_calls.ring_again(db, first.id, due)
-    assert help_calls.ring_again(db, first.id, due) == again  # two asking at once: rung once
+    again = resident.ring_again(db, first.id, due)
+    assert resident.ring_again(db, first.id, due) == again  # two asking at once: rung once
     assert (again.id, again.called_at, again.rings, again.rung_at) == (first.id, first.called_at, 1, "2026-11-25T09:03:00+00:00")
     assert (first.token, again.token) == ("1", "1.1")  # a new token on the workers' lists: a chime
     assert [c.id for c in help_calls.waiting(db)] == [first.id, other.id]  # still the longest waiting first
     assert not help_calls.due_again(again, due + timedelta(minutes=2))  # three minutes from the last ring
-    assert help_calls.ring_again(db, first.id, due + help_calls.RING_AGAIN_AFTER).rings == 2
-    assert help_calls.call(db, "kiosk-1", "resident.start", now=T0 + timedelta(minutes=12), ours=first.id).id == first.id  # rung lately: the same call
-    help_calls.answer(db, first.id, "wang", now=T0 + timedelta(minutes=13))
+    assert resident.ring_again(db, first.id, due + help_calls.RING_AGAIN_AFTER).rings == 2
+    assert resident.call_for_help(db, "kiosk-1", "resident.start", now=T0 + timedelta(minutes=12), ours=first.id).id == first.id  # rung lately: the same call
+    with write_transaction(db):
+        help_calls.answer(db, first.id, "wang", now=T0 + timedelta(minutes=13))
     answered = help_calls.get(db, first.id)
-    assert help_calls.ring_again(db, first.id, T0 + timedelta(hours=1)) == answered and not help_calls.due_again(answered, T0 + timedelta(hours=1))
-    assert help_calls.ring_again(db, 999, due) is None
+    assert resident.ring_again(db, first.id, T0 + timedelta(hours=1)) == answered and not help_calls.due_again(answered, T0 + timedelta(hours=1))
+    assert resident.ring_again(db, 999, due) is None
 
 
 def test_another_residents_tap_at_the_kiosk_rings_the_waiting_call_at_once(db):
     """One walk serves both: the same call, rung now for the newcomer, with her page and service."""
-    first = help_calls.call(db, "kiosk-1", "resident.start", now=T0)
+    first = resident.call_for_help(db, "kiosk-1", "resident.start", now=T0)
     later = T0 + timedelta(minutes=5)
-    hers = help_calls.call(db, "kiosk-1", "resident.contact", "repairs", now=later)
+    hers = resident.call_for_help(db, "kiosk-1", "resident.contact", "repairs", now=later)
     assert (hers.id, hers.called_at, hers.rings) == (first.id, first.called_at, 1) and hers.token != first.token
     assert (hers.place, hers.service_code, help_calls.last_rung(hers)) == ("resident.contact", "repairs", "2026-11-25T09:05:00+00:00")
     assert not help_calls.due_again(hers, later + help_calls.RING_AGAIN_AFTER - timedelta(seconds=1), help_calls.last_rung(hers))
 
 
 def test_a_call_is_rung_again_at_most_three_times_after_a_tap(db):
-    called = help_calls.call(db, "kiosk-1", "resident.start", now=T0)
+    called = resident.call_for_help(db, "kiosk-1", "resident.start", now=T0)
     since, at = help_calls.last_rung(called), T0
     for rings in range(1, help_calls.RINGS_AT_MOST + 1):
         at += help_calls.RING_AGAIN_AFTER + timedelta(seconds=20)  # a page asks a little late
         assert help_calls.due_again(called, at, since)
-        called = help_calls.ring_again(db, called.id, at)
+        called = resident.ring_again(db, called.id, at)
         assert called.rings == rings
     assert not help_calls.due_again(called, at + timedelta(hours=2), since)  # walked away: the lists stop chiming
     assert called.waiting and help_calls.waiting(db) == [called]  # still there for a worker to take
 
 
 def test_a_call_is_answered_once_and_a_later_tap_is_a_new_call(db):
-    first = help_calls.call(db, "kiosk-1", "resident.start", now=T0)
-    assert help_calls.answer(db, first.id, "wang", now=T0 + timedelta(minutes=1))
-    assert not help_calls.answer(db, first.id, "li", now=T0 + timedelta(minutes=2))
+    first = resident.call_for_help(db, "kiosk-1", "resident.start", now=T0)
+    with write_transaction(db):
+        assert help_calls.answer(db, first.id, "wang", now=T0 + timedelta(minutes=1))
+    with write_transaction(db):
+        assert not help_calls.answer(db, first.id, "li", now=T0 + timedelta(minutes=2))
     answered = help_calls.get(db, first.id)
     assert answered.answered_by == "wang" and not answered.waiting
-    assert not help_calls.answer(db, 999, "wang")
-    assert help_calls.call(db, "kiosk-1", "resident.start", now=T0 + timedelta(minutes=2)).id != first.id
+    with write_transaction(db):
+        assert not help_calls.answer(db, 999, "wang")
+    assert resident.call_for_help(db, "kiosk-1", "resident.start", now=T0 + timedelta(minutes=2)).id != first.id
 
 
 def test_an_old_unanswered_call_does_not_swallow_a_new_one(db):
-    old = help_calls.call(db, "kiosk-1", "resident.start", now=T0)
-    new = help_calls.call(db, "kiosk-1", "resident.start", now=T0 + help_calls.SAME_CALL + timedelta(seconds=1))
+    old = resident.call_for_help(db, "kiosk-1", "resident.start", now=T0)
+    new = resident.call_for_help(db, "kiosk-1", "resident.start", now=T0 + help_calls.SAME_CALL + timedelta(seconds=1))
     assert new.id != old.id and len(help_calls.waiting(db)) == 2
 
 
 def test_the_place_is_capped(db):
-    assert len(help_calls.call(db, "kiosk-1", "x" * 500).place) == 80
+    assert len(resident.call_for_help(db, "kiosk-1", "x" * 500).place) == 80
 
 
 # --- the resident's side ------------------------------------------------------------------------
@@ -115,7 +121,8 @@ def test_on_the_kiosk_one_tap_calls_a_worker_and_says_a_worker_has_been_called(a
         assert (called.kiosk_id, called.place, called.service_code) == ("kiosk-1", "resident.question:where", "repairs")
         client.post("/help/call", data={"from": "/request/contact"})  # a second, worried tap
         assert [c.id for c in help_calls.waiting(get_db())] == [called.id]
-        help_calls.answer(get_db(), called.id, "wang")
+        with write_transaction(get_db()):
+            help_calls.answer(get_db(), called.id, "wang")
     assert "正在过来" in client.get("/help").get_data(as_text=True)
 
 

@@ -20,12 +20,12 @@ SECONDS = 8.0             # four polls each
 GROWTH_ALLOWANCE_MB = 20  # twenty logins (argon2id, 19 MiB each) and their polling, on top of the process
 PROCESS_BUDGET_MB = 150   # the web process's share of a 1 GB box that also runs Chromium, sync and speech
 ADD_WORKERS = f"""
-from core import workers
+from core.actions import admin
 from kiosk import create_app
 from kiosk.db import get_db
 with create_app().app_context():
     for n in range({WORKERS}):
-        workers.add(get_db(), f"w{{n}}", {PASSWORD!r})
+        admin.add_worker(get_db(), f"w{{n}}", {PASSWORD!r})
 """
 
 

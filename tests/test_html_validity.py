@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 
 from core import help_calls
+from core.db import write_transaction
 from core.catalogue import get_service
 from kiosk.db import get_db
 
@@ -64,7 +65,8 @@ def collect_pages(app, locale: str) -> dict[str, str]:
     del app.config["CLOCK"]
     with app.app_context():
         for waiting in help_calls.waiting(get_db()):
-            help_calls.answer(get_db(), waiting.id, "someone")
+            with write_transaction(get_db()):
+                help_calls.answer(get_db(), waiting.id, "someone")
     keep("help-answered", client.get("/help"))
     keep("resume", client.get("/visit/resume"))
     keep("resume-error", client.post("/visit/resume", data={"entered": "123"}))

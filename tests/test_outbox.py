@@ -6,7 +6,9 @@ import json
 import pytest
 
 from core import drafts, outbox, submissions
-from core.catalogue import DEMO_FILE, load_catalogue
+from core.actions import resident
+from core.catalogue import DEMO_FILE
+from core.actions.admin import load_catalogue
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate, write_transaction
 from core.migrations import migrations
@@ -24,9 +26,9 @@ def db(tmp_path):
 def save(db, n: int) -> list[int]:
     ids = []
     for i in range(n):
-        _, draft = drafts.start(db, "repairs", "en")
+        _, draft = resident.start_draft(db, "repairs", "en")
         draft.answers, draft.personal = {"what": "light", "where": f"#{i}", "danger": "no"}, {"contact": "centre"}
-        ids.append(submissions.save_request(db, draft, "kiosk-test").id)
+        ids.append(resident.save_request(db, draft, "kiosk-test").id)
     return ids
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from core import feedback, drafts, outbox, outcomes, submissions
+from core.actions import resident
 from core.clock import iso
 from core.db import write_transaction
 from kiosk.db import get_db
@@ -25,10 +26,11 @@ def at(hours: float) -> str:
 
 
 def save(db, saved_at: str, details: dict, filled_by: str = "resident") -> int:
-    _, draft = drafts.start(db, "repairs", "zh_Hans_CN")
+    _, draft = resident.start_draft(db, "repairs", "zh_Hans_CN")
     draft.answers = {"what": "light", "where": "3号楼2单元", "danger": "no"}
     draft.personal = details
-    saved = submissions.save_request(db, draft, "kiosk-1", filled_by=filled_by)
+    with write_transaction(db, durable=True):
+        saved = submissions.save_request(db, draft, "kiosk-1", filled_by=filled_by)
     with write_transaction(db):  # as if saved then (the queued event's own time does not enter any figure)
         db.execute("UPDATE requests SET requested_at = ? WHERE id = ?", [saved_at, saved.id])
     return saved.id

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import pytest
 
 from core import audit
+from core.actions import resident
 from kiosk.db import get_db
 
 from .html_check import nu_problems
@@ -117,9 +118,9 @@ def test_a_cell_that_looks_like_a_formula_is_written_as_text(in_november):
 
     with in_november.app_context():
         db = get_db()
-        _, draft = drafts.start(db, "pension-cert", "zh_Hans_CN")
+        _, draft = resident.start_draft(db, "pension-cert", "zh_Hans_CN")
         draft.answers, draft.personal = {"who": "self", "how": "centre"}, {"name": '=HYPERLINK("http://x","y")', "contact": "centre"}
-        saved = submissions.save_request(db, draft, "kiosk-1")
+        saved = resident.save_request(db, draft, "kiosk-1")
         db.execute("UPDATE requests SET requested_at = '2026-11-20T00:00:00+00:00' WHERE id = ?", [saved.id])
         db.conn.commit()
     root = in_november.test_client()

@@ -105,7 +105,7 @@ def test_macro_files_are_made_once_not_once_per_page(app, client, monkeypatch):
 
 
 def test_a_visits_form_token_is_signed_once_and_dies_with_the_visit(tmp_path, monkeypatch):
-    from core.catalogue import load_catalogue
+    from core.actions.admin import load_catalogue
     from kiosk.db import get_db
 
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path))

@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 
 from core import drafts, submissions
-from core.catalogue import DEMO_FILE, load_catalogue
+from core.actions import resident
+from core.catalogue import DEMO_FILE
+from core.actions.admin import load_catalogue
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate
 from sync.payload import open311_fields
@@ -14,9 +16,9 @@ def saved_request(tmp_path, catalogue: dict, service: str, answers: dict, person
     db = connect(tmp_path / "k.sqlite3", keyring=Keyring([new_key()]))
     migrate(db)
     load_catalogue(db, catalogue)
-    _, draft = drafts.start(db, service, locale)
+    _, draft = resident.start_draft(db, service, locale)
     draft.answers, draft.personal = answers, personal
-    return db, submissions.save_request(db, draft, "kiosk-7")
+    return db, resident.save_request(db, draft, "kiosk-7")
 
 
 def test_fields_carry_answers_description_and_the_kiosks_own_attributes(tmp_path):

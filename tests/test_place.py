@@ -71,7 +71,9 @@ def test_the_health_page_shows_the_settings_that_differ_between_centres(tmp_path
     import json
 
     from core import addresses
-    from core.catalogue import DEMO_FILE, load_catalogue
+    from core.actions.admin import load_address_book
+    from core.catalogue import DEMO_FILE
+    from core.actions.admin import load_catalogue
     from kiosk import create_app
     from kiosk.db import get_db
 
@@ -85,7 +87,7 @@ def test_the_health_page_shows_the_settings_that_differ_between_centres(tmp_path
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         load_catalogue(get_db(), json.loads(DEMO_FILE.read_text(encoding="utf-8")))
-        addresses.load_csv(get_db(), addresses.DEMO_FILE.read_bytes())
+        load_address_book(get_db(), addresses.DEMO_FILE.read_bytes())
     add_accounts(app)
     worker = app.test_client()
     log_in(worker, "alice")

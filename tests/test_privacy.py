@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from core import drafts, outbox, personal, retention, submissions
+from core.actions import resident
+from core.actions import system
 from core.clock import iso
 from core.crypto import KEY_FILE, NEW_KEY_FILE, Keyring, SealError, load_keyring, new_key
 from core.db import connect, write_transaction
@@ -98,9 +100,9 @@ def test_purge_leaves_a_stub_and_the_status_page_still_works(app, client):
         with write_transaction(db):
             outbox.record(db, saved.id, outbox.CLOSED, at=iso(later - timedelta(days=31)), status="closed",
                           status_notes="已办结")
-        assert retention.purge(db, later, dry_run=True) == {"drafts": 1, "requests": 1}
-        assert retention.purge(db, later) == {"drafts": 1, "requests": 1}
-        assert retention.purge(db, later) == {"drafts": 0, "requests": 0}  # nothing twice
+        assert system.purge(db, later, dry_run=True) == {"drafts": 1, "requests": 1}
+        assert system.purge(db, later) == {"drafts": 1, "requests": 1}
+        assert system.purge(db, later) == {"drafts": 0, "requests": 0}  # nothing twice
         stub = submissions.find(db, ticket, code)
         assert stub.answers == {} and personal.load_for_request(db, saved.id) == {}
     assert_nothing_personal_in(raw_bytes(app))
@@ -116,7 +118,7 @@ def test_a_request_closed_recently_keeps_its_details(app, client):
         saved = submissions.find(db, ticket, code)
         with write_transaction(db):
             outbox.record(db, saved.id, outbox.CLOSED, at=iso(now - timedelta(days=29)))
-        assert retention.purge(db, now) == {"drafts": 0, "requests": 0}
+        assert system.purge(db, now) == {"drafts": 0, "requests": 0}
         assert submissions.find(db, ticket, code).answers == {"help": "cleaning", "often": "once"}
 
 
@@ -235,16 +237,17 @@ def test_resume_codes_are_keyed_hashes_and_open_only_parked_drafts(app, client):
         draft = drafts.load(get_db(), client.get_cookie("kiosk_draft").value)
         stored = get_db().execute("SELECT resume_key FROM drafts").fetchone()[0]
         assert stored != hashlib.sha256(draft.resume_code.encode()).hexdigest()  # not reversible from the file alone
-        assert drafts.resume(get_db(), draft.resume_code) is None  # still open on the screen: not taken
+        assert resident.resume_draft(get_db(), draft.resume_code) is None  # still open on the screen: not taken
     client.post("/visit/end", data={"why": "idle"})
     with app.app_context():
-        assert drafts.resume(get_db(), draft.resume_code) is not None
+        assert resident.resume_draft(get_db(), draft.resume_code) is not None
 
 
 def test_resealing_asks_sqlite_for_the_stale_values_only_and_renews_every_one(tmp_path):
     """At start-up re-sealing picks the values not under the current key in SQL (500 at a time): with
     1,234 requests, a third under the old key and one written before sealing, exactly those change."""
-    from core.catalogue import DEMO_FILE, load_catalogue
+    from core.catalogue import DEMO_FILE
+    from core.actions.admin import load_catalogue
     from core.db import migrate
 
     old_key, current_key = new_key(), new_key()

@@ -59,6 +59,7 @@ from datetime import datetime, time as clock_time, timedelta, timezone
 import pytest
 
 from core import retention
+from core.actions import system
 from core.crypto import load_keyring
 from core.db import connect
 from sync.engine import Settings, SyncEngine
@@ -230,7 +231,7 @@ def test_the_sync_services_pass_and_the_purge_scan_no_growing_table(big, tmp_pat
     assert report.accepted >= COUNTS["queued"] and not report.unreachable, report
     # The notes went up, and this county, which never saw the history's requests, refused them: tried, each once.
     assert report.errors and all("refused a note" in problem for problem in report.errors), report
-    purged = retention.purge(db, built["now"] + timedelta(days=1))
+    purged = system.purge(db, built["now"] + timedelta(days=1))
     assert purged["requests"] > 0, purged
     db.close()
     bad = judge(instance, trace, "sync service's pass and the nightly purge")

@@ -9,6 +9,8 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from core import drafts, outbox, personal, retention, submissions
+from core.actions import resident
+from core.actions import system
 from core.db import write_transaction
 from kiosk.db import get_db
 
@@ -19,10 +21,10 @@ EARLIER = {"name": "张秀英", "address": "幸福里小区3号楼2单元501室"
 def earlier_request(app, service="home-care") -> tuple[str, str, int]:
     with app.app_context():
         db = get_db()
-        _, draft = drafts.start(db, service, "zh_Hans_CN")
+        _, draft = resident.start_draft(db, service, "zh_Hans_CN")
         draft.answers = {"help": "cleaning", "often": "once"}
         draft.personal = dict(EARLIER)
-        saved = submissions.save_request(db, draft, "kiosk-1")
+        saved = resident.save_request(db, draft, "kiosk-1")
         return saved.ticket, saved.check_code, saved.id
 
 
@@ -58,7 +60,7 @@ def test_a_returning_resident_reuses_their_details_after_saying_yes(app, client)
         draft = next(iter(db.query("SELECT id FROM drafts")))
         found_draft = drafts._draft(db, next(iter(db.query("SELECT * FROM drafts WHERE id = ?", [draft["id"]]))))
         found_draft.answers = {"kind": "meals", "when": "weekday"}
-        saved = submissions.save_request(db, found_draft, "kiosk-1")
+        saved = resident.save_request(db, found_draft, "kiosk-1")
         sources = submissions.sources_of(db, saved.id)
         kept = personal.load_for_request(db, saved.id)
     assert sources == {"kind": "typed", "when": "typed", "name": "reused", "address": "typed", "phone": "reused"}
@@ -99,7 +101,7 @@ def test_purged_details_and_bad_input_get_a_polite_answer(app, client):
         db = get_db()
         with write_transaction(db):
             outbox.record(db, request_id, outbox.CLOSED, "2026-01-01T00:00:00+00:00", status="closed")
-        retention.purge(db, datetime(2026, 3, 1, tzinfo=timezone.utc))
+        system.purge(db, datetime(2026, 3, 1, tzinfo=timezone.utc))
     start(client, "home-care")
     gone = client.post("/request/reuse?from=details", data={"ticket": ticket, "code": code}, headers=EN)
     assert gone.status_code == 422 and "no longer kept" in gone.get_data(as_text=True)
@@ -114,9 +116,10 @@ def test_purged_details_and_bad_input_get_a_polite_answer(app, client):
 def test_fields_entered_with_a_worker_say_so(app):
     with app.app_context():
         db = get_db()
-        _, draft = drafts.start(db, "pension-cert", "zh_Hans_CN")
+        _, draft = resident.start_draft(db, "pension-cert", "zh_Hans_CN")
         draft.answers, draft.personal = {"who": "self", "how": "centre"}, {"name": "王五", "contact": "centre"}
-        saved = submissions.save_request(db, draft, "kiosk-1", filled_by="worker")
+        with write_transaction(db, durable=True):
+            saved = submissions.save_request(db, draft, "kiosk-1", filled_by="worker")
         assert submissions.sources_of(db, saved.id) == {"who": "worker", "how": "worker", "name": "worker"}
         assert json.loads(db.execute("SELECT sources FROM requests WHERE id = ?", [saved.id]).fetchone()[0])
 
@@ -151,7 +154,8 @@ def test_reused_details_stay_partly_hidden_on_every_page_until_changed(app, clie
 
 def test_the_look_up_for_reuse_counts_wrong_codes_per_ticket(tmp_path, monkeypatch):
     from kiosk import create_app
-    from core.catalogue import DEMO_FILE, load_catalogue
+    from core.catalogue import DEMO_FILE
+    from core.actions.admin import load_catalogue
 
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("KIOSK_TICKET_LOOKUP_LIMIT", "3 per hour")

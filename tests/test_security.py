@@ -56,7 +56,8 @@ def test_forms_without_the_csrf_token_are_refused_politely(tmp_path, monkeypatch
 def test_a_first_look_creates_no_session_and_ending_a_visit_needs_no_token(tmp_path, monkeypatch):
     """Anonymous page views must not fill the kiosk's session memory, and Home and the idle reset must
     work even when the visit's session is gone (a restart): the draft is parked all the same."""
-    from core.catalogue import DEMO_FILE, load_catalogue
+    from core.catalogue import DEMO_FILE
+    from core.actions.admin import load_catalogue
     from kiosk.db import get_db
 
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path))

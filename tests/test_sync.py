@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from kiosk.db import get_db
-from core import outbox
+from core import audit, outbox
 
 from .conftest import ROOT, LiveCounty
 from .sync_helpers import FakeClock, drain, engine_for, save_requests, states
@@ -188,8 +188,12 @@ def test_operator_can_retry_a_quarantined_request(app, runner, tmp_path):
         assert retried.exit_code == 0 and "queued again" in retried.output
         with app.app_context():
             assert outbox.current_state(get_db(), 1) == outbox.QUEUED
+            [entry] = [e for e in audit.every(get_db(), request_id=1) if e.action == "request.requeued"]
+            assert entry.actor == "cli" and entry.detail["was"] == outbox.QUARANTINED  # the log says who queued it again
         refused = runner.invoke(args=["sync", "retry", tickets[0]])
         assert refused.exit_code != 0 and "only a quarantined" in refused.output
+        with app.app_context():
+            assert len([e for e in audit.every(get_db(), request_id=1) if e.action == "request.requeued"]) == 1
     finally:
         county.stop()
 

@@ -13,7 +13,8 @@ import subprocess
 import sys
 
 from core import outbox
-from core.catalogue import DEMO_FILE, load_catalogue
+from core.catalogue import DEMO_FILE
+from core.actions.admin import load_catalogue
 from core.crypto import PREFIX, load_keyring
 from core.db import connect, schema_version
 from core.migrations import migrations

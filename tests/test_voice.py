@@ -205,7 +205,8 @@ def test_voice_build_goes_on_past_a_failed_prompt_and_a_second_run_makes_it(tmp_
     """``flask voice build`` (kiosk-voice.service) on a slow box: one prompt that cannot be made (here the
     second call of opusenc fails) is reported and skipped, the others are made, the run says it failed (so
     its unit tries again) and the next run makes only what is missing."""
-    from core.catalogue import DEMO_FILE, load_catalogue
+    from core.catalogue import DEMO_FILE
+    from core.actions.admin import load_catalogue
     from kiosk import create_app
     from kiosk.db import get_db
     from kiosk.voice_views import cache_for

@@ -286,12 +286,12 @@ def test_qrcode_is_imported_at_the_first_receipt_not_at_start(tmp_path):
     from .conftest import ROOT
 
     probe = ("import json, sys\nfrom kiosk import create_app\nfrom tests.flows import fill_service\n"
-             "from core import addresses\nfrom core.catalogue import DEMO_FILE, get_service, load_catalogue\n"
+             "from core import addresses\nfrom core.actions.admin import load_address_book\nfrom core.catalogue import DEMO_FILE, get_service\nfrom core.actions.admin import load_catalogue\n"
              "from kiosk.db import get_db\n"
              "app = create_app({'TESTING': True, 'WTF_CSRF_ENABLED': False})\nclient = app.test_client()\n"
              "with app.app_context():\n"
              "    load_catalogue(get_db(), json.loads(DEMO_FILE.read_text(encoding='utf-8')))\n"
-             "    addresses.load_csv(get_db(), addresses.DEMO_FILE.read_bytes())\n"
+             "    load_address_book(get_db(), addresses.DEMO_FILE.read_bytes())\n"
              "    repairs = get_service(get_db(), 'repairs', 'en')\n"
              "assert client.get('/').status_code == 200\n"
              "seen = {'start': [m for m in ('qrcode', 'PIL') if m in sys.modules]}\n"

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from core import audit, drafts, workers
+from core.actions import admin
+from core.db import write_transaction
 from kiosk import create_app
 from kiosk.db import get_db
 
@@ -100,7 +102,7 @@ def test_resident_pages_never_touch_the_session_for_the_login(app, client, accou
 def test_every_failed_login_looks_the_same(app, client, accounts, name, password, disable):
     if disable:
         with app.app_context():
-            workers.set_disabled(get_db(), "alice", True)
+            admin.disable_worker(get_db(), "alice")
     response = log_in(client, name, password, **{"Accept-Language": "en"})
     assert response.status_code == 422
     assert error_text(response) == ["The name or the password is not right. Please try again."]
@@ -114,7 +116,7 @@ def test_a_failure_is_logged_under_the_worker_or_else_with_no_name_at_all(app, c
     log_in(client, "alice", "wrong-password")
     log_in(client, "my-secret-passw0rd", "alice")  # the two fields swapped
     with app.app_context():
-        workers.set_disabled(get_db(), "root", True, actor="cli")
+        admin.disable_worker(get_db(), "root", actor="cli")
     log_in(client, "root")
     failures = [e for e in entries(app) if e[1] == "login.failed"]
     assert failures == [("worker:alice", "login.failed", {"why": "wrong_password"}),
@@ -227,8 +229,8 @@ def test_disabling_or_resetting_a_worker_ends_their_open_sessions(app, accounts)
     log_in(phone, "alice")
     log_in(desk, "root")
     with app.app_context():
-        workers.set_disabled(get_db(), "alice", True)
-        workers.set_password(get_db(), "root", "a-new-password-1")
+        admin.disable_worker(get_db(), "alice")
+        admin.reset_password(get_db(), "root", "a-new-password-1")
     assert phone.get("/worker/").status_code == 302
     assert desk.get("/worker/").status_code == 302
     assert log_in(desk, "root", "a-new-password-1").status_code == 302
@@ -363,9 +365,11 @@ def test_the_audit_page_filters_by_request_and_actor_and_pages(app, client, acco
         from core import submissions
 
         saved = submissions.by_ticket(get_db(), ticket)
-        audit.record(get_db(), "worker:alice", "request.viewed", request_id=saved.id)
+        with write_transaction(get_db()):
+            audit.record(get_db(), "worker:alice", "request.viewed", request_id=saved.id)
         for i in range(60):
-            audit.record(get_db(), "system", "login.failed", detail={"why": "unknown_name"})
+            with write_transaction(get_db()):
+                audit.record(get_db(), "system", "login.failed", detail={"why": "unknown_name"})
     log_in(client, "root")
     page = client.get(f"/worker/audit?request={ticket.lower()}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert page.count('class="audit-list__entry"') == 1 and ticket in page and "request.viewed" in page

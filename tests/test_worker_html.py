@@ -1,5 +1,6 @@
 """Every worker page, in every language, passes the Nu HTML Checker with no errors (one Java run)."""
 from core import audit
+from core.db import write_transaction
 from kiosk.db import get_db
 
 from .conftest import LOCALES
@@ -37,7 +38,8 @@ def test_every_worker_page_is_valid_html(app, tmp_path):
     add_accounts(app)
     with app.app_context():
         for _ in range(60):
-            audit.record(get_db(), "system", "login.failed", detail={"why": "unknown_name"})
+            with write_transaction(get_db()):
+                audit.record(get_db(), "system", "login.failed", detail={"why": "unknown_name"})
     pages = {f"{locale}-{name}": html for locale in LOCALES for name, html in collect_pages(app, locale).items()}
     assert len(pages) == 3 * 11
     problems = nu_problems(pages, tmp_path)

@@ -5,6 +5,8 @@ import pytest
 from argon2 import PasswordHasher, extract_parameters
 
 from core import audit, workers
+from core.actions import worker as worker_actions
+from core.db import write_transaction
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate
 from kiosk.db import database_path, get_db
@@ -18,7 +20,8 @@ def db(tmp_path):
 
 
 def test_passwords_are_argon2id_sized_for_the_box(db):
-    workers.add(db, "alice", "correct horse 1")
+    with write_transaction(db):
+        workers.add(db, "alice", "correct horse 1")
     stored = db.execute("SELECT password_hash FROM workers").fetchone()[0]
     assert stored.startswith("$argon2id$") and "correct horse" not in stored
     params = extract_parameters(stored)
@@ -26,13 +29,15 @@ def test_passwords_are_argon2id_sized_for_the_box(db):
 
 
 def test_authenticate_tells_the_caller_why_and_no_one_else(db):
-    workers.add(db, "alice", "correct horse 1", display_name="王芳")
+    with write_transaction(db):
+        workers.add(db, "alice", "correct horse 1", display_name="王芳")
     assert workers.authenticate(db, " Alice ", "correct horse 1").worker.display_name == "王芳"
     wrong = workers.authenticate(db, "alice", "wrong horse 11")
     assert wrong.worker is None and wrong.reason == "wrong_password" and wrong.known.login == "alice"
     unknown = workers.authenticate(db, "nobody", "correct horse 1")
     assert unknown.worker is None and unknown.reason == "unknown" and unknown.known is None
-    workers.set_disabled(db, "alice", True)
+    with write_transaction(db):
+        workers.set_disabled(db, "alice", True)
     disabled = workers.authenticate(db, "alice", "correct horse 1")
     assert disabled.worker is None and disabled.reason == "disabled"
     assert workers.authenticate(db, "alice", "x" * 10_000).reason == "wrong_password"  # too long: refused, still hashed
@@ -40,17 +45,22 @@ def test_authenticate_tells_the_caller_why_and_no_one_else(db):
 
 
 def test_a_hash_made_with_other_parameters_is_remade_at_login(db):
-    worker = workers.add(db, "alice", "correct horse 1")
+    with write_transaction(db):
+        worker = workers.add(db, "alice", "correct horse 1")
     old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("correct horse 1")
     db.execute("UPDATE workers SET password_hash = ? WHERE login = 'alice'", [old])
     db.conn.commit()
-    assert workers.authenticate(db, "alice", "wrong horse 11").worker is None
+    assert worker_actions.log_in(db, "alice", "wrong horse 11", "own").worker is None
     assert db.execute("SELECT password_hash FROM workers").fetchone()[0] == old  # a failure changes nothing
-    assert workers.authenticate(db, "alice", "correct horse 1").worker is not None
+    checked = workers.authenticate(db, "alice", "correct horse 1")  # writes nothing: the login action stores it
+    assert checked.worker is not None and checked.new_hash
+    assert db.execute("SELECT password_hash FROM workers").fetchone()[0] == old
+    logged_in = worker_actions.log_in(db, "alice", "correct horse 1", "own")
     new = db.execute("SELECT password_hash, changed_at FROM workers").fetchone()
     assert new[0] != old and extract_parameters(new[0]).memory_cost == 19456
     assert new[1] == worker.changed_at  # not an account change
-    assert workers.authenticate(db, "alice", "correct horse 1").worker is not None
+    assert logged_in.worker.password_mark != worker.password_mark  # a session carries the new hash's mark
+    assert workers.authenticate(db, "alice", "correct horse 1").new_hash is None
 
 
 @pytest.mark.parametrize("login, password, role, display, message", [
@@ -65,17 +75,21 @@ def test_a_hash_made_with_other_parameters_is_remade_at_login(db):
 ])
 def test_bad_accounts_are_refused(db, login, password, role, display, message):
     with pytest.raises(workers.WorkerError, match=message):
-        workers.add(db, login, password, role=role, display_name=display)
+        with write_transaction(db):
+            workers.add(db, login, password, role=role, display_name=display)
     assert db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 0
 
 
 def test_a_login_name_is_taken_once(db):
-    workers.add(db, "alice", "long enough 1")
+    with write_transaction(db):
+        workers.add(db, "alice", "long enough 1")
     with pytest.raises(workers.WorkerError, match="already"):
-        workers.add(db, "ALICE", "long enough 2")
+        with write_transaction(db):
+            workers.add(db, "ALICE", "long enough 2")
     with pytest.raises(workers.WorkerError, match="no worker"):
-        workers.set_disabled(db, "bob", True)
+        with write_transaction(db):
+            workers.set_disabled(db, "bob", True)
 
 
 def test_generated_passwords_are_easy_to_read_and_all_different():

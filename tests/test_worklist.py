@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from core import audit, drafts, follow_ups, outbox, personal, submissions
+from core.actions import resident
 from core.db import write_transaction
 from kiosk.db import get_db
 from sync import refusals
@@ -23,10 +24,10 @@ def save(app, service="repairs", answers=None, details=None, park=False) -> tupl
     """A finished request saved through the kiosk's own save path; (id, ticket)."""
     with app.app_context():
         db = get_db()
-        _, draft = drafts.start(db, service, "zh_Hans_CN")
+        _, draft = resident.start_draft(db, service, "zh_Hans_CN")
         draft.answers = answers or {"what": "light", "where": "3号楼2单元", "danger": "no"}
         draft.personal = details or {"contact": "centre"}
-        saved = submissions.save_request(db, draft, "kiosk-1")
+        saved = resident.save_request(db, draft, "kiosk-1")
         return saved.id, saved.ticket
 
 
@@ -93,16 +94,17 @@ def test_each_section_lists_exactly_the_right_requests(app, alice):
         with write_transaction(db):
             db.execute("UPDATE requests SET requested_at = ? WHERE id = ?",
                        [(datetime.now(timezone.utc) - timedelta(days=2)).isoformat(timespec="seconds"), ids["yesterday"][0]])
-        follow_ups.record(db, ids["told"][0], told_event, follow_ups.TOLD, "alice")
+        with write_transaction(db):
+            follow_ups.record(db, ids["told"][0], told_event, follow_ups.TOLD, "alice")
         with write_transaction(db):  # corrected and queued again: not refused any more
             submissions.correct_answer(db, ids["fixed"][0], "where", "5号楼")
             outbox.requeue(db, ids["fixed"][0], by="worker:alice")
-        token, draft = drafts.start(db, "feedback", "zh_Hans_CN")
+        token, draft = resident.start_draft(db, "feedback", "zh_Hans_CN")
         draft.answers = {"kind": "praise"}
         draft.personal = {"name": "张三"}
-        drafts.save(db, draft)
-        drafts.park(db, token)
-        drafts.start(db, "repairs", "zh_Hans_CN")  # open on a screen: not unfinished, not listed
+        resident.save_answers(db, draft)
+        resident.park_draft(db, token)
+        resident.start_draft(db, "repairs", "zh_Hans_CN")  # open on a screen: not unfinished, not listed
 
     page = alice.get("/worker/worklist").get_data(as_text=True)
     assert tickets_in(section(page, "wl-refused")) == [ids["poison"][1]]
@@ -280,7 +282,8 @@ def test_a_refusal_no_field_can_fix_asks_for_the_administrator(app, alice):
 def test_the_correction_needs_the_csrf_token(tmp_path, monkeypatch):
     import json
 
-    from core.catalogue import DEMO_FILE, load_catalogue
+    from core.catalogue import DEMO_FILE
+    from core.actions.admin import load_catalogue
     from kiosk import create_app
 
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "csrf"))
@@ -345,7 +348,8 @@ def test_a_corrected_request_reaches_the_county_exactly_once(app, alice, tmp_pat
 # --- in real Chromium: every section present, axe and the kiosk's own measures -------------------
 
 SEED = """
-from core import feedback, drafts, outbox, submissions
+from core import feedback, outbox
+from core.actions import resident
 from core.db import write_transaction
 from kiosk import create_app
 from kiosk.db import get_db
@@ -355,9 +359,9 @@ app = create_app()
 with app.app_context():
     db = get_db()
     def save(answers, details):
-        _, draft = drafts.start(db, "repairs", "zh_Hans_CN")
+        _, draft = resident.start_draft(db, "repairs", "zh_Hans_CN")
         draft.answers, draft.personal = answers, details
-        return submissions.save_request(db, draft, "kiosk-1").id
+        return resident.save_request(db, draft, "kiosk-1").id
     refused = save({"what": "light", "where": "POISON 3号楼", "danger": "no"}, {"contact": "centre"})
     closed = save({"what": "light", "where": "5号楼", "danger": "no"}, {"contact": "phone", "phone": "13800138000"})
     with write_transaction(db):
@@ -371,10 +375,10 @@ with app.app_context():
         answer = feedback.answer(db, said, close, False, "kiosk", "kiosk-1")
         feedback.rate(db, answer.id, 2)
         feedback.add_comment(db, answer.id, "灯还是不亮")
-    token, draft = drafts.start(db, "feedback", "zh_Hans_CN")
+    token, draft = resident.start_draft(db, "feedback", "zh_Hans_CN")
     draft.answers = {"kind": "praise"}
-    drafts.save(db, draft)
-    drafts.park(db, token)
+    resident.save_answers(db, draft)
+    resident.park_draft(db, token)
 """
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from core import workers
+from core.actions import admin
 from kiosk.db import get_db
 
 PASSWORDS = {"alice": "alice-password-1", "root": "root-password-12"}
@@ -12,8 +13,8 @@ PASSWORDS = {"alice": "alice-password-1", "root": "root-password-12"}
 def add_accounts(app) -> None:
     """alice, a worker (王芳); root, an administrator."""
     with app.app_context():
-        workers.add(get_db(), "alice", PASSWORDS["alice"], display_name="王芳")
-        workers.add(get_db(), "root", PASSWORDS["root"], role="admin", display_name="管理员甲")
+        admin.add_worker(get_db(), "alice", PASSWORDS["alice"], display_name="王芳")
+        admin.add_worker(get_db(), "root", PASSWORDS["root"], role="admin", display_name="管理员甲")
 
 
 def log_in(client, name: str, password: str | None = None, **headers):

@@ -17,7 +17,8 @@ from datetime import timedelta
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from core import audit, drafts, submissions
+from core import drafts, submissions
+from core.actions import resident as actions
 from core.clock import iso, now as real_now
 
 from . import bp, flow, visit
@@ -25,23 +26,6 @@ from ..db import get_db
 from ..shared_screen import on_shared_screen
 
 POLL_SECONDS = 2
-
-
-def ref(draft: drafts.Draft) -> str:
-    """A short reference to a draft for the audit log (part of its random key: no personal data)."""
-    return draft.id[:16]
-
-
-def audit_saved(draft: drafts.Draft, login: str, confirmed_by: str, how: str):
-    """The audit entries of an assisted request, for :func:`core.submissions.save_request`'s ``then``:
-    the worker who filled it in, and the resident's yes (their own tap, or the worker's record of it)."""
-    def record(saved: submissions.SavedRequest) -> None:
-        db = get_db()
-        audit.record(db, audit.worker_actor(login), "request.filed_for_resident", saved.id,
-                     {"service": saved.service_code, "ref": ref(draft)})
-        audit.record(db, confirmed_by, "request.confirmed_by_resident" if confirmed_by == "resident"
-                     else "request.confirmed_verbally", saved.id, {"how": how})
-    return record
 
 
 def _since() -> str:
@@ -74,8 +58,7 @@ def confirm():
         if draft is None:  # never shown here, or saved already (a second tap, a replayed form)
             return render_template("resident/confirm_gone.html"), 409
         try:
-            saved = submissions.save_request(db, draft, current_app.config["KIOSK_ID"], filled_by="worker",
-                                             then=audit_saved(draft, draft.assisted_by, "resident", "kiosk"))
+            saved = actions.confirm_assisted_request(db, draft, current_app.config["KIOSK_ID"])
         except submissions.AlreadySaved:
             return render_template("resident/confirm_gone.html"), 409
         except submissions.SaveFailed as exc:
@@ -98,5 +81,5 @@ def not_right() -> Response:
     _kiosk_screen_only()
     draft = drafts.for_confirmation(get_db(), request.form.get("key", ""), _since())
     if draft is not None:
-        drafts.withdraw_confirmation(get_db(), draft.id)
+        actions.say_not_right(get_db(), draft.id)
     return render_template("resident/confirm_not_right.html")

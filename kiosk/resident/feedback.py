@@ -21,7 +21,7 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import _, lazy_gettext as _l
 
 from core import feedback, catalogue, submissions
-from core.db import write_transaction
+from core.actions import resident as actions
 
 from . import bp
 from .lookup import find_typed
@@ -92,8 +92,7 @@ def answer_solved(ticket: str):
         abort(400)
     db = get_db()
     try:
-        with write_transaction(db, durable=True):
-            given = feedback.answer(db, saved.id, int(event), solved == "yes", _via(), current_app.config["KIOSK_ID"])
+        given = actions.answer_solved(db, saved.id, int(event), solved == "yes", _via(), current_app.config["KIOSK_ID"])
     except feedback.AlreadyAnswered:
         return _refused(saved, proof, str(ALREADY), 409)
     except feedback.NotAsked:
@@ -135,10 +134,8 @@ def answer_rating(ticket: str, saved, proof: dict, given: feedback.Answer):
         if request.form.get("skip"):  # no rating: the comment and the thanks (with a new ticket) still follow
             return redirect(url_for("resident.answer_comment", ticket=ticket, **proof))
         if DIGITS.fullmatch(chosen) and int(chosen) in feedback.RATINGS:
-            db = get_db()
             try:
-                with write_transaction(db):
-                    feedback.rate(db, given.id, int(chosen))
+                actions.rate(get_db(), given.id, int(chosen))
             except feedback.AlreadyAnswered:
                 return _refused(saved, proof, str(ALREADY), 409)
             return redirect(url_for("resident.answer_comment", ticket=ticket, **proof))
@@ -157,17 +154,13 @@ def answer_comment(ticket: str, saved, proof: dict, given: feedback.Answer):
     if request.method == "POST":
         text = request.form.get("comment", "")
         if request.form.get("skip") or not text.strip():
-            db = get_db()
-            with write_transaction(db):  # nothing to add: a reopened request need not wait for it
-                feedback.no_comment(db, given.id)
+            actions.skip_comment(get_db(), given.id)  # nothing to add: a reopened request need not wait for it
             return redirect(url_for("resident.answer_thanks", ticket=ticket, **proof))
         if len(text.strip()) > feedback.COMMENT_LIMIT:
             error = _("Please keep it to %(limit)d characters. A worker can write down more with you.", limit=feedback.COMMENT_LIMIT)
         else:
-            db = get_db()
             try:
-                with write_transaction(db):
-                    feedback.add_comment(db, given.id, text)
+                actions.add_comment(get_db(), given.id, text)
             except feedback.AlreadyAnswered:
                 return _refused(saved, proof, str(ALREADY), 409)
             return redirect(url_for("resident.answer_thanks", ticket=ticket, **proof))

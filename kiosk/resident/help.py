@@ -28,6 +28,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from core import clock, help_calls, workers
+from core.actions import resident as actions
 
 from . import bp
 from .visit import current_draft
@@ -63,8 +64,8 @@ def call_help():
         return redirect(url_for("resident.help", back=back))
     draft = current_draft()
     ours = session.get("help_call") or {}
-    called = help_calls.call(get_db(), current_app.config["KIOSK_ID"], place_of(back),
-                             draft.service_code if draft else None, now=_now(), ours=ours.get("id"))
+    called = actions.call_for_help(get_db(), current_app.config["KIOSK_ID"], place_of(back),
+                                   draft.service_code if draft else None, now=_now(), ours=ours.get("id"))
     if called.id != ours.get("id"):  # her waiting starts now, whoever called from this kiosk before her
         session["help_call"] = {"id": called.id, "since": help_calls.last_rung(called)}
     return redirect(url_for("resident.help", back=back))
@@ -81,7 +82,7 @@ def _this_visits_call() -> tuple[help_calls.HelpCall | None, str | None]:
     if called is None:
         return None, None
     if help_calls.due_again(called, _now(), ours["since"]):
-        called = help_calls.ring_again(db, called.id, _now()) or called
+        called = actions.ring_again(db, called.id, _now()) or called
     if not called.waiting:
         return called, "answered"
     return called, "again" if help_calls.last_rung(called) > ours["since"] else "waiting"

@@ -17,6 +17,7 @@ from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from core import drafts, personal
+from core.actions import resident as actions
 
 from . import bp
 from .flow import mask
@@ -90,9 +91,7 @@ def reuse_confirm():
     if request.method == "POST":
         session.pop("reuse_offer", None)
         if request.form.get("use") == "yes" and details:
-            draft.personal.update(details)
-            draft.personal[personal.REUSED] = dict(details)
-            drafts.save(get_db(), draft)
+            actions.reuse_details(get_db(), draft, details)
         return redirect(url_for(FROM[came]))
     rows = [{"key": key, "value": value} for key, value in masked(details)]
     return render_template("resident/reuse_confirm.html", service=service, rows=rows, came=came,

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from core import catalogue, drafts, outbox, submissions, tickets
+from core.actions import resident as actions
 
 from . import feedback, bp, confirm, flow, keypad, visit
 from .lookup import draft_and_service, find_typed, start_again
@@ -104,7 +105,7 @@ def service(code: str):
     if refused:
         return refused
     try:
-        token, draft = drafts.start(db, svc.code, current_locale(), *limits.reclaim_times())
+        token, draft = actions.start_draft(db, svc.code, current_locale(), *limits.reclaim_times())
     except drafts.NoFreeCode:
         return limits.no_free_code()
     response = redirect(flow.url_of(flow.steps(svc)[0]))
@@ -141,7 +142,7 @@ def form_step(make: Callable[[catalogue.Service, drafts.Draft], StepForm]):
             if later:
                 return redirect(later)
             form.keep(values)
-            drafts.save(get_db(), draft)
+            actions.save_answers(get_db(), draft)
             return redirect(form.next_url(returning))
         shown = form.typed(request.form, values)
     steps = flow.steps(svc)
@@ -203,7 +204,7 @@ def check():
         )
     if request.method == "POST":
         try:
-            saved = submissions.save_request(get_db(), draft, current_app.config["KIOSK_ID"])
+            saved = actions.save_request(get_db(), draft, current_app.config["KIOSK_ID"])
         except submissions.AlreadySaved:
             return start_again()
         except submissions.SaveFailed as exc:

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from core import catalogue, clock, drafts
+from core.actions import resident as actions
 
 from . import bp, flow, keypad
 from ..db import get_db
@@ -56,7 +57,7 @@ def where_to_continue(draft: drafts.Draft) -> str:
 def end(keep_preferences: bool) -> Response:
     """End the visit: park the draft, forget the receipt (and, unless kept, the preferences). On the
     kiosk's own screen a worker logged in there is logged out too; on a worker's phone they stay."""
-    drafts.park(get_db(), request.cookies.get(DRAFT_COOKIE))
+    actions.park_draft(get_db(), request.cookies.get(DRAFT_COOKIE))
     kept = {k: session[k] for k in PREFERENCES if k in session} if keep_preferences else {}
     kept.update(kept_by_visit_end())  # a worker's login ends with the visit on the kiosk's own screen
     session.clear()
@@ -141,10 +142,10 @@ def resume():
             if partial is not None:
                 return partial
         else:
-            found = drafts.resume(get_db(), entered, resumable_since())
+            found = actions.resume_draft(get_db(), entered, resumable_since(),
+                                         request.cookies.get(DRAFT_COOKIE))  # parks the draft this screen had open
             if found:
                 token, draft = found
-                drafts.park(get_db(), request.cookies.get(DRAFT_COOKIE))  # a draft this screen had open
                 response = redirect(where_to_continue(draft))
                 response.set_cookie(DRAFT_COOKIE, token, httponly=True, samesite="Lax")
                 return response

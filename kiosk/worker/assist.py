@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core import audit, catalogue, drafts, submissions
+from core.actions import worker as actions
 
 from . import bp, nav_item
 from .auth import on_shared_screen, worker_required
@@ -32,7 +33,6 @@ from ..db import get_db
 from ..i18n import current_locale
 from ..limits import guess_limits, no_free_code, reclaim_times
 from ..resident import flow, visit
-from ..resident.confirm import audit_saved, ref as _ref
 from ..resident.visit import DRAFT_COOKIE
 
 #: How a resident who is not at the kiosk said yes, in words (the key goes into the audit log).
@@ -76,13 +76,11 @@ def assist_start():
     service = catalogue.get_service(db, request.form.get("service", ""), current_locale())
     if service is None:
         abort(404)
-    drafts.park(db, request.cookies.get(DRAFT_COOKIE))  # a draft this browser had open stays kept
-    try:
-        token, draft = drafts.start(db, service.code, current_locale(), *reclaim_times())
+    try:  # a draft this browser had open stays kept, under its code
+        token, _draft = actions.start_assisting(db, current_user.login, service.code, current_locale(),
+                                                request.cookies.get(DRAFT_COOKIE), *reclaim_times())
     except drafts.NoFreeCode:
         return no_free_code()
-    drafts.assist(db, draft, current_user.login)
-    audit.record(db, current_user.actor, "assist.started", detail={"service": service.code})
     response = redirect(flow.url_of(flow.steps(service)[0]))
     response.set_cookie(DRAFT_COOKIE, token, httponly=True, samesite="Lax")
     return response
@@ -95,14 +93,12 @@ def assist_continue():
     """Continue a draft a resident left, by its six-digit code (wrong codes count as guesses)."""
     entered = "".join(c for c in request.form.get("entered", "") if c.isdigit())[:drafts.RESUME_DIGITS]
     db = get_db()
-    found = drafts.resume(db, entered, visit.resumable_since())
+    found = actions.continue_assisting(db, current_user.login, entered, visit.resumable_since(),
+                                       request.cookies.get(DRAFT_COOKIE))
     if not found:
         return _page([("entered", _("We could not find answers kept under that code. Please check the six digits."))],
                      entered, 422)
     token, draft = found
-    drafts.park(db, request.cookies.get(DRAFT_COOKIE))
-    drafts.assist(db, draft, current_user.login)
-    audit.record(db, current_user.actor, "assist.continued", detail={"service": draft.service_code})
     response = redirect(visit.where_to_continue(draft))
     response.set_cookie(DRAFT_COOKIE, token, httponly=True, samesite="Lax")
     return response
@@ -124,9 +120,8 @@ def assist_show():
     if not found:
         return redirect(url_for("resident.check"))
     draft, _service = found
-    drafts.ask_confirmation(get_db(), draft)
-    session["assist_ref"] = _ref(draft)
-    audit.record(get_db(), current_user.actor, "assist.shown_on_kiosk", detail={"service": draft.service_code})
+    actions.show_on_kiosk(get_db(), current_user.login, draft)
+    session["assist_ref"] = drafts.ref(draft)
     if on_shared_screen():  # the worker is at the kiosk: hand the screen over to the resident
         return redirect(url_for("resident.confirm"))
     return redirect(url_for("worker.assist_waiting"))
@@ -138,7 +133,7 @@ def assist_withdraw():
     """Take the draft off the kiosk's screen (the resident went away, or something is to change)."""
     found = _mine()
     if found:
-        drafts.withdraw_confirmation(get_db(), found[0].id)
+        actions.take_off_kiosk(get_db(), found[0].id)
     return redirect(url_for("resident.check"))
 
 
@@ -183,10 +178,8 @@ def assist_verbal():
     if request.method == "POST" and how not in VERBAL:
         how = ""
     if request.method == "POST" and how and request.form.get("sure") == "yes":
-        login = current_user.login
         try:
-            saved = submissions.save_request(get_db(), draft, current_app.config["KIOSK_ID"], filled_by="worker",
-                                             then=audit_saved(draft, login, audit.worker_actor(login), how))
+            saved = actions.file_for_resident(get_db(), current_user.login, draft, current_app.config["KIOSK_ID"], how)
         except submissions.AlreadySaved:
             return render_template("worker/assist_gone.html"), 409
         except submissions.SaveFailed as exc:

@@ -38,7 +38,8 @@ from flask import (Flask, abort, current_app, g, make_response, redirect, render
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from core import audit, clock, workers
+from core import clock, workers
+from core.actions import system, worker as actions
 
 from . import bp
 from ..db import get_db
@@ -112,7 +113,7 @@ def load_worker(user_id: str) -> WorkerUser | None:
     if (since is None or seen is None or moment - seen > config["WORKER_IDLE_SECONDS"]
             or moment - since > config["WORKER_MAX_SECONDS"]):
         why = "absolute" if since is not None and moment - since > config["WORKER_MAX_SECONDS"] else "idle"
-        audit.record(get_db(), worker.actor, "session.expired", detail={"why": why})
+        system.expire_session(get_db(), worker.login, why)
         g.worker_login_ended = True
         _drop_login()
         return None
@@ -222,15 +223,11 @@ def login():
                     "(at most %(minutes)d min). Please try again later, or ask an administrator.",
                     minutes=max(1, -(-wait // 60)))
         return _login_page([("login", message)], 429, typed[:64], {"Retry-After": str(wait)})
-    db = get_db()
-    outcome = workers.authenticate(db, name, request.form.get("password", ""))
+    outcome = actions.log_in(get_db(), name, request.form.get("password", ""),
+                             "kiosk" if on_shared_screen() else "own")
     if outcome.worker is None:
         for limit, *key in budgets:
             _window().hit(limit, *key)
-        if outcome.known:
-            audit.record(db, outcome.known.actor, "login.failed", detail={"why": outcome.reason})
-        else:
-            audit.record(db, "system", "login.failed", detail={"why": "unknown_name"})
         message = _("The name or the password is not right. Please try again.")
         return _login_page([("login", message)], 422, typed[:64])
     window = _window()
@@ -239,7 +236,6 @@ def login():
     login_user(WorkerUser(outcome.worker))
     session["worker_since"] = session["worker_seen"] = now()
     session["worker_client"] = _client_mark()
-    audit.record(db, outcome.worker.actor, "login.succeeded", detail={"screen": "kiosk" if on_shared_screen() else "own"})
     return redirect(_next_worker_page(request.form.get("next")))
 
 
@@ -247,7 +243,7 @@ def login():
 @worker_required
 def logout():
     """Log out: the session gets a new id and keeps only the page's language and text size."""
-    audit.record(get_db(), current_user.actor, "logout")
+    actions.log_out(get_db(), current_user.login)
     logout_user()
     _start_afresh()
     return redirect(url_for("worker.login", out=1))

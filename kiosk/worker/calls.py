@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core import audit, catalogue, help_calls
+from core import catalogue, help_calls
+from core.actions import worker as actions
 
 from . import bp, nav_item
 from .auth import worker_required
@@ -84,8 +85,7 @@ def answer_call(call_id: int):
     """"I am going": the call leaves every worker's list, and the resident's screen says so."""
     db = get_db()
     call = help_calls.get(db, call_id)
-    if call is not None and help_calls.answer(db, call_id, current_user.worker.login):
-        audit.record(db, current_user.worker.actor, "help_call.answered", detail={"call": call_id, "kiosk": call.kiosk_id})
+    if call is not None and actions.answer_call(db, current_user.worker.login, call_id):
         session["call_answered"] = {"kiosk": call.kiosk_id, "by_me": True}
     else:
         session["call_answered"] = {"kiosk": call.kiosk_id if call else "", "by_me": False}

@@ -3,7 +3,8 @@
 A worker calling a resident back from *Today's list* asks the same questions the status page asks
 (:mod:`kiosk.resident.feedback`), one a page, and records the answers as said *via a worker*
 (:mod:`core.feedback`, ``via="worker"`` with the worker's login). Recording the answer also records
-that the resident was told of the close (:mod:`core.follow_ups`), in the same transaction. A "not
+that the resident was told of the close (:mod:`core.follow_ups`), in the same transaction
+(:func:`core.actions.worker.record_resident_answer`). A "not
 solved" reopens the request at once, as at the kiosk.
 """
 from __future__ import annotations
@@ -12,8 +13,8 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import feedback, audit, follow_ups, submissions
-from core.db import write_transaction
+from core import feedback, submissions
+from core.actions import worker as actions
 
 from . import bp
 from .auth import worker_required
@@ -36,15 +37,9 @@ def answer_solved(request_id: int, event_id: int):
         solved = request.form.get("solved")
         if solved not in ("yes", "no"):
             abort(400)
-        worker = current_user.worker
         try:
-            with write_transaction(db, durable=True):
-                given = feedback.answer(db, request_id, event_id, solved == "yes", "worker", current_app.config["KIOSK_ID"],
-                                       by_worker=worker.login)
-                if follow_ups.record(db, request_id, event_id, follow_ups.TOLD, worker.login, in_transaction=True):
-                    audit.record(db, worker.actor, "follow_up.told", request_id, {"event": event_id})
-                audit.record(db, worker.actor, "answer.recorded", request_id,
-                             {"event": event_id, "solved": solved, **({"reopened_as": given.reopened_as} if given.reopened_as else {})})
+            given = actions.record_resident_answer(db, current_user.worker.login, request_id, event_id, solved == "yes",
+                                                   current_app.config["KIOSK_ID"])
         except (feedback.AlreadyAnswered, feedback.NotAsked):
             session["worklist_done"] = _("Someone has already recorded this. Nothing was changed.")
             return redirect(url_for("worker.worklist"))
@@ -69,9 +64,7 @@ def answer_rating(answer_id: int):
             return _back(saved, reopened)
         if DIGITS.fullmatch(chosen) and int(chosen) in feedback.RATINGS:
             try:
-                with write_transaction(db):
-                    feedback.rate(db, given.id, int(chosen))
-                    audit.record(db, current_user.worker.actor, "answer.rated", given.request_id, {"answer": given.id})
+                actions.record_resident_rating(db, current_user.worker.login, given.id, int(chosen))
             except feedback.AlreadyAnswered:
                 session["worklist_done"] = _("Someone has already recorded this. Nothing was changed.")
                 return redirect(url_for("worker.worklist"))

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core import audit, submissions
+from core.actions import worker as actions
 
 from . import assist, bp, calls, nav_item, worklist
 from .auth import admin_required, worker_required
@@ -116,6 +117,6 @@ def audit_export():
     for entry in audit.every(get_db(), actor or None, request_id):
         writer.writerow([cell(v) for v in (entry.id, entry.at, entry.actor, entry.action, entry.request_id,
                                              entry.ticket, " ".join(f"{k}={v}" for k, v in sorted(entry.detail.items())))])
-    audit.record(get_db(), current_user.actor, "audit.exported")
+    actions.note_audit_export(get_db(), current_user.login)
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=kiosk-audit.csv"})

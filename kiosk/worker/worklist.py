@@ -4,9 +4,9 @@ outcomes), residents waiting at a kiosk, today's new requests and unfinished dra
 
 Each section is built from its owner's questions (:mod:`core.outbox`, :mod:`core.submissions`,
 :mod:`core.follow_ups`, :mod:`core.drafts`, :mod:`core.help_calls` through :mod:`.calls`); the
-templates get plain data. A correction goes through the owner of what it changes and then
-:func:`core.outbox.requeue`, in one transaction: the sync engine sends it once more, like
-``flask sync retry``. Personal data (a phone number, a corrected name) is shown only here, behind the
+templates get plain data. A correction is one action (:func:`core.actions.worker.correct_and_resend`):
+the owner of what it changes, then :func:`core.outbox.requeue`, in one transaction with its audit
+entries: the sync engine sends it once more, like ``flask sync retry``. Personal data (a phone number, a corrected name) is shown only here, behind the
 worker login; the audit log gets field names, never values.
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core import feedback, audit, catalogue, clock, drafts, follow_ups, outbox, personal, submissions
-from core.db import write_transaction
+from core import feedback, catalogue, clock, drafts, follow_ups, outbox, personal, submissions
+from core.actions import worker as actions
 from sync import refusals
 from sync.payload import kiosk_field, payload_key
 
@@ -231,9 +231,7 @@ def follow_up(request_id: int, event_id: int):
     outcome = request.form.get("outcome", "")
     if outcome not in follow_ups.OUTCOMES:
         abort(400)
-    db = get_db()
-    if follow_ups.record(db, request_id, event_id, outcome, current_user.worker.login):
-        audit.record(db, current_user.worker.actor, f"follow_up.{outcome}", request_id, {"event": event_id})
+    if actions.record_follow_up(get_db(), current_user.worker.login, request_id, event_id, outcome):
         session["worklist_done"] = str(DONE[outcome])
     else:
         session["worklist_done"] = _("Someone has already recorded this. Nothing was changed.")
@@ -294,16 +292,8 @@ def correct(request_id: int):
         if error:
             errors = [("answer-" + target[1], error)]
         else:
-            with write_transaction(db, durable=True):
-                if outbox.current_state(db, request_id) != outbox.QUARANTINED:  # a colleague was quicker
-                    return render_template("worker/correct_done.html", ticket=saved.ticket)
-                if target[0] == "answer":
-                    submissions.correct_answer(db, request_id, target[1], value)
-                else:
-                    submissions.correct_personal(db, request_id, target[1], value)
-                outbox.requeue(db, request_id, by=current_user.worker.actor)
-                audit.record(db, current_user.worker.actor, "request.corrected", request_id, {"field": target[1]})
-                audit.record(db, current_user.worker.actor, "request.requeued", request_id, {"event": event["event_id"]})
+            if not actions.correct_and_resend(db, current_user.worker.login, request_id, target, value, event["event_id"]):
+                return render_template("worker/correct_done.html", ticket=saved.ticket)  # a colleague was quicker
             session["worklist_done"] = _("Corrected. Request %(ticket)s will be sent to the county again at the next sync.",
                                          ticket=saved.ticket)
             return redirect(url_for("worker.worklist"))

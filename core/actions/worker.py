@@ -1,0 +1,164 @@
+"""What a community worker does: logs in and out, files a request for a resident, corrects and resends
+one the county refused, records a follow-up and a resident's answer, answers a help call, exports
+(see :mod:`core.actions` for the rule). ``login`` is the worker's login name; every action writes its
+audit entries in its own transaction."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from .. import audit, drafts, feedback, follow_ups, help_calls, outbox, submissions, workers
+from ..db import write_transaction
+from .resident import save_filled_in
+
+
+def log_in(db: Database, login: str, password: str, screen: str) -> workers.Outcome:
+    """Check a login (:func:`core.workers.authenticate`, outside any transaction: hashing is slow) and
+    record it: ``login.succeeded`` (``screen``: ``kiosk`` or ``own``) or ``login.failed`` (under the
+    account's name, or ``system`` for a name that does not exist). A hash made with old parameters is
+    stored anew in the same transaction."""
+    outcome = workers.authenticate(db, login, password)
+    with write_transaction(db):
+        if outcome.worker is None:
+            if outcome.known:
+                audit.record(db, outcome.known.actor, "login.failed", detail={"why": outcome.reason})
+            else:
+                audit.record(db, "system", "login.failed", detail={"why": "unknown_name"})
+            return outcome
+        outcome = workers.keep_new_hash(db, outcome)
+        audit.record(db, outcome.worker.actor, "login.succeeded", detail={"screen": screen})
+    return outcome
+
+
+def log_out(db: Database, login: str, why: str | None = None) -> None:
+    """The worker logged out (``why``: ``visit_ended`` when the end of a visit on the kiosk's own
+    screen logged them out)."""
+    with write_transaction(db):
+        audit.record(db, audit.worker_actor(login), "logout", detail={"why": why} if why else None)
+
+
+def start_assisting(db: Database, login: str, service_code: str, locale: str, open_token: str | None = None,
+                    expired_before: str | None = None, empty_before: str | None = None) -> tuple[str, drafts.Draft]:
+    """A new draft for ``service_code``, filled in by this worker for a resident; the draft this
+    browser had open (``open_token``) is parked, kept under its code. Raises :class:`core.drafts.NoFreeCode`."""
+    with write_transaction(db):
+        drafts.park(db, open_token)
+        token, draft = drafts.start(db, service_code, locale, expired_before, empty_before)
+        drafts.assist(db, draft, login)
+        audit.record(db, audit.worker_actor(login), "assist.started", detail={"service": service_code})
+    return token, draft
+
+
+def continue_assisting(db: Database, login: str, code: str, untouched_since: str = "",
+                       open_token: str | None = None) -> tuple[str, drafts.Draft] | None:
+    """Continue, for a resident, the draft they left under ``code``; None (nothing changed) if none."""
+    with write_transaction(db):
+        found = drafts.resume(db, code, untouched_since)
+        if not found:
+            return None
+        token, draft = found
+        drafts.park(db, open_token)
+        drafts.assist(db, draft, login)
+        audit.record(db, audit.worker_actor(login), "assist.continued", detail={"service": draft.service_code})
+    return token, draft
+
+
+def show_on_kiosk(db: Database, login: str, draft: drafts.Draft) -> str:
+    """Put the filled-in draft on the kiosk's screen for its resident to confirm; the one-time key."""
+    with write_transaction(db):
+        key = drafts.ask_confirmation(db, draft)
+        audit.record(db, audit.worker_actor(login), "assist.shown_on_kiosk", detail={"service": draft.service_code})
+    return key
+
+
+def take_off_kiosk(db: Database, draft_id: str) -> None:
+    """Take the draft off the kiosk's screen (the resident went away, or something is to change)."""
+    with write_transaction(db):
+        drafts.withdraw_confirmation(db, draft_id)
+
+
+def file_for_resident(db: Database, login: str, draft: drafts.Draft, kiosk_id: str, how: str) -> submissions.SavedRequest:
+    """Save the request this worker filled in, on the resident's yes given to them (``how``: in
+    person, by phone…), with both audit entries, in one durable transaction. Raises
+    :class:`core.submissions.AlreadySaved`, :class:`core.submissions.SaveFailed`."""
+    return save_filled_in(db, draft, kiosk_id, login, audit.worker_actor(login), how)
+
+
+def correct_and_resend(db: Database, login: str, request_id: int, target: tuple[str, str], value: object,
+                       event_id: int) -> bool:
+    """Correct the field the county refused (``target``: ``("answer", code)`` or ``("personal", field)``)
+    and queue the request again, with ``request.corrected`` and ``request.requeued``, in one durable
+    transaction; False (nothing changed) when it is no longer quarantined (a colleague was quicker)."""
+    actor = audit.worker_actor(login)
+    with write_transaction(db, durable=True):
+        if outbox.current_state(db, request_id) != outbox.QUARANTINED:
+            return False
+        if target[0] == "answer":
+            submissions.correct_answer(db, request_id, target[1], value)
+        else:
+            submissions.correct_personal(db, request_id, target[1], value)
+        outbox.requeue(db, request_id, by=actor)
+        audit.record(db, actor, "request.corrected", request_id, {"field": target[1]})
+        audit.record(db, actor, "request.requeued", request_id, {"event": event_id})
+    return True
+
+
+def record_follow_up(db: Database, login: str, request_id: int, event_id: int, outcome: str,
+                     at: datetime | None = None) -> bool:
+    """What was done to pass a status change on (told, could not reach, came in), with its audit
+    entry, in one transaction; False (nothing recorded) when it was settled already or is no longer current."""
+    with write_transaction(db):
+        if not follow_ups.record(db, request_id, event_id, outcome, login, at=at):
+            return False
+        audit.record(db, audit.worker_actor(login), f"follow_up.{outcome}", request_id, {"event": event_id})
+    return True
+
+
+def record_resident_answer(db: Database, login: str, request_id: int, event_id: int, solved: bool,
+                           kiosk_id: str) -> feedback.Answer:
+    """The resident's answer to "is it really solved?", as they told this worker: it settles the
+    follow-up (they were told), and a "no" reopens the request; one durable transaction with the
+    audit entries. Raises :class:`core.feedback.NotAsked`, :class:`core.feedback.AlreadyAnswered`."""
+    actor = audit.worker_actor(login)
+    with write_transaction(db, durable=True):
+        given = feedback.answer(db, request_id, event_id, solved, "worker", kiosk_id, by_worker=login)
+        if follow_ups.record(db, request_id, event_id, follow_ups.TOLD, login):
+            audit.record(db, actor, "follow_up.told", request_id, {"event": event_id})
+        audit.record(db, actor, "answer.recorded", request_id,
+                     {"event": event_id, "solved": "yes" if solved else "no",
+                      **({"reopened_as": given.reopened_as} if given.reopened_as else {})})
+    return given
+
+
+def record_resident_rating(db: Database, login: str, answer_id: int, rating: int) -> feedback.Answer:
+    """The resident's rating, as they told this worker. Raises :class:`core.feedback.AlreadyAnswered`."""
+    with write_transaction(db):
+        given = feedback.rate(db, answer_id, rating)
+        audit.record(db, audit.worker_actor(login), "answer.rated", given.request_id, {"answer": given.id})
+    return given
+
+
+def answer_call(db: Database, login: str, call_id: int) -> bool:
+    """"I am going": the help call is answered by this worker (``help_call.answered``); False when it
+    was answered already (or never existed)."""
+    with write_transaction(db):
+        call = help_calls.get(db, call_id)
+        if call is None or not help_calls.answer(db, call_id, login):
+            return False
+        audit.record(db, audit.worker_actor(login), "help_call.answered", detail={"call": call_id, "kiosk": call.kiosk_id})
+    return True
+
+
+def note_audit_export(db: Database, login: str) -> None:
+    """An administrator took the audit log away as a file: the log says so."""
+    with write_transaction(db):
+        audit.record(db, audit.worker_actor(login), "audit.exported")
+
+
+def note_outcomes_export(db: Database, login: str, kind: str, rows: int, with_personal: bool) -> None:
+    """A worker took the outcomes away as a file (``kind``: csv or json): how many rows, and whether
+    with personal details."""
+    with write_transaction(db):
+        audit.record(db, audit.worker_actor(login), "outcomes.exported", None,
+                     {"format": kind, "rows": rows, "personal": int(with_personal)})
