@@ -52,6 +52,9 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # The phones' window is short so that a burst of guesses holds residents' own phones minutes, not an hour.
     "LOOKUP_LIMIT": ("30 per hour", str),
     "PHONE_LOOKUP_LIMIT": ("20 per 10 minutes", str),
+    # The kiosk's own screen, shared by everyone who stands at it: short, so that whoever guessed there
+    # holds the next resident's typed look-up for minutes, not an hour (docs/security.md).
+    "SCREEN_LOOKUP_LIMIT": ("10 per 10 minutes", str),
     # Requests (drafts) a client may start, as above: a phone on the Wi-Fi, and the kiosk's own screen.
     "DRAFT_LIMIT": ("5 per minute", str),
     "SCREEN_DRAFT_LIMIT": ("60 per minute", str),

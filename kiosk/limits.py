@@ -200,7 +200,8 @@ def guess_limits(by_ticket: bool = True):
     view's answer against each when it found nothing.
 
     Every method counts alike (a HEAD is a GET whose body is not sent: it tells a right code from a
-    wrong one as well). Every kind of guess shares the client's budget (``LOOKUP_LIMIT``); phones on the
+    wrong one as well). Every kind of guess shares the client's budget (``LOOKUP_LIMIT``; at the kiosk's
+own screen, which everyone standing there shares, ``SCREEN_LOOKUP_LIMIT``, a short window); phones on the
     Wi-Fi share one more (``PHONE_LOOKUP_LIMIT``: many addresses are one attacker more often than many
     residents); each ticket has its lock-out, whoever asks (``TICKET_LOOKUP_LIMIT``, :class:`TicketPauses`).
     A paused ticket still opens with its right code at the kiosk's own screen (its resident standing
@@ -218,9 +219,11 @@ def guess_limits(by_ticket: bool = True):
             window = current_app.extensions["kiosk_limits"]
             pauses: TicketPauses = current_app.extensions["kiosk_ticket_pauses"]
             screen = from_this_box()
-            budgets = [(parse(current_app.config["LOOKUP_LIMIT"]), "client", client_address())]
-            if not screen:
-                budgets.append((parse(current_app.config["PHONE_LOOKUP_LIMIT"]), "phones"))
+            if screen:  # everyone at the screen shares it: a short window, so a guesser holds the next resident briefly
+                budgets = [(parse(current_app.config["SCREEN_LOOKUP_LIMIT"]), "screen")]
+            else:
+                budgets = [(parse(current_app.config["LOOKUP_LIMIT"]), "client", client_address()),
+                           (parse(current_app.config["PHONE_LOOKUP_LIMIT"]), "phones")]
             if not all(window.test(limit, *key) for limit, *key in budgets):
                 abort(429)
             ticket = typed_ticket() if by_ticket else ""

@@ -181,6 +181,7 @@ class LiveKiosk(LiveServer):
         # limits are tested on their own (test_web_surface, test_guessing, test_draft_floods).
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")},
                     "KIOSK_INSTANCE_PATH": str(instance), "KIOSK_LOOKUP_LIMIT": "1000 per hour",
+                    "KIOSK_SCREEN_LOOKUP_LIMIT": "1000 per hour",
                     "KIOSK_TICKET_LOOKUP_LIMIT": "1000 per hour",
                     "KIOSK_PHONE_LOOKUP_LIMIT": "1000 per hour", "KIOSK_DRAFT_LIMIT": "100000 per minute",
                     "KIOSK_SCREEN_DRAFT_LIMIT": "100000 per minute", **env}

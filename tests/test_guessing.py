@@ -131,6 +131,23 @@ def test_a_burst_from_a_few_phones_locks_residents_typed_look_ups_out_for_minute
     assert owner.get(f"/status/{ticket}?c={code}").status_code == 200
 
 
+def test_someone_guessing_at_the_kiosks_screen_holds_the_next_resident_for_minutes_not_an_hour(app, clock, saved):
+    """The stranger's re-check of issue 19: 31 wrong HEADs at the kiosk's own screen held every typed
+    look-up there (and the resume keypad) for up to an hour, the next resident's right code included.
+    Everyone standing at the screen shares one budget (SCREEN_LOOKUP_LIMIT), so its window is short."""
+    ticket, code, wrong = saved
+    screen = app.test_client()  # the kiosk's own screen
+    answers = [screen.head(f"/status/H9{n:03d}?c={wrong}").status_code for n in range(11)]  # tickets not hers
+    assert answers == [404] * 10 + [429]
+    resident = app.test_client()  # the next person at the same screen, with her own ticket
+    assert resident.post("/status", data={"entered": ticket + code}).status_code == 429
+    phone = app.test_client()
+    assert phone.post("/status", data={"entered": ticket + code}, environ_base=PHONE).status_code in (200, 302)  # phones count apart
+    clock.now += 10 * 60
+    assert resident.post("/status", data={"entered": ticket + code}).status_code in (200, 302)
+    assert resident.get("/visit/resume").status_code == 200
+
+
 def test_reuse_and_resume_count_every_method(app, clock, saved):
     """The reuse look-up and the resume keypad are look-ups too: a held client is held on every method."""
     app.config.update(LOOKUP_LIMIT="2 per hour")
