@@ -7,6 +7,7 @@ internet.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,22 @@ def _one_of(*allowed: str) -> Callable[[str], str]:
         value = raw.strip().lower()
         if value not in allowed:
             raise ValueError(f"{raw!r} is not one of {', '.join(allowed)}")
+        return value
+    return parse
+
+
+def _coordinate(bound: int) -> Callable[[str], str]:
+    """A latitude (``bound`` 90) or longitude (180) in decimal degrees, kept as written ("31.2304"): the
+    county gets the centre's own digits. Empty: not set. Anything else (a comma, "N31°", 1e2, nan, out of
+    range) stops the kiosk at start with the setting named, rather than putting a request in the sea."""
+    pattern = re.compile(r"-?\d{1,3}(\.\d{1,10})?")
+
+    def parse(raw: str) -> str:
+        value = raw.strip()
+        if value == "":
+            return ""
+        if not pattern.fullmatch(value) or abs(float(value)) > bound:
+            raise ValueError(f"{raw!r} is not a decimal number of degrees from -{bound} to {bound} (e.g. 31.2304)")
         return value
     return parse
 
@@ -103,6 +120,14 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # Where the centre is: the public location (Open311 address_string) of every request sent; a
     # resident's own address goes only as a private attribute (docs/open311.md).
     "LOCATION": ("社区服务中心", str),
+    # ...and its coordinates, in decimal degrees (WGS 84), sent as Open311 lat and long with every request
+    # (empty: none are sent; a county that needs a location then refuses every request: `flask sync
+    # check-county` says). deploy/install.sh writes them (--centre-lat, --centre-long).
+    "CENTRE_LAT": ("", _coordinate(90)),
+    "CENTRE_LONG": ("", _coordinate(180)),
+    # What location the county needs, from its own documentation (GeoReport v2 publishes no such thing):
+    # "either" (the spec: address_string or lat and long) or "coordinates" (lat and long, always).
+    "COUNTY_LOCATION": ("either", _one_of("either", "coordinates")),
     # Sync service: nightly run (local time), county probe interval, status refresh interval, HTTP timeout.
     "SYNC_NIGHTLY_AT": ("02:30", str),
     "SYNC_PROBE_SECONDS": (30.0, float),
@@ -118,6 +143,8 @@ def load(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
     for name, (default, parse) in DEFAULTS.items():
         raw = environ.get(f"KIOSK_{name}")
         config[name] = default if raw is None else parse(raw)
+    if bool(config["CENTRE_LAT"]) != bool(config["CENTRE_LONG"]):
+        raise ValueError("KIOSK_CENTRE_LAT and KIOSK_CENTRE_LONG go together: set both or neither")
     config["SECRET_KEY"] = environ.get("KIOSK_SECRET_KEY") or _credential(environ, SECRET_CREDENTIAL) or _instance_secret(instance_path)
     return config
 

@@ -5,6 +5,10 @@
 #
 #   --centre-name NAME       the centre's name (shown on the health page and the outcomes wall)
 #   --location TEXT          the centre's address, the public location of every request (KIOSK_LOCATION)
+#   --centre-lat DEGREES     the centre's latitude, decimal (e.g. 31.2304), sent with every request (KIOSK_CENTRE_LAT)
+#   --centre-long DEGREES    the centre's longitude, decimal (e.g. 121.4737) (KIOSK_CENTRE_LONG); with --demo-county
+#                            and neither given: the demo county's place. A county that needs them refuses requests
+#                            without them: run `deploy/kiosk-flask sync check-county` before going live
 #   --county-url URL         the county's Open311 endpoint (default: the reference county on this box)
 #   --county-key KEY         this kiosk's api_key at the county
 #   --chinese-speech VARIETY mandarin (default) or cantonese: the speech of Chinese pages
@@ -24,11 +28,18 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 PREFIX=/opt/kiosk DATA=/var/lib/kiosk ETC=/etc/kiosk USER_NAME=kiosk SCREEN_USER=kiosk-screen PORT=8080
 SCREEN=1 DEMO_COUNTY=0 CATALOGUE="" ADDRESS_BOOK=""
+DEMO_LAT=31.2304 DEMO_LONG=121.4737  # the demo county's place: --demo-county's centre when none is given
 declare -A SET=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --centre-name) SET[KIOSK_CENTRE_NAME]=$2; shift 2 ;;
     --location) SET[KIOSK_LOCATION]=$2; shift 2 ;;
+    --centre-lat|--centre-long)
+      bound=90; name=KIOSK_CENTRE_LAT; [ "$1" = --centre-long ] && bound=180 name=KIOSK_CENTRE_LONG
+      if ! [[ "$2" =~ ^-?[0-9]{1,3}(\.[0-9]{1,10})?$ ]] || ! awk -v v="$2" -v b="$bound" 'BEGIN { exit !(v >= -b && v <= b) }'; then
+        echo "$1 is a decimal number of degrees from -$bound to $bound, e.g. $( [ "$bound" = 90 ] && echo 31.2304 || echo 121.4737)" >&2; exit 2
+      fi
+      SET[$name]=$2; shift 2 ;;
     --county-url) SET[KIOSK_COUNTY_URL]=$2; shift 2 ;;
     --county-key) SET[KIOSK_COUNTY_API_KEY]=$2; shift 2 ;;
     --chinese-speech) case "$2" in mandarin|cantonese) SET[KIOSK_CHINESE_SPEECH]=$2 ;; *) echo "--chinese-speech is mandarin or cantonese" >&2; exit 2 ;; esac; shift 2 ;;
@@ -41,10 +52,12 @@ while [ $# -gt 0 ]; do
     --no-screen) SCREEN=0; shift ;;
     --prefix) PREFIX=$2; shift 2 ;;
     --data) DATA=$2; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+[ -n "${SET[KIOSK_CENTRE_LAT]:-}" ] || [ -z "${SET[KIOSK_CENTRE_LONG]:-}" ] || { echo "--centre-long goes with --centre-lat: give both" >&2; exit 2; }
+[ -z "${SET[KIOSK_CENTRE_LAT]:-}" ] || [ -n "${SET[KIOSK_CENTRE_LONG]:-}" ] || { echo "--centre-lat goes with --centre-long: give both" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "Run this as root: sudo $0 $*" >&2; exit 1; }
 step() { echo "==> $*"; }
 
@@ -119,6 +132,14 @@ if [ -z "${SET[KIOSK_PUBLIC_URL]:-}" ] && ! has KIOSK_PUBLIC_URL; then
 fi
 has KIOSK_KIOSK_ID || [ -n "${SET[KIOSK_KIOSK_ID]:-}" ] || SET[KIOSK_KIOSK_ID]=$(hostname -s)
 [ "$DEMO_COUNTY" = 1 ] && ! has KIOSK_COUNTY_URL && [ -z "${SET[KIOSK_COUNTY_URL]:-}" ] && SET[KIOSK_COUNTY_URL]=http://127.0.0.1:8311
+if [ -z "${SET[KIOSK_CENTRE_LAT]:-}" ] && ! has KIOSK_CENTRE_LAT; then
+  if [ "$DEMO_COUNTY" = 1 ]; then  # the demo county's place (the demo's centre is in Shanghai, its time zone)
+    SET[KIOSK_CENTRE_LAT]=$DEMO_LAT SET[KIOSK_CENTRE_LONG]=$DEMO_LONG
+  else
+    echo "   (no --centre-lat/--centre-long: requests carry the centre's address only; a county that needs coordinates"
+    echo "    refuses them. Check with: sudo $PREFIX/deploy/kiosk-flask sync check-county)"
+  fi
+fi
 for name in "${!SET[@]}"; do setting "$name" "${SET[$name]}"; done
 chown root:"$USER_NAME" "$env_file"; chmod 0640 "$env_file"
 

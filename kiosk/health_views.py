@@ -251,6 +251,9 @@ def place_settings() -> list[dict]:
     return [
         {"key": _("Centre"), "value": config["CENTRE_NAME"] or _("not set")},
         {"key": _("Where requests are made (sent to the county)"), "value": config["LOCATION"]},
+        {"key": _("The centre's coordinates (sent to the county)"),
+         "value": _("latitude %(lat)s, longitude %(long)s", lat=config["CENTRE_LAT"], long=config["CENTRE_LONG"])
+         if config["CENTRE_LAT"] else _("not set: requests carry the address only")},
         {"key": _("This kiosk"), "value": config["KIOSK_ID"]},
         {"key": _("Address in the receipts' QR codes"), "value": qr},
         {"key": _("County platform"), "value": config["COUNTY_URL"]},

@@ -74,5 +74,35 @@ def retry_command(ticket_or_id: str) -> None:
     click.echo(f"{saved.ticket} queued again")
 
 
+@sync_cli.command("check-county")
+def check_county_command() -> None:
+    """Ask the county what it supports (read-only: nothing is sent), keep the answer, and print it in plain
+    words with what the kiosk will do about each gap (docs/open311.md, "Connecting a county"). Exits 1
+    when something must be done before going live."""
+    from core import catalogue
+    from sync import profile as county_profile
+    from sync.open311 import HttpTransport, Open311Client
+
+    config = current_app.config
+    ours = [s.code for g in catalogue.list_groups(get_db(), catalogue.FALLBACK_LOCALE) for s in g["services"]]
+    client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
+                           HttpTransport(timeout=config["SYNC_TIMEOUT"]))
+    found = county_profile.probe(client, ours, config["COUNTY_LOCATION"])
+    kept = county_profile.save(current_app.instance_path, found)
+    click.echo(f"County {found.endpoint} (jurisdiction {found.jurisdiction_id or 'none'}), asked {found.probed_at}"
+               f" with {found.requests_made} read-only requests.")
+    said = county_profile.findings(found, coordinates_set=bool(config["CENTRE_LAT"]), uuid_lookup_on=config["COUNTY_UUID_LOOKUP"])
+    for finding in said:
+        click.echo(f"{finding.verdict:<6} {finding.topic}: {finding.says}")
+        if finding.kiosk:
+            click.echo(f"{'':<6} {'To do' if finding.verdict == county_profile.ACTION else 'The kiosk'}: {finding.kiosk}")
+    to_do = sum(f.verdict == county_profile.ACTION for f in said)
+    gaps = sum(f.verdict == county_profile.GAP for f in said)
+    click.echo(f"Kept in {kept}. " + (f"{to_do} to do before going live; " if to_do else "Ready to go live; ")
+               + f"{gaps} gaps the kiosk copes with.")
+    if to_do:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(sync_cli)

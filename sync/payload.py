@@ -30,6 +30,38 @@ PERSONAL_FIELDS = {"name": "last_name", "phone": "phone", "address": "attribute[
 KIOSK_ATTRIBUTES = ("kiosk_uuid", "kiosk_hash", "kiosk_id", "kiosk_requested_at", "kiosk_reopens", "contact")
 
 
+class Place(str):
+    """The centre's place: its address (a ``str``: the Open311 ``address_string``, ``KIOSK_LOCATION``) with
+    its coordinates (``lat``, ``long``: decimal degrees as the settings wrote them, or "" when not set).
+
+    A ``str`` so that whatever passes the location on (``sync.run.Settings.location``, the notes) keeps
+    working unchanged, and :func:`open311_fields` adds ``lat``/``long`` where they are set.
+
+    Only the centre's place is ever sent. A resident's home could go as the public location only where
+    the county wants it *and* the resident agreed to it being public; the kiosk asks no such consent
+    today (``core.personal`` keeps a home address for the clerk who arranges a visit, nothing more), so
+    her address travels only as the private ``attribute[home_address]``, and the location is always the
+    centre's.
+    """
+
+    lat: str
+    long: str
+
+    def __new__(cls, address: str, lat: str = "", long: str = "") -> "Place":
+        place = super().__new__(cls, address)
+        place.lat, place.long = lat, long
+        return place
+
+    @classmethod
+    def from_config(cls, config) -> "Place":
+        """``KIOSK_LOCATION``, ``KIOSK_CENTRE_LAT`` and ``KIOSK_CENTRE_LONG`` (validated by ``core.config``)."""
+        return cls(config["LOCATION"], config.get("CENTRE_LAT", ""), config.get("CENTRE_LONG", ""))
+
+    @property
+    def has_coordinates(self) -> bool:
+        return bool(self.lat and self.long)
+
+
 def payload_key(target: tuple[str, str]) -> str:
     """The Open311 field a kiosk value travels in: ``("answer", code)`` as ``attribute[code]``,
     ``("personal", "name")`` as ``last_name`` (:data:`PERSONAL_FIELDS`)."""
@@ -69,7 +101,7 @@ def open311_fields(db: Database, request: SavedRequest, location: str, locale: s
     why it is back, with the resident's comment when she wrote one (:data:`REOPENED`).
 
     :param location: the centre's address (``KIOSK_LOCATION``): the public ``address_string`` of
-        every request. The resident's own address, where a service asked for it, travels only as
+        every request; a :class:`Place` adds the centre's ``lat`` and ``long`` where they are set. The resident's own address, where a service asked for it, travels only as
         the private ``attribute[home_address]``; name (``last_name``) and phone only where given.
     """
     service = catalogue.get_service(db, request.service_code, locale, include_hidden=True)
@@ -95,7 +127,9 @@ def open311_fields(db: Database, request: SavedRequest, location: str, locale: s
             continue
         lines.append(f"{question.text} {shown}")
     fields["description"] = "\n".join(lines)
-    fields["address_string"] = location  # public: where the request was made, never where the resident lives
+    fields["address_string"] = str(location)  # public: where the request was made, never where the resident lives
+    if isinstance(location, Place) and location.has_coordinates:  # the centre's point, for a county that maps requests
+        fields["lat"], fields["long"] = location.lat, location.long
     if details.get("name"):  # a Chinese full name, family name first, in one field
         fields[PERSONAL_FIELDS["name"]] = details["name"]
     if details.get("phone"):

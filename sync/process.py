@@ -24,6 +24,7 @@ from core.actions import system
 from core.instance import HasInstance, Instance, backup_folder, database_path, open_database, prepare_database
 from .engine import Settings, SyncEngine
 from .open311 import HttpTransport, Open311Client
+from .payload import Place
 from .schedule import LOCK_FILE, RUN_NOW_FILE, AlreadyRunning, Scheduler, SingleInstance
 
 
@@ -31,7 +32,7 @@ def make_engine(config, db) -> SyncEngine:
     """The sync engine over ``db``, talking to the county the settings name."""
     client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
                            HttpTransport(timeout=config["SYNC_TIMEOUT"]))
-    settings = Settings(location=config["LOCATION"], uuid_lookup=config["COUNTY_UUID_LOOKUP"], kiosk_id=config["KIOSK_ID"],
+    settings = Settings(location=Place.from_config(config), uuid_lookup=config["COUNTY_UUID_LOOKUP"], kiosk_id=config["KIOSK_ID"],
                         centre_locale=config["DEFAULT_LOCALE"])
     return SyncEngine(db, client, settings)
 

@@ -179,6 +179,11 @@ def test_the_install_script_and_the_admins_wrapper_are_valid_shell_and_refuse_no
     assert helped.returncode == 0 and "--county-url" in helped.stdout and "--chinese-speech" in helped.stdout
     wrong = subprocess.run(["bash", str(ROOT / "deploy/install.sh"), "--chinese-speech", "klingon"], capture_output=True, text=True)
     assert wrong.returncode == 2 and "mandarin or cantonese" in wrong.stderr
+    # The centre's coordinates: decimal degrees in range, both or neither (checked before anything is installed).
+    for bad in (["--centre-lat", "91", "--centre-long", "121.4"], ["--centre-lat", "31,2", "--centre-long", "121.4"],
+                ["--centre-lat", "31.2", "--centre-long", "180.01"], ["--centre-lat", "31.2304"]):
+        wrong = subprocess.run(["bash", str(ROOT / "deploy/install.sh"), *bad], capture_output=True, text=True)
+        assert wrong.returncode == 2 and ("decimal number of degrees" in wrong.stderr or "give both" in wrong.stderr), bad
 
 
 def test_the_services_read_their_keys_as_systemd_credentials(tmp_path):

@@ -9,7 +9,7 @@ from core.catalogue import DEMO_FILE
 from core.actions.admin import load_catalogue
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate
-from sync.payload import open311_fields
+from sync.payload import Place, open311_fields
 
 
 def saved_request(tmp_path, catalogue: dict, service: str, answers: dict, personal: dict, locale: str = "zh_Hans_CN"):
@@ -45,6 +45,17 @@ def test_no_personal_details_send_the_centre_and_no_name_phone_or_home_address(t
     assert fields["address_string"] == "社区服务中心" and "last_name" not in fields and "phone" not in fields
     assert "attribute[home_address]" not in fields
     assert fields["attribute[where]"] == "2 号楼" and fields["attribute[contact]"] == "centre"
+
+
+def test_the_centres_coordinates_go_as_lat_and_long_and_never_a_homes(tmp_path):
+    catalogue = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    db, saved = saved_request(tmp_path, catalogue, "home-care", {"help": "cleaning", "often": "weekly"},
+                              {"name": "王秀英", "address": "幸福路 12 号", "contact": "centre"})
+    fields = open311_fields(db, saved, Place("幸福里社区服务中心", "31.2304", "121.4737"))
+    assert (fields["address_string"], fields["lat"], fields["long"]) == ("幸福里社区服务中心", "31.2304", "121.4737")
+    assert type(fields["address_string"]) is str and fields["attribute[home_address]"] == "幸福路 12 号"
+    fields = open311_fields(db, saved, Place("幸福里社区服务中心"))  # no coordinates set: none sent
+    assert "lat" not in fields and "long" not in fields and fields["address_string"] == "幸福里社区服务中心"
 
 
 def test_the_description_follows_the_order_the_pages_asked_in(tmp_path):

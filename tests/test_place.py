@@ -84,6 +84,8 @@ def test_the_health_page_shows_the_settings_that_differ_between_centres(tmp_path
     monkeypatch.setenv("KIOSK_CHINESE_SPEECH", "cantonese")
     monkeypatch.setenv("KIOSK_PUBLIC_URL", "http://192.168.8.20:8080")
     monkeypatch.setenv("KIOSK_KIOSK_ID", "kiosk-7")
+    monkeypatch.setenv("KIOSK_CENTRE_LAT", "31.2304")
+    monkeypatch.setenv("KIOSK_CENTRE_LONG", "121.4737")
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         load_catalogue(get_db(), json.loads(DEMO_FILE.read_text(encoding="utf-8")))
@@ -94,5 +96,27 @@ def test_the_health_page_shows_the_settings_that_differ_between_centres(tmp_path
     page = worker.get("/worker/health", headers={"Accept-Language": "en"}).get_data(as_text=True)
     settings = page.split('id="health-settings"')[1]
     for shown in ("幸福里社区服务中心", "kiosk-7", "http://192.168.8.20:8080", "Cantonese", "90 s, then 30 s",
-                  "http://127.0.0.1:8311", "7", "3 estates, 336 flats"):
+                  "http://127.0.0.1:8311", "7", "3 estates, 336 flats", "latitude 31.2304, longitude 121.4737"):
         assert shown in settings, shown
+
+
+@pytest.mark.parametrize("lat, long", [("91", "121.4"), ("31.2", "-180.5"), ("31,2304", "121.4737"), ("N31.2", "121.4"),
+                                       ("3e1", "121.4"), ("nan", "121.4"), ("31.2304", ""), ("", "121.4737")])
+def test_the_centres_coordinates_are_decimal_degrees_in_range_and_go_together(tmp_path, monkeypatch, lat, long):
+    from kiosk import create_app
+
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("KIOSK_CENTRE_LAT", lat)
+    monkeypatch.setenv("KIOSK_CENTRE_LONG", long)
+    with pytest.raises(ValueError, match="degrees|go together"):
+        create_app({"TESTING": True})
+
+
+def test_the_centres_coordinates_are_kept_as_written(tmp_path, monkeypatch):
+    from kiosk import create_app
+
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("KIOSK_CENTRE_LAT", " -33.8688 ")
+    monkeypatch.setenv("KIOSK_CENTRE_LONG", "151.2093")
+    config = create_app({"TESTING": True}).config
+    assert (config["CENTRE_LAT"], config["CENTRE_LONG"]) == ("-33.8688", "151.2093")

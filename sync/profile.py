@@ -1,0 +1,315 @@
+"""A county profile: what this Open311 county supports, probed and kept, instead of assumed.
+
+Sync was written against the reference county, which agrees with the kiosk on everything. A county
+nobody here wrote may publish no service definitions, ignore query filters it does not know (so a look-up
+by ``kiosk_uuid`` brings back other requests), have no way to add a note to a request, need coordinates,
+and answer errors in its own format. :func:`probe` asks the county, with a handful of bounded, read-only
+requests (GET only: nothing is ever created at a county by probing it), and records:
+
+- its service list, and which of the kiosk's services it lists;
+- whether it publishes service definitions (the questions of a service), and whether they define
+  attributes (``attribute[…]`` a county stores rather than drops or refuses);
+- whether it honours the ``kiosk_uuid`` look-up filter: asked for a UUID that cannot exist, a county
+  that honours it answers ``[]``; one that ignores it answers with whatever requests it lists;
+- whether it has the update extension mySociety's FixMyStreet uses (``GET servicerequestupdates.json``,
+  ``POST servicerequestupdates``), and whether it lists the kiosk's own note service (``kiosk_note``,
+  the reference county's way, :mod:`sync.notes`);
+- the location it needs: GeoReport v2 publishes no such thing, so this comes from the county's own
+  documentation, through ``KIOSK_COUNTY_LOCATION``;
+- the format of its errors (an Open311 error list, another JSON shape, HTML, text), from its answer to
+  a service that cannot exist.
+
+:func:`findings` puts a profile into plain words, with what the kiosk will do about each gap, for
+``flask sync check-county`` (``kiosk/sync_cli.py``) and ``docs/open311.md`` ("Connecting a county").
+
+The profile is kept as a JSON file in the instance folder (:data:`PROFILE_FILE`), not a table: it is
+what one county said at one moment, written whole by one command and read whole, rebuilt by asking
+again, holds no resident's data, and needs no migration or table owner. A profile of another county
+(its URL or jurisdiction changed since) is not used (:func:`load`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .notes import NOTE_SERVICE
+from .open311 import MAX_BODY, Open311Client, Reply
+
+PROFILE_FILE = "county_profile.json"
+VERSION = 1
+MAX_DEFINITIONS = 5        # service definitions read at most (the kiosk's services first)
+MAX_REQUESTS = 12          # no probe makes more GETs than this (tests/test_county_profile.py holds it)
+
+# The answers a probe can give for each thing it asks.
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+HONOURED, IGNORED, REFUSED = "honoured", "ignored", "refused"
+OPEN311, OTHER_JSON, HTML, TEXT, EMPTY = "open311", "json", "html", "text", "empty"
+
+
+@dataclass
+class Profile:
+    endpoint: str
+    jurisdiction_id: str
+    probed_at: str
+    reachable: bool = False
+    key_refused: bool = False
+    services: list[str] = field(default_factory=list)       # the codes the county lists
+    kiosk_services: list[str] = field(default_factory=list)  # the kiosk's services (offered to residents)
+    definitions: str = UNKNOWN     # yes (it publishes them) | no | unknown
+    attributes: str = UNKNOWN      # yes (its definitions define attributes) | no | unknown
+    uuid_lookup: str = UNKNOWN     # honoured | ignored | refused | unknown
+    uuid_lookup_detail: str = ""
+    updates: str = UNKNOWN         # the update extension (servicerequestupdates): yes | no | unknown
+    note_service: bool = False     # lists kiosk_note (sync/notes.py)
+    location: str = "either"       # what it needs: "either" (address or coordinates) | "coordinates"
+    error_format: str = UNKNOWN    # open311 | json | html | text | empty | unknown
+    error_status: int = 0
+    error_sample: str = ""
+    requests_made: int = 0
+    version: int = VERSION
+
+    @property
+    def missing_services(self) -> list[str]:
+        """The kiosk's services the county does not list."""
+        listed = set(self.services)
+        return [code for code in self.kiosk_services if code not in listed]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _get(client: Open311Client, path: str, profile: Profile, keyed: bool = False, **params) -> Reply:
+    """One bounded GET through the client's transport seam (its URL, jurisdiction and key)."""
+    if profile.requests_made >= MAX_REQUESTS:
+        return Reply(failure="unreachable")  # never reached: the probe's own bound
+    profile.requests_made += 1
+    if keyed:
+        params["api_key"] = client.api_key
+    return client.transport.request("GET", client._url(path), params=client._params(**params))
+
+
+def _json(reply: Reply) -> object | None:
+    if reply.failure or len(reply.body) > MAX_BODY:
+        return None
+    try:
+        return json.loads(reply.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def error_format(reply: Reply) -> str:
+    """What shape a county's error body has: an Open311 error list, other JSON, HTML, plain text, nothing."""
+    body = reply.body.strip()
+    if not body:
+        return EMPTY
+    data = _json(reply)
+    if isinstance(data, list) and data and all(isinstance(e, dict) and "description" in e for e in data):
+        return OPEN311
+    if data is not None:
+        return OTHER_JSON
+    return HTML if body[:200].lower().lstrip().startswith((b"<!doctype", b"<html", b"<?xml", b"<")) else TEXT
+
+
+def probe(client: Open311Client, kiosk_services: list[str], location: str = "either",
+          now: datetime | None = None) -> Profile:
+    """Ask the county what it supports (at most :data:`MAX_REQUESTS` GETs; never a POST)."""
+    now = now or datetime.now(timezone.utc)
+    profile = Profile(client.endpoint, client.jurisdiction_id, now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      kiosk_services=list(kiosk_services), location=location)
+
+    listing = _get(client, "services.json", profile)
+    if listing.failure:
+        return profile
+    profile.reachable = True
+    services = _json(listing) if listing.status == 200 else None
+    entries = [s for s in services if isinstance(s, dict) and s.get("service_code")] if isinstance(services, list) else []
+    profile.services = [str(s["service_code"]) for s in entries]
+    profile.note_service = NOTE_SERVICE in profile.services
+
+    # Service definitions: the kiosk's own services first (those are what residents use), then others.
+    ours = [s for s in entries if str(s["service_code"]) in set(kiosk_services)]
+    others = [s for s in entries if s not in ours and str(s["service_code"]) != NOTE_SERVICE]
+    if entries and not any(s.get("metadata") for s in entries):
+        profile.definitions, profile.attributes = NO, NO  # the service list itself says so (metadata false)
+    else:
+        found = with_attributes = 0
+        candidates = [s for s in ours + others if s.get("metadata") is not False][:MAX_DEFINITIONS]
+        for service in candidates:
+            reply = _get(client, f"services/{service['service_code']}.json", profile)
+            definition = _json(reply) if reply.status == 200 else None
+            if isinstance(definition, dict) and isinstance(definition.get("attributes"), list):
+                found += 1
+                with_attributes += bool(definition["attributes"])
+        if candidates:
+            profile.definitions = YES if found else NO
+            profile.attributes = YES if with_attributes else NO
+
+    # Its error format: a service that cannot exist.
+    missing = _get(client, f"services/kiosk-probe-{uuid.uuid4().hex[:12]}.json", profile)
+    if not missing.failure:
+        profile.error_status = missing.status
+        profile.error_format = error_format(missing)
+        profile.error_sample = missing.body[:200].decode("utf-8", "replace")
+
+    # The kiosk_uuid look-up: a UUID no request can have.
+    looked = _get(client, "requests.json", profile, keyed=True, kiosk_uuid=f"kiosk-probe-{uuid.uuid4()}")
+    if looked.status in (401, 403):
+        profile.key_refused = True
+        profile.uuid_lookup_detail = f"HTTP {looked.status}"
+    elif looked.failure:
+        profile.uuid_lookup_detail = looked.failure
+    else:
+        answer = _json(looked) if looked.status == 200 else None
+        if not isinstance(answer, list):
+            profile.uuid_lookup = REFUSED
+            profile.uuid_lookup_detail = f"HTTP {looked.status}"
+        elif answer:
+            profile.uuid_lookup = IGNORED
+            profile.uuid_lookup_detail = f"{len(answer)} requests"
+        else:  # [] — honoured, or it simply lists nothing: ask for everything it lists to tell the two apart
+            start = (now - timedelta(days=3650)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            listed = _json(_get(client, "requests.json", profile, keyed=True, start_date=start))
+            if isinstance(listed, list) and listed:
+                profile.uuid_lookup = HONOURED
+            else:
+                profile.uuid_lookup_detail = "the county lists no requests yet"
+
+    # The update extension (FixMyStreet's): a list of updates for the last hour, or nothing there.
+    updates = _get(client, "servicerequestupdates.json", profile, keyed=True,
+                   start_date=(now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   end_date=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if not updates.failure and updates.status not in (401, 403):
+        answer = _json(updates) if updates.status == 200 else None
+        profile.updates = YES if isinstance(answer, list) or (
+            isinstance(answer, dict) and isinstance(answer.get("service_request_updates"), list)) else NO
+    return profile
+
+
+# --- keeping it -------------------------------------------------------------------------------------
+
+
+def save(instance_path: str | os.PathLike, profile: Profile) -> Path:
+    """Write the profile whole (a new file, then renamed over the old: never half a profile)."""
+    path = Path(instance_path) / PROFILE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(profile.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def load(instance_path: str | os.PathLike, endpoint: str, jurisdiction_id: str) -> Profile | None:
+    """The kept profile of this county, or None (never probed, unreadable, or of another county)."""
+    try:
+        data = json.loads((Path(instance_path) / PROFILE_FILE).read_text(encoding="utf-8"))
+        profile = Profile(**{k: v for k, v in data.items() if k in Profile.__dataclass_fields__})
+    except (OSError, ValueError, TypeError):
+        return None
+    if profile.version != VERSION or profile.endpoint != endpoint.rstrip("/") or profile.jurisdiction_id != jurisdiction_id:
+        return None
+    return profile
+
+
+# --- in plain words ---------------------------------------------------------------------------------
+
+OK, GAP, ACTION = "ok", "gap", "ACTION"  # fine / the kiosk copes / someone must do something first
+
+
+@dataclass(frozen=True)
+class Finding:
+    verdict: str      # OK | GAP | ACTION
+    topic: str
+    says: str         # what the county does
+    kiosk: str = ""   # what the kiosk will do about it (and, for ACTION, what to do)
+
+
+def findings(profile: Profile, *, coordinates_set: bool, uuid_lookup_on: bool) -> list[Finding]:
+    """The profile in plain words, one finding per thing probed, with what the kiosk will do."""
+    p = profile
+    if not p.reachable:
+        return [Finding(ACTION, "Reachable", f"The county at {p.endpoint} did not answer.",
+                        "Nothing else could be checked. Check KIOSK_COUNTY_URL and the network, then run this again.")]
+    out = []
+    if p.key_refused:
+        out.append(Finding(ACTION, "Key", "The county refused this kiosk's api_key.",
+                           "Nothing will be sent until it takes it: check KIOSK_COUNTY_API_KEY with the county."))
+    missing = p.missing_services
+    if not p.services:
+        out.append(Finding(ACTION, "Services", "The county lists no services (or its list could not be read).",
+                           "Every request would be refused: ask the county which services it offers."))
+    elif missing:
+        out.append(Finding(GAP, "Services", f"The county lists {len(p.services)} services; of the kiosk's {len(p.kiosk_services)},"
+                           f" it does not list: {', '.join(missing)}.",
+                           "Requests for those will be refused and wait in the workers' list with the county's reason;"
+                           " hide them in the catalogue, or ask the county to add them."))
+    else:
+        out.append(Finding(OK, "Services", f"The county lists all {len(p.kiosk_services)} of the kiosk's services"
+                           f" ({len(p.services)} in all)."))
+    if p.definitions == YES:
+        out.append(Finding(OK, "Service definitions", "The county publishes service definitions (each service's questions)."))
+    else:
+        out.append(Finding(GAP, "Service definitions",
+                           "The county publishes no service definitions." if p.definitions == NO else
+                           "Whether the county publishes service definitions could not be told.",
+                           "The kiosk keeps its own questions (a county's catalogue only adds to them) and writes every"
+                           " answer into the request's description, which the county's staff read."))
+    if p.attributes == YES:
+        out.append(Finding(OK, "Attributes", "The county's services define attributes: answers also travel as attribute[…]."))
+    else:
+        out.append(Finding(GAP, "Attributes", "The county's services define no attributes it publishes.",
+                           "Answers still go as attribute[…] as well, but a county may drop those: the description"
+                           " carries them all, in the centre's language."))
+    if p.uuid_lookup == HONOURED:
+        out.append(Finding(OK, "Look-up by kiosk_uuid", "The county honours it (a request that cannot exist came back as none).",
+                           "After a lost reply the kiosk asks before sending again: nothing is sent twice." if uuid_lookup_on else
+                           "KIOSK_COUNTY_UUID_LOOKUP is off: the kiosk could turn it on and never send a request twice."))
+    elif p.uuid_lookup == UNKNOWN:
+        out.append(Finding(GAP, "Look-up by kiosk_uuid", "Could not be told"
+                           + (f" ({p.uuid_lookup_detail})." if p.uuid_lookup_detail else "."),
+                           "Run this again once the county holds a request."))
+    else:
+        why = (f"ignores the filter: asked for a request that cannot exist, it answered with {p.uuid_lookup_detail}"
+               if p.uuid_lookup == IGNORED else f"refuses the filter ({p.uuid_lookup_detail})")
+        if uuid_lookup_on:
+            out.append(Finding(ACTION, "Look-up by kiosk_uuid", f"The county {why}.",
+                               "Set KIOSK_COUNTY_UUID_LOOKUP=0 before going live. Then, after a lost reply, the kiosk sends"
+                               " again: a possible duplicate, which a worker can check, rather than a lost request."))
+        else:
+            out.append(Finding(GAP, "Look-up by kiosk_uuid", f"The county {why}.",
+                               "KIOSK_COUNTY_UUID_LOOKUP is off: after a lost reply the kiosk sends again (a possible"
+                               " duplicate, which a worker can check) rather than lose a request."))
+    if p.updates == YES:
+        out.append(Finding(OK, "Notes on a request", "The county has the update extension (servicerequestupdates, as FixMyStreet's)."))
+    elif p.note_service:
+        out.append(Finding(OK, "Notes on a request", f"The county lists the kiosk's note service ({NOTE_SERVICE}).",
+                           "Notes, answers and ratings go as note requests filed under the request they are about."))
+    else:
+        out.append(Finding(GAP, "Notes on a request", "The county has no update extension and no note service.",
+                           "Notes, answers and ratings stay on the kiosk, in the workers' list: none is ever sent as a"
+                           " made-up request the county would count as a resident's."))
+    if p.location == "coordinates" and not coordinates_set:
+        out.append(Finding(ACTION, "Location", "The county needs coordinates (KIOSK_COUNTY_LOCATION=coordinates),"
+                           " and the centre's are not set.",
+                           "Every request would be refused: set them (deploy/install.sh --centre-lat … --centre-long …,"
+                           " or KIOSK_CENTRE_LAT and KIOSK_CENTRE_LONG)."))
+    elif p.location == "coordinates":
+        out.append(Finding(OK, "Location", "The county needs coordinates: every request carries the centre's."))
+    else:
+        out.append(Finding(OK, "Location", "The county takes an address or coordinates (as GeoReport v2 says; its own"
+                           " documentation may say otherwise: KIOSK_COUNTY_LOCATION).",
+                           "Every request carries the centre's address" + (" and coordinates." if coordinates_set else
+                           "; its coordinates are not set (KIOSK_CENTRE_LAT, KIOSK_CENTRE_LONG).")))
+    if p.error_format == OPEN311:
+        out.append(Finding(OK, "Errors", "The county's errors are Open311 error lists: its reason reaches the worker as written."))
+    else:
+        shape = {OTHER_JSON: "JSON of its own", HTML: "HTML pages", TEXT: "plain text", EMPTY: "empty bodies"}.get(
+            p.error_format, "a shape that could not be read")
+        out.append(Finding(GAP, "Errors", f"The county's errors are {shape}, not Open311 error lists"
+                           f" (HTTP {p.error_status} for a service that cannot exist).",
+                           "A refusal reaches the worker as the HTTP status and the county's own words as far as they"
+                           " can be read."))
+    return out

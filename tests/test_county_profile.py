@@ -1,0 +1,88 @@
+"""A county profile instead of assumptions (issue 21, items 3 and 4): ``flask sync check-county`` asks a
+county what it supports, read-only, keeps the answer, and says in plain words what the kiosk will do about
+each gap; the centre's place (KIOSK_CENTRE_LAT, KIOSK_CENTRE_LONG) reaches a county that requires one.
+
+Against the reference county (a real server, tests/conftest.py) and an independent county's stand-in
+(tests/independent_county.py: a real HTTP server on 127.0.0.1 with the gaps real counties have)."""
+from __future__ import annotations
+
+from kiosk.db import get_db
+from sync import profile
+from sync.process import make_engine
+
+from .independent_county import IndependentCounty
+from .sync_helpers import engine_for, save_requests, states
+
+
+def check_county(app, runner, url: str, **settings):
+    app.config.update(COUNTY_URL=url, **settings)
+    return runner.invoke(args=["sync", "check-county"])
+
+
+def test_check_county_reads_the_reference_county_as_it_is(app, runner, county):
+    save_requests(app, 1)
+    with app.app_context():  # one request at the county, so the look-up can be told from an empty list
+        engine_for(app, county.url).run("test")
+    done = check_county(app, runner, county.url)
+    out = done.output
+    assert done.exit_code == 0, out
+    assert "ok     Services: The county lists all 7 of the kiosk's services (8 in all)." in out
+    assert "ok     Service definitions: The county publishes service definitions" in out
+    assert "ok     Attributes:" in out
+    assert "ok     Look-up by kiosk_uuid: The county honours it" in out
+    assert "nothing is sent twice" in out
+    assert "ok     Notes on a request: The county lists the kiosk's note service (kiosk_note)." in out
+    assert "ok     Errors: The county's errors are Open311 error lists" in out
+    assert "Ready to go live; 0 gaps" in out
+    assert len(county.requests()) == 1  # read-only: the probe created nothing at the county
+    kept = profile.load(app.instance_path, county.url, "demo-county")
+    assert kept is not None and kept.uuid_lookup == profile.HONOURED and kept.note_service and kept.updates == profile.NO
+    assert kept.requests_made <= profile.MAX_REQUESTS
+    assert profile.load(app.instance_path, "http://127.0.0.1:1", "demo-county") is None  # another county's profile is not used
+
+
+def test_check_county_names_every_gap_of_an_independent_county_and_what_the_kiosk_does(app, runner):
+    with IndependentCounty() as stand_in:
+        done = check_county(app, runner, stand_in.url, COUNTY_LOCATION="coordinates")
+        out = done.output
+        assert done.exit_code == 1, out  # something must be done before going live
+        assert "gap    Services: The county lists 5 services; of the kiosk's 7, it does not list:" \
+               " disability-subsidy, mediation, feedback." in out
+        assert "gap    Service definitions: The county publishes no service definitions." in out
+        assert "keeps its own questions" in out
+        assert "ACTION Look-up by kiosk_uuid: The county ignores the filter: asked for a request that cannot exist," \
+               " it answered with 2 requests." in out
+        assert "To do: Set KIOSK_COUNTY_UUID_LOOKUP=0 before going live." in out
+        assert "gap    Notes on a request: The county has no update extension and no note service." in out
+        assert "stay on the kiosk, in the workers' list" in out
+        assert "ACTION Location: The county needs coordinates" in out and "--centre-lat" in out
+        assert "gap    Errors: The county's errors are HTML pages, not Open311 error lists (HTTP 404" in out
+        assert "2 to do before going live" in out
+        assert stand_in.posts() == [] and len(stand_in.seen) <= profile.MAX_REQUESTS  # read-only and bounded
+
+        # The centre's place set and the look-up off: what is left are gaps the kiosk copes with.
+        done = check_county(app, runner, stand_in.url, CENTRE_LAT="31.2304", CENTRE_LONG="121.4737", COUNTY_UUID_LOOKUP=False)
+        assert done.exit_code == 0, done.output
+        assert "ok     Location: The county needs coordinates: every request carries the centre's." in done.output
+        assert "gap    Look-up by kiosk_uuid" in done.output and "Ready to go live; 6 gaps" in done.output
+    kept = profile.load(app.instance_path, stand_in.url, "demo-county")
+    assert (kept.definitions, kept.attributes, kept.uuid_lookup, kept.updates, kept.error_format) == \
+           (profile.NO, profile.NO, profile.IGNORED, profile.NO, profile.HTML)
+
+
+def test_a_county_that_cannot_be_reached_is_said_so(app, runner):
+    from .conftest import free_port
+
+    done = check_county(app, runner, f"http://127.0.0.1:{free_port()}")
+    assert done.exit_code == 1 and "ACTION Reachable: The county at http://127.0.0.1:" in done.output
+
+
+def test_the_centres_place_reaches_a_county_that_requires_one(app):
+    """The independent county answers 500 to a request without lat and long (as the real one did to all 30)."""
+    save_requests(app, 2)
+    with IndependentCounty() as stand_in, app.app_context():
+        app.config.update(COUNTY_URL=stand_in.url, CENTRE_LAT="31.2304", CENTRE_LONG="121.4737", LOCATION="幸福里社区服务中心")
+        make_engine(app.config, get_db()).run("test")
+        posts = stand_in.posts()
+        assert [(p["lat"], p["long"], p["address_string"]) for p in posts] == [(["31.2304"], ["121.4737"], ["幸福里社区服务中心"])] * 2
+        assert sorted(s["state"] for s in states(get_db()).values()) == ["accepted", "accepted"]
