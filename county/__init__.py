@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["FAULTS"] = faults.Faults.from_json(os.environ.get("COUNTY_FAULTS", "{}"))
     if test_config:
         app.config.update(test_config)
-    app.config["COUNTY_STRICT"] = strict.Strict.from_setting(app.config["STRICT"])  # ValueError: an unknown flag
+    strict.init_app(app)
     app.json.ensure_ascii = False
     app.wsgi_app = limits.BoundedBody(app.wsgi_app, app.config)  # a chunked body is capped too
     db.init_app(app)

@@ -61,8 +61,6 @@ def _common_checks():
     if any("\x00" in key or "\x00" in value for key, value in request.values.items(multi=True)):
         # No text field has a use for it, and PostgreSQL cannot store it: refused alike on both.
         return error(400, "a field contains the character U+0000 (NUL), which no field may hold")
-    if strict.mode().no_update_extension and "servicerequestupdates" in request.path:
-        return error(404, "not found")  # FixMyStreet's update extension: an independent county may not have it
     jurisdiction = request.values.get("jurisdiction_id")
     if jurisdiction and jurisdiction != current_app.config["JURISDICTION_ID"]:
         return error(404, f"jurisdiction_id {jurisdiction!r} is not served here")

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from flask import Response, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,19 @@ class Strict:
 
 def mode() -> Strict:
     return current_app.config["COUNTY_STRICT"]
+
+
+def _no_update_extension():
+    """A county without FixMyStreet's update extension: ``servicerequestupdates`` is not there, whatever
+    this server offers."""
+    if mode().no_update_extension and "servicerequestupdates" in request.path:
+        return error_response(404, f"{request.path} not found")
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.config["COUNTY_STRICT"] = Strict.from_setting(app.config.get("STRICT"))  # ValueError: an unknown flag
+    app.before_request(_no_update_extension)
 
 
 def error_response(status: int, description: str) -> Response:

@@ -240,8 +240,10 @@ class LiveCounty(LiveServer):
         return super().start()
 
     def requests(self) -> list[tuple]:
-        """(service_request_id, kiosk_uuid, status) of every request the county holds."""
-        return [tuple(r) for r in self.query("SELECT service_request_id, kiosk_uuid, status FROM requests ORDER BY id")]
+        """(service_request_id, kiosk_uuid, status) of every request the county holds (the UUID from its
+        attributes where a strict county keeps no de-duplication column)."""
+        rows = self.query("SELECT service_request_id, kiosk_uuid, status, attributes FROM requests ORDER BY id")
+        return [(r[0], r[1] or json.loads(r[3] or "{}").get("kiosk_uuid"), r[2]) for r in rows]
 
     def add_clerk(self, name: str = "clerk-1") -> str:
         """Add a clerk with ``flask --app county clerk add NAME --generate``; return the password it printed."""
