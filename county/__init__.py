@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("COUNTY_INSTANCE_PATH") or str(ROOT.parent / "instance" / "county"))
-    from . import api, auth, clerk, config, db, errors, faults, limits, security
+    from . import api, auth, clerk, config, db, errors, faults, limits, security, strict
 
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     os.chmod(app.instance_path, 0o700)  # the database (names, phones, home addresses) and the signing key live here
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["FAULTS"] = faults.Faults.from_json(os.environ.get("COUNTY_FAULTS", "{}"))
     if test_config:
         app.config.update(test_config)
+    strict.init_app(app)
     app.json.ensure_ascii = False
     app.wsgi_app = limits.BoundedBody(app.wsgi_app, app.config)  # a chunked body is capped too
     db.init_app(app)

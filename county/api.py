@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from . import keys, limits
+from . import keys, limits, strict
 from .db import get_db
 
 bp = Blueprint("api", __name__)
@@ -47,9 +47,10 @@ def _w3c(value: str | None) -> str | None:
     return _iso(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))  # OverflowError: year 1 or 9999 with an offset
 
 
-def error(status: int, description: str):
-    """An Open311 error body: ``[{"code": …, "description": …}]``."""
-    return jsonify([{"code": status, "description": description}]), status
+def error(status: int, description: str) -> Response:
+    """An Open311 error body, ``[{"code": …, "description": …}]`` (in strict mode the county's own:
+    :func:`county.strict.error_response`)."""
+    return strict.error_response(status, description)
 
 
 @bp.before_request
@@ -79,7 +80,15 @@ def openapi():
 
 
 def _services() -> list[dict]:
-    return [json.loads(r["definition"]) for r in get_db().execute("SELECT definition FROM services ORDER BY position")]
+    """The services this county offers. In strict mode perhaps no notes service, and no definitions:
+    then a service has no attributes at all (none published, none required, none known)."""
+    flags = strict.mode()
+    found = [json.loads(r["definition"]) for r in get_db().execute("SELECT definition FROM services ORDER BY position")]
+    if flags.no_notes_service:
+        found = [s for s in found if not s.get("files_under")]
+    if flags.no_service_definitions:
+        found = [{**s, "metadata": False, "attributes": []} for s in found]
+    return found
 
 
 @bp.get("/services.json")
@@ -90,6 +99,8 @@ def service_list():
 
 @bp.get("/services/<service_code>.json")
 def service_definition(service_code: str):
+    if strict.mode().no_service_definitions:
+        return error(404, f"no definition for service_code {service_code!r}")
     for s in _services():
         if s["service_code"] == service_code:
             return jsonify({"service_code": service_code, "attributes": s.get("attributes", [])})
@@ -107,6 +118,10 @@ def _attributes() -> dict[str, object]:
 
 
 def _check_attributes(service: dict, attributes: dict) -> str | None:
+    if strict.mode().refuse_undefined_attributes:
+        undefined = sorted(set(attributes) - {a["code"] for a in service.get("attributes", [])})
+        if undefined:
+            return f"attribute {undefined[0]!r} is not defined for service {service['service_code']!r}"
     for name in ("kiosk_uuid", "kiosk_hash"):  # the de-duplication keys are one string each
         if not isinstance(attributes.get(name, ""), str):
             return f"attribute {name!r} takes one value"
@@ -157,8 +172,15 @@ def create_request():
     service = next((s for s in _services() if s["service_code"] == form.get("service_code")), None)
     if service is None:
         return error(400, f"service_code {form.get('service_code')!r} not found")
-    if not form.get("address_string") and not (form.get("lat") and form.get("long")):
-        return error(400, "address_string or lat and long are required")
+    flags = strict.mode()
+    located = form.get("lat") and form.get("long") if flags.location_required \
+        else form.get("address_string") or (form.get("lat") and form.get("long"))
+    if not located:
+        if flags.missing_location_5xx:  # a refusal that looks like a breakdown
+            return error(500, "Internal Server Error")
+        return error(400, "lat and long are required" if flags.location_required else "address_string or lat and long are required")
+    if flags.description_required and not form.get("description", "").strip():
+        return error(400, "description is required")
     attributes = _attributes()
     problem = _check_attributes(service, attributes) or _check_filed_under(service, attributes)
     if problem:
@@ -175,7 +197,7 @@ def create_request():
             "INSERT INTO requests (kiosk_uuid, content_hash, service_code, description, address_string, first_name,"
             " last_name, phone, attributes, status, requested_datetime, updated_datetime, api_key)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kiosk_uuid) DO NOTHING RETURNING id",
-            [kiosk_uuid, content_hash, service["service_code"], form.get("description", ""), form.get("address_string", ""),
+            [None if flags.no_kiosk_uuid_dedupe else kiosk_uuid, content_hash, service["service_code"], form.get("description", ""), form.get("address_string", ""),
              form.get("first_name", ""), form.get("last_name", ""), form.get("phone", ""),
              json.dumps(attributes, ensure_ascii=False), "closed" if service.get("files_under") else "open", now, now,
              form.get("api_key")],
@@ -249,7 +271,7 @@ def request_list():
         ids = [i.strip() for i in args["service_request_id"].split(",") if i.strip()][:MAX_RESULTS]
         rows = conn.execute(f"SELECT * FROM requests WHERE service_request_id IN ({','.join('?' * len(ids))})", ids).fetchall() \
             if ids else []  # "IN ()" is SQLite's alone
-    elif args.get("kiosk_uuid"):
+    elif args.get("kiosk_uuid") and not strict.mode().unknown_filters_ignored:
         rows = conn.execute("SELECT * FROM requests WHERE kiosk_uuid = ?", [args["kiosk_uuid"]]).fetchall()
     else:
         where, params = [], []

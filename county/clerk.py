@@ -8,7 +8,7 @@ import click
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
 
-from . import auth
+from . import auth, strict
 from .api import now_iso
 from .db import get_db
 
@@ -26,14 +26,16 @@ def set_status(service_request_id: str, status: str, notes: str | None = None, a
     if status not in STATUSES:
         raise ValueError("status is open or closed")
     conn = get_db()
-    row = conn.execute("SELECT status_notes, agency_responsible FROM requests WHERE service_request_id = ?",
+    row = conn.execute("SELECT status_notes, agency_responsible, updated_datetime FROM requests WHERE service_request_id = ?",
                        [service_request_id]).fetchone()
     if row is None:
         return False
+    # A strict county (county/strict.py) may close a request without moving its updated_datetime.
+    keep = status == "closed" and strict.mode().close_keeps_updated_datetime
     conn.execute(
         "UPDATE requests SET status = ?, status_notes = ?, agency_responsible = ?, updated_datetime = ? WHERE service_request_id = ?",
         [status, row["status_notes"] if notes is None else notes, row["agency_responsible"] if agency is None else agency,
-         now_iso(), service_request_id],
+         row["updated_datetime"] if keep else now_iso(), service_request_id],
     )
     return True
 

@@ -33,6 +33,9 @@ def load(instance_path: str, catalogue: str, environ=None) -> dict:
         # works only in demo mode (see :func:`county.keys.accepted`).
         "API_KEYS": [k.strip() for k in environ.get("COUNTY_API_KEYS", DEMO_KEY).split(",") if k.strip()],
         "DEMO": _flag(environ.get("COUNTY_DEMO")),
+        # Strict mode (county/strict.py): behave like the independent counties of issue 21. "1" for all of
+        # it, or a comma-separated list of its flags; unset: the reference county as it always was.
+        "STRICT": environ.get("COUNTY_STRICT") or None,
         "JURISDICTION_ID": environ.get("COUNTY_JURISDICTION_ID", "demo-county"),
         "CATALOGUE": environ.get("COUNTY_CATALOGUE", catalogue),
         "SECRET_KEY": environ.get("COUNTY_SECRET_KEY") or _instance_secret(instance_path),

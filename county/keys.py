@@ -11,8 +11,9 @@ from __future__ import annotations
 import hmac
 from functools import wraps
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 
+from . import strict
 from .config import DEMO_KEY
 
 
@@ -39,7 +40,7 @@ def refusal():
     """The Open311 error for a missing or refused key (the kiosk reads 401/403 as "key refused")."""
     key = presented()
     description = "api_key required" if not key else "api_key not accepted"
-    return jsonify([{"code": 403, "description": description}]), 403
+    return strict.error_response(403, description)
 
 
 def key_required(view):

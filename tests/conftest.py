@@ -103,9 +103,14 @@ def county_app(tmp_path, monkeypatch, county_database_url):
     monkeypatch.setenv("COUNTY_INSTANCE_PATH", str(tmp_path / "county"))
     if county_database_url:
         monkeypatch.setenv("COUNTY_DATABASE_URL", county_database_url)
-    app = create_county({"TESTING": True, "DEMO": True})
+    app = create_county({"TESTING": True, "DEMO": True, "STRICT": os.environ.get(STRICT_ENV) or None})
     yield app
     close_database(app)  # its pooled PostgreSQL connections
+
+
+# Every county the tests start runs in strict mode (county/strict.py) when this is set, e.g.
+# ``TEST_COUNTY_STRICT=1 pytest tests/test_sync.py``, to measure the kiosk against an independent county.
+STRICT_ENV = "TEST_COUNTY_STRICT"
 
 
 def county_query(config, sql: str, params=()) -> list:
@@ -200,13 +205,14 @@ class LiveCounty(LiveServer):
     """The reference county server in its own process on 127.0.0.1, with faults chosen per run.
 
     In demo mode (``--demo``, as ``make run`` starts it) unless told otherwise: only then does it
-    accept the kiosk's shipped key, which the tests' kiosks use.
+    accept the kiosk's shipped key, which the tests' kiosks use. ``strict``: its strict-mode flags
+    (``"1"``: all; ``""``: none); unset, what ``TEST_COUNTY_STRICT`` says (none by default).
     """
 
     module = "county.serve"
 
     def __init__(self, instance: Path, faults: dict | None = None, api_keys: str = "demo-kiosk-key", port: int | None = None,
-                 demo: bool = True, database_url: str | None = None, **env: str):
+                 demo: bool = True, database_url: str | None = None, strict: str | None = None, **env: str):
         self.instance = instance
         self.args = ("--demo",) if demo else ()
         self.port = port or free_port()
@@ -214,7 +220,8 @@ class LiveCounty(LiveServer):
         self.database_url = database_url
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "COUNTY_"))},
                     "COUNTY_INSTANCE_PATH": str(instance), "COUNTY_FAULTS": json.dumps(faults or {}),
-                    "COUNTY_API_KEYS": api_keys, **({"COUNTY_DATABASE_URL": database_url} if database_url else {}), **env}
+                    "COUNTY_API_KEYS": api_keys, **({"COUNTY_DATABASE_URL": database_url} if database_url else {}),
+                    "COUNTY_STRICT": os.environ.get(STRICT_ENV, "") if strict is None else strict, **env}
 
     @property
     def database(self) -> Path:
@@ -236,8 +243,10 @@ class LiveCounty(LiveServer):
         return super().start()
 
     def requests(self) -> list[tuple]:
-        """(service_request_id, kiosk_uuid, status) of every request the county holds."""
-        return [tuple(r) for r in self.query("SELECT service_request_id, kiosk_uuid, status FROM requests ORDER BY id")]
+        """(service_request_id, kiosk_uuid, status) of every request the county holds (the UUID from its
+        attributes where a strict county keeps no de-duplication column)."""
+        rows = self.query("SELECT service_request_id, kiosk_uuid, status, attributes FROM requests ORDER BY id")
+        return [(r[0], r[1] or json.loads(r[3] or "{}").get("kiosk_uuid"), r[2]) for r in rows]
 
     def add_clerk(self, name: str = "clerk-1") -> str:
         """Add a clerk with ``flask --app county clerk add NAME --generate``; return the password it printed."""
@@ -265,10 +274,17 @@ class LiveCounty(LiveServer):
 
 
 @pytest.fixture
-def county(tmp_path, county_database_url):
+def county_strict(request) -> str | None:
+    """The strict-mode flags of ``county`` (``"1"``: all): parametrize it indirectly to run a test
+    against both modes; by default what ``TEST_COUNTY_STRICT`` says (none)."""
+    return getattr(request, "param", None)
+
+
+@pytest.fixture
+def county(tmp_path, county_database_url, county_strict):
     """A healthy county (on PostgreSQL too where the test is marked ``county_backends``); tests that
     want faults start their own ``LiveCounty`` with ``database_url=county_database_url``."""
-    server = LiveCounty(tmp_path / "county", database_url=county_database_url).start()
+    server = LiveCounty(tmp_path / "county", database_url=county_database_url, strict=county_strict).start()
     yield server
     server.stop()
 

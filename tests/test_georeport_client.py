@@ -4,7 +4,8 @@ standard, not only our own dialect.
 georeport sends no ``api_key`` on reads, and the county shows requests only to a caller with a key;
 ``requests`` (which georeport uses) takes HTTP Basic credentials for a host from a ``.netrc`` file,
 and the county accepts its key as the Basic password. So the library is given the key without
-changing a line of it."""
+changing a line of it. It reads a county in strict mode too (county/strict.py): one that publishes no
+service definitions, wants coordinates and takes no attributes."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,11 +15,15 @@ from georeport import GeoReport
 pytestmark = [pytest.mark.slow, pytest.mark.county_backends]  # an independent client reads both
 
 
-def test_georeport_library_reads_services_definitions_and_requests(county, tmp_path, monkeypatch):
+@pytest.mark.parametrize("county_strict", ["", "1"], indirect=True, ids=["reference", "strict"])
+def test_georeport_library_reads_services_definitions_and_requests(county, county_strict, tmp_path, monkeypatch):
     form = {"api_key": "demo-kiosk-key", "jurisdiction_id": "demo-county", "service_code": "repairs",
-            "address_string": "社区服务中心", "description": "楼道灯坏了", "attribute[what]": "light",
-            "attribute[where]": "3号楼", "attribute[danger]": "no", "last_name": "王秀英", "phone": "13800138000",
-            "attribute[home_address]": "幸福路 12 号"}
+            "address_string": "社区服务中心", "description": "楼道灯坏了", "last_name": "王秀英", "phone": "13800138000"}
+    if county_strict:  # the strict county wants coordinates and takes no attributes
+        form |= {"lat": "31.2304", "long": "121.4737"}
+    else:
+        form |= {"attribute[what]": "light", "attribute[where]": "3号楼", "attribute[danger]": "no",
+                 "attribute[home_address]": "幸福路 12 号"}
     created = requests.post(county.url + "/requests.json", data=form, timeout=5).json()[0]["service_request_id"]
 
     client = GeoReport(county.url, jurisdiction="demo-county", api_key="demo-kiosk-key")
@@ -26,10 +31,16 @@ def test_georeport_library_reads_services_definitions_and_requests(county, tmp_p
     assert {"repairs", "pension-cert", "feedback"} <= {s["service_code"] for s in services}
     assert all(set(s) >= {"service_code", "service_name", "metadata", "type", "group"} for s in services)
 
-    definition = client.get_service_definition("repairs")
-    assert definition["service_code"] == "repairs"
-    assert [a["code"] for a in definition["attributes"]] == ["what", "where", "danger"]
-    assert {"variable", "datatype", "required", "order", "description"} <= set(definition["attributes"][0])
+    if county_strict:
+        assert not any(s["metadata"] for s in services)
+        with pytest.raises(requests.HTTPError) as none:
+            client.get_service_definition("repairs")
+        assert none.value.response.status_code == 404
+    else:
+        definition = client.get_service_definition("repairs")
+        assert definition["service_code"] == "repairs"
+        assert [a["code"] for a in definition["attributes"]] == ["what", "where", "danger"]
+        assert {"variable", "datatype", "required", "order", "description"} <= set(definition["attributes"][0])
 
     with pytest.raises(requests.HTTPError) as refused:  # the service list is public; requests are not
         client.get_service_request(created)
