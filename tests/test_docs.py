@@ -152,3 +152,24 @@ def test_every_heartbeat_figure_is_in_docs_design():
     rows = set(re.findall(r"^\| `(\w+)` \|", section, flags=re.M))
     assert {"unsent", "free_disk"} <= figures
     assert figures == rows, f"figures with no row: {sorted(figures - rows)}; rows with no figure: {sorted(rows - figures)}"
+
+
+def test_every_module_is_on_the_readmes_map():
+    """A newcomer finds where a thing lives from the README's map: every module of the kiosk's four
+    packages is named there (``*_cli.py`` counts for the CLI modules, ``python -m PACKAGE`` for a
+    ``__main__``)."""
+    start, end = README.index("## Where things live"), README.index("## Developing")
+    where = README[start:end]
+    missing = []
+    for package in ("kiosk", "core", "sync", "engines"):
+        for module in sorted((ROOT / package).rglob("*.py")):
+            name = module.stem
+            if name == "__init__" or (name.endswith("_cli") and "*_cli.py" in where):
+                continue
+            if name == "__main__":
+                if f"python -m {module.parent.relative_to(ROOT).as_posix().replace('/', '.')}" in README:
+                    continue
+            elif re.search(r"(?<![\w/])" + re.escape(name) + r"(\.py|/)", where):
+                continue
+            missing.append(module.relative_to(ROOT).as_posix())
+    assert not missing, f"not on the README's map (Where things live): {missing}"
