@@ -141,7 +141,7 @@ def test_wrong_look_ups_pause_politely_per_client_and_per_ticket(app, client):
     from core.catalogue import get_service
     from kiosk.db import get_db
 
-    app.config.update(LOOKUP_LIMIT="5 per hour", TICKET_LOOKUP_LIMIT="3 per hour")
+    app.config.update(SCREEN_LOOKUP_LIMIT="5 per hour", TICKET_LOOKUP_LIMIT="3 per hour")  # the client: the kiosk's screen
     with app.app_context():
         repairs = get_service(get_db(), "repairs", "en")
     fill_service(client, repairs)
