@@ -25,6 +25,7 @@ from sync.schedule import ask_to_run_now
 from flask_login import current_user
 
 from .db import backup_folder, database_path, get_db
+from .i18n import current_locale
 from .security import from_this_box, lan_address
 from .worker import nav_item
 from .worker.auth import worker_required
@@ -86,7 +87,7 @@ OVERALL = {
 def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health.THRESHOLDS) -> dict:
     """One figure in words: ``{key, label, value, verdict, text, detail, detail_lang}``."""
     f, x, code = figure, figure.extra, figure.code
-    detail, detail_lang = "", ""
+    detail, detail_lang, lines = "", "", []
     if f.name == "unsent":
         label, value = _("Waiting to be sent"), str(f.value)
         text = (_("Every request saved here is held by the county.") if code == "none" else
@@ -155,6 +156,26 @@ def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health
                     _("The county's clock is %(amount)s behind this kiosk's.", amount=amount))
             text += " " + (_("Keep an eye on it.") if code == "off" else
                            _("Set the kiosk's clock: the times on requests are wrong."))
+    elif f.name == "catalogue":
+        label = _("The county's list of services")
+        value = {"ok": _("Up to date"), "not_refreshed": _("Not fetched yet"), "failed": _("Refresh failed"),
+                 "refused": _("Changes refused"), "unlisted": _("Services missing")}[code]
+        fetched = _ago(now, x["refreshed_at"])
+        text = {"not_refreshed": lambda: _("The kiosk fetches the county's services and questions at the nightly sync"
+                                           " and when Sync now is pressed."),
+                "ok": lambda: _("Fetched %(ago)s. The kiosk offers every service the county lists, and asks its own"
+                                " questions as well as the county's.", ago=fetched),
+                "failed": lambda: _("The last refresh, %(ago)s, failed (below): the kiosk keeps the services and"
+                                    " questions it had, and tries again at the next nightly sync.",
+                                    ago=_ago(now, x["at"])),
+                "refused": lambda: _("Fetched %(ago)s. The county's list would have removed questions the kiosk asks:"
+                                     " the kiosk refused those changes and kept its own questions (below).", ago=fetched),
+                "unlisted": lambda: _("Fetched %(ago)s. The county does not list every service this kiosk offers"
+                                      " (below).", ago=fetched),
+                }[code]()
+        lines = catalogue_lines(x)
+        if x["error"]:
+            detail, detail_lang = x["error"], "en"  # the engine's own words, for whoever fixes it
     elif f.name == "sync_service":
         label = _("Sync service")
         value = {"running": _("Running"), "not_running": _("Not running"), "unknown": _("Unknown")}[code]
@@ -219,7 +240,40 @@ def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health
     else:  # a figure added to sync.health without words yet: say it plainly rather than fail
         label, value, text = f.name, str(f.value), f.code
     return {"key": f.name, "label": label, "value": value, "verdict": f.verdict, "text": text, "detail": detail,
-            "detail_lang": detail_lang}
+            "detail_lang": detail_lang, "lines": lines}
+
+
+def catalogue_lines(report: dict) -> list[str]:
+    """What the county's catalogue would have removed, service by service, and the services it does not
+    list: one sentence each, with the services', questions' and answers' names in the page's language."""
+    from core import catalogue
+
+    db, locale, lines = get_db(), current_locale(), []
+
+    def service_name(code: str) -> str:
+        service = catalogue.get_service(db, code, locale, include_hidden=True)
+        return service.name if service else code
+
+    for code, changes in report["refused"].items():
+        service = catalogue.get_service(db, code, locale, include_hidden=True)
+        name = service.name if service else code
+        for change in changes:
+            question = service.question(change.get("question", "")) if service else None
+            asked = question.text if question else change.get("question", "")
+            if change.get("change") == "option":
+                option = question.option_name(change.get("option", "")) if question else change.get("option", "")
+                lines.append(_("“%(service)s”: the county's list would have removed the answer “%(option)s” to"
+                               " “%(question)s”.", service=name, option=option, question=asked))
+            elif change.get("change") == "datatype":
+                lines.append(_("“%(service)s”: the county's list would have changed the kind of answer “%(question)s”"
+                               " takes.", service=name, question=asked))
+            else:
+                lines.append(_("“%(service)s”: the county's list would have removed the question “%(question)s”.",
+                               service=name, question=asked))
+        lines.append(_("The kiosk kept its own questions for “%(service)s”.", service=name))
+    lines += [_("The county does not list “%(service)s”: requests for it will be refused by the county and wait in"
+                " Today's list.", service=service_name(code)) for code in report["unlisted"]]
+    return lines
 
 
 # --- the three views ------------------------------------------------------------------------------

@@ -231,7 +231,7 @@ class SyncEngine:
                 notes.push_notes(self, report, ignore_backoff)
                 self.pull_status(report)
                 if trigger in CATALOGUE_TRIGGERS:
-                    refreshed = refresh_catalogue(self.db, self.client, self.settings.county_locale)
+                    refreshed = refresh_catalogue(self.db, self.client, self.settings.county_locale, iso(self.now()))
                     if "error" in refreshed:
                         report.errors.append(f"catalogue: {refreshed['error']}")
         except Exception as exc:  # never let one run take the sync service down; say what happened

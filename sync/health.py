@@ -8,7 +8,7 @@ that say them belong to the web layer (``kiosk/health_views.py``), where they ar
 
 Every figure comes from the module that owns it: requests by state from :mod:`core.outbox` (through
 its state index, never a pass over every request), the runs from :mod:`sync.runs`, the sync service's lock
-and its "run now" request from :mod:`sync.schedule`; the disk and the database file from the file
+and its "run now" request from :mod:`sync.schedule`, the last catalogue refresh from :mod:`sync.catalogue`; the disk and the database file from the file
 system. The speech process lives in the web process, so the web layer reports it (:class:`VoiceReport`).
 """
 from __future__ import annotations
@@ -26,6 +26,7 @@ from core.backup import backups as found_backups
 from core.clock import iso
 
 from . import runs
+from .catalogue import last_refresh
 from .schedule import LOCK_FILE, lock_holder, run_now_asked_at
 
 VERSION = 1  # of the JSON shape (:meth:`Health.as_dict`); a change that breaks a reader raises it
@@ -164,6 +165,19 @@ def judge_clock(offset: float | None, t: Thresholds = THRESHOLDS) -> tuple[str, 
     return (AMBER, "off") if abs(offset) > t.clock_amber else (GREEN, "ok")
 
 
+def judge_catalogue(report: dict | None) -> tuple[str, str]:
+    """``report``: :func:`sync.catalogue.last_refresh`. Amber when a worker should know: the last refresh
+    failed, the county's catalogue would have removed questions (refused), or it does not list a
+    service the kiosk offers (requests for it will be refused by the county)."""
+    if report is None:
+        return GREEN, "not_refreshed"
+    if report.get("error"):
+        return AMBER, "failed"
+    if report.get("refused"):
+        return AMBER, "refused"
+    return (AMBER, "unlisted") if report.get("unlisted") else (GREEN, "ok")
+
+
 def judge_sync_service(pid: int | None, known: bool, waiting: bool) -> tuple[str, str]:
     if not known:
         return AMBER, "unknown"
@@ -271,6 +285,10 @@ def check(db: Database, instance: str | Path, database: str | Path, *, now: date
                {"trigger": None, "started_at": None, "finished_at": None, "error": None}))
         offset = runs.clock_offset(db)
         add("clock_offset", None if offset is None else round(offset, 1), "seconds", judge_clock(offset, t))
+        refresh = last_refresh(db)
+        judged = judge_catalogue(refresh)
+        add("catalogue", judged[1], "state", judged, **{k: (refresh or {}).get(k, default) for k, default in (
+            ("at", None), ("refreshed_at", None), ("error", None), ("refused", {}), ("unlisted", []))})
 
     except sqlite3.DatabaseError as exc:
         integrity = [*(integrity or []), f"reading the database: {exc}"]
