@@ -101,7 +101,7 @@ def test_figures_of_a_seeded_database(seeded):
         disk = os.statvfs(database_path(app).parent)
     figures = {f.name: f for f in found.figures}
     assert list(figures) == ["unsent", "oldest_unsent", "in_flight", "quarantined", "last_success", "last_attempt",
-                             "clock_offset", "sync_service", "speech_service", "free_disk", "database_size"]
+                             "clock_offset", "catalogue", "sync_service", "speech_service", "free_disk", "database_size"]
     got = {name: (f.value, f.verdict, f.code) for name, f in figures.items()}
     assert got["unsent"] == (3, GREEN, "waiting")                     # flying + waiting + queued
     assert figures["unsent"].extra["by_state"] == {"queued": 1, "in_flight": 1, "retry_wait": 1}
@@ -117,6 +117,7 @@ def test_figures_of_a_seeded_database(seeded):
     assert figures["last_attempt"].extra == {"trigger": "queue", "started_at": "2026-11-25T11:00:00+00:00",
                                              "finished_at": "2026-11-25T11:00:30+00:00", "error": ERROR}
     assert got["clock_offset"] == (45.0, AMBER, "off")                # measured by the last run that could
+    assert got["catalogue"] == ("not_refreshed", GREEN, "not_refreshed")  # seeded runs fetched no catalogue
     assert got["sync_service"] == ("not_running", RED, "not_running")  # and requests are waiting
     assert got["speech_service"] == ("idle", GREEN, "idle")
     assert figures["free_disk"].unit == "bytes" and abs(figures["free_disk"].value - disk.f_bavail * disk.f_frsize) < 50 * 2**20
