@@ -249,13 +249,9 @@ def catalogue_lines(report: dict) -> list[str]:
     from core import catalogue
 
     db, locale, lines = get_db(), current_locale(), []
-
-    def service_name(code: str) -> str:
-        service = catalogue.get_service(db, code, locale, include_hidden=True)
-        return service.name if service else code
-
+    find = lambda code: catalogue.get_service(db, code, locale, include_hidden=True)  # noqa: E731
     for code, changes in report["refused"].items():
-        service = catalogue.get_service(db, code, locale, include_hidden=True)
+        service = find(code)
         name = service.name if service else code
         for change in changes:
             question = service.question(change.get("question", "")) if service else None
@@ -272,7 +268,7 @@ def catalogue_lines(report: dict) -> list[str]:
                                service=name, question=asked))
         lines.append(_("The kiosk kept its own questions for “%(service)s”.", service=name))
     lines += [_("The county does not list “%(service)s”: requests for it will be refused by the county and wait in"
-                " Today's list.", service=service_name(code)) for code in report["unlisted"]]
+                " Today's list.", service=find(code).name if find(code) else code) for code in report["unlisted"]]
     return lines
 
 

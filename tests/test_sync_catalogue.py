@@ -158,7 +158,8 @@ def test_a_definition_that_drops_or_breaks_questions_is_refused_and_shown(app, t
             assert [q.code for q in care.questions] == ["help", "often", "floor"]
             refresh = last_refresh(db)
             assert sorted(refresh["refused"]) == ["mediation", "repairs"] and refresh["unlisted"] == []
-        shown = card(health_page(app), "catalogue")
+        html = health_page(app)
+        shown = card(html, "catalogue")
         assert "Changes refused" in shown and "Needs a look" in shown
         for sentence in ("“Report something broken”: the county's list would have removed the question “Is it"
                          " dangerous right now?”.",
@@ -169,6 +170,10 @@ def test_a_definition_that_drops_or_breaks_questions_is_refused_and_shown(app, t
                          " “Anything else you want to tell us?” takes.",
                          "The kiosk kept its own questions for “Help with a neighbour dispute”."):
             assert sentence in shown, shown
+        from .html_check import nu_problems
+
+        problems = nu_problems({"health-refused": html}, tmp_path)  # the list of what was refused, valid HTML
+        assert not problems, "\n".join(problems)
     finally:
         county.stop()
 
@@ -212,3 +217,17 @@ def test_a_broken_county_catalogue_changes_nothing(app, tmp_path, services):
         assert "lists no services" in shown or "unknown datatype" in shown  # why, in the engine's words
     finally:
         county.stop()
+
+
+@pytest.mark.parametrize("report, judged", [
+    (None, ("green", "not_refreshed")),
+    ({"error": None, "refused": {}, "unlisted": []}, ("green", "ok")),
+    ({"error": "services.json: HTTP 500", "refused": {}, "unlisted": []}, ("amber", "failed")),
+    ({"error": None, "refused": {"repairs": [{"change": "removed", "question": "danger"}]}, "unlisted": []},
+     ("amber", "refused")),
+    ({"error": None, "refused": {}, "unlisted": ["mediation"]}, ("amber", "unlisted")),
+], ids=["never", "ok", "failed", "refused", "unlisted"])
+def test_the_catalogue_figure_verdicts(report, judged):
+    from sync.health import judge_catalogue
+
+    assert judge_catalogue(report) == judged
