@@ -36,14 +36,18 @@ STEP_OF_STATE = {
 SEVERAL_TRIES = 3
 
 
-def not_taken_yet(events: list[dict]) -> bool:
-    """The county could not take the request yet: it refused it (a worker will help; the sync engine also
-    quarantines a request after a 5xx kept coming), or it waits after several failed sends."""
+def not_taken_yet(events: list[dict]) -> str:
+    """Whether the county could not take the request yet: ``"refused"`` (it waits for a worker on Today's
+    list; the sync engine also quarantines a request after a 5xx kept coming), ``"waiting"`` (several
+    sends failed and the kiosk keeps trying), or ``""``."""
     last = events[-1] if events else None
     if last is None:
-        return False
-    return last["state"] == outbox.QUARANTINED or (
-        last["state"] == outbox.RETRY_WAIT and int(last["data"].get("attempt") or 0) >= SEVERAL_TRIES)
+        return ""
+    if last["state"] == outbox.QUARANTINED:
+        return "refused"
+    if last["state"] == outbox.RETRY_WAIT and int(last["data"].get("attempt") or 0) >= SEVERAL_TRIES:
+        return "waiting"
+    return ""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sync.engine import Settings, SyncEngine
 from sync.open311 import Open311Client, Reply
 
 from .conftest import LiveCounty
+from .html_check import nu_problems
 from .independent_county import IndependentCounty
 from .sync_helpers import FakeClock, drain, engine_for, save_requests, states
 from .test_open311_client import ScriptedTransport
@@ -229,15 +230,18 @@ def test_the_residents_status_page_says_the_county_could_not_take_it_yet(app, cl
                 page = status_page(app, client, ticket)
                 told = NOT_YET["en"][0] in page
                 assert told == (tries >= 3), f"after {tries} tries"  # several failed tries: waiting is told too
+                assert ("the kiosk keeps trying" in page) == (3 <= tries < 6)  # then a worker's
                 assert ladder_states(page)["Sent to the county"] == ("Not yet" if told else "Now")
             assert states(get_db())[request_id(app, ticket)]["state"] == outbox.QUARANTINED
     finally:
         county.stop()
+    pages = {}
     for locale, (heading, worker) in NOT_YET.items():
-        page = status_page(app, client, ticket, locale)
+        page = pages[f"status-{locale}"] = status_page(app, client, ticket, locale)
         assert heading in page and worker in page and "0571 8888 1234" in page
         spoken = page_text(page, "english" if locale == "en" else "mandarin")  # what Read aloud speaks
         assert heading in spoken and "057188881234" in re.sub(r"\D", "", spoken)
+    assert nu_problems(pages, tmp_path) == []  # valid HTML, as every page
     steps = ladder_states(status_page(app, client, ticket))
     assert steps["Saved on this kiosk"] == "Now" and steps["Sent to the county"] == "Not yet"
     app.config["CENTRE_PHONE"] = ""
