@@ -7,7 +7,8 @@ transaction:
    the county (it was in flight, or the answer was ambiguous), *ask first* (by the kiosk UUID); else
    commit ``in_flight`` durably, POST, and record what the answer means: ``accepted``,
    ``quarantined`` (the county refused it, its reason read by :mod:`sync.refusals`; the rest of the queue moves on), or ``retry_wait`` with
-   exponential backoff and jitter. A refused api key or an unreachable county stops the run with
+   exponential backoff and jitter. A 5xx that keeps coming for the same request, ``server_error_tries``
+   answers in a row, is quarantined as a refusal (still ``ambiguous``: looked up before it goes again). A refused api key or an unreachable county stops the run with
    everything still queued.
 2. :meth:`SyncEngine.resolve_tokens` — requests accepted with a token get their id.
 3. :func:`sync.notes.push_notes` — the centre's notes about requests the county holds (a worker told
