@@ -259,3 +259,45 @@ def test_a_request_the_county_took_is_not_told_so(app, client, tmp_path):
         county.stop()
     page = status_page(app, client, ticket)
     assert NOT_YET["en"][0] not in page and ladder_states(page)["Sent to the county"] == "Done"
+
+
+def test_the_not_yet_status_page_in_chromium_is_accessible(app, browser):
+    """One real Chromium look at a refused request's status page (the app served over HTTP on 127.0.0.1):
+    the words are visible, the ladder's current step is "Saved on this kiosk", and axe-core finds nothing."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from core.db import write_transaction
+
+    from .conftest import KIOSK_SIZE
+    from .test_accessibility import AXE, TAGS
+
+    app.config["CENTRE_PHONE"] = "0571 8888 1234"
+    [ticket] = save_requests(app, 1)
+    with app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            rid = submissions.by_ticket(db, ticket).id
+            outbox.record(db, rid, outbox.IN_FLIGHT, attempt=6)
+            outbox.record(db, rid, outbox.QUARANTINED, **refusals.for_the_outbox(
+                refusals.server_errors(500, b"Internal Server Error", 6, 16)))
+    with app.test_request_context():
+        token = status_token(ticket)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    context = browser.new_context(viewport=KIOSK_SIZE, bypass_csp=True, locale="zh-CN")  # CSP would block injecting axe
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_port}/status/{ticket}?t={token}")
+        assert page.locator("#county-not-yet").is_visible()
+        assert "县平台暂时没能接收您的申请" in page.locator("#county-not-yet").inner_text()
+        assert "0571 8888 1234" in page.locator(".county-not-yet").inner_text()
+        assert "已保存在本机" in page.locator("[aria-current=step]").inner_text()  # the current step: saved, not sent
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+        assert [v["id"] for v in result["violations"]] == []
+    finally:
+        context.close()
+        server.shutdown()
