@@ -37,6 +37,16 @@ def _coordinate(bound: int) -> Callable[[str], str]:
     return parse
 
 
+def _count(low: int, high: int) -> Callable[[str], int]:
+    """A whole number from ``low`` to ``high``; anything else stops the kiosk at start with the setting named."""
+    def parse(raw: str) -> int:
+        value = raw.strip()
+        if not re.fullmatch(r"\d{1,6}", value) or not low <= int(value) <= high:
+            raise ValueError(f"{raw!r} is not a whole number from {low} to {high}")
+        return int(value)
+    return parse
+
+
 #: Name → (default, parser). Environment variable ``KIOSK_<NAME>`` overrides the default.
 DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # SQLite file; relative paths are resolved against the instance folder.
@@ -133,6 +143,10 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "SYNC_PROBE_SECONDS": (30.0, float),
     "SYNC_STATUS_SECONDS": (300.0, float),
     "SYNC_TIMEOUT": (10.0, float),
+    # 5xx answers in a row for one request after which it is taken as a refusal: quarantined with the
+    # county's words for a worker, not retried for ever (a county may answer 500 for what is a refusal).
+    # Timeouts and dropped connections do not count: they are retried for as long as it takes.
+    "SYNC_SERVER_ERROR_TRIES": (6, _count(1, 1000)),
 }
 
 

@@ -82,7 +82,10 @@ def requeue(db: Database, request_id: int, by: str) -> str:
     state = current_state(db, request_id)
     if state not in RETRYABLE:
         raise NotRetryable(state)
-    record(db, request_id, QUEUED, retried_by=by, previous_state=state)
+    # A request whose last send may have reached the county (a timeout, a 5xx) is looked up before it is
+    # sent again, however it was queued again.
+    maybe_sent = {"ambiguous": True} if current_event(db, request_id)["data"].get("ambiguous") else {}
+    record(db, request_id, QUEUED, retried_by=by, previous_state=state, **maybe_sent)
     return state
 
 

@@ -1,7 +1,10 @@
 """The resident's status ladder, built from a request's outbox events.
 
-The ladder always has the same five steps; events only move the resident further up it. New kinds
-of event (from the sync engine) plug in through :data:`STEP_OF_STATE` without touching the page.
+The ladder always has the same five steps; events only move the resident further up it, but one: a
+request the county could not take yet (:func:`not_taken_yet`: refused and waiting for a worker, or
+still waiting after several failed sends) is not shown as "sent to the county", and the page says so
+in plain words. New kinds of event (from the sync engine) plug in through :data:`STEP_OF_STATE`
+without touching the page.
 """
 from __future__ import annotations
 
@@ -29,6 +32,24 @@ STEP_OF_STATE = {
 }
 
 
+#: A request still waiting after this many sends that failed is told "the county could not take it yet".
+SEVERAL_TRIES = 3
+
+
+def not_taken_yet(events: list[dict]) -> str:
+    """Whether the county could not take the request yet: ``"refused"`` (it waits for a worker on Today's
+    list; the sync engine also quarantines a request after a 5xx kept coming), ``"waiting"`` (several
+    sends failed and the kiosk keeps trying), or ``""``."""
+    last = events[-1] if events else None
+    if last is None:
+        return ""
+    if last["state"] == outbox.QUARANTINED:
+        return "refused"
+    if last["state"] == outbox.RETRY_WAIT and int(last["data"].get("attempt") or 0) >= SEVERAL_TRIES:
+        return "waiting"
+    return ""
+
+
 @dataclass(frozen=True)
 class Step:
     key: str
@@ -52,6 +73,8 @@ def ladder(events: list[dict]) -> list[Step]:
         first.setdefault(key, event)
         latest[key] = event
         highest = max(highest, order.index(key))
+    if not_taken_yet(events):  # sent, maybe many times, but not taken: not "sent to the county" as done
+        highest = min(highest, order.index("saved"))
     steps = []
     for index, (key, label) in enumerate(STEPS):
         data = latest.get(key, {}).get("data", {})

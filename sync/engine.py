@@ -7,7 +7,8 @@ transaction:
    the county (it was in flight, or the answer was ambiguous), *ask first* (by the kiosk UUID); else
    commit ``in_flight`` durably, POST, and record what the answer means: ``accepted``,
    ``quarantined`` (the county refused it, its reason read by :mod:`sync.refusals`; the rest of the queue moves on), or ``retry_wait`` with
-   exponential backoff and jitter. A refused api key or an unreachable county stops the run with
+   exponential backoff and jitter. A 5xx that keeps coming for the same request, ``server_error_tries``
+   answers in a row, is quarantined as a refusal (still ``ambiguous``: looked up before it goes again). A refused api key or an unreachable county stops the run with
    everything still queued.
 2. :meth:`SyncEngine.resolve_tokens` — requests accepted with a token get their id.
 3. :func:`sync.notes.push_notes` — the centre's notes about requests the county holds (a worker told
@@ -135,11 +136,36 @@ class SyncEngine:
             report.quarantined += 1
             return True
         if outcome.kind == open311.AMBIGUOUS:
+            counted = self._server_errors(last, outcome)
+            if counted.get("server_errors", 0) >= self.settings.server_error_tries:
+                return self._quarantine_server_errors(request.id, attempt, outcome, counted, report)
             self._record(request.id, outbox.RETRY_WAIT, attempt=attempt, ambiguous=True, reason=outcome.reason,
-                         next_attempt_at=iso(self.backoff(attempt)))
+                         next_attempt_at=iso(self.backoff(attempt)), **counted)
             report.retrying += 1
             return True
         return self._stop(due, attempt, outcome, report, ambiguous=False)
+
+    def _server_errors(self, last: dict, outcome: Outcome) -> dict:
+        """The count of 5xx answers in a row for this request, with this one, and when the first came
+        (kept in its ``retry_wait`` events); {} for any other unclear answer (a timeout, a dropped
+        connection, a garbled 2xx: not a 5xx, retried for as long as it takes)."""
+        if not 500 <= outcome.http_status < 600:
+            return {}
+        return {"server_errors": int(last.get("server_errors", 0)) + 1,
+                "first_server_error_at": last.get("first_server_error_at") or iso(self.now())}
+
+    def _quarantine_server_errors(self, request_id: int, attempt: int, outcome: Outcome, counted: dict,
+                                  report: RunReport) -> bool:
+        """A 5xx that kept coming is a refusal dressed as a fault (issue 21: a county answered 500 to every
+        request without coordinates): quarantined with the county's words, for a worker. It may have
+        been stored, so it stays ``ambiguous``: sent again, it is looked up first."""
+        first = datetime.fromisoformat(counted["first_server_error_at"])
+        minutes = (self.now() - first).total_seconds() / 60
+        refusal = refusals.server_errors(outcome.http_status, outcome.data, counted["server_errors"], minutes)
+        self._record(request_id, outbox.QUARANTINED, attempt=attempt, ambiguous=True, **counted,
+                     **refusals.for_the_outbox(refusal))
+        report.quarantined += 1
+        return True
 
     def _stop(self, due: dict, attempt: int, outcome: Outcome, report: RunReport, ambiguous: bool) -> bool:
         """County unreachable or key refused: keep the request queued and end the run."""
@@ -151,8 +177,9 @@ class SyncEngine:
             report.unreachable = True
             report.errors.append(outcome.reason or "the county could not be reached")
             next_at = self.backoff(max(attempt, 1))
+        carried = {k: v for k, v in json.loads(due["data"]).items() if k in ("server_errors", "first_server_error_at")}
         self._record(due["request_id"], outbox.RETRY_WAIT, attempt=attempt, ambiguous=bool(ambiguous or due["state"] == outbox.IN_FLIGHT),
-                     reason=outcome.reason, next_attempt_at=iso(next_at))
+                     reason=outcome.reason, next_attempt_at=iso(next_at), **carried)  # an unreachable county is no answer
         report.retrying += 1
         return False
 

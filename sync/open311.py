@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from . import refusals
+
 MAX_BODY = 1024 * 1024  # a county answer larger than this is refused as malformed
 
 
@@ -105,10 +107,8 @@ def _decode(reply: Reply) -> tuple[object, str]:
 
 
 def _error_description(reply: Reply) -> str:
-    data, _ = _decode(reply)
-    if isinstance(data, list) and data and isinstance(data[0], dict) and isinstance(data[0].get("description"), str):
-        return data[0]["description"][:500]
-    return f"HTTP {reply.status}"
+    """The county's words for a refusal, whatever its body (:func:`sync.refusals.read`, the one reader)."""
+    return refusals.read(reply.status, reply.body).words
 
 
 def classify_post(reply: Reply) -> Outcome:
@@ -121,7 +121,10 @@ def classify_post(reply: Reply) -> Outcome:
         return Outcome(KEY_REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date)
     if reply.status in (400, 404, 409, 413, 422):  # 413: too large; sending it again will not shrink it
         return Outcome(REFUSED, reason=_error_description(reply), http_status=reply.status, date=reply.date,
-                       data=_decode(reply)[0])  # the error list, read by sync.refusals
+                       data=reply.body)  # the county's body, read by sync.refusals
+    if 500 <= reply.status < 600:  # maybe stored, maybe a refusal dressed as a fault: the engine counts them
+        return Outcome(AMBIGUOUS, reason=f"the county answered HTTP {reply.status}: {_error_description(reply)}",
+                       http_status=reply.status, date=reply.date, data=reply.body)
     if not 200 <= reply.status < 300:
         return Outcome(AMBIGUOUS, reason=f"the county answered HTTP {reply.status}", http_status=reply.status, date=reply.date)
     data, problem = _decode(reply)

@@ -33,7 +33,7 @@ def make_engine(config, db) -> SyncEngine:
     client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
                            HttpTransport(timeout=config["SYNC_TIMEOUT"]))
     settings = Settings(location=Place.from_config(config), uuid_lookup=config["COUNTY_UUID_LOOKUP"], kiosk_id=config["KIOSK_ID"],
-                        centre_locale=config["DEFAULT_LOCALE"])
+                        centre_locale=config["DEFAULT_LOCALE"], server_error_tries=config["SYNC_SERVER_ERROR_TRIES"])
     return SyncEngine(db, client, settings)
 
 

@@ -310,6 +310,6 @@ def findings(profile: Profile, *, coordinates_set: bool, uuid_lookup_on: bool) -
             p.error_format, "a shape that could not be read")
         out.append(Finding(GAP, "Errors", f"The county's errors are {shape}, not Open311 error lists"
                            f" (HTTP {p.error_status} for a service that cannot exist).",
-                           "A refusal reaches the worker as the HTTP status and the county's own words as far as they"
-                           " can be read."))
+                           "A refusal reaches the worker in the county's own words, read from whatever it sends"
+                           " (sync/refusals.py); a body with none says \"the county gave no reason\" and the HTTP status."))
     return out

@@ -24,6 +24,7 @@ class Settings:
     batch_size: int = 50
     base_delay: float = 30.0            # first retry after 15–30 s ...
     max_delay: float = 3600.0           # ... doubling up to an hour
+    server_error_tries: int = 6         # this many 5xx answers in a row for one request: quarantined (a refusal)
     uuid_lookup: bool = True            # the county answers GET /requests.json?kiosk_uuid=…
     county_locale: str = "zh_Hans_CN"   # the language of the county's catalogue texts
     centre_locale: str = "zh_Hans_CN"   # KIOSK_DEFAULT_LOCALE: what a request says to the county is in it

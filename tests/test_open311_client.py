@@ -21,7 +21,8 @@ from .sync_helpers import FakeClock, save_requests
         (Reply(201, b'[{"service_request_id": 17}]'), ACCEPTED, "17"),
         (Reply(200, b'[{"token": "t-9"}]'), ACCEPTED, ""),
         (Reply(400, b'[{"code": 400, "description": "service_code not found"}]'), REFUSED, "service_code not found"),
-        (Reply(422, b"not json"), REFUSED, "HTTP 422"),
+        (Reply(422, b"not json"), REFUSED, "not json"),  # the county's words, whatever its body
+        (Reply(400, b""), REFUSED, "the county gave no reason (HTTP 400)"),
         (Reply(413, b'[{"code": 413, "description": "request too large"}]'), REFUSED, "too large"),  # smaller it will not get
         (Reply(403, b'[{"code": 403, "description": "bad key"}]'), KEY_REFUSED, "bad key"),
         (Reply(503, b""), AMBIGUOUS, "HTTP 503"),

@@ -51,18 +51,71 @@ def test_a_county_worded_differently_is_unknown_with_its_words_and_the_field_it_
     assert kiosk_own.field is None  # what the kiosk fills itself is nothing a worker corrects
 
 
-@pytest.mark.parametrize("status, body", [
-    (400, b"<html><body>Bad Request</body></html>"),
-    (400, b""),
-    (400, b'{"error": "bad"}'),
-    (400, b"[]"),
-    (503, b"Service Unavailable"),
-    (502, open311("upstream down", 502)),
+HTML_PAGE = b"""<!DOCTYPE html><html><head><title>400 Bad Request</title>
+<style>body { color: red }</style><script>var secret = "do not show"; if (a < b) { alert(1) }</script></head>
+<body><nav><!-- a comment --></nav><h1>Bad   Request</h1>
+<p>The field <b>attribute[where]</b>&nbsp;is required.</p><script>track()</script>
+<footer>nginx</footer></body></html>"""
+
+
+@pytest.mark.parametrize("status, body, words, field", [
+    # JSON shapes counties use instead of an Open311 error list
+    (400, b'{"error": {"code": 400, "message": "attribute[where] is missing"}}', "attribute[where] is missing", ("answer", "where")),
+    (400, b'{"error": "bad"}', "bad", None),
+    (422, b'{"message": "phone: not a number"}', "phone: not a number", ("personal", "phone")),
+    (400, b'{"errors": ["first is wrong", {"message": "second is wrong"}]}', "first is wrong \u00b7 second is wrong", None),
+    (422, b'{"detail": [{"loc": ["body", "attribute[where]"], "msg": "field required"}]}',
+     "body.attribute[where]: field required", ("answer", "where")),
+    (400, b'{"detail": "Not allowed"}', "Not allowed", None),
+    (400, '{"description": "Ungültig"}'.encode(), "Ungültig", None),
+    (400, b'"just a string"', "just a string", None),
+    # HTML: the heading, then the visible text; scripts, styles and comments left out, whitespace collapsed
+    (400, HTML_PAGE, "Bad Request The field attribute[where] is required. nginx", ("answer", "where")),
+    (400, b"<html><body>Bad Request</body></html>", "Bad Request", None),
+    (404, b"<html><head><title>Not here</title></head><body><p>Try <i>again</i></p></body></html>", "Not here \u00b7 Try again", None),
+    # plain text, and nothing at all
+    (400, b"  Request\n\trefused:  no location \n", "Request refused: no location", None),
+    (400, b"", "the county gave no reason (HTTP 400)", None),
+    (400, b"   ", "the county gave no reason (HTTP 400)", None),
+    (400, b"[]", "the county gave no reason (HTTP 400)", None),
+    (400, b"{}", "the county gave no reason (HTTP 400)", None),
+    (503, b"Service Unavailable", "Service Unavailable", None),
+    (502, open311("upstream down", 502), "upstream down", None),
 ])
-def test_a_body_that_is_not_an_open311_error_list_or_a_5xx_is_unknown(status, body):
+def test_the_countys_words_are_read_from_whatever_body(status, body, words, field):
     refusal = refusals.read(status, body)
-    assert refusal.code == "unknown" and refusal.field is None and refusal.http_status == status
-    assert refusal.words == ("upstream down" if body.startswith(b"[{") else f"HTTP {status}")
+    assert refusal.words == words and refusal.field == field and refusal.http_status == status
+    assert "secret" not in refusal.words and "<" not in refusal.words
+    assert refusals.read(status, body.decode()) == refusal  # bytes or text alike
+    assert refusals.recorded(refusals.for_the_outbox(refusal)) == refusal
+
+
+@pytest.mark.parametrize("body", [
+    json.dumps({"error": {"code": 400, "message": "attribute 'where' is required"}}).encode(),  # own_error_format
+    b"Error 400: attribute 'where' is required\n",                                              # text_errors
+    b"<html><body><h1>400</h1><p>attribute 'where' is required</p></body></html>",
+])
+def test_the_reference_sentences_are_read_from_any_body(body):
+    refusal = refusals.read(400, body)
+    assert (refusal.code, refusal.field) == ("required", ("answer", "where"))
+
+
+def test_the_countys_words_are_bounded():
+    huge = refusals.read(400, b"<html><body><p>" + "\u5b57 ".encode() * 100_000 + b"</p></body></html>")
+    assert len(huge.words) <= refusals.ONE_WORDS
+    many = refusals.read(400, json.dumps([{"code": 400, "description": "x" * 900}] * 30))
+    assert len(many.words) <= refusals.ALL_WORDS
+    broken = refusals.read(400, b"<html><body><p>unclosed <b>bold <script>x = '</p>")
+    assert broken.words == "unclosed bold"
+
+
+def test_a_5xx_that_kept_coming_is_a_refusal_in_plain_words():
+    refusal = refusals.server_errors(500, b'{"error": "Internal Server Error"}', 6, 52.4)
+    assert refusal.code == "server_error" and refusal.http_status == 500
+    assert refusal.words == "the county answered 'server error' 6 times over 52 minutes: Internal Server Error"
+    assert refusals.recorded(refusals.for_the_outbox(refusal)) == refusal
+    named = refusals.server_errors(500, b"Error 500: attribute 'where' is required", 3, 0.2)
+    assert named.field == ("answer", "where") and "3 times over 1 minutes" in named.words
 
 
 def test_the_payloads_field_mapping_goes_both_ways():

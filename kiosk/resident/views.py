@@ -27,7 +27,7 @@ from ..db import get_db
 from ..i18n import LOCALES, current_locale
 from ..limits import guess_limits
 from ..security import csrf, local_path, session_less_form
-from ..status import ladder
+from ..status import ladder, not_taken_yet
 from ..shared_screen import on_shared_screen
 
 TEXT_SIZES = (0, 1, 2)
@@ -277,6 +277,7 @@ def status(ticket: str):
     if saved is None:
         return render_template("resident/status_not_found.html"), 404
     svc = catalogue.get_service(get_db(), saved.service_code, current_locale(), include_hidden=True)
-    steps = ladder(outbox.events(get_db(), saved.id))
-    return render_template("resident/status.html", saved=saved, service=svc, steps=steps, proof=proof,
-                           closing=feedback.question(saved))
+    events = outbox.events(get_db(), saved.id)
+    return render_template("resident/status.html", saved=saved, service=svc, steps=ladder(events), proof=proof,
+                           closing=feedback.question(saved), not_taken_yet=not_taken_yet(events),
+                           centre_phone=current_app.config["CENTRE_PHONE"].strip())

@@ -47,6 +47,8 @@ REASONS = {
     "refused_text": _l("The county refused some words in this answer."),
     "no_service": _l("The county no longer offers this service. Please help the resident choose another one."),
     "conflict": _l("The county already holds a different request under the same number. Please ask the administrator."),
+    "server_error": _l("The county's system failed every time this request was sent. It may need something the kiosk"
+                       " did not send: check the answers and send it again, or ask the administrator."),
 }
 
 
