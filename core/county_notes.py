@@ -37,6 +37,8 @@ IN_FLIGHT = "in_flight"    # committed just before a send; the outcome may be un
 RETRY_WAIT = "retry_wait"  # a send failed in a way worth retrying (next_attempt_at)
 SENT = "sent"              # the county holds it (county_id)
 REFUSED = "refused"        # the county refused it (reason); nothing more is tried
+KEPT = "kept"              # the county can take no note: on the workers' list, for them to tell the county
+TOLD = "told"              # ... and a worker did (told_by)
 UNSENT = (QUEUED, IN_FLIGHT, RETRY_WAIT)
 
 FOLLOW_UP = "follow_up"    # a worker passed a county status change on to the resident (core/follow_ups.py)
