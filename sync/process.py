@@ -68,7 +68,7 @@ def run(app: HasInstance, db, once: bool = False, max_steps: int | None = None) 
             if once:
                 report = engine.run("manual", ignore_backoff=True)
                 click.echo(f"sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "
-                           f"retrying {report.retrying}, status updates {report.status_updates}, notes sent {report.notes_sent}")
+                           f"retrying {report.retrying}, status updates {report.status_updates}, notes sent {report.notes_sent}, notes kept for the workers {report.notes_kept}")
                 for problem in report.errors:
                     click.echo(f"problem: {problem}", err=True)
                 if report.clock_skewed:

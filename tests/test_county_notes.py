@@ -105,6 +105,29 @@ def test_an_outcome_queues_one_note_with_the_fact_and_nothing_personal(app):
         assert len(county_notes.for_request(db, 1)) == 1
 
 
+def test_a_comment_note_holds_her_words_sealed_and_forgets_them_with_the_request(app):
+    from datetime import datetime, timedelta, timezone
+
+    from core.actions import system
+
+    save_requests(app, 1)
+    with app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            outbox.record(db, 1, outbox.ACCEPTED, service_request_id="C000001")
+            outbox.record(db, 1, outbox.CLOSED, service_request_id="C000001", status="closed")
+            note_id = county_notes.add(db, 1, county_notes.COMMENT, {"answered_at": "2026-12-01T08:00:00+00:00"},
+                                       text="  灯还是不亮，王师傅没来  ")
+        for kind, text in ((county_notes.COMMENT, ""), (county_notes.FOLLOW_UP, "王芳说灯修好了")):
+            with pytest.raises(ValueError), write_transaction(db):
+                county_notes.add(db, 1, kind, {"outcome": "told"}, text=text)  # words only in a comment, and always there
+        assert county_notes.text(db, note_id) == "灯还是不亮，王师傅没来"
+        assert "王师傅" not in db.execute("SELECT text FROM county_notes WHERE id = ?", [note_id]).fetchone()[0]
+        system.purge(db, datetime.now(timezone.utc) + timedelta(days=400))
+        note = county_notes.get(db, note_id)
+        assert county_notes.text(db, note_id) == "" and not note.has_text and note.state == county_notes.REFUSED
+
+
 def test_the_unsent_notes_are_found_through_their_index(app):
     with app.app_context():
         db = get_db()
