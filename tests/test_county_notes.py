@@ -415,7 +415,7 @@ def test_a_close_that_keeps_updated_datetime_comes_back_timed_when_the_kiosk_saw
         assert engine.run().accepted == 1
         county_id = outbox.county_id(get_db(), 1)
         stale = county.query("SELECT updated_datetime FROM requests WHERE service_request_id = ?", [county_id])[0][0]
-        time.sleep(2.2)  # the county keeps seconds
+        time.sleep(3.5)  # the county (and the kiosk's events) keep seconds
         close_at_county(county, county_id, notes="已修好")
         assert tuple(county.query("SELECT status, updated_datetime FROM requests WHERE service_request_id = ?",
                                   [county_id])[0]) == ("closed", stale)  # closed, its updated_datetime unmoved
@@ -427,4 +427,4 @@ def test_a_close_that_keeps_updated_datetime_comes_back_timed_when_the_kiosk_saw
     heard = datetime.fromisoformat(closed["at"])
     solved_at = outcomes.close_time(closed, saved_at)
     assert abs((solved_at - heard).total_seconds()) < 1.5  # when the kiosk saw it, not the stale time
-    assert (solved_at - saved_at).total_seconds() > 2
+    assert (solved_at - saved_at).total_seconds() > 2.5  # the stale time made it about 0
