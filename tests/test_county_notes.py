@@ -428,3 +428,58 @@ def test_a_close_that_keeps_updated_datetime_comes_back_timed_when_the_kiosk_saw
     solved_at = outcomes.close_time(closed, saved_at)
     assert abs((solved_at - heard).total_seconds()) < 1.5  # when the kiosk saw it, not the stale time
     assert (solved_at - saved_at).total_seconds() > 2.5  # the stale time made it about 0
+
+
+# --- on a worker's phone, in real Chromium -------------------------------------------------------------
+
+@pytest.mark.browser
+def test_a_worker_reads_a_note_to_tell_the_county_and_marks_it_told_on_a_phone(browser, tmp_path):
+    """The workers' list section on a phone (375×667): readable (axe, the kiosk's size and target checks),
+    what the note says, the county's number, and one tap on *Told the county*."""
+    from core.db import connect
+
+    from .browser import Resident
+    from .conftest import PHONE_SIZE, LiveKiosk
+    from .test_accessibility import Auditor
+    from .test_durability import post
+    from .test_worker_browser import PASSWORDS, log_in as log_in_on_screen
+
+    kiosk = LiveKiosk(tmp_path / "kiosk", KIOSK_WORKER_LOGIN_LIMIT="1000 per hour")
+    subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "workers", "add", "demo-worker", "--password-stdin"],
+                   input=PASSWORDS["demo-worker"] + "\n", env=kiosk.env, cwd=ROOT, check=True, capture_output=True, text=True)
+    kiosk.start()
+    context = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN", has_touch=True, is_mobile=True, bypass_csp=True)
+    try:
+        resident = requests.Session()
+        for path, data in (("/services/repairs", {}), ("/request/questions/what", {"answer": "light"}),
+                           ("/request/questions/where", {"answer": "3号楼"}), ("/request/questions/danger", {"answer": "no"}),
+                           ("/request/contact", {"contact": "centre"}), ("/request/check", {})):
+            post(resident, kiosk.url, path, **data)
+        db = connect(kiosk.database)
+        with write_transaction(db):  # the county closed it, a worker told the resident; this county takes no notes
+            outbox.record(db, 1, outbox.ACCEPTED, service_request_id="C000042")
+            outbox.record(db, 1, outbox.CLOSED, service_request_id="C000042", status="closed")
+            note_id = county_notes.add(db, 1, county_notes.ANSWER, {"solved": "yes", "via": "phone"})
+            county_notes.keep_for_workers(db, note_id, "2026-12-01T08:00:00+00:00")
+        db.close()
+        worker = Resident(context.new_page(), kiosk.url, js=True)
+        audit = Auditor(worker, 24)
+        worker.open("/worker/worklist")
+        log_in_on_screen(worker, "demo-worker")
+        worker.open("/worker/worklist")
+        item = worker.page.locator(f"#to-tell-{note_id}")
+        assert "县平台收不到的记录：请您亲自告诉县平台" in worker.page.locator("#wl-to-tell").inner_text()
+        assert "C000042" in item.inner_text() and "居民确认问题已经解决。" in item.inner_text()
+        audit("notes to tell the county")
+        worker.tap(item.get_by_role("button", name="已告诉县平台"), expect_new_page=False)  # back to the same list
+        worker.page.wait_for_selector(".notice")
+        assert worker.page.locator(".notice").inner_text() == "已记录：您已告诉县平台。"
+        assert worker.page.locator(f"#to-tell-{note_id}").count() == 0
+        audit("told")
+    finally:
+        context.close()
+        kiosk.stop()
+    assert not audit.problems, "\n".join(audit.problems)
+    db = connect(kiosk.database)
+    assert db.execute("SELECT state, told_by FROM county_notes WHERE id = ?", [note_id]).fetchone() == ("told", "demo-worker")
+    db.close()
