@@ -111,12 +111,18 @@ def how_county_takes_notes(engine: Sender) -> str | None:
     updates = engine.client.get_service_request_updates(_w3c(iso(now - timedelta(minutes=1))), _w3c(iso(now)))
     if updates.kind == open311.OK and isinstance(updates.data, list):
         return UPDATE
-    if updates.kind in (open311.UNREACHABLE, open311.AMBIGUOUS, open311.KEY_REFUSED):
+    if _unsure(updates):
         return None
     listed = engine.client.get_service_definition(NOTE_SERVICE)
     if listed.kind == open311.OK:
         return NOTE_REQUEST
-    return NONE if listed.kind == open311.REFUSED else None
+    return None if _unsure(listed) else NONE
+
+
+def _unsure(outcome: open311.Outcome) -> bool:
+    """A read that says nothing about what the county has: not reached, no answer, a garbled one, a
+    refused key, or a 5xx (a county having a bad moment must not send notes to the workers' list)."""
+    return outcome.kind in (open311.UNREACHABLE, open311.AMBIGUOUS, open311.KEY_REFUSED) or outcome.http_status >= 500
 
 
 def push_notes(engine: Sender, report: RunReport, ignore_backoff: bool = False) -> None:
@@ -182,12 +188,14 @@ def _push_update(engine: Sender, report: RunReport, note: county_notes.Note, cou
                 county_notes.mark_sent(db, note.id, found.service_request_id or note.uuid, now(), UPDATE)
             report.notes_sent += 1
             return True
-        if found.kind in (open311.UNREACHABLE, open311.AMBIGUOUS, open311.KEY_REFUSED):
+        no_answer = found.kind == open311.AMBIGUOUS and not found.http_status  # a timeout, a dropped connection
+        if found.kind in (open311.UNREACHABLE, open311.KEY_REFUSED) or no_answer:
             with write_transaction(db):
                 county_notes.mark_retry(db, note.id, iso(engine.backoff(max(note.attempt, 1))), True, found.reason, now())
             report.key_refused = report.key_refused or found.kind == open311.KEY_REFUSED
             return False
-        # NOT_FOUND, or REFUSED: the county cannot say. Send (again): a duplicate note is harmless.
+        # NOT_FOUND; or the county cannot say (its list refused, an error, a garbled answer): send (again),
+        # a duplicate note is harmless.
     fields = update_fields(db, note, county_id)
     with write_transaction(db, durable=True):
         attempt = county_notes.mark_in_flight(db, note, now())

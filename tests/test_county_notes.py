@@ -262,6 +262,28 @@ def test_an_update_the_county_cannot_say_it_holds_is_sent_again(app, tmp_path, c
         county.stop()
 
 
+class BadMoment(HttpTransport):
+    """A county having a bad moment: 503 to every read of its updates and its note service."""
+
+    def request(self, method, url, *, params=None, data=None):
+        if method == "GET" and url.endswith(("/servicerequestupdates.json", "/services/kiosk_note.json")):
+            return Reply(503, b"Service Unavailable")
+        return super().request(method, url, params=params, data=data)
+
+
+@pytest.mark.parametrize("county_strict", [pytest.param(WORKERS, id="workers")], indirect=True)
+def test_a_county_having_a_bad_moment_does_not_send_the_notes_to_the_workers(app, county):
+    clock = FakeClock()
+    request_id, _ = closed_and_told(app, county, clock)
+    with app.app_context():
+        engine = engine_for(app, county.url, clock=clock)
+        engine.client.transport = BadMoment(timeout=1.0, connect_timeout=1.0)
+        report = engine.run()
+        assert (report.notes_waiting, report.notes_kept) == (1, 0)
+        assert county_notes.for_request(get_db(), request_id)[0].state == county_notes.QUEUED
+        assert engine_for(app, county.url, clock=clock).run().notes_kept == 1  # it answers again: no way to take notes
+
+
 @pytest.mark.parametrize("county_strict", SENDING, indirect=True)
 def test_a_worker_killed_before_its_post_sends_the_note_once(app, county):
     clock = FakeClock()
