@@ -128,6 +128,19 @@ def test_a_comment_note_holds_her_words_sealed_and_forgets_them_with_the_request
         assert county_notes.text(db, note_id) == "" and not note.has_text and note.state == county_notes.REFUSED
 
 
+def test_the_kept_profile_says_how_the_county_takes_notes(app):
+    from sync import profile
+    from sync.process import make_engine
+
+    with app.app_context():
+        assert make_engine(app.config, get_db(), app.instance_path).settings.notes_via == ""  # no profile: ask each run
+        for updates, note_service, via in ((profile.YES, False, "update"), (profile.NO, True, "note_request"),
+                                           (profile.NO, False, "none"), (profile.UNKNOWN, True, "")):
+            profile.save(app.instance_path, profile.Profile(app.config["COUNTY_URL"], app.config["JURISDICTION_ID"], "now",
+                                                            reachable=True, updates=updates, note_service=note_service))
+            assert make_engine(app.config, get_db(), app.instance_path).settings.notes_via == via
+
+
 def test_the_unsent_notes_are_found_through_their_index(app):
     with app.app_context():
         db = get_db()
