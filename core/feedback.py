@@ -18,8 +18,12 @@ colleague's entry records nothing twice. A later close (after a reopen, say) is 
   (``sync/payload.py``), where a clerk reads it first, rather than in a later note beside it.
 - **Rating** (5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意), given once, then a note too.
 - **Comment**: free text, sealed like every answer, kept on the kiosk for the workers (it may name
-  people), never in a note; purged with the request's other details (:mod:`core.retention`). The
-  comment on a "not solved" also goes to the county with the reopened request (above).
+  people); purged with the request's other details (:mod:`core.retention`). The comment on a "not
+  solved" also goes to the county with the reopened request (above); written after that request was
+  sent (the wait was over), it becomes a sealed note of kind ``comment`` about the reopened request
+  (:mod:`core.county_notes`), which goes to the county as an update where it has the extension — her
+  own words about her request, like its description, to the county only — else waits on the
+  workers' list. A comment on a "solved" stays on the kiosk.
 """
 from __future__ import annotations
 
@@ -154,6 +158,10 @@ def add_comment(db: Database, answer_id: int, text: str) -> None:
                          [db.keyring.seal(text, COMMENT), answer_id]).rowcount
     if not changed:
         raise AlreadyAnswered(answer_id)
+    given = get(db, answer_id)
+    if given.reopened_as and outbox.current_state(db, given.reopened_as) != outbox.QUEUED:
+        # Too late for the reopened request's description (it was sent): a note of her words about it.
+        county_notes.add(db, given.reopened_as, county_notes.COMMENT, {"answered_at": given.at}, text=text)
     no_comment(db, answer_id)
 
 

@@ -410,3 +410,42 @@ def m018_help_call_rings(db: Database) -> None:
     """A help call nobody answers is rung again: when last (NULL: only when made) and how many times."""
     db.execute("ALTER TABLE help_calls ADD COLUMN rung_at TEXT")
     db.execute("ALTER TABLE help_calls ADD COLUMN rings INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m019_county_notes_for_workers(db: Database) -> None:
+    """Notes go where the county can take them (issue 21): as an update (FixMyStreet's extension) or a
+    note request, else kept for the workers, who tell the county themselves and say so (``kept``,
+    ``told``); how each went (``sent_as``); and a note of the resident's own words (kind ``comment``,
+    sealed ``text``). SQLite cannot change a CHECK constraint: the table is made again."""
+    db.execute(
+        """
+        CREATE TABLE county_notes_new (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,        -- the update's update_id, or the note request's attribute[kiosk_uuid]
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            kind TEXT NOT NULL,               -- follow_up, answer, rating, comment
+            fields TEXT NOT NULL,             -- JSON {attribute code: value}: codes, numbers and times, never personal data
+            text TEXT,                        -- sealed: what the resident wrote (kind comment only)
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'in_flight', 'retry_wait', 'sent', 'refused', 'kept', 'told')),
+            attempt INTEGER NOT NULL DEFAULT 0,
+            ambiguous INTEGER NOT NULL DEFAULT 0,  -- an earlier send may have reached the county
+            next_attempt_at TEXT,
+            county_id TEXT,                   -- the county's id of the note (update_id or service_request_id), once sent
+            sent_as TEXT,                     -- update | note_request, once sent
+            reason TEXT,                      -- the county's words, when it refused the note
+            told_by TEXT,                     -- the worker who told the county themselves (state told)
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("INSERT INTO county_notes_new (id, uuid, request_id, kind, fields, created_at, state, attempt, ambiguous,"
+               " next_attempt_at, county_id, sent_as, reason, updated_at)"
+               " SELECT id, uuid, request_id, kind, fields, created_at, state, attempt, ambiguous, next_attempt_at, county_id,"
+               " CASE WHEN state = 'sent' THEN 'note_request' END, reason, updated_at FROM county_notes")
+    db.execute("DROP TABLE county_notes")
+    db.execute("ALTER TABLE county_notes_new RENAME TO county_notes")
+    db.execute("CREATE INDEX county_notes_unsent ON county_notes(id) WHERE state IN ('queued', 'in_flight', 'retry_wait')")
+    db.execute("CREATE INDEX county_notes_by_request ON county_notes(request_id, id)")
+    db.execute("CREATE INDEX county_notes_kept ON county_notes(id) WHERE state = 'kept'")

@@ -24,7 +24,10 @@ always carry it (``n``).
 later. The close's own time is the county's ``updated_datetime``, on the county's clock: it is read
 on the kiosk's clock by subtracting the offset measured in the same run (``county_clock_offset``, kept
 with the event by :mod:`sync.engine`), and held between the request's saving and the moment the
-kiosk heard of it. Without those, the moment the kiosk heard of it is used.
+kiosk heard of it. A county that closes without moving ``updated_datetime`` leaves it stale (the
+time of the request's last change before): then the kiosk's own observation of the close, on the
+county's clock (``close_seen_datetime``), is used instead. Without those, the moment the kiosk heard
+of it is used.
 
 **Satisfaction** is the distribution of the five 好差评 levels given about the range's problems, with
 its count; **fields** counts each answer and personal detail of the problems' first requests by who
@@ -108,7 +111,7 @@ def close_time(event: dict, saved_at: datetime) -> datetime:
     heard = _moment(event["at"])
     data = event["data"]
     try:
-        county = _moment(data["updated_datetime"])
+        county = _moment(data.get("close_seen_datetime") or data["updated_datetime"])
         offset = float(data["county_clock_offset"])
     except (KeyError, TypeError, ValueError):
         return heard

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from . import feedback, drafts, outbox, personal, submissions
+from . import county_notes, feedback, drafts, outbox, personal, submissions
 from .clock import iso
 from .db import require_transaction
 
@@ -39,4 +39,5 @@ def purge(db: Database, now: datetime, draft_hours: float = 24, closed_days: flo
     personal.forget_for_requests(db, due)
     submissions.forget_answers(db, due, iso(now))
     feedback.forget_comments(db, due)
+    county_notes.forget_texts(db, due)
     return {"drafts": gone, "requests": len(due)}

@@ -13,9 +13,13 @@ A service may say ``"files_under": "<attribute>"`` in the catalogue: each reques
 about the request that attribute names (the kiosk's ``kiosk_note``: GeoReport v2 has no way to add
 to a request), refused unless that request is held here, stored closed (there is nothing to do), and
 shown to clerks under the request it is about.
+
+And FixMyStreet's update extension (``servicerequestupdates``), the de-facto way to add a note to a
+request: see the section at the end.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import socket
@@ -316,3 +320,100 @@ def token(token: str):
     if row is None:
         return error(404, f"token {token!r} not found")
     return jsonify([{"service_request_id": row["service_request_id"], "token": row["token"]}])
+
+
+# --- FixMyStreet's update extension ------------------------------------------------------------------
+# ``POST servicerequestupdates.json`` adds an update (a note) to a request held here; ``GET`` lists the
+# updates of a time window. The fields are those mySociety's FixMyStreet sends (perllib/Open311.pm):
+# service_request_id, update_id (the client's own id of the update), updated_datetime, status,
+# description, first_name, last_name, email, media_url, with api_key and jurisdiction_id. The answer is
+# ``[{"update_id": …}]``: here the client's own id, which is also what the list shows, so a client
+# unsure whether its post arrived finds it there. The same update_id posted again with the same content
+# is answered with it again (nothing is stored twice); with other content it is refused (409). An
+# update never changes the request's status: a clerk reads it and decides. Strict mode's
+# ``no_update_extension`` answers 404 to all of it (county/strict.py).
+
+UPDATE_FIELDS = ("service_request_id", "update_id", "updated_datetime", "status", "description")
+UPDATE_STATUSES = ("open", "closed")
+MAX_UPDATE_DESCRIPTION = 4000
+
+
+def _update_public(row, private: bool) -> dict:
+    return {"update_id": row["update_id"], "service_request_id": row["service_request_id"], "status": row["status"],
+            "updated_datetime": row["updated_datetime"], "description": "" if private else row["description"],
+            "media_url": row["media_url"] or None}
+
+
+@bp.post("/servicerequestupdates.json")
+def create_update():
+    form = request.form
+    if not keys.accepted(keys.presented()):
+        return keys.refusal()
+    too_much = limits.problem(form)
+    if too_much:
+        return error(400, too_much)
+    for name in UPDATE_FIELDS:
+        if not form.get(name, "").strip():
+            return error(400, f"{name} is required")
+    if form["status"].lower() not in UPDATE_STATUSES:
+        return error(400, f"status must be one of {', '.join(UPDATE_STATUSES)}")
+    if len(form["description"]) > MAX_UPDATE_DESCRIPTION or len(form["update_id"]) > 100:
+        return error(400, f"description is at most {MAX_UPDATE_DESCRIPTION} characters, update_id at most 100")
+    try:
+        updated = _w3c(form["updated_datetime"])
+    except (ValueError, OverflowError):
+        return error(400, "updated_datetime must be a W3C date-time, e.g. 2026-01-01T00:00:00Z")
+    conn = get_db()
+    held = conn.execute("SELECT service_code FROM requests WHERE service_request_id = ?", [form["service_request_id"]]).fetchone()
+    if held is None or any(s.get("files_under") for s in _services() if s["service_code"] == held["service_code"]):
+        return error(400, f"service_request_id {form['service_request_id']!r} is not a request held here")
+    values = [form["update_id"], form["service_request_id"], form["status"].lower(), form["description"],
+              form.get("first_name", ""), form.get("last_name", ""), form.get("email", ""), form.get("media_url", "")]
+    content_hash = hashlib.sha256(json.dumps([*values[1:], updated], ensure_ascii=False).encode()).hexdigest()
+    with conn.transaction():
+        inserted = conn.execute(
+            "INSERT INTO request_updates (update_id, service_request_id, status, description, first_name, last_name, email,"
+            " media_url, content_hash, updated_datetime, received_datetime, api_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (update_id) DO NOTHING RETURNING id",
+            [*values, content_hash, updated, now_iso(), form.get("api_key")]).fetchall()
+        if not inserted:
+            existing = conn.execute("SELECT id, content_hash FROM request_updates WHERE update_id = ?", [form["update_id"]]).fetchone()
+            if existing["content_hash"] != content_hash:
+                return error(409, "this update_id was already used for a different update")
+            conn.execute("UPDATE request_updates SET duplicate_posts = duplicate_posts + 1 WHERE id = ?", [existing["id"]])
+    faults = current_app.config["FAULTS"]
+    if faults.roll(faults.drop_rate):  # stored; now, perhaps, leave the client unsure (as for requests)
+        sock = request.environ.get("werkzeug.socket")
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+    return jsonify([{"update_id": form["update_id"]}])
+
+
+@bp.get("/servicerequestupdates.json")
+@keys.key_required
+def update_list():
+    """The updates whose ``updated_datetime`` is in ``[start_date, end_date]`` (both, or neither: the last
+    24 hours), oldest first; ``service_request_id`` narrows it to some requests."""
+    args = request.args
+    if bool(args.get("start_date")) != bool(args.get("end_date")):
+        return error(400, "start_date and end_date go together")
+    try:
+        start = _w3c(args.get("start_date")) or _iso(datetime.now(timezone.utc) - timedelta(days=1))
+        end = _w3c(args.get("end_date")) or now_iso()
+    except (ValueError, OverflowError):
+        return error(400, "start_date and end_date must be W3C date-times, e.g. 2026-01-01T00:00:00Z")
+    where, params = ["updated_datetime >= ?", "updated_datetime <= ?"], [start, end]
+    ids = [i.strip() for i in args.get("service_request_id", "").split(",") if i.strip()][:MAX_RESULTS]
+    if ids:
+        where.append(f"service_request_id IN ({','.join('?' * len(ids))})")
+        params += ids
+    conn = get_db()
+    rows = conn.execute("SELECT * FROM request_updates WHERE " + " AND ".join(where) + " ORDER BY id LIMIT ?",
+                        [*params, MAX_RESULTS]).fetchall()
+    services = {s["service_code"]: s for s in _services()}
+    codes = {r["service_request_id"]: r["service_code"] for r in conn.execute(
+        f"SELECT service_request_id, service_code FROM requests WHERE service_request_id IN ({','.join('?' * len(rows))})",
+        [r["service_request_id"] for r in rows]).fetchall()} if rows else {}
+    return jsonify([_update_public(r, bool(services.get(codes.get(r["service_request_id"]), {}).get("private")))
+                    for r in rows])

@@ -72,16 +72,33 @@ def notes_about(service_request_ids: list[str]) -> dict[str, list[dict]]:
     return found
 
 
+def updates_about(service_request_ids: list[str]) -> dict[str, list[dict]]:
+    """The updates posted about each of these requests (``servicerequestupdates``, oldest first):
+    {id: [{update_id, description, status, at, name}]}."""
+    found: dict[str, list[dict]] = {i: [] for i in service_request_ids}
+    for i in range(0, len(service_request_ids), 500):
+        chunk = service_request_ids[i:i + 500]
+        for row in get_db().execute(
+                "SELECT service_request_id, update_id, description, status, updated_datetime, first_name, last_name"
+                f" FROM request_updates WHERE service_request_id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk):
+            found[row["service_request_id"]].append({
+                "update_id": row["update_id"], "description": row["description"], "status": row["status"],
+                "at": row["updated_datetime"], "name": " ".join(p for p in (row["first_name"], row["last_name"]) if p)})
+    return found
+
+
 @bp.get("/clerk")
 @auth.clerk_required
 def index():
-    """Every request, newest first, each with its status form and the notes filed under it."""
+    """Every request, newest first, each with its status form, the notes filed under it and the updates
+    posted about it."""
     notes = tuple(_note_services())
     not_notes = f"WHERE service_code NOT IN ({','.join('?' * len(notes))})" if notes else ""  # "IN ()" is SQLite's alone
     rows = get_db().execute(f"SELECT * FROM requests {not_notes} ORDER BY id DESC LIMIT 500", notes).fetchall()
     shown = [_for_clerk(r) for r in rows]
     filed = notes_about([r["service_request_id"] for r in shown])
-    return render_template("clerk/index.html", rows=shown, notes=filed, clerk=auth.current_clerk())
+    updates = updates_about([r["service_request_id"] for r in shown])
+    return render_template("clerk/index.html", rows=shown, notes=filed, updates=updates, clerk=auth.current_clerk())
 
 
 @bp.post("/clerk/<service_request_id>")

@@ -1,4 +1,4 @@
-"""The county's own database: its catalogue, the requests it holds, its clerks, their sessions and failed logins.
+"""The county's own database: its catalogue, the requests it holds, the updates posted about them, its clerks, their sessions and failed logins.
 
 A SQLite file in the instance folder unless ``COUNTY_DATABASE_URL`` names a PostgreSQL database;
 :mod:`county.sql` keeps the two apart, so the schema here and every query elsewhere are written once.
@@ -40,6 +40,24 @@ CREATE TABLE IF NOT EXISTS requests (
     api_key TEXT NOT NULL DEFAULT '',
     duplicate_posts INTEGER NOT NULL DEFAULT 0   -- the same request posted again (answered with its id)
 );
+CREATE TABLE IF NOT EXISTS request_updates (    -- FixMyStreet's update extension: POST/GET servicerequestupdates
+    id INTEGER PRIMARY KEY,
+    update_id TEXT NOT NULL UNIQUE,             -- the client's own id of the update, kept and answered back
+    service_request_id TEXT NOT NULL,           -- the request it is about (held here)
+    status TEXT NOT NULL DEFAULT '',            -- the request's status as the client knew it (the clerk decides)
+    description TEXT NOT NULL,
+    first_name TEXT NOT NULL DEFAULT '',
+    last_name TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    media_url TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,                 -- the same update_id posted again with other content is refused
+    updated_datetime TEXT NOT NULL,             -- as the client sent it, in storage form
+    received_datetime TEXT NOT NULL,
+    api_key TEXT NOT NULL DEFAULT '',
+    duplicate_posts INTEGER NOT NULL DEFAULT 0  -- the same update posted again (answered with its id)
+);
+CREATE INDEX IF NOT EXISTS request_updates_by_request ON request_updates (service_request_id, id);
+CREATE INDEX IF NOT EXISTS request_updates_by_time ON request_updates (updated_datetime);
 CREATE TABLE IF NOT EXISTS clerks (             -- owned by county/accounts.py
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,

@@ -41,7 +41,8 @@ def status_command(as_json: bool) -> None:
         return
     for state in outbox.STATES:
         click.echo(f"{state:<12} {summary['counts'].get(state, 0)}")
-    click.echo(f"{'notes':<12} {county_notes.unsent_count(db)} waiting for the county (follow-ups; sync/notes.py)")
+    click.echo(f"{'notes':<12} {county_notes.unsent_count(db)} waiting for the county, {county_notes.kept_count(db)} on the"
+               " workers' list to tell it (follow-ups, answers, ratings; sync/notes.py)")
     age = summary["oldest_unsent_seconds"]
     click.echo(f"oldest unsent: {'none' if age is None else f'{age / 60:.0f} min'}")
     click.echo(f"last success:  {summary['last_success'] or 'never'}")

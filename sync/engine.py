@@ -218,9 +218,25 @@ class SyncEngine:
         if batch:
             self._pull_batch(batch, report)
 
+    @staticmethod
+    def _moved_past(updated: str, *known) -> bool:
+        """Whether the county's ``updated_datetime`` is later than every time known of the request before
+        (its last reported ``updated_datetime``, its ``requested_datetime``); False when it cannot be read."""
+        try:
+            moment = datetime.fromisoformat(str(updated).replace("Z", "+00:00"))
+            earlier = [datetime.fromisoformat(str(k).replace("Z", "+00:00")) for k in known if k]
+            return all(moment > e for e in earlier)
+        except (TypeError, ValueError):
+            return False
+
     def _pull_batch(self, open_requests: dict[str, tuple[int, str, dict]], report: RunReport) -> bool:
         """Ask about one batch (county id -> (request id, state, its latest event's data)) and record what
-        changed; False when the pull must stop (the county unreachable, the key refused, a garbled answer)."""
+        changed; False when the pull must stop (the county unreachable, the key refused, a garbled answer).
+
+        Its status counts as a change too: a county may close a request without moving its
+        ``updated_datetime``. Such a close (``updated_datetime`` not past what was known of the request)
+        also keeps ``close_seen_datetime``: when the kiosk saw it, on the county's clock (the run's
+        offset), which :mod:`core.outcomes` takes as the close's time instead of the stale one."""
         outcome = self.client.get_service_requests(list(open_requests))
         self._note_clock(report, outcome)
         if outcome.kind != open311.OK or not isinstance(outcome.data, list):
@@ -238,6 +254,12 @@ class SyncEngine:
             if new_state is None or (new_state == state and all(last.get(k) == v for k, v in facts.items())):
                 continue
             offset = {} if report.clock_offset_seconds is None else {"county_clock_offset": report.clock_offset_seconds}
+            if new_state == outbox.CLOSED and not self._moved_past(facts["updated_datetime"], last.get("updated_datetime"),
+                                                              item.get("requested_datetime")):
+                # A county that closes without moving updated_datetime: the close's time is when the kiosk
+                # saw it, on the county's clock (core/outcomes.py reads it back on the kiosk's).
+                seen = self.now() + timedelta(seconds=report.clock_offset_seconds or 0)
+                offset["close_seen_datetime"] = iso(seen)
             self._record(request_id, new_state, service_request_id=str(item["service_request_id"]), **facts, **offset)
             report.status_updates += 1
         return True

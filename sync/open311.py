@@ -140,6 +140,26 @@ def classify_post(reply: Reply) -> Outcome:
     return Outcome(AMBIGUOUS, reason="the county's answer had no request id or token", http_status=reply.status, date=reply.date)
 
 
+def classify_update_post(reply: Reply) -> Outcome:
+    """Turn the answer to ``POST servicerequestupdates.json`` (FixMyStreet's update extension) into an
+    outcome: accepted when ``[{"update_id": …}]`` came back (its id in ``service_request_id``), else as
+    for requests (a 404 is a refusal: no such extension, or no such request)."""
+    if reply.failure or not 200 <= reply.status < 300:
+        return classify_post(reply)
+    data, problem = _decode(reply)
+    if problem:
+        return Outcome(AMBIGUOUS, reason=problem, http_status=reply.status, date=reply.date)
+    first = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
+    if first is None and isinstance(data, dict):  # {"service_request_updates": {"update_id": …}}, as FixMyStreet answers
+        inner = data.get("service_request_updates")
+        first = inner[0] if isinstance(inner, list) and inner and isinstance(inner[0], dict) else \
+            inner if isinstance(inner, dict) else None
+    ident = first.get("update_id") if first else None
+    if isinstance(ident, (str, int)) and not isinstance(ident, bool) and str(ident):
+        return Outcome(ACCEPTED, service_request_id=str(ident)[:100], http_status=reply.status, date=reply.date)
+    return Outcome(AMBIGUOUS, reason="the county's answer had no update_id", http_status=reply.status, date=reply.date)
+
+
 class Open311Client:
     """One county endpoint, with this kiosk's api_key and jurisdiction."""
 
@@ -206,6 +226,20 @@ class Open311Client:
         if len(matches) == 1:
             return Outcome(FOUND, service_request_id=str(matches[0]["service_request_id"]), date=outcome.date)
         return Outcome(NOT_FOUND, reason="not found at the county", date=outcome.date)
+
+    def post_service_request_update(self, fields: dict) -> Outcome:
+        """FixMyStreet's update extension: add an update (a note) to a request the county holds."""
+        data = {**fields, "api_key": self.api_key, **({"jurisdiction_id": self.jurisdiction_id} if self.jurisdiction_id else {})}
+        return classify_update_post(self.transport.request("POST", self._url("servicerequestupdates.json"), data=data))
+
+    def get_service_request_updates(self, start_date: str, end_date: str, service_request_id: str | None = None) -> Outcome:
+        """The county's updates of a time window (W3C date-times), as a list in ``data`` when ``OK``
+        (``{"service_request_updates": [...]}`` is read as its list)."""
+        outcome = self._get_json("servicerequestupdates.json", keyed=True, start_date=start_date, end_date=end_date,
+                                 service_request_id=service_request_id)
+        if outcome.kind == OK and isinstance(outcome.data, dict) and isinstance(outcome.data.get("service_request_updates"), list):
+            return Outcome(OK, http_status=outcome.http_status, date=outcome.date, data=outcome.data["service_request_updates"])
+        return outcome
 
     def get_request_id_from_token(self, token: str) -> Outcome:
         outcome = self._get_json(f"tokens/{token}.json", keyed=True)

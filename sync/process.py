@@ -22,19 +22,35 @@ import click
 from core import backup
 from core.actions import system
 from core.instance import HasInstance, Instance, backup_folder, database_path, open_database, prepare_database
+from . import notes, profile
 from .engine import Settings, SyncEngine
 from .open311 import HttpTransport, Open311Client
 from .payload import Place
 from .schedule import LOCK_FILE, RUN_NOW_FILE, AlreadyRunning, Scheduler, SingleInstance
 
 
-def make_engine(config, db) -> SyncEngine:
-    """The sync engine over ``db``, talking to the county the settings name."""
+def make_engine(config, db, instance_path: str | None = None) -> SyncEngine:
+    """The sync engine over ``db``, talking to the county the settings name (and, given the instance
+    folder, with what its kept profile says of how the county takes notes: :func:`notes_via`)."""
     client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
                            HttpTransport(timeout=config["SYNC_TIMEOUT"]))
     settings = Settings(location=Place.from_config(config), uuid_lookup=config["COUNTY_UUID_LOOKUP"], kiosk_id=config["KIOSK_ID"],
-                        centre_locale=config["DEFAULT_LOCALE"], server_error_tries=config["SYNC_SERVER_ERROR_TRIES"])
+                        centre_locale=config["DEFAULT_LOCALE"], server_error_tries=config["SYNC_SERVER_ERROR_TRIES"],
+                        notes_via=notes_via(instance_path, config) if instance_path else "")
     return SyncEngine(db, client, settings)
+
+
+def notes_via(instance_path: str, config) -> str:
+    """How the county takes notes, as ``flask sync check-county`` found and kept it: ``update`` (the
+    update extension), ``note_request`` (its note service), ``none``; "" (ask each run) without a profile."""
+    kept = profile.load(instance_path, config["COUNTY_URL"], config["JURISDICTION_ID"])
+    if kept is None or not kept.reachable or kept.key_refused:
+        return ""
+    if kept.updates == profile.YES:
+        return notes.UPDATE
+    if kept.updates == profile.NO:
+        return notes.NOTE_REQUEST if kept.note_service else notes.NONE
+    return ""
 
 
 def purge_now(db, config) -> dict[str, int]:
@@ -48,11 +64,11 @@ def run(app: HasInstance, db, once: bool = False, max_steps: int | None = None) 
     config = app.config
     try:
         with SingleInstance(Path(app.instance_path) / LOCK_FILE):
-            engine = make_engine(config, db)
+            engine = make_engine(config, db, app.instance_path)
             if once:
                 report = engine.run("manual", ignore_backoff=True)
                 click.echo(f"sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "
-                           f"retrying {report.retrying}, status updates {report.status_updates}, notes sent {report.notes_sent}")
+                           f"retrying {report.retrying}, status updates {report.status_updates}, notes sent {report.notes_sent}, notes kept for the workers {report.notes_kept}")
                 for problem in report.errors:
                     click.echo(f"problem: {problem}", err=True)
                 if report.clock_skewed:

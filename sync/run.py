@@ -29,6 +29,8 @@ class Settings:
     county_locale: str = "zh_Hans_CN"   # the language of the county's catalogue texts
     centre_locale: str = "zh_Hans_CN"   # KIOSK_DEFAULT_LOCALE: what a request says to the county is in it
     kiosk_id: str = "kiosk-1"           # which kiosk a note comes from (requests carry their own)
+    notes_via: str = ""                 # how the county takes notes (update | note_request | none), from the kept
+                                        # profile (sync/profile.py); "" = asked each run that has notes (sync/notes.py)
 
 
 @dataclass
@@ -40,7 +42,8 @@ class RunReport:
     retrying: int = 0
     status_updates: int = 0
     notes_sent: int = 0                 # notes about requests the county holds (sync/notes.py)
-    notes_waiting: int = 0              # notes kept here: the county lists no note service
+    notes_waiting: int = 0              # notes left for the next run: how the county takes them could not be asked
+    notes_kept: int = 0                 # notes put on the workers' list: the county can take none (of that kind)
     key_refused: bool = False
     unreachable: bool = False
     county_date: str = ""

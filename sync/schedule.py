@@ -170,7 +170,7 @@ class Scheduler:
                 except Exception as exc:  # never let housekeeping take the sync service down; say what happened
                     self.log(f"after the nightly run: {type(exc).__name__}: {exc}")
         self.log(f"sync ({why}): sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "
-                 f"retrying {report.retrying}, status updates {report.status_updates}, notes sent {report.notes_sent}"
+                 f"retrying {report.retrying}, status updates {report.status_updates}, notes sent {report.notes_sent}, notes kept for the workers {report.notes_kept}"
                  + (f"; problems: {'; '.join(report.errors)}" if report.errors else ""))
         return report
 

@@ -253,7 +253,7 @@ def test_a_resident_session_cannot_record_for_a_worker(app, client):
 
 # --- at the county ---------------------------------------------------------------------------------
 
-def test_a_no_reaches_the_county_once_as_a_linked_request_and_the_answers_as_notes(app, client, county):
+def test_a_no_reaches_the_county_once_as_a_linked_request_and_the_answers_as_updates(app, client, county):
     from .sync_helpers import save_requests
 
     clock = FakeClock()
@@ -278,11 +278,11 @@ def test_a_no_reaches_the_county_once_as_a_linked_request_and_the_answers_as_not
         again_id = outbox.county_id(get_db(), again)
     with sqlite3.connect(county.database) as db:
         rows = db.execute("SELECT service_request_id, service_code, attributes FROM requests ORDER BY id").fetchall()
+        updates = db.execute("SELECT service_request_id, description FROM request_updates ORDER BY id").fetchall()
     requests_held = [(r[0], json.loads(r[2]).get("kiosk_reopens")) for r in rows if r[1] != NOTE_SERVICE]
     assert requests_held == [(county_id, None), (again_id, county_id)]
-    notes = [json.loads(r[2]) for r in rows if r[1] == NOTE_SERVICE]
-    assert [(n["kind"], n.get("solved"), n.get("rating"), n["note_of"]) for n in notes] == [
-        ("answer", "no", None, county_id), ("rating", None, "1", county_id)]
+    assert [r for r in rows if r[1] == NOTE_SERVICE] == []  # the county takes updates: no note requests
+    assert updates == [(county_id, "居民表示：问题没有解决（已另行重新提交）。"), (county_id, "居民评价：非常不满意。")]
     assert county.duplicate_posts() == 0
 
 

@@ -31,12 +31,12 @@ def test_check_county_reads_the_reference_county_as_it_is(app, runner, county):
     assert "ok     Attributes:" in out
     assert "ok     Look-up by kiosk_uuid: The county honours it" in out
     assert "nothing is sent twice" in out
-    assert "ok     Notes on a request: The county lists the kiosk's note service (kiosk_note)." in out
+    assert "ok     Notes on a request: The county has the update extension (servicerequestupdates, as FixMyStreet's)." in out
     assert "ok     Errors: The county's errors are Open311 error lists" in out
     assert "Ready to go live; 0 gaps" in out
     assert len(county.requests()) == 1  # read-only: the probe created nothing at the county
     kept = profile.load(app.instance_path, county.url, "demo-county")
-    assert kept is not None and kept.uuid_lookup == profile.HONOURED and kept.note_service and kept.updates == profile.NO
+    assert kept is not None and kept.uuid_lookup == profile.HONOURED and kept.note_service and kept.updates == profile.YES
     assert kept.requests_made <= profile.MAX_REQUESTS
     assert profile.load(app.instance_path, "http://127.0.0.1:1", "demo-county") is None  # another county's profile is not used
 

@@ -192,13 +192,13 @@ def test_no_notes_service(county_app):
 
 
 def test_no_update_extension(county_app):
-    """Whatever this server offers at ``servicerequestupdates`` (a test's stand-in here), a county
-    without the extension answers 404."""
-    county_app.add_url_rule("/servicerequestupdates.json", "updates", lambda: ("[]", 200), methods=["POST"])
-    county_app.config["WTF_CSRF_ENABLED"] = False  # the stand-in is not on the API's CSRF-exempt blueprint
-    assert county_app.test_client().post("/servicerequestupdates.json", data=KEY).status_code == 200
-    answer = like(county_app, "no_update_extension").post("/servicerequestupdates.json", data=KEY)
-    assert answer.status_code == 404
+    """The reference county has FixMyStreet's update extension (county/api.py); a county without it
+    answers 404 at ``servicerequestupdates``, to a post and to a read."""
+    there = county_app.test_client().post("/servicerequestupdates.json", data=KEY)
+    assert there.status_code == 400 and "service_request_id" in there.json[0]["description"]  # there: it asks for the fields
+    client = like(county_app, "no_update_extension")
+    assert client.post("/servicerequestupdates.json", data=KEY).status_code == 404
+    assert client.get("/servicerequestupdates.json", query_string=KEY).status_code == 404
 
 
 # --- the whole of it, as a server -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from .. import audit, drafts, feedback, follow_ups, help_calls, outbox, submissions, workers
+from .. import audit, county_notes, drafts, feedback, follow_ups, help_calls, outbox, submissions, workers
 from ..db import write_transaction
 from .resident import save_filled_in
 
@@ -137,6 +137,17 @@ def record_resident_rating(db: Database, login: str, answer_id: int, rating: int
         given = feedback.rate(db, answer_id, rating)
         audit.record(db, audit.worker_actor(login), "answer.rated", given.request_id, {"answer": given.id})
     return given
+
+
+def note_told_county(db: Database, login: str, note_id: int) -> bool:
+    """The worker told the county themselves what a note it could not take says (``note.told_county``);
+    False (nothing recorded) when it was not on the list any more (a colleague was quicker)."""
+    with write_transaction(db):
+        note = county_notes.get(db, note_id)
+        if note is None or not county_notes.mark_told(db, note_id, login):
+            return False
+        audit.record(db, audit.worker_actor(login), "note.told_county", note.request_id, {"note": note_id, "kind": note.kind})
+    return True
 
 
 def answer_call(db: Database, login: str, call_id: int) -> bool:

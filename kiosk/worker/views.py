@@ -42,6 +42,7 @@ ACTIONS = {
     "follow_up.came_in": _l("Resident came in for the county's news"),
     "answer.recorded": _l("Recorded whether the resident says it is solved"),
     "answer.rated": _l("Recorded how satisfied the resident is"),
+    "note.told_county": _l("Told the county a note it could not take"),
     "outcomes.exported": _l("Outcomes downloaded"),
     "assist.started": _l("Began filling in a request for a resident"),
     "assist.continued": _l("Continued a resident's answers by their code"),

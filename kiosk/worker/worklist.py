@@ -1,6 +1,7 @@
 """The worker's list for the day, today first: requests the county refused (with a way to correct the
 refused field and send it again, once), county status changes to pass on to residents (with one-tap
-outcomes), residents waiting at a kiosk, today's new requests and unfinished drafts.
+outcomes), residents waiting at a kiosk, today's new requests, notes the county cannot take (to tell it
+yourself) and unfinished drafts.
 
 Each section is built from its owner's questions (:mod:`core.outbox`, :mod:`core.submissions`,
 :mod:`core.follow_ups`, :mod:`core.drafts`, :mod:`core.help_calls` through :mod:`.calls`); the
@@ -20,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core import feedback, catalogue, clock, drafts, follow_ups, outbox, personal, submissions
+from core import feedback, catalogue, clock, county_notes, drafts, follow_ups, outbox, personal, submissions
 from core.actions import worker as actions
 from sync import refusals
 from sync.payload import kiosk_field, payload_key
@@ -142,6 +143,39 @@ def to_pass_on(db) -> list[dict]:
     return rows
 
 
+FOLLOW_UP_WORDS = {
+    follow_ups.TOLD: _l("A worker told the resident the county's news."),
+    follow_ups.CAME_IN: _l("The resident came in and was told the county's news."),
+    follow_ups.NOT_REACHED: _l("A worker could not reach the resident; they will try again."),
+}
+
+
+def _note_says(db, note: county_notes.Note) -> str:
+    """What a note tells the county, in the worker's language."""
+    fields = note.fields
+    if note.kind == county_notes.FOLLOW_UP:
+        return str(FOLLOW_UP_WORDS.get(fields.get("outcome"), fields.get("outcome", "")))
+    if note.kind == county_notes.ANSWER:
+        return _("The resident says the problem is solved.") if fields.get("solved") == "yes" else \
+            _("The resident says the problem is not solved (it was sent again as a new request).")
+    if note.kind == county_notes.RATING:
+        rating = int(fields.get("rating", 0) or 0)
+        return _("The resident's rating: %(rating)s", rating=str(RATING_WORDS.get(rating, rating)))
+    return _("The resident wrote: %(text)s", text=county_notes.text(db, note.id))
+
+
+def notes_to_tell(db) -> list[dict]:
+    """Notes the county cannot take (no update extension, no note service): a worker tells the county
+    themselves, with its id of the request, and marks each told."""
+    rows = []
+    for note in county_notes.kept(db):
+        saved = submissions.get(db, note.request_id)
+        rows.append({"id": note.id, "ticket": saved.ticket, "service": _service_name(db, saved.service_code),
+                     "county_id": outbox.county_id(db, note.request_id) or _("not known yet"),
+                     "says": _note_says(db, note), "when": when(note.created_at)})
+    return rows
+
+
 COMMENTS_DAYS = 14
 
 
@@ -196,7 +230,7 @@ def unfinished(db) -> list[dict]:
 def sections(db) -> dict:
     waiting = calls.shown()
     return {"quarantined": quarantined(db), "pass_on": to_pass_on(db), "waiting": waiting, "said": residents_said(db),
-            "new_today": new_today(db), "drafts": unfinished(db)}
+            "new_today": new_today(db), "drafts": unfinished(db), "to_tell": notes_to_tell(db)}
 
 
 def summary(db) -> list[dict]:
@@ -204,6 +238,7 @@ def summary(db) -> list[dict]:
     counts = [
         (_("Refused by the county, to correct"), len(outbox.changed_since(db, (outbox.QUARANTINED,), ""))),
         (_("Status changes to pass on"), len(follow_ups.to_pass_on(db))),
+        (_("Notes to tell the county yourself"), county_notes.kept_count(db)),
         (_("New requests today"), len(submissions.saved_between(db, *today_bounds()))),
         (_("Unfinished drafts"), len(drafts.parked(db))),
     ]
@@ -235,6 +270,17 @@ def follow_up(request_id: int, event_id: int):
         abort(400)
     if actions.record_follow_up(get_db(), current_user.worker.login, request_id, event_id, outcome):
         session["worklist_done"] = str(DONE[outcome])
+    else:
+        session["worklist_done"] = _("Someone has already recorded this. Nothing was changed.")
+    return redirect(url_for("worker.worklist"))
+
+
+@bp.post("/worklist/note-told/<int:note_id>")
+@worker_required
+def note_told(note_id: int):
+    """The worker told the county themselves what a note it could not take says."""
+    if actions.note_told_county(get_db(), current_user.worker.login, note_id):
+        session["worklist_done"] = _("Recorded: you told the county.")
     else:
         session["worklist_done"] = _("Someone has already recorded this. Nothing was changed.")
     return redirect(url_for("worker.worklist"))
