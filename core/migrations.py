@@ -410,3 +410,11 @@ def m018_help_call_rings(db: Database) -> None:
     """A help call nobody answers is rung again: when last (NULL: only when made) and how many times."""
     db.execute("ALTER TABLE help_calls ADD COLUMN rung_at TEXT")
     db.execute("ALTER TABLE help_calls ADD COLUMN rings INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m019_request_wording(db: Database) -> None:
+    """A request's wording (its description and the centre's place), composed in the centre's language
+    when it is saved and sent exactly so every time (core/wording.py); sealed like its answers. NULL: a
+    request saved before, frozen once from the catalogue as it is before its first send."""
+    db.execute("ALTER TABLE requests ADD COLUMN wording TEXT")

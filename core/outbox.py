@@ -189,6 +189,19 @@ def county_id(db: Database, request_id: int) -> str:
     return row[0] if row else ""
 
 
+def first_attempt_at(db: Database, request_id: int) -> str | None:
+    """When the request was first put in flight (ISO, the kiosk's clock), or None if never."""
+    row = db.execute("SELECT MIN(at) FROM request_events WHERE request_id = ? AND state = ?", [request_id, IN_FLIGHT]).fetchone()
+    return row[0] if row else None
+
+
+def held_by_another(db: Database, county_id: str, request_id: int) -> bool:
+    """Whether another of this kiosk's requests holds the county's id ``county_id`` (a look-up result
+    that is someone else's is never this request). Reads the events (only asked after a lost reply)."""
+    return db.execute("SELECT 1 FROM request_events WHERE request_id != ? AND json_extract(data, '$.service_request_id') = ?"
+                      " LIMIT 1", [request_id, county_id]).fetchone() is not None
+
+
 def counts_by_state(db: Database) -> dict[str, int]:
     """How many requests are in each current state (states with none are left out).
 

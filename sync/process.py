@@ -19,21 +19,40 @@ from pathlib import Path
 
 import click
 
-from core import backup
+from core import backup, catalogue
 from core.actions import system
 from core.instance import HasInstance, Instance, backup_folder, database_path, open_database, prepare_database
 from .engine import Settings, SyncEngine
 from .open311 import HttpTransport, Open311Client
+from . import profile as county_profile
 from .payload import Place
 from .schedule import LOCK_FILE, RUN_NOW_FILE, AlreadyRunning, Scheduler, SingleInstance
 
 
-def make_engine(config, db) -> SyncEngine:
-    """The sync engine over ``db``, talking to the county the settings name."""
+def make_engine(config, db, instance_path: str | None = None) -> SyncEngine:
+    """The sync engine over ``db``, talking to the county the settings name, as its profile allows.
+
+    With ``instance_path``, the county's kept profile (:func:`sync.profile.load`, written by ``flask sync
+    check-county``) decides whether attributes are sent and the ``kiosk_uuid`` look-up used
+    (:func:`sync.profile.sending_policy`); when none is kept, the county is probed once (read-only, at
+    most :data:`sync.profile.MAX_REQUESTS` GETs) and the profile kept, if the county answered.
+    """
     client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
                            HttpTransport(timeout=config["SYNC_TIMEOUT"]))
-    settings = Settings(location=Place.from_config(config), uuid_lookup=config["COUNTY_UUID_LOOKUP"], kiosk_id=config["KIOSK_ID"],
-                        centre_locale=config["DEFAULT_LOCALE"])
+    profile = None
+    if instance_path is not None:
+        profile = county_profile.load(instance_path, config["COUNTY_URL"], config["JURISDICTION_ID"])
+        if profile is None:
+            ours = [s.code for g in catalogue.list_groups(db, catalogue.FALLBACK_LOCALE) for s in g["services"]]
+            profile = county_profile.probe(client, ours, config["COUNTY_LOCATION"])
+            if profile.reachable:
+                county_profile.save(instance_path, profile)
+            else:
+                profile = None
+    attributes, uuid_lookup = county_profile.sending_policy(profile, config.get("COUNTY_ATTRIBUTES", "auto"),
+                                                            config["COUNTY_UUID_LOOKUP"])
+    settings = Settings(location=Place.from_config(config), uuid_lookup=uuid_lookup, attributes=attributes,
+                        kiosk_id=config["KIOSK_ID"], centre_locale=config["DEFAULT_LOCALE"])
     return SyncEngine(db, client, settings)
 
 
@@ -48,7 +67,7 @@ def run(app: HasInstance, db, once: bool = False, max_steps: int | None = None) 
     config = app.config
     try:
         with SingleInstance(Path(app.instance_path) / LOCK_FILE):
-            engine = make_engine(config, db)
+            engine = make_engine(config, db, app.instance_path)
             if once:
                 report = engine.run("manual", ignore_backoff=True)
                 click.echo(f"sent {report.sent}, accepted {report.accepted}, quarantined {report.quarantined}, "

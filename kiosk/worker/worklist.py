@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from core import feedback, catalogue, clock, drafts, follow_ups, outbox, personal, submissions
 from core.actions import worker as actions
+from core.wording import Centre
 from sync import refusals
 from sync.payload import kiosk_field, payload_key
 
@@ -292,7 +293,8 @@ def correct(request_id: int):
         if error:
             errors = [("answer-" + target[1], error)]
         else:
-            if not actions.correct_and_resend(db, current_user.worker.login, request_id, target, value, event["event_id"]):
+            if not actions.correct_and_resend(db, current_user.worker.login, request_id, target, value, event["event_id"],
+                                          Centre.from_config(current_app.config)):
                 return render_template("worker/correct_done.html", ticket=saved.ticket)  # a colleague was quicker
             session["worklist_done"] = _("Corrected. Request %(ticket)s will be sent to the county again at the next sync.",
                                          ticket=saved.ticket)
