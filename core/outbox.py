@@ -281,6 +281,20 @@ def county_ids(histories_: dict[int, list[dict]]) -> dict[int, str]:
             for i, events in histories_.items()}
 
 
+def possible_duplicates(histories_: dict[int, list[dict]]) -> dict[int, list[str]]:
+    """The requests that may have reached the county twice (accepted after a lost reply where the county
+    could not say whether it held it: ``possible_duplicate``), each with the county numbers to check: the
+    one it was accepted as, then any look-alikes the county listed (:mod:`sync.engine`)."""
+    found = {}
+    for request_id, events in histories_.items():
+        for event in events:
+            data = event["data"] if isinstance(event["data"], dict) else {}
+            if event["state"] == ACCEPTED and data.get("possible_duplicate"):
+                numbers = [str(data.get("service_request_id") or data.get("token") or "")] + [str(c) for c in data.get("candidates") or ()]
+                found[request_id] = list(dict.fromkeys(n for n in numbers if n))
+    return found
+
+
 def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
     for i in range(0, len(ids), size):
         yield ids[i:i + size]

@@ -173,11 +173,11 @@ STATE_NAMES = {
 }
 
 
-def new_today(db) -> list[dict]:
+def new_today(db, twice: dict[int, str] | None = None) -> list[dict]:
     start, end = today_bounds()
     return [{"ticket": r["ticket"], "service": _service_name(db, r["service_code"]),
              "time": format_time(datetime.fromisoformat(r["requested_at"]), "short"),
-             "state": str(STATE_NAMES.get(outbox.current_state(db, r["id"]), ""))}
+             "state": str(STATE_NAMES.get(outbox.current_state(db, r["id"]), "")), "twice": (twice or {}).get(r["id"])}
             for r in submissions.saved_between(db, start, end)]
 
 
@@ -192,10 +192,29 @@ def unfinished(db) -> list[dict]:
     return rows
 
 
+TWICE_DAYS = 14
+
+
+def twice(db) -> dict[int, str]:
+    """Requests saved in the last two weeks that may have reached the county twice (its reply was lost
+    and the county could not say whether it held them): request id → what to check, in words."""
+    start = clock.iso(clock.now() - timedelta(days=TWICE_DAYS))
+    ids = [r["id"] for r in submissions.saved_between(db, start, clock.iso(clock.now() + timedelta(days=1)))]
+    return {request_id: _("May have reached the county twice: county numbers %(numbers)s. Please check with the county.",
+                          numbers=", ".join(numbers))
+            for request_id, numbers in outbox.possible_duplicates(outbox.histories(db, ids)).items()}
+
+
+def maybe_twice(db, found: dict[int, str]) -> list[dict]:
+    return [{"ticket": saved.ticket, "service": _service_name(db, saved.service_code), "check": check}
+            for saved, check in ((submissions.get(db, i), check) for i, check in sorted(found.items()))]
+
+
 def sections(db) -> dict:
     waiting = calls.shown()
-    return {"quarantined": quarantined(db), "pass_on": to_pass_on(db), "waiting": waiting, "said": residents_said(db),
-            "new_today": new_today(db), "drafts": unfinished(db)}
+    found = twice(db)
+    return {"quarantined": quarantined(db), "twice": maybe_twice(db, found), "pass_on": to_pass_on(db), "waiting": waiting,
+            "said": residents_said(db), "new_today": new_today(db, found), "drafts": unfinished(db)}
 
 
 def summary(db) -> list[dict]:
