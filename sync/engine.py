@@ -128,7 +128,13 @@ class SyncEngine:
         unclear: dict = {}
         if maybe_sent:
             unclear = {"possible_duplicate": True}  # unless the county says it holds it, or says it does not
-            if self.settings.uuid_lookup and self.settings.attributes == "all":
+            if not (self.settings.uuid_lookup and self.settings.attributes == "all"):
+                # The county cannot be asked for it: its list (standard filters only) names the look-alikes
+                # for the worker to check; none is taken as this request.
+                found = self._look_up(request, wording, report, by_uuid=False)
+                if found.kind == open311.NOT_FOUND and isinstance(found.data, dict):
+                    unclear = {"possible_duplicate": True, "candidates": found.data.get("candidates", [])}
+            else:
                 found = self._look_up(request, wording, report)
                 if found.kind in (open311.UNREACHABLE, open311.AMBIGUOUS, open311.KEY_REFUSED):
                     return self._stop(due, attempt, found, report, ambiguous=True)
@@ -164,26 +170,28 @@ class SyncEngine:
             return True
         return self._stop(due, attempt, outcome, report, ambiguous=False)
 
-    def _look_up(self, request: submissions.SavedRequest, wording: Wording, report: RunReport) -> Outcome:
+    def _look_up(self, request: submissions.SavedRequest, wording: Wording, report: RunReport, by_uuid: bool = True) -> Outcome:
         """Ask the county whether it holds ``request`` (after an unclear send).
 
         ``FOUND`` with the county's id when an item of its list is this request (``data["also"]``: more
         items that are, copies made before); ``NOT_FOUND`` with ``data``: ``{}`` when the county
         said so (a list of this request alone, or empty), else ``{"possible_duplicate": True,
         "candidates": [...]}`` — it listed other requests (it ignores the filter), so it cannot say, and
-        look-alikes it listed (same service and text, but not provably this request) are named."""
+        look-alikes it listed (same service and text, but not provably this request) are named. Without
+        ``by_uuid`` (the county has no look-up, or the kiosk_uuid is not sent) the list is asked with the
+        standard filters only, and nothing in it is taken as this request: all look-alikes are candidates."""
         first = outbox.first_attempt_at(self.db, request.id)
         offset = report.clock_offset_seconds or 0.0
         since = datetime.fromisoformat(first) + timedelta(seconds=offset - LOOKUP_TOLERANCE_SECONDS) if first else None
         listed = self.client.list_for_client_uuid(
-            request.uuid, request.service_code, since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if since else None)
+            request.uuid if by_uuid else None, request.service_code, since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if since else None)
         self._note_clock(report, listed)
         if listed.kind != open311.OK:
             return listed
         if report.clock_offset_seconds is not None and first:  # read now if this was the run's first answer
             since = datetime.fromisoformat(first) + timedelta(seconds=report.clock_offset_seconds - LOOKUP_TOLERANCE_SECONDS)
         items = [i for i in listed.data if isinstance(i, dict) and str(i.get("service_request_id") or "")]
-        this = [str(i["service_request_id"]) for i in items if self._is_this(request, wording, since, i)]
+        this = [str(i["service_request_id"]) for i in items if by_uuid and self._is_this(request, wording, since, i)]
         if this:
             return Outcome(open311.FOUND, service_request_id=this[0], date=listed.date, data={"also": this[1:]})
         alike = [str(i["service_request_id"]) for i in items

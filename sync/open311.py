@@ -204,13 +204,13 @@ class Open311Client:
             return Outcome(FOUND, service_request_id=str(matches[0]["service_request_id"]), date=outcome.date)
         return Outcome(NOT_FOUND, reason="not found at the county", date=outcome.date)
 
-    def list_for_client_uuid(self, client_uuid: str, service_code: str | None = None,
+    def list_for_client_uuid(self, client_uuid: str | None, service_code: str | None = None,
                              start_date: str | None = None) -> Outcome:
         """The county's list for a look-up by kiosk UUID (extension filter), as it answers: ``OK`` with
         the list in ``data``. A county that knows the filter lists only that request (or none); one that
         ignores unknown filters lists others too (narrowed by the standard ``service_code`` and
         ``start_date`` where it honours those): the caller decides which item, if any, is the request
-        (``sync.engine``), never "the list had one item"."""
+        (``sync.engine``), never "the list had one item". Without ``client_uuid``: the standard filters only."""
         outcome = self._get_json("requests.json", keyed=True, kiosk_uuid=client_uuid, service_code=service_code,
                                  start_date=start_date)
         if outcome.kind == OK and not isinstance(outcome.data, list):

@@ -50,5 +50,5 @@ def freeze_wording(db: Database, request_id: int, centre: Centre) -> Wording:
         request = submissions.get(db, request_id)
         frozen = submissions.compose_now(db, request, centre, feedback.reopen_comment(db, request_id))
         submissions.freeze(db, request_id, frozen)
-        audit.record(db, "system", "request.worded", request_id, {"why": "saved before wordings were kept"})
+        audit.record(db, "system", "request.worded", request_id, {"why": "saved_before_wordings"})
         return frozen
