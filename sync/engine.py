@@ -175,7 +175,7 @@ class SyncEngine:
 
         ``FOUND`` with the county's id when an item of its list is this request (``data["also"]``: more
         items that are, copies made before); ``NOT_FOUND`` with ``data``: ``{}`` when the county
-        said so (a list of this request alone, or empty), else ``{"possible_duplicate": True,
+        said so (an empty answer, and this request is not among its recent ones by the standard filters), else ``{"possible_duplicate": True,
         "candidates": [...]}`` — it listed other requests (it ignores the filter), so it cannot say, and
         look-alikes it listed (same service and text, but not provably this request) are named. Without
         ``by_uuid`` (the county has no look-up, or the kiosk_uuid is not sent) the list is asked with the
@@ -183,8 +183,8 @@ class SyncEngine:
         first = outbox.first_attempt_at(self.db, request.id)
         offset = report.clock_offset_seconds or 0.0
         since = datetime.fromisoformat(first) + timedelta(seconds=offset - LOOKUP_TOLERANCE_SECONDS) if first else None
-        listed = self.client.list_for_client_uuid(
-            request.uuid if by_uuid else None, request.service_code, since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if since else None)
+        listed_since = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if since else None
+        listed = self.client.list_for_client_uuid(request.uuid if by_uuid else None, request.service_code, listed_since)
         self._note_clock(report, listed)
         if listed.kind != open311.OK:
             return listed
@@ -196,8 +196,21 @@ class SyncEngine:
             return Outcome(open311.FOUND, service_request_id=this[0], date=listed.date, data={"also": this[1:]})
         alike = [str(i["service_request_id"]) for i in items
                  if i.get("service_code") == request.service_code and i.get("description") == wording.description]
-        if not items:
+        if not items and by_uuid:
+            # An empty answer is "not held" only if the filter works: a county may keep no kiosk_uuid to
+            # filter on. Its list by the standard filters, where this request would be among the recent
+            # ones of its service, settles it (by its text and time, as above).
+            again = self.client.list_for_client_uuid(None, request.service_code, listed_since)
+            self._note_clock(report, again)
+            if again.kind != open311.OK:
+                return again
+            also = [str(i["service_request_id"]) for i in again.data if isinstance(i, dict) and i.get("service_request_id")
+                    and self._is_this(request, wording, since, i)]
+            if also:
+                return Outcome(open311.FOUND, service_request_id=also[0], date=again.date, data={"also": also[1:]})
             return Outcome(open311.NOT_FOUND, date=listed.date, data={})
+        if not items:
+            return Outcome(open311.NOT_FOUND, date=listed.date, data={"possible_duplicate": True, "candidates": []})
         return Outcome(open311.NOT_FOUND, date=listed.date, data={"possible_duplicate": True, "candidates": alike[:10]})
 
     def _is_this(self, request: submissions.SavedRequest, wording: Wording, since: datetime | None, item: dict) -> bool:

@@ -207,3 +207,22 @@ def test_a_county_that_takes_no_attributes_gets_none_and_the_home_address_stays_
         assert lost > 0 and duplicated > 0, (lost, duplicated)  # no look-up: a lost reply is sent again, and shown
     finally:
         county.stop()
+
+
+def test_a_workers_correction_words_the_request_again(app):
+    """"Correct and send again" is an explicit human correction: the wording is composed anew, with the
+    corrected answer, in the centre's language and place of that moment."""
+    from core.actions import worker
+    from core.wording import Place
+
+    save_requests(app, 1, where="3号楼")
+    with app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            event = outbox.record(db, 1, outbox.QUARANTINED, reason="where")
+        before = submissions.wording_of(db, 1)
+        assert "3号楼 #0" in before.description
+        assert worker.correct_and_resend(db, "alice", 1, ("answer", "where"), "5号楼", event, Centre(Place("新的服务中心")))
+        after = submissions.wording_of(db, 1)
+    assert "5号楼" in after.description and "3号楼" not in after.description
+    assert after.description.endswith("社区服务中心受理号：A0001") and after.address == "新的服务中心"

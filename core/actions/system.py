@@ -48,7 +48,7 @@ def freeze_wording(db: Database, request_id: int, centre: Centre) -> Wording:
         if frozen is not None:  # worded meanwhile
             return frozen
         request = submissions.get(db, request_id)
-        frozen = submissions.compose_now(db, request, centre, feedback.reopen_comment(db, request_id))
+        frozen = submissions.compose_now(db, request, centre, feedback.reopen_comment(db, request_id) if request.reopens else "")
         submissions.freeze(db, request_id, frozen)
         audit.record(db, "system", "request.worded", request_id, {"why": "saved_before_wordings"})
         return frozen

@@ -102,7 +102,8 @@ def correct_and_resend(db: Database, login: str, request_id: int, target: tuple[
         else:
             submissions.correct_personal(db, request_id, target[1], value)
         corrected = submissions.get(db, request_id)
-        submissions.freeze(db, request_id, submissions.compose_now(db, corrected, centre, feedback.reopen_comment(db, request_id)))
+        comment = feedback.reopen_comment(db, request_id) if corrected.reopens else ""
+        submissions.freeze(db, request_id, submissions.compose_now(db, corrected, centre, comment))
         outbox.requeue(db, request_id, by=actor)
         audit.record(db, actor, "request.corrected", request_id, {"field": target[1]})
         audit.record(db, actor, "request.requeued", request_id, {"event": event_id})
