@@ -226,3 +226,23 @@ def test_a_workers_correction_words_the_request_again(app):
         after = submissions.wording_of(db, 1)
     assert "5号楼" in after.description and "3号楼" not in after.description
     assert after.description.endswith("社区服务中心受理号：A0001") and after.address == "新的服务中心"
+
+
+def test_the_attribute_policy_follows_the_profile_unless_the_setting_says_otherwise(tmp_path):
+    from core import config
+
+    none_kept = county_profile.Profile("http://c", "j", "now", reachable=True, definitions=county_profile.NO,
+                                       attributes=county_profile.NO, uuid_lookup=county_profile.HONOURED)
+    full = county_profile.Profile("http://c", "j", "now", reachable=True, definitions=county_profile.YES,
+                                  attributes=county_profile.YES, uuid_lookup=county_profile.IGNORED)
+    assert county_profile.sending_policy(none_kept, "auto", True) == ("none", False)  # no kiosk_uuid: no look-up
+    assert county_profile.sending_policy(none_kept, "all", True) == ("all", True)
+    assert county_profile.sending_policy(full, "auto", True) == ("all", False)  # ignored: never asked
+    assert county_profile.sending_policy(full, "none", True) == ("none", False)
+    assert county_profile.sending_policy(None, "auto", True) == ("all", True)  # nothing known: as before
+    said = county_profile.findings(none_kept, coordinates_set=True, uuid_lookup_on=True)
+    attributes = next(f for f in said if f.topic == "Attributes")
+    assert "No attribute[…] is sent at all" in attributes.kiosk and "stays on the kiosk for the worker" in attributes.kiosk
+    assert config.load(str(tmp_path), {"KIOSK_COUNTY_ATTRIBUTES": "None"})["COUNTY_ATTRIBUTES"] == "none"
+    with pytest.raises(ValueError):
+        config.load(str(tmp_path), {"KIOSK_COUNTY_ATTRIBUTES": "some"})
