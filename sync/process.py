@@ -34,8 +34,9 @@ def make_engine(config, db, instance_path: str | None = None) -> SyncEngine:
 
     With ``instance_path``, the county's kept profile (:func:`sync.profile.load`, written by ``flask sync
     check-county``) decides whether attributes are sent and the ``kiosk_uuid`` look-up used
-    (:func:`sync.profile.sending_policy`); when none is kept, the county is probed once (read-only, at
-    most :data:`sync.profile.MAX_REQUESTS` GETs) and the profile kept, if the county answered.
+    (:func:`sync.profile.sending_policy`); when none is kept, the county is probed once (read-only, at most
+    :data:`sync.profile.MAX_REQUESTS` GETs) and the profile kept, if the county answered (``flask sync
+    check-county`` asks again).
     """
     client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
                            HttpTransport(timeout=config["SYNC_TIMEOUT"]))

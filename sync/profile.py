@@ -220,13 +220,16 @@ def sending_policy(profile: Profile | None, attributes: str = "auto", uuid_looku
     ``attributes`` (``KIOSK_COUNTY_ATTRIBUTES``): ``all`` or ``none`` as set; ``auto`` is ``none`` for a
     county whose profile says it publishes no service definitions (such a county may refuse every
     ``attribute[…]``), else ``all``. The look-up by ``kiosk_uuid`` is used only when the setting allows
-    it, the profile says the county honours it, and attributes are sent (``kiosk_uuid`` is one). With no
+    it, the profile does not say the county ignores or refuses it, and attributes are sent (``kiosk_uuid``
+    is one). "Could not be told" (a county that holds no requests yet) keeps the look-up: an answer is
+    only ever taken as this request by its text and time (``sync.engine``), so a filter that turns out
+    ignored costs a possible duplicate shown to a worker, never a request claimed but not held. With no
     profile kept (the county could not be asked), as before: every attribute, the look-up as set.
     """
     if attributes == "auto":
         attributes = "none" if profile is not None and profile.definitions == NO else "all"
     if profile is not None:
-        uuid_lookup = uuid_lookup and profile.uuid_lookup == HONOURED
+        uuid_lookup = uuid_lookup and profile.uuid_lookup in (HONOURED, UNKNOWN)
     return attributes, bool(uuid_lookup and attributes == "all")
 
 

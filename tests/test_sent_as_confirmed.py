@@ -240,6 +240,9 @@ def test_the_attribute_policy_follows_the_profile_unless_the_setting_says_otherw
     assert county_profile.sending_policy(full, "auto", True) == ("all", False)  # ignored: never asked
     assert county_profile.sending_policy(full, "none", True) == ("none", False)
     assert county_profile.sending_policy(None, "auto", True) == ("all", True)  # nothing known: as before
+    unknown = county_profile.Profile("http://c", "j", "now", reachable=True, definitions=county_profile.YES)
+    assert county_profile.sending_policy(unknown, "auto", True) == ("all", True)  # holds nothing yet: matched by text
+    assert county_profile.sending_policy(unknown, "auto", False) == ("all", False)
     said = county_profile.findings(none_kept, coordinates_set=True, uuid_lookup_on=True)
     attributes = next(f for f in said if f.topic == "Attributes")
     assert "No attribute[…] is sent at all" in attributes.kiosk and "stays on the kiosk for the worker" in attributes.kiosk
