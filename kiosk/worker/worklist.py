@@ -206,7 +206,8 @@ def twice(db) -> dict[int, str]:
 
 
 def maybe_twice(db, found: dict[int, str]) -> list[dict]:
-    return [{"ticket": saved.ticket, "service": _service_name(db, saved.service_code), "check": check}
+    return [{"ticket": saved.ticket, "service": _service_name(db, saved.service_code), "check": check,
+             "page": url_for("worker.request_page", ticket=saved.ticket)}
             for saved, check in ((submissions.get(db, i), check) for i, check in sorted(found.items()))]
 
 
@@ -233,6 +234,27 @@ def summary(db) -> list[dict]:
 def worklist():
     """Today's list: what needs a worker, most urgent first."""
     return render_template("worker/worklist.html", **sections(get_db()), done=session.pop("worklist_done", None))
+
+
+@bp.get("/request/<ticket>")
+@worker_required
+def request_page(ticket: str):
+    """One request for a worker: its state, the county's numbers (both, where it may have reached the
+    county twice) and the words the county was sent, to check with the county."""
+    db = get_db()
+    saved = submissions.by_ticket(db, ticket)
+    if saved is None:
+        abort(404)
+    history = outbox.histories(db, [saved.id])
+    twice_note = outbox.possible_duplicates(history).get(saved.id)
+    wording = submissions.wording_of(db, saved.id)
+    return render_template(
+        "worker/request.html", ticket=saved.ticket, service=_service_name(db, saved.service_code),
+        saved_at=when(saved.requested_at), state=str(STATE_NAMES.get(outbox.current_state(db, saved.id), "")),
+        county_id=outbox.county_ids(history)[saved.id],
+        twice=_("May have reached the county twice: county numbers %(numbers)s. Please check with the county.",
+                numbers=", ".join(twice_note)) if twice_note else None,
+        sent=wording.description if wording else None)
 
 
 # --- one-tap outcomes ------------------------------------------------------------------------------
