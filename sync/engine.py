@@ -191,7 +191,8 @@ class SyncEngine:
         if report.clock_offset_seconds is not None and first:  # read now if this was the run's first answer
             since = datetime.fromisoformat(first) + timedelta(seconds=report.clock_offset_seconds - LOOKUP_TOLERANCE_SECONDS)
         items = [i for i in listed.data if isinstance(i, dict) and str(i.get("service_request_id") or "")]
-        this = [str(i["service_request_id"]) for i in items if by_uuid and self._is_this(request, wording, since, i)]
+        withheld_ok = by_uuid and self.settings.lookup_honoured  # its list is this request's alone
+        this = [str(i["service_request_id"]) for i in items if by_uuid and self._is_this(request, wording, since, i, withheld_ok)]
         if this:
             return Outcome(open311.FOUND, service_request_id=this[0], date=listed.date, data={"also": this[1:]})
         alike = [str(i["service_request_id"]) for i in items
@@ -213,11 +214,18 @@ class SyncEngine:
             return Outcome(open311.NOT_FOUND, date=listed.date, data={"possible_duplicate": True, "candidates": []})
         return Outcome(open311.NOT_FOUND, date=listed.date, data={"possible_duplicate": True, "candidates": alike[:10]})
 
-    def _is_this(self, request: submissions.SavedRequest, wording: Wording, since: datetime | None, item: dict) -> bool:
+    def _is_this(self, request: submissions.SavedRequest, wording: Wording, since: datetime | None, item: dict,
+                 withheld_ok: bool = False) -> bool:
         """Whether a look-up's item is this request: the same service, the frozen description byte for
         byte (it ends with the centre's ticket), made by the county no earlier than this request's first
-        send (on the county's clock, less a tolerance), and no other request of this kiosk holds its id."""
-        if item.get("service_code") != request.service_code or item.get("description") != wording.description:
+        send (on the county's clock, less a tolerance), and no other request of this kiosk holds its id.
+
+        A county publishes no description for a service about a person (the reference county's
+        ``private``): then, and only where the county's profile says its kiosk_uuid filter is honoured
+        (``withheld_ok``), an item with the description withheld may be this request."""
+        listed = item.get("description")
+        if item.get("service_code") != request.service_code or not (
+                listed == wording.description or (withheld_ok and listed == "")):
             return False
         try:
             made = datetime.fromisoformat(str(item.get("requested_datetime") or "").replace("Z", "+00:00"))

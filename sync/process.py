@@ -53,6 +53,7 @@ def make_engine(config, db, instance_path: str | None = None) -> SyncEngine:
     attributes, uuid_lookup = county_profile.sending_policy(profile, config.get("COUNTY_ATTRIBUTES", "auto"),
                                                             config["COUNTY_UUID_LOOKUP"])
     settings = Settings(location=Place.from_config(config), uuid_lookup=uuid_lookup, attributes=attributes,
+                        lookup_honoured=profile is not None and profile.uuid_lookup == county_profile.HONOURED,
                         kiosk_id=config["KIOSK_ID"], centre_locale=config["DEFAULT_LOCALE"])
     return SyncEngine(db, client, settings)
 

@@ -258,3 +258,32 @@ def test_the_attribute_policy_follows_the_profile_unless_the_setting_says_otherw
     assert config.load(str(tmp_path), {"KIOSK_COUNTY_ATTRIBUTES": "None"})["COUNTY_ATTRIBUTES"] == "none"
     with pytest.raises(ValueError):
         config.load(str(tmp_path), {"KIOSK_COUNTY_ATTRIBUTES": "some"})
+
+
+def test_a_service_about_a_person_is_found_by_an_honoured_look_up_though_its_text_is_withheld(app, runner, county):
+    """The reference county publishes no description for a service about a person; its kiosk_uuid filter is
+    honoured (its profile says so): a request whose reply was lost is found, not sent twice."""
+    from sync.payload import open311_fields
+
+    app.config.update(COUNTY_URL=county.url)
+    save_requests(app, 1)  # the county holds one request: its profile can tell "honoured"
+    with app.app_context():
+        db = get_db()
+        make_engine(app.config, db).run("manual", ignore_backoff=True)
+    assert "honours it" in runner.invoke(args=["sync", "check-county"]).output  # kept in the instance folder
+    with app.app_context():
+        db = get_db()
+        _, draft = resident.start_draft(db, "home-care", "zh_Hans_CN")
+        draft.answers, draft.personal = {"help": "cleaning", "often": "weekly"}, {"name": "王秀英", "contact": "centre"}
+        saved = resident.save_request(db, draft, "kiosk-test", Centre.from_config(app.config))
+        with write_transaction(db):  # the POST reached the county; its reply was lost
+            outbox.record(db, saved.id, outbox.IN_FLIGHT, attempt=1)
+        reached = Open311Client(county.url, "demo-kiosk-key", "demo-county", HttpTransport(timeout=5)).send_service_request(
+            open311_fields(db, saved, submissions.wording_of(db, saved.id)))
+        engine = make_engine(app.config, db, app.instance_path)
+        assert engine.settings.lookup_honoured
+        report = engine.run("manual", ignore_backoff=True)
+        latest = states(db)[saved.id]
+    assert report.sent == 0 and latest["state"] == outbox.ACCEPTED
+    assert latest["data"]["service_request_id"] == reached.service_request_id and "possible_duplicate" not in latest["data"]
+    assert county.duplicate_posts() == 0 and len(held(county)) == 2
