@@ -40,12 +40,18 @@ def queue(instance: Path, count: int, kiosk_id: str = "bench") -> None:
     keyring = db.keyring
     now = "2026-11-23T08:00:00+00:00"
     # Sealed as the kiosk seals them, so the worker's start-up has nothing to re-seal.
-    answers = json.dumps({"what": "light", "where": "3号楼2单元", "danger": "no"}, ensure_ascii=False)
+    from core.wording import Centre, compose
+
+    given = {"what": "light", "where": "3号楼2单元", "danger": "no"}
+    answers = json.dumps(given, ensure_ascii=False)
+    # ... each with its wording, composed as a save composes it (core/wording.py)
+    worded = compose(db, Centre(), service_code="repairs", answers=given, ticket="B000000").to_json()
     with db.conn:
         db.conn.executemany(
             "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash, requested_at,"
-            " monotonic_ns, kiosk_id) VALUES (?, ?, ?, '0000', 'repairs', 'zh_Hans_CN', ?, ?, ?, 0, ?)",
-            [(i, str(uuid.uuid4()), f"B{i:06d}", keyring.seal(answers, "requests.answers"), f"h{i}", now, kiosk_id)
+            " monotonic_ns, kiosk_id, wording) VALUES (?, ?, ?, '0000', 'repairs', 'zh_Hans_CN', ?, ?, ?, 0, ?, ?)",
+            [(i, str(uuid.uuid4()), f"B{i:06d}", keyring.seal(answers, "requests.answers"), f"h{i}", now, kiosk_id,
+              keyring.seal(worded.replace("B000000", f"B{i:06d}"), "requests.wording"))
              for i in range(1, count + 1)])
         db.conn.executemany("INSERT INTO request_personal (request_id, data) VALUES (?, ?)",
                             [(i, keyring.seal('{"contact": "centre"}', "request_personal.data")) for i in range(1, count + 1)])

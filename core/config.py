@@ -127,6 +127,11 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "JURISDICTION_ID": ("demo-county", str),
     # Whether the county answers GET /requests.json?kiosk_uuid=… (see docs/open311.md).
     "COUNTY_UUID_LOOKUP": (True, lambda raw: raw.strip().lower() in ("1", "true", "yes", "on")),
+    # Whether requests carry attribute[…] (the answers, the kiosk's keys, the home address): "all", "none" (a
+    # county that refuses attributes it does not define; the description carries every answer, the home
+    # address stays on the kiosk), or "auto": "none" when the county's profile (flask sync check-county)
+    # says it publishes no service definitions, else "all" (docs/open311.md).
+    "COUNTY_ATTRIBUTES": ("auto", _one_of("all", "none", "auto")),
     # Where the centre is: the public location (Open311 address_string) of every request sent; a
     # resident's own address goes only as a private attribute (docs/open311.md).
     "LOCATION": ("社区服务中心", str),

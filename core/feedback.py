@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from . import county_notes, outbox, submissions
+from . import county_notes, outbox, submissions, wording
 from .clock import iso, utc_now
 from .db import require_transaction
 
@@ -102,7 +102,7 @@ def latest(db: Database, request_id: int) -> Answer | None:
 
 
 def answer(db: Database, request_id: int, event_id: int, solved: bool, via: str, kiosk_id: str,
-           by_worker: str | None = None, at: str | None = None) -> Answer:
+           by_worker: str | None = None, at: str | None = None, centre: wording.Centre = wording.Centre()) -> Answer:
     """Record whether the close ``event_id`` really solved the problem; reopen it if not.
 
     The caller owns the transaction (make it durable: a "not solved" creates a request). Raises
@@ -124,7 +124,7 @@ def answer(db: Database, request_id: int, event_id: int, solved: bool, via: str,
         # The resident's own pages ask for her comment next: the county gets it with the request.
         hold = None if via == "worker" else iso(datetime.fromisoformat(at) + timedelta(minutes=COMMENT_WAIT_MINUTES))
         reopened = submissions.reopen(db, original, kiosk_id, at, filled_by="worker" if via == "worker" else "resident",
-                                      hold_until=hold).id
+                                      hold_until=hold, centre=centre).id
     answer_id = db.execute(
         "INSERT INTO resident_answers (request_id, event_id, solved, via, by_worker, reopened_as, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [request_id, event_id, int(solved), via, by_worker, reopened, at]).lastrowid
@@ -159,7 +159,11 @@ def add_comment(db: Database, answer_id: int, text: str) -> None:
     if not changed:
         raise AlreadyAnswered(answer_id)
     given = get(db, answer_id)
-    if given.reopened_as and outbox.current_state(db, given.reopened_as) != outbox.QUEUED:
+    if given.reopened_as and outbox.current_state(db, given.reopened_as) == outbox.QUEUED:
+        # Not sent yet: the reopened request's description carries her words (a request saved before
+        # wordings were kept gets them when it is worded, before its first send).
+        submissions.add_reopen_comment(db, given.reopened_as, text)
+    elif given.reopened_as:
         # Too late for the reopened request's description (it was sent): a note of her words about it.
         county_notes.add(db, given.reopened_as, county_notes.COMMENT, {"answered_at": given.at}, text=text)
     no_comment(db, answer_id)

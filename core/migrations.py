@@ -449,3 +449,12 @@ def m019_county_notes_for_workers(db: Database) -> None:
     db.execute("CREATE INDEX county_notes_unsent ON county_notes(id) WHERE state IN ('queued', 'in_flight', 'retry_wait')")
     db.execute("CREATE INDEX county_notes_by_request ON county_notes(request_id, id)")
     db.execute("CREATE INDEX county_notes_kept ON county_notes(id) WHERE state = 'kept'")
+
+
+@migrations()
+def m020_request_wording(db: Database) -> None:
+    """A request's wording (its description and the centre's place), composed in the centre's language
+    when it is saved and sent exactly so every time (core/wording.py); sealed like its answers. NULL: a
+    request saved before, frozen once from the catalogue as it is before its first send."""
+    if "wording" not in db["requests"].columns_dict:  # a test may have added it to save into an older file
+        db.execute("ALTER TABLE requests ADD COLUMN wording TEXT")

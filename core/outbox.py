@@ -192,6 +192,19 @@ def county_id(db: Database, request_id: int) -> str:
     return row[0] if row else ""
 
 
+def first_attempt_at(db: Database, request_id: int) -> str | None:
+    """When the request was first put in flight (ISO, the kiosk's clock), or None if never."""
+    row = db.execute("SELECT MIN(at) FROM request_events WHERE request_id = ? AND state = ?", [request_id, IN_FLIGHT]).fetchone()
+    return row[0] if row else None
+
+
+def held_by_another(db: Database, county_id: str, request_id: int) -> bool:
+    """Whether another of this kiosk's requests holds the county's id ``county_id`` (a look-up result
+    that is someone else's is never this request). Reads the events (only asked after a lost reply)."""
+    return db.execute("SELECT 1 FROM request_events WHERE request_id != ? AND json_extract(data, '$.service_request_id') = ?"
+                      " LIMIT 1", [request_id, county_id]).fetchone() is not None
+
+
 def counts_by_state(db: Database) -> dict[str, int]:
     """How many requests are in each current state (states with none are left out).
 
@@ -269,6 +282,20 @@ def county_ids(histories_: dict[int, list[dict]]) -> dict[int, str]:
     return {i: next((e["data"]["service_request_id"] for e in reversed(events)
                      if isinstance(e["data"], dict) and e["data"].get("service_request_id") is not None), "")
             for i, events in histories_.items()}
+
+
+def possible_duplicates(histories_: dict[int, list[dict]]) -> dict[int, list[str]]:
+    """The requests that may have reached the county twice (accepted after a lost reply where the county
+    could not say whether it held it: ``possible_duplicate``), each with the county numbers to check: the
+    one it was accepted as, then any look-alikes the county listed (:mod:`sync.engine`)."""
+    found = {}
+    for request_id, events in histories_.items():
+        for event in events:
+            data = event["data"] if isinstance(event["data"], dict) else {}
+            if event["state"] == ACCEPTED and data.get("possible_duplicate"):
+                numbers = [str(data.get("service_request_id") or data.get("token") or "")] + [str(c) for c in data.get("candidates") or ()]
+                found[request_id] = list(dict.fromkeys(n for n in numbers if n))
+    return found
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import drafts, outbox, personal, tickets
+from . import drafts, outbox, personal, tickets, wording as wordings
 from .clock import utc_now
 from .db import require_transaction
 
 
 ANSWERS = "requests.answers"  # sealed at rest: answers may be free text about a person
+WORDING = "requests.wording"  # sealed too: the description carries the answers in words
 
 
 class SaveFailed(Exception):
@@ -59,9 +60,10 @@ def content_hash(service_code: str, answers: dict, details: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: str = "resident") -> SavedRequest:
-    """Save ``draft`` as a request, queue it for the county and delete the draft, in the caller's
-    (durable) transaction.
+def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: str = "resident",
+                 centre: wordings.Centre = wordings.Centre()) -> SavedRequest:
+    """Save ``draft`` as a request, with its wording (:mod:`core.wording`, in ``centre``'s language and
+    place), queue it for the county and delete the draft, in the caller's (durable) transaction.
 
     :param filled_by: ``"worker"`` when a worker filled it in with the resident (no name: that is in
       the audit log); shown on the receipt and the status page, never sent to the county.
@@ -97,6 +99,8 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
              now, time.monotonic_ns(), kiosk_id, filled_by, json.dumps(field_sources(draft, filled_by))],
         )
         personal.save_for_request(db, saved.id, draft.personal)
+        freeze(db, saved.id, wordings.compose(db, centre, service_code=saved.service_code, answers=saved.answers,
+                                              ticket=saved.ticket))
         outbox.enqueue(db, saved.id, now)
         if not drafts.delete(db, draft.id):
             raise AlreadySaved(draft.service_code)  # rolls the whole save back
@@ -106,7 +110,7 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
 
 
 def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str, filled_by: str = "resident",
-           hold_until: str | None = None) -> SavedRequest:
+           hold_until: str | None = None, centre: wordings.Centre = wordings.Centre()) -> SavedRequest:
     """A new request for the same thing as ``original``, which the resident says the county did not solve.
 
     Same service, answers and personal details (as far as they are still kept), the same check code
@@ -133,8 +137,42 @@ def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str, filled_
     )
     if details:
         personal.save_for_request(db, saved.id, details)
+    # worded now (the resident's comment, if she writes one while it is held, is added: add_reopen_comment)
+    freeze(db, saved.id, wordings.compose(db, centre, service_code=saved.service_code, answers=answers,
+                                          ticket=saved.ticket, reopens_county_id=outbox.county_id(db, original.id)))
     outbox.enqueue(db, saved.id, at, hold_until=hold_until)
     return saved
+
+
+def freeze(db: Database, request_id: int, wording: wordings.Wording) -> None:
+    """Keep ``wording`` as what request ``request_id`` says to the county, sealed (in the caller's transaction)."""
+    require_transaction(db)
+    db.execute("UPDATE requests SET wording = ? WHERE id = ?", [db.keyring.seal(wording.to_json(), WORDING), request_id])
+
+
+def wording_of(db: Database, request_id: int) -> wordings.Wording | None:
+    """The request's frozen wording; None for a request saved before wordings were kept (or purged)."""
+    row = db.execute("SELECT wording FROM requests WHERE id = ?", [request_id]).fetchone()
+    return wordings.Wording.from_json(db.keyring.open(row[0], WORDING)) if row and row[0] else None
+
+
+def compose_now(db: Database, request: SavedRequest, centre: wordings.Centre, comment: str = "") -> wordings.Wording:
+    """``request``'s wording composed from the catalogue as it is now (a request saved before wordings
+    were kept, frozen once before its first send; a worker's correction)."""
+    return wordings.compose(db, centre, service_code=request.service_code, answers=request.answers, ticket=request.ticket,
+                            reopens_county_id=outbox.county_id(db, request.reopens) if request.reopens else None,
+                            comment=comment)
+
+
+def add_reopen_comment(db: Database, request_id: int, comment: str) -> bool:
+    """The resident's comment on her "not solved" came while the request it reopened as waits, unsent:
+    its wording now carries it. False (unchanged) once the request has gone to the county."""
+    require_transaction(db)
+    frozen = wording_of(db, request_id)
+    if frozen is None or outbox.current_state(db, request_id) != outbox.QUEUED:
+        return False
+    freeze(db, request_id, wordings.with_comment(frozen, comment))
+    return True
 
 
 def field_sources(draft: drafts.Draft, filled_by: str) -> dict[str, str]:
@@ -234,14 +272,18 @@ def reseal(db: Database) -> int:
     every row into Python took 0.4 s and held them all at once), and they come up 500 at a time.
     """
     require_transaction(db)
+    return _reseal_column(db, "answers", ANSWERS) + _reseal_column(db, "wording", WORDING)
+
+
+def _reseal_column(db: Database, column: str, label: str) -> int:
     prefix, count, after = db.keyring.current_prefix, 0, 0
     while True:
-        rows = db.execute("SELECT id, answers FROM requests WHERE id > ? AND substr(answers, 1, ?) IS NOT ?"
-                          " ORDER BY id LIMIT 500", [after, len(prefix), prefix]).fetchall()
+        rows = db.execute(f"SELECT id, {column} FROM requests WHERE id > ? AND {column} IS NOT NULL"
+                          f" AND substr({column}, 1, ?) IS NOT ? ORDER BY id LIMIT 500", [after, len(prefix), prefix]).fetchall()
         for request_id, stored in rows:
-            fresh = db.keyring.renewed(stored, ANSWERS)
+            fresh = db.keyring.renewed(stored, label)
             if fresh is not None:
-                db.execute("UPDATE requests SET answers = ? WHERE id = ?", [fresh, request_id])
+                db.execute(f"UPDATE requests SET {column} = ? WHERE id = ?", [fresh, request_id])
                 count += 1
         if len(rows) < 500:
             return count
@@ -267,7 +309,7 @@ def forget_answers(db: Database, request_ids: list[int], at: str) -> None:
     """Replace these requests' answers with nothing, keeping the stub (in the caller's transaction)."""
     require_transaction(db)
     for request_id in request_ids:
-        db.execute("UPDATE requests SET answers = ?, content_hash = '', purged_at = ? WHERE id = ?",
+        db.execute("UPDATE requests SET answers = ?, wording = NULL, content_hash = '', purged_at = ? WHERE id = ?",
                    [db.keyring.seal("{}", ANSWERS), at, request_id])
 
 

@@ -92,7 +92,8 @@ def check_county_command() -> None:
     kept = county_profile.save(current_app.instance_path, found)
     click.echo(f"County {found.endpoint} (jurisdiction {found.jurisdiction_id or 'none'}), asked {found.probed_at}"
                f" with {found.requests_made} read-only requests.")
-    said = county_profile.findings(found, coordinates_set=bool(config["CENTRE_LAT"]), uuid_lookup_on=config["COUNTY_UUID_LOOKUP"])
+    said = county_profile.findings(found, coordinates_set=bool(config["CENTRE_LAT"]), uuid_lookup_on=config["COUNTY_UUID_LOOKUP"],
+                                   attributes=config["COUNTY_ATTRIBUTES"])
     for finding in said:
         click.echo(f"{finding.verdict:<6} {finding.topic}: {finding.says}")
         if finding.kiosk:

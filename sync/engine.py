@@ -33,8 +33,10 @@ from email.utils import parsedate_to_datetime
 from sqlite_utils import Database
 
 from core import outbox, submissions
+from core.actions import system
 from core.clock import iso
 from core.db import write_transaction
+from core.wording import Centre, Place, Wording
 
 from . import runs
 from .run import RunReport, Settings
@@ -44,6 +46,9 @@ from .open311 import Open311Client, Outcome
 from .payload import open311_fields
 
 CATALOGUE_TRIGGERS = ("nightly", "manual", "reconnect")  # runs that also refresh the catalogue
+#: How much earlier than this request's first send (on the county's clock) a look-up result may say it
+#: was made and still be this request: the county's clock is read to the second, once a run.
+LOOKUP_TOLERANCE_SECONDS = 300
 
 
 def state_for_county_status(item: dict) -> str | None:
@@ -104,22 +109,46 @@ class SyncEngine:
                     return
 
     def _push_one(self, due: dict, report: RunReport) -> bool:
-        """Send one request; False when the run must stop (county unreachable or key refused)."""
+        """Send one request; False when the run must stop (county unreachable or key refused).
+
+        What is sent is the request's frozen wording (:mod:`core.wording`); a request saved before
+        wordings were kept is worded once, now, before its first send. After an unclear send the county is
+        asked first (where it has the look-up and the kiosk_uuid goes as an attribute); a result counts
+        as found only when it is this request (:meth:`_is_this`). Where the county cannot say, the
+        request is sent again and its acceptance records ``possible_duplicate`` with the county ids of
+        any look-alikes seen, for a worker to check (a possible duplicate is better than a lost request).
+        """
         request = submissions.get(self.db, due["request_id"])
+        wording = submissions.wording_of(self.db, request.id)
+        if wording is None:  # saved before wordings were kept: worded once, from the catalogue as it is
+            place = self.settings.location if isinstance(self.settings.location, Place) else Place(str(self.settings.location))
+            wording = system.freeze_wording(self.db, request.id, Centre(place, self.settings.centre_locale))
         last = json.loads(due["data"])
         attempt = int(last.get("attempt", 0))
         maybe_sent = due["state"] == outbox.IN_FLIGHT or last.get("ambiguous")
-        if maybe_sent and self.settings.uuid_lookup:
-            found = self.client.find_by_client_uuid(request.uuid)
-            self._note_clock(report, found)
-            if found.kind == open311.FOUND:
-                self._record(request.id, outbox.ACCEPTED, service_request_id=found.service_request_id,
-                             found_by="uuid lookup after an unclear send")
-                report.accepted += 1
-                return True
-            if found.kind in (open311.UNREACHABLE, open311.AMBIGUOUS, open311.KEY_REFUSED):
-                return self._stop(due, attempt, found, report, ambiguous=True)
-        fields = open311_fields(self.db, request, self.settings.location, self.settings.centre_locale)
+        unclear: dict = {}
+        if maybe_sent:
+            unclear = {"possible_duplicate": True}  # unless the county says it holds it, or says it does not
+            if not (self.settings.uuid_lookup and self.settings.attributes == "all"):
+                # The county cannot be asked for it: its list (standard filters only) names the look-alikes
+                # for the worker to check; none is taken as this request.
+                found = self._look_up(request, wording, report, by_uuid=False)
+                if found.kind == open311.NOT_FOUND and isinstance(found.data, dict):
+                    unclear = {"possible_duplicate": True, "candidates": found.data.get("candidates", [])}
+            else:
+                found = self._look_up(request, wording, report)
+                if found.kind in (open311.UNREACHABLE, open311.AMBIGUOUS, open311.KEY_REFUSED):
+                    return self._stop(due, attempt, found, report, ambiguous=True)
+                if found.kind == open311.FOUND:
+                    more = found.data.get("also") if isinstance(found.data, dict) else None
+                    self._record(request.id, outbox.ACCEPTED, service_request_id=found.service_request_id,
+                                 found_by="uuid lookup after an unclear send",
+                                 **({"possible_duplicate": True, "candidates": more} if more else {}))
+                    report.accepted += 1
+                    return True
+                if found.kind == open311.NOT_FOUND:
+                    unclear = found.data if isinstance(found.data, dict) else unclear
+        fields = open311_fields(self.db, request, wording, self.settings.attributes)
         attempt += 1
         self._record(request.id, outbox.IN_FLIGHT, durable=True, attempt=attempt)
         outcome = self.client.send_service_request(fields)
@@ -127,7 +156,7 @@ class SyncEngine:
         self._note_clock(report, outcome)
         if outcome.kind == open311.ACCEPTED:
             data = {"service_request_id": outcome.service_request_id} if outcome.service_request_id else {"token": outcome.token}
-            self._record(request.id, outbox.ACCEPTED, attempt=attempt, **data)
+            self._record(request.id, outbox.ACCEPTED, attempt=attempt, **data, **unclear)
             report.accepted += 1
             return True
         if outcome.kind == open311.REFUSED:
@@ -166,6 +195,71 @@ class SyncEngine:
                      **refusals.for_the_outbox(refusal))
         report.quarantined += 1
         return True
+
+    def _look_up(self, request: submissions.SavedRequest, wording: Wording, report: RunReport, by_uuid: bool = True) -> Outcome:
+        """Ask the county whether it holds ``request`` (after an unclear send).
+
+        ``FOUND`` with the county's id when an item of its list is this request (``data["also"]``: more
+        items that are, copies made before); ``NOT_FOUND`` with ``data``: ``{}`` when the county
+        said so (an empty answer, and this request is not among its recent ones by the standard filters), else ``{"possible_duplicate": True,
+        "candidates": [...]}`` — it listed other requests (it ignores the filter), so it cannot say, and
+        look-alikes it listed (same service and text, but not provably this request) are named. Without
+        ``by_uuid`` (the county has no look-up, or the kiosk_uuid is not sent) the list is asked with the
+        standard filters only, and nothing in it is taken as this request: all look-alikes are candidates."""
+        first = outbox.first_attempt_at(self.db, request.id)
+        offset = report.clock_offset_seconds or 0.0
+        since = datetime.fromisoformat(first) + timedelta(seconds=offset - LOOKUP_TOLERANCE_SECONDS) if first else None
+        listed_since = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if since else None
+        listed = self.client.list_for_client_uuid(request.uuid if by_uuid else None, request.service_code, listed_since)
+        self._note_clock(report, listed)
+        if listed.kind != open311.OK:
+            return listed
+        if report.clock_offset_seconds is not None and first:  # read now if this was the run's first answer
+            since = datetime.fromisoformat(first) + timedelta(seconds=report.clock_offset_seconds - LOOKUP_TOLERANCE_SECONDS)
+        items = [i for i in listed.data if isinstance(i, dict) and str(i.get("service_request_id") or "")]
+        withheld_ok = by_uuid and self.settings.lookup_honoured  # its list is this request's alone
+        this = [str(i["service_request_id"]) for i in items if by_uuid and self._is_this(request, wording, since, i, withheld_ok)]
+        if this:
+            return Outcome(open311.FOUND, service_request_id=this[0], date=listed.date, data={"also": this[1:]})
+        alike = [str(i["service_request_id"]) for i in items
+                 if i.get("service_code") == request.service_code and i.get("description") == wording.description]
+        if not items and by_uuid:
+            # An empty answer is "not held" only if the filter works: a county may keep no kiosk_uuid to
+            # filter on. Its list by the standard filters, where this request would be among the recent
+            # ones of its service, settles it (by its text and time, as above).
+            again = self.client.list_for_client_uuid(None, request.service_code, listed_since)
+            self._note_clock(report, again)
+            if again.kind != open311.OK:
+                return again
+            also = [str(i["service_request_id"]) for i in again.data if isinstance(i, dict) and i.get("service_request_id")
+                    and self._is_this(request, wording, since, i)]
+            if also:
+                return Outcome(open311.FOUND, service_request_id=also[0], date=again.date, data={"also": also[1:]})
+            return Outcome(open311.NOT_FOUND, date=listed.date, data={})
+        if not items:
+            return Outcome(open311.NOT_FOUND, date=listed.date, data={"possible_duplicate": True, "candidates": []})
+        return Outcome(open311.NOT_FOUND, date=listed.date, data={"possible_duplicate": True, "candidates": alike[:10]})
+
+    def _is_this(self, request: submissions.SavedRequest, wording: Wording, since: datetime | None, item: dict,
+                 withheld_ok: bool = False) -> bool:
+        """Whether a look-up's item is this request: the same service, the frozen description byte for
+        byte (it ends with the centre's ticket), made by the county no earlier than this request's first
+        send (on the county's clock, less a tolerance), and no other request of this kiosk holds its id.
+
+        A county publishes no description for a service about a person (the reference county's
+        ``private``): then, and only where the county's profile says its kiosk_uuid filter is honoured
+        (``withheld_ok``), an item with the description withheld may be this request."""
+        listed = item.get("description")
+        if item.get("service_code") != request.service_code or not (
+                listed == wording.description or (withheld_ok and listed == "")):
+            return False
+        try:
+            made = datetime.fromisoformat(str(item.get("requested_datetime") or "").replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        if made.tzinfo is None or since is None or made < since:
+            return False
+        return not outbox.held_by_another(self.db, str(item["service_request_id"]), request.id)
 
     def _stop(self, due: dict, attempt: int, outcome: Outcome, report: RunReport, ambiguous: bool) -> bool:
         """County unreachable or key refused: keep the request queued and end the run."""

@@ -241,6 +241,19 @@ class Open311Client:
             return Outcome(OK, http_status=outcome.http_status, date=outcome.date, data=outcome.data["service_request_updates"])
         return outcome
 
+    def list_for_client_uuid(self, client_uuid: str | None, service_code: str | None = None,
+                             start_date: str | None = None) -> Outcome:
+        """The county's list for a look-up by kiosk UUID (extension filter), as it answers: ``OK`` with
+        the list in ``data``. A county that knows the filter lists only that request (or none); one that
+        ignores unknown filters lists others too (narrowed by the standard ``service_code`` and
+        ``start_date`` where it honours those): the caller decides which item, if any, is the request
+        (``sync.engine``), never "the list had one item". Without ``client_uuid``: the standard filters only."""
+        outcome = self._get_json("requests.json", keyed=True, kiosk_uuid=client_uuid, service_code=service_code,
+                                 start_date=start_date)
+        if outcome.kind == OK and not isinstance(outcome.data, list):
+            return Outcome(AMBIGUOUS, reason="the county's list was not a list", date=outcome.date)
+        return outcome
+
     def get_request_id_from_token(self, token: str) -> Outcome:
         outcome = self._get_json(f"tokens/{token}.json", keyed=True)
         if outcome.kind != OK:

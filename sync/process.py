@@ -19,23 +19,44 @@ from pathlib import Path
 
 import click
 
-from core import backup
+from core import backup, catalogue
 from core.actions import system
 from core.instance import HasInstance, Instance, backup_folder, database_path, open_database, prepare_database
-from . import notes, profile
+from . import notes
 from .engine import Settings, SyncEngine
 from .open311 import HttpTransport, Open311Client
+from . import profile as county_profile
 from .payload import Place
 from .schedule import LOCK_FILE, RUN_NOW_FILE, AlreadyRunning, Scheduler, SingleInstance
 
 
 def make_engine(config, db, instance_path: str | None = None) -> SyncEngine:
-    """The sync engine over ``db``, talking to the county the settings name (and, given the instance
-    folder, with what its kept profile says of how the county takes notes: :func:`notes_via`)."""
+    """The sync engine over ``db``, talking to the county the settings name, as its profile allows.
+
+    With ``instance_path``, the county's kept profile (:func:`sync.profile.load`, written by ``flask sync
+    check-county``) decides whether attributes are sent and the ``kiosk_uuid`` look-up used
+    (:func:`sync.profile.sending_policy`); when none is kept, the county is probed once (read-only, at most
+    :data:`sync.profile.MAX_REQUESTS` GETs) and the profile kept, if the county answered (``flask sync
+    check-county`` asks again).
+    """
     client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
                            HttpTransport(timeout=config["SYNC_TIMEOUT"]))
-    settings = Settings(location=Place.from_config(config), uuid_lookup=config["COUNTY_UUID_LOOKUP"], kiosk_id=config["KIOSK_ID"],
-                        centre_locale=config["DEFAULT_LOCALE"], server_error_tries=config["SYNC_SERVER_ERROR_TRIES"],
+    profile = None
+    if instance_path is not None:
+        profile = county_profile.load(instance_path, config["COUNTY_URL"], config["JURISDICTION_ID"])
+        if profile is None:
+            ours = [s.code for g in catalogue.list_groups(db, catalogue.FALLBACK_LOCALE) for s in g["services"]]
+            profile = county_profile.probe(client, ours, config["COUNTY_LOCATION"])
+            if profile.reachable:
+                county_profile.save(instance_path, profile)
+            else:
+                profile = None
+    attributes, uuid_lookup = county_profile.sending_policy(profile, config.get("COUNTY_ATTRIBUTES", "auto"),
+                                                            config["COUNTY_UUID_LOOKUP"])
+    settings = Settings(location=Place.from_config(config), uuid_lookup=uuid_lookup, attributes=attributes,
+                        lookup_honoured=profile is not None and profile.uuid_lookup == county_profile.HONOURED,
+                        kiosk_id=config["KIOSK_ID"], centre_locale=config["DEFAULT_LOCALE"],
+                        server_error_tries=config["SYNC_SERVER_ERROR_TRIES"],
                         notes_via=notes_via(instance_path, config) if instance_path else "")
     return SyncEngine(db, client, settings)
 
@@ -43,12 +64,12 @@ def make_engine(config, db, instance_path: str | None = None) -> SyncEngine:
 def notes_via(instance_path: str, config) -> str:
     """How the county takes notes, as ``flask sync check-county`` found and kept it: ``update`` (the
     update extension), ``note_request`` (its note service), ``none``; "" (ask each run) without a profile."""
-    kept = profile.load(instance_path, config["COUNTY_URL"], config["JURISDICTION_ID"])
+    kept = county_profile.load(instance_path, config["COUNTY_URL"], config["JURISDICTION_ID"])
     if kept is None or not kept.reachable or kept.key_refused:
         return ""
-    if kept.updates == profile.YES:
+    if kept.updates == county_profile.YES:
         return notes.UPDATE
-    if kept.updates == profile.NO:
+    if kept.updates == county_profile.NO:
         return notes.NOTE_REQUEST if kept.note_service else notes.NONE
     return ""
 

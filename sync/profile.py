@@ -214,6 +214,25 @@ def load(instance_path: str | os.PathLike, endpoint: str, jurisdiction_id: str) 
     return profile
 
 
+def sending_policy(profile: Profile | None, attributes: str = "auto", uuid_lookup: bool = True) -> tuple[str, bool]:
+    """What the sync engine sends to this county: ``(attributes, uuid_lookup)`` for :class:`sync.run.Settings`.
+
+    ``attributes`` (``KIOSK_COUNTY_ATTRIBUTES``): ``all`` or ``none`` as set; ``auto`` is ``none`` for a
+    county whose profile says it publishes no service definitions (such a county may refuse every
+    ``attribute[…]``), else ``all``. The look-up by ``kiosk_uuid`` is used only when the setting allows
+    it, the profile does not say the county ignores or refuses it, and attributes are sent (``kiosk_uuid``
+    is one). "Could not be told" (a county that holds no requests yet) keeps the look-up: an answer is
+    only ever taken as this request by its text and time (``sync.engine``), so a filter that turns out
+    ignored costs a possible duplicate shown to a worker, never a request claimed but not held. With no
+    profile kept (the county could not be asked), as before: every attribute, the look-up as set.
+    """
+    if attributes == "auto":
+        attributes = "none" if profile is not None and profile.definitions == NO else "all"
+    if profile is not None:
+        uuid_lookup = uuid_lookup and profile.uuid_lookup in (HONOURED, UNKNOWN)
+    return attributes, bool(uuid_lookup and attributes == "all")
+
+
 # --- in plain words ---------------------------------------------------------------------------------
 
 OK, GAP, ACTION = "ok", "gap", "ACTION"  # fine / the kiosk copes / someone must do something first
@@ -227,9 +246,11 @@ class Finding:
     kiosk: str = ""   # what the kiosk will do about it (and, for ACTION, what to do)
 
 
-def findings(profile: Profile, *, coordinates_set: bool, uuid_lookup_on: bool) -> list[Finding]:
-    """The profile in plain words, one finding per thing probed, with what the kiosk will do."""
+def findings(profile: Profile, *, coordinates_set: bool, uuid_lookup_on: bool, attributes: str = "auto") -> list[Finding]:
+    """The profile in plain words, one finding per thing probed, with what the kiosk will do
+    (``attributes``: ``KIOSK_COUNTY_ATTRIBUTES``, :func:`sending_policy`)."""
     p = profile
+    sends_attributes = sending_policy(profile, attributes, uuid_lookup_on)[0] == "all"
     if not p.reachable:
         return [Finding(ACTION, "Reachable", f"The county at {p.endpoint} did not answer.",
                         "Nothing else could be checked. Check KIOSK_COUNTY_URL and the network, then run this again.")]
@@ -257,7 +278,16 @@ def findings(profile: Profile, *, coordinates_set: bool, uuid_lookup_on: bool) -
                            "Whether the county publishes service definitions could not be told.",
                            "The kiosk keeps its own questions (a county's catalogue only adds to them) and writes every"
                            " answer into the request's description, which the county's staff read."))
-    if p.attributes == YES:
+    if not sends_attributes:
+        out.append(Finding(GAP, "Attributes", "The county's services define no attributes it publishes"
+                           " (it may refuse every attribute[…])." if p.attributes != YES else
+                           "The county's services define attributes, but KIOSK_COUNTY_ATTRIBUTES=none.",
+                           "No attribute[…] is sent at all (KIOSK_COUNTY_ATTRIBUTES=all sends them): the description carries"
+                           " every answer in words, name and phone go as last_name and phone, and a resident's home"
+                           " address is not sent anywhere: it stays on the kiosk for the worker who arranges a visit."
+                           " Without kiosk_uuid the county cannot be asked after a lost reply: the kiosk sends again,"
+                           " and a worker checks a possible duplicate."))
+    elif p.attributes == YES:
         out.append(Finding(OK, "Attributes", "The county's services define attributes: answers also travel as attribute[…]."))
     else:
         out.append(Finding(GAP, "Attributes", "The county's services define no attributes it publishes.",

@@ -26,6 +26,8 @@ class Settings:
     max_delay: float = 3600.0           # ... doubling up to an hour
     server_error_tries: int = 6         # this many 5xx answers in a row for one request: quarantined (a refusal)
     uuid_lookup: bool = True            # the county answers GET /requests.json?kiosk_uuid=…
+    attributes: str = "all"             # "all": answers and the kiosk's keys as attribute[…]; "none": no attribute at all
+    lookup_honoured: bool = False       # the county's profile says it honours the kiosk_uuid filter (sync.profile)
     county_locale: str = "zh_Hans_CN"   # the language of the county's catalogue texts
     centre_locale: str = "zh_Hans_CN"   # KIOSK_DEFAULT_LOCALE: what a request says to the county is in it
     kiosk_id: str = "kiosk-1"           # which kiosk a note comes from (requests carry their own)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from core import drafts, outbox, submissions
 from core.actions import resident
+from core.wording import Centre
 from kiosk.db import get_db
 from sync.engine import Settings, SyncEngine
 from sync.open311 import HttpTransport, Open311Client
@@ -20,7 +21,7 @@ def save_requests(app, count: int, where: str = "3号楼2单元", service: str =
             _, draft = resident.start_draft(db, service, "zh_Hans_CN")
             draft.answers = {"what": "light", "where": f"{where} #{i}", "danger": "no"}
             draft.personal = {"contact": "centre"}
-            tickets.append(resident.save_request(db, draft, "kiosk-test").ticket)
+            tickets.append(resident.save_request(db, draft, "kiosk-test", Centre.from_config(app.config)).ticket)
     return tickets
 
 

@@ -468,8 +468,8 @@ def test_the_county_payload_keeps_its_shape(app, client):
     chosen_ticket, _ = confirm(client)
     with app.app_context():
         db = get_db()
-        written = open311_fields(db, submissions.by_ticket(db, written_ticket), "社区服务中心")
-        chosen = open311_fields(db, submissions.by_ticket(db, chosen_ticket), "社区服务中心")
+        written, chosen = (open311_fields(db, saved, submissions.wording_of(db, saved.id))
+                           for saved in (submissions.by_ticket(db, written_ticket), submissions.by_ticket(db, chosen_ticket)))
     assert set(chosen) == set(written)
     assert chosen["attribute[where]"] == "幸福里小区3号楼2单元 楼道 3楼"
     assert "在哪里？ 幸福里小区3号楼2单元 楼道 3楼" in chosen["description"]

@@ -335,7 +335,7 @@ def test_a_no_reaches_the_county_with_the_residents_reason_in_the_centres_langua
     assert description.splitlines() == [
         f"重新提交：居民表示问题没有解决（原编号 {county_id}）。",
         "居民的原话：The light is still off at night.",
-        "什么坏了？ 楼道灯", "在哪里？ 幸福里小区1号楼1单元 #0", "现在有危险吗？ 没有危险"]
+        "什么坏了？ 楼道灯", "在哪里？ 幸福里小区1号楼1单元 #0", "现在有危险吗？ 没有危险", "社区服务中心受理号：A0002"]
     assert county.duplicate_posts() == 0
 
 

@@ -12,6 +12,7 @@ from core.actions.admin import load_catalogue
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate
 from county import limits
+from core.wording import Centre, Place
 from sync.payload import open311_fields
 
 from .conftest import county_query
@@ -88,7 +89,8 @@ def test_the_longest_request_a_kiosk_can_make_fits(county_app, tmp_path):
     _, draft = resident.start_draft(db, "feedback", "en")
     draft.answers = {"kind": "complaint", "about": "government", "message": "很" * 2000}
     draft.personal = {"name": "王" * 50, "address": "幸" * 200, "phone": "+861380013800", "contact": "phone"}
-    fields = open311_fields(db, resident.save_request(db, draft, "kiosk-7"), "社区服务中心")
+    saved = resident.save_request(db, draft, "kiosk-7", Centre(Place("社区服务中心"), "en"))
+    fields = open311_fields(db, saved, submissions.wording_of(db, saved.id))
     answer = county_app.test_client().post("/requests.json", data={"api_key": "demo-kiosk-key", **fields})
     assert answer.status_code == 200, answer.get_data(as_text=True)
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from .. import audit, drafts, feedback, help_calls, personal, submissions
+from ..wording import Centre
 from ..db import write_transaction
 
 
@@ -50,30 +51,32 @@ def resume_draft(db: Database, code: str, untouched_since: str = "",
         return found
 
 
-def save_request(db: Database, draft: drafts.Draft, kiosk_id: str) -> submissions.SavedRequest:
-    """Save the resident's finished draft as a request, queued for the county (one durable transaction).
+def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, centre: Centre = Centre()) -> submissions.SavedRequest:
+    """Save the resident's finished draft as a request, worded in ``centre``'s language and place,
+    queued for the county (one durable transaction).
     Raises :class:`core.submissions.AlreadySaved`, :class:`core.submissions.SaveFailed`."""
     try:
         with write_transaction(db, durable=True):
-            return submissions.save_request(db, draft, kiosk_id)
+            return submissions.save_request(db, draft, kiosk_id, centre=centre)
     except sqlite3.Error as exc:
         raise submissions.SaveFailed(str(exc)) from exc
 
 
-def confirm_assisted_request(db: Database, draft: drafts.Draft, kiosk_id: str) -> submissions.SavedRequest:
+def confirm_assisted_request(db: Database, draft: drafts.Draft, kiosk_id: str,
+                             centre: Centre = Centre()) -> submissions.SavedRequest:
     """The resident's own yes, on the kiosk's screen, to a request a worker filled in with them: saved,
     with the audit entries of the worker who filled it in and of the resident's tap, in one transaction."""
-    return save_filled_in(db, draft, kiosk_id, draft.assisted_by, "resident", "kiosk")
+    return save_filled_in(db, draft, kiosk_id, draft.assisted_by, "resident", "kiosk", centre)
 
 
 def save_filled_in(db: Database, draft: drafts.Draft, kiosk_id: str, login: str, confirmed_by: str,
-                   how: str) -> submissions.SavedRequest:
+                   how: str, centre: Centre = Centre()) -> submissions.SavedRequest:
     """Save a request worker ``login`` filled in with a resident, and its audit entries: who filled it
     in (``request.filed_for_resident``) and the resident's yes (``confirmed_by``: ``resident`` for
     their own tap, else the worker's actor for a yes they recorded, with ``how``)."""
     try:
         with write_transaction(db, durable=True):
-            saved = submissions.save_request(db, draft, kiosk_id, filled_by="worker")
+            saved = submissions.save_request(db, draft, kiosk_id, filled_by="worker", centre=centre)
             audit.record(db, audit.worker_actor(login), "request.filed_for_resident", saved.id,
                          {"service": saved.service_code, "ref": drafts.ref(draft)})
             audit.record(db, confirmed_by, "request.confirmed_by_resident" if confirmed_by == "resident"
@@ -103,11 +106,11 @@ def ring_again(db: Database, call_id: int, now: datetime | None = None) -> help_
 
 
 def answer_solved(db: Database, request_id: int, event_id: int, solved: bool, via: str,
-                  kiosk_id: str) -> feedback.Answer:
+                  kiosk_id: str, centre: Centre = Centre()) -> feedback.Answer:
     """The resident's answer to "is it really solved?"; a "no" reopens the request (durable: it may
     create one). Raises :class:`core.feedback.NotAsked`, :class:`core.feedback.AlreadyAnswered`."""
     with write_transaction(db, durable=True):
-        return feedback.answer(db, request_id, event_id, solved, via, kiosk_id)
+        return feedback.answer(db, request_id, event_id, solved, via, kiosk_id, centre=centre)
 
 
 def rate(db: Database, answer_id: int, rating: int) -> feedback.Answer:

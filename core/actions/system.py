@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from .. import audit, retention, sealing
+from .. import audit, feedback, retention, sealing, submissions
+from ..wording import Centre, Wording
 from ..db import checkpoint, write_transaction
 
 
@@ -37,3 +38,17 @@ def seal_with_current_key(db: Database) -> int:
     if count:
         checkpoint(db)
     return count
+
+
+def freeze_wording(db: Database, request_id: int, centre: Centre) -> Wording:
+    """Word once, from the catalogue as it is now, a request saved before wordings were kept, before its
+    first send (the sync engine); its wording from then on. Logged as ``request.worded`` by the system."""
+    with write_transaction(db, durable=True):
+        frozen = submissions.wording_of(db, request_id)
+        if frozen is not None:  # worded meanwhile
+            return frozen
+        request = submissions.get(db, request_id)
+        frozen = submissions.compose_now(db, request, centre, feedback.reopen_comment(db, request_id) if request.reopens else "")
+        submissions.freeze(db, request_id, frozen)
+        audit.record(db, "system", "request.worded", request_id, {"why": "saved_before_wordings"})
+        return frozen

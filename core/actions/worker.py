@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from .. import audit, county_notes, drafts, feedback, follow_ups, help_calls, outbox, submissions, workers
 from ..db import write_transaction
+from ..wording import Centre
 from .resident import save_filled_in
 
 
@@ -78,17 +79,19 @@ def take_off_kiosk(db: Database, draft_id: str) -> None:
         drafts.withdraw_confirmation(db, draft_id)
 
 
-def file_for_resident(db: Database, login: str, draft: drafts.Draft, kiosk_id: str, how: str) -> submissions.SavedRequest:
+def file_for_resident(db: Database, login: str, draft: drafts.Draft, kiosk_id: str, how: str,
+                      centre: Centre = Centre()) -> submissions.SavedRequest:
     """Save the request this worker filled in, on the resident's yes given to them (``how``: in
     person, by phone…), with both audit entries, in one durable transaction. Raises
     :class:`core.submissions.AlreadySaved`, :class:`core.submissions.SaveFailed`."""
-    return save_filled_in(db, draft, kiosk_id, login, audit.worker_actor(login), how)
+    return save_filled_in(db, draft, kiosk_id, login, audit.worker_actor(login), how, centre)
 
 
 def correct_and_resend(db: Database, login: str, request_id: int, target: tuple[str, str], value: object,
-                       event_id: int) -> bool:
-    """Correct the field the county refused (``target``: ``("answer", code)`` or ``("personal", field)``)
-    and queue the request again, with ``request.corrected`` and ``request.requeued``, in one durable
+                       event_id: int, centre: Centre = Centre()) -> bool:
+    """Correct the field the county refused (``target``: ``("answer", code)`` or ``("personal", field)``),
+    word the request again (an explicit human correction: :func:`core.submissions.compose_now`, in
+    ``centre``'s language and place) and queue it again, with ``request.corrected`` and ``request.requeued``, in one durable
     transaction; False (nothing changed) when it is no longer quarantined (a colleague was quicker)."""
     actor = audit.worker_actor(login)
     with write_transaction(db, durable=True):
@@ -98,6 +101,9 @@ def correct_and_resend(db: Database, login: str, request_id: int, target: tuple[
             submissions.correct_answer(db, request_id, target[1], value)
         else:
             submissions.correct_personal(db, request_id, target[1], value)
+        corrected = submissions.get(db, request_id)
+        comment = feedback.reopen_comment(db, request_id) if corrected.reopens else ""
+        submissions.freeze(db, request_id, submissions.compose_now(db, corrected, centre, comment))
         outbox.requeue(db, request_id, by=actor)
         audit.record(db, actor, "request.corrected", request_id, {"field": target[1]})
         audit.record(db, actor, "request.requeued", request_id, {"event": event_id})
@@ -116,13 +122,13 @@ def record_follow_up(db: Database, login: str, request_id: int, event_id: int, o
 
 
 def record_resident_answer(db: Database, login: str, request_id: int, event_id: int, solved: bool,
-                           kiosk_id: str) -> feedback.Answer:
+                           kiosk_id: str, centre: Centre = Centre()) -> feedback.Answer:
     """The resident's answer to "is it really solved?", as they told this worker: it settles the
     follow-up (they were told), and a "no" reopens the request; one durable transaction with the
     audit entries. Raises :class:`core.feedback.NotAsked`, :class:`core.feedback.AlreadyAnswered`."""
     actor = audit.worker_actor(login)
     with write_transaction(db, durable=True):
-        given = feedback.answer(db, request_id, event_id, solved, "worker", kiosk_id, by_worker=login)
+        given = feedback.answer(db, request_id, event_id, solved, "worker", kiosk_id, by_worker=login, centre=centre)
         if follow_ups.record(db, request_id, event_id, follow_ups.TOLD, login):
             audit.record(db, actor, "follow_up.told", request_id, {"event": event_id})
         audit.record(db, actor, "answer.recorded", request_id,

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from core import drafts, submissions
 from core.actions import resident as actions
+from core.wording import Centre
 from core.clock import iso, now as real_now
 
 from . import bp, flow, visit
@@ -58,7 +59,8 @@ def confirm():
         if draft is None:  # never shown here, or saved already (a second tap, a replayed form)
             return render_template("resident/confirm_gone.html"), 409
         try:
-            saved = actions.confirm_assisted_request(db, draft, current_app.config["KIOSK_ID"])
+            saved = actions.confirm_assisted_request(db, draft, current_app.config["KIOSK_ID"],
+                                                     Centre.from_config(current_app.config))
         except submissions.AlreadySaved:
             return render_template("resident/confirm_gone.html"), 409
         except submissions.SaveFailed as exc:

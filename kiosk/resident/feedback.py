@@ -22,6 +22,7 @@ from flask_babel import _, lazy_gettext as _l
 
 from core import feedback, catalogue, submissions
 from core.actions import resident as actions
+from core.wording import Centre
 
 from . import bp
 from .lookup import find_typed
@@ -92,7 +93,8 @@ def answer_solved(ticket: str):
         abort(400)
     db = get_db()
     try:
-        given = actions.answer_solved(db, saved.id, int(event), solved == "yes", _via(), current_app.config["KIOSK_ID"])
+        given = actions.answer_solved(db, saved.id, int(event), solved == "yes", _via(), current_app.config["KIOSK_ID"],
+                                       Centre.from_config(current_app.config))
     except feedback.AlreadyAnswered:
         return _refused(saved, proof, str(ALREADY), 409)
     except feedback.NotAsked:

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from core import catalogue, drafts, outbox, submissions, tickets
 from core.actions import resident as actions
+from core.wording import Centre
 
 from . import feedback, bp, confirm, flow, keypad, visit
 from .lookup import draft_and_service, find_typed, start_again
@@ -204,7 +205,7 @@ def check():
         )
     if request.method == "POST":
         try:
-            saved = actions.save_request(get_db(), draft, current_app.config["KIOSK_ID"])
+            saved = actions.save_request(get_db(), draft, current_app.config["KIOSK_ID"], Centre.from_config(current_app.config))
         except submissions.AlreadySaved:
             return start_again()
         except submissions.SaveFailed as exc:

@@ -26,6 +26,7 @@ from flask_login import current_user
 
 from core import audit, catalogue, drafts, submissions
 from core.actions import worker as actions
+from core.wording import Centre
 
 from . import bp, nav_item
 from .auth import on_shared_screen, worker_required
@@ -179,7 +180,8 @@ def assist_verbal():
         how = ""
     if request.method == "POST" and how and request.form.get("sure") == "yes":
         try:
-            saved = actions.file_for_resident(get_db(), current_user.login, draft, current_app.config["KIOSK_ID"], how)
+            saved = actions.file_for_resident(get_db(), current_user.login, draft, current_app.config["KIOSK_ID"], how,
+                                              Centre.from_config(current_app.config))
         except submissions.AlreadySaved:
             return render_template("worker/assist_gone.html"), 409
         except submissions.SaveFailed as exc:

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from core import feedback, submissions
 from core.actions import worker as actions
+from core.wording import Centre
 
 from . import bp
 from .auth import worker_required
@@ -39,7 +40,7 @@ def answer_solved(request_id: int, event_id: int):
             abort(400)
         try:
             given = actions.record_resident_answer(db, current_user.worker.login, request_id, event_id, solved == "yes",
-                                                   current_app.config["KIOSK_ID"])
+                                                   current_app.config["KIOSK_ID"], Centre.from_config(current_app.config))
         except (feedback.AlreadyAnswered, feedback.NotAsked):
             session["worklist_done"] = _("Someone has already recorded this. Nothing was changed.")
             return redirect(url_for("worker.worklist"))

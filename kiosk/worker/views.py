@@ -50,6 +50,7 @@ ACTIONS = {
     "request.filed_for_resident": _l("Filled in a request with a resident"),
     "request.confirmed_by_resident": _l("The resident confirmed it on the kiosk"),
     "request.confirmed_verbally": _l("The worker recorded the resident's spoken yes"),
+    "request.worded": _l("Worded for the county from today's catalogue (saved before wordings were kept)"),
 }
 
 

@@ -23,6 +23,7 @@ from flask_login import current_user
 
 from core import feedback, catalogue, clock, county_notes, drafts, follow_ups, outbox, personal, submissions
 from core.actions import worker as actions
+from core.wording import Centre
 from sync import refusals
 from sync.payload import kiosk_field, payload_key
 
@@ -208,11 +209,11 @@ STATE_NAMES = {
 }
 
 
-def new_today(db) -> list[dict]:
+def new_today(db, twice: dict[int, str] | None = None) -> list[dict]:
     start, end = today_bounds()
     return [{"ticket": r["ticket"], "service": _service_name(db, r["service_code"]),
              "time": format_time(datetime.fromisoformat(r["requested_at"]), "short"),
-             "state": str(STATE_NAMES.get(outbox.current_state(db, r["id"]), ""))}
+             "state": str(STATE_NAMES.get(outbox.current_state(db, r["id"]), "")), "twice": (twice or {}).get(r["id"])}
             for r in submissions.saved_between(db, start, end)]
 
 
@@ -227,10 +228,30 @@ def unfinished(db) -> list[dict]:
     return rows
 
 
+TWICE_DAYS = 14
+
+
+def twice(db) -> dict[int, str]:
+    """Requests saved in the last two weeks that may have reached the county twice (its reply was lost
+    and the county could not say whether it held them): request id → what to check, in words."""
+    start = clock.iso(clock.now() - timedelta(days=TWICE_DAYS))
+    ids = [r["id"] for r in submissions.saved_between(db, start, clock.iso(clock.now() + timedelta(days=1)))]
+    return {request_id: _("May have reached the county twice: county numbers %(numbers)s. Please check with the county.",
+                          numbers=", ".join(numbers))
+            for request_id, numbers in outbox.possible_duplicates(outbox.histories(db, ids)).items()}
+
+
+def maybe_twice(db, found: dict[int, str]) -> list[dict]:
+    return [{"ticket": saved.ticket, "service": _service_name(db, saved.service_code), "check": check,
+             "page": url_for("worker.request_page", ticket=saved.ticket)}
+            for saved, check in ((submissions.get(db, i), check) for i, check in sorted(found.items()))]
+
+
 def sections(db) -> dict:
     waiting = calls.shown()
-    return {"quarantined": quarantined(db), "pass_on": to_pass_on(db), "waiting": waiting, "said": residents_said(db),
-            "new_today": new_today(db), "drafts": unfinished(db), "to_tell": notes_to_tell(db)}
+    found = twice(db)
+    return {"quarantined": quarantined(db), "twice": maybe_twice(db, found), "pass_on": to_pass_on(db), "waiting": waiting,
+            "said": residents_said(db), "new_today": new_today(db, found), "drafts": unfinished(db), "to_tell": notes_to_tell(db)}
 
 
 def summary(db) -> list[dict]:
@@ -250,6 +271,27 @@ def summary(db) -> list[dict]:
 def worklist():
     """Today's list: what needs a worker, most urgent first."""
     return render_template("worker/worklist.html", **sections(get_db()), done=session.pop("worklist_done", None))
+
+
+@bp.get("/request/<ticket>")
+@worker_required
+def request_page(ticket: str):
+    """One request for a worker: its state, the county's numbers (both, where it may have reached the
+    county twice) and the words the county was sent, to check with the county."""
+    db = get_db()
+    saved = submissions.by_ticket(db, ticket)
+    if saved is None:
+        abort(404)
+    history = outbox.histories(db, [saved.id])
+    twice_note = outbox.possible_duplicates(history).get(saved.id)
+    wording = submissions.wording_of(db, saved.id)
+    return render_template(
+        "worker/request.html", ticket=saved.ticket, service=_service_name(db, saved.service_code),
+        saved_at=when(saved.requested_at), state=str(STATE_NAMES.get(outbox.current_state(db, saved.id), "")),
+        county_id=outbox.county_ids(history)[saved.id],
+        twice=_("May have reached the county twice: county numbers %(numbers)s. Please check with the county.",
+                numbers=", ".join(twice_note)) if twice_note else None,
+        sent=wording.description if wording else None)
 
 
 # --- one-tap outcomes ------------------------------------------------------------------------------
@@ -340,7 +382,8 @@ def correct(request_id: int):
         if error:
             errors = [("answer-" + target[1], error)]
         else:
-            if not actions.correct_and_resend(db, current_user.worker.login, request_id, target, value, event["event_id"]):
+            if not actions.correct_and_resend(db, current_user.worker.login, request_id, target, value, event["event_id"],
+                                          Centre.from_config(current_app.config)):
                 return render_template("worker/correct_done.html", ticket=saved.ticket)  # a colleague was quicker
             session["worklist_done"] = _("Corrected. Request %(ticket)s will be sent to the county again at the next sync.",
                                          ticket=saved.ticket)

@@ -1,0 +1,147 @@
+"""What a saved request says to the county, fixed when it is saved (issue 21: what the resident confirmed is what is sent).
+
+A request's *wording* — its description (the questions and the resident's answers, in the centre's
+language), and the centre's place (address, latitude, longitude) — is composed once, in the transaction
+that saves the request, and kept with it, sealed like its answers (``requests.wording``, owned by
+:mod:`core.submissions`). Every send, first or tenth, sends exactly that (``sync/payload.py``): a
+catalogue the county cuts later, or a centre whose settings change, cannot change or empty a saved
+request. It is composed again only by an explicit human act: the resident's comment on a reopened request
+that waits for it, and a worker's "Correct and send again".
+
+The description ends with a line naming the centre's ticket (:data:`TICKET_LINE`): it makes every
+request's text unique, so that a look-up at a county can tell this request from any other
+(``sync/engine.py``), and a county's clerk can ring the centre about it. The ticket alone opens nothing:
+a resident's look-up also needs the check code.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from sqlite_utils import Database
+
+from . import catalogue
+
+#: The line that opens a reopened request's description, in the centre's language: why it is back
+#: (with the resident's own words when she gave them) and the county's id of the request it reopens.
+REOPENED = {
+    "zh_Hans_CN": ("重新提交：居民表示问题没有解决（原编号 {county_id}）。", "居民的原话：{comment}"),
+    "zh_Hant_TW": ("重新提交：居民表示問題沒有解決（原編號 {county_id}）。", "居民的原話：{comment}"),
+    "en": ("Reopened: the resident says it is not solved (was {county_id}).", "In the resident's words: {comment}"),
+}
+#: The line that ends every description: the centre's ticket for the request.
+TICKET_LINE = {
+    "zh_Hans_CN": "社区服务中心受理号：{ticket}",
+    "zh_Hant_TW": "社區服務中心受理號：{ticket}",
+    "en": "Community centre ticket: {ticket}",
+}
+LIST_SEPARATOR = {"en": ", "}  # between the chosen options of a multivaluelist; 、 in Chinese
+
+
+def _in(table: dict, locale: str):
+    return table.get(locale, table[catalogue.FALLBACK_LOCALE])
+
+
+class Place(str):
+    """The centre's place: its address (a ``str``: the Open311 ``address_string``, ``KIOSK_LOCATION``) with
+    its coordinates (``lat``, ``long``: decimal degrees as the settings wrote them, or "" when not set).
+
+    Only the centre's place is ever sent. A resident's home could go as the public location only where
+    the county wants it *and* the resident agreed to it being public; the kiosk asks no such consent
+    today (``core.personal`` keeps a home address for the clerk who arranges a visit, nothing more), so
+    the location is always the centre's.
+    """
+
+    lat: str
+    long: str
+
+    def __new__(cls, address: str, lat: str = "", long: str = "") -> "Place":
+        place = super().__new__(cls, address)
+        place.lat, place.long = lat, long
+        return place
+
+    @classmethod
+    def from_config(cls, config) -> "Place":
+        """``KIOSK_LOCATION``, ``KIOSK_CENTRE_LAT`` and ``KIOSK_CENTRE_LONG`` (validated by ``core.config``)."""
+        return cls(config["LOCATION"], config.get("CENTRE_LAT", ""), config.get("CENTRE_LONG", ""))
+
+    @property
+    def has_coordinates(self) -> bool:
+        return bool(self.lat and self.long)
+
+
+@dataclass(frozen=True)
+class Centre:
+    """Where and in what language this kiosk's requests are worded: what the actions that save a request
+    need of the settings (built from them by the kiosk and the sync service, as ``KIOSK_ID`` is passed)."""
+
+    place: Place = field(default_factory=lambda: Place("社区服务中心"))
+    locale: str = catalogue.FALLBACK_LOCALE
+
+    @classmethod
+    def from_config(cls, config) -> "Centre":
+        return cls(Place.from_config(config), config.get("DEFAULT_LOCALE") or catalogue.FALLBACK_LOCALE)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A request's frozen text: what every send of it carries."""
+
+    description: str
+    address: str
+    lat: str = ""
+    long: str = ""
+    locale: str = catalogue.FALLBACK_LOCALE
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Wording":
+        data = json.loads(text)
+        return cls(**{k: str(data.get(k) or "") for k in ("description", "address", "lat", "long", "locale")})
+
+
+def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, ticket: str,
+            reopens_county_id: str | None = None, comment: str = "") -> Wording:
+    """The wording of a request, from the catalogue as it is now.
+
+    The description is composed in the centre's language (``KIOSK_DEFAULT_LOCALE``), whatever language the
+    resident's screen showed, in the order the pages asked: a chosen option as its label, a place from the
+    address book as the book's words (kept so when chosen, ``kiosk/resident/forms.py``), what the resident
+    wrote as written. A request that reopens another opens with why it is back (:data:`REOPENED`), with the
+    resident's comment when she wrote one. It ends with the centre's ticket (:data:`TICKET_LINE`).
+    """
+    locale = centre.locale
+    service = catalogue.get_service(db, service_code, locale, include_hidden=True)
+    lines = []
+    if reopens_county_id is not None:
+        why, said = _in(REOPENED, locale)
+        lines.append(why.format(county_id=reopens_county_id))
+        if comment:
+            lines.append(said.format(comment=comment))
+    for question in service.questions if service else ():
+        value = answers.get(question.code)
+        if isinstance(value, list):
+            if not value:
+                continue
+            shown = LIST_SEPARATOR.get(locale, "、").join(question.option_name(v) for v in value)
+        elif value not in (None, ""):
+            shown = question.option_name(value)
+        else:
+            continue
+        lines.append(f"{question.text} {shown}")
+    lines.append(_in(TICKET_LINE, locale).format(ticket=ticket))
+    place = centre.place
+    return Wording("\n".join(lines), str(place), getattr(place, "lat", ""), getattr(place, "long", ""), locale)
+
+
+def with_comment(wording: Wording, comment: str) -> Wording:
+    """A reopened request's wording with the resident's comment after its first line (the comment came
+    while the request waited for it; nothing else is composed again)."""
+    if not comment:
+        return wording
+    _, said = _in(REOPENED, wording.locale)
+    first, _, rest = wording.description.partition("\n")
+    return Wording("\n".join([first, said.format(comment=comment), rest]), wording.address, wording.lat,
+                   wording.long, wording.locale)
