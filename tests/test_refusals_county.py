@@ -140,7 +140,7 @@ def scripted_engine(app, *replies: Reply, **settings) -> tuple[SyncEngine, Scrip
     return engine, transport, clock
 
 
-NOT_HELD = Reply(200, b"[]")  # the look-up before a re-send: the county does not hold it
+NOT_HELD = [Reply(200, b"[]")] * 2  # the look-up before a re-send (by kiosk_uuid, then its recent list): not held
 
 
 def test_timeouts_and_an_unreachable_county_are_no_5xx_answers(app):
@@ -149,15 +149,15 @@ def test_timeouts_and_an_unreachable_county_are_no_5xx_answers(app):
     save_requests(app, 1)
     server_error = Reply(500, b"oops")
     with app.app_context():
-        replies = [Reply(failure="timeout")] + [NOT_HELD, Reply(failure="dropped")] * 8  # 9 unclear answers
-        replies += [NOT_HELD, server_error, Reply(failure="unreachable"), NOT_HELD, server_error]
+        replies = [Reply(failure="timeout")] + [*NOT_HELD, Reply(failure="dropped")] * 8  # 9 unclear answers
+        replies += [*NOT_HELD, server_error, Reply(failure="unreachable"), *NOT_HELD, server_error]
         engine, transport, clock = scripted_engine(app, *replies, server_error_tries=3)
         for _ in range(12):
             engine.run("test", ignore_backoff=True)
         [state] = states(get_db()).values()
         assert state["state"] == outbox.RETRY_WAIT and state["data"]["server_errors"] == 2
         assert not transport.replies  # every answer was used
-        transport.replies = [NOT_HELD, server_error]
+        transport.replies = [*NOT_HELD, server_error]
         engine.run("test", ignore_backoff=True)
         [state] = states(get_db()).values()
         assert state["state"] == outbox.QUARANTINED and state["data"]["reason"].endswith(": oops")
@@ -168,13 +168,15 @@ def test_sent_again_after_a_5xx_quarantine_it_is_looked_up_first(app):
     before it is posted, and a county that holds it is not sent it twice."""
     save_requests(app, 1)
     with app.app_context():
-        engine, transport, _ = scripted_engine(app, Reply(500, b""), server_error_tries=1)
+        engine, transport, clock = scripted_engine(app, Reply(500, b""), server_error_tries=1)
         engine.run("test")
         [(rid, state)] = states(get_db()).items()
         assert state["state"] == outbox.QUARANTINED
         assert state["data"]["reason"].endswith(": the county gave no reason (HTTP 500)")
         admin.retry(get_db(), rid)
-        transport.replies, transport.calls = [Reply(200, b'[{"service_request_id": "C9"}]')], []
+        held = {"service_request_id": "C9", "service_code": "repairs", "requested_datetime": clock().isoformat(),
+                "description": submissions.wording_of(get_db(), rid).description}  # this request, as the county lists it
+        transport.replies, transport.calls = [Reply(200, json.dumps([held]).encode())], []
         engine.run("test")
         assert [c[0] for c in transport.calls[:1]] == ["GET"] and not any(c[0] == "POST" for c in transport.calls)
         assert states(get_db())[rid]["state"] == outbox.ACCEPTED
