@@ -218,8 +218,8 @@ def _push_update(engine: Sender, report: RunReport, note: county_notes.Note, cou
 
 def _push_one(engine: Sender, report: RunReport, note: county_notes.Note, county_id: str) -> bool:
     db, now = engine.db, lambda: iso(engine.now())
-    if note.ambiguous and engine.settings.uuid_lookup:
-        found = engine.client.find_by_client_uuid(note.uuid)
+    if note.ambiguous and engine.settings.uuid_lookup and engine.settings.attributes == "all":  # its kiosk_uuid went
+        found = engine.client.find_by_client_uuid(note.uuid, NOTE_SERVICE)
         if found.kind == open311.FOUND:
             with write_transaction(db):
                 county_notes.mark_sent(db, note.id, found.service_request_id, now(), NOTE_REQUEST)

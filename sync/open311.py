@@ -213,17 +213,19 @@ class Open311Client:
     def get_service_requests(self, service_request_ids: list[str]) -> Outcome:
         return self._get_json("requests.json", keyed=True, service_request_id=",".join(service_request_ids))
 
-    def find_by_client_uuid(self, client_uuid: str) -> Outcome:
-        """Ask whether the county already holds the request with this kiosk UUID (extension filter).
+    def find_by_client_uuid(self, client_uuid: str, service_code: str) -> Outcome:
+        """Ask whether the county already holds the note request with this kiosk UUID (extension filter;
+        :mod:`sync.notes`; a resident's request is looked up by its words and time, ``sync.engine``).
 
-        ``FOUND`` with the id if it does, ``NOT_FOUND`` if it does not (or cannot tell: a county that
-        ignores the filter answers with other requests, which are not taken as a match).
+        ``FOUND`` with the id only when the county lists exactly one request and it is of ``service_code``;
+        ``NOT_FOUND`` otherwise (a county that ignores the filter lists other requests, never taken as a
+        match: the note is then sent again, and a second note is harmless).
         """
         outcome = self._get_json("requests.json", keyed=True, kiosk_uuid=client_uuid)
         if outcome.kind != OK:
             return outcome
         matches = [r for r in outcome.data if isinstance(r, dict) and r.get("service_request_id")] if isinstance(outcome.data, list) else []
-        if len(matches) == 1:
+        if len(matches) == 1 and len(outcome.data) == 1 and matches[0].get("service_code") == service_code:
             return Outcome(FOUND, service_request_id=str(matches[0]["service_request_id"]), date=outcome.date)
         return Outcome(NOT_FOUND, reason="not found at the county", date=outcome.date)
 

@@ -152,7 +152,7 @@ def test_every_county_reply_becomes_a_known_outcome(reply):
     assert classify_post(reply).kind in OUTCOMES
     client = Open311Client("http://county", "key", "j", Scripted(reply))
     for call in (client.probe, client.get_service_list, lambda: client.get_service_definition("x"),
-                 lambda: client.get_service_requests(["1", "2"]), lambda: client.find_by_client_uuid("u"),
+                 lambda: client.get_service_requests(["1", "2"]), lambda: client.find_by_client_uuid("u", "kiosk_note"),
                  lambda: client.get_request_id_from_token("t"), lambda: client.send_service_request({"service_code": "x"})):
         outcome = call()
         assert outcome.kind in OUTCOMES

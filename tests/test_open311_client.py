@@ -55,7 +55,9 @@ class ScriptedTransport:
 
 
 @pytest.mark.parametrize("reply, kind, found_id", [
-    (Reply(200, b'[{"service_request_id": "C7"}]'), FOUND, "C7"),
+    (Reply(200, b'[{"service_request_id": "C7", "service_code": "kiosk_note"}]'), FOUND, "C7"),
+    # one request of another service (a county that ignores the filter and holds one request): not this note
+    (Reply(200, b'[{"service_request_id": "C8", "service_code": "repairs"}]'), NOT_FOUND, ""),
     (Reply(200, b"[]"), NOT_FOUND, ""),
     # a county that ignores the kiosk_uuid filter lists other requests: not taken as a match
     (Reply(200, b'[{"service_request_id": "C1"}, {"service_request_id": "C2"}]'), NOT_FOUND, ""),
@@ -63,7 +65,7 @@ class ScriptedTransport:
     (Reply(failure="timeout"), AMBIGUOUS, ""),
 ])
 def test_uuid_lookup_says_found_or_not_found_never_accepted(reply, kind, found_id):
-    outcome = Open311Client("http://county", "k", "", ScriptedTransport(reply)).find_by_client_uuid("u-1")
+    outcome = Open311Client("http://county", "k", "", ScriptedTransport(reply)).find_by_client_uuid("u-1", "kiosk_note")
     assert (outcome.kind, outcome.service_request_id) == (kind, found_id)
 
 
@@ -82,7 +84,7 @@ def test_reads_of_requests_and_tokens_carry_the_key_and_the_service_list_does_no
     transport = ScriptedTransport()
     client = Open311Client("http://county", "k-1", "j", transport)
     client.get_service_requests(["C1", "C2"])
-    client.find_by_client_uuid("u-1")
+    client.find_by_client_uuid("u-1", "kiosk_note")
     client.get_request_id_from_token("t-1")
     client.get_service_list()
     client.get_service_definition("repairs")
