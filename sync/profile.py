@@ -304,14 +304,10 @@ def findings(profile: Profile, *, coordinates_set: bool, uuid_lookup_on: bool, a
     else:
         why = (f"ignores the filter: asked for a request that cannot exist, it answered with {p.uuid_lookup_detail}"
                if p.uuid_lookup == IGNORED else f"refuses the filter ({p.uuid_lookup_detail})")
-        if uuid_lookup_on:
-            out.append(Finding(ACTION, "Look-up by kiosk_uuid", f"The county {why}.",
-                               "Set KIOSK_COUNTY_UUID_LOOKUP=0 before going live. Then, after a lost reply, the kiosk sends"
-                               " again: a possible duplicate, which a worker can check, rather than a lost request."))
-        else:
-            out.append(Finding(GAP, "Look-up by kiosk_uuid", f"The county {why}.",
-                               "KIOSK_COUNTY_UUID_LOOKUP is off: after a lost reply the kiosk sends again (a possible"
-                               " duplicate, which a worker can check) rather than lose a request."))
+        out.append(Finding(GAP, "Look-up by kiosk_uuid", f"The county {why}.",
+                           "The kiosk does not use it (the sync service reads this profile): after a lost reply it sends"
+                           " again, and a worker checks the possible duplicate, shown with both county numbers, rather"
+                           " than a request being lost. A request it lists is never taken as this one by chance."))
     if p.updates == YES:
         out.append(Finding(OK, "Notes on a request", "The county has the update extension (servicerequestupdates, as FixMyStreet's)."))
     elif p.note_service:

@@ -50,18 +50,18 @@ def test_check_county_names_every_gap_of_an_independent_county_and_what_the_kios
                " disability-subsidy, mediation, feedback." in out
         assert "gap    Service definitions: The county publishes no service definitions." in out
         assert "keeps its own questions" in out
-        assert "ACTION Look-up by kiosk_uuid: The county ignores the filter: asked for a request that cannot exist," \
+        assert "gap    Look-up by kiosk_uuid: The county ignores the filter: asked for a request that cannot exist," \
                " it answered with 2 requests." in out
-        assert "To do: Set KIOSK_COUNTY_UUID_LOOKUP=0 before going live." in out
+        assert "The kiosk does not use it (the sync service reads this profile)" in out  # nothing to set by hand
         assert "gap    Notes on a request: The county has no update extension and no note service." in out
         assert "stay on the kiosk, in the workers' list" in out
         assert "ACTION Location: The county needs coordinates" in out and "--centre-lat" in out
         assert "gap    Errors: The county's errors are HTML pages, not Open311 error lists (HTTP 404" in out
-        assert "2 to do before going live" in out
+        assert "1 to do before going live" in out
         assert stand_in.posts() == [] and len(stand_in.seen) <= profile.MAX_REQUESTS  # read-only and bounded
 
-        # The centre's place set and the look-up off: what is left are gaps the kiosk copes with.
-        done = check_county(app, runner, stand_in.url, CENTRE_LAT="31.2304", CENTRE_LONG="121.4737", COUNTY_UUID_LOOKUP=False)
+        # The centre's place set: what is left are gaps the kiosk copes with.
+        done = check_county(app, runner, stand_in.url, CENTRE_LAT="31.2304", CENTRE_LONG="121.4737")
         assert done.exit_code == 0, done.output
         assert "ok     Location: The county needs coordinates: every request carries the centre's." in done.output
         assert "gap    Look-up by kiosk_uuid" in done.output and "Ready to go live; 6 gaps" in done.output
