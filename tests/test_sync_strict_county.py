@@ -61,11 +61,15 @@ def strict_county(tmp_path):
 
 @pytest.fixture
 def centre(tmp_path, monkeypatch, strict_county):
+    return set_up_centre(tmp_path, monkeypatch, strict_county.url)
+
+
+def set_up_centre(tmp_path, monkeypatch, county_url: str):
     """The kiosk as deploy/install.sh sets a centre up: its place, the county's address, the demo catalogue."""
     from core.actions.admin import load_catalogue
     from core.catalogue import DEMO_FILE
 
-    for name, value in {"INSTANCE_PATH": str(tmp_path / "instance"), "COUNTY_URL": strict_county.url,
+    for name, value in {"INSTANCE_PATH": str(tmp_path / "instance"), "COUNTY_URL": county_url,
                         "CENTRE_LAT": "31.2304", "CENTRE_LONG": "121.4737", "COUNTY_LOCATION": "coordinates",
                         "SYNC_TIMEOUT": "2"}.items():
         monkeypatch.setenv("KIOSK_" + name, value)
@@ -175,3 +179,33 @@ def test_a_sync_service_killed_again_and_again_loses_nothing_at_a_strict_county(
     assert states == {outbox.ACCEPTED}
     assert found["lost"] == [] and found["strangers"] == 0 and found["unflagged"] == [], found
     assert found["extra"] <= found["unclear"] + mid_send, (found, mid_send)
+
+
+def test_every_request_reaches_the_independent_county_in_the_words_she_confirmed(tmp_path, monkeypatch):
+    """The county stand-in written apart from the reference county (tests/independent_county.py: no
+    definitions, filters ignored, HTML errors, 500 without a location, its own ids): checked, then sent
+    to; each request arrives once, with the centre's coordinates and the frozen words, and the kiosk
+    shows the county's number."""
+    from core import submissions
+
+    from .independent_county import IndependentCounty
+
+    with IndependentCounty(held=3) as county:
+        app = set_up_centre(tmp_path, monkeypatch, county.url)
+        tickets = [file_repair(app.test_client(), f"{n}号楼楼道灯坏了") for n in range(5)]
+        runner = app.test_cli_runner()
+        checked = runner.invoke(args=["sync", "check-county"])
+        assert checked.exit_code == 0 and "Ready to go live" in checked.output, checked.output
+        ran = runner.invoke(args=["sync", "run", "--once"])
+        assert ran.exit_code == 0, ran.output
+        posts = [form for form in county.posts()]
+        with app.app_context():
+            db = get_db()
+            for ticket in tickets:
+                saved = submissions.by_ticket(db, ticket)
+                words = submissions.wording_of(db, saved.id).description
+                sent = [form for form in posts if form["description"] == [words]]
+                assert len(sent) == 1, f"{ticket} reached the county {len(sent)} times"
+                assert sent[0]["lat"] == ["31.2304"] and sent[0]["long"] == ["121.4737"]
+                assert not any(key.startswith("attribute[") for key in sent[0])  # it defines none: none sent
+                assert outbox.current_state(db, saved.id) == outbox.ACCEPTED and outbox.county_id(db, saved.id).startswith("GZ-")
