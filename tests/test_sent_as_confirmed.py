@@ -128,7 +128,7 @@ def test_a_look_up_that_lists_one_other_request_is_not_found_and_the_request_is_
         page = client.get("/worker/request/A0001").get_data(as_text=True)  # the worker's page of the request
         assert f"county numbers {ours[0]['id']}." in page and "社区服务中心受理号：A0001" in page
         client.post("/language", data={"locale": "zh_Hans_CN"})
-        assert f"县平台可能收到了两次：县平台编号 {ours[0]['id']}。" in twice_section(client)
+        assert f"县平台可能重复收到：县平台编号 {ours[0]['id']}。" in twice_section(client)
         from .html_check import nu_problems
 
         pages = {"worklist": client.get("/worker/worklist").get_data(as_text=True),

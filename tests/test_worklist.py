@@ -133,6 +133,30 @@ def test_residents_waiting_show_in_the_live_list(app, client, alice):
     assert 'id="help-calls"' in page and "kiosk-1" in page
 
 
+def test_notes_to_tell_and_possible_duplicates_are_not_buried_under_the_days_requests(app, alice):
+    """A worker's busy day: twelve new requests, one that may be at the county twice, one note the county
+    cannot take. The note comes before the long list of the day's requests, and each "What the county
+    was sent" is a big button that names its request (three links with the same words were ambiguous)."""
+    from core import county_notes
+
+    saved = [save(app) for _ in range(12)]
+    (first, _), (second, ticket) = saved[0], saved[1]
+    accept_then(app, first, outbox.CLOSED)
+    events(app, second, (outbox.IN_FLIGHT, {"attempt": 1}),
+           (outbox.ACCEPTED, {"service_request_id": "C000009", "possible_duplicate": True, "candidates": ["C000003"]}))
+    with app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            note = county_notes.add(db, first, county_notes.ANSWER, {"solved": "yes", "via": "phone"})
+            county_notes.keep_for_workers(db, note, "2026-12-01T08:00:00+00:00")
+    page = alice.get("/worker/worklist").get_data(as_text=True)
+    assert page.index("wl-twice") < page.index("wl-to-tell") < page.index("wl-today")
+    twice = section(page, "wl-twice")
+    link = re.search(r'<a href="/worker/request/([^"]+)" class="button button--secondary" aria-describedby="([^"]+)"', twice)
+    assert link and link.group(1) == ticket
+    assert re.search(rf'<h3 class="worklist__heading" id="{link.group(2)}">{ticket} ', twice)
+
+
 def test_an_empty_list_says_so(alice):
     page = alice.get("/worker/worklist").get_data(as_text=True)
     assert "worklist__section" not in page and "现在没有需要您处理的事" in page
