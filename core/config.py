@@ -141,8 +141,10 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "CENTRE_LAT": ("", _coordinate(90)),
     "CENTRE_LONG": ("", _coordinate(180)),
     # What location the county needs, from its own documentation (GeoReport v2 publishes no such thing):
-    # "either" (the spec: address_string or lat and long) or "coordinates" (lat and long, always).
-    "COUNTY_LOCATION": ("either", _one_of("either", "coordinates")),
+    # "either" (the spec: address_string or lat and long), "coordinates" (lat and long, always) or "home"
+    # (the county locates a home visit by the resident's address: a service that asks for it asks her too
+    # whether the county may show it as the request's public location; without her yes, the centre's).
+    "COUNTY_LOCATION": ("either", _one_of("either", "coordinates", "home")),
     # Sync service: nightly run (local time), county probe interval, status refresh interval, HTTP timeout.
     "SYNC_NIGHTLY_AT": ("02:30", str),
     "SYNC_PROBE_SECONDS": (30.0, float),

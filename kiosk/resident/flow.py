@@ -25,8 +25,15 @@ def steps(service: Service) -> list[tuple[str, str | None]]:
     result: list[tuple[str, str | None]] = [("resident.question", q.code) for q in service.questions]
     if service.needs_details:
         result.append(("resident.details", None))
+    if _home().asked(service):  # may the county show her address (only where it wants it)
+        result.append(_home().STEP)
     result += [("resident.contact", None), ("resident.check", None)]
     return result
+
+
+def _home():
+    from . import home  # it is a form page, and form pages import this module
+    return home
 
 
 def url_of(step: tuple[str, str | None]) -> str:
@@ -58,6 +65,8 @@ def first_unanswered(service: Service, draft: Draft) -> tuple[str, str | None]:
             return ("resident.question", q.code)
     if (service.needs_name and not draft.personal.get("name")) or (service.needs_address and not draft.personal.get("address")):
         return ("resident.details", None)
+    if _home().asked(service) and not _home().answered(draft.personal):
+        return _home().STEP
     if draft.personal.get("contact") not in service.contact_options:
         return ("resident.contact", None)
     return ("resident.check", None)
@@ -134,6 +143,9 @@ def check_rows(service: Service, draft: Draft) -> list[dict]:
         rows.append({"key": _("Where you live"),
                      "value": shown_detail(draft.personal, "address") if reused else place_text(draft.personal.get("address", "")),
                      "href": url_for("resident.details_address", **back)})
+    if _home().asked(service):
+        rows.append({"key": _("Your address on the county's public list"), "value": _home().answer_text(draft.personal),
+                     "href": url_for("resident.home_public", **back)})
     rows.append({"key": _("How we contact you"), "value": contact_text(draft.personal), "href": url_for("resident.contact", **back)})
     return rows
 
