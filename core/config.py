@@ -133,7 +133,8 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # says it publishes no service definitions, else "all" (docs/open311.md).
     "COUNTY_ATTRIBUTES": ("auto", _one_of("all", "none", "auto")),
     # Where the centre is: the public location (Open311 address_string) of every request sent; a
-    # resident's own address goes only as a private attribute (docs/open311.md).
+    # resident's own address goes only as a private attribute (docs/open311.md), unless
+    # COUNTY_LOCATION is "home" and she said yes.
     "LOCATION": ("社区服务中心", str),
     # ...and its coordinates, in decimal degrees (WGS 84), sent as Open311 lat and long with every request
     # (empty: none are sent; a county that needs a location then refuses every request: `flask sync

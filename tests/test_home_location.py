@@ -8,6 +8,7 @@ import json
 import pytest
 
 from core import personal, submissions
+from engines.speech.page_text import page_text
 from core.catalogue import get_service
 from kiosk.db import get_db
 from sync.process import make_engine
@@ -56,6 +57,9 @@ def test_with_her_yes_the_county_holds_her_address_as_the_location(app, client, 
     page = client.get(PUBLIC).get_data(as_text=True)
     assert "公开" in page and 'value="yes"' in page and 'value="no"' in page and "option--selected" not in page
     assert 'href="/request/about-you/address"' in page  # Back: where she lives
+    spoken = page_text(page, "mandarin")  # Read aloud says what the page shows: the question, why, both answers
+    assert all(words in spoken for words in ("可以在县平台公开的诉求列表上显示您的地址吗？", "上门的工作人员就能找到您家",
+                                             "是，公开我的地址", "否，不公开"))
     assert client.post(PUBLIC, data={"answer": "yes"}).headers["Location"] == "/request/contact"
     assert f'href="{PUBLIC}"' in client.get("/request/contact").get_data(as_text=True)  # Back from contact
     client.post("/request/contact", data={"contact": "centre"})
@@ -123,8 +127,10 @@ def test_the_consent_page_is_valid_html_in_every_language(app, tmp_path):
         client.post("/language", data={"locale": locale})
         with app.app_context():
             walk_to_consent(client, get_service(get_db(), "home-care", locale))
-        pages[f"{locale}-home-public"] = client.get(PUBLIC).get_data(as_text=True)
-        pages[f"{locale}-home-public-error"] = client.post(PUBLIC, data={}).get_data(as_text=True)
+        shown, refused = client.get(PUBLIC), client.post(PUBLIC, data={})
+        assert (shown.status_code, refused.status_code) == (200, 422)
+        pages[f"{locale}-home-public"], pages[f"{locale}-home-public-error"] = (
+            shown.get_data(as_text=True), refused.get_data(as_text=True))
         client.post(PUBLIC, data={"answer": "no"})
         client.post("/request/contact", data={"contact": "centre"})
         pages[f"{locale}-check-with-home-public"] = client.get("/request/check").get_data(as_text=True)
@@ -172,3 +178,15 @@ def test_the_consent_page_by_keys_alone_with_axe(browser, home_kiosk):
         assert "option--selected" in page.locator("button[value=no]").get_attribute("class")
     finally:
         context.close()
+
+
+def test_the_setting_is_checked_and_check_county_says_what_follows(app, runner, county, tmp_path):
+    from core import config
+
+    assert config.load(str(tmp_path), {"KIOSK_COUNTY_LOCATION": "home"})["COUNTY_LOCATION"] == "home"
+    with pytest.raises(ValueError):
+        config.load(str(tmp_path), {"KIOSK_COUNTY_LOCATION": "house"})
+    app.config.update(COUNTY_URL=county.url, COUNTY_LOCATION="home")
+    out = runner.invoke(args=["sync", "check-county"]).output
+    assert "ok     Location: The county locates a home visit by the resident's address" in out
+    assert "asks her whether the county may show that address on its public list" in out
