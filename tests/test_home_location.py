@@ -190,3 +190,32 @@ def test_the_setting_is_checked_and_check_county_says_what_follows(app, runner, 
     out = runner.invoke(args=["sync", "check-county"]).output
     assert "ok     Location: The county locates a home visit by the resident's address" in out
     assert "asks her whether the county may show that address on its public list" in out
+
+
+def test_a_worker_filling_in_for_her_asks_the_same_question(app):
+    """Assisted filing (代办) walks the resident's own pages: the question comes after where she lives,
+    her answer is read back on the worker's page, and her yes makes her home the request's location."""
+    from .worker_helpers import add_accounts, log_in
+
+    app.config.update(COUNTY_LOCATION="home", **CENTRE)
+    add_accounts(app)
+    worker = app.test_client()
+    worker.environ_base.update({"REMOTE_ADDR": "192.168.1.23"})  # her phone on the centre's Wi-Fi
+    log_in(worker, "alice", REMOTE_ADDR="192.168.1.23")
+    worker.post("/language", data={"locale": "en"})
+    with app.app_context():
+        service = get_service(get_db(), "home-care", "zh_Hans_CN")
+    response = worker.post("/worker/assist/start", data={"service": service.code})
+    for question in service.questions:
+        response = worker.post(response.headers["Location"], data={"answer": answer_for(question)})
+    assert worker.post("/request/about-you", data={"name": "王秀兰", "address": HOME}).headers["Location"] == PUBLIC
+    assert "May the county show your address" in worker.get(PUBLIC).get_data(as_text=True)
+    worker.post(PUBLIC, data={"answer": "yes"})
+    worker.post("/request/contact", data={"contact": "centre"})
+    assert "Yes, show my address" in worker.get("/worker/assist/verbal").get_data(as_text=True)
+    saved = worker.post("/worker/assist/verbal", data={"how": "phone", "sure": "yes"})
+    ticket = saved.headers["Location"].rsplit("/", 1)[1]
+    with app.app_context():
+        request_id = submissions.by_ticket(get_db(), ticket).id
+        wording = submissions.wording_of(get_db(), request_id)
+    assert (wording.address, wording.lat, wording.long) == (HOME, "", "")

@@ -8,57 +8,38 @@ nothing else: the centre's place is sent, as for every other request. Her answer
 personal details (:data:`core.personal.ADDRESS_PUBLIC`, sealed) and read once, when the request's
 wording is frozen (:meth:`core.wording.Centre.place_for`). A worker filling a request in for her
 (kiosk/worker/assist.py) meets the same page, in the same order (:func:`kiosk.resident.flow.steps`).
+The route is in :mod:`kiosk.resident.views`, with every form page's.
 """
 from __future__ import annotations
 
-from flask import current_app, redirect, url_for
+from flask import redirect, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from core import personal
-from core.catalogue import Service
 
-from . import bp
 from .addresses import DETAILS, book_in_use
+from .flow import HOME_ANSWERS, HOME_PUBLIC, asks_home_public
 from .forms import StepForm
-
-STEP = ("resident.home_public", None)
-#: Her two answers, as the page's buttons and the check page's row say them.
-ANSWERS = {"yes": _l("Yes, show my address"), "no": _l("No, keep it private")}
-
-
-def asked(service: Service) -> bool:
-    """Whether this service asks her about her home as its location: it asks where she lives, and the
-    county locates home visits by address."""
-    return service.needs_address and current_app.config.get("COUNTY_LOCATION") == "home"
-
-
-def answered(details: dict) -> bool:
-    return details.get(personal.ADDRESS_PUBLIC) in ANSWERS
-
-
-def answer_text(details: dict) -> str:
-    return str(ANSWERS.get(details.get(personal.ADDRESS_PUBLIC, ""), _("Not answered")))
 
 
 class HomePublicForm(StepForm):
     """May the county show her address on its public list of requests? Yes or no, one tap."""
 
     template = "resident/home_public.html"
-    step = STEP
+    step = HOME_PUBLIC
     field = "address-public"
 
     def skip(self):
-        if not asked(self.service):
+        if not asks_home_public(self.service):
             return redirect(url_for("resident.contact"))
         return None
 
     def shown(self):
-        return {"options": list(ANSWERS.items()), "value": self.draft.personal.get(personal.ADDRESS_PUBLIC)}
+        return {"options": list(HOME_ANSWERS.items()), "value": self.draft.personal.get(personal.ADDRESS_PUBLIC)}
 
     def check(self, form):
         choice = form.get("answer")
-        if choice not in ANSWERS:
+        if choice not in HOME_ANSWERS:
             return {}, [(self.field, _("Please choose yes or no."))]
         return {"answer": choice}, []
 
@@ -72,10 +53,3 @@ class HomePublicForm(StepForm):
         if returning:
             return url_for("resident.check")
         return DETAILS.chooser_url() if book_in_use() else url_for("resident.details")
-
-
-@bp.route("/request/about-you/address/public", methods=["GET", "POST"])
-def home_public():
-    """Whether the county may show her address as the request's location (only where it wants it)."""
-    from .views import form_step  # the one runner of every form page
-    return form_step(HomePublicForm)
