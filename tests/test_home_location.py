@@ -223,3 +223,16 @@ def test_a_worker_filling_in_for_her_asks_the_same_question(app):
         request_id = submissions.by_ticket(get_db(), ticket).id
         wording = submissions.wording_of(get_db(), request_id)
     assert (wording.address, wording.lat, wording.long) == (HOME, "", "")
+
+
+def test_her_home_is_the_place_only_with_the_setting_and_her_yes():
+    from core.wording import Centre, Place
+
+    centre = Place(CENTRE["LOCATION"], CENTRE["CENTRE_LAT"], CENTRE["CENTRE_LONG"])
+    yes = {"address": HOME, personal.ADDRESS_PUBLIC: "yes"}
+    home = Centre(centre, home=True).place_for(yes)
+    assert (str(home), home.lat, home.long) == (HOME, "", "")
+    for setting, details in ((True, {"address": HOME, personal.ADDRESS_PUBLIC: "no"}), (True, {"address": HOME}),
+                             (True, {personal.ADDRESS_PUBLIC: "yes"}), (True, None), (False, yes)):
+        place = Centre(centre, home=setting).place_for(details)
+        assert (str(place), place.lat, place.long) == (CENTRE["LOCATION"], "31.2304", "121.4737"), (setting, details)
