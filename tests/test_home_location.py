@@ -190,10 +190,17 @@ def test_the_setting_is_checked_and_check_county_says_what_follows(app, runner, 
     assert config.load(str(tmp_path), {"KIOSK_COUNTY_LOCATION": "home"})["COUNTY_LOCATION"] == "home"
     with pytest.raises(ValueError):
         config.load(str(tmp_path), {"KIOSK_COUNTY_LOCATION": "house"})
-    app.config.update(COUNTY_URL=county.url, COUNTY_LOCATION="home")
+    app.config.update(COUNTY_URL=county.url, COUNTY_LOCATION="home", LOCATION=CENTRE["LOCATION"])
     out = runner.invoke(args=["sync", "check-county"]).output
     assert "ok     Location: The county locates a home visit by the resident's address" in out
     assert "asks her whether the county may show that address on its public list" in out
+    from .worker_helpers import add_accounts, log_in  # and a worker reads it on the health page
+
+    add_accounts(app)
+    worker = app.test_client()
+    log_in(worker, "alice")
+    page = worker.get("/worker/health", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "幸福里社区服务中心; for a home visit, the resident&#39;s address where she said yes" in page
 
 
 def test_a_worker_filling_in_for_her_asks_the_same_question(app):
