@@ -133,7 +133,8 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # says it publishes no service definitions, else "all" (docs/open311.md).
     "COUNTY_ATTRIBUTES": ("auto", _one_of("all", "none", "auto")),
     # Where the centre is: the public location (Open311 address_string) of every request sent; a
-    # resident's own address goes only as a private attribute (docs/open311.md).
+    # resident's own address goes only as a private attribute (docs/open311.md), unless
+    # COUNTY_LOCATION is "home" and she said yes.
     "LOCATION": ("社区服务中心", str),
     # ...and its coordinates, in decimal degrees (WGS 84), sent as Open311 lat and long with every request
     # (empty: none are sent; a county that needs a location then refuses every request: `flask sync
@@ -141,8 +142,10 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "CENTRE_LAT": ("", _coordinate(90)),
     "CENTRE_LONG": ("", _coordinate(180)),
     # What location the county needs, from its own documentation (GeoReport v2 publishes no such thing):
-    # "either" (the spec: address_string or lat and long) or "coordinates" (lat and long, always).
-    "COUNTY_LOCATION": ("either", _one_of("either", "coordinates")),
+    # "either" (the spec: address_string or lat and long), "coordinates" (lat and long, always) or "home"
+    # (the county locates a home visit by the resident's address: a service that asks for it asks her too
+    # whether the county may show it as the request's public location; without her yes, the centre's).
+    "COUNTY_LOCATION": ("either", _one_of("either", "coordinates", "home")),
     # Sync service: nightly run (local time), county probe interval, status refresh interval, HTTP timeout.
     "SYNC_NIGHTLY_AT": ("02:30", str),
     "SYNC_PROBE_SECONDS": (30.0, float),

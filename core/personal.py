@@ -12,7 +12,11 @@ import json
 from sqlite_utils import Database
 from .db import require_transaction
 
-FIELDS = ("name", "address", "phone", "contact")
+FIELDS = ("name", "address", "phone", "contact", "address_public")
+#: The resident's answer, where the county locates a home visit by her address (``KIOSK_COUNTY_LOCATION=home``),
+#: to "may the county show your address on its public list of requests?": ``"yes"`` or ``"no"``; never
+#: reused from an earlier request (she is asked each time), never sent itself (:func:`home_is_public`).
+ADDRESS_PUBLIC = "address_public"
 REUSED = "reused"  # in a draft only: {field: value} taken, with the resident's consent, from an earlier request
 SOURCES = ("typed", "reused", "worker")  # who entered a field: the resident, an earlier request, a worker (代办)
 
@@ -42,6 +46,11 @@ def reusable(details: dict, needs_name: bool, needs_address: bool, contact_optio
     return {f: details[f] for f in wanted if details.get(f)}
 
 
+def home_is_public(details: dict) -> bool:
+    """Whether the resident said yes to her home address being the request's public location."""
+    return details.get(ADDRESS_PUBLIC) == "yes" and bool(details.get("address"))
+
+
 def still_reused(details: dict, field: str) -> bool:
     """Whether ``field`` of a draft holds what was reused from an earlier request, unchanged."""
     reused = details.get(REUSED) or {}
@@ -53,7 +62,7 @@ def sources(details: dict, filled_by: str = "resident") -> dict[str, str]:
     from an earlier request, else ``worker`` for a request filled in with a worker, else ``typed``."""
     reused = details.get(REUSED) or {}
     return {f: ("reused" if reused.get(f) == details[f] else "worker" if filled_by == "worker" else "typed")
-            for f in FIELDS if f != "contact" and details.get(f)}
+            for f in FIELDS if f not in ("contact", ADDRESS_PUBLIC) and details.get(f)}
 
 
 def unpack(db: Database, stored: str | None, column: str = REQUEST_COLUMN) -> dict:

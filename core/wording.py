@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlite_utils import Database
 
-from . import catalogue
+from . import catalogue, personal
 
 #: The line that opens a reopened request's description, in the centre's language: why it is back
 #: (with the resident's own words when she gave them) and the county's id of the request it reopens.
@@ -46,10 +46,11 @@ class Place(str):
     """The centre's place: its address (a ``str``: the Open311 ``address_string``, ``KIOSK_LOCATION``) with
     its coordinates (``lat``, ``long``: decimal degrees as the settings wrote them, or "" when not set).
 
-    Only the centre's place is ever sent. A resident's home could go as the public location only where
-    the county wants it *and* the resident agreed to it being public; the kiosk asks no such consent
-    today (``core.personal`` keeps a home address for the clerk who arranges a visit, nothing more), so
-    the location is always the centre's.
+    The centre's place is the location of every request, with one exception: where the county locates
+    a home visit by the resident's address (:attr:`Centre.home`) *and* she said yes to that address being
+    shown on the county's public list (``core.personal.home_is_public``), her address is the location
+    instead (:func:`compose`), with no coordinates (nothing is geocoded; the centre's would point at the
+    wrong place). Without her yes, the centre's: a home address otherwise travels only privately.
     """
 
     lat: str
@@ -77,10 +78,21 @@ class Centre:
 
     place: Place = field(default_factory=lambda: Place("社区服务中心"))
     locale: str = catalogue.FALLBACK_LOCALE
+    #: The county locates a home visit by the resident's address (``KIOSK_COUNTY_LOCATION=home``): a
+    #: resident who agreed has her address sent as the request's location.
+    home: bool = False
 
     @classmethod
     def from_config(cls, config) -> "Centre":
-        return cls(Place.from_config(config), config.get("DEFAULT_LOCALE") or catalogue.FALLBACK_LOCALE)
+        return cls(Place.from_config(config), config.get("DEFAULT_LOCALE") or catalogue.FALLBACK_LOCALE,
+                   config.get("COUNTY_LOCATION") == "home")
+
+    def place_for(self, details: dict | None) -> Place:
+        """Where a request with these personal details is located: her home, as she wrote or chose it
+        and without coordinates, where the county wants it and she agreed; else the centre's place."""
+        if self.home and details and personal.home_is_public(details):
+            return Place(details["address"])
+        return self.place
 
 
 @dataclass(frozen=True)
@@ -103,7 +115,7 @@ class Wording:
 
 
 def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, ticket: str,
-            reopens_county_id: str | None = None, comment: str = "") -> Wording:
+            reopens_county_id: str | None = None, comment: str = "", details: dict | None = None) -> Wording:
     """The wording of a request, from the catalogue as it is now.
 
     The description is composed in the centre's language (``KIOSK_DEFAULT_LOCALE``), whatever language the
@@ -111,6 +123,8 @@ def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, t
     address book as the book's words (kept so when chosen, ``kiosk/resident/forms.py``), what the resident
     wrote as written. A request that reopens another opens with why it is back (:data:`REOPENED`), with the
     resident's comment when she wrote one. It ends with the centre's ticket (:data:`TICKET_LINE`).
+    The place is the centre's, or her home where the county wants it and she agreed (``details``, her
+    personal details: :meth:`Centre.place_for`).
     """
     locale = centre.locale
     service = catalogue.get_service(db, service_code, locale, include_hidden=True)
@@ -132,7 +146,7 @@ def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, t
             continue
         lines.append(f"{question.text} {shown}")
     lines.append(_in(TICKET_LINE, locale).format(ticket=ticket))
-    place = centre.place
+    place = centre.place_for(details)
     return Wording("\n".join(lines), str(place), getattr(place, "lat", ""), getattr(place, "long", ""), locale)
 
 

@@ -300,7 +300,8 @@ def place_settings() -> list[dict]:
                                     lan=lan_address() or _("none: this box has no network address"))
     return [
         {"key": _("Centre"), "value": config["CENTRE_NAME"] or _("not set")},
-        {"key": _("Where requests are made (sent to the county)"), "value": config["LOCATION"]},
+        {"key": _("Where requests are made (sent to the county)"), "value": config["LOCATION"] if config["COUNTY_LOCATION"] != "home"
+         else _("%(centre)s; for a home visit, the resident's address where she said yes", centre=config["LOCATION"])},
         {"key": _("The centre's coordinates (sent to the county)"),
          "value": _("latitude %(lat)s, longitude %(long)s", lat=config["CENTRE_LAT"], long=config["CENTRE_LONG"])
          if config["CENTRE_LAT"] else _("not set: requests carry the address only")},

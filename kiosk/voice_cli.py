@@ -40,6 +40,8 @@ def prompt_pages(app: Flask, locale: str):
             yield client.get("/request/about-you", follow_redirects=True).get_data(as_text=True)
         if service.needs_address:
             yield client.get("/request/about-you/address", follow_redirects=True).get_data(as_text=True)
+            if app.config["COUNTY_LOCATION"] == "home":  # may the county show her address (kiosk/resident/home.py)
+                yield client.get("/request/about-you/address/public").get_data(as_text=True)
         yield client.get("/request/contact").get_data(as_text=True)
 
 

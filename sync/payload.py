@@ -4,7 +4,9 @@ Open311 servers publish some fields of a request to anyone who lists requests (`
 ``address``, ``description``) and keep others for their staff (``first_name``, ``last_name``,
 ``phone``, and every ``attribute[…]``: GeoReport v2 lists no attributes). So the resident's name and
 phone go in the fields Open311 keeps private, their home address in a private attribute, and the
-public location is always the centre's: a request must never put a resident's flat on a public map.
+public location is the centre's: a request never puts a resident's flat on a public map unless the
+county locates home visits by address (``KIOSK_COUNTY_LOCATION=home``) and she said yes to it
+(``core.wording.Centre.place_for``).
 The table of what is public and why is in ``docs/open311.md``.
 """
 from __future__ import annotations
@@ -68,7 +70,7 @@ def open311_fields(db: Database, request: SavedRequest, wording: Wording, attrib
         raise ValueError(f"attributes is one of {ATTRIBUTE_POLICIES}")
     details = personal.load_for_request(db, request.id)
     fields: dict = {"service_code": request.service_code, "description": wording.description,
-                    "address_string": wording.address}  # public: where the request was made, never where the resident lives
+                    "address_string": wording.address}  # public: the centre's, or her home only with her yes
     if wording.lat and wording.long:  # the centre's point, for a county that maps requests
         fields["lat"], fields["long"] = wording.lat, wording.long
     if details.get("name"):  # a Chinese full name, family name first, in one field

@@ -65,7 +65,7 @@ class Profile:
     uuid_lookup_detail: str = ""
     updates: str = UNKNOWN         # the update extension (servicerequestupdates): yes | no | unknown
     note_service: bool = False     # lists kiosk_note (sync/notes.py)
-    location: str = "either"       # what it needs: "either" (address or coordinates) | "coordinates"
+    location: str = "either"       # what it needs: "either" (address or coordinates) | "coordinates" | "home"
     error_format: str = UNKNOWN    # open311 | json | html | text | empty | unknown
     error_status: int = 0
     error_sample: str = ""
@@ -324,6 +324,13 @@ def findings(profile: Profile, *, coordinates_set: bool, uuid_lookup_on: bool, a
                            " or KIOSK_CENTRE_LAT and KIOSK_CENTRE_LONG)."))
     elif p.location == "coordinates":
         out.append(Finding(OK, "Location", "The county needs coordinates: every request carries the centre's."))
+    elif p.location == "home":
+        out.append(Finding(OK, "Location", "The county locates a home visit by the resident's address"
+                           " (KIOSK_COUNTY_LOCATION=home).",
+                           "A service that asks where the resident lives also asks her whether the county may show"
+                           " that address on its public list of requests: with her yes it is the request's"
+                           " address_string, with no coordinates; otherwise, and for every other service, the"
+                           " centre's address" + (" and coordinates." if coordinates_set else ".")))
     else:
         out.append(Finding(OK, "Location", "The county takes an address or coordinates (as GeoReport v2 says; its own"
                            " documentation may say otherwise: KIOSK_COUNTY_LOCATION).",

@@ -7,8 +7,9 @@ rows these functions build, never this module.
 """
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core import addresses, personal
 from core.catalogue import Service
@@ -25,8 +26,22 @@ def steps(service: Service) -> list[tuple[str, str | None]]:
     result: list[tuple[str, str | None]] = [("resident.question", q.code) for q in service.questions]
     if service.needs_details:
         result.append(("resident.details", None))
+    if asks_home_public(service):  # may the county show her address (only where it wants it)
+        result.append(HOME_PUBLIC)
     result += [("resident.contact", None), ("resident.check", None)]
     return result
+
+
+#: May the county show her address on its public list (kiosk/resident/home.py): the step, and her two
+#: answers as the page's buttons and the check page say them.
+HOME_PUBLIC = ("resident.home_public", None)
+HOME_ANSWERS = {"yes": _l("Yes, show my address"), "no": _l("No, keep it private")}
+
+
+def asks_home_public(service: Service) -> bool:
+    """Whether this service asks her about her home as its location: it asks where she lives, and the
+    county locates home visits by address (``KIOSK_COUNTY_LOCATION=home``)."""
+    return service.needs_address and current_app.config.get("COUNTY_LOCATION") == "home"
 
 
 def url_of(step: tuple[str, str | None]) -> str:
@@ -58,6 +73,8 @@ def first_unanswered(service: Service, draft: Draft) -> tuple[str, str | None]:
             return ("resident.question", q.code)
     if (service.needs_name and not draft.personal.get("name")) or (service.needs_address and not draft.personal.get("address")):
         return ("resident.details", None)
+    if asks_home_public(service) and draft.personal.get(personal.ADDRESS_PUBLIC) not in HOME_ANSWERS:
+        return HOME_PUBLIC
     if draft.personal.get("contact") not in service.contact_options:
         return ("resident.contact", None)
     return ("resident.check", None)
@@ -134,6 +151,10 @@ def check_rows(service: Service, draft: Draft) -> list[dict]:
         rows.append({"key": _("Where you live"),
                      "value": shown_detail(draft.personal, "address") if reused else place_text(draft.personal.get("address", "")),
                      "href": url_for("resident.details_address", **back)})
+    if asks_home_public(service):
+        said = HOME_ANSWERS.get(draft.personal.get(personal.ADDRESS_PUBLIC, ""))
+        rows.append({"key": _("Your address on the county's public list"), "value": str(said or _("Not answered")),
+                     "href": url_for("resident.home_public", **back)})
     rows.append({"key": _("How we contact you"), "value": contact_text(draft.personal), "href": url_for("resident.contact", **back)})
     return rows
 

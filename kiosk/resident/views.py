@@ -20,6 +20,7 @@ from core.actions import resident as actions
 from core.wording import Centre
 
 from . import feedback, bp, confirm, flow, keypad, visit
+from .home import HomePublicForm
 from .lookup import draft_and_service, find_typed, start_again
 from .forms import AddressChooser, ContactForm, DetailsForm, QuestionForm, StepForm
 from .visit import DRAFT_COOKIE
@@ -175,6 +176,12 @@ def details():
 def details_address():
     """Where the resident lives, chosen from the centre's address book, one level per page."""
     return form_step(AddressChooser.for_details)
+
+
+@bp.route("/request/about-you/address/public", methods=["GET", "POST"])
+def home_public():
+    """May the county show her address on its public list: only where it wants it (kiosk/resident/home.py)."""
+    return form_step(HomePublicForm)
 
 
 @bp.route("/request/contact", methods=["GET", "POST"])
