@@ -47,20 +47,20 @@ def queue(instance: Path, count: int, kiosk_id: str = "bench") -> None:
     keyring = db.keyring
     now = "2026-11-23T08:00:00+00:00"
     # Sealed as the kiosk seals them, so the worker's start-up has nothing to re-seal.
-    from core.wording import Centre, Place, compose
+    from core.wording import Centre, Place, compose, reference
 
     given = {"what": "light", "where": "3号楼2单元", "danger": "no"}
     answers = json.dumps(given, ensure_ascii=False)
     # ... each with its wording, composed as a save composes it (core/wording.py)
     centre = Centre(Place("社区服务中心", CENTRE["KIOSK_CENTRE_LAT"], CENTRE["KIOSK_CENTRE_LONG"]))
-    worded = compose(db, centre, service_code="repairs", answers=given, ticket="B000000").to_json()
+    worded = compose(db, centre, service_code="repairs", answers=given, ticket="B000000", uuid="000000").to_json()
     with db.conn:
         db.conn.executemany(
             "INSERT INTO requests (id, uuid, ticket, check_code, service_code, locale, answers, content_hash, requested_at,"
             " monotonic_ns, kiosk_id, wording) VALUES (?, ?, ?, '0000', 'repairs', 'zh_Hans_CN', ?, ?, ?, 0, ?, ?)",
-            [(i, str(uuid.uuid4()), f"B{i:06d}", keyring.seal(answers, "requests.answers"), f"h{i}", now, kiosk_id,
-              keyring.seal(worded.replace("B000000", f"B{i:06d}"), "requests.wording"))
-             for i in range(1, count + 1)])
+            [(i, made, f"B{i:06d}", keyring.seal(answers, "requests.answers"), f"h{i}", now, kiosk_id,
+              keyring.seal(worded.replace("B000000-000000", reference(f"B{i:06d}", made)), "requests.wording"))
+             for i, made in ((i, str(uuid.uuid4())) for i in range(1, count + 1))])
         db.conn.executemany("INSERT INTO request_personal (request_id, data) VALUES (?, ?)",
                             [(i, keyring.seal('{"contact": "centre"}', "request_personal.data")) for i in range(1, count + 1)])
         db.conn.executemany("INSERT INTO request_events (request_id, state, at) VALUES (?, 'queued', ?)",
@@ -84,7 +84,7 @@ def bare_loop(county_url: str, count: int, strict: bool) -> float:
     session = requests.Session()
     form = {"api_key": "demo-kiosk-key", "jurisdiction_id": "demo-county", "service_code": "repairs",
             "address_string": "社区服务中心", "lat": CENTRE["KIOSK_CENTRE_LAT"], "long": CENTRE["KIOSK_CENTRE_LONG"],
-            "description": "什么坏了？ 楼道灯\n在哪里？ 3号楼2单元\n社区服务中心受理号：B000001"}
+            "description": "什么坏了？ 楼道灯\n在哪里？ 3号楼2单元\n社区服务中心受理号：B000001-3F9C2A"}
     if not strict:
         form.update({"attribute[what]": "light", "attribute[where]": "3号楼2单元", "attribute[danger]": "no", "attribute[kiosk_hash]": "h"})
     start = time.perf_counter()

@@ -100,7 +100,7 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
         )
         personal.save_for_request(db, saved.id, draft.personal)
         freeze(db, saved.id, wordings.compose(db, centre, service_code=saved.service_code, answers=saved.answers,
-                                              ticket=saved.ticket, details=draft.personal))
+                                              ticket=saved.ticket, uuid=saved.uuid, details=draft.personal))
         outbox.enqueue(db, saved.id, now)
         if not drafts.delete(db, draft.id):
             raise AlreadySaved(draft.service_code)  # rolls the whole save back
@@ -139,7 +139,7 @@ def reopen(db: Database, original: SavedRequest, kiosk_id: str, at: str, filled_
         personal.save_for_request(db, saved.id, details)
     # worded now (the resident's comment, if she writes one while it is held, is added: add_reopen_comment)
     freeze(db, saved.id, wordings.compose(db, centre, service_code=saved.service_code, answers=answers,
-                                          ticket=saved.ticket, reopens_county_id=outbox.county_id(db, original.id),
+                                          ticket=saved.ticket, uuid=saved.uuid, reopens_county_id=outbox.county_id(db, original.id),
                                           details=details))
     outbox.enqueue(db, saved.id, at, hold_until=hold_until)
     return saved
@@ -161,7 +161,7 @@ def compose_now(db: Database, request: SavedRequest, centre: wordings.Centre, co
     """``request``'s wording composed from the catalogue as it is now (a request saved before wordings
     were kept, frozen once before its first send; a worker's correction)."""
     return wordings.compose(db, centre, service_code=request.service_code, answers=request.answers, ticket=request.ticket,
-                            reopens_county_id=outbox.county_id(db, request.reopens) if request.reopens else None,
+                            uuid=request.uuid, reopens_county_id=outbox.county_id(db, request.reopens) if request.reopens else None,
                             comment=comment, details=personal.load_for_request(db, request.id))
 
 

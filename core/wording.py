@@ -8,10 +8,12 @@ catalogue the county cuts later, or a centre whose settings change, cannot chang
 request. It is composed again only by an explicit human act: the resident's comment on a reopened request
 that waits for it, and a worker's "Correct and send again".
 
-The description ends with a line naming the centre's ticket (:data:`TICKET_LINE`): it makes every
-request's text unique, so that a look-up at a county can tell this request from any other
-(``sync/engine.py``), and a county's clerk can ring the centre about it. The ticket alone opens nothing:
-a resident's look-up also needs the check code.
+The description ends with a line naming the centre's ticket and six characters of the request's UUID
+(:data:`TICKET_LINE`, :func:`reference`: ``A0012-3F9C2A``): it makes every request's text unique —
+the ticket alone is not, since every kiosk numbers its own tickets from A0001 and two centres of one
+county can file the same words under the same ticket — so that a look-up at a county can tell this
+request from any other (``sync/engine.py``), and a county's clerk can ring the centre about it. The
+reference opens nothing: a resident's look-up also needs the check code.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ REOPENED = {
     "zh_Hant_TW": ("重新提交：居民表示問題沒有解決（原編號 {county_id}）。", "居民的原話：{comment}"),
     "en": ("Reopened: the resident says it is not solved (was {county_id}).", "In the resident's words: {comment}"),
 }
-#: The line that ends every description: the centre's ticket for the request.
+#: The line that ends every description: the centre's ticket for the request, with its UUID's tag (:func:`reference`).
 TICKET_LINE = {
     "zh_Hans_CN": "社区服务中心受理号：{ticket}",
     "zh_Hant_TW": "社區服務中心受理號：{ticket}",
@@ -114,7 +116,13 @@ class Wording:
         return cls(**{k: str(data.get(k) or "") for k in ("description", "address", "lat", "long", "locale")})
 
 
-def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, ticket: str,
+def reference(ticket: str, uuid: str) -> str:
+    """The ticket as the county reads it: ``A0012-3F9C2A`` (the ticket, and the first six hex digits of the
+    request's UUID: one in 16.7 million that two requests of the same words and ticket share it)."""
+    return f"{ticket}-{uuid.replace('-', '')[:6].upper()}"
+
+
+def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, ticket: str, uuid: str,
             reopens_county_id: str | None = None, comment: str = "", details: dict | None = None) -> Wording:
     """The wording of a request, from the catalogue as it is now.
 
@@ -145,7 +153,7 @@ def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, t
         else:
             continue
         lines.append(f"{question.text} {shown}")
-    lines.append(_in(TICKET_LINE, locale).format(ticket=ticket))
+    lines.append(_in(TICKET_LINE, locale).format(ticket=reference(ticket, uuid)))
     place = centre.place_for(details)
     return Wording("\n".join(lines), str(place), getattr(place, "lat", ""), getattr(place, "long", ""), locale)
 

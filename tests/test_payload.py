@@ -9,7 +9,7 @@ from core.catalogue import DEMO_FILE
 from core.actions.admin import load_catalogue
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate
-from core.wording import Centre
+from core.wording import Centre, reference
 from sync.payload import Place, open311_fields
 
 
@@ -36,7 +36,7 @@ def test_fields_carry_answers_description_and_the_kiosks_own_attributes(tmp_path
     assert fields["service_code"] == "home-care"
     assert fields["attribute[help]"] == "cleaning" and fields["attribute[often]"] == "weekly"
     # in the resident's words, ending with the centre's ticket (unique: a look-up can tell it from any other)
-    assert fields["description"] == f"您最需要哪种帮助？ 打扫卫生\n多久一次？ 每周一次\n社区服务中心受理号：{saved.ticket}"
+    assert fields["description"] == f"您最需要哪种帮助？ 打扫卫生\n多久一次？ 每周一次\n社区服务中心受理号：{reference(saved.ticket, saved.uuid)}"
     assert (fields["last_name"], fields["phone"]) == ("王秀英", "13800138000")  # fields Open311 keeps private
     # The home address goes only as a private attribute; the public location is the centre, never the flat.
     assert fields["attribute[home_address]"] == "幸福路 12 号" and fields["address_string"] == "社区服务中心"
@@ -78,7 +78,7 @@ def test_the_description_follows_the_order_the_pages_asked_in(tmp_path):
     db, saved = saved_request(tmp_path, catalogue, "repairs", {"what": "lift", "where": "2 号楼", "danger": "no"},
                               {"contact": "centre"}, locale="en", centre=Centre(Place("centre"), "en"))
     lines = sent(db, saved)["description"].splitlines()  # a centre that reads English
-    assert len(lines) == 4 and "2 号楼" in lines[1] and lines[3] == f"Community centre ticket: {saved.ticket}"
+    assert len(lines) == 4 and "2 号楼" in lines[1] and lines[3] == f"Community centre ticket: {reference(saved.ticket, saved.uuid)}"
     lines = lines[:3]
     assert [line.split()[0] for line in lines] == [a["description"]["en"].split()[0] for a in reversed(repairs["attributes"])]
 
@@ -91,7 +91,7 @@ def test_the_description_is_in_the_centres_language_whatever_the_resident_read(t
                               {"contact": "centre"}, locale="en")
     fields = sent(db, saved)  # the default: zh_Hans_CN
     assert fields["description"] == ("是投诉、建议，还是表扬？ 表扬\n是关于什么的？ 社区服务中心\n请说说具体情况 Thank you!\n"
-                                     f"社区服务中心受理号：{saved.ticket}")
+                                     f"社区服务中心受理号：{reference(saved.ticket, saved.uuid)}")
     assert fields["attribute[kind]"] == "praise" and fields["attribute[message]"] == "Thank you!"
     db, saved = saved_request(tmp_path, catalogue, "feedback", {"kind": "praise", "about": "centre", "message": "Thank you!"},
                               {"contact": "centre"}, locale="en", centre=Centre(Place("centre"), "en"), name="k2")
