@@ -269,6 +269,9 @@ def catalogue_lines(report: dict) -> list[str]:
         lines.append(_("The kiosk kept its own questions for “%(service)s”.", service=name))
     lines += [_("The county does not list “%(service)s”: requests for it will be refused by the county and wait in"
                 " Today's list.", service=find(code).name if find(code) else code) for code in report["unlisted"]]
+    if report["unlisted"]:
+        lines.append(_("What to do: ask the county to add them, or stop offering them here: an administrator loads the"
+                       " catalogue without them (flask catalogue load, docs/operations.md)."))
     return lines
 
 

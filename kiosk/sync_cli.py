@@ -101,7 +101,7 @@ def check_county_command() -> None:
     to_do = sum(f.verdict == county_profile.ACTION for f in said)
     gaps = sum(f.verdict == county_profile.GAP for f in said)
     click.echo(f"Kept in {kept}. " + (f"{to_do} to do before going live; " if to_do else "Ready to go live; ")
-               + f"{gaps} gaps the kiosk copes with.")
+               + (f"{gaps} gap the kiosk copes with." if gaps == 1 else f"{gaps} gaps the kiosk copes with."))
     if to_do:
         raise SystemExit(1)
 

@@ -259,7 +259,10 @@ def findings(profile: Profile, *, coordinates_set: bool, uuid_lookup_on: bool, a
         out.append(Finding(ACTION, "Key", "The county refused this kiosk's api_key.",
                            "Nothing will be sent until it takes it: check KIOSK_COUNTY_API_KEY with the county."))
     missing = p.missing_services
-    if not p.services:
+    if not p.kiosk_services:
+        out.append(Finding(ACTION, "Services", "The kiosk's own catalogue is empty, so nothing could be compared.",
+                           "Load it first (flask catalogue load, as deploy/install.sh does), then run this again."))
+    elif not p.services:
         out.append(Finding(ACTION, "Services", "The county lists no services (or its list could not be read).",
                            "Every request would be refused: ask the county which services it offers."))
     elif missing:
@@ -297,10 +300,14 @@ def findings(profile: Profile, *, coordinates_set: bool, uuid_lookup_on: bool, a
         out.append(Finding(OK, "Look-up by kiosk_uuid", "The county honours it (a request that cannot exist came back as none).",
                            "After a lost reply the kiosk asks before sending again: nothing is sent twice." if uuid_lookup_on else
                            "KIOSK_COUNTY_UUID_LOOKUP is off: the kiosk could turn it on and never send a request twice."))
+    elif p.uuid_lookup == UNKNOWN and p.key_refused:
+        out.append(Finding(GAP, "Look-up by kiosk_uuid", "Could not be asked: the county refused the key (above)."))
     elif p.uuid_lookup == UNKNOWN:
         out.append(Finding(GAP, "Look-up by kiosk_uuid", "Could not be told"
                            + (f" ({p.uuid_lookup_detail})." if p.uuid_lookup_detail else "."),
-                           "Run this again once the county holds a request."))
+                           "Safe to go live: a request the county lists is only ever taken as this one by its words,"
+                           " ticket and time; at worst a lost reply makes a copy, which a worker is shown. Run this"
+                           " again after the first requests have gone, to find out."))
     else:
         why = (f"ignores the filter: asked for a request that cannot exist, it answered with {p.uuid_lookup_detail}"
                if p.uuid_lookup == IGNORED else f"refuses the filter ({p.uuid_lookup_detail})")
@@ -331,18 +338,25 @@ def findings(profile: Profile, *, coordinates_set: bool, uuid_lookup_on: bool, a
                            " that address on its public list of requests: with her yes it is the request's"
                            " address_string, with no coordinates; otherwise, and for every other service, the"
                            " centre's address" + (" and coordinates." if coordinates_set else ".")))
+    elif coordinates_set:
+        out.append(Finding(OK, "Location", "Every request carries the centre's address and coordinates, which any"
+                           " GeoReport v2 county takes."))
     else:
-        out.append(Finding(OK, "Location", "The county takes an address or coordinates (as GeoReport v2 says; its own"
-                           " documentation may say otherwise: KIOSK_COUNTY_LOCATION).",
-                           "Every request carries the centre's address" + (" and coordinates." if coordinates_set else
-                           "; its coordinates are not set (KIOSK_CENTRE_LAT, KIOSK_CENTRE_LONG).")))
+        # GeoReport v2 lets a county take an address alone, but many want coordinates, and none says so in a
+        # way that can be asked (the county of issue 21 answered 500 to every request without them).
+        out.append(Finding(GAP, "Location", "Every request carries the centre's address, but not its coordinates:"
+                           " KIOSK_CENTRE_LAT and KIOSK_CENTRE_LONG are not set. Whether this county needs them"
+                           " cannot be asked: check its documentation.",
+                           "If the county needs coordinates, every request would wait in the workers' list after"
+                           " being refused: set them (deploy/install.sh --centre-lat … --centre-long …) and"
+                           " KIOSK_COUNTY_LOCATION=coordinates, then run this again."))
     if p.error_format == OPEN311:
         out.append(Finding(OK, "Errors", "The county's errors are Open311 error lists: its reason reaches the worker as written."))
     else:
         shape = {OTHER_JSON: "JSON of its own", HTML: "HTML pages", TEXT: "plain text", EMPTY: "empty bodies"}.get(
             p.error_format, "a shape that could not be read")
         out.append(Finding(GAP, "Errors", f"The county's errors are {shape}, not Open311 error lists"
-                           f" (HTTP {p.error_status} for a service that cannot exist).",
-                           "A refusal reaches the worker in the county's own words, read from whatever it sends"
-                           " (sync/refusals.py); a body with none says \"the county gave no reason\" and the HTTP status."))
+                           f" (asked for a service that does not exist, it answered with HTTP status {p.error_status}).",
+                           "When the county refuses a request, the worker still reads the county's own words, taken"
+                           " from whatever it sends; when it sends none, the worker reads \"the county gave no reason\"."))
     return out

@@ -243,7 +243,8 @@ def server_errors(http_status: int, body: object, times: int, minutes: float) ->
     what the county said the last time, and a field it named, if any (a county that answers 500 for a
     missing field, as the county of issue 21 did for a missing location)."""
     said = read(http_status, body)
-    words = (f"the county answered 'server error' {times} times over {max(round(minutes), 1)} minutes: "
+    span = max(round(minutes), 1)
+    words = (f"the county answered 'server error' {times} times over {span} minute{'' if span == 1 else 's'}: "
              f"{said.words}")[:ALL_WORDS]
     return Refusal("server_error", words, key=said.key, text=said.text, http_status=http_status)
 

@@ -10,6 +10,7 @@ from kiosk.db import get_db
 from sync import profile
 from sync.process import make_engine
 
+from .conftest import LiveCounty
 from .independent_county import IndependentCounty
 from .sync_helpers import engine_for, save_requests, states
 
@@ -24,8 +25,12 @@ def test_check_county_reads_the_reference_county_as_it_is(app, runner, county):
     with app.app_context():  # one request at the county, so the look-up can be told from an empty list
         engine_for(app, county.url).run("test")
     done = check_county(app, runner, county.url)
+    assert "gap    Location: Every request carries the centre's address, but not its coordinates" in done.output
+    assert "Ready to go live; 1 gap the kiosk copes with." in done.output  # one gap: "1 gap", not "1 gaps"
+    done = check_county(app, runner, county.url, CENTRE_LAT="31.2304", CENTRE_LONG="121.4737")  # as installed
     out = done.output
     assert done.exit_code == 0, out
+    assert "ok     Location: Every request carries the centre's address and coordinates" in out
     assert "ok     Services: The county lists all 7 of the kiosk's services (8 in all)." in out
     assert "ok     Service definitions: The county publishes service definitions" in out
     assert "ok     Attributes:" in out
@@ -56,7 +61,8 @@ def test_check_county_names_every_gap_of_an_independent_county_and_what_the_kios
         assert "gap    Notes on a request: The county has no update extension and no note service." in out
         assert "stay on the kiosk, in the workers' list" in out
         assert "ACTION Location: The county needs coordinates" in out and "--centre-lat" in out
-        assert "gap    Errors: The county's errors are HTML pages, not Open311 error lists (HTTP 404" in out
+        assert "gap    Errors: The county's errors are HTML pages, not Open311 error lists (asked for a service that" \
+               " does not exist, it answered with HTTP status 404)." in out
         assert "1 to do before going live" in out
         assert stand_in.posts() == [] and len(stand_in.seen) <= profile.MAX_REQUESTS  # read-only and bounded
 
@@ -87,3 +93,26 @@ def test_the_centres_place_reaches_a_county_that_requires_one(app):
         posts = stand_in.posts()
         assert [(p["lat"], p["long"], p["address_string"]) for p in posts] == [(["31.2304"], ["121.4737"], ["幸福里社区服务中心"])] * 2
         assert sorted(s["state"] for s in states(get_db()).values()) == ["accepted", "accepted"]
+
+
+def test_check_county_says_so_when_the_kiosks_own_catalogue_is_empty(tmp_path, monkeypatch, county):
+    """A technician who runs the check before loading the catalogue is told to load it, not "all 0 of the
+    kiosk's services ... Ready to go live"."""
+    from kiosk import create_app
+
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "bare"))
+    bare = create_app({"TESTING": True})
+    done = check_county(bare, bare.test_cli_runner(), county.url)
+    assert done.exit_code == 1, done.output
+    assert "ACTION Services: The kiosk's own catalogue is empty" in done.output and "flask catalogue load" in done.output
+
+
+def test_a_refused_key_is_not_told_to_wait_for_requests(app, runner, tmp_path):
+    county = LiveCounty(tmp_path / "county", api_keys="another-key").start()
+    try:
+        out = check_county(app, runner, county.url).output
+    finally:
+        county.stop()
+    assert "ACTION Key: The county refused this kiosk's api_key." in out
+    assert "Look-up by kiosk_uuid: Could not be asked: the county refused the key" in out
+    assert "once the county holds a request" not in out

@@ -115,7 +115,7 @@ def test_a_5xx_that_kept_coming_is_a_refusal_in_plain_words():
     assert refusal.words == "the county answered 'server error' 6 times over 52 minutes: Internal Server Error"
     assert refusals.recorded(refusals.for_the_outbox(refusal)) == refusal
     named = refusals.server_errors(500, b"Error 500: attribute 'where' is required", 3, 0.2)
-    assert named.field == ("answer", "where") and "3 times over 1 minutes" in named.words
+    assert named.field == ("answer", "where") and "3 times over 1 minute:" in named.words
 
 
 def test_the_payloads_field_mapping_goes_both_ways():

@@ -92,6 +92,7 @@ def test_county_catalogue_is_merged_in(app, client, tmp_path):
         assert "Help with a neighbour dispute" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
         shown = card(health_page(app), "catalogue")
         assert "Services missing" in shown and "Needs a look" in shown
+        assert "What to do: ask the county to add them" in shown
         assert ("The county does not list “Help with a neighbour dispute”: requests for it will be refused by the"
                 " county and wait in Today's list.") in shown
     finally:
