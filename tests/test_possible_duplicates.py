@@ -258,3 +258,26 @@ def test_english_says_more_than_once(app):
     alice = worker(app)
     page = alice.get(f"/worker/request/{ticket}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "more than once: county numbers C000007, C000003, C000004" in page and "county twice" not in page
+
+
+def test_settling_on_the_number_followed_passes_no_news_on_twice(app):
+    """The county was already working on the number the kiosk follows, and the resident was told: settling
+    on that number repeats the news, it is not news to pass on again (nor a close to ask about again)."""
+    request_id, ticket, _ = save(app)
+    with app.app_context():
+        db = get_db()
+        from core.db import write_transaction
+        with write_transaction(db):
+            outbox.record(db, request_id, outbox.ACCEPTED, service_request_id="C000007", possible_duplicate=True,
+                          candidates=["C000003"])
+            handled = outbox.record(db, request_id, outbox.IN_PROGRESS, service_request_id="C000007", status="open",
+                                    status_notes="已派师傅")
+            assert follow_ups.record(db, request_id, handled, follow_ups.TOLD, "alice")
+    alice = worker(app)
+    assert alice.post(f"/worker/request/{ticket}/county-number", data={"number": "C000007"}).status_code == 302
+    with app.app_context():
+        db = get_db()
+        latest = outbox.current_event(db, request_id)
+        assert latest["state"] == outbox.IN_PROGRESS and latest["data"]["status_notes"] == "已派师傅"
+        assert not [p for p in follow_ups.to_pass_on(db) if p.request_id == request_id]
+        assert outbox.county_id(db, request_id) == "C000007"
