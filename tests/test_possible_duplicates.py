@@ -10,11 +10,13 @@ worker is the test client logged in, on the kiosk's screen or on a phone on the 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from core import audit, follow_ups, outbox
-from core.actions import resident
+from core.actions import resident, system
+from core.db import write_transaction
 from core.wording import Centre
 from kiosk.db import get_db
 
@@ -199,11 +201,7 @@ def test_the_home_address_kept_on_the_kiosk_is_shown_to_a_worker_only(app, count
     assert HOME not in resident_.get(f"/status/{ticket}?c={code}").get_data(as_text=True)
     assert resident_.get(f"/worker/request/{ticket}").status_code in (302, 401, 403)  # not without the login
     with app.app_context():  # purged: nothing to show
-        from core.actions import system
-        from datetime import datetime, timedelta, timezone
-
         db = get_db()
-        from core.db import write_transaction
         with write_transaction(db):
             outbox.record(db, request_id, outbox.CLOSED, service_request_id=followed, status="closed")
         system.purge(db, datetime.now(timezone.utc) + timedelta(days=400))
@@ -215,7 +213,6 @@ def test_a_request_with_no_look_alike_is_cleared_by_checked_with_the_county(app)
     request_id, ticket, _ = save(app)
     with app.app_context():
         db = get_db()
-        from core.db import write_transaction
         with write_transaction(db):
             outbox.record(db, request_id, outbox.IN_FLIGHT, attempt=1)
             outbox.record(db, request_id, outbox.ACCEPTED, service_request_id="C000005", possible_duplicate=True, candidates=[])
@@ -232,7 +229,6 @@ def test_the_form_needs_its_csrf_token(app):
     request_id, ticket, _ = save(app)
     with app.app_context():
         db = get_db()
-        from core.db import write_transaction
         with write_transaction(db):
             outbox.record(db, request_id, outbox.ACCEPTED, service_request_id="C000007", possible_duplicate=True,
                           candidates=["C000003"])
@@ -251,7 +247,6 @@ def test_english_says_more_than_once(app):
     request_id, ticket, _ = save(app)
     with app.app_context():
         db = get_db()
-        from core.db import write_transaction
         with write_transaction(db):
             outbox.record(db, request_id, outbox.ACCEPTED, service_request_id="C000007", possible_duplicate=True,
                           candidates=["C000003", "C000004"])
@@ -266,7 +261,6 @@ def test_settling_on_the_number_followed_passes_no_news_on_twice(app):
     request_id, ticket, _ = save(app)
     with app.app_context():
         db = get_db()
-        from core.db import write_transaction
         with write_transaction(db):
             outbox.record(db, request_id, outbox.ACCEPTED, service_request_id="C000007", possible_duplicate=True,
                           candidates=["C000003"])
