@@ -77,9 +77,8 @@ def to_ask(db: Database, request_id: int) -> int | None:
     current = outbox.current_event(db, request_id)
     if current is None or current["state"] != outbox.CLOSED or _purged(db, request_id):
         return None
-    if db.execute("SELECT 1 FROM resident_answers WHERE request_id = ? AND event_id = ?",
-                  [request_id, current["event_id"]]).fetchone():
-        return None
+    if any(answered(db, request_id, e) for e in outbox.same_news(db, request_id, current["event_id"])):
+        return None  # answered for this close (a worker's settling of a possible duplicate repeats it)
     return current["event_id"]
 
 

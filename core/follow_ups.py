@@ -46,10 +46,11 @@ def to_pass_on(db: Database, now: datetime | None = None) -> list[Pending]:
     since = iso((now or real_now()) - LOOK_BACK)
     result = []
     for row in outbox.changed_since(db, TO_PASS_ON, since):
+        news = outbox.same_news(db, row["request_id"], row["event_id"])  # a worker's settling repeats a status
         outcomes = {r[0]: r[1] for r in db.execute(
-            "SELECT outcome, MAX(at) FROM follow_ups WHERE request_id = ? AND event_id = ? GROUP BY outcome",
-            [row["request_id"], row["event_id"]])}
-        if any(o in outcomes for o in SETTLED) or feedback.answered(db, row["request_id"], row["event_id"]):
+            f"SELECT outcome, MAX(at) FROM follow_ups WHERE request_id = ? AND event_id IN ({','.join('?' * len(news))})"
+            " GROUP BY outcome", [row["request_id"], *news])}
+        if any(o in outcomes for o in SETTLED) or any(feedback.answered(db, row["request_id"], e) for e in news):
             continue  # told, came in, or answered "is it solved?" themselves: they have the news
         result.append(Pending(row["request_id"], row["event_id"], row["state"], row["at"], outcomes.get(NOT_REACHED)))
     return sorted(result, key=lambda p: (p.at, p.request_id))

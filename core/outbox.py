@@ -285,17 +285,87 @@ def county_ids(histories_: dict[int, list[dict]]) -> dict[int, str]:
 
 
 def possible_duplicates(histories_: dict[int, list[dict]]) -> dict[int, list[str]]:
-    """The requests that may have reached the county twice (accepted after a lost reply where the county
-    could not say whether it held it: ``possible_duplicate``), each with the county numbers to check: the
-    one it was accepted as, then any look-alikes the county listed (:mod:`sync.engine`)."""
+    """The requests that may have reached the county more than once (accepted after a lost reply where the
+    county could not say whether it held it: ``possible_duplicate``), each with the county numbers to check:
+    the one it was accepted as, then any look-alikes the county listed (:mod:`sync.engine`). A request a
+    worker has settled since (:func:`settle`) is not among them."""
     found = {}
     for request_id, events in histories_.items():
         for event in events:
             data = event["data"] if isinstance(event["data"], dict) else {}
-            if event["state"] == ACCEPTED and data.get("possible_duplicate"):
+            if data.get("settled_by"):
+                found.pop(request_id, None)
+            elif event["state"] == ACCEPTED and data.get("possible_duplicate"):
                 numbers = [str(data.get("service_request_id") or data.get("token") or "")] + [str(c) for c in data.get("candidates") or ()]
                 found[request_id] = list(dict.fromkeys(n for n in numbers if n))
     return found
+
+
+class NotShown(ValueError):
+    """The county number chosen is not one of those the worker was shown for this request."""
+
+
+def settle(db: Database, request_id: int, chosen: str, by: str) -> dict | None:
+    """A worker checked with the county which of a possible duplicate's numbers it keeps for this request
+    (``chosen``, one of :func:`possible_duplicates`' numbers): record it, so that :func:`county_id` is that
+    number from now on (status pulls, notes, the resident's page follow it) and the request is no longer
+    a possible duplicate. The event's data: ``service_request_id`` (the chosen number), ``settled_by``,
+    ``possible_duplicate`` False, ``shown`` (the numbers there were) and, where the kiosk followed another
+    number until now, ``followed_before``: then the event is ``accepted`` (the chosen number's status is
+    asked at the next sync; what the other copy said no longer counts). Where the number stays, the
+    event keeps the current state and its facts, with ``same_news_as`` the event whose news it repeats
+    (a status change passed on already is not passed on again, :mod:`core.follow_ups`).
+
+    Returns the event's data, or None (nothing recorded) when the request is not a possible duplicate
+    (settled already: a second tap, a colleague's, a replayed form). Raises :class:`NotShown`. The
+    caller owns the transaction."""
+    require_transaction(db)
+    numbers = possible_duplicates(histories(db, [request_id])).get(request_id)
+    if not numbers:
+        return None
+    if chosen not in numbers:
+        raise NotShown(chosen)
+    current = current_event(db, request_id)
+    if current is None or current["state"] not in (ACCEPTED, IN_PROGRESS, CLOSED):
+        return None
+    following = county_id(db, request_id)
+    token = current["data"].get("token") if not following else None
+    settled = {"settled_by": by, "possible_duplicate": False, "shown": numbers}
+    if chosen == token:  # accepted with a token not resolved yet: the token stays, its id comes later
+        data = {**current["data"], "token": token, **settled}
+        data.pop("candidates", None)
+        record(db, request_id, current["state"], **data)
+        return data
+    if chosen == following:
+        data = {k: v for k, v in current["data"].items() if k not in ("candidates", "same_news_as")}
+        data = {**data, "service_request_id": chosen, **settled,
+                "same_news_as": current["data"].get("same_news_as") or current["event_id"]}
+        record(db, request_id, current["state"], **data)
+        return data
+    data = {"service_request_id": chosen, **settled, **({"followed_before": following} if following else {})}
+    record(db, request_id, ACCEPTED, **data)
+    return data
+
+
+def same_news(db: Database, request_id: int, event_id: int) -> list[int]:
+    """The status events whose news ``event_id`` is: itself, and the event it repeats where a worker's
+    settling (:func:`settle`) recorded the state again without a new status from the county."""
+    row = db.execute("SELECT json_extract(data, '$.same_news_as') FROM request_events WHERE id = ? AND request_id = ?",
+                     [event_id, request_id]).fetchone()
+    return [event_id, int(row[0])] if row and row[0] else [event_id]
+
+
+def kept_on_kiosk(events: list[dict]) -> list[str]:
+    """The resident's details (``name``, ``phone``, ``address``) that no send of this request carried to the
+    county (its ``in_flight`` events' ``withheld``, :mod:`sync.engine`): kept on this kiosk only. Empty
+    for a request never sent, or sent before the kiosk kept that fact."""
+    sends = [e["data"] for e in events if e["state"] == IN_FLIGHT and isinstance(e["data"], dict)]
+    if not sends or any("withheld" not in d for d in sends):
+        return []
+    kept = set(sends[0]["withheld"])
+    for d in sends[1:]:
+        kept &= set(d["withheld"])
+    return [f for f in ("name", "phone", "address") if f in kept]
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:

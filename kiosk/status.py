@@ -1,6 +1,8 @@
 """The resident's status ladder, built from a request's outbox events.
 
-The ladder always has the same five steps; events only move the resident further up it, but one: a
+The ladder always has the same five steps; events only move the resident further up it, but two: a
+worker who settles a possible duplicate on another county number (``followed_before``) takes it back to
+"accepted" (the copy's "finished" was not this request's); and a
 request the county could not take yet (:func:`not_taken_yet`: refused and waiting for a worker, or
 still waiting after several failed sends) is not shown as "sent to the county", and the page says so
 in plain words. New kinds of event (from the sync engine) plug in through :data:`STEP_OF_STATE`
@@ -70,6 +72,13 @@ def ladder(events: list[dict]) -> list[Step]:
         key = STEP_OF_STATE.get(event["state"])
         if key is None:
             continue
+        if isinstance(event["data"], dict) and event["data"].get("followed_before"):
+            # A worker settled a possible duplicate on another county number: what the copy followed until
+            # then said (handled, finished) was not this request's news
+            for later in ("in_progress", "closed"):
+                first.pop(later, None)
+                latest.pop(later, None)
+            highest = min(highest, order.index("accepted"))
         first.setdefault(key, event)
         latest[key] = event
         highest = max(highest, order.index(key))

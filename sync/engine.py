@@ -43,7 +43,7 @@ from .run import RunReport, Settings
 from .catalogue import refresh_catalogue
 from . import notes, open311, refusals
 from .open311 import Open311Client, Outcome
-from .payload import open311_fields
+from .payload import open311_fields, withheld
 
 CATALOGUE_TRIGGERS = ("nightly", "manual", "reconnect")  # runs that also refresh the catalogue
 #: How much earlier than this request's first send (on the county's clock) a look-up result may say it
@@ -150,7 +150,7 @@ class SyncEngine:
                     unclear = found.data if isinstance(found.data, dict) else unclear
         fields = open311_fields(self.db, request, wording, self.settings.attributes)
         attempt += 1
-        self._record(request.id, outbox.IN_FLIGHT, durable=True, attempt=attempt)
+        self._record(request.id, outbox.IN_FLIGHT, durable=True, attempt=attempt, withheld=withheld(self.db, request, fields))
         outcome = self.client.send_service_request(fields)
         report.sent += 1
         self._note_clock(report, outcome)

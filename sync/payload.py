@@ -97,3 +97,14 @@ def open311_fields(db: Database, request: SavedRequest, wording: Wording, attrib
     if details.get("address"):
         fields[PERSONAL_FIELDS["address"]] = details["address"]  # private: for the clerk who arranges a visit
     return fields
+
+
+def withheld(db: Database, request: SavedRequest, fields: dict) -> list[str]:
+    """The resident's details this send leaves on the kiosk (:func:`open311_fields`' ``fields``): a name,
+    phone or home address she gave that travels in no field (a county that takes no attributes gets no
+    home address, unless her yes made it the request's ``address_string``). Kept with the send, for the
+    worker who arranges a visit (``core.outbox.kept_on_kiosk``)."""
+    details = personal.load_for_request(db, request.id)
+    sent = set(map(str, fields.values()))
+    return [f for f in ("name", "phone", "address") if details.get(f) and PERSONAL_FIELDS[f] not in fields
+            and not (f == "address" and details[f] in sent)]

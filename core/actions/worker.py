@@ -145,6 +145,31 @@ def record_resident_rating(db: Database, login: str, answer_id: int, rating: int
     return given
 
 
+#: What :func:`choose_county_number` did.
+CHOSEN, SETTLED_ALREADY, NOT_SHOWN = "chosen", "settled_already", "not_shown"
+
+
+def choose_county_number(db: Database, login: str, request_id: int, number: str) -> str:
+    """The worker checked with the county which of a possible duplicate's county numbers it keeps for this
+    request (for a request with no look-alike, its own number: "checked with the county"): from now on the
+    kiosk follows that number (:func:`core.outbox.settle`), with ``request.county_number_chosen`` (the
+    number, and the one followed before where it changed), in one durable transaction. Returns
+    :data:`CHOSEN`, :data:`SETTLED_ALREADY` (nothing recorded: a second tap, a colleague's, a replayed
+    form) or :data:`NOT_SHOWN` (nothing recorded: not a number the worker was shown)."""
+    actor = audit.worker_actor(login)
+    with write_transaction(db, durable=True):
+        try:
+            data = outbox.settle(db, request_id, number, actor)
+        except outbox.NotShown:
+            return NOT_SHOWN
+        if data is None:
+            return SETTLED_ALREADY
+        said = {"number": number, "followed_before": data.get("followed_before") or ""}  # ids, where the log can hold them
+        audit.record(db, actor, "request.county_number_chosen", request_id,
+                     {"shown": len(data["shown"]), **{k: v for k, v in said.items() if v and audit.DETAIL_TEXT.match(v)}})
+    return CHOSEN
+
+
 def note_told_county(db: Database, login: str, note_id: int) -> bool:
     """The worker told the county themselves what a note it could not take says (``note.told_county``);
     False (nothing recorded) when it was not on the list any more (a colleague was quicker)."""

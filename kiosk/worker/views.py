@@ -37,6 +37,7 @@ ACTIONS = {
     "audit.exported": _l("Audit log downloaded"),
     "request.corrected": _l("Refused request corrected"),
     "request.requeued": _l("Request queued to be sent again"),
+    "request.county_number_chosen": _l("Recorded which county number the county keeps for a request"),
     "follow_up.told": _l("Resident told of the county's news"),
     "follow_up.not_reached": _l("Could not reach the resident"),
     "follow_up.came_in": _l("Resident came in for the county's news"),

@@ -31,7 +31,7 @@ from . import bp, calls
 from .auth import worker_required
 from .. import validation
 from ..db import get_db
-from ..i18n import current_locale, when
+from ..i18n import LOCALES, centre_locale, current_locale, when
 from ..resident.feedback import RATINGS
 from ..resident.flow import contact_text
 
@@ -231,13 +231,23 @@ def unfinished(db) -> list[dict]:
 TWICE_DAYS = 14
 
 
+def joined(numbers: list[str]) -> str:
+    """County numbers in a sentence: joined with 、 on a Chinese page, with commas in English."""
+    return ("、" if current_locale().startswith("zh") else ", ").join(numbers)
+
+
+def check_words(numbers: list[str]) -> str:
+    return _("May have reached the county more than once: county numbers %(numbers)s. Please check with the county.",
+             numbers=joined(numbers))
+
+
 def twice(db) -> dict[int, str]:
-    """Requests saved in the last two weeks that may have reached the county twice (its reply was lost
-    and the county could not say whether it held them): request id → what to check, in words."""
+    """Requests saved in the last two weeks that may have reached the county more than once (its reply was
+    lost and the county could not say whether it held them), and not settled by a worker since: request
+    id → what to check, in words."""
     start = clock.iso(clock.now() - timedelta(days=TWICE_DAYS))
     ids = [r["id"] for r in submissions.saved_between(db, start, clock.iso(clock.now() + timedelta(days=1)))]
-    return {request_id: _("May have reached the county twice: county numbers %(numbers)s. Please check with the county.",
-                          numbers=", ".join(numbers))
+    return {request_id: check_words(numbers)
             for request_id, numbers in outbox.possible_duplicates(outbox.histories(db, ids)).items()}
 
 
@@ -273,25 +283,59 @@ def worklist():
     return render_template("worker/worklist.html", **sections(get_db()), done=session.pop("worklist_done", None))
 
 
+#: The resident's details a worker may be shown as kept on this kiosk (the county was not sent them).
+KEPT_LABELS = {"name": _l("Name"), "address": _l("Home address"), "phone": _l("Phone number")}
+
+
+def _request_page(db, saved: submissions.SavedRequest, refused: str | None = None):
+    history = outbox.histories(db, [saved.id])
+    numbers = outbox.possible_duplicates(history).get(saved.id)
+    wording = submissions.wording_of(db, saved.id)
+    # Personal data, behind the worker login only (docs/security.md): what the county was not sent, for
+    # the worker who arranges a visit; nothing once the details are purged.
+    details = personal.load_for_request(db, saved.id)
+    kept = [{"key": str(KEPT_LABELS[f]), "value": details[f]}
+            for f in outbox.kept_on_kiosk(history[saved.id]) if details.get(f)]
+    return render_template(
+        "worker/request.html", ticket=saved.ticket, service=_service_name(db, saved.service_code),
+        saved_at=when(saved.requested_at), state=str(STATE_NAMES.get(outbox.current_state(db, saved.id), "")),
+        county_id=outbox.county_ids(history)[saved.id], numbers=numbers or [],
+        twice=check_words(numbers) if numbers else None, kept=kept, refused=refused,
+        done=session.pop("request_done", None),
+        sent=wording.description if wording else None,
+        sent_lang=LOCALES.get(wording.locale if wording else "", LOCALES[centre_locale()])["lang"]), 422 if refused else 200
+
+
 @bp.get("/request/<ticket>")
 @worker_required
 def request_page(ticket: str):
-    """One request for a worker: its state, the county's numbers (both, where it may have reached the
-    county twice) and the words the county was sent, to check with the county."""
+    """One request for a worker: its state, the county's numbers (all of them, where it may have reached
+    the county more than once, each with a button to record which one the county keeps), the words the
+    county was sent, to check with the county, and the resident's details kept on this kiosk."""
     db = get_db()
     saved = submissions.by_ticket(db, ticket)
     if saved is None:
         abort(404)
-    history = outbox.histories(db, [saved.id])
-    twice_note = outbox.possible_duplicates(history).get(saved.id)
-    wording = submissions.wording_of(db, saved.id)
-    return render_template(
-        "worker/request.html", ticket=saved.ticket, service=_service_name(db, saved.service_code),
-        saved_at=when(saved.requested_at), state=str(STATE_NAMES.get(outbox.current_state(db, saved.id), "")),
-        county_id=outbox.county_ids(history)[saved.id],
-        twice=_("May have reached the county twice: county numbers %(numbers)s. Please check with the county.",
-                numbers=", ".join(twice_note)) if twice_note else None,
-        sent=wording.description if wording else None)
+    return _request_page(db, saved)
+
+
+@bp.post("/request/<ticket>/county-number")
+@worker_required
+def choose_county_number(ticket: str):
+    """The worker checked with the county: record which of the numbers shown it keeps for this request
+    (one number and no look-alike: "checked with the county"). Once only; a number not shown is refused."""
+    db = get_db()
+    saved = submissions.by_ticket(db, ticket)
+    if saved is None:
+        abort(404)
+    number = request.form.get("number", "").strip()
+    done = actions.choose_county_number(db, current_user.worker.login, saved.id, number)
+    if done == actions.NOT_SHOWN:
+        return _request_page(db, saved, refused=_("That is not one of the county numbers shown for this request."
+                                                  " Nothing was changed: please choose one of the numbers below."))
+    session["request_done"] = (_("Recorded: the kiosk now follows county number %(number)s.", number=number)
+                               if done == actions.CHOSEN else _("Someone has already recorded this. Nothing was changed."))
+    return redirect(url_for("worker.request_page", ticket=saved.ticket))
 
 
 # --- one-tap outcomes ------------------------------------------------------------------------------
