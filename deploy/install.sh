@@ -9,6 +9,9 @@
 #   --centre-long DEGREES    the centre's longitude, decimal (e.g. 121.4737) (KIOSK_CENTRE_LONG); with --demo-county
 #                            and neither given: the demo county's place. A county that needs them refuses requests
 #                            without them: run `deploy/kiosk-flask sync check-county` before going live
+#   --county-location WHAT   what location the county's own documentation says it needs: either (an address or
+#                            coordinates, the default), coordinates, or home (a home visit located by the resident's
+#                            address, where she agrees) (KIOSK_COUNTY_LOCATION)
 #   --county-url URL         the county's Open311 endpoint (default: the reference county on this box)
 #   --county-key KEY         this kiosk's api_key at the county
 #   --chinese-speech VARIETY mandarin (default) or cantonese: the speech of Chinese pages
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
         echo "$1 is a decimal number of degrees from -$bound to $bound, e.g. $( [ "$bound" = 90 ] && echo 31.2304 || echo 121.4737)" >&2; exit 2
       fi
       SET[$name]=$2; shift 2 ;;
+    --county-location) case "$2" in either|coordinates|home) SET[KIOSK_COUNTY_LOCATION]=$2 ;; *) echo "--county-location is either, coordinates or home" >&2; exit 2 ;; esac; shift 2 ;;
     --county-url) SET[KIOSK_COUNTY_URL]=$2; shift 2 ;;
     --county-key) SET[KIOSK_COUNTY_API_KEY]=$2; shift 2 ;;
     --chinese-speech) case "$2" in mandarin|cantonese) SET[KIOSK_CHINESE_SPEECH]=$2 ;; *) echo "--chinese-speech is mandarin or cantonese" >&2; exit 2 ;; esac; shift 2 ;;
@@ -52,7 +56,7 @@ while [ $# -gt 0 ]; do
     --no-screen) SCREEN=0; shift ;;
     --prefix) PREFIX=$2; shift 2 ;;
     --data) DATA=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -179,6 +179,9 @@ def test_the_install_script_and_the_admins_wrapper_are_valid_shell_and_refuse_no
     assert helped.returncode == 0 and "--county-url" in helped.stdout and "--chinese-speech" in helped.stdout
     wrong = subprocess.run(["bash", str(ROOT / "deploy/install.sh"), "--chinese-speech", "klingon"], capture_output=True, text=True)
     assert wrong.returncode == 2 and "mandarin or cantonese" in wrong.stderr
+    assert "--county-location" in helped.stdout and "--data DIR" in helped.stdout  # the whole option list
+    wrong = subprocess.run(["bash", str(ROOT / "deploy/install.sh"), "--county-location", "map"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "either, coordinates or home" in wrong.stderr
     # The centre's coordinates: decimal degrees in range, both or neither (checked before anything is installed).
     for bad in (["--centre-lat", "91", "--centre-long", "121.4"], ["--centre-lat", "31,2", "--centre-long", "121.4"],
                 ["--centre-lat", "31.2", "--centre-long", "180.01"], ["--centre-lat", "31.2304"]):
