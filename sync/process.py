@@ -36,7 +36,8 @@ def make_engine(config, db, instance_path: str | None = None) -> SyncEngine:
     With ``instance_path``, the county's kept profile (:func:`sync.profile.load`, written by ``flask sync
     check-county``) decides whether attributes are sent and the ``kiosk_uuid`` look-up used
     (:func:`sync.profile.sending_policy`); when none is kept, the county is probed once (read-only, at most
-    :data:`sync.profile.MAX_REQUESTS` GETs) and the profile kept, if the county answered (``flask sync
+    :data:`sync.profile.MAX_REQUESTS` GETs) and the profile kept only if the county answered every question
+    (one that faltered mid-probe is used for this run, and asked again at the next start; ``flask sync
     check-county`` asks again).
     """
     client = Open311Client(config["COUNTY_URL"], config["COUNTY_API_KEY"], config["JURISDICTION_ID"],
@@ -47,10 +48,10 @@ def make_engine(config, db, instance_path: str | None = None) -> SyncEngine:
         if profile is None:
             ours = [s.code for g in catalogue.list_groups(db, catalogue.FALLBACK_LOCALE) for s in g["services"]]
             profile = county_profile.probe(client, ours, config["COUNTY_LOCATION"])
-            if profile.reachable:
-                county_profile.save(instance_path, profile)
-            else:
+            if not profile.reachable:
                 profile = None
+            elif not profile.unanswered:  # kept only when every question got an answer: a county that
+                county_profile.save(instance_path, profile)  # faltered mid-probe is asked again next start
     attributes, uuid_lookup = county_profile.sending_policy(profile, config.get("COUNTY_ATTRIBUTES", "auto"),
                                                             config["COUNTY_UUID_LOOKUP"])
     settings = Settings(location=Place.from_config(config), uuid_lookup=uuid_lookup, attributes=attributes,

@@ -70,6 +70,7 @@ class Profile:
     error_status: int = 0
     error_sample: str = ""
     requests_made: int = 0
+    unanswered: int = 0            # GETs that got no answer, or a 5xx (the county died or faltered mid-probe)
     version: int = VERSION
 
     @property
@@ -89,7 +90,10 @@ def _get(client: Open311Client, path: str, profile: Profile, keyed: bool = False
     profile.requests_made += 1
     if keyed:
         params["api_key"] = client.api_key
-    return client.transport.request("GET", client._url(path), params=client._params(**params))
+    reply = client.transport.request("GET", client._url(path), params=client._params(**params))
+    if reply.failure or reply.status >= 500:
+        profile.unanswered += 1
+    return reply
 
 
 def _json(reply: Reply) -> object | None:
@@ -136,17 +140,22 @@ def probe(client: Open311Client, kiosk_services: list[str], location: str = "eit
     if entries and not any(s.get("metadata") for s in entries):
         profile.definitions, profile.attributes = NO, NO  # the service list itself says so (metadata false)
     else:
-        found = with_attributes = 0
+        found = with_attributes = faltered = 0
         candidates = [s for s in ours + others if s.get("metadata") is not False][:MAX_DEFINITIONS]
         for service in candidates:
             reply = _get(client, f"services/{service['service_code']}.json", profile)
+            faltered += bool(reply.failure or reply.status >= 500)
             definition = _json(reply) if reply.status == 200 else None
             if isinstance(definition, dict) and isinstance(definition.get("attributes"), list):
                 found += 1
                 with_attributes += bool(definition["attributes"])
-        if candidates:
-            profile.definitions = YES if found else NO
-            profile.attributes = YES if with_attributes else NO
+        # "No definitions" only from answers that say so (a 404, an empty body), never from a county that did
+        # not answer: one that died mid-probe would otherwise be sent no attributes for good.
+        if found:
+            profile.definitions = YES
+            profile.attributes = YES if with_attributes else (NO if not faltered else UNKNOWN)
+        elif candidates and not faltered:
+            profile.definitions, profile.attributes = NO, NO
 
     # Its error format: a service that cannot exist.
     missing = _get(client, f"services/kiosk-probe-{uuid.uuid4().hex[:12]}.json", profile)

@@ -116,3 +116,27 @@ def test_a_refused_key_is_not_told_to_wait_for_requests(app, runner, tmp_path):
     assert "ACTION Key: The county refused this kiosk's api_key." in out
     assert "Look-up by kiosk_uuid: Could not be asked: the county refused the key" in out
     assert "once the county holds a request" not in out
+
+
+def test_a_county_that_dies_mid_probe_is_not_judged_to_publish_no_definitions(tmp_path):
+    """A county killed after its service list answered: the definitions got no answer, which is not "no
+    definitions" (that would send it no attributes for good, and the reference county refuses requests
+    without their required attributes); the answer is incomplete, so the sync service does not keep it."""
+    from sync.open311 import HttpTransport, Open311Client
+
+    county = LiveCounty(tmp_path / "county").start()
+
+    class DiesAfterTheList(HttpTransport):
+        def request(self, method, url, **kwargs):
+            reply = super().request(method, url, **kwargs)
+            if url.endswith("/services.json"):
+                county.stop(kill=True)  # the power goes at the county
+            return reply
+
+    try:
+        found = profile.probe(Open311Client(county.url, "demo-kiosk-key", "demo-county", DiesAfterTheList(timeout=2)), ["repairs"])
+    finally:
+        county.stop()
+    assert found.reachable and found.services and found.unanswered >= 1
+    assert (found.definitions, found.attributes) == (profile.UNKNOWN, profile.UNKNOWN)
+    assert profile.sending_policy(found)[0] == "all"
