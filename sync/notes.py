@@ -197,23 +197,8 @@ def _push_update(engine: Sender, report: RunReport, note: county_notes.Note, cou
         # NOT_FOUND; or the county cannot say (its list refused, an error, a garbled answer): send (again),
         # a duplicate note is harmless.
     fields = update_fields(db, note, county_id)
-    with write_transaction(db, durable=True):
-        attempt = county_notes.mark_in_flight(db, note, now())
-    outcome = engine.client.post_service_request_update(fields)
-    with write_transaction(db):
-        if outcome.kind == open311.ACCEPTED:
-            county_notes.mark_sent(db, note.id, outcome.service_request_id, now(), UPDATE)
-            report.notes_sent += 1
-            return True
-        if outcome.kind == open311.REFUSED:
-            county_notes.mark_refused(db, note.id, outcome.reason, now())
-            report.errors.append(f"the county refused an update about {county_id}: {outcome.reason}")
-            return True
-        ambiguous = outcome.kind == open311.AMBIGUOUS
-        county_notes.mark_retry(db, note.id, iso(engine.backoff(attempt)), ambiguous, outcome.reason, now())
-    if outcome.kind == open311.KEY_REFUSED:
-        report.key_refused = True
-    return ambiguous
+    return _send(engine, report, note, lambda: engine.client.post_service_request_update(fields), UPDATE,
+                 f"an update about {county_id}")
 
 
 def _push_one(engine: Sender, report: RunReport, note: county_notes.Note, county_id: str) -> bool:
@@ -229,17 +214,26 @@ def _push_one(engine: Sender, report: RunReport, note: county_notes.Note, county
             with write_transaction(db):
                 county_notes.mark_retry(db, note.id, iso(engine.backoff(max(note.attempt, 1))), True, found.reason, now())
             return False
+    fields = note_fields(note, county_id, engine.settings.kiosk_id, engine.settings.location)
+    return _send(engine, report, note, lambda: engine.client.send_service_request(fields), NOTE_REQUEST,
+                 f"a note about {county_id}")
+
+
+def _send(engine: Sender, report: RunReport, note: county_notes.Note, post, sent_as: str, what: str) -> bool:
+    """Send one note as ``sent_as`` (``post()`` makes the one POST) exactly once: ``in_flight`` committed
+    durably first, then what the answer means recorded; False when the run's notes must stop."""
+    db, now = engine.db, lambda: iso(engine.now())
     with write_transaction(db, durable=True):
         attempt = county_notes.mark_in_flight(db, note, now())
-    outcome = engine.client.send_service_request(note_fields(note, county_id, engine.settings.kiosk_id, engine.settings.location))
+    outcome = post()
     with write_transaction(db):
         if outcome.kind == open311.ACCEPTED:
-            county_notes.mark_sent(db, note.id, outcome.service_request_id or f"token:{outcome.token}", now(), NOTE_REQUEST)
+            county_notes.mark_sent(db, note.id, outcome.service_request_id or f"token:{outcome.token}", now(), sent_as)
             report.notes_sent += 1
             return True
         if outcome.kind == open311.REFUSED:
             county_notes.mark_refused(db, note.id, outcome.reason, now())
-            report.errors.append(f"the county refused a note about {county_id}: {outcome.reason}")
+            report.errors.append(f"the county refused {what}: {outcome.reason}")
             return True
         ambiguous = outcome.kind == open311.AMBIGUOUS  # it may have arrived; unreachable or a refused key: it did not
         county_notes.mark_retry(db, note.id, iso(engine.backoff(attempt)), ambiguous, outcome.reason, now())
