@@ -160,15 +160,21 @@ def _check_filed_under(service: dict, attributes: dict) -> str | None:
     return None
 
 
+def _refused_at_the_door(form):
+    """A post's first checks, for requests and updates alike: this kiosk's key, then the county's limits."""
+    if not keys.accepted(keys.presented()):
+        return keys.refusal()
+    too_much = limits.problem(form)
+    return error(400, too_much) if too_much else None
+
+
 @bp.post("/requests.json")
 def create_request():
     faults = current_app.config["FAULTS"]
     form = request.form
-    if not keys.accepted(keys.presented()):
-        return keys.refusal()
-    too_much = limits.problem(form)
-    if too_much:
-        return error(400, too_much)
+    refused = _refused_at_the_door(form)
+    if refused:
+        return refused
     if faults.roll(faults.error_rate):
         return error(500, "internal error (injected)")
     if faults.reject_text and any(faults.reject_text in v for v in form.values()):
@@ -347,11 +353,9 @@ def _update_public(row, private: bool) -> dict:
 @bp.post("/servicerequestupdates.json")
 def create_update():
     form = request.form
-    if not keys.accepted(keys.presented()):
-        return keys.refusal()
-    too_much = limits.problem(form)
-    if too_much:
-        return error(400, too_much)
+    refused = _refused_at_the_door(form)
+    if refused:
+        return refused
     for name in UPDATE_FIELDS:
         if not form.get(name, "").strip():
             return error(400, f"{name} is required")
