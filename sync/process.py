@@ -52,10 +52,7 @@ def make_engine(config, db, instance_path: str | None = None) -> SyncEngine:
                 profile = None
             elif not profile.unanswered:  # kept only when every question got an answer: a county that
                 county_profile.save(instance_path, profile)  # faltered mid-probe is asked again next start
-    attributes, uuid_lookup = county_profile.sending_policy(profile, config.get("COUNTY_ATTRIBUTES", "auto"),
-                                                            config["COUNTY_UUID_LOOKUP"])
-    settings = Settings(location=Place.from_config(config), uuid_lookup=uuid_lookup, attributes=attributes,
-                        lookup_honoured=profile is not None and profile.uuid_lookup == county_profile.HONOURED,
+    settings = Settings(location=Place.from_config(config), **county_profile.sending_settings(profile, config),
                         kiosk_id=config["KIOSK_ID"], centre_locale=config["DEFAULT_LOCALE"],
                         server_error_tries=config["SYNC_SERVER_ERROR_TRIES"],
                         notes_via=notes_via(instance_path, config) if instance_path else "")

@@ -242,6 +242,14 @@ def sending_policy(profile: Profile | None, attributes: str = "auto", uuid_looku
     return attributes, bool(uuid_lookup and attributes == "all")
 
 
+def sending_settings(profile: Profile | None, config) -> dict:
+    """What :class:`sync.run.Settings` takes from the profile and the settings ``KIOSK_COUNTY_ATTRIBUTES``
+    and ``KIOSK_COUNTY_UUID_LOOKUP`` (:func:`sending_policy`), for the sync service and the tests alike."""
+    attributes, uuid_lookup = sending_policy(profile, config.get("COUNTY_ATTRIBUTES", "auto"), config["COUNTY_UUID_LOOKUP"])
+    return {"attributes": attributes, "uuid_lookup": uuid_lookup,
+            "lookup_honoured": profile is not None and profile.uuid_lookup == HONOURED}
+
+
 # --- in plain words ---------------------------------------------------------------------------------
 
 OK, GAP, ACTION = "ok", "gap", "ACTION"  # fine / the kiosk copes / someone must do something first

@@ -66,9 +66,7 @@ def engine_for(app, county_url: str, api_key: str = "demo-kiosk-key", timeout: f
 
         ours = [s.code for g in catalogue.list_groups(get_db(), catalogue.FALLBACK_LOCALE) for s in g["services"]]
         found = profile.probe(client, ours, app.config["COUNTY_LOCATION"])
-        attributes, uuid_lookup = profile.sending_policy(found, app.config["COUNTY_ATTRIBUTES"], app.config["COUNTY_UUID_LOOKUP"])
-        settings = {"attributes": attributes, "uuid_lookup": uuid_lookup,
-                    "lookup_honoured": found.uuid_lookup == profile.HONOURED, **settings}
+        settings = {**profile.sending_settings(found, app.config), **settings}
     return SyncEngine(get_db(), client, Settings(**settings), now=clock or FakeClock(), rng=Random(7))
 
 
