@@ -111,9 +111,15 @@ def test_a_closed_request_said_not_solved_goes_back_once_and_the_outcomes_change
         county.stop()
         county.start({"slow_seconds": 0.6})
         rng, kills, mid_send = random.Random(20261201), 0, 0
-        for _ in range(30):  # bounded: stops once three kills have landed mid-send, or all was sent
+        for life in range(30):  # bounded: stops once three kills have landed mid-send, or all was sent
             running = sync_service(env)
-            time.sleep(rng.uniform(0.5, 3.0))
+            if life % 2 == 0:  # aimed: a moment after a send begins, while the slow county still holds it
+                deadline = time.monotonic() + 10
+                while not (in_flight(kiosk) or all_there(county)) and time.monotonic() < deadline:
+                    time.sleep(0.05)  # bounded by the deadline; a send waiting on a back-off is killed anyway
+                time.sleep(rng.uniform(0.0, 0.4))
+            else:  # anywhere in the service's life
+                time.sleep(rng.uniform(0.5, 3.0))
             running.send_signal(signal.SIGKILL)
             running.wait(timeout=10)
             kills += 1
@@ -131,8 +137,8 @@ def test_a_closed_request_said_not_solved_goes_back_once_and_the_outcomes_change
         screen.close()
         kiosk.stop()
         county.stop()
-    # at least one kill between in_flight and its answer (the worker now starts fast enough to send all
-    # four in two lives, so the number of kills is not asked for: only that one landed mid-send)
+    # at least one kill between in_flight and its answer (the worker starts fast enough to send all four in
+    # two lives, so half the kills are aimed at a send begun; the number of kills is not asked for)
     assert mid_send >= 1, (kills, mid_send)
     requests_held = [(sid, attrs.get("kiosk_reopens")) for sid, service, attrs in rows]
     assert len(requests_held) == 2 and requests_held[0] == (original, None) and requests_held[1][1] == original
