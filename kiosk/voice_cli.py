@@ -14,7 +14,9 @@ from .i18n import LOCALES
 from engines.speech.page_text import page_text
 from engines.speech.text import spell_ticket
 from engines.speech.voices import RATES, VOICES
-from .voice_views import cache_for
+from .voice_views import cache_for, neural_voice
+from engines.speech.cache import SpeechCache
+from engines.speech.neural import NeuralUnavailable, NeuralVoice
 from engines.speech.synthesiser import SpeechError
 
 voice_cli = AppGroup("voice", help="Speech: pre-render page prompts, or say something.")
@@ -51,28 +53,38 @@ def build_command(speeds: tuple[str, ...]) -> None:
     """Pre-render the spoken prompt of every page, in every language and voice, into static/audio/."""
     app = current_app._get_current_object()
     app.config["WTF_CSRF_ENABLED"] = False  # pages are fetched in-process, not by a browser
-    cache = cache_for(app, private=False)
+    public = cache_for(app, private=False)
+    try:  # the neural voice, in its own process, for this build only (never in the web process)
+        voice = neural_voice(app)
+        cache = SpeechCache(public.directory, public.synthesiser, neural_voice=NeuralVoice())
+        click.echo(f"Mandarin in the neural voice ({voice}); Cantonese and English in espeak-ng")
+    except NeuralUnavailable as exc:
+        voice, cache = None, public
+        click.echo(f"Mandarin in espeak-ng: {exc}")
     started, rendered, kept, failed = time.perf_counter(), 0, 0, 0
     pages = {locale: list(prompt_pages(app, locale)) for locale in LOCALES}
-    for speed in speeds or sorted(RATES):  # speed outermost: each speed is one worker process
+    for speed in speeds or sorted(RATES):  # speed outermost: each espeak-ng speed is one worker process
         for locale in LOCALES:
             for speech in SPEECH_FOR_LOCALE[locale]:
                 for html in pages[locale]:
                     text = page_text(html, speech)
                     if not text:
                         continue
-                    if cache.path(text, speech, speed).exists():
+                    chosen = voice if speech == "mandarin" else None
+                    if cache.path(text, speech, speed, chosen).exists():
                         kept += 1
                         continue
                     # One prompt that fails (espeak-ng hung twice, opusenc too slow on a busy box) must not
                     # stop the others: it is spoken when a resident first asks for it, as without a build.
                     try:
-                        cache.get(text, speech, speed)
+                        cache.get(text, speech, speed, chosen)
                         rendered += 1
                     except SpeechError as exc:
                         failed += 1
                         click.echo(f"not rendered ({locale}, {speech}, {speed}): {exc}", err=True)
     cache.synthesiser.close()
+    if cache.neural is not None:
+        cache.neural.close()
     click.echo(f"{rendered} prompts rendered, {kept} already there, {failed} failed, in "
                f"{time.perf_counter() - started:.1f} s ({cache.directory})")
     if failed:  # a failed run is retried by its unit (Restart=on-failure) and keeps what it made

@@ -27,6 +27,7 @@ from markupsafe import escape
 from .i18n import current_locale
 from .security import local_path, session_less_form
 from engines.speech.cache import MIME, SpeechCache
+from engines.speech.neural import installed, voice_name
 from engines.speech.page_text import page_text
 from engines.speech.voices import RATES, VOICES, default_speech
 from engines.speech.synthesiser import SpeechError
@@ -68,6 +69,12 @@ def _state(app: Flask) -> dict:
     return app.extensions["kiosk_voice"]
 
 
+def neural_voice(app: Flask) -> str | None:
+    """The neural voice Mandarin prompts are looked for in (the centre's ``VOICE``), or None where
+    the neural voice is not installed: then only espeak-ng's are."""
+    return voice_name(app.config["VOICE"]) if installed() else None
+
+
 def cache_for(app: Flask, private: bool) -> SpeechCache:
     state = _state(app)
     return state["private"] if private else state["public"]
@@ -102,17 +109,24 @@ def audio_element(html: str) -> str:
     remembered = _state(app)["pages"].get(seen)
     if remembered is None:
         text = page_text(html, chosen["speech"])
+        keys = []  # the neural voice's rendering first, where there may be one; then espeak-ng's
         try:
-            key = public.key(text, chosen["speech"], chosen["speed"]) if text else ""
+            if text and chosen["speech"] == "mandarin" and _state(app)["neural"]:
+                keys.append(public.key(text, "mandarin", chosen["speed"], _state(app)["neural"]))
+            if text:
+                keys.append(public.key(text, chosen["speech"], chosen["speed"]))
         except Exception:  # never let speech break a page
-            key = ""
-        _state(app)["pages"].put(seen, (text, key))
+            keys = []
+        _state(app)["pages"].put(seen, (text, keys))
     else:
-        text, key = remembered
+        text, keys = remembered
+    # the keys are the files' names: no need to derive them again (a build may add one at any time)
+    ready = next((key for key in keys if (public.directory / f"{key}{public.suffix}").exists()), None)
+    key = keys[-1] if keys else ""
     if not key or not text:
         src = ""
-    elif (public.directory / f"{key}{public.suffix}").exists():  # the key is its name: no need to derive it again
-        src = f"{request.script_root}/static/audio/{key}{public.suffix}"
+    elif ready:
+        src = f"{request.script_root}/static/audio/{ready}{public.suffix}"
     else:
         owner = _owner()
         _state(app)["registry"].put(f"{owner}:{key}", (text, chosen["speech"], chosen["speed"]))
@@ -240,6 +254,7 @@ def init_app(app: Flask, static_audio: Path) -> None:
         "registry": _Registry(),
         "pages": _Registry(),
         "heard": _Registry(size=48),  # a few visits' own audio, in memory only (speak_once)
+        "neural": neural_voice(app),  # looked for, never run, here: see engines/speech/neural.py
     }
     app.register_blueprint(bp)
     app.after_request(audio_for_page)

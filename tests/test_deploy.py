@@ -46,7 +46,7 @@ def test_every_unit_passes_systemd_analyze_verify(rendered):
     assert shutil.which("systemd-analyze"), "systemd is part of Debian 12"
     assert {u.name for u in rendered} >= {f"{n}.service" for n in (*LONG_RUNNING, "kiosk-voice", "kiosk-screen-watchdog")}
     timers = [render(t, rendered[0].parent) for t in TIMERS]  # beside the services they start
-    assert {t.name for t in timers} >= {"kiosk-screen-watchdog.timer"}
+    assert {t.name for t in timers} >= {"kiosk-screen-watchdog.timer", "kiosk-voice.timer"}
     slice_ = rendered[0].parent / "kiosk_background.slice"  # as install.sh puts it beside them
     shutil.copy(ROOT / "deploy/systemd/kiosk_background.slice", slice_)
     done = subprocess.run(["systemd-analyze", "verify", "--man=no", *map(str, rendered), *map(str, timers), str(slice_)],
@@ -102,8 +102,14 @@ def test_the_services_restart_are_hardened_and_capped(rendered):
         if name in ("kiosk-web", "kiosk-sync", "kiosk-voice"):
             assert any("kiosk-data-key" in v for v in s["LoadCredential"]), f"{name}: the data key as a credential"
             assert s.get("UMask") == ["0077"] and any("data" in v for v in s["ReadWritePaths"]), name
-    total = sum(int(_settings(u)["MemoryMax"][0].rstrip("M")) for u in rendered if u.name != "kiosk-county.service")
-    assert total <= 1024, f"the caps add up to {total} MB on a 1 GB box"
+    # What must never be killed fits in the 1 GB with room to spare; the voice build (the neural voice
+    # needs ~450 MB while it speaks, at install and at night) is what the kernel kills first if memory
+    # runs short: it is retried later, and espeak-ng speaks what it had not made.
+    staying = ("kiosk-county.service", "kiosk-voice.service")
+    total = sum(int(_settings(u)["MemoryMax"][0].rstrip("M")) for u in rendered if u.name not in staying)
+    assert total <= 1024 - 150, f"the caps of what must keep running add up to {total} MB on a 1 GB box"
+    voice = _settings(next(u for u in rendered if u.name == "kiosk-voice.service"))
+    assert int(voice["OOMScoreAdjust"][0]) >= 500 and int(voice["MemoryMax"][0].rstrip("M")) <= 640
 
 
 def test_the_chromium_launcher_is_a_kiosk_that_stays_offline(tmp_path):

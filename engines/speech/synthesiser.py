@@ -47,8 +47,15 @@ class SpeechTimeout(SpeechError):
 class Synthesiser:
     """The parent's handle on the child process. Thread-safe: jobs are serialised."""
 
-    def __init__(self, timeout: float = 10.0, startup_timeout: float = 30.0):
+    def __init__(self, timeout: float = 10.0, startup_timeout: float = 30.0, command=None, env: dict | None = None,
+                 rate_per_process: bool = True):
+        """``command(rate)``: the child's command line before its two pipe numbers (default: espeak-ng's
+        :mod:`~engines.speech.speaker` at that rate); ``rate_per_process``: whether a new rate needs a new
+        child (espeak-ng's does; the neural voice takes a speed per job)."""
         self.timeout = timeout
+        self.command = command or (lambda rate: [sys.executable, "-m", "engines.speech.speaker", str(rate)])
+        self.env = env or {}
+        self.rate_per_process = rate_per_process
         # A fresh child imports pyttsx3 and loads espeak-ng before its first job: a second on a quiet
         # box, many more on one busy with something else.
         self.startup_timeout = startup_timeout
@@ -75,10 +82,11 @@ class Synthesiser:
     def _start(self, rate: int) -> None:
         jobs_read, jobs_write = os.pipe()
         results_read, results_write = os.pipe()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH")) if p)}
+        env = {**os.environ, **self.env,
+               "PYTHONPATH": os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH")) if p)}
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "engines.speech.speaker", str(rate), str(jobs_read), str(results_write)],
+                [*self.command(rate), str(jobs_read), str(results_write)],
                 pass_fds=(jobs_read, results_write), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, env=env)
         except BaseException:
@@ -137,7 +145,7 @@ class Synthesiser:
             raise SpeechTimeout("the speech process is busy")
         try:
             for attempt in (1, 2):
-                if self._process is not None and self._rate != rate:
+                if self._process is not None and self._rate != rate and self.rate_per_process:
                     self.close_process()  # a new speaking rate needs a fresh engine
                 allowance = 0.0
                 if self._process is None or self._process.poll() is not None:
@@ -163,6 +171,9 @@ class Synthesiser:
                             self._stop()
                             raise SpeechTimeout(f"no audio after {self.timeout:.0f} s; the speech process was restarted")
                         continue
+                    if got_id == 0 and status == "error":  # it could not start (damaged weights): say why
+                        self._gone()
+                        raise SpeechError(payload)
                     if status == "ready":
                         deadline = time.monotonic() + self.timeout  # started: the job's own time begins
                         continue
