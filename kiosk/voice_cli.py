@@ -4,14 +4,17 @@ from __future__ import annotations
 import time
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template, session
 from flask.cli import AppGroup
 
 from core.catalogue import get_service, list_groups
+from core.submissions import SavedRequest
 
 from .db import get_db
 from .i18n import LOCALES
-from engines.speech.page_text import page_text
+from engines.speech import clips
+from engines.speech.clip_store import ClipStore
+from engines.speech.page_text import Words, page_parts, page_text
 from engines.speech.text import spell_ticket
 from engines.speech.voices import RATES, VOICES
 from .voice_views import cache_for, neural_voice
@@ -47,9 +50,47 @@ def prompt_pages(app: Flask, locale: str):
         yield client.get("/request/contact").get_data(as_text=True)
 
 
+def receipt_pages(app: Flask, locale: str):
+    """The receipt of every service as a resident gets it, with a stand-in ticket and none of her answers:
+    its fixed sentences become clips of the neural voice (engines/speech/clip_store.py); her own
+    answers never are (they are said by espeak-ng when she asks, and not kept)."""
+    with app.test_request_context("/"):
+        session["locale"] = locale
+        for group in list_groups(get_db(), locale):
+            for listed in group["services"]:
+                service = get_service(get_db(), listed.code, locale)
+                saved = SavedRequest(0, "", "A0001", "000000", listed.code, locale, {}, "")
+                yield render_template("resident/receipt.html", saved=saved, service=service, rows=[], qr="")
+
+
+def build_clips(app: Flask, cache: SpeechCache, voice: str, speeds, locales) -> tuple[int, int, int]:
+    """The neural voice's clips: every piece a ticket, code or telephone number is spelled from, and every
+    fixed sentence of the receipts. Returns (made, already there, failed)."""
+    store = ClipStore(cache, voice)
+    texts = list(clips.pieces_for("mandarin"))
+    for locale in locales:
+        if "mandarin" in SPEECH_FOR_LOCALE[locale]:
+            for html in receipt_pages(app, locale):
+                texts += [part.text for part in page_parts(html, "mandarin") if isinstance(part, Words)]
+    made = kept = failed = 0
+    for speed in speeds:
+        for text in dict.fromkeys(texts):
+            try:
+                if store.render(text, speed):
+                    made += 1
+                else:
+                    kept += 1
+            except SpeechError as exc:
+                failed += 1
+                click.echo(f"clip not rendered ({speed}): {exc}", err=True)
+    return made, kept, failed
+
+
 @voice_cli.command("build")
 @click.option("--speed", "speeds", multiple=True, type=click.Choice(sorted(RATES)), help="Speeds to render (default: all).")
-def build_command(speeds: tuple[str, ...]) -> None:
+@click.option("--locale", "locales", multiple=True, type=click.Choice(sorted(LOCALES)),
+              help="Page languages to render (default: all; a centre that shows only some may save the time).")
+def build_command(speeds: tuple[str, ...], locales: tuple[str, ...]) -> None:
     """Pre-render the spoken prompt of every page, in every language and voice, into static/audio/."""
     app = current_app._get_current_object()
     app.config["WTF_CSRF_ENABLED"] = False  # pages are fetched in-process, not by a browser
@@ -62,9 +103,10 @@ def build_command(speeds: tuple[str, ...]) -> None:
         voice, cache = None, public
         click.echo(f"Mandarin in espeak-ng: {exc}")
     started, rendered, kept, failed = time.perf_counter(), 0, 0, 0
-    pages = {locale: list(prompt_pages(app, locale)) for locale in LOCALES}
+    locales = locales or tuple(LOCALES)
+    pages = {locale: list(prompt_pages(app, locale)) for locale in locales}
     for speed in speeds or sorted(RATES):  # speed outermost: each espeak-ng speed is one worker process
-        for locale in LOCALES:
+        for locale in locales:
             for speech in SPEECH_FOR_LOCALE[locale]:
                 for html in pages[locale]:
                     text = page_text(html, speech)
@@ -82,9 +124,12 @@ def build_command(speeds: tuple[str, ...]) -> None:
                     except SpeechError as exc:
                         failed += 1
                         click.echo(f"not rendered ({locale}, {speech}, {speed}): {exc}", err=True)
-    cache.synthesiser.close()
     if cache.neural is not None:
+        made, there, not_made = build_clips(app, cache, voice, speeds or sorted(RATES), locales)
+        click.echo(f"{made} clips of the neural voice rendered, {there} already there, {not_made} failed")
+        failed += not_made
         cache.neural.close()
+    cache.synthesiser.close()
     click.echo(f"{rendered} prompts rendered, {kept} already there, {failed} failed, in "
                f"{time.perf_counter() - started:.1f} s ({cache.directory})")
     if failed:  # a failed run is retried by its unit (Restart=on-failure) and keeps what it made

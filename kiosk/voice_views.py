@@ -28,7 +28,9 @@ from .i18n import current_locale
 from .security import local_path, session_less_form
 from engines.speech.cache import MIME, SpeechCache
 from engines.speech.neural import installed, voice_name
-from engines.speech.page_text import page_text
+from engines.speech.clip_store import ClipStore, speak_parts
+from engines.speech.clips import ClipsUnavailable
+from engines.speech.page_text import Spell, page_parts, page_text
 from engines.speech.voices import RATES, VOICES, default_speech
 from engines.speech.synthesiser import SpeechError
 
@@ -109,6 +111,9 @@ def audio_element(html: str) -> str:
     remembered = _state(app)["pages"].get(seen)
     if remembered is None:
         text = page_text(html, chosen["speech"])
+        # a ticket, a check code, a telephone number: joined from the neural voice's clips when asked for
+        parts = page_parts(html, "mandarin") if chosen["speech"] == "mandarin" and _state(app)["neural"] else []
+        parts = parts if any(isinstance(part, Spell) for part in parts) else None
         keys = []  # the neural voice's rendering first, where there may be one; then espeak-ng's
         try:
             if text and chosen["speech"] == "mandarin" and _state(app)["neural"]:
@@ -117,9 +122,9 @@ def audio_element(html: str) -> str:
                 keys.append(public.key(text, chosen["speech"], chosen["speed"]))
         except Exception:  # never let speech break a page
             keys = []
-        _state(app)["pages"].put(seen, (text, keys))
+        _state(app)["pages"].put(seen, (text, keys, parts))
     else:
-        text, keys = remembered
+        text, keys, parts = remembered
     # the keys are the files' names: no need to derive them again (a build may add one at any time)
     ready = next((key for key in keys if (public.directory / f"{key}{public.suffix}").exists()), None)
     key = keys[-1] if keys else ""
@@ -129,7 +134,7 @@ def audio_element(html: str) -> str:
         src = f"{request.script_root}/static/audio/{ready}{public.suffix}"
     else:
         owner = _owner()
-        _state(app)["registry"].put(f"{owner}:{key}", (text, chosen["speech"], chosen["speed"]))
+        _state(app)["registry"].put(f"{owner}:{key}", (text, chosen["speech"], chosen["speed"], parts))
         src = f"{request.script_root}/voice/{key}"
     return (f'<audio class="speech__audio" id="speech-audio" controls preload="none" src="{escape(src)}"'
             f'{" data-autoplay" if chosen["always"] else ""}></audio>') if src else ""
@@ -143,8 +148,25 @@ def audio(key: str):
     if wanted is None:
         abort(404)  # another visit's words, or a page nobody here was shown
     _purge_old(cache_for(app, private=True).directory)
-    text, speech, speed = wanted
+    text, speech, speed, parts = wanted
+    if parts:
+        try:
+            return _assembled(app, parts, speed)
+        except (ClipsUnavailable, SpeechError) as exc:  # no clips yet: the whole page in espeak-ng, as before
+            current_app.logger.info("speech not assembled from clips: %s", exc)
     return speak_once(text, speech, speed)
+
+
+def _assembled(app: Flask, parts: list, speed: str):
+    """A page with a ticket (the receipt) joined from the neural voice's clips, her own answers said by
+    espeak-ng; rendered for each request (a few milliseconds) and never kept. The ``X-Speech-Plain``
+    header says how many sentences espeak-ng said."""
+    state = _state(app)
+    data, plain = speak_parts(parts, ClipStore(cache_for(app, private=False), state["neural"]), speed, state["plain"])
+    response = current_app.response_class(data, mimetype="audio/wav")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Speech-Plain"] = str(plain)
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
 
 def _owner() -> str:
@@ -255,6 +277,8 @@ def init_app(app: Flask, static_audio: Path) -> None:
         "pages": _Registry(),
         "heard": _Registry(size=48),  # a few visits' own audio, in memory only (speak_once)
         "neural": neural_voice(app),  # looked for, never run, here: see engines/speech/neural.py
+        # her own words on a page assembled from clips, said by espeak-ng as WAV and deleted at once
+        "plain": SpeechCache(Path(app.instance_path) / "audio" / "plain", synthesiser, fmt="wav"),
     }
     app.register_blueprint(bp)
     app.after_request(audio_for_page)

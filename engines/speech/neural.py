@@ -62,12 +62,14 @@ def voice_name(choice: str) -> str:
 class NeuralVoice:
     """The parent's handle on the neural voice's process (started on first use; thread-safe)."""
 
-    def __init__(self, home: Path | str | None = None, timeout: float = 120.0, memory_mb: int | None = None):
+    def __init__(self, home: Path | str | None = None, timeout: float = 120.0, memory_mb: int | None = None,
+                 data: Path | None = None):
+        """``home``: the voice's venv; ``data``: its weights (default ``home/kokoro``)."""
         self.home = Path(home) if home else default_home()
         self.manifest = installed(self.home)
         if self.manifest is None:
             raise NeuralUnavailable(f"the neural voice is not installed in {self.home} (make voice)")
-        data = self.home / "kokoro"
+        data = data or self.home / "kokoro"
         python = str(self.home / "bin" / "python")
         memory = memory_mb or int(os.environ.get("KIOSK_NEURAL_MEMORY_MB") or MEMORY_MB)
         self.synthesiser = Synthesiser(
