@@ -9,6 +9,7 @@
 #   --centre-long DEGREES    the centre's longitude, decimal (e.g. 121.4737) (KIOSK_CENTRE_LONG); with --demo-county
 #                            and neither given: the demo county's place. A county that needs them refuses requests
 #                            without them: run `deploy/kiosk-flask sync check-county` before going live
+#   --voice male|female      the natural Mandarin voice (default male: understood best; docs/voice.md) (KIOSK_VOICE)
 #   --county-location WHAT   what location the county's own documentation says it needs: either (an address or
 #                            coordinates, the default), coordinates, or home (a home visit located by the resident's
 #                            address, where she agrees) (KIOSK_COUNTY_LOCATION)
@@ -43,6 +44,7 @@ while [ $# -gt 0 ]; do
         echo "$1 is a decimal number of degrees from -$bound to $bound, e.g. $( [ "$bound" = 90 ] && echo 31.2304 || echo 121.4737)" >&2; exit 2
       fi
       SET[$name]=$2; shift 2 ;;
+    --voice) case "$2" in male|female) SET[KIOSK_VOICE]=$2 ;; *) echo "--voice is male or female" >&2; exit 2 ;; esac; shift 2 ;;
     --county-location) case "$2" in either|coordinates|home) SET[KIOSK_COUNTY_LOCATION]=$2 ;; *) echo "--county-location is either, coordinates or home" >&2; exit 2 ;; esac; shift 2 ;;
     --county-url) SET[KIOSK_COUNTY_URL]=$2; shift 2 ;;
     --county-key) SET[KIOSK_COUNTY_API_KEY]=$2; shift 2 ;;

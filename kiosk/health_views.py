@@ -312,12 +312,32 @@ def place_settings() -> list[dict]:
         {"key": _("Address in the receipts' QR codes"), "value": qr},
         {"key": _("County platform"), "value": config["COUNTY_URL"]},
         {"key": _("Speech of Chinese pages"), "value": speech},
+        {"key": _("Voice of Mandarin speech"), "value": mandarin_voice()},
         {"key": _("Idle time before asking, then before starting again"),
          "value": _("%(asking)s s, then %(reset)s s", asking=config["IDLE_SECONDS"], reset=config["IDLE_WARNING_SECONDS"])},
         {"key": _("Services offered"), "value": str(sum(len(g["services"]) for g in catalogue.list_groups(db, "zh_Hans_CN")))},
         {"key": _("Address book"), "value": _("%(estates)s estates, %(flats)s flats", estates=len(addresses.estates(db)),
                                                flats=addresses.flat_count(db)) if not addresses.is_empty(db) else _("none")},
     ]
+
+
+def mandarin_voice() -> str:
+    """Which voice speaks Mandarin, in words: the natural (neural) one where `make voice` installed it and
+    the last build made its prompts with it, else espeak-ng, and why (engines/speech/neural.py)."""
+    from engines.speech.neural import installed, voice_name
+
+    from .voice_cli import last_report
+
+    report = last_report(current_app._get_current_object())
+    chosen = voice_name(current_app.config["VOICE"])
+    if not installed():
+        return _("espeak-ng (the natural voice is not installed: make voice)")
+    if report is None:
+        return _("natural voice %(voice)s, once its prompts are made (kiosk-voice); until then espeak-ng", voice=chosen)
+    if not report.get("voice"):
+        return _("espeak-ng: the natural voice could not speak at the last build (%(why)s)", why=report.get("why_not_neural", ""))
+    return _("natural voice %(voice)s (prompts made %(when)s; %(failed)s failed, said by espeak-ng)",
+             voice=report["voice"], when=report.get("finished", "")[:16].replace("T", " "), failed=report.get("failed", 0))
 
 
 @bp.post("/worker/health/sync-now")

@@ -1,13 +1,18 @@
 """``flask --app kiosk voice …``: pre-render every page prompt, and say things from the shell."""
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app, render_template, session
 from flask.cli import AppGroup
 
 from core.catalogue import get_service, list_groups
+from core.clock import utc_now
 from core.submissions import SavedRequest
 
 from .db import get_db
@@ -86,6 +91,24 @@ def build_clips(app: Flask, cache: SpeechCache, voice: str, speeds, locales) -> 
     return made, kept, failed
 
 
+REPORT = "voice_build.json"
+
+
+def write_report(app: Flask, found: dict) -> None:
+    """What the last build did, for the health page (which voice is speaking, and why)."""
+    path = Path(app.instance_path) / REPORT
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps({**found, "finished": utc_now()}, ensure_ascii=False))
+    os.replace(partial, path)
+
+
+def last_report(app: Flask) -> dict | None:
+    try:
+        return json.loads((Path(app.instance_path) / REPORT).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 @voice_cli.command("build")
 @click.option("--speed", "speeds", multiple=True, type=click.Choice(sorted(RATES)), help="Speeds to render (default: all).")
 @click.option("--locale", "locales", multiple=True, type=click.Choice(sorted(LOCALES)),
@@ -95,12 +118,16 @@ def build_command(speeds: tuple[str, ...], locales: tuple[str, ...]) -> None:
     app = current_app._get_current_object()
     app.config["WTF_CSRF_ENABLED"] = False  # pages are fetched in-process, not by a browser
     public = cache_for(app, private=False)
+    voice, cache, why = neural_voice(app), public, ""
     try:  # the neural voice, in its own process, for this build only (never in the web process)
-        voice = neural_voice(app)
         cache = SpeechCache(public.directory, public.synthesiser, neural_voice=NeuralVoice())
+        with tempfile.TemporaryDirectory() as folder:  # damaged weights: said once, and espeak-ng speaks
+            cache.neural.synthesize("你好。", voice, "normal", Path(folder) / "probe.wav")
         click.echo(f"Mandarin in the neural voice ({voice}); Cantonese and English in espeak-ng")
-    except NeuralUnavailable as exc:
-        voice, cache = None, public
+    except SpeechError as exc:  # not installed (NeuralUnavailable), or damaged
+        if cache.neural is not None:
+            cache.neural.close()
+        voice, cache, why = None, public, str(exc)
         click.echo(f"Mandarin in espeak-ng: {exc}")
     started, rendered, kept, failed = time.perf_counter(), 0, 0, 0
     locales = locales or tuple(LOCALES)
@@ -130,8 +157,10 @@ def build_command(speeds: tuple[str, ...], locales: tuple[str, ...]) -> None:
         failed += not_made
         cache.neural.close()
     cache.synthesiser.close()
-    click.echo(f"{rendered} prompts rendered, {kept} already there, {failed} failed, in "
-               f"{time.perf_counter() - started:.1f} s ({cache.directory})")
+    took = time.perf_counter() - started
+    click.echo(f"{rendered} prompts rendered, {kept} already there, {failed} failed, in {took:.1f} s ({cache.directory})")
+    write_report(app, {"voice": voice, "why_not_neural": why, "rendered": rendered, "kept": kept, "failed": failed,
+                       "seconds": round(took, 1)})
     if failed:  # a failed run is retried by its unit (Restart=on-failure) and keeps what it made
         raise SystemExit(1)
 
