@@ -16,7 +16,7 @@ from core.clock import utc_now
 from core.submissions import SavedRequest
 
 from .db import get_db
-from .i18n import LOCALES
+from .i18n import LOCALES, when
 from engines.speech import clips
 from engines.speech.clip_store import ClipStore
 from engines.speech.page_text import Words, page_parts, page_text
@@ -55,28 +55,50 @@ def prompt_pages(app: Flask, locale: str):
         yield client.get("/request/contact").get_data(as_text=True)
 
 
-def receipt_pages(app: Flask, locale: str):
-    """The receipt of every service as a resident gets it, with a stand-in ticket and none of her answers:
-    its fixed sentences become clips of the neural voice (engines/speech/clip_store.py); her own
-    answers never are (they are said by espeak-ng when she asks, and not kept)."""
+STAND_IN_DATE = "2000-01-01T00:00:00+00:00"
+
+
+def ticket_pages(app: Flask, locale: str):
+    """The pages that carry a ticket — every service's receipt and status page, in each state a resident
+    can find it — with a stand-in ticket and none of her own words: their fixed sentences (the questions
+    and every option she can choose, the ladder's steps, the loop question) become clips of the neural
+    voice (engines/speech/clip_store.py). What she typed, dates and the county's notes never are: they
+    are said by espeak-ng when she asks, and not kept."""
+    from .resident.feedback import ICONS, SOLVED
+    from .status import STEPS, Step
+
     with app.test_request_context("/"):
         session["locale"] = locale
+        ladders = [[Step(key, str(label), index <= highest, index == highest) for index, (key, label) in enumerate(STEPS)]
+                   for highest in range(len(STEPS))]
         for group in list_groups(get_db(), locale):
             for listed in group["services"]:
                 service = get_service(get_db(), listed.code, locale)
-                saved = SavedRequest(0, "", "A0001", "000000", listed.code, locale, {}, "")
-                yield render_template("resident/receipt.html", saved=saved, service=service, rows=[], qr="")
+                saved = SavedRequest(0, "", "A0001", "000000", listed.code, locale, {}, STAND_IN_DATE)
+                rows = [{"key": q.text, "value": label} for q in service.questions for _, label in q.options]
+                yield render_template("resident/receipt.html", saved=saved, service=service, rows=rows, qr="")
+                for steps in ladders:
+                    for ask, waiting in ((None, ""), (1, ""), (None, "refused"), (None, "waiting")):
+                        closing = {"ask": ask, "given": None, "reopened": None, "reopens": None,
+                                   "solved_options": SOLVED, "icons": ICONS}
+                        yield render_template("resident/status.html", saved=saved, service=service, steps=steps,
+                                              proof={}, closing=closing, not_taken_yet=waiting,
+                                              centre_phone=app.config["CENTRE_PHONE"].strip())
 
 
 def build_clips(app: Flask, cache: SpeechCache, voice: str, speeds, locales) -> tuple[int, int, int]:
     """The neural voice's clips: every piece a ticket, code or telephone number is spelled from, and every
-    fixed sentence of the receipts. Returns (made, already there, failed)."""
+    fixed sentence of the pages that carry a ticket. Returns (made, already there, failed)."""
     store = ClipStore(cache, voice)
     texts = list(clips.pieces_for("mandarin"))
     for locale in locales:
         if "mandarin" in SPEECH_FOR_LOCALE[locale]:
-            for html in receipt_pages(app, locale):
-                texts += [part.text for part in page_parts(html, "mandarin") if isinstance(part, Words)]
+            with app.test_request_context("/"):
+                session["locale"] = locale
+                stand_in = when(STAND_IN_DATE)  # a sentence with the stand-in's date is never a resident's
+            for html in ticket_pages(app, locale):
+                texts += [part.text for part in page_parts(html, "mandarin")
+                          if isinstance(part, Words) and stand_in not in part.text]
     made = kept = failed = 0
     for speed in speeds:
         for text in dict.fromkeys(texts):

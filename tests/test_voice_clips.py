@@ -155,3 +155,6 @@ def test_receipt_parts_spell_the_ticket_and_code_but_not_their_labels(app, clien
     at = parts.index(Spell(ticket))
     assert parts[at - 1:at + 3] == [Words("您的编号。"), Spell(ticket), Words("查询码"), Spell(code)]
     assert all(p.text.strip() == p.text and p.text for p in parts if isinstance(p, Words))
+    # the status page's heading spells the ticket too (it was read as a number: "A零零一二")
+    status = client.get(f"/status/{ticket}?c={code}", follow_redirects=True).get_data(as_text=True)
+    assert Spell(ticket) in page_parts(status, "mandarin") and f"编号 {'，'.join(ticket)} 的办理进度" in page_text(status, "mandarin")

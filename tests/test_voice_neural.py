@@ -175,3 +175,8 @@ def test_a_receipt_is_assembled_from_the_clips_at_once(built):
         assert wav.getframerate() == 24000 and wav.getnframes() / 24000 > 10
     assert took < 5.0, f"assembled in {took:.2f} s (bench/voice_clips.py measures the ticket alone)"
     assert ticket and not list((Path(app.instance_path) / "audio" / "plain").glob("*.wav"))  # her words not kept
+    code = re.search(r'class="check-code"[^>]*>(\d{6})<', receipt).group(1)
+    status = client.get(f"/status/{ticket}?c={code}", follow_redirects=True).get_data(as_text=True)
+    src = re.search(r'id="speech-audio"[^>]*src="([^"]+)"', status)
+    spoken = client.get(src.group(1))  # the status page spells the ticket: joined from clips as well
+    assert spoken.status_code == 200 and spoken.mimetype == "audio/wav" and "X-Speech-Plain" in spoken.headers
