@@ -29,7 +29,7 @@ from .security import local_path, session_less_form
 from engines.speech.cache import MIME, SpeechCache
 from engines.speech.neural import installed, voice_name
 from engines.speech.clip_store import ClipStore, speak_parts
-from engines.speech.clips import ClipsUnavailable
+from engines.speech.clips import ClipsUnavailable, piece_for
 from engines.speech.page_text import Spell, page_parts, page_text
 from engines.speech.voices import RATES, VOICES, default_speech
 from engines.speech.synthesiser import SpeechError
@@ -155,6 +155,20 @@ def audio(key: str):
         except (ClipsUnavailable, SpeechError) as exc:  # no clips yet: the whole page in espeak-ng, as before
             current_app.logger.info("speech not assembled from clips: %s", exc)
     return speak_once(text, speech, speed)
+
+
+def speak_key(text: str):
+    """One key read aloud (a digit or letter of a ticket being typed, one character): its clip of the
+    natural voice where the build made it, else what :func:`speak_once` says (espeak-ng)."""
+    app, chosen = current_app._get_current_object(), choices()
+    piece = piece_for(text, "mandarin") if len(text) == 1 and chosen["speech"] == "mandarin" else None
+    voice = _state(app)["neural"]
+    found = ClipStore(cache_for(app, private=False), voice).find(piece, chosen["speed"]) if piece and voice else None
+    if found is None:
+        return speak_once(text)
+    response = current_app.response_class(found.read_bytes(), mimetype="audio/wav")
+    response.headers["Cache-Control"] = "no-store"  # which key she pressed is hers
+    return response.make_conditional(request, accept_ranges=True, complete_length=found.stat().st_size)
 
 
 def _assembled(app: Flask, parts: list, speed: str):

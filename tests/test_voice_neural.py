@@ -143,6 +143,10 @@ def test_voice_build_speaks_mandarin_prompts_in_the_neural_voice(built):
     from engines.speech.page_text import page_text
     text = page_text(page, "mandarin")
     assert src.group(1).endswith(public.path(text, "mandarin", "normal", "male").name)  # the neural rendering
+    key = client.get("/keyboard/say", query_string={"text": "1"})  # a key typed: its clip (1 is read 幺)
+    from engines.speech.clip_store import ClipStore
+    assert key.status_code == 200 and key.mimetype == "audio/wav" and key.headers["Cache-Control"] == "no-store"
+    assert key.data == ClipStore(public, "zm_yunjian").find("幺", "normal").read_bytes()
     english = app.test_client().get("/status", headers={"Accept-Language": "en"})  # a new visit: English, espeak-ng's
     assert "/static/audio/" in english.get_data(as_text=True) or "/voice/" in english.get_data(as_text=True)
 

@@ -19,7 +19,7 @@ from engines.handwriting import reader, strokes
 from engines.handwriting.zinnia import ZinniaError
 from ..i18n import current_locale
 from ..security import csrf, from_this_box
-from ..voice_views import speak_once
+from ..voice_views import speak_key
 from .expect import expectation
 
 bp = Blueprint("keyboard", __name__, url_prefix="/keyboard")
@@ -154,4 +154,4 @@ def say():
     if not text or len(text) > SAY_MAX or not _SAYABLE.match(text):
         abort(404)
     with phone_turn("say") as mine:
-        return speak_once(text) if mine else busy()
+        return speak_key(text) if mine else busy()
