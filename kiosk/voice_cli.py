@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app, render_template, session
+from flask_babel import gettext as _
 from flask.cli import AppGroup
 
 from core.catalogue import get_service, list_groups
@@ -75,7 +76,8 @@ def ticket_pages(app: Flask, locale: str):
             for listed in group["services"]:
                 service = get_service(get_db(), listed.code, locale)
                 saved = SavedRequest(0, "", "A0001", "000000", listed.code, locale, {}, STAND_IN_DATE)
-                rows = [{"key": q.text, "value": label} for q in service.questions for _, label in q.options]
+                rows = [{"key": _("Date"), "value": when(STAND_IN_DATE)}]  # as flow.receipt_rows: the label, not the date
+                rows += [{"key": q.text, "value": label} for q in service.questions for _key, label in q.options]
                 yield render_template("resident/receipt.html", saved=saved, service=service, rows=rows, qr="")
                 for steps in ladders:
                     for ask, waiting in ((None, ""), (1, ""), (None, "refused"), (None, "waiting")):
