@@ -84,6 +84,7 @@ bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(CAP) $(BIN)/python -m bench.sync_drain
 	$(CAP) $(BIN)/python -m bench.county_scale
 	$(CAP) $(BIN)/python -m bench.voice
+	$(CAP) $(BIN)/python -m bench.voice_neural
 	$(CAP) $(BIN)/python -m bench.handwriting
 	$(CAP) $(BIN)/python -m bench.keyboard
 	$(CAP) $(BIN)/python -m bench.help_calls

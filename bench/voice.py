@@ -5,6 +5,10 @@
 1. A cached prompt: time to first byte over HTTP from the kiosk (goal < 100 ms after the tap).
 2. A new ticket's audio, rendered on demand (goal < 300 ms).
 3. Pre-rendering every prompt (``flask voice build``), and the voice worker's RSS.
+
+All of it espeak-ng's: the subprocesses are told the neural voice lives in a folder that does not
+exist (``KIOSK_VOICE_HOME``), so they never start it. The neural voice has its own bench,
+bench/voice_neural.py.
 """
 from __future__ import annotations
 
@@ -56,9 +60,10 @@ def rss_kb(pid: int) -> int:
 
 def main() -> None:
     work = Path(tempfile.mkdtemp())
+    no_neural = str(work / "no-neural-voice")  # never created: espeak-ng speaks everything
     try:
         # 1. cached prompt over HTTP (the start page's audio, pre-rendered into static/audio)
-        kiosk = LiveKiosk(work / "kiosk").start()
+        kiosk = LiveKiosk(work / "kiosk", KIOSK_VOICE_HOME=no_neural).start()
         subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "voice", "build", "--speed", "normal"],
                        env=kiosk.env, cwd=ROOT, check=True, capture_output=True)
         conn = http.client.HTTPConnection("127.0.0.1", kiosk.port)
@@ -89,7 +94,7 @@ def main() -> None:
         if audio.exists():
             shutil.move(str(audio), backup)
         try:
-            env = {**os.environ, "KIOSK_INSTANCE_PATH": str(work / "build")}
+            env = {**os.environ, "KIOSK_INSTANCE_PATH": str(work / "build"), "KIOSK_VOICE_HOME": no_neural}
             subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "catalogue", "load"], env=env, cwd=ROOT,
                            check=True, capture_output=True)
             start = time.perf_counter()
