@@ -125,7 +125,8 @@ def measure(render: Render, voice: str, prompts: list[str], codes: list[tuple[st
         if listener.code_heard_right(code, heard):
             codes_right += 1
         else:
-            missed.append(f"{code} heard as {heard!r} ({listener.heard_code(heard) or 'nothing'})")
+            shown = heard if len(heard) <= 40 else heard[:40] + "…"
+            missed.append(f"{code} heard as {shown!r} (read: {listener.heard_code(heard)[:12] or 'nothing'})")
     return {"voice": voice, "score": score, "codes_right": codes_right, "codes": len(codes), "missed": missed,
             "seconds": time.perf_counter() - started}
 
