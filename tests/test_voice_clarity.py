@@ -89,8 +89,8 @@ def test_the_listener_hears_a_clear_recording_and_not_espeak_ng(tmp_path):
     finally:
         synthesiser.close()
     robotic = listener.transcribe(wav)
-    # measured 2026-12: espeak-ng's Mandarin of every page prompt, SER about 84 %
-    assert listener.syllable_error_rate(CLEAR_TEXT, robotic) >= 0.4, robotic
+    # measured 2026-12: this sentence 35 % of syllables wrong (every page prompt: about 80 %)
+    assert listener.syllable_error_rate(CLEAR_TEXT, robotic) >= 0.2, robotic
 
 
 # ---- the neural voice, held to the limits ---------------------------------------------------------
