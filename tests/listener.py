@@ -49,11 +49,8 @@ class ListenerUnavailable(RuntimeError):
 
 
 def cache_directory() -> Path:
-    """Where the joined model lives: ``$KIOSK_LISTENER_CACHE``, else ``$XDG_CACHE_HOME`` (or ~/.cache)
+    """Where the joined model lives: ``$XDG_CACHE_HOME`` (or ~/.cache)
     ``/community-kiosk/whisper-base-<first 12 hex of model.bin's sha256>``."""
-    explicit = os.environ.get("KIOSK_LISTENER_CACHE")
-    if explicit:
-        return Path(explicit)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "community-kiosk" / f"whisper-base-{MODEL_FILES['model.bin'][:12]}"
 
