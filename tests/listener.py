@@ -247,30 +247,41 @@ class Score:
 #: What Whisper writes for a character read on its own, as the character meant. Digits: the ASCII digit,
 #: full-width digits, the Chinese numeral (零/〇, 一 and the telephone 幺, 二 and 两, …) and the
 #: financial forms. Letters: the Latin letter in either case, full width, and the Chinese spellings it
-#: writes for the letter names of the ticket letters (A: 诶/欸/哎/埃; C: 西/希; D: 迪/弟/低/帝). A letter
-#: name it spells some other way is not read (it counts as a miss, never as a guess).
+#: writes for the letter names of the ticket letters (A: 诶/欸/哎/埃; C: 西/希; D: 迪/弟/低/帝).
 CODE_CHARACTERS = {
     **{d: d for d in "0123456789"},
-    **{c: "0" for c in "零〇○Ｏ洞"}, **{c: "1" for c in "一幺壹"}, **{c: "2" for c in "二两贰"},
+    **{c: "0" for c in "零〇○洞"}, **{c: "1" for c in "一幺壹"}, **{c: "2" for c in "二两贰"},
     **{c: "3" for c in "三叁"}, **{c: "4" for c in "四肆"}, **{c: "5" for c in "五伍"}, **{c: "6" for c in "六陆"},
     **{c: "7" for c in "七柒拐"}, **{c: "8" for c in "八捌"}, **{c: "9" for c in "九玖勾"},
     **{c: "A" for c in "诶欸哎埃"}, **{c: "C" for c in "西希"}, **{c: "D" for c in "迪弟低帝"},
 }
+#: Any other Chinese character is read by its sound, as a listener hears it (tones ignored), when that
+#: sound is a digit's: Whisper writes the word it expects (久 for 九, 无 for 五, 已 for 一).
+CODE_SOUNDS = {"ling": "0", "yi": "1", "yao": "1", "er": "2", "liang": "2", "san": "3", "si": "4", "wu": "5",
+               "liu": "6", "qi": "7", "ba": "8", "jiu": "9"}
+_PLACES = "十百千万亿拾佰仟萬億"
 
 
 def heard_code(heard: str) -> str:
     """The ticket or check-code characters in what was heard, in order: ``"编号，A，零零，1 2"`` →
     ``"A0012"``. Words around them (编号, 查询码) and punctuation are dropped; see :data:`CODE_CHARACTERS`
-    for what is read as which character. Full-width forms are folded first (ＡＢ１ → AB1). A place word
-    (十, 百, 千, 万) shows the code was read as a number: it stands as ``?``, which matches no code."""
+    and :data:`CODE_SOUNDS` for what is read as which character (by sound, like the syllable error rate:
+    久 is 9). Full-width forms are folded first (ＡＢ１ → AB1). A place word (十, 百, 千, 万) shows the
+    code was read as a number: it stands as ``?``, which matches no code. A letter name spelled some
+    other way is not read: it counts as a miss, never as a guess."""
+    from pypinyin import Style, lazy_pinyin
     out = []
-    for char in unicodedata.normalize("NFKC", heard or ""):
+    for char in _to_simplified().convert(unicodedata.normalize("NFKC", heard or "")):
         if char in CODE_CHARACTERS:
             out.append(CODE_CHARACTERS[char])
-        elif char in "十百千万亿拾佰仟萬億":  # read as a number (七十四万…), not one character at a time
+        elif char in _PLACES:  # read as a number (七十四万…), not one character at a time
             out.append("?")
         elif char.isascii() and char.isalpha():
             out.append(char.upper())
+        elif _HAN.match(char):
+            sound = lazy_pinyin(char, style=Style.NORMAL)[0]
+            if sound in CODE_SOUNDS:
+                out.append(CODE_SOUNDS[sound])
     return "".join(out)
 
 

@@ -60,6 +60,8 @@ def test_a_code_is_heard_back_character_for_character():
     assert listener.heard_code("编号，诶，零零，幺 2") == "A0012"
     assert listener.code_heard_right("A0012", "編號 A，0，0，1，2。")
     assert listener.code_heard_right("000100", "查询码:〇〇〇一〇〇")
+    assert listener.code_heard_right("C9995", "编号 西 久久久 无")  # by sound: 久 is 九, 无 is 五
+    assert not listener.code_heard_right("Y9999", "別好已久久久")  # one 9 short, and a 1 that was never said
     assert not listener.code_heard_right("A0001", "编号 A 零零一")  # repeated digits run together
     assert not listener.code_heard_right("A0001", "编号零零零一")  # the letter lost
     assert not listener.code_heard_right("748213", "查询码 七十四万八千二百一十三")  # read as a number
