@@ -29,12 +29,11 @@ DATA = Path(__file__).parent / "data"
 CLEAR = DATA / "clear_mandarin.opus"
 CLEAR_TEXT = "您需要办什么事？请点一个图标。慢慢来，不着急：您确认之前，什么都不会提交。"
 #: A short sample of the Mandarin page prompts (bench/clarity.py has them all): a service's question,
-#: its answers, and words old residents must catch (养老, 残疾人, 工作人员, numbers).
+#: its answers, and words old residents must catch (养老, 残疾人, 危险, step numbers).
 SAMPLE_PROMPTS = (
     "养老待遇资格认证 第 1 步,共 5 步。 为谁办理? 我自己。 我帮家人办理。",
     "残疾人补贴申请 第 2 步,共 5 步。 您有残疾人证吗? 有。 正在办理。 没有。",
     "公共设施报修 第 3 步,共 5 步。 现在有危险吗? 有危险。 没有危险。 不确定。",
-    "请到服务台,或者向工作人员招招手。",
 )
 SAMPLE_TICKET, SAMPLE_CODE = "A0001", "000100"  # repeated digits: where voices run them together
 SER_LIMIT = 0.05
