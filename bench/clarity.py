@@ -76,11 +76,16 @@ def mandarin_prompts() -> list[str]:
 
 
 def code_texts() -> list[tuple[str, str]]:
-    """(what is meant, what is said) for each ticket and check code, as the kiosk says them."""
+    """(what is meant, what is said) for each ticket and check code, as the kiosk says them: espeak-ng
+    the whole text (a kiosk without the neural voice); the neural voice from its clips (:data:`CLIPPED`)."""
     said = [(ticket, spell_ticket(ticket, "mandarin")) for ticket in TICKETS]
     # the check code as the receipt says it after the ticket: "查询码：7，4，8，…"
     said += [(code, spell_ticket("A0001", "mandarin", code).split("。", 1)[1]) for code in CHECK_CODES]
+    CLIPPED.update({text: code for code, text in said})
     return said
+
+
+CLIPPED: dict[str, str] = {}  # what is said → the ticket or code it spells
 
 
 def espeak_render(work: Path, speed: str = "normal") -> tuple[Render, Callable[[], None]]:
@@ -103,8 +108,20 @@ def neural_render(work: Path, speed: str = "normal") -> tuple[Render | None, Cal
     except NeuralUnavailable as exc:
         return None, lambda: None, f"neural voice not installed: {exc}"
     count = iter(range(10 ** 9))
+    from engines.speech.cache import SpeechCache
+    from engines.speech.clip_store import ClipStore
+    from engines.speech.clips import assemble, needed, ticket_parts
 
     def render(text: str, voice: str) -> Path:
+        if text in CLIPPED:  # a ticket or code: as the receipt says it, joined from clips (engines/speech/clips.py)
+            store = ClipStore(SpeechCache(work / "clips" / voice, neural_voice=voice_engine), voice)
+            code = CLIPPED[text]
+            parts = ticket_parts(code, "mandarin") if code in TICKETS else ticket_parts("A0001", "mandarin", code)[2:]
+            for piece in needed(parts, "mandarin"):
+                store.render(piece, speed)
+            out = work / f"{voice}-{next(count)}.wav"
+            out.write_bytes(assemble(parts, lambda piece: store.find(piece, speed), 24000, "mandarin"))
+            return out
         return voice_engine.synthesize(text, voice, speed, work / f"{voice}-{next(count)}.wav")
     return render, voice_engine.close, ""
 

@@ -133,7 +133,8 @@ def test_every_ticket_a_kiosk_gives_can_be_assembled_and_sounds_apart():
 
 
 def test_letter_phonemes_hook(monkeypatch):
-    assert clips.phonemes_for("诶", "mandarin") is None
+    assert clips.phonemes_for("诶", "mandarin") == "ˈA."  # the neural voice says the letter's name
+    assert clips.phonemes_for("零", "mandarin") is None
     monkeypatch.setattr(clips, "letter_phonemes", {"A": "ˈeɪ"})
     assert clips.phonemes_for("诶", "mandarin") == "ˈeɪ" and clips.phonemes_for("零", "mandarin") is None
 

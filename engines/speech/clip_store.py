@@ -21,13 +21,15 @@ from array import array
 from pathlib import Path
 
 from .cache import SpeechCache
-from .clips import ClipsUnavailable, assemble, needed
+from . import clips
+from .clips import ClipsUnavailable, assemble, needed, phonemes_for
 from .neural_child import SAMPLE_RATE
 from .page_text import Part, Spell
 from .synthesiser import SpeechError
 from .text import speakable
 
 FOLDER = "clips"
+_DIGITS = frozenset(clips.MANDARIN_DIGITS.values())
 
 
 class ClipStore:
@@ -37,8 +39,18 @@ class ClipStore:
         self.cache, self.voice = cache, voice
         self.directory = cache.directory / FOLDER
 
+    @staticmethod
+    def said(text: str) -> str:
+        """What the voice is given for a clip's text: a letter's phonemes (engines/speech/clips.py), else the text."""
+        phonemes = phonemes_for(text, "mandarin")
+        if phonemes:
+            return f"⟦{phonemes}⟧"
+        # a digit said as an utterance of its own, with its stop: its vowel at full length (幺 without
+        # it was heard as 有 after 零 by the listener, tests/test_voice_clarity.py)
+        return speakable(text)
+
     def path(self, text: str, speed: str) -> Path:
-        return self.directory / f"{self.cache.key(text, 'mandarin', speed, self.voice)}.wav"
+        return self.directory / f"{self.cache.key(self.said(text), 'mandarin', speed, self.voice)}.wav"
 
     def find(self, text: str, speed: str) -> Path | None:
         path = self.path(text, speed)
@@ -54,7 +66,7 @@ class ClipStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.stem}.{uuid.uuid4().hex}.wav")  # the name must end .wav for the voice
         try:
-            self.cache.neural.synthesize(speakable(text), self.voice, speed, partial)
+            self.cache.neural.synthesize(self.said(text), self.voice, speed, partial)
             partial.replace(path)
         finally:
             partial.unlink(missing_ok=True)

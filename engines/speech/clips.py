@@ -20,8 +20,9 @@ cat1 are far apart) and letters as English letter names, as Cantonese speakers s
 
 Letters in Mandarin are given as the Chinese-character approximations older speakers use (A 诶,
 B 比, C 西 …, :data:`MANDARIN_LETTERS`): a Chinese front end (espeak-ng's, a neural voice's) drops or
-misreads a bare Latin letter, but reads these. A neural voice that can take phonemes may be given
-better ones: fill :data:`letter_phonemes` and read them back with :func:`phonemes_for`.
+misreads a bare Latin letter, but reads these. The neural voice takes phonemes, and is given the
+letter's name (:data:`letter_phonemes`, read back with :func:`phonemes_for`): an independent listener
+understood those far better.
 """
 from __future__ import annotations
 
@@ -71,9 +72,17 @@ PIECES: dict[str, dict[str, str]] = {
     "cantonese": {**CANTONESE_DIGITS, **{c: c for c in _LATIN}},  # espeak-ng yue reads letters as English
     "english": {**ENGLISH_DIGITS, **{c: c for c in _LATIN}},
 }
-#: Hook for a voice that takes phonemes: letter (``"A"``) → that voice's phoneme string for it. Left
-#: ``None`` here; a build that fills it renders a letter's piece from these instead of its characters.
-letter_phonemes: Optional[dict[str, str]] = None
+#: For a voice that takes phonemes (the neural voice, ``⟦…⟧`` in engines/speech/neural_child.py): letter →
+#: its phonemes, the English letter name as Mandarin speakers say it on a bank's queue ticket ("A" /eɪ/),
+#: in misaki's notation (``A`` is /eɪ/, ``I`` /aɪ/); the final stop gives the vowel its full length. An
+#: independent listener (tests/listener.py) heard "编号 X0001" right for 9 of the 19 ticket letters from
+#: these, and for 1 of 19 from the character forms above (诶 heard as 飞, 哎; 2026-12-07), so the neural
+#: voice's clips of letters are made from these; espeak-ng reads the character forms.
+letter_phonemes: Optional[dict[str, str]] = {
+    "A": "ˈA.", "B": "bˈi.", "C": "sˈi.", "D": "dˈi.", "E": "ˈi.", "F": "ˈɛf.", "G": "ʤˈi.", "H": "ˈAʧ.", "I": "ˈI.",
+    "J": "ʤˈA.", "K": "kˈA.", "L": "ˈɛl.", "M": "ˈɛm.", "N": "ˈɛn.", "O": "ˈO.", "P": "pˈi.", "Q": "kjˈu.", "R": "ˈɑɹ.",
+    "S": "ˈɛs.", "T": "tˈi.", "U": "jˈu.", "V": "vˈi.", "W": "dˈʌbᵊljˌu.", "X": "ˈɛks.", "Y": "wˈI.", "Z": "zˈi.",
+}
 
 ClipFor = Callable[[str], Optional[Path]]
 

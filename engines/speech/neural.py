@@ -70,6 +70,11 @@ class NeuralVoice:
         if self.manifest is None:
             raise NeuralUnavailable(f"the neural voice is not installed in {self.home} (make voice)")
         data = data or self.home / "kokoro"
+        if data != self.home / "kokoro":  # weights of their own: their own manifest says what is there
+            try:
+                self.manifest = json.loads((Path(data) / "manifest.json").read_text())
+            except (OSError, ValueError):
+                raise NeuralUnavailable(f"no manifest in {data}") from None
         python = str(self.home / "bin" / "python")
         memory = memory_mb or int(os.environ.get("KIOSK_NEURAL_MEMORY_MB") or MEMORY_MB)
         self.synthesiser = Synthesiser(
