@@ -92,14 +92,14 @@ def build_clips(app: Flask, cache: SpeechCache, voice: str, speeds, locales) -> 
     """The neural voice's clips: every piece a ticket, code or telephone number is spelled from, and every
     fixed sentence of the pages that carry a ticket. Returns (made, already there, failed)."""
     store = ClipStore(cache, voice)
-    texts = list(clips.pieces_for("mandarin"))
+    texts = list(clips.pieces_for("mandarin")) + clips.date_pieces()
     for locale in locales:
         if "mandarin" in SPEECH_FOR_LOCALE[locale]:
             with app.test_request_context("/"):
                 session["locale"] = locale
                 stand_in = when(STAND_IN_DATE)  # a sentence with the stand-in's date is never a resident's
             for html in ticket_pages(app, locale):
-                texts += [part.text for part in page_parts(html, "mandarin")
+                texts += [part.text for part in clips.with_dates(page_parts(html, "mandarin"))
                           if isinstance(part, Words) and stand_in not in part.text]
     made = kept = failed = 0
     for speed in speeds:

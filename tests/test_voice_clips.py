@@ -159,3 +159,25 @@ def test_receipt_parts_spell_the_ticket_and_code_but_not_their_labels(app, clien
     # the status page's heading spells the ticket too (it was read as a number: "A零零一二")
     status = client.get(f"/status/{ticket}?c={code}", follow_redirects=True).get_data(as_text=True)
     assert Spell(ticket) in page_parts(status, "mandarin") and f"编号 {'，'.join(ticket)} 的办理进度" in page_text(status, "mandarin")
+
+
+def test_dates_are_said_from_clips_every_minute_of_every_day_covered():
+    """A date as the pages show it (Simplified and Traditional) becomes the clips it is said from; every
+    minute of every day in the years a box will serve is covered by date_pieces (what voice build makes)."""
+    import random
+    from datetime import datetime, timedelta
+
+    from babel.dates import format_datetime
+
+    assert clips.number_words(12) == "十二" and clips.number_words(20) == "二十" and clips.number_words(5) == "五"
+    said = clips.with_dates([Words("养老待遇资格认证 · 2026年12月8日 01:12:14。"), Spell("A0001")])
+    assert said == [Words("养老待遇资格认证"), Words("二零二六年"), Words("十二月"), Words("八号"), Words("一点"),
+                    Words("十二分"), Spell("A0001")]
+    assert clips.with_dates([Words("2026年1月2日 下午2:00:00。")])[3:] == [Words("下午"), Words("两点"), Words("整")]
+    assert clips.with_dates([Words("1999年1月1日 08:00:00。")]) == [Words("1999年1月1日 08:00:00")]  # espeak-ng's
+    pieces, rng = set(clips.date_pieces()), random.Random(22)
+    for _ in range(400):
+        when = datetime(2024, 1, 1) + timedelta(minutes=rng.randrange(17 * 365 * 24 * 60))
+        for locale in ("zh_Hans_CN", "zh_Hant_TW"):
+            words = clips.with_dates([Words(format_datetime(when, "medium", locale=locale) + "。")])
+            assert all(w.text in pieces for w in words), (when, locale, words)

@@ -110,6 +110,7 @@ def speak_parts(parts: list[Part], store: ClipStore, speed: str, plain: SpeechCa
     writing WAV files) for any sentence there is none of. Returns the audio and how many sentences
     espeak-ng said. Raises :class:`ClipsUnavailable` when a piece of a spelled item is missing (a build
     has not made them yet: the caller speaks the whole page as before)."""
+    parts = clips.with_dates(parts)  # a date said from its clips (二零二六年, 十二月, 八号…), not by espeak-ng
     spelled_pieces = set(needed([p for p in parts if isinstance(p, Spell)], "mandarin"))
     made: dict[str, Path] = {}
     try:

@@ -27,13 +27,14 @@ understood those far better.
 from __future__ import annotations
 
 import io
+import re
 import sys
 import wave
 from array import array
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from .page_text import Part, Spell, Words
+from .page_text import ENDINGS, Part, Spell, Words
 
 #: Silence between two spelled characters: long enough that 0 0 0 1 are four digits, not 零零一.
 SPELL_PAUSE = 0.3
@@ -258,3 +259,67 @@ def assemble(parts: Iterable[Part], clip_for: ClipFor, sample_rate: int, speech:
         audio.setframerate(sample_rate)
         audio.writeframes(samples.tobytes())
     return out.getvalue()
+
+
+# ---- dates and times, from clips too -----------------------------------------------------------------
+#: A date and time as the pages show it (Babel's medium format): "2026年12月8日 01:12:14" (Simplified),
+#: "2026年12月8日 下午1:05:00" (Traditional).
+DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*(午夜|凌晨|清晨|上午|中午|下午|晚上)?\s*(\d{1,2}):(\d{2})(?::\d{2})?")
+YEARS = range(2024, 2041)  # the years a box now in service will show; others are said by espeak-ng
+_NUMBER = "零一二三四五六七八九十"
+
+
+def number_words(n: int) -> str:
+    """0–59 as said in Mandarin: 十二, 二十, 三十五 (not 一十二)."""
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _NUMBER[ones]
+    return ("" if tens == 1 else _NUMBER[tens]) + "十" + (_NUMBER[ones] if ones else "")
+
+
+def _hour(n: int) -> str:
+    return ("两" if n == 2 else number_words(n)) + "点"
+
+
+def _minute(n: int) -> str:
+    return "整" if n == 0 else ("零" if n < 10 else "") + number_words(n) + "分"
+
+
+def date_words(match: "re.Match") -> Optional[list[str]]:
+    """The clip texts a date is said from ("二零二六年", "十二月", "八号", "下午", "一点", "零五分"), or None
+    for a year the clips do not cover."""
+    year, month, day, period, hour, minute = match.groups()
+    if int(year) not in YEARS or not (1 <= int(month) <= 12 and 1 <= int(day) <= 31 and int(hour) < 24 and int(minute) < 60):
+        return None
+    words = ["".join(_NUMBER[int(d)] for d in year) + "年", number_words(int(month)) + "月", number_words(int(day)) + "号"]
+    return words + ([period] if period else []) + [_hour(int(hour)), _minute(int(minute))]
+
+
+def date_pieces() -> list[str]:
+    """Every clip a date can be said from (for ``flask voice build``)."""
+    pieces = ["".join(_NUMBER[int(d)] for d in str(year)) + "年" for year in YEARS]
+    pieces += [number_words(m) + "月" for m in range(1, 13)] + [number_words(d) + "号" for d in range(1, 32)]
+    pieces += ["午夜", "凌晨", "清晨", "上午", "中午", "下午", "晚上"] + [_hour(h) for h in range(24)] + [_minute(m) for m in range(60)]
+    return pieces
+
+
+def with_dates(parts: Iterable[Part]) -> list[Part]:
+    """``parts`` with each date inside a sentence said from date clips: the sentence's words around it
+    stay as they are (their clips, or espeak-ng), the date becomes one :class:`Words` per clip."""
+    out: list[Part] = []
+    for part in parts:
+        if isinstance(part, Spell) or not DATE.search(part.text):
+            out.append(part)
+            continue
+        rest = part.text
+        while (match := DATE.search(rest)) is not None:
+            words = date_words(match)
+            before = rest[: match.start()].strip(" ·")
+            if before:
+                out.append(Words(before))
+            out += [Words(w) for w in words] if words else [Words(match.group(0))]
+            rest = rest[match.end():]
+        rest = rest.strip()
+        if rest.strip("".join(ENDINGS)):  # words after the date (its sentence's stop alone is a pause)
+            out.append(Words(rest))
+    return out
