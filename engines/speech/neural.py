@@ -1,7 +1,7 @@
 """The neural Mandarin voice (Kokoro-82M v1.0, int8 ONNX), seen from the kiosk.
 
 It is far easier to follow than espeak-ng's formant Mandarin (an independent recogniser misread
-4.3 % of the syllables of the kiosk's pages from it, against ~84 % from espeak-ng: docs/voice.md), but
+1.5 % of the syllables of the kiosk's pages from it, against 73 % from espeak-ng: docs/voice.md), but
 it costs ~0.6 s of CPU per second of speech and ~450 MB while it speaks. So it never speaks while a
 resident waits: it renders the page prompts and the clips tickets are assembled from, at install and
 at night (``flask --app kiosk voice build``, the kiosk-voice unit), in a process of its own
