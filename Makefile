@@ -85,6 +85,8 @@ bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(CAP) $(BIN)/python -m bench.county_scale
 	$(CAP) $(BIN)/python -m bench.voice
 	$(CAP) $(BIN)/python -m bench.voice_neural
+	$(CAP) $(BIN)/python -m bench.clarity
+	$(CAP) $(BIN)/python -m bench.voice_clips
 	$(CAP) $(BIN)/python -m bench.handwriting
 	$(CAP) $(BIN)/python -m bench.keyboard
 	$(CAP) $(BIN)/python -m bench.help_calls
