@@ -173,10 +173,19 @@ def speak_key(text: str):
 
 def _assembled(app: Flask, parts: list, speed: str):
     """A page with a ticket (the receipt) joined from the neural voice's clips, her own answers said by
-    espeak-ng; rendered for each request (a few milliseconds) and never kept. The ``X-Speech-Plain``
-    header says how many sentences espeak-ng said."""
+    espeak-ng; never written to the card. The ``X-Speech-Plain`` header says how many sentences
+    espeak-ng said."""
     state = _state(app)
-    data, plain = speak_parts(parts, ClipStore(cache_for(app, private=False), state["neural"]), speed, state["plain"])
+    # the media element asks again for byte ranges, and Read aloud may be tapped again: a visit's last
+    # few joined pages are kept in memory (four of at most 2 MB: a receipt is ~1 MB), as speak_once does
+    key = _owner() + ":" + hashlib.sha256(repr((parts, speed)).encode()).hexdigest()
+    held = state["joined"].get(key)
+    if held is None or held[0] < time.time() - HEARD_SECONDS:
+        held = (time.time(), *speak_parts(parts, ClipStore(cache_for(app, private=False), state["neural"]), speed,
+                                          state["plain"]))
+        if len(held[1]) <= 2 * 1024 * 1024:
+            state["joined"].put(key, held)
+    _, data, plain = held
     response = current_app.response_class(data, mimetype="audio/wav")
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Speech-Plain"] = str(plain)
@@ -290,6 +299,7 @@ def init_app(app: Flask, static_audio: Path) -> None:
         "registry": _Registry(),
         "pages": _Registry(),
         "heard": _Registry(size=48),  # a few visits' own audio, in memory only (speak_once)
+        "joined": _Registry(size=4),  # …and the last few pages joined from clips (_assembled)
         "neural": neural_voice(app),  # looked for, never run, here: see engines/speech/neural.py
         # her own words on a page assembled from clips, said by espeak-ng as WAV and deleted at once
         "plain": SpeechCache(Path(app.instance_path) / "audio" / "plain", synthesiser, fmt="wav"),
