@@ -121,10 +121,18 @@ def speak_parts(parts: list[Part], store: ClipStore, speed: str, plain: SpeechCa
             elif text in spelled_pieces:
                 raise ClipsUnavailable(f"no clip of {text!r} yet (flask voice build makes them)")
             else:
-                said = plain.get(text, "mandarin", speed)  # her own words: removed below
-                converted = said.with_name(f"{said.stem}.{uuid.uuid4().hex}.24k.wav")
-                converted.write_bytes(resampled(said, SAMPLE_RATE))
+                for _attempt in (1, 2):  # the same words asked for twice at once: the other took the file
+                    said = plain.get(text, "mandarin", speed)  # her own words: removed below
+                    try:
+                        audio = resampled(said, SAMPLE_RATE)
+                        break
+                    except FileNotFoundError:
+                        continue
+                else:
+                    raise SpeechError(f"could not say {len(text)} characters in the plain voice")
                 said.unlink(missing_ok=True)
+                converted = said.with_name(f"{said.stem}.{uuid.uuid4().hex}.24k.wav")
+                converted.write_bytes(audio)
                 made[text] = converted
         plain_count = sum(1 for path in made.values() if path.parent != store.directory)
         return assemble(parts, made.get, SAMPLE_RATE, "mandarin"), plain_count
