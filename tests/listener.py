@@ -22,7 +22,6 @@ fail a test. Two things it writes are not the voice's fault, and the measures al
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import tempfile
@@ -30,6 +29,8 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from engines.speech.neural_install import sha256_file
 
 #: The files of the model folder and their sha256, as the two packages at the pinned versions make them.
 MODEL_FILES = {
@@ -55,14 +56,6 @@ def cache_directory() -> Path:
     return base / "community-kiosk" / f"whisper-base-{MODEL_FILES['model.bin'][:12]}"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _package_data(package: str) -> Path:
     try:
         return Path(str(resources.files(package) / "data"))
@@ -76,7 +69,7 @@ def _check(folder: Path) -> None:
         path = folder / name
         if not path.is_file():
             raise ListenerUnavailable(f"the listener's model file {path} is missing")
-        found = _sha256(path)
+        found = sha256_file(path)
         if found != expected:
             raise ListenerUnavailable(f"the listener's model file {path} is damaged: sha256 {found}, expected {expected}"
                                       f" (delete {folder} to join it again from the packages; if it is damaged"

@@ -13,7 +13,6 @@ that her own words are read in the plain voice. Those files hold her words: they
 """
 from __future__ import annotations
 
-import io
 import sys
 import uuid
 import wave
@@ -94,15 +93,7 @@ def resampled(source: Path, rate: int) -> bytes:
             fraction = position - i
             out.append(int(samples[i] + (samples[i + 1] - samples[i]) * fraction))
         samples = out
-    if sys.byteorder == "big":
-        samples.byteswap()
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(samples.tobytes())
-    return buffer.getvalue()
+    return clips.wav_bytes(samples, rate)
 
 
 def speak_parts(parts: list[Part], store: ClipStore, speed: str, plain: SpeechCache) -> tuple[bytes, int]:

@@ -250,7 +250,13 @@ def assemble(parts: Iterable[Part], clip_for: ClipFor, sample_rate: int, speech:
     samples = array("h")
     for piece in pieces:
         samples.extend(piece)
+    return wav_bytes(samples, sample_rate)
+
+
+def wav_bytes(samples: array, sample_rate: int) -> bytes:
+    """A mono 16-bit WAV file (bytes) of ``samples`` (native byte order)."""
     if sys.byteorder == "big":
+        samples = array("h", samples)
         samples.byteswap()
     out = io.BytesIO()
     with wave.open(out, "wb") as audio:

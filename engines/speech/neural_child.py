@@ -17,7 +17,6 @@ text is cut at sentence ends into pieces and the pieces are joined with a short 
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -26,6 +25,7 @@ import sys
 import wave
 from pathlib import Path
 
+from .neural_install import sha256_file
 from .speaker import Messages, send
 
 SAMPLE_RATE = 24000
@@ -36,14 +36,6 @@ MAX_TOKENS = 150
 _PAUSE = {".": 0.35, "!": 0.35, "?": 0.35, ";": 0.25, ":": 0.2, ",": 0.15}
 #: Phonemes given directly, for what the Chinese front end cannot say (Latin letters): ⟦…⟧.
 PHONEMES = re.compile(r"^⟦(.+)⟧$")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class _Refused(Exception):
@@ -82,7 +74,7 @@ def main(data: str, jobs_fd: int, results_fd: int) -> None:
     folder = Path(data)
     manifest = json.loads((folder / "manifest.json").read_text())
     model = folder / manifest["model"]["file"]
-    if _sha256(model) != manifest["model"]["sha256"]:
+    if sha256_file(model) != manifest["model"]["sha256"]:
         send(results_fd, [0, "error", f"the voice model {model} is damaged (sha256 differs)"])
         return
 
@@ -108,7 +100,7 @@ def main(data: str, jobs_fd: int, results_fd: int) -> None:
             if entry is None:
                 raise _Refused(f"no such voice {name!r}")
             path = folder / entry["file"]
-            if _sha256(path) != entry["sha256"]:
+            if sha256_file(path) != entry["sha256"]:
                 raise _Refused(f"the voice {name} is damaged (sha256 differs)")
             voices[name] = np.fromfile(path, dtype=np.float32).reshape(-1, 256)
         return voices[name]
