@@ -233,6 +233,14 @@ def test_reranking_lifts_are_bounded():
 
 # --- keys read aloud ----------------------------------------------------------------------------
 
+def test_read_what_i_typed_says_which_voice_reads_it(client):
+    # what she typed is said by espeak-ng, never the natural voice of the pages (issue 22): the button says so
+    client.post("/language", data={"locale": "zh_Hans_CN"})
+    panel = client.get("/").get_data(as_text=True).split('id="keyboard-template"', 1)[1]
+    read = panel.split("keyboard__read\"", 1)[1].split("</button>", 1)[0]
+    assert "读出我写的" in read and "简易语音" in read
+
+
 def test_keys_and_candidates_are_read_aloud_for_this_visit_only(client):
     digit = client.get("/keyboard/say?text=5")
     assert digit.status_code == 200 and digit.mimetype.startswith("audio/")
