@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -75,12 +76,25 @@ def mandarin_prompts() -> list[str]:
     return list(dict.fromkeys(t for t in texts if listener.hanzi(t)))
 
 
-def code_texts() -> list[tuple[str, str]]:
-    """(what is meant, what is said) for each ticket and check code, as the kiosk says them: espeak-ng
-    the whole text (a kiosk without the neural voice); the neural voice from its clips (:data:`CLIPPED`)."""
+def more_check_codes(count: int, seed: int = 20261207) -> list[str]:
+    """``count`` random six-digit check codes, each with a digit repeated next to itself (where voices and
+    listeners run them together), the same ones on every run."""
+    rng, codes = random.Random(seed), []
+    while len(codes) < count:
+        code = "".join(rng.choice("0123456789") for _ in range(6))
+        if any(a == b for a, b in zip(code, code[1:])) and code not in CHECK_CODES + tuple(codes):
+            codes.append(code)
+    return codes
+
+
+def code_texts(more: int = 0) -> list[tuple[str, str]]:
+    """(what is meant, what is said) for each ticket and check code (and ``more`` random check codes,
+    :func:`more_check_codes`), as the kiosk says them: espeak-ng the whole text (a kiosk without the
+    neural voice); the neural voice from its clips (:data:`CLIPPED`)."""
     said = [(ticket, spell_ticket(ticket, "mandarin")) for ticket in TICKETS]
     # the check code as the receipt says it after the ticket: "查询码：7，4，8，…"
-    said += [(code, spell_ticket("A0001", "mandarin", code).split("。", 1)[1]) for code in CHECK_CODES]
+    said += [(code, spell_ticket("A0001", "mandarin", code).split("。", 1)[1])
+             for code in CHECK_CODES + tuple(more_check_codes(more))]
     CLIPPED.update({text: code for code, text in said})
     return said
 
@@ -167,13 +181,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--speed", default="normal", choices=sorted(RATES))
     parser.add_argument("--beam", type=int, default=listener.BEAM_SIZE, help="the listener's beam size")
     parser.add_argument("--limit", type=int, default=0, help="only the first N prompts (a quick look)")
+    parser.add_argument("--more-codes", type=int, default=0,
+                        help="N more random check codes with repeated digits (fixed seed)")
     parser.add_argument("--show", action="store_true", help="print what was said and heard, prompt by prompt")
     args = parser.parse_args(argv)
 
     prompts = mandarin_prompts()
     if args.limit:
         prompts = prompts[: args.limit]
-    codes = code_texts()
+    codes = code_texts(args.more_codes)
     print(f"{len(prompts)} Mandarin prompts ({sum(len(listener.syllables(p)) for p in prompts)} syllables), "
           f"{len(codes)} tickets and codes; listener: Whisper base int8, beam {args.beam}, one thread")
     work = Path(tempfile.mkdtemp())
