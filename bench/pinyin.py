@@ -12,6 +12,15 @@ would: it reports VmRSS before and after the first look-up (the index is opened 
 of them. Building a copy of the index is timed too, with the builder's peak RSS. Printed: median and
 p95 per look-up against the goal of 5 ms, added RSS against 25 MB, first-use and build times, top-1
 and top-10. Not a test: the numbers go to docs/performance.md with their date.
+
+Sentences (issue 23): the 50 things residents write in ``bench/pinyin_sentences.txt`` (written before the
+context model and not tuned against), typed piece by piece as the resident parted them, each piece
+letter by letter with the field's text before it (the last 20 characters, as the keyboard sends).
+Measured: how often the piece meant is first once its letters are typed (goal 90 %), on a Simplified
+page and on a Traditional one (the field and the row in OpenCC's s2tw forms, as the page shows them);
+and how often a whole clause typed in one go comes out right by taking the first candidate each time.
+:func:`sentence_pieces` and :func:`measure_sentences` are also what ``tests/test_pinyin.py`` holds a
+floor on.
 """
 from __future__ import annotations
 
@@ -30,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 from engines.pinyin.build import gb2312_characters  # noqa: E402
 from engines.pinyin.index import default_path  # noqa: E402
 
+SENTENCES = Path(__file__).with_name("pinyin_sentences.txt")
+SENTENCE_GOAL = 0.90
 GOAL_MS = 5.0
 GOAL_MB = 25.0
 WORDS = 3000
@@ -55,6 +66,92 @@ for letters, word in words:
     ranks.append(found.index(word) if word in found else None)
 print(json.dumps({'before': before, 'opened': opened, 'after': rss(), 'first': first, 'times': times, 'ranks': ranks}))
 """
+
+
+def _han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def sentence_pieces() -> list[list[tuple[str, str]]]:
+    """Each sentence as [(piece, letters)]: Chinese pieces with their toneless pinyin (read by pypinyin
+    in the context of the whole sentence), and digits or punctuation with no letters (typed on their own keys)."""
+    from pypinyin import Style, lazy_pinyin
+
+    found = []
+    for line in SENTENCES.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        han = "".join(ch for ch in line if _han(ch))
+        said = lazy_pinyin(han, style=Style.NORMAL)
+        assert len(said) == len(han), line
+        at, pieces = 0, []
+        for word in line.split():
+            run = ""
+            for ch in word + " ":
+                if _han(ch):
+                    run += ch
+                    continue
+                if run:
+                    pieces.append((run, "".join(said[at:at + len(run)])))
+                    at, run = at + len(run), ""
+                if ch != " ":
+                    pieces.append((ch, ""))
+        found.append(pieces)
+    return found
+
+
+def measure_sentences(sentences, candidates, to_page=None, from_page=None, timed=None) -> dict:
+    """Type ``sentences`` (from :func:`sentence_pieces`) through ``candidates(letters, after=…)``.
+
+    ``to_page`` turns Simplified texts into the page's script and ``from_page`` the field's text back
+    (both None on a Simplified page); ``timed`` collects each look-up's seconds. Returns the pieces
+    meant first, of all pieces, the clauses right by first candidates, of all clauses, and the misses."""
+    to_page = to_page or (lambda texts: texts)
+    from_page = from_page or (lambda text: text)
+    first = pieces = clauses_right = clauses = 0
+    misses = []
+
+    def row(letters: str, field: str) -> list[tuple[str, int]]:
+        start = time.perf_counter()
+        found = candidates(letters, after=from_page(field[-20:]))
+        if timed is not None:
+            timed.append(time.perf_counter() - start)
+        return list(zip(to_page([c.text for c in found]), [c.consumed_letters for c in found]))
+
+    for sentence in sentences:
+        field = ""
+        for piece, letters in sentence:
+            if letters:
+                for end in range(1, len(letters)):
+                    row(letters[:end], field)
+                shown = row(letters, field)
+                meant = to_page([piece])[0]
+                pieces += 1
+                if shown and shown[0] == (meant, len(letters)):
+                    first += 1
+                else:
+                    misses.append(f"{field}[{letters} → {meant}, got {shown[0][0] if shown else '-'}]")
+            field += to_page([piece])[0]
+        # the clauses (between punctuation) typed in one go, taking the first candidate until none is left
+        field, clause, letters = "", "", ""
+        for piece, spelled in sentence + [("。", "")]:
+            if spelled:
+                clause, letters = clause + piece, letters + spelled
+                continue
+            if clause:
+                clauses += 1
+                written = ""
+                while letters:
+                    shown = row(letters, field + written)
+                    if not shown:
+                        break
+                    written += shown[0][0]
+                    letters = letters[shown[0][1]:]
+                clauses_right += written == to_page([clause])[0]
+                field += to_page([clause])[0]
+            field += piece
+            clause, letters = "", ""
+    return {"first": first, "pieces": pieces, "clauses_right": clauses_right, "clauses": clauses, "misses": misses}
 
 
 def common_words() -> list[tuple[str, str]]:

@@ -23,7 +23,8 @@ from __future__ import annotations
 from .index import Candidate, PinyinUnavailable, default_index
 from .letters import MAX_LETTERS, SEPARATOR, normalise
 
-__all__ = ["Candidate", "PinyinUnavailable", "MAX_LETTERS", "candidates", "normalise", "remaining", "traditional"]
+__all__ = ["Candidate", "PinyinUnavailable", "MAX_LETTERS", "candidates", "normalise", "remaining", "simplified",
+           "traditional"]
 
 
 def candidates(letters: str, limit: int = 10, after: str = "") -> list[Candidate]:
@@ -31,8 +32,10 @@ def candidates(letters: str, limit: int = 10, after: str = "") -> list[Candidate
 
     :param letters: what was typed and not yet converted (e.g. ``"xingfu"``, ``"xingf"``, ``"xf"``).
     :param limit: how many candidates at most (up to 100).
-    :param after: the text already in the field, if any: a word it begins comes first (社 + ``qu`` → 区).
-    :return: whole words for all the letters first, then words for the first syllables, then (always,
+    :param after: the text already in the field (Simplified), if any: a word it begins comes first (社 +
+        ``qu`` → 区), and its last character makes likelier what usually follows it (坏 + ``le`` → 了).
+    :return: whole words for all the letters first (or, for several syllables, their likeliest
+        conversion when it takes more than one word: ``huaile`` → 坏了), then words for the first syllables, then (always,
         when there is one) characters for the first syllable; each says how many letters it spells.
     """
     return default_index().candidates(letters, limit, after)
@@ -42,6 +45,12 @@ def traditional(texts: list[str]) -> list[str]:
     """``texts`` (Simplified: candidates of the pinyin row or of handwriting) in Taiwan's Traditional
     forms, from OpenCC's s2tw as the index recorded it when it was built (the server never loads OpenCC)."""
     return default_index().traditional(texts)
+
+
+def simplified(text: str) -> str:
+    """The text of a Traditional page's field in Simplified characters (樓道燈 → 楼道灯), character by
+    character, to give :func:`candidates` its ``after``; from the same OpenCC forms as :func:`traditional`."""
+    return default_index().simplified(text)
 
 
 def remaining(letters: str, picked: Candidate) -> str:
