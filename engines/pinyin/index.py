@@ -197,7 +197,8 @@ class Index:
             return []
         with self._lock:
             db = self._open()
-            return self._rank(db, typed, min(limit, MAX_LIMIT), after if isinstance(after, str) else "", pairs)
+            return self._rank(db, typed, min(limit, MAX_LIMIT), after if isinstance(after, str) else "",
+                              pairs if isinstance(pairs, Container) and not isinstance(pairs, (str, bytes)) else frozenset())
 
     def _rank(self, db: sqlite3.Connection, typed: str, limit: int, after: str,
               pairs: Container[tuple[str, str]] = frozenset()) -> list[Candidate]:
