@@ -50,23 +50,23 @@ import json, sys, time
 def rss():
     return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS')) / 1024
 import engines.pinyin
-words = json.load(sys.stdin)
+from bench.pinyin import engine_asker, measure_sentences
+given = json.load(sys.stdin)
 before = rss()
 start = time.perf_counter()
 engines.pinyin.candidates('xingfu')
 first = time.perf_counter() - start
 opened = rss()
 times, ranks = [], []
-for letters, word in words:
+for letters, word in given['words']:
     for end in range(1, len(letters) + 1):
         start = time.perf_counter()
         engines.pinyin.candidates(letters[:end], after='社区')
         times.append(time.perf_counter() - start)
     found = [c.text for c in engines.pinyin.candidates(letters)]
     ranks.append(found.index(word) if word in found else None)
-from bench.pinyin import engine_asker, measure_sentences, sentence_pieces
 timed = []
-measure_sentences(sentence_pieces(), engine_asker(engines.pinyin.candidates, timed=timed))
+measure_sentences(given['sentences'], engine_asker(engines.pinyin.candidates, timed=timed))
 print(json.dumps({'before': before, 'opened': opened, 'after': rss(), 'first': first, 'times': times, 'ranks': ranks,
                   'sentence_times': timed}))
 """
@@ -222,7 +222,8 @@ def main() -> None:
     if not default_path().exists():
         raise SystemExit("the index is missing: run `make setup` (or .venv/bin/python -m engines.pinyin) first")
     words = common_words()
-    done = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(words), cwd=ROOT, capture_output=True,
+    given = {"words": words, "sentences": sentence_pieces()}
+    done = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(given), cwd=ROOT, capture_output=True,
                           text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     result = json.loads(done.stdout)
     times = [t * 1000 for t in result["times"]]

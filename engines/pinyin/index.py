@@ -229,7 +229,9 @@ class Index:
             return row[2] * self._boost(db, before, row[0][0], boosts, pairs)
 
         finished = flat if any(vowel in flat for vowel in "aeiouv") else ""
-        spelled_all = sorted(_usual(self._spelling(db, "", flat)),
+        spelled_all = _usual(self._spelling(db, "", flat))
+        self._prefetch(db, {before}, {row[0][0] for row in spelled_all}, boosts, pairs)
+        spelled_all = sorted(spelled_all,
                              key=lambda row: (row[1].replace(SEPARATOR, "") != finished, -likely(row)))
         words = self._continuing(db, flat, after, fits)
         if parse is not None and not cuts and (whole := self._whole(db, parse, before, boosts, pairs)):
@@ -246,6 +248,7 @@ class Index:
         if first in self._syllables:
             rows = db.execute("SELECT text, spelled, score FROM entries WHERE stem = ? AND letters = ?"
                               " ORDER BY score DESC LIMIT ?", (first[0], first, POOL)).fetchall()
+            self._prefetch(db, {before}, {row[0] for row in rows}, boosts, pairs)
             characters = [Candidate(text, len(first)) for text, _, _ in sorted(rows, key=lambda row: -likely(row))]
 
         chosen: list[Candidate] = []
@@ -303,19 +306,28 @@ class Index:
     def _boost(self, db: sqlite3.Connection, before: str, first: str, known: dict,
                pairs: Container[tuple[str, str]] = frozenset()) -> float:
         """How much likelier ``first`` is after ``before`` than anywhere (see the module's doc)."""
-        if (before, first) in known:
-            return known[before, first]
-        if (before, first) in pairs:
-            known[before, first] = OWN_PAIR
-            return OWN_PAIR
-        seen_before = self._ending.get(before, 0)
-        alone = (self._seen.get(first, 0) + 0.5) / (self._seen_total + 0.5 * len(self._seen))
-        row = None
-        if seen_before:
-            row = db.execute("SELECT count FROM corpus WHERE text = ?", (before + first,)).fetchone()
-        after = ((row[0] if row else 0) + PRIOR * alone) / (seen_before + PRIOR)
-        known[before, first] = boost = min(BOOST_MAX, UNSURE + (1 - UNSURE) * after / alone)
-        return boost
+        if (before, first) not in known:
+            self._prefetch(db, {before}, {first}, known, pairs)
+        return known[before, first]
+
+    def _prefetch(self, db: sqlite3.Connection, befores: set[str], firsts: set[str], known: dict,
+                  pairs: Container[tuple[str, str]]) -> None:
+        """:meth:`_boost` of every ``befores`` × ``firsts`` not yet ``known``, read in one query."""
+        wanted = [(before, first) for before in befores for first in firsts if (before, first) not in known]
+        asked = [before + first for before, first in wanted if self._ending.get(before) and (before, first) not in pairs]
+        counts: dict[str, int] = {}
+        for at in range(0, len(asked), 500):
+            chunk = asked[at:at + 500]
+            counts.update(db.execute(f"SELECT text, count FROM corpus WHERE text IN ({','.join('?' * len(chunk))})",
+                                     chunk))
+        for before, first in wanted:
+            if (before, first) in pairs:
+                known[before, first] = OWN_PAIR
+                continue
+            seen_before = self._ending.get(before, 0)
+            alone = (self._seen.get(first, 0) + 0.5) / (self._seen_total + 0.5 * len(self._seen))
+            after = (counts.get(before + first, 0) + PRIOR * alone) / (seen_before + PRIOR)
+            known[before, first] = min(BOOST_MAX, UNSURE + (1 - UNSURE) * after / alone)
 
     def _whole(self, db: sqlite3.Connection, parse: list[str], before: str, boosts: dict,
                pairs: Container[tuple[str, str]]) -> str | None:
@@ -335,6 +347,8 @@ class Index:
                     "SELECT text, alone FROM entries WHERE stem = ? AND letters = ? AND spelled = ?"
                     " ORDER BY alone DESC LIMIT ?",
                     ("".join(span[:-1]) + span[-1][0], "".join(span), SEPARATOR.join(span), SPAN_POOL)).fetchall()
+                self._prefetch(db, {written[-1] if written else before for _, written, _ in paths[start]},
+                               {text[0] for text, _ in rows}, boosts, pairs)
                 for text, score in rows:
                     for total, written, count in paths[start]:
                         last = written[-1] if written else before

@@ -132,7 +132,7 @@ def pinyin():
     try:
         before = request.args.get("before", "")[-BEFORE_MAX:]
         if current_locale() == "zh_Hant_TW":  # the field holds 樓道: the index and the texts know 楼道
-            before = engine.simplified(before)
+            before = engine.simplified(before[-20:])
         kiosks = the_kiosks_words(get_db())  # 楼道灯 in a service's texts: 灯 likely after 楼道, in any field
         found = engine.candidates(request.args.get("letters", "")[:64], limit=ASKED, after=before, pairs=kiosks.pairs)
     except engine.PinyinUnavailable as exc:
