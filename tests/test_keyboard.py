@@ -254,7 +254,7 @@ def test_keys_and_candidates_are_read_aloud_for_this_visit_only(client):
 
 def test_pinyin_candidates_say_how_many_letters_they_use_and_the_fields_words_come_first(client):
     row = client.get("/keyboard/pinyin?letters=xingfushequ").json["candidates"]
-    assert row[0] == {"text": "幸福", "consumed": 6}
+    assert row[:2] == [{"text": "幸福社区", "consumed": 11}, {"text": "幸福", "consumed": 6}]
     plain = [c["text"] for c in client.get("/keyboard/pinyin?letters=baoxiu").json["candidates"]]
     repairs = [c["text"] for c in client.get("/keyboard/pinyin?letters=baoxiu&expect=service:repairs").json["candidates"]]
     assert plain.index("报修") > 0 and repairs[0] == "报修"  # 公共设施报修 is the repairs service's own word
@@ -266,6 +266,54 @@ def test_pinyin_on_traditional_pages_and_bad_letters(client):
     for bad in ("", "123", "楼", "<>", "x" * 5000):
         reply = client.get("/keyboard/pinyin", query_string={"letters": bad})
         assert reply.status_code == 200 and isinstance(reply.json["candidates"], list)
+
+
+def pinyin_row(client, letters: str, before: str = "", expect: str = "") -> list[str]:
+    reply = client.get("/keyboard/pinyin", query_string={"letters": letters, "before": before, "expect": expect})
+    assert reply.status_code == 200
+    return [c["text"] for c in reply.json["candidates"]]
+
+
+@pytest.mark.parametrize("expect", ["", "service:complaints", "service:repairs", "address"])
+def test_pinyin_knows_what_is_already_in_the_field(client, expect):
+    """Issue 23: after 楼道, "deng" gives 灯 first, in any field (the kiosk's own texts speak of 楼道灯),
+    not 等 or 登; without the field's text the row is the dictionary's (等 first)."""
+    assert pinyin_row(client, "deng", expect=expect)[0] == "等"
+    after = pinyin_row(client, "deng", before="楼道", expect=expect)
+    assert after[0] == "灯" and {"等", "登"} <= set(after)
+    assert pinyin_row(client, "qing", before="门锁坏了，", expect=expect)[0] == "请"  # a clause begins: 请, not 情
+    assert pinyin_row(client, "le", before="灯坏", expect=expect)[0] == "了"
+
+
+def test_pinyin_offers_whole_words_for_all_the_letters(client):
+    """Issue 23: several syllables typed in one go come back as what they most likely say, taking all the
+    letters (楼道灯坏了), with the first word and the first syllable's characters still in the row."""
+    reply = client.get("/keyboard/pinyin?letters=loudaodenghuaile&before=我家").json["candidates"]
+    assert reply[0] == {"text": "楼道灯坏了", "consumed": 16}
+    assert {"text": "楼道", "consumed": 6} in reply and {"text": "楼", "consumed": 3} in reply
+    assert pinyin_row(client, "huaile")[0] == "坏了"  # no dictionary has 坏了 as a word
+    assert pinyin_row(client, "bufangbian")[0] == "不方便"
+    assert pinyin_row(client, "yuyue")[0] == "预约"  # one word rather than two characters (与月)
+
+
+def test_pinyin_knows_the_sentence_on_traditional_pages_too(client):
+    """The field of a Traditional page holds 樓道: it is read back as 楼道 and the row shown as 燈, 壞了."""
+    client.post("/language", data={"locale": "zh_Hant_TW", "next": "/"})
+    assert pinyin_row(client, "deng", before="樓道")[0] == "燈"
+    assert pinyin_row(client, "loudaodenghuaile", before="我家")[0] == "樓道燈壞了"
+    assert pinyin_row(client, "le", before="燈壞")[0] == "了"
+
+
+def test_the_residents_sentences_come_out_right_through_the_kiosk(client):
+    """A floor under bench/pinyin.py's measure (the issue's goal is 90 %): the 50 sentences of
+    bench/pinyin_sentences.txt, piece by piece, letter by letter, through GET /keyboard/pinyin on a
+    Simplified page; the piece meant must be first for at least 85 % of the pieces (87 % when measured)."""
+    from bench.pinyin import kiosk_asker, measure_sentences, sentence_pieces
+
+    found = measure_sentences(sentence_pieces(), kiosk_asker(client))
+    assert found["pieces"] >= 250
+    assert found["first"] / found["pieces"] >= 0.85, found["misses"]
+    assert found["clauses_right"] >= 30, found["clauses_right"]
 
 
 def test_traditional_forms_come_from_the_index_phrase_by_phrase():

@@ -244,6 +244,12 @@ def test_pinyin_by_touch(touchscreen):
     page.wait_for_selector(".keyboard__candidate >> text=灯")
     page.locator(".keyboard__space").tap()  # space takes the first candidate
     assert page.locator("[name=answer]").input_value() == "楼道灯"
+    for letter in "huaile":  # two syllables in one go: the row offers them as one (issue 23)
+        page.locator(f".keyboard__key[data-key={letter}]").tap()
+    page.wait_for_selector(".keyboard__candidate >> text=坏了")
+    page.locator(".keyboard__space").tap()
+    assert page.locator("[name=answer]").input_value() == "楼道灯坏了"
+    assert page.locator(".keyboard__composing").inner_text() == ""
     assert page.evaluate("window.__keys") == 0
 
 

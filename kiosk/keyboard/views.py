@@ -20,7 +20,7 @@ from engines.handwriting.zinnia import ZinniaError
 from ..i18n import current_locale
 from ..security import csrf, from_this_box
 from ..voice_views import speak_key
-from .expect import expectation
+from .expect import expectation, the_kiosks_words
 
 bp = Blueprint("keyboard", __name__, url_prefix="/keyboard")
 
@@ -131,7 +131,10 @@ def pinyin():
 
     try:
         before = request.args.get("before", "")[-BEFORE_MAX:]
-        found = engine.candidates(request.args.get("letters", "")[:64], limit=ASKED, after=before)
+        if current_locale() == "zh_Hant_TW":  # the field holds 樓道: the index and the texts know 楼道
+            before = engine.simplified(before[-20:])
+        kiosks = the_kiosks_words(get_db())  # 楼道灯 in a service's texts: 灯 likely after 楼道, in any field
+        found = engine.candidates(request.args.get("letters", "")[:64], limit=ASKED, after=before, pairs=kiosks.pairs)
     except engine.PinyinUnavailable as exc:
         current_app.logger.warning("pinyin unavailable: %s", exc)
         return refusal(_("Pinyin is not available just now. Please write by hand or use the letters."), 503)
