@@ -67,6 +67,8 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "EXTRA_HOSTS": ([], lambda raw: [h.strip().lower() for h in raw.split(",") if h.strip()]),
     # Largest request body accepted, in bytes. Every form of the kiosk fits in a few kilobytes.
     "MAX_CONTENT_LENGTH": (64 * 1024, int),
+    # Groups of the catalogue whose requests may carry up to three photos (a repair, a subsidy: core/media.py).
+    "PHOTO_GROUPS": (["home", "disability"], lambda raw: [g.strip() for g in raw.split(",") if g.strip()]),
     # Seconds without a touch before the kiosk asks "还需要继续吗？", and seconds more before it goes back
     # to the start and forgets the visit (the resident's answers are kept under their resume code).
     "IDLE_SECONDS": (90, int),

@@ -33,7 +33,7 @@ CSP = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
-        "media-src 'self'",
+        "media-src 'self' blob:",  # a spoken answer played back on the kiosk before it is sent (kiosk/resident/attachments.py)
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

@@ -76,9 +76,12 @@ def main(argv: list[str] | None = None) -> None:
         lan = lan_address()
         if lan:
             print(f"Phones on this network: http://{lan}:{args.port}/", flush=True)
-    # waitress refuses a larger body before it reaches the app (and before it is buffered to disk).
+    # waitress refuses a larger body before it reaches the app (and before it is buffered to disk): the
+    # largest any page takes, a photo's (kiosk/resident/attachments.py); Flask holds every other page to
+    # MAX_CONTENT_LENGTH, with the same polite 413.
+    from .resident.attachments import UPLOAD_BODY
     server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="kiosk",
-                           max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+                           max_request_body_size=max(app.config["MAX_CONTENT_LENGTH"], UPLOAD_BODY))
     kiosk_page_for_refused_bodies(server)
     logging.basicConfig()  # as waitress.serve does: its warnings (a queue backing up) reach the journal
     server.run()
