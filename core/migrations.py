@@ -466,6 +466,8 @@ def m021_request_media(db: Database) -> None:
     or a photo. Sealed at rest (``data`` as sealed bytes, ``written`` as sealed text); held by a draft
     while it is filled in (``ON UPDATE CASCADE``: resuming gives a draft a new key; ``ON DELETE
     CASCADE``: a purged draft takes its media with it), then by the request it became."""
+    if "media" in db.table_names():  # a test made it to save into an older file with today's code
+        return
     db.execute(
         """
         CREATE TABLE media (

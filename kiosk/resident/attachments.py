@@ -15,7 +15,7 @@
 """
 from __future__ import annotations
 
-from flask import abort, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -49,8 +49,11 @@ PHOTO_REFUSED = {
 def larger_bodies_for_uploads(endpoint, values) -> None:
     """Let a question's form and the photo page bring a recording or a photo. Runs before the app's
     form-token check reads the body (url value preprocessors run before ``before_request``)."""
-    if endpoint in UPLOAD_PAGES and request.method == "POST":
+    if endpoint in UPLOAD_PAGES and request.method == "POST" and request.mimetype == "multipart/form-data":
         request.max_content_length = UPLOAD_BODY
+        # The words typed beside it stay small in memory (Werkzeug counts its read buffer, 64 KiB at a time,
+        # against this); their own limit is the field's (kiosk/validation.py: an error, all of it kept).
+        request.max_form_memory_size = 4 * max(current_app.config["MAX_CONTENT_LENGTH"], 64 * 1024)
 
 
 def take_spoken(draft: Draft, code: str) -> str | None:
