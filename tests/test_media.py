@@ -31,9 +31,10 @@ def spoken_wav(tmp_path_factory) -> bytes:
     return path.read_bytes()
 
 
-def phone(app):
+def phone(app, locale: str = "en"):
     client = app.test_client()
     client.environ_base.update(PHONE)
+    client.post("/language", data={"locale": locale})
     return client
 
 
@@ -74,7 +75,7 @@ def test_a_spoken_answer_answers_the_question_and_is_named_on_the_check_page_and
     length = f"{int(round(seconds)) // 60}:{int(round(seconds)) % 60:02d}"
     client.post("/request/contact", data={"contact": "centre"})
     check = client.get("/request/check").get_data(as_text=True)
-    assert f"A spoken answer, {length}" in check or f"口述回答，{length}" in check or length in check
+    assert f"A spoken answer, {length}" in check
     assert re.search(r'<audio class="summary-list__audio" controls preload="none" src="/request/media/\d+"', check)
     played = client.get(re.search(r'src="(/request/media/\d+)"', check).group(1))
     assert played.status_code == 200 and played.data == spoken_wav and played.headers["Content-Type"] == "audio/wav"
@@ -132,7 +133,7 @@ def test_a_worker_writes_down_what_was_said_and_the_county_receives_the_words(ap
         worker = phone(app)
         assert log_in(worker, "alice").status_code == 302
         worklist = worker.get("/worker/worklist").get_data(as_text=True)
-        assert "To write down" in worklist or "待记录" in worklist
+        assert "To write down" in worklist
         link = re.search(r'href="(/worker/write-down/\d+)"', worklist).group(1)
         page = worker.get(link).get_data(as_text=True)
         audio = re.search(r'src="(/worker/media/\d+)"', page).group(1)
