@@ -17,9 +17,9 @@
     var controls = section.querySelector("[data-recorder-controls]");
     var fileField = section.querySelector("[data-recorder-file]");
     var input = fileField.querySelector("input[type=file]");
-    var recordButton = section.querySelector("[data-record]");
-    var stopButton = section.querySelector("[data-stop]");
-    var playButton = section.querySelector("[data-play]");
+    var recordButton = section.querySelector("[data-rec-record]");
+    var stopButton = section.querySelector("[data-rec-stop]");
+    var playButton = section.querySelector("[data-rec-play]");
     var time = section.querySelector("[data-time]");
     var recorded = section.querySelector("[data-recorded]");
     var noMicrophone = section.querySelector("[data-no-microphone]");
