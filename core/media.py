@@ -191,7 +191,10 @@ def shrink_photo(data: bytes) -> tuple[bytes, int, int]:
                 raise MediaRefused("not_photo")
             if picture.width * picture.height > MAX_PHOTO_PIXELS:
                 raise MediaRefused("too_large")
-            picture.draft("RGB", (PHOTO_SIDE, PHOTO_SIDE))  # a JPEG decodes at 1/2, 1/4 or 1/8 size: fast, little memory
+            # A JPEG decodes at 1/2, 1/4 or 1/8 size where that still covers the size kept: fast, little memory.
+            # (The size asked keeps the picture's shape: a square one would stop a 4:3 photo at full size.)
+            longest = max(picture.size)
+            picture.draft("RGB", (picture.width * PHOTO_SIDE // longest, picture.height * PHOTO_SIDE // longest))
             orientation = picture.getexif().get(0x0112, 1)
             picture.load()
             upright = ImageOps.exif_transpose(picture) if orientation != 1 else picture
