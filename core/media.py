@@ -19,6 +19,7 @@ table's foreign key cascades).
 from __future__ import annotations
 
 import io
+import secrets
 import struct
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from .db import require_transaction
 
 DATA = "media.data"
 WRITTEN = "media.written"
+SHARE = "media.share_token"
 AUDIO, PHOTO = "audio", "photo"
 PHOTO_FIELD = "photo"
 
@@ -224,16 +226,37 @@ def keep_spoken(db: Database, draft_id: str, field: str, data: bytes, mime: str,
 
 
 def add_photo(db: Database, draft_id: str, jpeg: bytes, width: int, height: int) -> int:
-    """Keep a (shrunk) photo with a draft; :class:`MediaRefused` (``too_many``) past :data:`MAX_PHOTOS`."""
+    """Keep a (shrunk) photo with a draft; :class:`MediaRefused` (``too_many``) past :data:`MAX_PHOTOS`.
+
+    Each photo gets, once, a long random token (:func:`shared`): the address a county that takes media
+    (``KIOSK_COUNTY_MEDIA=media_url``) is given for it, the same on every send. Kept sealed, found by its
+    keyed hash, so a copy of the database alone gives no address away."""
     require_transaction(db)
     held = db.execute("SELECT COUNT(*) FROM media WHERE draft_id = ? AND kind = ?", [draft_id, PHOTO]).fetchone()[0]
     if held >= MAX_PHOTOS:
         raise MediaRefused("too_many")
+    token = secrets.token_urlsafe(32)
     return db.execute(
-        "INSERT INTO media (draft_id, field, kind, mime, bytes, width, height, data, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO media (draft_id, field, kind, mime, bytes, width, height, data, share_token, share_key, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [draft_id, PHOTO_FIELD, PHOTO, "image/jpeg", len(jpeg), width, height, db.keyring.seal_bytes(jpeg, DATA),
-         utc_now()]).lastrowid
+         db.keyring.seal(token, SHARE), db.keyring.lookup_keys(token)[0], utc_now()]).lastrowid
+
+
+def shared(db: Database, request_id: int) -> str | None:
+    """The token of a saved request's first photo (what a county that takes media is sent), or None."""
+    row = db.execute("SELECT share_token FROM media WHERE request_id = ? AND kind = ? AND share_token IS NOT NULL"
+                     " ORDER BY id LIMIT 1", [request_id, PHOTO]).fetchone()
+    return db.keyring.open(row[0], SHARE) if row else None
+
+
+def by_share(db: Database, token: str) -> Item | None:
+    """The saved request's photo a token names (a county fetching what it was sent), or None."""
+    if not token or len(token) > 100:
+        return None
+    keys = db.keyring.lookup_keys(token)
+    found = _items(db, f"share_key IN ({','.join('?' * len(keys))}) AND request_id IS NOT NULL", keys)
+    return found[0] if found else None
 
 
 def remove(db: Database, draft_id: str, media_id: int) -> bool:
@@ -323,13 +346,18 @@ def reseal(db: Database) -> int:
     require_transaction(db)
     count = 0
     prefix = db.keyring.current_prefix
-    for row in list(db.query("SELECT id, data, written FROM media WHERE substr(data, 1, 14) <> CAST(? AS BLOB)"
-                             " OR (written IS NOT NULL AND written NOT LIKE ? || '%')", [prefix, prefix])):
+    for row in list(db.query("SELECT id, data, written, share_token FROM media WHERE substr(data, 1, 14) <> CAST(? AS BLOB)"
+                             " OR (written IS NOT NULL AND written NOT LIKE ? || '%')"
+                             " OR (share_token IS NOT NULL AND share_token NOT LIKE ? || '%')", [prefix, prefix, prefix])):
         data = db.keyring.renewed_bytes(row["data"], DATA)
         text = db.keyring.renewed(row["written"], WRITTEN)
         if data is not None:
             db.execute("UPDATE media SET data = ? WHERE id = ?", [data, row["id"]])
         if text is not None:
             db.execute("UPDATE media SET written = ? WHERE id = ?", [text, row["id"]])
+        if row["share_token"] and not db.keyring.is_current(row["share_token"]):
+            token = db.keyring.open(row["share_token"], SHARE)
+            db.execute("UPDATE media SET share_token = ?, share_key = ? WHERE id = ?",
+                       [db.keyring.seal(token, SHARE), db.keyring.lookup_keys(token)[0], row["id"]])
         count += 1
     return count

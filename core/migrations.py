@@ -484,11 +484,14 @@ def m021_request_media(db: Database) -> None:
             written TEXT,                  -- sealed: what a worker wrote down from a spoken answer
             written_by TEXT,
             written_at TEXT,
+            share_token TEXT,              -- sealed: a photo's address for a county that takes media (docs/open311.md)
+            share_key TEXT,                -- that token's keyed hash, to find it (core.crypto.Keyring.lookup_keys)
             created_at TEXT NOT NULL,
             CHECK ((draft_id IS NULL) <> (request_id IS NULL))
         )"""
     )
     db.execute("CREATE INDEX media_by_draft ON media(draft_id) WHERE draft_id IS NOT NULL")
+    db.execute("CREATE UNIQUE INDEX media_by_share_key ON media(share_key) WHERE share_key IS NOT NULL")
     db.execute("CREATE INDEX media_by_request ON media(request_id) WHERE request_id IS NOT NULL")
     db.execute("CREATE INDEX media_to_write_down ON media(id) WHERE kind = 'audio' AND request_id IS NOT NULL"
                " AND written IS NULL")

@@ -62,7 +62,7 @@ def test_a_spoken_answer_answers_the_question_and_is_named_on_the_check_page_and
     client = phone(app)
     start_feedback_to_message(client)
     page = client.get("/request/questions/message").get_data(as_text=True)
-    assert 'accept="audio/*" capture' in page and 'enctype="multipart/form-data"' in page  # the phone's own recorder
+    assert 'accept="audio/*" capture="user"' in page and 'enctype="multipart/form-data"' in page  # the phone's own recorder
     # Nothing typed, nothing recorded: the question is still asked.
     assert client.post("/request/questions/message", data={"answer": ""}).status_code == 422
     response = answer_by_voice(client, spoken_wav)
@@ -229,3 +229,43 @@ def test_a_draft_takes_its_media_with_it_when_it_is_purged(app, spoken_wav):
         with write_transaction(db, durable=True):
             retention.purge(db, datetime.now(timezone.utc) + timedelta(days=2))
         assert db.execute("SELECT COUNT(*) FROM media").fetchone()[0] == 0
+
+
+def _repair_with_a_photo(client, photo: bytes) -> str:
+    assert client.post("/services/repairs").status_code == 302
+    client.post("/request/questions/what", data={"answer": "light"})
+    client.post("/request/questions/where", data={"answer": "幸福里小区3号楼2单元", "write": "1"})
+    client.post("/request/questions/danger", data={"answer": "no"})
+    client.post("/request/contact", data={"contact": "centre"})
+    assert client.post("/request/photos", content_type="multipart/form-data",
+                       data={"photo": (io.BytesIO(photo), "IMG.JPG")}).status_code == 302
+    return client.post("/request/check").headers["Location"].rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize("takes_media", [False, True])
+def test_a_photo_goes_to_the_county_as_media_url_only_where_it_takes_media(app, tmp_path, takes_media):
+    from tests.test_sent_as_confirmed import Recording
+
+    app.config.update(COUNTY_MEDIA="media_url" if takes_media else "none", PUBLIC_URL="http://192.168.1.2:8080")
+    _repair_with_a_photo(phone(app), _gps_jpeg((1200, 900)))
+    county = LiveCounty(tmp_path / "county").start()
+    try:
+        with app.app_context():
+            engine = engine_for(app, county.url, media_base=app.config["PUBLIC_URL"] if takes_media else "")
+            engine.client.transport = sent = Recording(timeout=5)
+            assert engine.run().accepted == 1
+            kept = media.content(get_db(), 1)
+    finally:
+        county.stop()
+    media_url = sent.posts[0].get("media_url")
+    if not takes_media:
+        assert media_url is None
+        return
+    assert re.fullmatch(r"http://192\.168\.1\.2:8080/media/[A-Za-z0-9_-]{43}", media_url)
+    county_side = app.test_client()
+    county_side.environ_base.update({"REMOTE_ADDR": "10.0.0.9"})
+    fetched = county_side.get(media_url[len("http://192.168.1.2:8080"):])
+    assert fetched.status_code == 200 and fetched.data == kept and fetched.headers["Content-Type"] == "image/jpeg"
+    assert county_side.get("/media/" + "A" * 43).status_code == 404  # a guess opens nothing
+    app.config["COUNTY_MEDIA"] = "none"
+    assert county_side.get(media_url[len("http://192.168.1.2:8080"):]).status_code == 404

@@ -103,6 +103,22 @@ def media_file(media_id: int):
     return response
 
 
+@bp.get("/media/<token>")
+def shared_photo(token: str):
+    """A saved request's photo, for the county it was sent to as ``media_url`` (``KIOSK_COUNTY_MEDIA``):
+    the address is a long random token only that send carries; nothing here once the request is purged,
+    nor on a kiosk whose county takes no media."""
+    if current_app.config.get("COUNTY_MEDIA") != "media_url":
+        abort(404)
+    item = media.by_share(get_db(), token)
+    if item is None:
+        abort(404)
+    response = make_response(media.content(get_db(), item.id))
+    response.headers["Content-Type"] = item.mime
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/request/photos", methods=["GET", "POST"])
 def photos():
     """Up to three photos of what is wrong: a phone's camera (``capture``), or a file on the kiosk."""
