@@ -71,3 +71,28 @@ def test_a_resident_records_stops_plays_back_and_the_check_page_names_it(microph
         print(f"stop→ready {stop_to_ready:.1f} ms, stop→playing {stop_to_play:.1f} ms (with the click's own time)")
     finally:
         context.close()
+
+
+def test_no_walk_away_question_while_she_speaks(microphone, live_kiosk):
+    """The kiosk asks "还需要继续吗？" after 90 s without a touch, and ends the visit 30 s later: never while a
+    spoken answer is being recorded (two minutes is longer than that), as never while audio plays."""
+    context = microphone.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+    page = context.new_page()
+    page.clock.install()
+    resident = Resident(page, live_kiosk.url, js=True)
+    try:
+        resident.open("/services/mediation")
+        resident.tap(page.locator("main form button[type=submit]").first)
+        resident.tap(page.locator("button[name=answer][value=noise]"))
+        assert page.url.endswith("/request/questions/details")
+        page.locator("[data-rec-record]").click()
+        page.wait_for_selector("[data-recorder][data-recording]")
+        page.clock.run_for(115_000)  # past the question (90 s) and the reset (30 s more), short of the 2-minute stop
+        assert not page.locator("#idle-dialog[open]").count()
+        assert page.url.endswith("/request/questions/details") and page.locator("[data-rec-stop]").is_visible()
+        page.locator("[data-rec-stop]").click()
+        page.wait_for_selector("[data-recorder][data-recorded='1']")
+        page.clock.run_for(91_000)  # quiet again after she stopped: the question comes as before
+        page.wait_for_selector("#idle-dialog[open]", state="attached")
+    finally:
+        context.close()

@@ -45,6 +45,7 @@
         recorder.addEventListener("stop", finished);
         recorder.start(1000);
         startedAt = performance.now();
+        section.dataset.recording = "1";  // static/js/kiosk.js: no walk-away question while she speaks
         recordButton.hidden = true; playButton.hidden = true; recorded.hidden = true; stopButton.hidden = false;
         stopButton.focus();
         ticker = setInterval(function () { time.textContent = clock((performance.now() - startedAt) / 1000) + " / " + clock(limit); }, 500);
@@ -63,6 +64,7 @@
 
     function finished() {
       clearInterval(ticker); clearTimeout(limitTimer);
+      delete section.dataset.recording;
       stopTracks();
       var length = (performance.now() - startedAt) / 1000;
       var blob = new Blob(chunks, {type: recorder.mimeType || "audio/webm"});
