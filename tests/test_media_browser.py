@@ -96,3 +96,35 @@ def test_no_walk_away_question_while_she_speaks(microphone, live_kiosk):
         page.wait_for_selector("#idle-dialog[open]", state="attached")
     finally:
         context.close()
+
+
+def test_a_photo_taken_with_the_kiosks_camera(microphone, live_kiosk):
+    """On the kiosk's own screen (no file dialog there) the photo page shows what a camera on the box sees
+    (Chromium's fake camera); Take the photo, Add this photo: kept, shrunk, shown."""
+    context = microphone.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+    page = context.new_page()
+    resident = Resident(page, live_kiosk.url, js=True)
+    try:
+        resident.open("/services/repairs")
+        resident.tap(page.locator("main form button[type=submit]").first)
+        resident.tap(page.locator("button[name=answer][value=light]"))
+        page.locator("[name=answer]").fill("3号楼2单元楼道")
+        resident.tap(page.locator("main form button.button--primary"))
+        resident.tap(page.locator("button[name=answer][value=no]"))
+        resident.tap(page.locator("button[name=contact][value=centre]"))
+        assert page.url.endswith("/request/check")
+        resident.tap(page.locator("a[href='/request/photos?return=check']"))
+        page.wait_for_selector("[data-camera]:not([hidden])")
+        assert not page.locator("[data-camera-file]").is_visible()  # no file dialog on the kiosk's screen
+        page.wait_for_function("document.querySelector('[data-camera-view]').videoWidth > 0")
+        page.locator("[data-camera-take]").click()
+        page.wait_for_selector("[data-camera][data-taken='1']")
+        resident.tap(page.locator("form[enctype='multipart/form-data'] .actions button[type=submit]"), expect_new_page=False)
+        page.wait_for_selector(".photos__image")
+        src = page.locator(".photos__image").first.get_attribute("src")
+        head = page.evaluate("src => fetch(src).then(r => r.arrayBuffer()).then(b => [b.byteLength, ...new Uint8Array(b.slice(0, 3))])", src)
+        assert head[0] > 1000 and head[1:] == [0xFF, 0xD8, 0xFF]  # a JPEG, as the kiosk keeps it
+        resident.tap(page.locator("a.button--primary", has_text="完成"))
+        assert "1 张照片" in page.locator(".summary-list").inner_text()
+    finally:
+        context.close()

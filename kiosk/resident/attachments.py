@@ -9,7 +9,11 @@
   :class:`kiosk.resident.forms.QuestionForm`), is checked by its bytes (:func:`core.media.check_audio`)
   and kept, sealed, even when the typed words are refused, so nothing is lost.
 - **Photos** (up to three, services of ``KIOSK_PHOTO_GROUPS``): ``/request/photos``, reached from the
-  check page's *Add a photo*; one photo a POST, shrunk on the box (:func:`core.media.shrink_photo`).
+  check page's *Add a photo*; one photo a POST, shrunk on the box (:func:`core.media.shrink_photo`). A
+  phone's file field opens its camera (``capture="environment"``); on the kiosk's own screen, whose
+  Chromium opens no file dialog (its policy), ``static/js/recorder.js`` shows what a camera on the box
+  (a USB document camera) sees, *Take the photo* puts a JPEG of it into that field; with no camera the
+  screen says a worker can add it from a phone.
 - Each is played or shown only to the browser of the draft that holds it (``/request/media/<id>``); the
   worker's pages have their own address behind the login (kiosk/worker/writing.py).
 """
@@ -26,6 +30,7 @@ from core.drafts import Draft
 from . import bp, flow
 from .lookup import draft_and_service, start_again
 from ..db import get_db
+from ..shared_screen import on_shared_screen
 
 #: The pages whose form may carry a recording or a photo: a bigger body than the kiosk's other forms.
 UPLOAD_PAGES = {"resident.question", "resident.photos"}
@@ -146,7 +151,7 @@ def photos():
     return render_template(
         "resident/photos.html", service=svc, photos=[(m, url_for("resident.media_file", media_id=m.id)) for m in kept],
         room=len(kept) < media.MAX_PHOTOS, errors=[("photo", error)] if error else [],
-        done=url_for("resident.check"), carried=_carried(),
+        done=url_for("resident.check"), carried=_carried(), on_screen=on_shared_screen(),
     ), (422 if error else 200)
 
 

@@ -98,3 +98,55 @@
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
 })();
+
+// 📷 A camera on the kiosk (a USB document camera), on the photo page (kiosk/resident/attachments.py): what it
+// sees, Take the photo, and a JPEG of it goes into the form's file field. A phone keeps its file field,
+// which opens its own camera.
+(function () {
+  "use strict";
+
+  function setUp(section) {
+    if (section.dataset.cameraReady) { return; }
+    section.dataset.cameraReady = "1";
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { return; }
+    var form = section.closest("form");
+    var input = form.querySelector("input[type=file]");
+    var view = section.querySelector("[data-camera-view]");
+    var taken = section.querySelector("[data-camera-taken]");
+    var take = section.querySelector("[data-camera-take]");
+    var again = section.querySelector("[data-camera-again]");
+    var none = document.querySelector("[data-camera-none]");
+    navigator.mediaDevices.getUserMedia({video: {width: {ideal: 1920}, height: {ideal: 1080}}}).then(function (stream) {
+      section.hidden = false;
+      if (none) { none.hidden = true; }
+      view.srcObject = stream;
+      view.play().catch(function () {});
+      document.addEventListener("htmx:beforeSwap", function () { stream.getTracks().forEach(function (t) { t.stop(); }); }, {once: true});
+      take.addEventListener("click", function () {
+        var canvas = document.createElement("canvas");
+        canvas.width = view.videoWidth; canvas.height = view.videoHeight;
+        canvas.getContext("2d").drawImage(view, 0, 0);
+        canvas.toBlob(function (blob) {
+          var transfer = new DataTransfer();
+          transfer.items.add(new File([blob], "camera.jpg", {type: "image/jpeg"}));
+          input.files = transfer.files;
+          if (taken.src) { URL.revokeObjectURL(taken.src); }
+          taken.src = URL.createObjectURL(blob);
+          taken.hidden = false; view.hidden = true; take.hidden = true; again.hidden = false;
+          section.dataset.taken = "1";
+        }, "image/jpeg", 0.9);
+      });
+      again.addEventListener("click", function () {
+        input.value = "";
+        taken.hidden = true; view.hidden = false; take.hidden = false; again.hidden = true;
+        delete section.dataset.taken;
+      });
+    }).catch(function () { /* no camera: the page says a worker can add it from a phone */ });
+  }
+
+  function enhance(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("[data-camera]").forEach(setUp);
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:load", function (event) { enhance(event.target); });
+})();
