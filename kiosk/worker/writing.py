@@ -51,7 +51,8 @@ def write_down(media_id: int):
     saved = submissions.get(db, item.request_id)
     service, question = _question(db, saved, item.field)
     typed = saved.answers.get(item.field)
-    kind = question.datatype if question and question.datatype == "text" else "text"
+    # the words are held to the question's own limit (a list's "other": a short answer's)
+    kind = "text" if question and question.datatype == "text" else "string"
     errors, value = [], ""
     if item.written_down:
         session["worklist_done"] = _("A colleague has already written this down.")

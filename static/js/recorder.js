@@ -112,7 +112,11 @@
     var form = section.closest("form");
     var input = form.querySelector("input[type=file]");
     var view = section.querySelector("[data-camera-view]");
-    var taken = section.querySelector("[data-camera-taken]");
+    var takenHolder = section.querySelector("[data-camera-taken]");
+    var taken = document.createElement("img");  // made here: an <img> without a source is not valid HTML
+    taken.className = "camera__taken";
+    taken.alt = takenHolder.dataset.alt;
+    takenHolder.appendChild(taken);
     var take = section.querySelector("[data-camera-take]");
     var again = section.querySelector("[data-camera-again]");
     var none = document.querySelector("[data-camera-none]");
@@ -132,13 +136,13 @@
           input.files = transfer.files;
           if (taken.src) { URL.revokeObjectURL(taken.src); }
           taken.src = URL.createObjectURL(blob);
-          taken.hidden = false; view.hidden = true; take.hidden = true; again.hidden = false;
+          takenHolder.hidden = false; view.hidden = true; take.hidden = true; again.hidden = false;
           section.dataset.taken = "1";
         }, "image/jpeg", 0.9);
       });
       again.addEventListener("click", function () {
         input.value = "";
-        taken.hidden = true; view.hidden = false; take.hidden = false; again.hidden = true;
+        takenHolder.hidden = true; view.hidden = false; take.hidden = false; again.hidden = true;
         delete section.dataset.taken;
       });
     }).catch(function () { /* no camera: the page says a worker can add it from a phone */ });
