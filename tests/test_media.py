@@ -269,3 +269,24 @@ def test_a_photo_goes_to_the_county_as_media_url_only_where_it_takes_media(app, 
     assert county_side.get("/media/" + "A" * 43).status_code == 404  # a guess opens nothing
     app.config["COUNTY_MEDIA"] = "none"
     assert county_side.get(media_url[len("http://192.168.1.2:8080"):]).status_code == 404
+
+
+def test_a_key_rotation_reseals_recordings_photos_and_their_addresses(app, runner, spoken_wav):
+    photo = _gps_jpeg((800, 600))
+    client = phone(app)
+    _repair_with_a_photo(client, photo)
+    client = phone(app)
+    start_feedback_to_message(client)
+    answer_by_voice(client, spoken_wav)
+    with app.app_context():
+        db = get_db()
+        before = {row[0]: (bytes(row[1]), row[2]) for row in db.execute("SELECT id, data, share_token FROM media")}
+        token = media.shared(db, 1)
+    assert runner.invoke(args=["data", "rotate-key"]).exit_code == 0
+    with app.app_context():
+        db = get_db()
+        for media_id, data, share in db.execute("SELECT id, data, share_token FROM media"):
+            assert bytes(data)[:14] == db.keyring.current_prefix.encode() and bytes(data) != before[media_id][0]
+            assert share is None or db.keyring.is_current(share)
+        assert media.content(db, 2) == spoken_wav  # opens with the new key
+        assert media.by_share(db, token).id == 1  # the address the county was given still finds it
