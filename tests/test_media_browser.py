@@ -14,20 +14,17 @@ STOP_TO_PLAY_MS = 300  # issue 23, "Measured": from Stop to Play it back
 
 
 @pytest.fixture(scope="module")
-def microphone(tmp_path_factory):
+def microphone(browser, tmp_path_factory):
     """Chromium whose microphone hears a resident (espeak-ng) say a repair, permission granted as the
-    kiosk's policy grants it to its own address."""
-    from playwright.sync_api import sync_playwright
-
+    kiosk's policy grants it to its own address (started by the session's Playwright: one per process)."""
     wav = tmp_path_factory.mktemp("mic") / "said.wav"
     subprocess.run(["espeak-ng", "-v", "cmn", "-s", "140", "-w", str(wav), "楼道的灯坏了三天了，晚上看不见台阶，请派人来修一下。"],
                    check=True, capture_output=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={wav}%noloop", "--autoplay-policy=no-user-gesture-required"])
-        yield browser
-        browser.close()
+    listening = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}%noloop", "--autoplay-policy=no-user-gesture-required"])
+    yield listening
+    listening.close()
 
 
 def test_a_resident_records_stops_plays_back_and_the_check_page_names_it(microphone, live_kiosk):
@@ -116,7 +113,7 @@ def test_a_photo_taken_with_the_kiosks_camera(microphone, live_kiosk):
         resident.tap(page.locator("a[href='/request/photos?return=check']"))
         page.wait_for_selector("[data-camera]:not([hidden])")
         assert not page.locator("[data-camera-file]").is_visible()  # no file dialog on the kiosk's screen
-        page.wait_for_function("document.querySelector('[data-camera-view]').videoWidth > 0")
+        page.wait_for_selector("[data-camera][data-live='1']")
         page.locator("[data-camera-take]").click()
         page.wait_for_selector("[data-camera][data-taken='1']")
         resident.tap(page.locator("form[enctype='multipart/form-data'] .actions button[type=submit]"), expect_new_page=False)

@@ -2,8 +2,11 @@
 // (the kiosk's own screen: Chromium's policy allows its own address only), at most two minutes, play it
 // back, record again; the recording goes into the form's file field and is sent with the form. Where there
 // is no microphone (a phone over plain HTTP, no JavaScript), the file field opens the phone's own recorder.
+// Loaded by the pages that use it (templates/resident/_spoken.html, photos.html), not by every page: the
+// first page's weight stays in budget. Run again by a boosted swap, it only enhances the new page.
 (function () {
   "use strict";
+  if (window.kioskMedia) { window.kioskMedia(document); return; }
 
   function clock(seconds) {
     var whole = Math.round(seconds);
@@ -28,8 +31,10 @@
     var limit = Number(section.dataset.maxSeconds || 120);
     var recorder = null, chunks = [], startedAt = 0, ticker = null, limitTimer = null, stream = null;
 
+    var keep = section.querySelector("[data-keep]");
     controls.hidden = false;
     fileField.hidden = true;
+    if (keep) { keep.hidden = true; }  // Continue sends a recording made here; Keep is for staying on the page
 
     function stopTracks() {
       if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
@@ -79,6 +84,7 @@
       stopButton.hidden = true; recordButton.hidden = false; playButton.hidden = false; recorded.hidden = false;
       recordButton.querySelector(".button__text").textContent = section.dataset.again || recordButton.querySelector(".button__text").textContent;
       section.dataset.recorded = "1";
+      if (keep) { keep.hidden = false; }
       section.dataset.readyAt = String(performance.now());  // stop → ready to play back (bench/media.py)
       playButton.focus();
     }
@@ -92,11 +98,7 @@
     });
   }
 
-  function enhance(root) {
-    (root.querySelectorAll ? root : document).querySelectorAll("[data-recorder]").forEach(setUp);
-  }
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
-  document.addEventListener("htmx:load", function (event) { enhance(event.target); });
+  window.kioskRecorder = setUp;
 })();
 
 // 📷 A camera on the kiosk (a USB document camera), on the photo page (kiosk/resident/attachments.py): what it
@@ -104,6 +106,7 @@
 // which opens its own camera.
 (function () {
   "use strict";
+  if (window.kioskMedia) { return; }  // loaded before: the first part enhanced the page
 
   function setUp(section) {
     if (section.dataset.cameraReady) { return; }
@@ -123,6 +126,7 @@
     navigator.mediaDevices.getUserMedia({video: {width: {ideal: 1920}, height: {ideal: 1080}}}).then(function (stream) {
       section.hidden = false;
       if (none) { none.hidden = true; }
+      view.addEventListener("loadeddata", function () { section.dataset.live = "1"; });  // the camera's picture is here
       view.srcObject = stream;
       view.play().catch(function () {});
       document.addEventListener("htmx:beforeSwap", function () { stream.getTracks().forEach(function (t) { t.stop(); }); }, {once: true});
@@ -149,8 +153,15 @@
   }
 
   function enhance(root) {
-    (root.querySelectorAll ? root : document).querySelectorAll("[data-camera]").forEach(setUp);
+    var scope = root.querySelectorAll ? root : document;
+    scope.querySelectorAll("[data-recorder]").forEach(window.kioskRecorder);
+    scope.querySelectorAll("[data-camera]").forEach(setUp);
   }
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  window.kioskMedia = enhance;
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  } else {
+    enhance(document);
+  }
 })();
