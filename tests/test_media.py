@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from core import media, outbox, retention
+from core import media, outbox, retention, submissions
 from core.db import write_transaction
 from kiosk.db import get_db
 from tests.conftest import LiveCounty
@@ -290,3 +290,30 @@ def test_a_key_rotation_reseals_recordings_photos_and_their_addresses(app, runne
             assert share is None or db.keyring.is_current(share)
         assert media.content(db, 2) == spoken_wav  # opens with the new key
         assert media.by_share(db, token).id == 1  # the address the county was given still finds it
+
+
+def test_other_said_instead_of_written_reaches_the_county_in_the_description(app, spoken_wav):
+    """A list's 其他 with 🎤: Send what I said answers "other" with the recording; the worker's words follow
+    其他 in what the county is sent (the answer itself stays the option's key)."""
+    add_accounts(app)
+    client = phone(app, "zh_Hans_CN")
+    client.post("/services/repairs")
+    page = client.get("/request/questions/what").get_data(as_text=True)
+    assert "其他情况？说给我们听" in page and 'name="answer" value="other"' in page
+    response = client.post("/request/questions/what", content_type="multipart/form-data",
+                           data={"answer": "other", "spoken": (io.BytesIO(spoken_wav), "said.wav")})
+    assert response.headers["Location"] == "/request/questions/where"
+    client.post("/request/questions/where", data={"answer": "幸福里小区3号楼2单元", "write": "1"})
+    client.post("/request/questions/danger", data={"answer": "no"})
+    ticket = finish(client)
+    worker = phone(app)
+    log_in(worker, "alice")
+    link = re.search(r'href="(/worker/write-down/\d+)"', worker.get("/worker/worklist").get_data(as_text=True)).group(1)
+    worker.post(link, data={"said": "楼顶水箱漏水"})
+    with app.app_context():
+        db = get_db()
+        saved = submissions.by_ticket(db, ticket)
+        assert saved.answers["what"] == "other"
+        assert "其他：楼顶水箱漏水" in submissions.wording_of(db, saved.id).description
+        assert outbox.current_state(db, saved.id) == outbox.QUEUED and outbox.due_for_sending(
+            db, "2999-01-01T00:00:00Z", 10)[0]["request_id"] == saved.id  # let go
