@@ -317,3 +317,32 @@ def test_other_said_instead_of_written_reaches_the_county_in_the_description(app
         assert "其他：楼顶水箱漏水" in submissions.wording_of(db, saved.id).description
         assert outbox.current_state(db, saved.id) == outbox.QUEUED and outbox.due_for_sending(
             db, "2999-01-01T00:00:00Z", 10)[0]["request_id"] == saved.id  # let go
+
+
+def test_the_pages_with_recordings_and_photos_are_valid_html(app, tmp_path, spoken_wav):
+    """The worker's To write down, the write-down page (and its error) and a request's page with what the
+    resident said and showed; the resident's check page with both (Nu HTML Checker)."""
+    from tests.html_check import nu_problems
+
+    add_accounts(app)
+    client = phone(app)
+    client.post("/services/repairs")
+    client.post("/request/questions/what", content_type="multipart/form-data",
+                data={"answer": "other", "spoken": (io.BytesIO(spoken_wav), "said.wav")})
+    client.post("/request/questions/where", data={"answer": "幸福里小区3号楼2单元", "write": "1"})
+    client.post("/request/questions/danger", data={"answer": "no"})
+    client.post("/request/contact", data={"contact": "centre"})
+    client.post("/request/photos", content_type="multipart/form-data", data={"photo": (io.BytesIO(_gps_jpeg((640, 480))), "a.jpg")})
+    pages = {"check": client.get("/request/check").get_data(as_text=True),
+             "photos-one": client.get("/request/photos").get_data(as_text=True)}
+    ticket = finish(client)
+    worker = phone(app)
+    log_in(worker, "alice")
+    pages["worklist"] = worker.get("/worker/worklist").get_data(as_text=True)
+    link = re.search(r'href="(/worker/write-down/\d+)"', pages["worklist"]).group(1)
+    pages["write-down"] = worker.get(link).get_data(as_text=True)
+    pages["write-down-error"] = worker.post(link, data={"said": ""}).get_data(as_text=True)
+    pages["request"] = worker.get(f"/worker/request/{ticket}").get_data(as_text=True)
+    assert "<audio" in pages["request"] and "<img" in pages["request"]
+    problems = nu_problems(pages, tmp_path)
+    assert not problems, "\n".join(problems)

@@ -78,6 +78,7 @@ def write_down(media_id: int):
         "worker/write_down.html", ticket=saved.ticket, service=service.name if service else saved.service_code,
         question=question.text if question else item.field, typed=shown_typed, length=minutes_seconds(item.seconds),
         label=spoken_label(item), audio=url_for("worker.media_file", media_id=media_id), value=value, errors=errors,
+        media_id=media_id,
         limit=validation.MAX_LENGTH[kind], saved=when(saved.requested_at)), (422 if errors else 200)
 
 
