@@ -346,3 +346,24 @@ def test_the_pages_with_recordings_and_photos_are_valid_html(app, tmp_path, spok
     assert "<audio" in pages["request"] and "<img" in pages["request"]
     problems = nu_problems(pages, tmp_path)
     assert not problems, "\n".join(problems)
+
+
+def test_waitress_takes_a_big_body_only_where_an_upload_may_come(live_kiosk):
+    """The upload pages' cap (16.25 MiB) is not every page's: a 1 MB body to the ticket look-up, or a
+    urlencoded one to a question, is still refused by waitress before a byte of it is read; a multipart
+    one to the photo page is waited for."""
+    import socket
+
+    def answer_to_headers_only(path: str, content_type: str) -> bytes:
+        with socket.create_connection(("127.0.0.1", live_kiosk.port), timeout=2) as sock:
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+                         f"Content-Length: 1000000\r\n\r\n".encode())
+            try:
+                return sock.recv(200)
+            except socket.timeout:
+                return b"(waiting for the body)"
+
+    assert answer_to_headers_only("/status", "application/x-www-form-urlencoded").startswith(b"HTTP/1.1 413")
+    assert answer_to_headers_only("/request/questions/message", "application/x-www-form-urlencoded").startswith(
+        b"HTTP/1.1 413")
+    assert answer_to_headers_only("/request/photos", "multipart/form-data; boundary=x") == b"(waiting for the body)"
