@@ -92,6 +92,7 @@ bench: setup $(VENV)/.test-installed node_modules/.installed
 	$(CAP) $(BIN)/python -m bench.help_calls
 	$(CAP) $(BIN)/python -m bench.pinyin
 	$(CAP) $(BIN)/python -m bench.health
+	$(CAP) $(BIN)/python -m bench.media
 	$(CAP) $(BIN)/python -m bench.soak $(SOAK_JOURNEYS)
 
 # Not part of make test: a fresh Debian 12 installed with the README's one command and booted in qemu

@@ -67,6 +67,8 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     "EXTRA_HOSTS": ([], lambda raw: [h.strip().lower() for h in raw.split(",") if h.strip()]),
     # Largest request body accepted, in bytes. Every form of the kiosk fits in a few kilobytes.
     "MAX_CONTENT_LENGTH": (64 * 1024, int),
+    # Groups of the catalogue whose requests may carry up to three photos (a repair, a subsidy: core/media.py).
+    "PHOTO_GROUPS": (["home", "disability"], lambda raw: [g.strip() for g in raw.split(",") if g.strip()]),
     # Seconds without a touch before the kiosk asks "还需要继续吗？", and seconds more before it goes back
     # to the start and forgets the visit (the resident's answers are kept under their resume code).
     "IDLE_SECONDS": (90, int),
@@ -150,6 +152,11 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # (the county locates a home visit by the resident's address: a service that asks for it asks her too
     # whether the county may show it as the request's public location; without her yes, the centre's).
     "COUNTY_LOCATION": ("either", _one_of("either", "coordinates", "home")),
+    # Whether the county takes media, from its own documentation (GeoReport v2 publishes no such thing):
+    # "none", or "media_url": a request's first photo goes as media_url, an unguessable address on this
+    # kiosk (KIOSK_PUBLIC_URL, which the county must be able to reach) serving it until the purge.
+    # Recordings never go: the words a worker wrote down from them do (docs/open311.md, "Media").
+    "COUNTY_MEDIA": ("none", _one_of("none", "media_url")),
     # Sync service: nightly run (local time), county probe interval, status refresh interval, HTTP timeout.
     "SYNC_NIGHTLY_AT": ("02:30", str),
     "SYNC_PROBE_SECONDS": (30.0, float),

@@ -72,6 +72,28 @@ class Keyring:
         except (KeyError, ValueError, InvalidTag) as exc:
             raise SealError(f"a sealed value in {column} cannot be opened with this box's data key") from exc
 
+    def seal_bytes(self, data: bytes, column: str) -> bytes:
+        """Bytes (a recording, a photo) sealed as :meth:`seal` seals text, kept as bytes: ``enc1:<key
+        id>:`` then nonce ‖ ciphertext ‖ tag, with no base64 (a third more on disk for nothing)."""
+        nonce = secrets.token_bytes(12)
+        return f"{PREFIX}{self.current}:".encode() + nonce + self.keys[self.current].encrypt(nonce, data, column.encode())
+
+    def open_bytes(self, stored: bytes, column: str) -> bytes:
+        """The plain bytes of a value sealed by :meth:`seal_bytes` (bytes never stored plain: refused)."""
+        try:
+            prefix, kid, rest = bytes(stored[:5]), bytes(stored[5:13]).decode("ascii"), bytes(stored[14:])
+            if prefix != PREFIX.encode() or stored[13:14] != b":":
+                raise ValueError("not sealed")
+            return self.keys[kid].decrypt(rest[:12], rest[12:], column.encode())
+        except (KeyError, ValueError, InvalidTag) as exc:
+            raise SealError(f"a sealed value in {column} cannot be opened with this box's data key") from exc
+
+    def renewed_bytes(self, stored: bytes, column: str) -> bytes | None:
+        """:meth:`renewed` for sealed bytes."""
+        if bytes(stored[:14]) == self.current_prefix.encode():
+            return None
+        return self.seal_bytes(self.open_bytes(stored, column), column)
+
     @property
     def current_prefix(self) -> str:
         """How every value sealed with the current key begins: lets a table's owner ask SQLite for

@@ -458,3 +458,40 @@ def m020_request_wording(db: Database) -> None:
     request saved before, frozen once from the catalogue as it is before its first send."""
     if "wording" not in db["requests"].columns_dict:  # a test may have added it to save into an older file
         db.execute("ALTER TABLE requests ADD COLUMN wording TEXT")
+
+
+@migrations()
+def m021_request_media(db: Database) -> None:
+    """What a resident said or showed instead of writing (core/media.py): a spoken answer to a question,
+    or a photo. Sealed at rest (``data`` as sealed bytes, ``written`` as sealed text); held by a draft
+    while it is filled in (``ON UPDATE CASCADE``: resuming gives a draft a new key; ``ON DELETE
+    CASCADE``: a purged draft takes its media with it), then by the request it became."""
+    if "media" in db.table_names():  # a test made it to save into an older file with today's code
+        return
+    db.execute(
+        """
+        CREATE TABLE media (
+            id INTEGER PRIMARY KEY,
+            draft_id TEXT REFERENCES drafts(id) ON UPDATE CASCADE ON DELETE CASCADE,
+            request_id INTEGER REFERENCES requests(id),
+            field TEXT NOT NULL,           -- the question's code (a spoken answer), or 'photo'
+            kind TEXT NOT NULL CHECK (kind IN ('audio', 'photo')),
+            mime TEXT NOT NULL,            -- found from the bytes, never from what the browser said
+            bytes INTEGER NOT NULL,
+            seconds REAL,                  -- a spoken answer's length, when known
+            width INTEGER, height INTEGER, -- a photo's, after shrinking
+            data BLOB NOT NULL,            -- sealed (core.crypto.Keyring.seal_bytes)
+            written TEXT,                  -- sealed: what a worker wrote down from a spoken answer
+            written_by TEXT,
+            written_at TEXT,
+            share_token TEXT,              -- sealed: a photo's address for a county that takes media (docs/open311.md)
+            share_key TEXT,                -- that token's keyed hash, to find it (core.crypto.Keyring.lookup_keys)
+            created_at TEXT NOT NULL,
+            CHECK ((draft_id IS NULL) <> (request_id IS NULL))
+        )"""
+    )
+    db.execute("CREATE INDEX media_by_draft ON media(draft_id) WHERE draft_id IS NOT NULL")
+    db.execute("CREATE UNIQUE INDEX media_by_share_key ON media(share_key) WHERE share_key IS NOT NULL")
+    db.execute("CREATE INDEX media_by_request ON media(request_id) WHERE request_id IS NOT NULL")
+    db.execute("CREATE INDEX media_to_write_down ON media(id) WHERE kind = 'audio' AND request_id IS NOT NULL"
+               " AND written IS NULL")

@@ -4,7 +4,8 @@
   code and all.
 - A request the county closed more than ``closed_days`` ago (default 30) keeps only a stub: its
   ticket, check code, service, dates and status history, so the receipt's QR code and a look-up by
-  ticket still show how it ended. Its answers and the resident's name, address and phone go.
+  ticket still show how it ended. Its answers, the resident's name, address and phone, and its
+  recordings and photos (:mod:`core.media`) go.
 
 Each table's owner deletes its own rows (:mod:`core.drafts`, :mod:`core.submissions`,
 :mod:`core.personal`); :mod:`core.outbox` says which requests closed when. Afterwards the WAL is
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from . import county_notes, feedback, drafts, outbox, personal, submissions
+from . import county_notes, feedback, drafts, media, outbox, personal, submissions
 from .clock import iso
 from .db import require_transaction
 
@@ -37,6 +38,7 @@ def purge(db: Database, now: datetime, draft_hours: float = 24, closed_days: flo
         return {"drafts": drafts.purge(db, untouched_since, dry_run=True), "requests": len(due)}
     gone = drafts.purge(db, untouched_since)
     personal.forget_for_requests(db, due)
+    media.forget_for_requests(db, due)  # recordings and photos; a purged draft's go with it (foreign key)
     submissions.forget_answers(db, due, iso(now))
     feedback.forget_comments(db, due)
     county_notes.forget_texts(db, due)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import county_notes, feedback, crypto, drafts, personal, submissions
+from . import county_notes, feedback, crypto, drafts, media, personal, submissions
 from .db import require_transaction
 
 
@@ -25,7 +25,8 @@ def reseal_all(db: Database) -> int:
     the WAL too, not only the live rows (:func:`core.actions.system.seal_with_current_key`).
     """
     require_transaction(db)
-    return personal.reseal(db) + drafts.reseal(db) + submissions.reseal(db) + feedback.reseal(db) + county_notes.reseal(db)
+    return (personal.reseal(db) + drafts.reseal(db) + submissions.reseal(db) + feedback.reseal(db) + county_notes.reseal(db)
+            + media.reseal(db))
 
 
 def finish_rotation(folder: str | Path) -> bool:

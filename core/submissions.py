@@ -18,13 +18,18 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import drafts, outbox, personal, tickets, wording as wordings
+from . import drafts, media, outbox, personal, tickets, wording as wordings
 from .clock import utc_now
 from .db import require_transaction
 
 
 ANSWERS = "requests.answers"  # sealed at rest: answers may be free text about a person
 WORDING = "requests.wording"  # sealed too: the description carries the answers in words
+
+
+#: A request with a spoken answer still to be written down waits (:func:`core.outbox.enqueue`'s hold)
+#: until a worker has written it (:func:`core.actions.worker.write_down`, which releases it).
+UNTIL_WRITTEN_DOWN = "9999-12-31T23:59:59Z"
 
 
 class SaveFailed(Exception):
@@ -101,7 +106,9 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
         personal.save_for_request(db, saved.id, draft.personal)
         freeze(db, saved.id, wordings.compose(db, centre, service_code=saved.service_code, answers=saved.answers,
                                               ticket=saved.ticket, uuid=saved.uuid, details=draft.personal))
-        outbox.enqueue(db, saved.id, now)
+        # A spoken answer no worker has written down yet holds the request back: the county gets words.
+        waiting = media.attach_to_request(db, draft.id, saved.id)
+        outbox.enqueue(db, saved.id, now, hold_until=UNTIL_WRITTEN_DOWN if waiting else None)
         if not drafts.delete(db, draft.id):
             raise AlreadySaved(draft.service_code)  # rolls the whole save back
     except sqlite3.Error as exc:
@@ -162,7 +169,9 @@ def compose_now(db: Database, request: SavedRequest, centre: wordings.Centre, co
     were kept, frozen once before its first send; a worker's correction)."""
     return wordings.compose(db, centre, service_code=request.service_code, answers=request.answers, ticket=request.ticket,
                             uuid=request.uuid, reopens_county_id=outbox.county_id(db, request.reopens) if request.reopens else None,
-                            comment=comment, details=personal.load_for_request(db, request.id))
+                            comment=comment, details=personal.load_for_request(db, request.id),
+                            said={m.field: media.written(db, m.id) for m in media.for_request(db, request.id)
+                                  if m.kind == media.AUDIO and m.written_down})
 
 
 def add_reopen_comment(db: Database, request_id: int, comment: str) -> bool:
@@ -247,6 +256,17 @@ def correct_answer(db: Database, request_id: int, code: str, value: object) -> N
     """Replace one answer of a saved request the county refused, and its content hash (the county
     never stored it, so the same UUID with new content is no conflict). A step of correcting and
     resending (:func:`core.actions.worker.correct_and_resend`), which requeues it in the same transaction."""
+    require_transaction(db)
+    request = get(db, request_id)
+    if request is None:
+        raise ValueError(f"no request {request_id}")
+    _rehash(db, request, {**request.answers, code: value})
+
+
+def write_spoken_answer(db: Database, request_id: int, code: str, value: str) -> None:
+    """Make what a worker wrote down from a spoken answer the answer to question ``code`` of a request
+    still held for it (never sent, so a new content hash is no conflict); a step of
+    :func:`core.actions.worker.write_down`."""
     require_transaction(db)
     request = get(db, request_id)
     if request is None:

@@ -123,7 +123,8 @@ def reference(ticket: str, uuid: str) -> str:
 
 
 def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, ticket: str, uuid: str,
-            reopens_county_id: str | None = None, comment: str = "", details: dict | None = None) -> Wording:
+            reopens_county_id: str | None = None, comment: str = "", details: dict | None = None,
+            said: dict[str, str] | None = None) -> Wording:
     """The wording of a request, from the catalogue as it is now.
 
     The description is composed in the centre's language (``KIOSK_DEFAULT_LOCALE``), whatever language the
@@ -132,16 +133,18 @@ def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, t
     wrote as written. A request that reopens another opens with why it is back (:data:`REOPENED`), with the
     resident's comment when she wrote one. It ends with the centre's ticket (:data:`TICKET_LINE`).
     The place is the centre's, or her home where the county wants it and she agreed (``details``, her
-    personal details: :meth:`Centre.place_for`).
+    personal details: :meth:`Centre.place_for`). ``said``: what workers wrote down from the resident's spoken
+    answers, by question (:mod:`core.media`); a chosen option (her "other") is followed by those words (a
+    written question's words are its answer already).
     """
     locale = centre.locale
     service = catalogue.get_service(db, service_code, locale, include_hidden=True)
     lines = []
     if reopens_county_id is not None:
-        why, said = _in(REOPENED, locale)
+        why, in_her_words = _in(REOPENED, locale)
         lines.append(why.format(county_id=reopens_county_id))
         if comment:
-            lines.append(said.format(comment=comment))
+            lines.append(in_her_words.format(comment=comment))
     for question in service.questions if service else ():
         value = answers.get(question.code)
         if isinstance(value, list):
@@ -152,6 +155,8 @@ def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, t
             shown = question.option_name(value)
         else:
             continue
+        if question.options and (said or {}).get(question.code):  # her "other", in the words she said
+            shown = f"{shown}：{said[question.code]}"
         lines.append(f"{question.text} {shown}")
     lines.append(_in(TICKET_LINE, locale).format(ticket=reference(ticket, uuid)))
     place = centre.place_for(details)

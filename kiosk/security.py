@@ -32,8 +32,8 @@ CSP = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
-        "media-src 'self'",
+        "img-src 'self' data: blob:",  # a photo just taken with the kiosk's camera, before it is sent
+        "media-src 'self' blob:",  # a spoken answer played back on the kiosk before it is sent (kiosk/resident/attachments.py)
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

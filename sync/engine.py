@@ -148,7 +148,7 @@ class SyncEngine:
                     return True
                 if found.kind == open311.NOT_FOUND:
                     unclear = found.data if isinstance(found.data, dict) else unclear
-        fields = open311_fields(self.db, request, wording, self.settings.attributes)
+        fields = open311_fields(self.db, request, wording, self.settings.attributes, self.settings.media_base)
         attempt += 1
         self._record(request.id, outbox.IN_FLIGHT, durable=True, attempt=attempt, withheld=withheld(self.db, request, fields))
         outcome = self.client.send_service_request(fields)

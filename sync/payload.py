@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from core import outbox, personal
+from core import media, outbox, personal
 from core.submissions import SavedRequest
 from core.wording import LIST_SEPARATOR, REOPENED, Place, Wording  # noqa: F401 (Place: one definition, named here too)
 
@@ -48,7 +48,8 @@ def kiosk_field(key: str) -> tuple[str, str] | None:
     return None
 
 
-def open311_fields(db: Database, request: SavedRequest, wording: Wording, attributes: str = "all") -> dict:
+def open311_fields(db: Database, request: SavedRequest, wording: Wording, attributes: str = "all",
+                   media_base: str = "") -> dict:
     """The form fields for one request: its frozen wording (:mod:`core.wording`), its stored answers and
     the resident's personal details.
 
@@ -65,6 +66,10 @@ def open311_fields(db: Database, request: SavedRequest, wording: Wording, attrib
         ``attribute[…]`` is sent at all; the description already carries every answer in words, name
         and phone still go as ``last_name``/``phone``, and the resident's home address is not sent:
         it stays on the kiosk for the worker (``docs/open311.md``).
+    :param media_base: the kiosk's public address, for a county that takes media (``KIOSK_COUNTY_MEDIA=media_url``):
+        the request's first photo goes as GeoReport's ``media_url``, an unguessable address on the kiosk
+        (:func:`core.media.shared`) that serves it to whoever holds it until the purge. "" (the default): no
+        media. A recording is never sent: the words a worker wrote down from it are the answer.
     """
     if attributes not in ATTRIBUTE_POLICIES:
         raise ValueError(f"attributes is one of {ATTRIBUTE_POLICIES}")
@@ -77,6 +82,9 @@ def open311_fields(db: Database, request: SavedRequest, wording: Wording, attrib
         fields[PERSONAL_FIELDS["name"]] = details["name"]
     if details.get("phone"):
         fields[PERSONAL_FIELDS["phone"]] = details["phone"]
+    token = media.shared(db, request.id) if media_base else None
+    if token:
+        fields["media_url"] = f"{media_base.rstrip('/')}/media/{token}"
     if attributes == "none":
         return fields
     for code, value in request.answers.items():

@@ -55,6 +55,7 @@ def make_engine(config, db, instance_path: str | None = None) -> SyncEngine:
     settings = Settings(location=Place.from_config(config), **county_profile.sending_settings(profile, config),
                         kiosk_id=config["KIOSK_ID"], centre_locale=config["DEFAULT_LOCALE"],
                         server_error_tries=config["SYNC_SERVER_ERROR_TRIES"],
+                        media_base=config["PUBLIC_URL"] if config["COUNTY_MEDIA"] == "media_url" else "",
                         notes_via=notes_via(instance_path, config) if instance_path else "")
     return SyncEngine(db, client, settings)
 

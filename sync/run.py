@@ -31,6 +31,7 @@ class Settings:
     county_locale: str = "zh_Hans_CN"   # the language of the county's catalogue texts
     centre_locale: str = "zh_Hans_CN"   # KIOSK_DEFAULT_LOCALE: what a request says to the county is in it
     kiosk_id: str = "kiosk-1"           # which kiosk a note comes from (requests carry their own)
+    media_base: str = ""                # the kiosk's public address where the county takes media (KIOSK_COUNTY_MEDIA)
     notes_via: str = ""                 # how the county takes notes (update | note_request | none), from the kept
                                         # profile (sync/profile.py); "" = asked each run that has notes (sync/notes.py)
 

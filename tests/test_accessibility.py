@@ -111,6 +111,9 @@ def test_every_resident_page_is_accessible(browser, kiosk, locale, size):
         audit("contact with an error")
         resident.tap(page.locator("button[value=centre]"))
         audit("check your answers")
+        resident.tap(page.locator("a[href='/request/photos?return=check']"))
+        audit("photos")  # issue 23: a repair shown with a photo
+        resident.tap(page.locator("main a.button--primary"))
         resident.tap(page.locator(primary))
         audit("receipt")
         ticket, code = page.locator("#ticket-number").inner_text(), page.locator(".check-code").inner_text()
@@ -178,5 +181,5 @@ def test_every_resident_page_is_accessible(browser, kiosk, locale, size):
         audit("question, largest text")
     finally:
         context.close()
-    assert audit.pages == 26
+    assert audit.pages == 27
     assert not audit.problems, "\n".join(audit.problems)

@@ -131,6 +131,10 @@ def test_the_chromium_launcher_is_a_kiosk_that_stays_offline(tmp_path):
     policy = json.loads((ROOT / "deploy/chromium-policy.json").read_text())
     assert policy["PasswordManagerEnabled"] is False and policy["TranslateEnabled"] is False
     assert policy["URLBlocklist"] == ["*"] and all("127.0.0.1" in u or "localhost" in u for u in policy["URLAllowlist"])
+    # The microphone (a spoken answer) and a camera: the kiosk's own pages only, asked of no one (issue 23).
+    for device in ("Audio", "Video"):
+        assert policy[f"{device}CaptureAllowed"] is False
+        assert policy[f"{device}CaptureAllowedUrls"] == ["http://127.0.0.1:8080", "http://localhost:8080"]
 
 
 def test_the_screen_waits_for_the_kiosk_and_asks_for_the_centres_language(tmp_path):

@@ -1,5 +1,6 @@
 """Every resident page, in every language, passes the Nu HTML Checker (vnu.jar on Java) with no errors.
 All pages go to one Java process, since starting Java is most of the cost."""
+import io
 import json
 import shutil
 import subprocess
@@ -35,6 +36,11 @@ def collect_pages(app, locale: str) -> dict[str, str]:
     client.post("/request/questions/about", data={"answer": "other"})
     keep("question-text", client.get("/request/questions/message"))
     keep("question-text-error", client.post("/request/questions/message", data={"answer": ""}))
+    keep("question-spoken-error", client.post("/request/questions/message", content_type="multipart/form-data",
+                                              data={"answer": "", "spoken": (io.BytesIO(b"not a recording"), "a.webm")}))
+    client.post("/request/questions/message", content_type="multipart/form-data", data={
+        "answer": "", "spoken_keep": "1", "spoken": (io.BytesIO(b"OggS" + bytes(60)), "a.ogg")})
+    keep("question-spoken-kept", client.get("/request/questions/message"))
     client.post("/request/questions/message", data={"answer": "<b>多放长椅</b>"})
     keep("contact", client.get("/request/contact"))
     keep("contact-error", client.post("/request/contact", data={"contact": "phone", "phone": "1"}))
@@ -73,12 +79,17 @@ def collect_pages(app, locale: str) -> dict[str, str]:
     keep("resume-on-a-phone", client.get("/visit/resume", environ_base={"REMOTE_ADDR": "192.168.1.23"}))
     keep("voice-settings", client.get("/speech?next=/help"))
     keep("not-found", client.get("/nowhere"))
+    with app.app_context():
+        fill_service(client, get_service(get_db(), "disability-subsidy", locale))
+    keep("photos", client.get("/request/photos"))
+    keep("photos-error", client.post("/request/photos", content_type="multipart/form-data",
+                                     data={"photo": (io.BytesIO(b"not a photo"), "a.jpg")}))
     return pages
 
 
 def test_every_resident_page_is_valid_html(app, tmp_path):
     pages = {f"{locale}-{name}": html for locale in LOCALES for name, html in collect_pages(app, locale).items()}
-    assert len(pages) == 3 * 28
+    assert len(pages) == 3 * 32
     problems = nu_problems(pages, tmp_path)
     assert not problems, "\n".join(problems)
 

@@ -10,7 +10,8 @@ from .worker_helpers import add_accounts, log_in
 #: Answers allowed another rule, and why: the worker's chime is one fixed sound, the same for everyone.
 CACHED_ON_PURPOSE = {"worker.chime"}
 SAMPLE_ARGUMENTS = {"code": "what", "ticket": "A0001", "key": "0" * 64, "filename": "css/kiosk.css",
-                    "call_id": 1, "request_id": 1, "event_id": 1, "answer_id": 1, "note_id": 1}
+                    "call_id": 1, "request_id": 1, "event_id": 1, "answer_id": 1, "note_id": 1, "media_id": 1,
+                    "token": "x" * 43}
 TYPED = "王秀兰幸福路"
 
 

@@ -11,7 +11,7 @@ from core.catalogue import DEMO_FILE
 from core.actions.admin import load_catalogue
 from core.crypto import Keyring, new_key
 from core.db import connect, migrate, write_transaction
-from core.migrations import migrations
+from core.migrations import m021_request_media, migrations
 
 
 @pytest.fixture
@@ -150,6 +150,7 @@ def test_the_latest_event_index_follows_every_event_and_an_upgrade(db, tmp_path)
     migrations.apply(old, stop_before="m016_outbox_at_scale")
     load_catalogue(old, json.loads(DEMO_FILE.read_text(encoding="utf-8")))
     old.execute("ALTER TABLE requests ADD COLUMN wording TEXT")  # today's save keeps its wording (m019)
+    m021_request_media(old)  # and moves a draft's recordings and photos (m021)
     first, second = save(old, 2)
     move(old, first, outbox.IN_FLIGHT, at="2026-11-25T09:00:00+00:00")
     move(old, second, outbox.IN_FLIGHT, at="2026-11-25T09:01:00+00:00")

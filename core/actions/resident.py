@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from .. import audit, drafts, feedback, help_calls, personal, submissions
+from .. import audit, drafts, feedback, help_calls, media, personal, submissions
 from ..wording import Centre
 from ..db import write_transaction
 
@@ -25,6 +25,26 @@ def save_answers(db: Database, draft: drafts.Draft) -> None:
     """Keep the draft's answers and details as they are now (each form page's "Next")."""
     with write_transaction(db):
         drafts.save(db, draft)
+
+
+def keep_spoken(db: Database, draft: drafts.Draft, code: str, data: bytes, mime: str, seconds: float | None) -> int:
+    """The resident said her answer to question ``code`` instead of writing it (checked by
+    :func:`core.media.check_audio`): kept, sealed, with the draft, replacing one said before."""
+    with write_transaction(db):
+        return media.keep_spoken(db, draft.id, code, data, mime, seconds)
+
+
+def add_photo(db: Database, draft: drafts.Draft, jpeg: bytes, width: int, height: int) -> int:
+    """A photo (shrunk already: :func:`core.media.shrink_photo`, outside any transaction) kept with the draft.
+    Raises :class:`core.media.MediaRefused` past three."""
+    with write_transaction(db):
+        return media.add_photo(db, draft.id, jpeg, width, height)
+
+
+def remove_media(db: Database, draft: drafts.Draft, media_id: int) -> bool:
+    """The resident took a recording or a photo out of her draft."""
+    with write_transaction(db):
+        return media.remove(db, draft.id, media_id)
 
 
 def reuse_details(db: Database, draft: drafts.Draft, details: dict) -> None:

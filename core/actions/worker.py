@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from .. import audit, county_notes, drafts, feedback, follow_ups, help_calls, outbox, submissions, workers
+from .. import audit, catalogue, county_notes, drafts, feedback, follow_ups, help_calls, media, outbox, submissions, workers
 from ..db import write_transaction
 from ..wording import Centre
 from .resident import save_filled_in
@@ -108,6 +108,29 @@ def correct_and_resend(db: Database, login: str, request_id: int, target: tuple[
         audit.record(db, actor, "request.corrected", request_id, {"field": target[1]})
         audit.record(db, actor, "request.requeued", request_id, {"event": event_id})
     return True
+
+
+def write_down(db: Database, login: str, media_id: int, text: str, centre: Centre = Centre()) -> submissions.SavedRequest:
+    """A worker listened to a spoken answer and wrote down what was said: the words become the answer
+    (after anything the resident typed herself; for a list's "other", its words in the description),
+    the request is worded again and, once nothing spoken waits any more, let go to the county, with
+    ``request.written_down`` (never the words), in one durable transaction.
+    Raises :class:`core.media.AlreadyWritten` (nothing changed) when a colleague was quicker."""
+    actor = audit.worker_actor(login)
+    with write_transaction(db, durable=True):
+        done = media.write_down(db, media_id, text, login)
+        request = submissions.get(db, done.request_id)
+        service = catalogue.get_service(db, request.service_code, centre.locale, include_hidden=True)
+        question = service.question(done.field) if service else None
+        if question is None or question.datatype not in ("singlevaluelist", "multivaluelist"):
+            typed = request.answers.get(done.field) or ""
+            submissions.write_spoken_answer(db, request.id, done.field, f"{typed}\n{text}" if typed else text)
+        request = submissions.get(db, request.id)
+        submissions.freeze(db, request.id, submissions.compose_now(db, request, centre))
+        audit.record(db, actor, "request.written_down", request.id, {"media": media_id})
+        if not media.unwritten(db, request.id):
+            outbox.release(db, request.id, why="written_down")
+    return request
 
 
 def record_follow_up(db: Database, login: str, request_id: int, event_id: int, outcome: str,

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("resident", __name__)
 
-from . import feedback, confirm, help, reuse, views  # noqa: E402,F401  (registers the routes on bp)
+from . import attachments, feedback, confirm, help, reuse, views  # noqa: E402,F401  (registers the routes on bp)

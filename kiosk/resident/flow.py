@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
-from core import addresses, personal
+from core import addresses, media, personal
 from core.catalogue import Service
 from core.drafts import Draft
 from core.submissions import SavedRequest
@@ -65,9 +66,14 @@ def back_url(service: Service, current: tuple[str, str | None]) -> str:
 
 
 def first_unanswered(service: Service, draft: Draft) -> tuple[str, str | None]:
-    """The first step still missing an answer (to resume a draft, or to refuse a premature save)."""
+    """The first step still missing an answer (to resume a draft, or to refuse a premature save). A
+    question answered by a recording is answered, with or without typed words (kiosk/resident/attachments.py)."""
+    spoken = None
     for q in service.questions:
         if q.required and not draft.answers.get(q.code):
+            spoken = media.spoken_fields(get_db(), draft.id) if spoken is None else spoken
+            if q.code in spoken:
+                continue
             return ("resident.question", q.code)
         if q.code not in draft.answers:
             return ("resident.question", q.code)
@@ -99,6 +105,35 @@ def place_text(value: str) -> str:
     centre's language (what the county gets, kiosk/resident/forms.py) and shown here in the page's;
     a written address as written."""
     return addresses.relabel(get_db(), value, centre_locale(), current_locale())
+
+
+#: Services whose requests may carry photos: a repair, a subsidy (``KIOSK_PHOTO_GROUPS``: their groups).
+def takes_photos(service: Service) -> bool:
+    return service.group in current_app.config.get("PHOTO_GROUPS", ())
+
+
+def minutes_seconds(seconds: float | None) -> str:
+    """A recording's length as a clock shows it: 0:42, 1:58."""
+    whole = int(round(seconds or 0))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def spoken_label(item: media.Item) -> str:
+    """How a page names a spoken answer: "A spoken answer, 0:42"."""
+    if item.seconds:
+        return _("A spoken answer, %(length)s", length=minutes_seconds(item.seconds))
+    return _("A spoken answer")
+
+
+def with_spoken(text: str, item: media.Item | None, answered: bool) -> str:
+    """An answer's words on the check page and the receipt, with its recording named after them."""
+    if item is None:
+        return text
+    return f"{text} · 🎤 {spoken_label(item)}" if answered else f"🎤 {spoken_label(item)}"
+
+
+def photos_text(count: int) -> str:
+    return _("No photos") if not count else ngettext("%(num)d photo", "%(num)d photos", count)
 
 
 def mask(field: str, value: str) -> str:
@@ -137,12 +172,21 @@ def contact_text(details: dict) -> str:
 def check_rows(service: Service, draft: Draft) -> list[dict]:
     """Rows of the check-your-answers page: ``{key, value, href}`` with a Change link each."""
     back = {"return": "check"}
+    kept = media.for_draft(get_db(), draft.id)
+    spoken = {m.field: m for m in kept if m.kind == media.AUDIO}
     # An answer chosen from the address book is changed there (the chooser sends on to writing when there is no book).
     rows = [
-        {"key": q.text, "value": answer_text(service, q.code, draft.answers.get(q.code)),
-         "href": url_for("resident.question_address" if q.choose_from else "resident.question", code=q.code, **back)}
+        {"key": q.text, "value": _answer_with_spoken(service, q.code, draft.answers.get(q.code), spoken.get(q.code)),
+         "href": url_for("resident.question_address" if q.choose_from and q.code not in spoken else "resident.question",
+                         code=q.code, **back),
+         **({"audio": url_for("resident.media_file", media_id=spoken[q.code].id)} if q.code in spoken else {})}
         for q in service.questions
     ]
+    if takes_photos(service):
+        photos = [m for m in kept if m.kind == media.PHOTO]
+        rows.append({"key": _("Photos"), "value": photos_text(len(photos)), "href": url_for("resident.photos", **back),
+                     "change": _("Add or remove photos") if photos else _("Add a photo"),
+                     "images": [url_for("resident.media_file", media_id=m.id) for m in photos]})
     if service.needs_name:
         rows.append({"key": _("Your name"), "value": shown_detail(draft.personal, "name"),
                      "href": url_for("resident.details", **back)})
@@ -162,5 +206,16 @@ def check_rows(service: Service, draft: Draft) -> list[dict]:
 def receipt_rows(service: Service, saved: SavedRequest) -> list[dict]:
     """Rows of the receipt: the date, then each question and its answer (no Change links: it is saved)."""
     rows = [{"key": _("Date"), "value": when(saved.requested_at)}]
-    rows += [{"key": q.text, "value": answer_text(service, q.code, saved.answers.get(q.code))} for q in service.questions]
+    kept = media.for_request(get_db(), saved.id)
+    spoken = {m.field: m for m in kept if m.kind == media.AUDIO}
+    rows += [{"key": q.text, "value": _answer_with_spoken(service, q.code, saved.answers.get(q.code), spoken.get(q.code))}
+             for q in service.questions]
+    photos = sum(m.kind == media.PHOTO for m in kept)
+    if photos:
+        rows.append({"key": _("Photos"), "value": photos_text(photos)})
     return rows
+
+
+def _answer_with_spoken(service: Service, code: str, value, item: media.Item | None) -> str:
+    answered = value not in (None, "", [])
+    return with_spoken(answer_text(service, code, value), item, answered)

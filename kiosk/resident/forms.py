@@ -14,10 +14,11 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from core import addresses, personal
+from core.actions import resident as actions
 from core.catalogue import Service
 from core.drafts import Draft
 
-from . import flow
+from . import attachments, flow
 from .flow import mask
 from .. import validation
 from ..db import get_db
@@ -102,6 +103,10 @@ class QuestionForm(StepForm):
         self.spot = written_spot(self.chosen) if self.choosing and self.writing and self.chosen else ""
         # "其他" on the spot page: a place the book does not name, written after the place chosen
         self.other = self.choosing and self.writing and bool(self.chosen) and request.values.get("other") == "1"
+        # 🎤 on every written question, and under a list that has "other" (kiosk/resident/attachments.py)
+        self.speaks = (self.question.datatype in ("string", "text")
+                       or self.question.datatype == "singlevaluelist" and "other" in dict(self.question.options))
+        self.staying = False  # "Keep this recording" / "Delete this recording": the same page again
 
     def skip(self):
         # Only showing the page goes to the chooser: a typed answer posted here is always taken.
@@ -114,7 +119,10 @@ class QuestionForm(StepForm):
         value = self.draft.answers.get(self.question.code, empty)
         if self.choosing and self.writing and self.chosen:  # write only what was not listed
             value = addresses.label_for(get_db(), self.chosen, current_locale(), self.spot) + (" " if self.other else "")
-        return {"question": self.question, "value": value, "carry": self._carry(), **self._other_hint()}
+        return {"question": self.question, "value": value, "carry": self._carry(), **self._other_hint(), **self._spoken()}
+
+    def _spoken(self) -> dict:
+        return {"speaks": self.speaks, **(attachments.spoken_shown(self.draft, self.question.code) if self.speaks else {})}
 
     def _carry(self) -> list[tuple[str, str]]:
         return _carried(self.choosing and self.writing, self.chosen, self.spot, self.other)
@@ -128,8 +136,22 @@ class QuestionForm(StepForm):
         return super().back_url(returning)
 
     def check(self, form):
+        spoken_error = attachments.take_spoken(self.draft, self.question.code) if self.speaks else None
+        self.staying = self.speaks and bool(form.get("spoken_keep") or form.get("spoken_remove"))
         value, error = validation.check_answer(self.question, form.getlist("answer"))
-        return {"value": value}, only_errors([(f"answer-{self.question.code}", error)])
+        if error and value in ("", []) and (self.staying or self._spoken().get("spoken")):
+            error = None  # answered by what she said (or only keeping a recording for now)
+        return {"value": value}, only_errors([(f"spoken-{self.question.code}", spoken_error),
+                                              (f"answer-{self.question.code}", error)])
+
+    def pending(self, values, returning):
+        if not self.staying:
+            return None
+        if values["value"] not in ("", []) or self.question.code in self.draft.answers:
+            self.keep(values)  # what was typed stays with the recording
+            actions.save_answers(get_db(), self.draft)
+        return url_for("resident.question", code=self.question.code, **({"return": "check"} if returning else {}),
+                       **dict(self._carry()))
 
     def keep(self, values):
         self.draft.answers[self.question.code] = values["value"]
@@ -138,10 +160,10 @@ class QuestionForm(StepForm):
     def typed(self, form, values):
         carry = self._carry()
         if self.question.datatype in LIST_TYPES:
-            return {"question": self.question, "value": values["value"], "carry": carry}
+            return {"question": self.question, "value": values["value"], "carry": carry, **self._spoken()}
         raw = form.getlist("answer")
         return {"question": self.question, "value": validation.typed_back(raw[0] if raw else "", self.question.datatype),
-                "carry": carry, **self._other_hint()}
+                "carry": carry, **self._other_hint(), **self._spoken()}
 
 
 class DetailsForm(StepForm):

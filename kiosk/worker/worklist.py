@@ -21,13 +21,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core import feedback, catalogue, clock, county_notes, drafts, follow_ups, outbox, personal, submissions
+from core import feedback, catalogue, clock, county_notes, drafts, follow_ups, media, outbox, personal, submissions
 from core.actions import worker as actions
 from core.wording import Centre
 from sync import refusals
 from sync.payload import kiosk_field, payload_key
 
-from . import bp, calls
+from . import bp, calls, writing
 from .auth import worker_required
 from .. import validation
 from ..db import get_db
@@ -261,13 +261,15 @@ def sections(db) -> dict:
     waiting = calls.shown()
     found = twice(db)
     return {"quarantined": quarantined(db), "twice": maybe_twice(db, found), "pass_on": to_pass_on(db), "waiting": waiting,
-            "said": residents_said(db), "new_today": new_today(db, found), "drafts": unfinished(db), "to_tell": notes_to_tell(db)}
+            "said": residents_said(db), "new_today": new_today(db, found), "drafts": unfinished(db), "to_tell": notes_to_tell(db),
+            "to_write": writing.to_write(db)}
 
 
 def summary(db) -> list[dict]:
     """How many are in each section, for the home page (sections with none left out)."""
     counts = [
         (_("Refused by the county, to correct"), len(outbox.changed_since(db, (outbox.QUARANTINED,), ""))),
+        (_("Spoken answers to write down"), len(media.to_write_down(db))),
         (_("Status changes to pass on"), len(follow_ups.to_pass_on(db))),
         (_("Notes to tell the county yourself"), county_notes.kept_count(db)),
         (_("New requests today"), len(submissions.saved_between(db, *today_bounds()))),
@@ -302,7 +304,7 @@ def _request_page(db, saved: submissions.SavedRequest, refused: str | None = Non
         county_id=outbox.county_ids(history)[saved.id], numbers=numbers or [],
         twice=check_words(numbers) if numbers else None, kept=kept, refused=refused,
         done=session.pop("request_done", None),
-        sent=wording.description if wording else None,
+        sent=wording.description if wording else None, **writing.request_media(db, saved.id),
         sent_lang=LOCALES.get(wording.locale if wording else "", LOCALES[centre_locale()])["lang"]), 422 if refused else 200
 
 

@@ -47,14 +47,15 @@
 /* Walk-away: after a quiet spell the kiosk asks "Do you need more time?" (shown and spoken, never the
    resume code); "No, finish now", or no answer, ends the visit (POST /visit/end, why=idle) and goes
    back to the start. Any touch, key or
-   typing counts as an answer; nothing counts as quiet while audio is playing. The page says how long
+   typing counts as an answer; nothing counts as quiet while audio is playing or a resident is speaking. The page says how long
    (data-idle-seconds, data-idle-warning on #idle-dialog); pages with nothing to forget have no dialog. */
 (function () {
   "use strict";
   var quietTimer = null, resetTimer = null;
   function dialog() { return document.getElementById("idle-dialog"); }
-  function listening() {
-    return Array.prototype.some.call(document.querySelectorAll("audio"), function (a) { return !a.paused && !a.ended; });
+  function listening() {  // audio playing, or a spoken answer being recorded (static/js/recorder.js)
+    return Boolean(document.querySelector("[data-recorder][data-recording]")) ||
+      Array.prototype.some.call(document.querySelectorAll("audio"), function (a) { return !a.paused && !a.ended; });
   }
   function stopAsking(d) {
     clearTimeout(resetTimer);
