@@ -32,6 +32,12 @@ QUARANTINED = "quarantined"  # the county refused it; a worker must look at it
 
 STATES = (QUEUED, IN_FLIGHT, ACCEPTED, IN_PROGRESS, CLOSED, RETRY_WAIT, QUARANTINED)
 UNSENT = (QUEUED, IN_FLIGHT, RETRY_WAIT)     # not yet held by the county
+#: ``hold_until`` of a request that waits for a person, not for the county or the network (a spoken
+#: answer a worker has yet to write down: :data:`core.submissions.UNTIL_WRITTEN_DOWN`). Such a request
+#: is counted apart (:func:`tally`'s ``held`` entry) and is never "late": nothing the sync can do sends it.
+HELD_FOR_A_PERSON = "9999-12-31T23:59:59Z"
+# Current events that are not such a request (``c`` is ``current_events``).
+_NOT_HELD = f"NOT (c.state = '{QUEUED}' AND COALESCE(json_extract(c.data, '$.hold_until'), '') = '{HELD_FOR_A_PERSON}')"
 AT_COUNTY = (ACCEPTED, IN_PROGRESS)          # held by the county and not closed: status can change
 RETRYABLE = (QUARANTINED, RETRY_WAIT)        # an operator may queue these again
 
@@ -222,15 +228,16 @@ _FIRST_QUEUED = "(SELECT MIN(q.at) FROM request_events q WHERE q.state = ? AND q
 def tally(db: Database, states: tuple[str, ...]) -> dict[str, dict]:
     """How many requests are now in each of ``states``, and since when: ``{state: {"count": n,
     "since": the oldest current event's time, "saved": when the longest-waiting of them was first
-    queued}}`` (states with no request left out).
+    queued}}`` (states with no request left out). Queued requests held for a person
+    (:data:`HELD_FOR_A_PERSON`) are not in ``queued`` but in their own entry, ``held``.
 
     Found through ``request_latest``'s state index: the cost follows the requests in ``states`` now,
     not the history (before m016 it visited every event ever recorded in them).
     """
     placeholders = ",".join("?" * len(states))
     rows = db.execute(
-        f"""SELECT c.state, COUNT(*), MIN(c.at), MIN({_FIRST_QUEUED})
-            FROM current_events c WHERE c.state IN ({placeholders}) GROUP BY c.state""",
+        f"""SELECT CASE WHEN {_NOT_HELD} THEN c.state ELSE 'held' END AS kind, COUNT(*), MIN(c.at), MIN({_FIRST_QUEUED})
+            FROM current_events c WHERE c.state IN ({placeholders}) GROUP BY kind""",
         [QUEUED, *states]).fetchall()
     return {state: {"count": count, "since": since, "saved": saved} for state, count, since, saved in rows}
 
@@ -256,13 +263,14 @@ def closed_before(db: Database, cutoff: str, among: list[int] | None = None) -> 
 
 
 def oldest_unsent_since(db: Database) -> str | None:
-    """When the oldest request the county does not hold yet was first queued (that is, saved).
+    """When the oldest request the county does not hold yet was first queued (that is, saved); requests
+    held for a person (:data:`HELD_FOR_A_PERSON`) are not counted.
 
     Through ``request_latest``'s state index, like :func:`tally`: only requests unsent now are looked at.
     """
     placeholders = ",".join("?" * len(UNSENT))
     return db.execute(
-        f"SELECT MIN({_FIRST_QUEUED}) FROM current_events c WHERE c.state IN ({placeholders})",
+        f"SELECT MIN({_FIRST_QUEUED}) FROM current_events c WHERE c.state IN ({placeholders}) AND {_NOT_HELD}",
         [QUEUED, *UNSENT]).fetchone()[0]
 
 

@@ -29,7 +29,7 @@ WORDING = "requests.wording"  # sealed too: the description carries the answers 
 
 #: A request with a spoken answer still to be written down waits (:func:`core.outbox.enqueue`'s hold)
 #: until a worker has written it (:func:`core.actions.worker.write_down`, which releases it).
-UNTIL_WRITTEN_DOWN = "9999-12-31T23:59:59Z"
+UNTIL_WRITTEN_DOWN = outbox.HELD_FOR_A_PERSON
 
 
 class SaveFailed(Exception):

@@ -90,9 +90,14 @@ def describe(figure: health.Figure, now: datetime, t: health.Thresholds = health
     detail, detail_lang, lines = "", "", []
     if f.name == "unsent":
         label, value = _("Waiting to be sent"), str(f.value)
-        text = (_("Every request saved here is held by the county.") if code == "none" else
+        held = x.get("held", 0)  # spoken answers to write down hold these back: a worker's task, not the sync's
+        text = ((_("Nothing is waiting for the county.") if held else _("Every request saved here is held by the county."))
+                if code == "none" else
                 _("Saved on this kiosk, not yet held by the county: %(queued)d waiting, %(in_flight)d being sent,"
                   " %(retry_wait)d to try again later.", **x["by_state"]))
+        if held:
+            text += " " + _("Waiting for a worker to write down what the resident said (Today's list): %(held)d.",
+                            held=held)
     elif f.name == "oldest_unsent":
         label = _("Longest wait")
         value = _("None") if f.value is None else _duration(f.value)

@@ -266,8 +266,10 @@ def check(db: Database, instance: str | Path, database: str | Path, *, now: date
         saved = [found[state]["saved"] for state in outbox.UNSENT if state in found]
         oldest_at = min(saved) if saved else None
         oldest = _age(now, oldest_at)
+        # held for a person (a spoken answer to write down): not the sync's to send, never late; Today's list shows them
+        held = found.get("held", {}).get("count", 0)
         add("unsent", unsent, "requests", (GREEN, "waiting" if unsent else "none"),
-            by_state={state: count[state] for state in outbox.UNSENT})
+            by_state={state: count[state] for state in outbox.UNSENT}, held=held)
         add("oldest_unsent", oldest, "seconds", judge_oldest_unsent(oldest, t), since=oldest_at)
         flying_since = found.get(outbox.IN_FLIGHT, {}).get("since")
         add("in_flight", count[outbox.IN_FLIGHT], "requests",

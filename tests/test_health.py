@@ -125,6 +125,40 @@ def test_figures_of_a_seeded_database(seeded):
     assert found.overall == RED
 
 
+def test_a_spoken_answer_to_write_down_is_no_late_request(seeded, monkeypatch, tmp_path):
+    # A request held until a worker writes down what the resident said (issue 23) waits for a person, not
+    # for the county: three days of it must not make "Longest wait" red, nor count as waiting to be sent.
+    import subprocess as run
+
+    from core import media
+    from core.actions import worker
+
+    app = seeded
+    said = tmp_path / "said.wav"
+    run.run(["espeak-ng", "-v", "cmn", "-w", str(said), "楼道灯坏了"], check=True, capture_output=True)
+    with app.app_context():
+        db = get_db()
+        monkeypatch.setattr(submissions, "utc_now", lambda: _iso(NOW - timedelta(days=3)))
+        _, draft = resident.start_draft(db, "repairs", "zh_Hans_CN")
+        draft.answers, draft.personal = {"what": "light", "danger": "no"}, {"contact": "centre"}
+        mime, seconds = media.check_audio(said.read_bytes())
+        resident.keep_spoken(db, draft, "where", said.read_bytes(), mime, seconds)
+        held = resident.save_request(db, draft, "kiosk-test")
+        figures = {f.name: f for f in check(app).figures}
+        assert (figures["unsent"].value, figures["unsent"].extra["held"]) == (3, 1)   # the seeded three, and this one apart
+        assert figures["unsent"].extra["by_state"]["queued"] == 1
+        assert (figures["oldest_unsent"].value, figures["oldest_unsent"].verdict) == (3 * 3600, AMBER)  # not 3 days, not red
+        assert outbox.oldest_unsent_since(db) == "2026-11-25T09:00:00+00:00"
+        client = worker_client(app)
+        client.post("/language", data={"locale": "en"})
+        assert "write down what the resident said (Today&#39;s list): 1." in client.get("/worker/health").get_data(as_text=True)
+        # written down, it is the sync's to send like any other, from when it was saved
+        worker.write_down(db, "worker", media.for_request(db, held.id)[0].id, "3号楼楼道")
+        figures = {f.name: f for f in check(app).figures}
+        assert (figures["unsent"].value, figures["unsent"].extra["held"]) == (4, 0)
+        assert (figures["oldest_unsent"].value, figures["oldest_unsent"].verdict) == (3 * 86400, RED)
+
+
 def test_the_sync_service_is_running_while_it_holds_its_lock(seeded):
     app = seeded
     lock = f"{app.instance_path}/sync.lock"
