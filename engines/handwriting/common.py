@@ -1,0 +1,243 @@
+"""A reader of every common character that ignores stroke order, and which character goes on from which.
+
+:mod:`~engines.handwriting.shapes` compares a drawing with the field's own characters only, so a
+character the field's texts lack (灯 in a complaint) could never be proposed by it, and zinnia, which
+reads strokes in the order drawn, loses almost every character written in another order. This reader
+knows all 3,755 characters of GB 2312 level 1 (the list every school child learns first; Python's own
+codec, :mod:`engines.charsets`) and looks only at the picture.
+
+How it is built (:func:`build`, once, by ``make setup`` → ``python -m engines.handwriting``, into the
+venv; about a minute, in a process of its own):
+
+- **Templates from the box's fonts only.** Each character is drawn from the four faces Debian's
+  ``fonts-noto-cjk`` installs (Noto Sans and Noto Serif CJK SC, regular and bold), as it is and once
+  more turned and sheared a little (±6°, ±0.12; a fixed seed): eight pictures a character. Nothing is
+  built from anyone's handwriting, and never from the strokes that measure it (bench/handwriting.py,
+  npm hanzi-writer-data: test data only).
+- **Pictures normalised both ways.** A hand stretches a character wider or taller than a font does, so
+  each picture is scaled to fill the square in width and in height separately (a line thinner than a
+  quarter of its length keeps its proportions: 一 stays flat). The drawing's pen is thinner than the
+  font's strokes (0.6 of them): a finger's line is thinner than a filled stroke.
+- **The edge-direction features of :func:`engines.handwriting.shapes.features`** (512 numbers), then
+  **linear discriminant analysis** over the eight pictures of every character: the 200 directions that
+  most separate characters relative to how one character's pictures differ among themselves (style,
+  weight, slant). The within-character scatter is shrunk 10 % towards its mean variance (no data file
+  is large enough to estimate 512 × 512 numbers exactly). The answer is the characters whose mean
+  picture is nearest in those 200 dimensions.
+- **Which character goes on from which**: every pair of neighbouring characters in the words of
+  wordfreq's Chinese list (the same source as the pinyin keyboard) at least as frequent as one word in
+  a million, GB 2312 characters only (:meth:`CommonIndex.goes_on`).
+
+At run time: one 64 × 64 picture, its 512 features (Pillow), a 512 × 200 projection and the
+distances to 3,755 means (numpy): about 2 ms. The index is ~3.5 MB on disk and in memory.
+A missing index raises :class:`CommonUnavailable`; the caller reads without it (logged).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import sys
+import threading
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from ..charsets import LEVEL_1, gb2312
+from . import shapes
+
+FACES = (("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC"), ("NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC"),
+         ("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC"), ("NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC"))
+FONTS = shapes.FONT.parent
+PEN = 0.6  # the drawing's pen, as a share of the font's stroke width
+THIN = 4  # a side shorter than a quarter of the other is not stretched (一, 丨)
+DIMENSIONS = 200
+SHRINK = 0.1
+TURN, SHEAR, SEED = 6.0, 0.12, 7
+PAIR_MIN = 1e-6  # a word counts for "goes on" if this frequent (Zipf 3), as the pinyin keyboard's context
+
+
+class CommonUnavailable(RuntimeError):
+    """The index is not built (``make setup``), or numpy or a font is missing."""
+
+
+def default_path() -> Path:
+    """``<venv>/share/kiosk/handwriting-<key>.npz``; the key changes with this file and the fonts."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(Path(shapes.__file__).read_bytes())
+    for name, _ in FACES:
+        font = FONTS / name
+        if font.exists():
+            digest.update(f"|{name} {font.stat().st_size}".encode())
+    return Path(sys.prefix) / "share" / "kiosk" / f"handwriting-{digest.hexdigest()[:16]}.npz"
+
+
+def _fill(ink: Image.Image) -> Image.Image:
+    """``ink`` scaled to fill ``FILL`` of the square in width and height separately (thin shapes keep theirs)."""
+    side = shapes.FILL * shapes.SIDE
+    width, height = ink.size
+    w = side if width * THIN > height else side * width / height
+    h = side if height * THIN > width else side * height / width
+    w, h = max(1, round(w)), max(1, round(h))
+    picture = Image.new("L", (shapes.SIDE, shapes.SIDE))
+    picture.paste(ink.resize((w, h), Image.Resampling.BILINEAR), ((shapes.SIDE - w) // 2, (shapes.SIDE - h) // 2))
+    return picture
+
+
+def picture(strokes: shapes.Strokes, pen: float) -> Image.Image | None:
+    """``strokes`` drawn with a pen ``pen`` wide (in the square), filling it both ways; None for a dot or nothing."""
+    points = [point for stroke in strokes for point in stroke]
+    if not points:
+        return None
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    if not math.isfinite(sum(xs) + sum(ys)):
+        return None
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    if max(width, height) < 1.0:
+        return None
+    big = shapes.SIDE * shapes.SUPERSAMPLE
+    fill = shapes.FILL * big
+    sx = sy = fill / max(width, height)
+    if width * THIN > height:
+        sx = fill / width
+    if height * THIN > width:
+        sy = fill / height
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    line_width = max(1, round(pen * shapes.SUPERSAMPLE))
+    radius = line_width / 2
+    canvas = Image.new("L", (big, big))
+    draw = ImageDraw.Draw(canvas)
+    for stroke in strokes:
+        line = [(big / 2 + (x - cx) * sx, big / 2 + (y - cy) * sy) for x, y in stroke]
+        if len(line) > 1:
+            draw.line(line, fill=255, width=line_width, joint="curve")
+        for x, y in (line[0], line[-1]) if line else ():
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    return canvas.reduce(shapes.SUPERSAMPLE)
+
+
+def _distorted(ink: Image.Image, rng: random.Random) -> Image.Image:
+    """``ink`` turned and sheared a little (about its middle), cut to its ink again."""
+    angle, shear = math.radians(rng.uniform(-TURN, TURN)), rng.uniform(-SHEAR, SHEAR)
+    width, height = ink.size
+    room = Image.new("L", (width * 2, height * 2))
+    room.paste(ink, (width // 2, height // 2))
+    c, s = math.cos(angle), math.sin(angle)
+    a, b, d, e = c, -s + shear, s, c
+    matrix = (a, b, width - a * width - b * height, d, e, height - d * width - e * height)
+    turned = room.transform(room.size, Image.Transform.AFFINE, matrix, resample=Image.Resampling.BILINEAR)
+    return turned.crop(turned.getbbox())
+
+
+def _pairs(characters: set[str]):
+    """Neighbouring characters in wordfreq's Chinese words at least ``PAIR_MIN`` frequent, as sorted codes."""
+    import numpy as np
+    import wordfreq
+
+    found: set[int] = set()
+    for centibels, bucket in enumerate(wordfreq.get_frequency_list("zh", "large")):
+        if wordfreq.cB_to_freq(-centibels) < PAIR_MIN:
+            break
+        for word in bucket:
+            if len(word) > 1 and all(ch in characters for ch in word):
+                found.update(ord(a) << 21 | ord(b) for a, b in zip(word, word[1:]))
+    return np.array(sorted(found), dtype=np.int64)
+
+
+def build(path: Path | str) -> Path:
+    """Draw, describe and separate every character of GB 2312 level 1; write the index to ``path``."""
+    import numpy as np
+
+    path = Path(path)
+    characters = gb2312(LEVEL_1)
+    rng = random.Random(SEED)
+    rows, labels = [], []
+    pen = None
+    for name, face in FACES:
+        font = shapes._open(FONTS / name, face, shapes.EM)
+        if pen is None:
+            one, country = shapes._ink(font, "一"), shapes._ink(font, "国")
+            pen = PEN * one.height * shapes.FILL * shapes.SIDE / max(country.size)
+        for label, character in enumerate(characters):
+            ink = shapes._ink(font, character)
+            if ink is None:
+                continue
+            for variant in (ink, _distorted(ink, rng)):
+                vector = shapes.features(_fill(variant))
+                if vector is not None:
+                    rows.append(np.frombuffer(vector.tobytes(), dtype=np.float32))
+                    labels.append(label)
+        del font
+    x, y = np.stack(rows).astype(np.float64), np.array(labels)
+    count = len(characters)
+    means = np.zeros((count, x.shape[1]))
+    np.add.at(means, y, x)
+    means /= np.maximum(np.bincount(y, minlength=count), 1)[:, None]
+    within = x - means[y]
+    scatter_within = within.T @ within / len(x)
+    scatter_within = (1 - SHRINK) * scatter_within + SHRINK * np.trace(scatter_within) / len(scatter_within) * np.eye(len(scatter_within))
+    between = means - x.mean(axis=0)
+    scatter_between = between.T @ between / count
+    values, vectors = np.linalg.eigh(scatter_within)
+    whiten = vectors / np.sqrt(values)
+    _, directions = np.linalg.eigh(whiten.T @ scatter_between @ whiten)
+    projection = whiten @ directions[:, ::-1][:, :DIMENSIONS]
+    projected = means @ projection
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npz")
+    np.savez(partial, characters=np.array("".join(characters)), projection=projection.astype(np.float32),
+             means=projected.astype(np.float32), norms=(projected ** 2).sum(axis=1).astype(np.float32),
+             pen=np.array(pen, dtype=np.float32), pairs=_pairs(set(gb2312())))
+    partial.replace(path)
+    return path
+
+
+class CommonIndex:
+    """The built index, opened: :meth:`closest` and :meth:`goes_on`. Read-only, so safe across threads."""
+
+    def __init__(self, path: Path | str):
+        try:
+            import numpy as np
+        except ImportError as exc:
+            raise CommonUnavailable("numpy is not installed (setup.cfg: `make setup`)") from exc
+        try:
+            with np.load(path) as data:
+                self.characters = str(data["characters"])
+                self.projection, self.means, self.norms = data["projection"], data["means"], data["norms"]
+                self.pen, self.pairs = float(data["pen"]), data["pairs"]
+        except (OSError, KeyError, ValueError) as exc:
+            raise CommonUnavailable(f"no handwriting index at {path}: run `make setup` ({exc})") from exc
+        self._np = np
+
+    def closest(self, strokes: shapes.Strokes, best: int = 10) -> list[str]:
+        """The ``best`` common characters whose pictures are nearest ``strokes``'s, nearest first; [] for a dot."""
+        np = self._np
+        drawn = picture(strokes, self.pen)
+        vector = shapes.features(drawn) if drawn is not None else None
+        if vector is None or best <= 0:
+            return []
+        query = np.frombuffer(vector.tobytes(), dtype=np.float32) @ self.projection
+        distances = self.norms - 2 * (self.means @ query)  # + |query|², the same for every character
+        nearest = np.argpartition(distances, best)[:best] if best < len(distances) else np.arange(len(distances))
+        return [self.characters[i] for i in nearest[np.argsort(distances[nearest])]]
+
+    def goes_on(self, before: str, character: str) -> bool:
+        """Whether ``before``'s last character and ``character`` are neighbours in a common word (道 → 路)."""
+        if not before or not character:
+            return False
+        code = ord(before[-1]) << 21 | ord(character[0])
+        at = int(self._np.searchsorted(self.pairs, code))
+        return at < len(self.pairs) and int(self.pairs[at]) == code
+
+
+_shared: CommonIndex | None = None
+_shared_lock = threading.Lock()
+
+
+def index() -> CommonIndex:
+    """The process's index, opened on first use (:class:`CommonUnavailable` if it is not built)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = CommonIndex(default_path())
+        return _shared
