@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import random
 import sys
 import threading
@@ -62,9 +63,14 @@ class CommonUnavailable(RuntimeError):
 
 
 def default_path() -> Path:
-    """``<venv>/share/kiosk/handwriting-<key>.npz``; the key changes with this file and the fonts."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(Path(shapes.__file__).read_bytes())
+    """``<venv>/share/kiosk/handwriting-<key>.npz``; the key changes with the code and settings that build the
+    index (not with the rest of this file) and with the fonts, so such a change makes a new one."""
+    import inspect
+
+    made_by = [build, _fill, _distorted, _pairs, shapes.features, shapes._ink, shapes._sobel]
+    digest = hashlib.sha256("".join(inspect.getsource(f) for f in made_by).encode())
+    digest.update(repr((FACES, PEN, THIN, DIMENSIONS, SHRINK, TURN, SHEAR, SEED, PAIR_MIN, shapes.SIDE, shapes.FILL,
+                        shapes.GRID, shapes.DIRECTIONS, shapes.EM, LEVEL_1)).encode())
     for name, _ in FACES:
         font = FONTS / name
         if font.exists():
@@ -192,12 +198,20 @@ def build(path: Path | str) -> Path:
     return path
 
 
+def _numpy():
+    """numpy, its BLAS kept to one thread where it is first imported here (the web process needs no more)."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import numpy
+
+    return numpy
+
+
 class CommonIndex:
     """The built index, opened: :meth:`closest` and :meth:`goes_on`. Read-only, so safe across threads."""
 
     def __init__(self, path: Path | str):
         try:
-            import numpy as np
+            np = _numpy()
         except ImportError as exc:
             raise CommonUnavailable("numpy is not installed (setup.cfg: `make setup`)") from exc
         try:
@@ -216,8 +230,10 @@ class CommonIndex:
         vector = shapes.features(drawn) if drawn is not None else None
         if vector is None or best <= 0:
             return []
-        query = np.frombuffer(vector.tobytes(), dtype=np.float32) @ self.projection
-        distances = self.norms - 2 * (self.means @ query)  # + |query|², the same for every character
+        # einsum's own loops, not BLAS: OpenBLAS hands a matrix times a vector to its threads, and on a
+        # busy box of two cores waiting for them took 40 ms instead of 0.2.
+        query = np.einsum("ij,i->j", self.projection, np.frombuffer(vector.tobytes(), dtype=np.float32))
+        distances = self.norms - 2 * np.einsum("ij,j->i", self.means, query)  # + |query|², alike for every character
         nearest = np.argpartition(distances, best)[:best] if best < len(distances) else np.arange(len(distances))
         return [self.characters[i] for i in nearest[np.argsort(distances[nearest])]]
 
