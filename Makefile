@@ -51,9 +51,12 @@ pinyin: $(VENV)/.installed
 
 # The handwriting reader of every common character (engines/handwriting/common.py): the 3,755 characters of
 # GB 2312 level 1 drawn from the box's Noto CJK fonts and separated once into the venv (~1 min, ~4 MB);
-# prints "up to date" when it is there.
+# prints "up to date" when it is there. The build needs numpy, installed into a folder that only the
+# build sees: in the venv itself sqlite-utils would import it into every process (+11 MB each).
+BUILD_NUMPY := $(VENV)/share/kiosk/build-numpy
 handwriting: $(VENV)/.installed
-	$(BIN)/python -m engines.handwriting
+	test -d $(BUILD_NUMPY)/numpy || $(BIN)/pip install -q --target $(BUILD_NUMPY) 'numpy>=1.26,<3'
+	PYTHONPATH=$(BUILD_NUMPY) $(BIN)/python -m engines.handwriting
 
 # The neural Mandarin voice (engines/speech/neural.py) in a venv of its own, every version pinned and
 # installed with --no-deps (deploy/voice-requirements.txt is the whole list); its weights checked by

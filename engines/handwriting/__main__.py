@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
             print(f"handwriting index: {path} (up to date)")
             return 0
         build(path)
-        for old in path.parent.glob("handwriting-*.npz"):
+        for old in path.parent.glob("handwriting-*.zip"):
             if old != path:
                 old.unlink(missing_ok=True)
     print(f"handwriting index: {path}, {path.stat().st_size / 1e6:.1f} MB, built in {time.perf_counter() - start:.1f} s")

@@ -28,21 +28,27 @@ venv; about a minute, in a process of its own):
   wordfreq's Chinese list (the same source as the pinyin keyboard) at least as frequent as one word in
   a million, GB 2312 characters only (:meth:`CommonIndex.goes_on`).
 
-At run time: one 64 × 64 picture, its 512 features (Pillow), a 512 × 200 projection and the
-distances to 3,755 means (numpy): about 2 ms. The index is ~3.5 MB on disk and in memory.
+At run time: one 64 × 64 picture, its 512 features, a 512 × 200 projection and the distances to
+3,755 means, all Pillow (no numpy: :class:`CommonIndex`): about 2 ms. The index is ~3.7 MB on disk and
+in memory. Building it takes numpy, which ``make handwriting`` installs into a folder of its own that
+only the build sees.
 A missing index raises :class:`CommonUnavailable`; the caller reads without it (logged).
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
+import heapq
+import json
 import math
-import os
 import random
 import sys
 import threading
+import zipfile
+from array import array
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageMath
 
 from ..charsets import LEVEL_1, gb2312
 from . import shapes
@@ -63,7 +69,7 @@ class CommonUnavailable(RuntimeError):
 
 
 def default_path() -> Path:
-    """``<venv>/share/kiosk/handwriting-<key>.npz``; the key changes with the code and settings that build the
+    """``<venv>/share/kiosk/handwriting-<key>.zip``; the key changes with the code and settings that build the
     index (not with the rest of this file) and with the fonts, so such a change makes a new one."""
     import inspect
 
@@ -75,7 +81,7 @@ def default_path() -> Path:
         font = FONTS / name
         if font.exists():
             digest.update(f"|{name} {font.stat().st_size}".encode())
-    return Path(sys.prefix) / "share" / "kiosk" / f"handwriting-{digest.hexdigest()[:16]}.npz"
+    return Path(sys.prefix) / "share" / "kiosk" / f"handwriting-{digest.hexdigest()[:16]}.zip"
 
 
 def _fill(ink: Image.Image) -> Image.Image:
@@ -197,60 +203,79 @@ def build(path: Path | str) -> Path:
     projection = whiten @ directions[:, ::-1][:, :DIMENSIONS]
     projected = means @ projection
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.npz")
-    np.savez(partial, characters=np.array("".join(characters)), projection=projection.astype(np.float32),
-             means=projected.astype(np.float32), norms=(projected ** 2).sum(axis=1).astype(np.float32),
-             pen=np.array(pen, dtype=np.float32), pairs=_pairs(set(gb2312())))
+    partial = path.with_name(path.name + ".partial")
+    meta = {"characters": "".join(characters), "pen": pen, "features": size, "dimensions": DIMENSIONS}
+    with zipfile.ZipFile(partial, "w") as out:  # plain little-endian arrays: read without numpy
+        out.writestr("meta.json", json.dumps(meta, ensure_ascii=False))
+        out.writestr("projection.f32", projection.astype("<f4").tobytes())  # features × dimensions
+        out.writestr("means.f32", projected.astype("<f4").tobytes())  # characters × dimensions
+        out.writestr("norms.f32", (projected ** 2).sum(axis=1).astype("<f4").tobytes())
+        out.writestr("pairs.i64", _pairs(set(gb2312())).astype("<i8").tobytes())
     partial.replace(path)
     return path
 
 
-def _numpy():
-    """numpy, its BLAS kept to one thread where it is first imported here (the web process needs no more)."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    import numpy
-
-    return numpy
-
-
 class CommonIndex:
-    """The built index, opened: :meth:`closest` and :meth:`goes_on`. Read-only, so safe across threads."""
+    """The built index, opened: :meth:`closest` and :meth:`goes_on`. Read-only, so safe across threads.
+
+    No numpy here: where numpy is installed, sqlite-utils imports it in every process that uses it
+    (+11 MB each, the web process and the sync service). The two products — the features through the
+    projection, then with every character's mean — are Pillow's C operations on float images, as in
+    :meth:`engines.handwriting.shapes.ShapeMatcher.closest`: each row multiplied by the query repeated
+    on every row, then every row averaged (a box filter down to one column).
+    """
 
     def __init__(self, path: Path | str):
         try:
-            np = _numpy()
-        except ImportError as exc:
-            raise CommonUnavailable("numpy is not installed (setup.cfg: `make setup`)") from exc
-        try:
-            with np.load(path) as data:
-                self.characters = str(data["characters"])
-                self.projection, self.means, self.norms = data["projection"], data["means"], data["norms"]
-                self.pen, self.pairs = float(data["pen"]), data["pairs"]
-        except (OSError, KeyError, ValueError) as exc:
+            with zipfile.ZipFile(path) as data:
+                meta = json.loads(data.read("meta.json"))
+                self.characters: str = meta["characters"]
+                self.pen: float = meta["pen"]
+                features, dimensions = meta["features"], meta["dimensions"]
+                count = len(self.characters)
+                # the projection stored features × dimensions; kept as dimensions × features (one row each)
+                projection = Image.frombytes("F", (dimensions, features), data.read("projection.f32"))
+                self.projection = projection.transpose(Image.Transpose.TRANSPOSE)
+                self.means = Image.frombytes("F", (dimensions, count), data.read("means.f32"))
+                self.norms = Image.frombytes("F", (1, count), data.read("norms.f32"))
+                self.pairs = array("q", data.read("pairs.i64"))
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise CommonUnavailable(f"no handwriting index at {path}: run `make setup` ({exc})") from exc
-        self._np = np
+        if sys.byteorder != "little":  # Pillow's "F" is the machine's float32 too: the kiosk's boxes are little-endian
+            raise CommonUnavailable(f"{path}: the index is little-endian, this machine is not")
+        self.features, self.dimensions = features, dimensions
+
+    @staticmethod
+    def _averages(rows: Image.Image, vector: Image.Image) -> Image.Image:
+        """The average over each row of the float image ``rows`` times ``vector`` (a row as wide): one column."""
+        width, height = rows.size
+        products = ImageMath.lambda_eval(lambda image: image["q"] * image["t"],
+                                         q=vector.resize((width, height), Image.Resampling.NEAREST), t=rows)
+        return products.resize((1, height), Image.Resampling.BOX)
 
     def closest(self, strokes: shapes.Strokes, best: int = 10) -> list[str]:
         """The ``best`` common characters whose pictures are nearest ``strokes``'s, nearest first; [] for a dot."""
-        np = self._np
         drawn = picture(strokes, self.pen)
         vector = shapes.features(drawn) if drawn is not None else None
         if vector is None or best <= 0:
             return []
-        # einsum's own loops, not BLAS: OpenBLAS hands a matrix times a vector to its threads, and on a
-        # busy box of two cores waiting for them took 40 ms instead of 0.2.
-        query = np.einsum("ij,i->j", self.projection, np.frombuffer(vector.tobytes(), dtype=np.float32))
-        distances = self.norms - 2 * np.einsum("ij,j->i", self.means, query)  # + |query|², alike for every character
-        nearest = np.argpartition(distances, best)[:best] if best < len(distances) else np.arange(len(distances))
-        return [self.characters[i] for i in nearest[np.argsort(distances[nearest])]]
+        # the query projected, as a row (each value 1/features of the true one)
+        query = self._averages(self.projection, Image.frombytes("F", (self.features, 1), vector.tobytes()))
+        averages = self._averages(self.means, query.transpose(Image.Transpose.TRANSPOSE))
+        # squared distances less |query|² (the same for every character): |mean|² − 2 mean·query
+        scale = 2.0 * self.features * self.dimensions
+        distances = ImageMath.lambda_eval(lambda image: image["n"] - image["a"] * scale, n=self.norms, a=averages)
+        values = array("f")
+        values.frombytes(distances.tobytes())
+        return [self.characters[i] for _, i in heapq.nsmallest(best, zip(values, range(len(values))))]
 
     def goes_on(self, before: str, character: str) -> bool:
         """Whether ``before``'s last character and ``character`` are neighbours in a common word (道 → 路)."""
         if not before or not character:
             return False
         code = ord(before[-1]) << 21 | ord(character[0])
-        at = int(self._np.searchsorted(self.pairs, code))
-        return at < len(self.pairs) and int(self.pairs[at]) == code
+        at = bisect.bisect_left(self.pairs, code)
+        return at < len(self.pairs) and self.pairs[at] == code
 
 
 _shared: CommonIndex | None = None
