@@ -40,6 +40,21 @@ def test_the_index_is_built_and_knows_every_common_character():
     assert index.closest([]) == [] and index.closest([[(5, 5), (5.2, 5.1)]]) == []
 
 
+def test_the_reader_needs_no_numpy():
+    """Where numpy is installed, sqlite-utils imports it into every process (+11 MB each): the kiosk reads
+    the index without it, so numpy is only the build's (make handwriting installs it apart)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['numpy'] = None\n"  # any import of numpy now fails
+            "from engines.handwriting import common\n"
+            "print(common.index().closest([[(100, 500), (900, 500)], [(500, 100), (500, 900)]], best=3)[0])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=str(HANZI.parent.parent))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "十"
+
+
 @pytest.mark.parametrize("hand", ["textbook", "unsteady, any order"])
 def test_a_broken_corridor_light_is_read_in_the_complaints_field(client, hand):
     """The issue's failure: 灯 and 道 were not among the ten, 坏 came second behind 怀. Written by the
