@@ -51,6 +51,7 @@ from engines.handwriting.zinnia import recognizer  # noqa: E402
 
 # engines.handwriting.shapes (and so Pillow) is imported where it is used, so that --memory measures it.
 
+KIOSK_ONLY = "--kiosk" in sys.argv[1:]  # the kiosk's reading alone, for a quicker run
 LIMIT_MS = 20.0
 SHAPES_LIMIT_MS = 10.0
 SHOWN = 10  # as kiosk/keyboard/views.py
@@ -100,7 +101,17 @@ HANDS = ("clean", "unsteady", "any order")
 
 def read(drawn, expected: Expectation, before: str, times: dict[str, list[float]] | None) -> dict[str, list[str]]:
     """The candidates of each reading of one drawing, and (into ``times``) how long the kiosk's took."""
+    from engines.handwriting.reader import common_reader, read as kiosk_read
     from engines.handwriting.shapes import closest, matcher
+
+    if KIOSK_ONLY:  # --kiosk: only the kiosk's reading and the common reader's (the same drawings)
+        index = common_reader()
+        start = time.perf_counter()
+        found = {"the kiosk (fused)": kiosk_read(drawn, expected, before, best=SHOWN)}
+        if times is not None:
+            times["kiosk"].append((time.perf_counter() - start) * 1000)
+        found["common alone"] = index.closest(pad.fitted(drawn)) if index is not None else []
+        return found
 
     found = {"bare": [c.character for c in recognizer().classify(drawn, size=1024, best=SHOWN)]}
     matcher().templates(expected.characters)  # made when the field is first written in: not timed here
@@ -122,8 +133,6 @@ def read(drawn, expected: Expectation, before: str, times: dict[str, list[float]
     found["+ shapes, no agreement"] = combine(ranked, shaped, best=SHOWN)
     found["+ shapes, RRF"] = rrf(ranked, shaped)
     found["shapes alone"] = shaped
-    from engines.handwriting.reader import common_reader, read as kiosk_read
-
     index = common_reader()
     found["common alone"] = index.closest(fitted) if index is not None else []
     start = time.perf_counter()
@@ -164,7 +173,8 @@ def measure(name: str, writings: list[tuple[str, str, Expectation]], rng: random
     ``rng`` draws the unsteady hand (as before the shape matcher, so those figures are unchanged),
     ``order`` shuffles its strokes."""
     templates(writings)
-    counts = {(hand, kind): [0, 0] for hand in HANDS for kind in KINDS}
+    kinds = ("common alone", "the kiosk (fused)") if KIOSK_ONLY else KINDS
+    counts = {(hand, kind): [0, 0] for hand in HANDS for kind in kinds}
     n = 0
     for character, before, expected in writings:
         strokes = medians(character)
@@ -323,7 +333,8 @@ def main() -> None:
         return memory_child()
     from kiosk.keyboard.expect import expectation
 
-    memory()
+    if not KIOSK_ONLY:
+        memory()
     rng, order = random.Random(20261125), random.Random(20261126)
     times: dict[str, list[float]] = {"zinnia": [], "shapes": [], "both": [], "kiosk": []}
     recognizer()  # open the model once, outside the timing
@@ -340,9 +351,10 @@ def main() -> None:
         measure("address and repair words, in their fields", addresses + repair_writings(db), rng, order)
         measure("GB 2312 level 1, alone, a field expecting nothing", [(ch, "", NOTHING) for ch in gb2312_level1()],
                 rng, order)
-    timing("recognition and re-ranking", times["zinnia"], LIMIT_MS)
-    timing("shape matcher and combine", times["shapes"], SHAPES_LIMIT_MS)
-    timing("all of it (zinnia, shapes, combine)", times["both"], LIMIT_MS)
+    if not KIOSK_ONLY:
+        timing("recognition and re-ranking", times["zinnia"], LIMIT_MS)
+        timing("shape matcher and combine", times["shapes"], SHAPES_LIMIT_MS)
+        timing("all of it (zinnia, shapes, combine)", times["both"], LIMIT_MS)
     timing("the kiosk's reading, stroke end to candidates (engines/handwriting/reader.read)", times["kiosk"],
            ROUND_TRIP_LIMIT_MS)
 

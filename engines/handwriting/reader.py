@@ -6,9 +6,13 @@
    - zinnia (:mod:`.zinnia`, which follows the order of the strokes), its 40 re-ranked by what the
      field expects (:func:`.rerank.rerank`);
    - the common characters' reader (:mod:`.common`), which ignores stroke order and knows the 3,755
-     characters of GB 2312 level 1;
-   - where the field expects particular characters, the shape matcher (:mod:`.shapes`), which also
-     ignores stroke order and knows only the field's characters (some are not common: 巷, 幢);
+     characters of GB 2312 level 1, its 40 re-ranked by the same rule;
+   - where the field expects characters outside GB 2312 level 1 (巷, 幢), the shape matcher
+     (:mod:`.shapes`), which also ignores stroke order, among those only. Among the field's common
+     characters it would be a second vote from the same picture: it always proposes field characters
+     that look like the drawing, the common reader's ten often hold the same ones, and two votes beat
+     the common reader's one first place even when the resident wrote a character the field does not
+     expect (measured: bench/handwriting.py, docs/performance.md);
 
 3. :func:`.rerank.fuse` merges their lists, with one more vote for what goes on from the character
    before (a word of wordfreq's Chinese list, or a pair in the field's texts).
@@ -52,13 +56,14 @@ def read(drawn: Strokes, expected: Expectation = NOTHING, before: str = "", best
     asked = [c.character for c in recognizer().classify(box, size=BOX, best=ASKED)]
     ranked = rerank(asked, expected, before, best=best)
     index = common_reader()
-    common = index.closest(box, best=best) if index is not None else []
+    common = rerank(index.closest(box, best=ASKED), expected, before, best=best) if index is not None else []
     shaped: list[str] = []
-    if expected.characters:
+    uncommon = expected.characters - set(index.characters) if index is not None else expected.characters
+    if uncommon:
         from . import shapes  # Pillow and the font load on the first field that expects something
 
         try:
-            shaped = [character for character, _ in shapes.closest(box, expected.characters, best=best)]
+            shaped = [character for character, _ in shapes.closest(box, frozenset(uncommon), best=best)]
         except shapes.ShapeError as exc:
             log.warning("the shape matcher is unavailable: %s", exc)
 
