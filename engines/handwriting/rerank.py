@@ -135,3 +135,29 @@ def combine(ranked: Iterable[str], shaped: Iterable[str], best: int = 10,
     shown += [c for c in shaped if c not in shown][:best - len(shown)]
     shown += [c for c in ranked[kept:] if c not in shown]
     return shown[:best]
+
+
+FUSION_K = 60  # reciprocal-rank fusion's usual constant (Cormack, Clarke and Büttcher, 2009): votes count first
+
+
+def fuse(lists: Iterable[Iterable[str]], best: int = 10, goes_on=None, before: str = "") -> list[str]:
+    """Several readers' candidates (each list likeliest first, the most trusted list first) merged by
+    reciprocal-rank fusion: each list gives a character ``1 / (FUSION_K + its place)``, so a character
+    more readers propose comes first, and among those proposed as often, the better placed. Ties go to
+    the order of the lists given.
+
+    ``goes_on(before, character)``, where given, is one more voter — what is already in the field: every
+    proposed character that makes a word with the last one written (道 → 路) gets the vote of a first place. It can only reorder what the readers proposed, never add a character.
+    """
+    lists = [list(dict.fromkeys(candidates)) for candidates in lists]
+    scores: dict[str, float] = {}
+    first_seen: dict[str, tuple[int, int]] = {}
+    for number, candidates in enumerate(lists):
+        for place, character in enumerate(candidates):
+            scores[character] = scores.get(character, 0.0) + 1 / (FUSION_K + place)
+            first_seen[character] = min(first_seen.get(character, (place, number)), (place, number))
+    if goes_on is not None and before:
+        for character in scores:
+            if goes_on(before, character):
+                scores[character] += 1 / FUSION_K
+    return sorted(scores, key=lambda c: (-scores[c], first_seen[c]))[:best]
