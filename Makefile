@@ -53,9 +53,11 @@ pinyin: $(VENV)/.installed
 # GB 2312 level 1 drawn from the box's Noto CJK fonts and separated once into the venv (~1 min, ~4 MB);
 # prints "up to date" when it is there. The build needs numpy, installed into a folder that only the
 # build sees: in the venv itself sqlite-utils would import it into every process (+11 MB each).
+# Pinned as the voice's venv pins it (deploy/voice-requirements.txt).
 BUILD_NUMPY := $(VENV)/share/kiosk/build-numpy
+BUILD_NUMPY_VERSION := 2.4.6
 handwriting: $(VENV)/.installed
-	test -d $(BUILD_NUMPY)/numpy || $(BIN)/pip install -q --target $(BUILD_NUMPY) 'numpy>=1.26,<3'
+	test -d $(BUILD_NUMPY)/numpy-$(BUILD_NUMPY_VERSION).dist-info || $(BIN)/pip install -q --upgrade --target $(BUILD_NUMPY) numpy==$(BUILD_NUMPY_VERSION)
 	PYTHONPATH=$(BUILD_NUMPY) $(BIN)/python -m engines.handwriting
 
 # The neural Mandarin voice (engines/speech/neural.py) in a venv of its own, every version pinned and
