@@ -299,9 +299,13 @@ def test_other_said_instead_of_written_reaches_the_county_in_the_description(app
     client = phone(app, "zh_Hans_CN")
     client.post("/services/repairs")
     page = client.get("/request/questions/what").get_data(as_text=True)
-    assert "其他情况？说给我们听" in page and 'name="answer" value="other"' in page
+    assert "其他情况？说给我们听" in page and 'name="spoken_other" value="1"' in page
+    # pressed before anything was recorded: a polite word, and no bare 其他 for the county
+    nothing = client.post("/request/questions/what", content_type="multipart/form-data", data={"spoken_other": "1"})
+    assert nothing.status_code == 422 and "还没有录音" in nothing.get_data(as_text=True)
+    assert client.get("/request/check").status_code == 302  # not answered: the check page sends her back
     response = client.post("/request/questions/what", content_type="multipart/form-data",
-                           data={"answer": "other", "spoken": (io.BytesIO(spoken_wav), "said.wav")})
+                           data={"spoken_other": "1", "spoken": (io.BytesIO(spoken_wav), "said.wav")})
     assert response.headers["Location"] == "/request/questions/where"
     client.post("/request/questions/where", data={"answer": "幸福里小区3号楼2单元", "write": "1"})
     client.post("/request/questions/danger", data={"answer": "no"})

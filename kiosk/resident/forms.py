@@ -138,6 +138,13 @@ class QuestionForm(StepForm):
     def check(self, form):
         spoken_error = attachments.take_spoken(self.draft, self.question.code) if self.speaks else None
         self.staying = self.speaks and bool(form.get("spoken_keep") or form.get("spoken_remove"))
+        if self.speaks and form.get("spoken_other") and self.question.datatype == "singlevaluelist":
+            # "Send what I said" under a list answers 其他 with her recording, and only with one: pressed
+            # before anything was recorded it would send the county a bare "其他"
+            if spoken_error is None and not self._spoken().get("spoken"):
+                spoken_error = _("Nothing has been recorded yet. Press Record, say it, then Send what I said.")
+            value, error = validation.check_answer(self.question, ["other"])
+            return {"value": value}, only_errors([(f"spoken-{self.question.code}", spoken_error)])
         value, error = validation.check_answer(self.question, form.getlist("answer"))
         if error and value in ("", []) and (self.staying or self._spoken().get("spoken")):
             error = None  # answered by what she said (or only keeping a recording for now)
