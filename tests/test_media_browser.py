@@ -70,6 +70,29 @@ def test_a_resident_records_stops_plays_back_and_the_check_page_names_it(microph
         context.close()
 
 
+def test_continue_pressed_while_she_still_speaks_keeps_what_she_said(microphone, live_kiosk):
+    # A new user's walk: 继续 (the big button above the recorder) tapped while recording went on with an
+    # empty file field, "请回答这个问题。", and the recording was lost. Now it stops, keeps it, and goes on.
+    context = microphone.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+    page = context.new_page()
+    resident = Resident(page, live_kiosk.url, js=True)
+    try:
+        resident.open("/services/feedback")
+        resident.tap(page.locator("main form button[type=submit]").first)
+        resident.tap(page.locator("button[name=answer][value=complaint]"))
+        resident.tap(page.locator("button[name=answer][value=environment]"))
+        page.locator("[data-rec-record]").click()
+        page.wait_for_selector("[data-rec-stop]:not([hidden])")
+        page.wait_for_timeout(2000)
+        resident.tap(page.locator("form .actions button[type=submit]").first)  # 继续, still recording
+        page.wait_for_url("**/request/contact")
+        resident.tap(page.locator("button[name=contact][value=centre]"))
+        row = page.locator(".summary-list__row", has=page.locator("audio"))
+        assert "🎤 口述回答，0:0" in row.inner_text()
+    finally:
+        context.close()
+
+
 def test_no_walk_away_question_while_she_speaks(microphone, live_kiosk):
     """The kiosk asks "还需要继续吗？" after 90 s without a touch, and ends the visit 30 s later: never while a
     spoken answer is being recorded (two minutes is longer than that), as never while audio plays."""

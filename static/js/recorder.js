@@ -36,6 +36,20 @@
     fileField.hidden = true;
     if (keep) { keep.hidden = true; }  // Continue sends a recording made here; Keep is for staying on the page
 
+    // Continue (or any of the form's buttons) pressed while she is still speaking: stop, put the recording
+    // into the file field, then send the form as that button would have. Without this the form went at
+    // once, with an empty file field, and what she had said was lost (a new user's walk found it).
+    var form = section.closest("form"), sendWhenStopped = null;
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        if (!recorder || recorder.state !== "recording") { return; }
+        event.preventDefault();
+        event.stopImmediatePropagation();  // before htmx's own handler on this form
+        sendWhenStopped = event.submitter || form;
+        recorder.stop();
+      }, true);
+    }
+
     function stopTracks() {
       if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
     }
@@ -86,6 +100,12 @@
       section.dataset.recorded = "1";
       if (keep) { keep.hidden = false; }
       section.dataset.readyAt = String(performance.now());  // stop → ready to play back (bench/media.py)
+      if (sendWhenStopped) {
+        var by = sendWhenStopped;
+        sendWhenStopped = null;
+        if (by === form) { form.requestSubmit(); } else { form.requestSubmit(by); }
+        return;
+      }
       playButton.focus();
     }
 
