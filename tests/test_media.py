@@ -83,6 +83,13 @@ def test_a_spoken_answer_answers_the_question_and_is_named_on_the_check_page_and
     response = client.post("/request/check")
     receipt = client.get(response.headers["Location"]).get_data(as_text=True)
     assert length in receipt and "🎤" in receipt
+    # it waits for a worker to write it down, not for the network: the receipt and the status page say so
+    assert "A community worker will listen to what you said and write it down" in receipt
+    assert "when the connection is there" not in receipt
+    ticket = response.headers["Location"].rsplit("/", 1)[1]
+    code = re.search(r'class="check-code" data-speech-spell>(\d+)<', receipt).group(1)
+    status = client.get(f"/status/{ticket}", query_string={"c": code})
+    assert status.status_code == 200 and "write it down; then it is sent to the county" in status.get_data(as_text=True)
 
 
 def test_bad_recordings_get_a_polite_message_and_keep_what_was_typed(app, spoken_wav):

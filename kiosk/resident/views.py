@@ -15,7 +15,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from core import catalogue, drafts, outbox, submissions, tickets
+from core import catalogue, drafts, media, outbox, submissions, tickets
 from core.actions import resident as actions
 from core.wording import Centre
 
@@ -243,6 +243,7 @@ def receipt(ticket: str):
     url = receipts.status_url(saved.ticket)
     return render_template(
         "resident/receipt.html", saved=saved, service=svc, rows=flow.receipt_rows(svc, saved),
+        to_write_down=media.unwritten(get_db(), saved.id),  # it waits for a worker, not for the network
         qr=receipts.qr_svg(url, _("QR code: scan it with a phone to check progress")),
     )
 
@@ -288,4 +289,5 @@ def status(ticket: str):
     events = outbox.events(get_db(), saved.id)
     return render_template("resident/status.html", saved=saved, service=svc, steps=ladder(events), proof=proof,
                            closing=feedback.question(saved), not_taken_yet=not_taken_yet(events),
+                           to_write_down=media.unwritten(get_db(), saved.id),
                            centre_phone=current_app.config["CENTRE_PHONE"].strip())
