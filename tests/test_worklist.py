@@ -113,6 +113,8 @@ def test_each_section_lists_exactly_the_right_requests(app, alice):
     assert "138 0013 8000" in pass_on and "灯已修好" in pass_on and "师傅明天来" in pass_on
     today = section(page, "wl-today")
     assert sorted(tickets_in(today)) == sorted(t for k, (_, t) in ids.items() if k != "yesterday")
+    for ticket in tickets_in(today):  # each opens its page: what was sent, what the resident said and showed
+        assert f'href="/worker/request/{ticket}"' in today
     drafts_part = section(page, "wl-drafts")
     assert drafts_part.count("<li") == 1 and "投诉建议" in drafts_part
     assert "张三" not in page and "praise" not in page  # no personal data, no answers of a draft

@@ -213,7 +213,8 @@ def new_today(db, twice: dict[int, str] | None = None) -> list[dict]:
     start, end = today_bounds()
     return [{"ticket": r["ticket"], "service": _service_name(db, r["service_code"]),
              "time": format_time(datetime.fromisoformat(r["requested_at"]), "short"),
-             "state": str(STATE_NAMES.get(outbox.current_state(db, r["id"]), "")), "twice": (twice or {}).get(r["id"])}
+             "state": str(STATE_NAMES.get(outbox.current_state(db, r["id"]), "")), "twice": (twice or {}).get(r["id"]),
+             "page": url_for("worker.request_page", ticket=r["ticket"])}  # what was sent, what she said and showed
             for r in submissions.saved_between(db, start, end)]
 
 
