@@ -166,7 +166,7 @@ WantedBy=multi-user.target
 EOF
 ln -sf /etc/systemd/system/boot-test-agent.service "$root/etc/systemd/system/multi-user.target.wants/boot-test-agent.service"
 # The box's memory while it renders the spoken prompts (issue 22: the whole box stays under its 1 GB):
-# from early in each boot, every 2 s for at most 40 minutes, a line of what is in use (RAM: MemTotal -
+# from early in each boot, every 2 s for at most an hour, a line of what is in use (RAM: MemTotal -
 # MemAvailable; swap) and each kiosk unit's cgroup memory.current/memory.peak, and user.slice's (cage
 # and Chromium run in the login session's scope there, not in kiosk-screen's cgroup). /run: one per boot.
 cat > "$root/usr/local/sbin/boot-test-memory" <<'EOF'
@@ -174,7 +174,7 @@ cat > "$root/usr/local/sbin/boot-test-memory" <<'EOF'
 # Test harness only (deploy/boot-test.sh; read by deploy/boot_test_vm.py):
 # "UPTIME mem=B swap=B total=B UNIT=CURRENT/PEAK ... user.slice=CURRENT/PEAK" (bytes), every 2 s.
 out=/run/boot-test-memory.log
-limit=${1:-2400}
+limit=${1:-3600}
 while :; do
   read -r up _ < /proc/uptime
   while read -r key value _; do
@@ -199,11 +199,11 @@ EOF
 chmod 0755 "$root/usr/local/sbin/boot-test-memory"
 cat > "$root/etc/systemd/system/boot-test-memory.service" <<'EOF'
 [Unit]
-Description=Boot test: the box's memory every 2 s for 40 minutes (test harness only)
+Description=Boot test: the box's memory every 2 s for an hour (test harness only)
 DefaultDependencies=no
 After=local-fs.target
 [Service]
-ExecStart=/usr/local/sbin/boot-test-memory 2400
+ExecStart=/usr/local/sbin/boot-test-memory 3600
 [Install]
 WantedBy=multi-user.target
 EOF
