@@ -610,7 +610,7 @@ def white_screen(vm: VM, target: Path | None) -> None:
         waited = time.monotonic() - frozen
         return signal if signal and signal.get("start_page_seconds_ago") is not None \
             and signal["start_page_seconds_ago"] < waited - 5 else None
-    healed = wait_for(back, 240 + (0 if SLOW == 1 else 180), 5)  # (not times SLOW: the watchdog's clock is real)
+    healed = wait_for(back, 240 + (0 if SLOW == 1 else 180), 5, scaled=False)  # (the watchdog's clock is real)
     took = time.monotonic() - frozen
     _, restarts = vm.run("journalctl -b -u kiosk-screen-watchdog --no-pager | grep RESTART | tail -3")
     _, after = vm.run("pgrep -u kiosk-screen '^chromium$' | sort | tr '\\n' ' '")
