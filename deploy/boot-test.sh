@@ -7,7 +7,8 @@
 #   3. an ext4 disk image of it, booted with qemu (KVM when there is /dev/kvm), its kernel and initrd;
 #   4. checks from outside (deploy/boot_test_vm.py): the kiosk answers by itself, the units are active,
 #      a resident's request reaches the demo county, restarts and kill -9 are survived, a power cut
-#      (qemu killed, booted again from the same disk) keeps the request; a picture of the screen.
+#      (qemu killed, booted again from the same disk) keeps the request; a picture of the screen; the
+#      box's memory while kiosk-voice renders the prompts in the neural voice (boot-test-memory).
 # Needs root. Prints PASS/FAIL per check, exits non-zero on any failure, always cleans up.
 #   make boot-test                       (or: sudo deploy/boot-test.sh)
 #   KEEP=1 deploy/boot-test.sh           keep the work folder (root fs, disk image, logs)
@@ -164,6 +165,49 @@ Restart=always
 WantedBy=multi-user.target
 EOF
 ln -sf /etc/systemd/system/boot-test-agent.service "$root/etc/systemd/system/multi-user.target.wants/boot-test-agent.service"
+# The box's memory while it renders the spoken prompts (issue 22: the whole box stays under its 1 GB):
+# from early in each boot, every 2 s for at most an hour, a line of what is in use (RAM: MemTotal -
+# MemAvailable; swap) and each kiosk unit's cgroup memory.current/memory.peak, and user.slice's (cage
+# and Chromium run in the login session's scope there, not in kiosk-screen's cgroup). /run: one per boot.
+cat > "$root/usr/local/sbin/boot-test-memory" <<'EOF'
+#!/bin/bash
+# Test harness only (deploy/boot-test.sh; read by deploy/boot_test_vm.py):
+# "UPTIME mem=B swap=B total=B UNIT=CURRENT/PEAK ... user.slice=CURRENT/PEAK" (bytes), every 2 s.
+out=/run/boot-test-memory.log
+limit=${1:-3600}
+while :; do
+  read -r up _ < /proc/uptime
+  while read -r key value _; do
+    case $key in MemTotal:) mt=$value ;; MemAvailable:) ma=$value ;; SwapTotal:) st=$value ;; SwapFree:) sf=$value ;; esac
+  done < /proc/meminfo
+  line="$up mem=$(( (mt - ma) * 1024 )) swap=$(( (st - sf) * 1024 )) total=$(( mt * 1024 ))"
+  for unit in kiosk-web kiosk-sync kiosk-screen kiosk-voice kiosk-county; do
+    for dir in /sys/fs/cgroup/*.slice/$unit.service; do
+      [ -r "$dir/memory.current" ] || continue
+      read -r current < "$dir/memory.current"; peak=0; [ -r "$dir/memory.peak" ] && read -r peak < "$dir/memory.peak"
+      line+=" $unit=$current/$peak"
+    done
+  done
+  current=0; peak=0
+  [ -r /sys/fs/cgroup/user.slice/memory.current ] && read -r current < /sys/fs/cgroup/user.slice/memory.current
+  [ -r /sys/fs/cgroup/user.slice/memory.peak ] && read -r peak < /sys/fs/cgroup/user.slice/memory.peak
+  echo "$line user.slice=$current/$peak" >> "$out"
+  [ "${up%.*}" -lt "$limit" ] || exit 0
+  sleep 2
+done
+EOF
+chmod 0755 "$root/usr/local/sbin/boot-test-memory"
+cat > "$root/etc/systemd/system/boot-test-memory.service" <<'EOF'
+[Unit]
+Description=Boot test: the box's memory every 2 s for an hour (test harness only)
+DefaultDependencies=no
+After=local-fs.target
+[Service]
+ExecStart=/usr/local/sbin/boot-test-memory 3600
+[Install]
+WantedBy=multi-user.target
+EOF
+ln -sf /etc/systemd/system/boot-test-memory.service "$root/etc/systemd/system/multi-user.target.wants/boot-test-memory.service"
 
 kernels=("$root"/boot/vmlinuz-*)
 kernel=${kernels[-1]}
