@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from . import reach
+
 def _one_of(*allowed: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.strip().lower()
@@ -35,6 +37,19 @@ def _coordinate(bound: int) -> Callable[[str], str]:
             raise ValueError(f"{raw!r} is not a decimal number of degrees from -{bound} to {bound} (e.g. 31.2304)")
         return value
     return parse
+
+
+def _reach(raw: str) -> int:
+    """KIOSK_REACH: "off" (0), "seated" (1220 mm: a forward reach from a wheelchair), or the highest
+    reach in whole millimetres above the floor (e.g. 1120 over an obstruction 510 to 635 mm deep)."""
+    value = raw.strip().lower()
+    if value in ("off", ""):
+        return 0
+    if value == "seated":
+        return 1220
+    if re.fullmatch(r"\d{3,4}", value) and 500 <= int(value) <= 1400:
+        return int(value)
+    raise ValueError(f"{raw!r} is not off, seated, or a reach in millimetres from 500 to 1400")
 
 
 def _count(low: int, high: int) -> Callable[[str], int]:
@@ -76,6 +91,15 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # Who gets the page's own on-screen keyboard (handwriting, pinyin, keypad): "auto" = the box's own
     # touchscreen (a browser on loopback; phones on the Wi-Fi keep theirs), "on" = everyone, "off" = no one.
     "INPUT_PANEL": ("auto", _one_of("auto", "on", "off")),
+    # The box's screen within a seated resident's reach (core/reach.py, docs/accessibility.md): "off" (the
+    # header at the top, as always), "seated" (Home, language, text size, Read aloud, Voice settings and Ask
+    # a worker for help in one bar at the screen's bottom, between 380 and 1220 mm above the floor), or the
+    # highest reach in mm (1120 over a deep obstruction). The bar is only on the box's own screen, never on
+    # a phone. The screen's picture: its bottom edge's height above the floor and its height, in mm (a
+    # 27-inch portrait panel, bottom edge at 900 mm); the kiosk refuses to start if the bar cannot fit.
+    "REACH": (0, _reach),
+    "SCREEN_BOTTOM_MM": (900, _count(0, 3000)),
+    "SCREEN_HEIGHT_MM": (598, _count(50, 3000)),
     # Wrong ticket look-ups and resume codes allowed per client, and from all phones on the Wi-Fi
     # together, before a polite pause, as "N per hour", "N per 15 minutes" or "N/minute" (kiosk.limits.parse).
     # The phones' window is short so that a burst of guesses holds residents' own phones minutes, not an hour.
@@ -178,6 +202,11 @@ def load(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
         config[name] = default if raw is None else parse(raw)
     if bool(config["CENTRE_LAT"]) != bool(config["CENTRE_LONG"]):
         raise ValueError("KIOSK_CENTRE_LAT and KIOSK_CENTRE_LONG go together: set both or neither")
+    if config["REACH"]:
+        try:
+            config["REACH_BAND"] = reach.check(config["SCREEN_BOTTOM_MM"], config["SCREEN_HEIGHT_MM"], config["REACH"])
+        except ValueError as e:
+            raise ValueError(f"KIOSK_REACH: {e}") from None
     config["SECRET_KEY"] = environ.get("KIOSK_SECRET_KEY") or _credential(environ, SECRET_CREDENTIAL) or _instance_secret(instance_path)
     return config
 

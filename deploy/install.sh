@@ -21,6 +21,11 @@
 #   --kiosk-id ID            this kiosk's short name (default the host name)
 #   --catalogue FILE         the centre's catalogue (default: the demo catalogue, on the first install)
 #   --address-book FILE      the centre's address book as CSV (default: the demo address book, on the first install)
+#   --reach off|seated|MM    the box's screen within a seated resident's reach (KIOSK_REACH, default off): seated
+#                            puts Home, language, text size, Read aloud and help in one bar 380-1220 mm above the
+#                            floor; MM, the highest reach (1120 over a deep ledge). docs/accessibility.md
+#   --screen-bottom-mm MM    the lit picture's bottom edge above the floor (KIOSK_SCREEN_BOTTOM_MM, default 900)
+#   --screen-height-mm MM    the lit picture's height (KIOSK_SCREEN_HEIGHT_MM, default 598: a 27-inch portrait panel)
 #   --demo-county            also run the reference county on 127.0.0.1:8311 (a box shown without a real county)
 #   --no-screen              no Chromium on the box's own screen (a headless box, phones only)
 #   --prefix DIR             where the app goes (default /opt/kiosk)
@@ -52,13 +57,17 @@ while [ $# -gt 0 ]; do
     --public-url) SET[KIOSK_PUBLIC_URL]=$2; shift 2 ;;
     --port) PORT=$2; shift 2 ;;
     --kiosk-id) SET[KIOSK_KIOSK_ID]=$2; shift 2 ;;
+    --reach) case "$2" in off|seated|[0-9][0-9][0-9]|[0-9][0-9][0-9][0-9]) SET[KIOSK_REACH]=$2 ;; *) echo "--reach is off, seated or a height in mm" >&2; exit 2 ;; esac; shift 2 ;;
+    --screen-bottom-mm|--screen-height-mm)
+      [[ "$2" =~ ^[0-9]{2,4}$ ]] || { echo "$1 is a whole number of millimetres" >&2; exit 2; }
+      if [ "$1" = --screen-bottom-mm ]; then SET[KIOSK_SCREEN_BOTTOM_MM]=$2; else SET[KIOSK_SCREEN_HEIGHT_MM]=$2; fi; shift 2 ;;
     --catalogue) CATALOGUE=$(realpath "$2"); shift 2 ;;
     --address-book) ADDRESS_BOOK=$(realpath "$2"); shift 2 ;;
     --demo-county) DEMO_COUNTY=1; shift ;;
     --no-screen) SCREEN=0; shift ;;
     --prefix) PREFIX=$2; shift 2 ;;
     --data) DATA=$2; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

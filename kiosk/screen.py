@@ -80,6 +80,13 @@ def report():
     return answer
 
 
+def reach_bar() -> bool:
+    """Whether the page's controls stand in one bar at the bottom of the screen, within a seated
+    resident's reach (KIOSK_REACH, core/reach.py): on the box's own screen only, never on a phone."""
+    return bool(current_app.config.get("REACH")) and from_this_box()
+
+
 def init_app(app: Flask) -> None:
     app.extensions["kiosk_screen_heartbeat"] = Heartbeat()
     app.register_blueprint(bp)
+    app.context_processor(lambda: {"reach_bar": reach_bar()})

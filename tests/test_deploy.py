@@ -192,6 +192,9 @@ def test_the_install_script_and_the_admins_wrapper_are_valid_shell_and_refuse_no
     assert "--county-location" in helped.stdout and "--data DIR" in helped.stdout  # the whole option list
     wrong = subprocess.run(["bash", str(ROOT / "deploy/install.sh"), "--county-location", "map"], capture_output=True, text=True)
     assert wrong.returncode == 2 and "either, coordinates or home" in wrong.stderr
+    assert "--reach off|seated|MM" in helped.stdout and "--screen-height-mm" in helped.stdout
+    wrong = subprocess.run(["bash", str(ROOT / "deploy/install.sh"), "--reach", "high"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "off, seated or a height in mm" in wrong.stderr
     # The centre's coordinates: decimal degrees in range, both or neither (checked before anything is installed).
     for bad in (["--centre-lat", "91", "--centre-long", "121.4"], ["--centre-lat", "31,2", "--centre-long", "121.4"],
                 ["--centre-lat", "31.2", "--centre-long", "180.01"], ["--centre-lat", "31.2304"]):

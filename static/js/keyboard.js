@@ -217,11 +217,13 @@
   }
   /* Issue 19: with the keyboard open, the page's main button stays in view (on the box's 1080×1920 a
      question, the handwriting pad and Continue are taller than the screen): the page moves up just
-     enough, never so far that the field's label leaves the top. */
+     enough, never so far that the field's label leaves the top. Issue 24: with the controls' bar at the
+     screen's bottom (KIOSK_REACH), the button stops above the bar, and the field (not its label) stays. */
   function keepMainButtonInView() {
-    var button = mainButton(field && field.form), holder = field && (field.closest(".field") || field);
+    var bar = document.querySelector(".reach-bar"), barTop = bar && bar.getBoundingClientRect().top;
+    var button = mainButton(field && field.form), holder = field && (bar ? field : (field.closest(".field") || field));
     if (!button || !holder) { return; }
-    var below = button.getBoundingClientRect().bottom + 16 - window.innerHeight;
+    var below = button.getBoundingClientRect().bottom + 16 - (bar && barTop > 0 ? barTop : window.innerHeight);
     var room = holder.getBoundingClientRect().top - 8;
     if (below > 0 && room > 0) { window.scrollBy({ top: Math.min(below, room), behavior: "instant" }); }
   }
