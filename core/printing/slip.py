@@ -59,7 +59,7 @@ def printable(text: str) -> str:
         if category == "So" or category == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F:
             continue
         kept.append(char)
-    return "".join(kept).strip()
+    return re.sub(r"(?<=\S) {2,}(?=\S)", " ", "".join(kept)).strip()  # "Repairs 🛠 of" → "Repairs of"
 
 
 def encode(text: str) -> bytes:
