@@ -140,7 +140,9 @@ def receipt(ticket: str):
         current_app.logger.info("receipt %s to the printer: %s in %.3f s %s", ticket, outcome.state, outcome.seconds,
                                 outcome.why)
     session[ANSWER_KEY] = key
-    return redirect(url_for("resident.receipt", ticket=ticket) + "#print-answer")
+    # the same page, not scrolled: the ticket and the buttons where they were, the answer right under them
+    # (a status message: a screen reader says it)
+    return redirect(url_for("resident.receipt", ticket=ticket))
 
 
 def receipt_answer() -> dict | None:

@@ -5,6 +5,7 @@ network:…`` that answers DLE EOT like a real one, driven from the receipt page
 from __future__ import annotations
 
 import html
+import os
 import re
 import time
 from pathlib import Path
@@ -21,10 +22,10 @@ from kiosk.db import get_db
 from .escpos_paper import draw, read
 from .fake_printer import FakePrinter
 from .flows import confirm, fill_service
+from .conftest import KIOSK_SIZE, PHONE_SIZE, LiveKiosk
 from .worker_helpers import add_accounts, log_in
 
 PHONE = {"REMOTE_ADDR": "192.168.1.23"}
-PICTURES = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 def wait_for_job(printer: FakePrinter, count: int = 1) -> bytes:
@@ -80,7 +81,9 @@ def test_a_chinese_receipt_is_gb18030_in_the_printers_chinese_mode_and_reads_bac
     assert f"{code[:3]} {code[3:]}" in paper.text and "公共设施报修" in paper.text and "021-5555 1234" in paper.text
     assert all(line.height >= 2 for line in paper.lines if line.text and not line.text.startswith("-"))  # big type
     picture = draw(paper)
-    picture.save(tmp_path / "receipt.png")  # looked at by eye too: docs/screenshots/receipt-paper.png
+    picture.save(tmp_path / "receipt.png")
+    if os.environ.get("SCREENSHOT_DIR"):  # to look at by eye (as the browser tests' screenshots)
+        picture.save(Path(os.environ["SCREENSHOT_DIR"]) / "receipt-paper.png")
     import cv2
 
     found, *_ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(tmp_path / "receipt.png")))
@@ -264,3 +267,40 @@ def test_a_worker_prints_a_residents_status_letter_in_her_language(printing_app,
     page = worker.post(f"/worker/request/{ticket}/print-letter", data={"back": "worklist"},
                        follow_redirects=True).get_data(as_text=True)
     assert "The status letter was not printed: Out of paper: put in a new roll." in page
+
+
+# --- in Chromium ----------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [KIOSK_SIZE, PHONE_SIZE], ids=["kiosk", "phone"])
+def test_in_chromium_the_button_prints_and_the_page_says_so_with_the_buttons_in_view(browser, tmp_path, size):
+    from .browser import Resident, complete_service
+    from .test_entry_browser import seen_whole
+
+    with FakePrinter() as printer:
+        kiosk = LiveKiosk(tmp_path / "instance", KIOSK_PRINTER=printer.setting).start()
+        context = browser.new_context(viewport=size, locale="zh-CN")
+        try:
+            page = context.new_page()
+            resident = Resident(page, kiosk.url, js=True)
+            resident.open("/")
+            shown = complete_service(resident, "repairs", "zh_Hans_CN")
+            button = page.get_by_role("button", name="打印回执")
+            assert seen_whole(page, button)["seen"]
+            started = time.perf_counter()
+            button.click()
+            page.locator("#print-answer").wait_for()
+            data = wait_for_job(printer)
+            assert printer.last_byte_at - started < 5
+            assert page.locator("#print-answer").inner_text() == "已打印。请从下面的出纸口取走回执。"
+            for name in ("打印回执", "完成"):
+                assert seen_whole(page, page.get_by_role("button", name=name), as_loaded=False)["seen"], name
+            answer = seen_whole(page, page.locator("#print-answer"), as_loaded=False)
+            # on the kiosk all of it; on a 375×667 phone it begins in view, right under the buttons
+            assert answer["seen"] if size == KIOSK_SIZE else answer["top"] < size["height"] - 40, answer
+            assert " ".join(shown["ticket"]) in read(data).text
+        finally:
+            context.close()
+            kiosk.stop()
