@@ -13,6 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import reach
+def _printer(raw: str):
+    from .printing.device import parse_setting  # no python-escpos: the setting's words only
+
+    return parse_setting(raw)
+
 
 def _one_of(*allowed: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
@@ -108,6 +113,9 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # The kiosk's own screen, shared by everyone who stands at it: short, so that whoever guessed there
     # holds the next resident's typed look-up for minutes, not an hour (docs/security.md).
     "SCREEN_LOOKUP_LIMIT": ("10 per 10 minutes", str),
+    # Prints of one receipt (whoever asks), and receipts printed from one phone on the Wi-Fi (kiosk/printing.py).
+    "PRINT_LIMIT": ("3 per 10 minutes", str),
+    "PHONE_PRINT_LIMIT": ("4 per hour", str),
     # Requests (drafts) a client may start, as above: a phone on the Wi-Fi, and the kiosk's own screen.
     "DRAFT_LIMIT": ("5 per minute", str),
     "SCREEN_DRAFT_LIMIT": ("60 per minute", str),
@@ -145,6 +153,11 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # A telephone number a resident can ring the centre on, offered when nobody answers a help call at
     # the kiosk (empty: not offered).
     "CENTRE_PHONE": ("", str),
+    # The receipt printer (core/printing/device.py): "none", "network:HOST[:PORT]", "usb:VID:PID",
+    # "serial:/dev/ttyUSB0[:BAUD]" or "file:/dev/usb/lp0"; and its paper's width in mm (58 or 80).
+    # deploy/install.sh writes them (--printer, --printer-paper).
+    "PRINTER": ("none", lambda raw: str(_printer(raw))),
+    "PRINTER_PAPER_MM": (80, lambda raw: int(_one_of("58", "80")(raw))),
     # Nightly backups of the database (core/backup.py): the folder (relative to the instance folder)
     # and how many to keep. The sync service makes one after its nightly run.
     "BACKUP_DIR": ("backups", str),

@@ -4,6 +4,10 @@
 #   sudo deploy/install.sh [options]
 #
 #   --centre-name NAME       the centre's name (shown on the health page and the outcomes wall)
+#   --centre-phone NUMBER    the centre's phone, offered when nobody answers a help call and printed on receipts
+#   --printer WHERE          the receipt printer: none (default), network:HOST[:PORT], usb:VID:PID, serial:/dev/ttyUSB0[:BAUD]
+#                            or file:/dev/usb/lp0 (KIOSK_PRINTER; docs/operations.md, "The receipt printer")
+#   --printer-paper 58|80    its paper's width in mm (default 80) (KIOSK_PRINTER_PAPER_MM)
 #   --location TEXT          the centre's address, the public location of every request (KIOSK_LOCATION)
 #   --centre-lat DEGREES     the centre's latitude, decimal (e.g. 31.2304), sent with every request (KIOSK_CENTRE_LAT)
 #   --centre-long DEGREES    the centre's longitude, decimal (e.g. 121.4737) (KIOSK_CENTRE_LONG); with --demo-county
@@ -43,6 +47,13 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --centre-name) SET[KIOSK_CENTRE_NAME]=$2; shift 2 ;;
     --location) SET[KIOSK_LOCATION]=$2; shift 2 ;;
+    --centre-phone) SET[KIOSK_CENTRE_PHONE]=$2; shift 2 ;;
+    --printer)
+      if ! [[ "$2" =~ ^(none|network:[A-Za-z0-9.-]+(:[0-9]{1,5})?|usb:[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}|serial:/dev/[A-Za-z0-9_./-]+(:[0-9]{3,7})?|file:/[A-Za-z0-9_./-]+)$ ]]; then
+        echo "--printer is none, network:HOST[:PORT], usb:VID:PID, serial:/dev/ttyUSB0[:BAUD] or file:/dev/usb/lp0" >&2; exit 2
+      fi
+      SET[KIOSK_PRINTER]=$2; shift 2 ;;
+    --printer-paper) case "$2" in 58|80) SET[KIOSK_PRINTER_PAPER_MM]=$2 ;; *) echo "--printer-paper is 58 or 80" >&2; exit 2 ;; esac; shift 2 ;;
     --centre-lat|--centre-long)
       bound=90; name=KIOSK_CENTRE_LAT; [ "$1" = --centre-long ] && bound=180 name=KIOSK_CENTRE_LONG
       if ! [[ "$2" =~ ^-?[0-9]{1,3}(\.[0-9]{1,10})?$ ]] || ! awk -v v="$2" -v b="$bound" 'BEGIN { exit !(v >= -b && v <= b) }'; then
@@ -91,6 +102,10 @@ fi
 
 step "Users: $USER_NAME runs the services$( [ "$SCREEN" = 1 ] && echo ", $SCREEN_USER the screen")"
 id "$USER_NAME" >/dev/null 2>&1 || useradd --system --home-dir "$DATA" --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
+case "${SET[KIOSK_PRINTER]:-}" in  # a printer on a device file or a serial port: the service may open it
+  file:*) getent group lp >/dev/null && usermod -a -G lp "$USER_NAME" ;;
+  serial:*) getent group dialout >/dev/null && usermod -a -G dialout "$USER_NAME" ;;
+esac
 if [ "$SCREEN" = 1 ] && ! id "$SCREEN_USER" >/dev/null 2>&1; then
   groups=""
   for group in video input audio render; do  # those the box has (a minimal system may lack input and render)

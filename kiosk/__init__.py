@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     from . import addresses_cli, catalogue_cli, data_cli, db, i18n, limits, security, sessions, sync_cli, views_errors, voice_cli, workers_cli
     from .health_views import bp as health_bp
     from .outcomes_views import bp as outcomes_bp
+    from .printing import bp as printing_bp
     from .resident import bp as resident_bp
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -62,6 +63,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     app.register_blueprint(resident_bp)
     app.register_blueprint(health_bp)  # /worker/health, /health.json, /metrics
     app.register_blueprint(outcomes_bp)  # /outcomes (the wall), /worker/outcomes and its exports
+    app.register_blueprint(printing_bp)  # /receipt/<ticket>/print: the receipt on paper
     from . import worker
 
     worker.init_app(app)

@@ -25,6 +25,7 @@ from sync.schedule import ask_to_run_now
 from flask_login import current_user
 
 from .db import backup_folder, database_path, get_db
+from . import printing
 from .i18n import current_locale
 from .security import from_this_box, lan_address
 from .worker import nav_item
@@ -289,8 +290,10 @@ def page():
     """The kiosk's health in plain words, each figure with its verdict; "Sync now"."""
     found = current_health()
     now = datetime.fromisoformat(found.at)
-    context = {"overall": found.overall, "overall_text": OVERALL[found.overall](),
-               "items": [describe(f, now) for f in found.figures], "at": found.at, "refresh": REFRESH_SECONDS}
+    printer = printing.health_item()  # the receipt printer: only this process can ask it (DLE EOT, ≤ 1 s)
+    overall = max(found.overall, printer["verdict"], key=list(OVERALL).index)
+    context = {"overall": overall, "overall_text": OVERALL[overall](),
+               "items": [describe(f, now) for f in found.figures] + [printer], "at": found.at, "refresh": REFRESH_SECONDS}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "health-figures":
         return render_template("health/_figures.html", **context)
     asked = session.pop("health_sync_asked", False)
@@ -314,6 +317,8 @@ def place_settings() -> list[dict]:
          "value": _("latitude %(lat)s, longitude %(long)s", lat=config["CENTRE_LAT"], long=config["CENTRE_LONG"])
          if config["CENTRE_LAT"] else _("not set: requests carry the address only")},
         {"key": _("This kiosk"), "value": config["KIOSK_ID"]},
+        {"key": _("Receipt printer"), "value": _("%(printer)s, paper %(mm)s mm", printer=config["PRINTER"], mm=config["PRINTER_PAPER_MM"])
+         if config["PRINTER"] != "none" else _("none (receipts are shown on the screen only)")},
         {"key": _("Address in the receipts' QR codes"), "value": qr},
         {"key": _("County platform"), "value": config["COUNTY_URL"]},
         {"key": _("Speech of Chinese pages"), "value": speech},

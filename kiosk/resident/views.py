@@ -24,7 +24,7 @@ from .home import HomePublicForm
 from .lookup import draft_and_service, find_typed, start_again
 from .forms import AddressChooser, ContactForm, DetailsForm, QuestionForm, StepForm
 from .visit import DRAFT_COOKIE
-from .. import limits, receipts
+from .. import limits, printing, receipts
 from ..db import get_db
 from ..i18n import LOCALES, current_locale
 from ..limits import guess_limits
@@ -245,6 +245,7 @@ def receipt(ticket: str):
         "resident/receipt.html", saved=saved, service=svc, rows=flow.receipt_rows(svc, saved),
         to_write_down=media.unwritten(get_db(), saved.id),  # it waits for a worker, not for the network
         qr=receipts.qr_svg(url, _("QR code: scan it with a phone to check progress")),
+        print_answer=printing.receipt_answer(),  # what the printer did, once, after *Print the receipt*
     )
 
 

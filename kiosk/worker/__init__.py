@@ -42,7 +42,7 @@ def nav_item(endpoint: str, label, icon: str, admin_only: bool = False) -> None:
 
 def init_app(app) -> None:
     """Flask-Login, the worker pages and their guards."""
-    from . import auth, feedback, calls, views, worklist, writing  # noqa: F401  (registers the routes on bp; views first in the menu)
+    from . import auth, feedback, calls, letters, views, worklist, writing  # noqa: F401  (registers the routes on bp; views first in the menu)
 
     auth.init_app(app)
     app.register_blueprint(bp)

@@ -27,7 +27,7 @@ from core.wording import Centre
 from sync import refusals
 from sync.payload import kiosk_field, payload_key
 
-from . import bp, calls, writing
+from . import bp, calls, letters, writing
 from .auth import worker_required
 from .. import validation
 from ..db import get_db
@@ -304,7 +304,7 @@ def _request_page(db, saved: submissions.SavedRequest, refused: str | None = Non
         saved_at=when(saved.requested_at), state=str(STATE_NAMES.get(outbox.current_state(db, saved.id), "")),
         county_id=outbox.county_ids(history)[saved.id], numbers=numbers or [],
         twice=check_words(numbers) if numbers else None, kept=kept, refused=refused,
-        done=session.pop("request_done", None),
+        done=session.pop("request_done", None), letter=letters.letter_answer(),
         sent=wording.description if wording else None, **writing.request_media(db, saved.id),
         sent_lang=LOCALES.get(wording.locale if wording else "", LOCALES[centre_locale()])["lang"]), 422 if refused else 200
 
