@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import reach
+
+
 def _printer(raw: str):
     from .printing.device import parse_setting  # no python-escpos: the setting's words only
 
