@@ -40,6 +40,7 @@ class StepForm:
     template: str
     step: tuple[str, str | None]  # this page's place in :func:`kiosk.resident.flow.steps`
     field = "main"  # the field a message about the whole page links to (a body over the cap)
+    keeps_typed = False  # its ways out (Back, Home, Help…) send its form first (kiosk/resident/leaving.py)
 
     def __init__(self, service: Service, draft: Draft):
         self.service, self.draft = service, draft
@@ -77,6 +78,14 @@ class StepForm:
         """Where this page's Back link goes."""
         return url_for("resident.check") if returning else flow.back_url(self.service, self.step)
 
+    def here_url(self, returning: bool) -> str:
+        """This page again, as it was asked for (to come back to after Help, a language…)."""
+        endpoint, code = self.step
+        return url_for(endpoint, **({"code": code} if code else {}), **({"return": "check"} if returning else {}))
+
+    def keep_typed(self, form: MultiDict) -> None:
+        """On a way out of the page: keep what is in its fields as the draft, without asking more."""
+
 
 def _carried(writing: bool, path: list[str], spot: str = "", other: bool = False) -> list[tuple[str, str]]:
     """Hidden fields that keep "write it instead" and the levels chosen across a page shown again."""
@@ -89,6 +98,7 @@ class QuestionForm(StepForm):
     """One question per page."""
 
     template = "resident/question.html"
+    keeps_typed = True
 
     def __init__(self, service: Service, draft: Draft, code: str):
         super().__init__(service, draft)
@@ -159,6 +169,21 @@ class QuestionForm(StepForm):
             actions.save_answers(get_db(), self.draft)
         return url_for("resident.question", code=self.question.code, **({"return": "check"} if returning else {}),
                        **dict(self._carry()))
+
+    def here_url(self, returning):
+        return url_for("resident.question", code=self.question.code, **({"return": "check"} if returning else {}),
+                       **dict(self._carry()))
+
+    def keep_typed(self, form):
+        """Back, Home, Help, a language…: keep the recording the form brought, and the words in the field
+        when they are an answer the request could carry (an empty field changes nothing; a text over
+        the limit or a number that is not one is not kept: Continue says why)."""
+        if self.speaks:
+            attachments.take_spoken(self.draft, self.question.code)
+        value, error = validation.check_answer(self.question, form.getlist("answer"))
+        if not error and value not in ("", []):
+            self.keep({"value": value})
+            actions.save_answers(get_db(), self.draft)
 
     def keep(self, values):
         self.draft.answers[self.question.code] = values["value"]
