@@ -27,22 +27,32 @@ def microphone(browser, tmp_path_factory):
     listening.close()
 
 
+def to_the_written_complaint(resident: Resident) -> None:
+    """Feedback → a complaint → about the environment: its written question, with 🎤 under it."""
+    page = resident.page
+    resident.open("/services/feedback")
+    resident.tap(page.locator("main form button[type=submit]").first)
+    resident.tap(page.locator("button[name=answer][value=complaint]"))
+    resident.tap(page.locator("button[name=answer][value=environment]"))
+
+
+def record(page, seconds: float) -> None:
+    page.locator("[data-rec-record]").click()
+    page.wait_for_selector("[data-rec-stop]:not([hidden])")
+    page.wait_for_timeout(int(seconds * 1000))
+
+
 def test_a_resident_records_stops_plays_back_and_the_check_page_names_it(microphone, live_kiosk):
     context = microphone.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
     page = context.new_page()
     resident = Resident(page, live_kiosk.url, js=True)
     try:
-        resident.open("/services/feedback")
-        resident.tap(page.locator("main form button[type=submit]").first)
-        resident.tap(page.locator("button[name=answer][value=complaint]"))
-        resident.tap(page.locator("button[name=answer][value=environment]"))
+        to_the_written_complaint(resident)
         assert page.url.endswith("/request/questions/message")
         # The kiosk's screen has a microphone: the big buttons, not the phone's file field.
         assert page.locator("[data-rec-record]").is_visible() and not page.locator("[data-recorder-file]").is_visible()
         assert page.locator("[data-rec-record]").inner_text().strip().endswith("开始录音")
-        page.locator("[data-rec-record]").click()
-        page.wait_for_selector("[data-rec-stop]:not([hidden])")
-        page.wait_for_timeout(3000)
+        record(page, 3)
         page.locator("[data-rec-stop]").click()
         page.wait_for_selector("[data-recorder][data-recorded='1']")
         section = page.locator("[data-recorder]")
@@ -77,13 +87,8 @@ def test_continue_pressed_while_she_still_speaks_keeps_what_she_said(microphone,
     page = context.new_page()
     resident = Resident(page, live_kiosk.url, js=True)
     try:
-        resident.open("/services/feedback")
-        resident.tap(page.locator("main form button[type=submit]").first)
-        resident.tap(page.locator("button[name=answer][value=complaint]"))
-        resident.tap(page.locator("button[name=answer][value=environment]"))
-        page.locator("[data-rec-record]").click()
-        page.wait_for_selector("[data-rec-stop]:not([hidden])")
-        page.wait_for_timeout(2000)
+        to_the_written_complaint(resident)
+        record(page, 2)
         resident.tap(page.locator("form .actions button[type=submit]").first)  # 继续, still recording
         page.wait_for_url("**/request/contact")
         resident.tap(page.locator("button[name=contact][value=centre]"))
@@ -146,5 +151,30 @@ def test_a_photo_taken_with_the_kiosks_camera(microphone, live_kiosk):
         assert head[0] > 1000 and head[1:] == [0xFF, 0xD8, 0xFF]  # a JPEG, as the kiosk keeps it
         resident.tap(page.locator("a.button--primary", has_text="完成"))
         assert "1 张照片" in page.locator(".summary-list").inner_text()
+    finally:
+        context.close()
+
+
+def test_a_recording_stopped_but_not_kept_is_kept_by_back(microphone, live_kiosk):
+    # A new user's walk: 停止, then 返回 (or help → back) without 继续 or 保存这段录音, and the recorder was
+    # empty when she came back. Back is a button of the question's form: the recording goes with it.
+    context = microphone.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+    page = context.new_page()
+    resident = Resident(page, live_kiosk.url, js=True)
+    try:
+        to_the_written_complaint(resident)
+        record(page, 2)
+        page.locator("[data-rec-stop]").click()
+        page.wait_for_selector("[data-recorder][data-recorded='1']")
+        resident.tap(page.locator(".back-link"))
+        assert resident.path == "/request/questions/about"
+        resident.tap(page.locator("button[name=answer][value=environment]"))
+        assert "口述回答，0:0" in page.locator("[data-spoken-kept]").inner_text()
+        # and still recording when she taps Back: stopped, kept, then back
+        record(page, 2)
+        resident.tap(page.locator(".back-link"))
+        assert resident.path == "/request/questions/about"
+        resident.tap(page.locator("button[name=answer][value=environment]"))
+        assert "口述回答，0:0" in page.locator("[data-spoken-kept]").inner_text()
     finally:
         context.close()
