@@ -178,3 +178,40 @@ def test_a_recording_stopped_but_not_kept_is_kept_by_back(microphone, live_kiosk
         assert "口述回答，0:0" in page.locator("[data-spoken-kept]").inner_text()
     finally:
         context.close()
+
+
+def test_keep_this_recording_brings_her_to_the_confirmation_and_say_it_is_seen_with_the_pad(microphone, live_kiosk):
+    # A new user's walk: after 保存这段录音 the page came back at its top, "✓ 已保存" about 2,000 px down, focus at
+    # the page's top; on the where page the 🎤 link was under the whole handwriting pad, below the fold, and a
+    # keyboard user tabbed 24 times through the pad to reach 开始录音.
+    from .test_entry_browser import seen_whole
+    context = microphone.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+    page = context.new_page()
+    resident = Resident(page, live_kiosk.url, js=True)
+    try:
+        resident.open("/services/repairs")
+        resident.tap(page.locator("main form button[type=submit]").first)
+        resident.tap(page.locator("button[name=answer][value=light]"))
+        resident.open("/request/questions/where?write=1")
+        page.locator("[name=answer]").focus()
+        page.wait_for_selector(".keyboard:not([hidden])")  # the pad, open under the field
+        say = page.locator(".spoken__jump a")
+        assert seen_whole(page, say, as_loaded=False)["seen"], seen_whole(page, say, as_loaded=False)
+        assert say.bounding_box()["y"] < page.locator(".keyboard").bounding_box()["y"]  # above the pad, with the field
+        page.keyboard.press("Tab")  # one stop from the field, not 24 through the pad
+        assert page.evaluate("document.activeElement.closest('.spoken__jump') !== null")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.matches('[data-rec-record]')")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[data-rec-stop]:not([hidden])")
+        page.wait_for_timeout(2000)
+        page.keyboard.press("Enter")  # focus is on Stop
+        page.wait_for_selector("[data-recorder][data-recorded='1']")
+        resident.tap(page.locator("[data-keep]"))
+        kept = page.locator("#just-kept")
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'just-kept'")
+        assert "口述回答，0:0" in kept.inner_text()
+        assert seen_whole(page, kept, as_loaded=False)["seen"], seen_whole(page, kept, as_loaded=False)
+    finally:
+        context.close()

@@ -129,7 +129,8 @@ class QuestionForm(StepForm):
         value = self.draft.answers.get(self.question.code, empty)
         if self.choosing and self.writing and self.chosen:  # write only what was not listed
             value = addresses.label_for(get_db(), self.chosen, current_locale(), self.spot) + (" " if self.other else "")
-        return {"question": self.question, "value": value, "carry": self._carry(), **self._other_hint(), **self._spoken()}
+        return {"question": self.question, "value": value, "carry": self._carry(), **self._other_hint(), **self._spoken(),
+                "just_kept": request.args.get("kept") == "1"}
 
     def _spoken(self) -> dict:
         return {"speaks": self.speaks, **(attachments.spoken_shown(self.draft, self.question.code) if self.speaks else {})}
@@ -167,8 +168,10 @@ class QuestionForm(StepForm):
         if values["value"] not in ("", []) or self.question.code in self.draft.answers:
             self.keep(values)  # what was typed stays with the recording
             actions.save_answers(get_db(), self.draft)
+        # Kept: the page again, with "✓ Kept" at its top, focused (it was 2,000 px down: a new user's walk)
+        kept = {"kept": "1"} if request.form.get("spoken_keep") and self._spoken().get("spoken") else {}
         return url_for("resident.question", code=self.question.code, **({"return": "check"} if returning else {}),
-                       **dict(self._carry()))
+                       **dict(self._carry()), **kept, **({"_anchor": "just-kept"} if kept else {}))
 
     def here_url(self, returning):
         return url_for("resident.question", code=self.question.code, **({"return": "check"} if returning else {}),
