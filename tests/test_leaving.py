@@ -97,3 +97,25 @@ def test_a_visit_that_ends_leaves_nothing_for_the_next_person(client, spoken_wav
     start_feedback_to_message(client)
     assert field_on(client) == ""
     assert "data-spoken-kept" not in client.get("/request/questions/message").get_data(as_text=True)
+
+
+def test_show_it_with_a_photo_instead_answers_where_on_a_repair(client):
+    # A new user's walk (issue 23, item 4): one who would rather show could not pass 在哪里？ without words.
+    from tests.test_media import _gps_jpeg
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "light"})
+    page = client.get("/request/questions/where?write=1").get_data(as_text=True)
+    assert "?leave=photos" in page  # 📷 Show it with a photo instead, a button of the question's form
+    response = client.post(way_out(page, "photos"), data={"answer": "", "write": "1"})
+    assert response.headers["Location"] == "/request/photos?for=where"
+    photos = client.get("/request/photos?for=where").get_data(as_text=True)
+    assert 'href="/request/questions/danger"' in photos  # Done goes on from the question
+    response = client.post("/request/photos?for=where", content_type="multipart/form-data",
+                           data={"photo": (io.BytesIO(_gps_jpeg((800, 600))), "lamp.jpg")})
+    assert response.status_code == 302
+    assert client.post("/request/questions/where", data={"answer": "", "write": "1"}).headers["Location"] == \
+        "/request/questions/danger"  # the photo answers it, as a recording does
+    client.post("/request/questions/danger", data={"answer": "no"})
+    client.post("/request/contact", data={"contact": "centre"})
+    check = client.get("/request/check")
+    assert check.status_code == 200 and "📷 见照片" in check.get_data(as_text=True)

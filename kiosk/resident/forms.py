@@ -133,7 +133,9 @@ class QuestionForm(StepForm):
                 "just_kept": request.args.get("kept") == "1"}
 
     def _spoken(self) -> dict:
-        return {"speaks": self.speaks, **(attachments.spoken_shown(self.draft, self.question.code) if self.speaks else {})}
+        shows = self.question.datatype in ("string", "text") and flow.takes_photos(self.service)  # 📷 instead
+        return {"speaks": self.speaks, "shows": shows,
+                **(attachments.spoken_shown(self.draft, self.question.code) if self.speaks else {})}
 
     def _carry(self) -> list[tuple[str, str]]:
         return _carried(self.choosing and self.writing, self.chosen, self.spot, self.other)
@@ -157,8 +159,9 @@ class QuestionForm(StepForm):
             value, error = validation.check_answer(self.question, ["other"])
             return {"value": value}, only_errors([(f"spoken-{self.question.code}", spoken_error)])
         value, error = validation.check_answer(self.question, form.getlist("answer"))
-        if error and value in ("", []) and (self.staying or self._spoken().get("spoken")):
-            error = None  # answered by what she said (or only keeping a recording for now)
+        if error and value in ("", []) and (self.staying or self._spoken().get("spoken")
+                                            or flow.shown_instead(self.service, self.draft, self.question.code)):
+            error = None  # answered by what she said or showed (or only keeping a recording for now)
         return {"value": value}, only_errors([(f"spoken-{self.question.code}", spoken_error),
                                               (f"answer-{self.question.code}", error)])
 

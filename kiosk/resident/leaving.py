@@ -19,7 +19,7 @@ from ..i18n import LOCALES
 from ..security import from_this_box
 
 #: ``?leave=`` values: where the button would have gone.
-WAYS_OUT = ("back", "home", "help", "language", "size", "voice")
+WAYS_OUT = ("back", "home", "help", "language", "size", "voice", "photos")
 
 
 def leave_to(way: str, here: str, back: str) -> Response:
@@ -31,6 +31,8 @@ def leave_to(way: str, here: str, back: str) -> Response:
         return visit.home(came_from=here)
     if way == "help":
         return helping.call_or_show(here) if from_this_box() else redirect(url_for("resident.help", back=here))
+    if way == "photos":  # 📷 Show it with a photo instead: the photo page, then on from this question
+        return redirect(url_for("resident.photos", **{"for": request.view_args["code"]}))
     if way == "voice":
         return redirect(url_for("voice.settings", next=here))
     if way == "language" and request.form.get("locale") in LOCALES:
