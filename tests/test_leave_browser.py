@@ -33,7 +33,7 @@ def test_both_buttons_of_stop_here_are_seen_without_scrolling(browser, live_kios
             post(page, live_kiosk.url, "/request/questions/about", answer="noise")
             resident.open("/request/questions/details")
             resident.tap(page.locator(".site-header__home"))
-            assert resident.path == "/visit/leave"
+            assert resident.path == "/visit/leave?back=/request/questions/details"  # No: back to the page she left
             assert page.locator("#resume-code").is_visible()
             picture(page, f"leave-{locale}", size)
             audit(f"Stop here? {locale}")

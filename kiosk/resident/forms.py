@@ -187,7 +187,8 @@ class QuestionForm(StepForm):
         if self.speaks:
             attachments.take_spoken(self.draft, self.question.code)
         value, error = validation.check_answer(self.question, form.getlist("answer"))
-        if not error and value not in ("", []):
+        written_for_her = self.shown()["value"] if self.choosing and self.writing and self.chosen else ""
+        if not error and value not in ("", []) and value != written_for_her.strip():  # not the place put there for her
             self.keep({"value": value})
             actions.save_answers(get_db(), self.draft)
 
