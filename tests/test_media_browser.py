@@ -142,8 +142,14 @@ def test_a_photo_taken_with_the_kiosks_camera(microphone, live_kiosk):
         page.wait_for_selector("[data-camera]:not([hidden])")
         assert not page.locator("[data-camera-file]").is_visible()  # no file dialog on the kiosk's screen
         page.wait_for_selector("[data-camera][data-live='1']")
+        # A new user's walk: 添加这张照片 was offered before 拍照 (and said 没有收到照片), no word said a photo was
+        # taken, and the live view looked like a second photo. Now: Add only after Take, "Photo taken", no live view.
+        add = page.locator("[data-camera-add]")
+        assert not add.is_visible() and page.locator("[data-camera-live]").is_visible()
         page.locator("[data-camera-take]").click()
         page.wait_for_selector("[data-camera][data-taken='1']")
+        assert add.is_visible() and "已拍好" in page.locator("[data-camera-done]").inner_text()
+        assert not page.locator("[data-camera-view]").is_visible() and not page.locator("[data-camera-live]").is_visible()
         resident.tap(page.locator("form[enctype='multipart/form-data'] .actions button[type=submit]"), expect_new_page=False)
         page.wait_for_selector(".photos__image")
         src = page.locator(".photos__image").first.get_attribute("src")
