@@ -20,6 +20,7 @@ from ..security import from_this_box
 
 #: ``?leave=`` values: where the button would have gone.
 WAYS_OUT = ("back", "home", "help", "language", "size", "voice", "photos")
+TEXT_SIZES = (0, 1, 2)  # normal, larger, largest (the text-size buttons)
 
 
 def leave_to(way: str, here: str, back: str) -> Response:
@@ -38,7 +39,6 @@ def leave_to(way: str, here: str, back: str) -> Response:
     if way == "language" and request.form.get("locale") in LOCALES:
         session["locale"] = request.form["locale"]
     if way == "size":
-        from .views import TEXT_SIZES  # (views imports this module)
         size = request.form.get("size", "0")
         session["text_size"] = int(size) if size.isdigit() and int(size) in TEXT_SIZES else 0
     response = redirect(here)

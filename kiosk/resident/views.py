@@ -32,7 +32,7 @@ from ..security import csrf, local_path, session_less_form
 from ..status import ladder, not_taken_yet
 from ..shared_screen import on_shared_screen
 
-TEXT_SIZES = (0, 1, 2)
+TEXT_SIZES = leaving.TEXT_SIZES
 
 
 @bp.app_context_processor
