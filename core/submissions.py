@@ -104,8 +104,10 @@ def save_request(db: Database, draft: drafts.Draft, kiosk_id: str, filled_by: st
              now, time.monotonic_ns(), kiosk_id, filled_by, json.dumps(field_sources(draft, filled_by))],
         )
         personal.save_for_request(db, saved.id, draft.personal)
+        photos = sum(m.kind == media.PHOTO for m in media.for_draft(db, draft.id))
         freeze(db, saved.id, wordings.compose(db, centre, service_code=saved.service_code, answers=saved.answers,
-                                              ticket=saved.ticket, uuid=saved.uuid, details=draft.personal))
+                                              ticket=saved.ticket, uuid=saved.uuid, details=draft.personal,
+                                              photos=photos))
         # A spoken answer no worker has written down yet holds the request back: the county gets words.
         waiting = media.attach_to_request(db, draft.id, saved.id)
         outbox.enqueue(db, saved.id, now, hold_until=UNTIL_WRITTEN_DOWN if waiting else None)
@@ -167,11 +169,12 @@ def wording_of(db: Database, request_id: int) -> wordings.Wording | None:
 def compose_now(db: Database, request: SavedRequest, centre: wordings.Centre, comment: str = "") -> wordings.Wording:
     """``request``'s wording composed from the catalogue as it is now (a request saved before wordings
     were kept, frozen once before its first send; a worker's correction)."""
+    kept = media.for_request(db, request.id)
     return wordings.compose(db, centre, service_code=request.service_code, answers=request.answers, ticket=request.ticket,
                             uuid=request.uuid, reopens_county_id=outbox.county_id(db, request.reopens) if request.reopens else None,
                             comment=comment, details=personal.load_for_request(db, request.id),
-                            said={m.field: media.written(db, m.id) for m in media.for_request(db, request.id)
-                                  if m.kind == media.AUDIO and m.written_down})
+                            said={m.field: media.written(db, m.id) for m in kept if m.kind == media.AUDIO and m.written_down},
+                            photos=sum(m.kind == media.PHOTO for m in kept))
 
 
 def add_reopen_comment(db: Database, request_id: int, comment: str) -> bool:

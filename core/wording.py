@@ -37,6 +37,13 @@ TICKET_LINE = {
     "zh_Hant_TW": "社區服務中心受理號：{ticket}",
     "en": "Community centre ticket: {ticket}",
 }
+#: The line before the ticket when photos stay at the centre (a county that takes no media): the county
+#: knows to ask for them. One line, with how many (English: one, or more).
+PHOTOS_KEPT = {
+    "zh_Hans_CN": ("另有 {count} 张照片保存在社区服务中心。",) * 2,
+    "zh_Hant_TW": ("另有 {count} 張照片保存在社區服務中心。",) * 2,
+    "en": ("1 photo is kept at the community centre.", "{count} photos are kept at the community centre."),
+}
 LIST_SEPARATOR = {"en": ", "}  # between the chosen options of a multivaluelist; 、 in Chinese
 
 
@@ -83,11 +90,13 @@ class Centre:
     #: The county locates a home visit by the resident's address (``KIOSK_COUNTY_LOCATION=home``): a
     #: resident who agreed has her address sent as the request's location.
     home: bool = False
+    #: The county fetches a request's photo (``KIOSK_COUNTY_MEDIA=media_url``); else photos stay at the centre.
+    media: bool = False
 
     @classmethod
     def from_config(cls, config) -> "Centre":
         return cls(Place.from_config(config), config.get("DEFAULT_LOCALE") or catalogue.FALLBACK_LOCALE,
-                   config.get("COUNTY_LOCATION") == "home")
+                   config.get("COUNTY_LOCATION") == "home", config.get("COUNTY_MEDIA") == "media_url")
 
     def place_for(self, details: dict | None) -> Place:
         """Where a request with these personal details is located: her home, as she wrote or chose it
@@ -124,7 +133,7 @@ def reference(ticket: str, uuid: str) -> str:
 
 def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, ticket: str, uuid: str,
             reopens_county_id: str | None = None, comment: str = "", details: dict | None = None,
-            said: dict[str, str] | None = None) -> Wording:
+            said: dict[str, str] | None = None, photos: int = 0) -> Wording:
     """The wording of a request, from the catalogue as it is now.
 
     The description is composed in the centre's language (``KIOSK_DEFAULT_LOCALE``), whatever language the
@@ -135,7 +144,8 @@ def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, t
     The place is the centre's, or her home where the county wants it and she agreed (``details``, her
     personal details: :meth:`Centre.place_for`). ``said``: what workers wrote down from the resident's spoken
     answers, by question (:mod:`core.media`); a chosen option (her "other") is followed by those words (a
-    written question's words are its answer already).
+    written question's words are its answer already). ``photos``: how many the request carries; where the
+    county takes no media a line says they are kept at the centre (:data:`PHOTOS_KEPT`).
     """
     locale = centre.locale
     service = catalogue.get_service(db, service_code, locale, include_hidden=True)
@@ -158,6 +168,8 @@ def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, t
         if question.options and (said or {}).get(question.code):  # her "other", in the words she said
             shown = f"{shown}：{said[question.code]}"
         lines.append(f"{question.text} {shown}")
+    if photos and not centre.media:
+        lines.append(_in(PHOTOS_KEPT, locale)[photos > 1].format(count=photos))
     lines.append(_in(TICKET_LINE, locale).format(ticket=reference(ticket, uuid)))
     place = centre.place_for(details)
     return Wording("\n".join(lines), str(place), getattr(place, "lat", ""), getattr(place, "long", ""), locale)

@@ -53,6 +53,15 @@ def back_of(response) -> str:
     return re.search(r'<a href="([^"]*)" class="back-link"', response.get_data(as_text=True)).group(1).replace("&amp;", "&")
 
 
+def back_pressed(client, response) -> str:
+    """Where Back goes from a written question's page: a button of its form there (kiosk/resident/leaving.py),
+    pressed with the form's hidden fields and nothing written."""
+    html = response.get_data(as_text=True)
+    action = re.search(r'formaction="([^"]*\?leave=back)"', html).group(1)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    return client.post(action, data=hidden).headers["Location"]
+
+
 def query(url: str) -> dict:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
 
@@ -574,7 +583,8 @@ def test_other_asks_what_it_is_in_the_same_answer(app, client):
     html = written.get_data(as_text=True)
     assert 'value="幸福里小区1号楼1单元 "' in html  # the place already written: only what it is to add
     assert translate("zh_Hans_CN", "Write what it is after the place, for example: water tank") in html
-    assert query(back_of(written)) == {"estate": "幸福里小区", "building": "1", "unit": "1"}  # Back: the spots
+    assert query(back_pressed(client, written)) == {"estate": "幸福里小区", "building": "1", "unit": "1"}  # Back: the spots
+    assert "where" not in draft_of(app, client).answers  # the place written in for her is not her answer
     refused = client.post(link, data={"answer": ""})
     assert refused.status_code == 422
     assert translate("zh_Hans_CN", "Write what it is after the place, for example: water tank") in refused.get_data(as_text=True)

@@ -88,3 +88,11 @@ def test_message_template_is_current(tmp_path):
     fresh = {m.id for m in read_po(out.open("rb")) if m.id}
     committed = {m.id for m in read_po((ROOT / "locales" / "messages.pot").open("rb")) if m.id}
     assert fresh - committed == set(), "run `make update-messages` and translate the new messages"
+
+
+def test_the_county_has_one_name_in_chinese():
+    """Worker pages said 区里 beside 县平台 for the same county platform (a new user's walk, issue 23 item 10)."""
+    root = ROOT / "locales"
+    for locale, word, other in (("zh_Hans_CN", "县平台", "区里"), ("zh_Hant_TW", "縣平台", "區裡")):
+        text = (root / locale / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+        assert other not in text and word in text, locale

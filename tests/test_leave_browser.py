@@ -33,7 +33,7 @@ def test_both_buttons_of_stop_here_are_seen_without_scrolling(browser, live_kios
             post(page, live_kiosk.url, "/request/questions/about", answer="noise")
             resident.open("/request/questions/details")
             resident.tap(page.locator(".site-header__home"))
-            assert resident.path == "/visit/leave"
+            assert resident.path == "/visit/leave?back=/request/questions/details"  # No: back to the page she left
             assert page.locator("#resume-code").is_visible()
             picture(page, f"leave-{locale}", size)
             audit(f"Stop here? {locale}")
@@ -48,3 +48,45 @@ def test_both_buttons_of_stop_here_are_seen_without_scrolling(browser, live_kios
             assert page.locator(".js-speech-play").count() == 1  # Read aloud is still on the page, after the choices
         finally:
             context.close()
+
+
+def test_words_typed_then_back_or_help_are_in_the_field_when_she_comes_back(browser, live_kiosk):
+    """A new user's walk (issue 23): 楼道 written into the field, then 返回, or 请工作人员帮忙 → 回到刚才那一页,
+    and the field was empty. Now every way out sends the field first; Enter in a one-line field still
+    means Continue (the ways out belong to the form too, and come first on the page)."""
+    context = browser.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+    page = context.new_page()
+    resident = Resident(page, live_kiosk.url, js=True)
+    try:
+        resident.open("/services/feedback")
+        resident.tap(page.locator("main form button[type=submit]").first)
+        resident.tap(page.locator("button[name=answer][value=complaint]"))
+        resident.tap(page.locator("button[name=answer][value=environment]"))
+        field = page.locator("textarea[name=answer]")
+        field.click()
+        page.keyboard.type("楼道")
+        resident.tap(page.locator(".back-link"))  # 返回
+        assert resident.path == "/request/questions/about"
+        resident.tap(page.locator("button[name=answer][value=environment]"))
+        assert field.input_value() == "楼道"
+        field.click()
+        page.keyboard.press("End")
+        page.keyboard.type("的灯")
+        resident.tap(page.locator(".site-footer .button--help"))  # 请工作人员帮忙, on the kiosk's own screen: a call
+        assert resident.path.startswith("/help")
+        resident.tap(page.get_by_role("link", name="回到刚才那一页"))
+        assert resident.path == "/request/questions/message" and field.input_value() == "楼道的灯"
+        # a one-line field: Enter is Continue, not Home (the first of the form's buttons in the page's order)
+        resident.open("/services/repairs")
+        resident.tap(page.locator("main form button[type=submit]").first)
+        resident.tap(page.locator("button[name=answer][value=light]"))
+        resident.open("/request/questions/where?write=1")
+        page.locator("[name=answer]").click()
+        page.keyboard.type("三号楼")
+        before = page.url
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: url != before)
+        resident.settle()
+        assert resident.path == "/request/questions/danger", resident.path
+    finally:
+        context.close()

@@ -265,9 +265,11 @@ def test_a_photo_goes_to_the_county_as_media_url_only_where_it_takes_media(app, 
     finally:
         county.stop()
     media_url = sent.posts[0].get("media_url")
+    kept_line = "另有 1 张照片保存在社区服务中心。"  # the county is told a photo waits (a new user's walk, issue 23 item 7)
     if not takes_media:
-        assert media_url is None
+        assert media_url is None and kept_line in sent.posts[0]["description"]
         return
+    assert kept_line not in sent.posts[0]["description"]
     assert re.fullmatch(r"http://192\.168\.1\.2:8080/media/[A-Za-z0-9_-]{43}", media_url)
     county_side = app.test_client()
     county_side.environ_base.update({"REMOTE_ADDR": "10.0.0.9"})

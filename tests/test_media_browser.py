@@ -27,22 +27,32 @@ def microphone(browser, tmp_path_factory):
     listening.close()
 
 
+def to_the_written_complaint(resident: Resident) -> None:
+    """Feedback → a complaint → about the environment: its written question, with 🎤 under it."""
+    page = resident.page
+    resident.open("/services/feedback")
+    resident.tap(page.locator("main form button[type=submit]").first)
+    resident.tap(page.locator("button[name=answer][value=complaint]"))
+    resident.tap(page.locator("button[name=answer][value=environment]"))
+
+
+def record(page, seconds: float) -> None:
+    page.locator("[data-rec-record]").click()
+    page.wait_for_selector("[data-rec-stop]:not([hidden])")
+    page.wait_for_timeout(int(seconds * 1000))
+
+
 def test_a_resident_records_stops_plays_back_and_the_check_page_names_it(microphone, live_kiosk):
     context = microphone.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
     page = context.new_page()
     resident = Resident(page, live_kiosk.url, js=True)
     try:
-        resident.open("/services/feedback")
-        resident.tap(page.locator("main form button[type=submit]").first)
-        resident.tap(page.locator("button[name=answer][value=complaint]"))
-        resident.tap(page.locator("button[name=answer][value=environment]"))
+        to_the_written_complaint(resident)
         assert page.url.endswith("/request/questions/message")
         # The kiosk's screen has a microphone: the big buttons, not the phone's file field.
         assert page.locator("[data-rec-record]").is_visible() and not page.locator("[data-recorder-file]").is_visible()
         assert page.locator("[data-rec-record]").inner_text().strip().endswith("开始录音")
-        page.locator("[data-rec-record]").click()
-        page.wait_for_selector("[data-rec-stop]:not([hidden])")
-        page.wait_for_timeout(3000)
+        record(page, 3)
         page.locator("[data-rec-stop]").click()
         page.wait_for_selector("[data-recorder][data-recorded='1']")
         section = page.locator("[data-recorder]")
@@ -77,13 +87,8 @@ def test_continue_pressed_while_she_still_speaks_keeps_what_she_said(microphone,
     page = context.new_page()
     resident = Resident(page, live_kiosk.url, js=True)
     try:
-        resident.open("/services/feedback")
-        resident.tap(page.locator("main form button[type=submit]").first)
-        resident.tap(page.locator("button[name=answer][value=complaint]"))
-        resident.tap(page.locator("button[name=answer][value=environment]"))
-        page.locator("[data-rec-record]").click()
-        page.wait_for_selector("[data-rec-stop]:not([hidden])")
-        page.wait_for_timeout(2000)
+        to_the_written_complaint(resident)
+        record(page, 2)
         resident.tap(page.locator("form .actions button[type=submit]").first)  # 继续, still recording
         page.wait_for_url("**/request/contact")
         resident.tap(page.locator("button[name=contact][value=centre]"))
@@ -137,8 +142,14 @@ def test_a_photo_taken_with_the_kiosks_camera(microphone, live_kiosk):
         page.wait_for_selector("[data-camera]:not([hidden])")
         assert not page.locator("[data-camera-file]").is_visible()  # no file dialog on the kiosk's screen
         page.wait_for_selector("[data-camera][data-live='1']")
+        # A new user's walk: 添加这张照片 was offered before 拍照 (and said 没有收到照片), no word said a photo was
+        # taken, and the live view looked like a second photo. Now: Add only after Take, "Photo taken", no live view.
+        add = page.locator("[data-camera-add]")
+        assert not add.is_visible() and page.locator("[data-camera-live]").is_visible()
         page.locator("[data-camera-take]").click()
         page.wait_for_selector("[data-camera][data-taken='1']")
+        assert add.is_visible() and "已拍好" in page.locator("[data-camera-done]").inner_text()
+        assert not page.locator("[data-camera-view]").is_visible() and not page.locator("[data-camera-live]").is_visible()
         resident.tap(page.locator("form[enctype='multipart/form-data'] .actions button[type=submit]"), expect_new_page=False)
         page.wait_for_selector(".photos__image")
         src = page.locator(".photos__image").first.get_attribute("src")
@@ -146,5 +157,67 @@ def test_a_photo_taken_with_the_kiosks_camera(microphone, live_kiosk):
         assert head[0] > 1000 and head[1:] == [0xFF, 0xD8, 0xFF]  # a JPEG, as the kiosk keeps it
         resident.tap(page.locator("a.button--primary", has_text="完成"))
         assert "1 张照片" in page.locator(".summary-list").inner_text()
+    finally:
+        context.close()
+
+
+def test_a_recording_stopped_but_not_kept_is_kept_by_back(microphone, live_kiosk):
+    # A new user's walk: 停止, then 返回 (or help → back) without 继续 or 保存这段录音, and the recorder was
+    # empty when she came back. Back is a button of the question's form: the recording goes with it.
+    context = microphone.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+    page = context.new_page()
+    resident = Resident(page, live_kiosk.url, js=True)
+    try:
+        to_the_written_complaint(resident)
+        record(page, 2)
+        page.locator("[data-rec-stop]").click()
+        page.wait_for_selector("[data-recorder][data-recorded='1']")
+        resident.tap(page.locator(".back-link"))
+        assert resident.path == "/request/questions/about"
+        resident.tap(page.locator("button[name=answer][value=environment]"))
+        assert "口述回答，0:0" in page.locator("[data-spoken-kept]").inner_text()
+        # and still recording when she taps Back: stopped, kept, then back
+        record(page, 2)
+        resident.tap(page.locator(".back-link"))
+        assert resident.path == "/request/questions/about"
+        resident.tap(page.locator("button[name=answer][value=environment]"))
+        assert "口述回答，0:0" in page.locator("[data-spoken-kept]").inner_text()
+    finally:
+        context.close()
+
+
+def test_keep_this_recording_brings_her_to_the_confirmation_and_say_it_is_seen_with_the_pad(microphone, live_kiosk):
+    # A new user's walk: after 保存这段录音 the page came back at its top, "✓ 已保存" about 2,000 px down, focus at
+    # the page's top; on the where page the 🎤 link was under the whole handwriting pad, below the fold, and a
+    # keyboard user tabbed 24 times through the pad to reach 开始录音.
+    from .test_entry_browser import seen_whole
+    context = microphone.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+    page = context.new_page()
+    resident = Resident(page, live_kiosk.url, js=True)
+    try:
+        resident.open("/services/repairs")
+        resident.tap(page.locator("main form button[type=submit]").first)
+        resident.tap(page.locator("button[name=answer][value=light]"))
+        resident.open("/request/questions/where?write=1")
+        page.locator("[name=answer]").focus()
+        page.wait_for_selector(".keyboard:not([hidden])")  # the pad, open under the field
+        say = page.locator(".spoken__jump a")
+        assert seen_whole(page, say, as_loaded=False)["seen"], seen_whole(page, say, as_loaded=False)
+        assert say.bounding_box()["y"] < page.locator(".keyboard").bounding_box()["y"]  # above the pad, with the field
+        page.keyboard.press("Tab")  # one stop from the field, not 24 through the pad
+        assert page.evaluate("document.activeElement.closest('.spoken__jump') !== null")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.matches('[data-rec-record]')")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[data-rec-stop]:not([hidden])")
+        page.wait_for_timeout(2000)
+        page.keyboard.press("Enter")  # focus is on Stop
+        page.wait_for_selector("[data-recorder][data-recorded='1']")
+        resident.tap(page.locator("[data-keep]"))
+        kept = page.locator("#just-kept")
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'just-kept'")
+        assert "口述回答，0:0" in kept.inner_text()
+        assert seen_whole(page, kept, as_loaded=False)["seen"], seen_whole(page, kept, as_loaded=False)
     finally:
         context.close()

@@ -147,12 +147,17 @@ def photos():
         else:
             return redirect(url_for("resident.photos", **_carried()))
     kept = [m for m in media.for_draft(get_db(), draft.id) if m.kind == media.PHOTO]
+    instead = svc.question(request.values.get("for", ""))  # 📷 instead of writing: back to it, then on from it
+    done = flow.next_url(svc, ("resident.question", instead.code)) if instead else url_for("resident.check")
+    back = url_for("resident.question", code=instead.code) if instead else done
     return render_template(
         "resident/photos.html", service=svc, photos=[(m, url_for("resident.media_file", media_id=m.id)) for m in kept],
         room=len(kept) < media.MAX_PHOTOS, errors=[("photo", error)] if error else [],
-        done=url_for("resident.check"), carried=_carried(), on_screen=on_shared_screen(),
+        done=done, back=back, carried=_carried(), on_screen=on_shared_screen(),
     ), (422 if error else 200)
 
 
 def _carried() -> dict:
+    if request.values.get("for"):
+        return {"for": request.values["for"]}
     return {"return": "check"} if request.values.get("return") == "check" else {}

@@ -72,7 +72,7 @@ def first_unanswered(service: Service, draft: Draft) -> tuple[str, str | None]:
     for q in service.questions:
         if q.required and not draft.answers.get(q.code):
             spoken = media.spoken_fields(get_db(), draft.id) if spoken is None else spoken
-            if q.code in spoken:
+            if q.code in spoken or shown_instead(service, draft, q.code):
                 continue
             return ("resident.question", q.code)
         if q.code not in draft.answers:
@@ -110,6 +110,15 @@ def place_text(value: str) -> str:
 #: Services whose requests may carry photos: a repair, a subsidy (``KIOSK_PHOTO_GROUPS``: their groups).
 def takes_photos(service: Service) -> bool:
     return service.group in current_app.config.get("PHOTO_GROUPS", ())
+
+
+def shown_instead(service: Service, draft: Draft, code: str) -> bool:
+    """Whether question ``code`` is answered by a photo: a written question of a service that takes photos,
+    with no words, and a photo kept with the draft ("Show it with a photo instead", as a recording answers)."""
+    question = service.question(code)
+    if question is None or question.datatype not in ("string", "text") or not takes_photos(service):
+        return False
+    return any(m.kind == media.PHOTO for m in media.for_draft(get_db(), draft.id))
 
 
 def minutes_seconds(seconds: float | None) -> str:
@@ -175,8 +184,10 @@ def check_rows(service: Service, draft: Draft) -> list[dict]:
     kept = media.for_draft(get_db(), draft.id)
     spoken = {m.field: m for m in kept if m.kind == media.AUDIO}
     # An answer chosen from the address book is changed there (the chooser sends on to writing when there is no book).
+    photo_answers = any(m.kind == media.PHOTO for m in kept) and takes_photos(service)
     rows = [
-        {"key": q.text, "value": _answer_with_spoken(service, q.code, draft.answers.get(q.code), spoken.get(q.code)),
+        {"key": q.text, "value": _answer_with_spoken(service, q.code, draft.answers.get(q.code), spoken.get(q.code),
+                                                     photo_answers and q.datatype in ("string", "text")),
          "href": url_for("resident.question_address" if q.choose_from and q.code not in spoken else "resident.question",
                          code=q.code, **back),
          **({"audio": url_for("resident.media_file", media_id=spoken[q.code].id)} if q.code in spoken else {})}
@@ -216,6 +227,8 @@ def receipt_rows(service: Service, saved: SavedRequest) -> list[dict]:
     return rows
 
 
-def _answer_with_spoken(service: Service, code: str, value, item: media.Item | None) -> str:
+def _answer_with_spoken(service: Service, code: str, value, item: media.Item | None, photos: bool = False) -> str:
     answered = value not in (None, "", [])
+    if not answered and item is None and photos:
+        return "📷 " + _("Shown in the photos")
     return with_spoken(answer_text(service, code, value), item, answered)

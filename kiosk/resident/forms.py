@@ -40,6 +40,7 @@ class StepForm:
     template: str
     step: tuple[str, str | None]  # this page's place in :func:`kiosk.resident.flow.steps`
     field = "main"  # the field a message about the whole page links to (a body over the cap)
+    keeps_typed = False  # its ways out (Back, Home, Help…) send its form first (kiosk/resident/leaving.py)
 
     def __init__(self, service: Service, draft: Draft):
         self.service, self.draft = service, draft
@@ -77,6 +78,14 @@ class StepForm:
         """Where this page's Back link goes."""
         return url_for("resident.check") if returning else flow.back_url(self.service, self.step)
 
+    def here_url(self, returning: bool) -> str:
+        """This page again, as it was asked for (to come back to after Help, a language…)."""
+        endpoint, code = self.step
+        return url_for(endpoint, **({"code": code} if code else {}), **({"return": "check"} if returning else {}))
+
+    def keep_typed(self, form: MultiDict) -> None:
+        """On a way out of the page: keep what is in its fields as the draft, without asking more."""
+
 
 def _carried(writing: bool, path: list[str], spot: str = "", other: bool = False) -> list[tuple[str, str]]:
     """Hidden fields that keep "write it instead" and the levels chosen across a page shown again."""
@@ -89,6 +98,7 @@ class QuestionForm(StepForm):
     """One question per page."""
 
     template = "resident/question.html"
+    keeps_typed = True
 
     def __init__(self, service: Service, draft: Draft, code: str):
         super().__init__(service, draft)
@@ -119,10 +129,13 @@ class QuestionForm(StepForm):
         value = self.draft.answers.get(self.question.code, empty)
         if self.choosing and self.writing and self.chosen:  # write only what was not listed
             value = addresses.label_for(get_db(), self.chosen, current_locale(), self.spot) + (" " if self.other else "")
-        return {"question": self.question, "value": value, "carry": self._carry(), **self._other_hint(), **self._spoken()}
+        return {"question": self.question, "value": value, "carry": self._carry(), **self._other_hint(), **self._spoken(),
+                "just_kept": request.args.get("kept") == "1"}
 
     def _spoken(self) -> dict:
-        return {"speaks": self.speaks, **(attachments.spoken_shown(self.draft, self.question.code) if self.speaks else {})}
+        shows = self.question.datatype in ("string", "text") and flow.takes_photos(self.service)  # 📷 instead
+        return {"speaks": self.speaks, "shows": shows,
+                **(attachments.spoken_shown(self.draft, self.question.code) if self.speaks else {})}
 
     def _carry(self) -> list[tuple[str, str]]:
         return _carried(self.choosing and self.writing, self.chosen, self.spot, self.other)
@@ -146,8 +159,9 @@ class QuestionForm(StepForm):
             value, error = validation.check_answer(self.question, ["other"])
             return {"value": value}, only_errors([(f"spoken-{self.question.code}", spoken_error)])
         value, error = validation.check_answer(self.question, form.getlist("answer"))
-        if error and value in ("", []) and (self.staying or self._spoken().get("spoken")):
-            error = None  # answered by what she said (or only keeping a recording for now)
+        if error and value in ("", []) and (self.staying or self._spoken().get("spoken")
+                                            or flow.shown_instead(self.service, self.draft, self.question.code)):
+            error = None  # answered by what she said or showed (or only keeping a recording for now)
         return {"value": value}, only_errors([(f"spoken-{self.question.code}", spoken_error),
                                               (f"answer-{self.question.code}", error)])
 
@@ -157,8 +171,26 @@ class QuestionForm(StepForm):
         if values["value"] not in ("", []) or self.question.code in self.draft.answers:
             self.keep(values)  # what was typed stays with the recording
             actions.save_answers(get_db(), self.draft)
+        # Kept: the page again, with "✓ Kept" at its top, focused (it was 2,000 px down: a new user's walk)
+        kept = {"kept": "1"} if request.form.get("spoken_keep") and self._spoken().get("spoken") else {}
+        return url_for("resident.question", code=self.question.code, **({"return": "check"} if returning else {}),
+                       **dict(self._carry()), **kept, **({"_anchor": "just-kept"} if kept else {}))
+
+    def here_url(self, returning):
         return url_for("resident.question", code=self.question.code, **({"return": "check"} if returning else {}),
                        **dict(self._carry()))
+
+    def keep_typed(self, form):
+        """Back, Home, Help, a language…: keep the recording the form brought, and the words in the field
+        when they are an answer the request could carry (an empty field changes nothing; a text over
+        the limit or a number that is not one is not kept: Continue says why)."""
+        if self.speaks:
+            attachments.take_spoken(self.draft, self.question.code)
+        value, error = validation.check_answer(self.question, form.getlist("answer"))
+        written_for_her = self.shown()["value"] if self.choosing and self.writing and self.chosen else ""
+        if not error and value not in ("", []) and value != written_for_her.strip():  # not the place put there for her
+            self.keep({"value": value})
+            actions.save_answers(get_db(), self.draft)
 
     def keep(self, values):
         self.draft.answers[self.question.code] = values["value"]

@@ -62,6 +62,11 @@ def call_help():
     back = local_path(request.form.get("from"), url_for("resident.start"))
     if not from_this_box():
         return redirect(url_for("resident.help", back=back))
+    return call_or_show(back)
+
+
+def call_or_show(back: str):
+    """Call a worker to this kiosk (the same call again if one is waiting), then the page that says so."""
     draft = current_draft()
     ours = session.get("help_call") or {}
     called = actions.call_for_help(get_db(), current_app.config["KIOSK_ID"], place_of(back),

@@ -19,7 +19,7 @@ from core import catalogue, drafts, media, outbox, submissions, tickets
 from core.actions import resident as actions
 from core.wording import Centre
 
-from . import feedback, bp, confirm, flow, keypad, visit
+from . import feedback, bp, confirm, flow, keypad, leaving, visit
 from .home import HomePublicForm
 from .lookup import draft_and_service, find_typed, start_again
 from .forms import AddressChooser, ContactForm, DetailsForm, QuestionForm, StepForm
@@ -32,7 +32,7 @@ from ..security import csrf, local_path, session_less_form
 from ..status import ladder, not_taken_yet
 from ..shared_screen import on_shared_screen
 
-TEXT_SIZES = (0, 1, 2)
+TEXT_SIZES = leaving.TEXT_SIZES
 
 
 @bp.app_context_processor
@@ -131,6 +131,10 @@ def form_step(make: Callable[[catalogue.Service, drafts.Draft], StepForm]):
     if skipped is not None:
         return skipped
     returning = request.values.get("return") == "check"
+    way_out = request.args.get("leave") if request.method == "POST" and form.keeps_typed else None
+    if way_out in leaving.WAYS_OUT:  # Back, Home, Help, language…: keep what is in the field, then go
+        form.keep_typed(request.form)
+        return leaving.leave_to(way_out, form.here_url(returning), form.back_url(returning))
     errors: list[tuple[str, str]] = []
     if request.method != "POST":
         shown = form.shown()
@@ -151,6 +155,7 @@ def form_step(make: Callable[[catalogue.Service, drafts.Draft], StepForm]):
     return render_template(
         form.template, service=svc, errors=errors, returning=returning, back=form.back_url(returning),
         step_number=steps.index(form.step) + 1, step_count=len(steps), **shown,
+        leave_via=request.path if form.keeps_typed else None,
     ), (422 if errors else 200)
 
 

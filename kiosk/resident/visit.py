@@ -17,14 +17,14 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from core import catalogue, clock, drafts
+from core import catalogue, clock, drafts, media
 from core.actions import resident as actions
 
 from . import bp, flow, keypad
 from ..db import get_db
 from ..i18n import current_locale
 from ..limits import guess_limits
-from ..security import csrf, from_this_box, renew_form_cookie, session_less_form
+from ..security import csrf, from_this_box, local_path, renew_form_cookie, session_less_form
 from ..shared_screen import kept_by_visit_end
 
 DRAFT_COOKIE = "kiosk_draft"  # an opaque token: the draft itself stays in the database (core.drafts)
@@ -96,10 +96,17 @@ def end_visit():
     """Home (keeps language and text size), Finish and the idle reset (forget everything)."""
     why = request.form.get("why")
     if why == "home":
-        draft = current_draft()
-        if draft and draft.started:
-            return redirect(url_for("resident.leave"))
+        return home()
     return end(keep_preferences=why in ("home", "stop"))
+
+
+def home(came_from: str = "") -> Response:
+    """Home: "Stop here?" when something was entered (words or a recording), with "No" going back to
+    ``came_from`` (the page she left); else the visit ends at once, keeping language and text size."""
+    draft = current_draft()
+    if draft and (draft.started or media.for_draft(get_db(), draft.id)):
+        return redirect(url_for("resident.leave", back=came_from or None))
+    return end(keep_preferences=True)
 
 
 @bp.get("/visit/leave", endpoint="leave")
@@ -108,7 +115,8 @@ def leave():
     draft = current_draft()
     if draft is None:
         return redirect(url_for("resident.start"))
-    return render_template("resident/leave.html", draft=draft, back=where_to_continue(draft))
+    back = local_path(request.args.get("back"), "") or where_to_continue(draft)
+    return render_template("resident/leave.html", draft=draft, back=back)
 
 
 def may_resume() -> bool:

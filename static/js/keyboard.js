@@ -304,7 +304,8 @@
     field = target;
     undoValue = null; showClear(); status("");
     var holder = field.closest(".field") || field;
-    holder.after(panel);
+    var next = holder.nextElementSibling;  // a link meant to be seen with the field (🎤 Say it instead) stays above
+    (next && next.hasAttribute("data-keyboard-after") ? next : holder).after(panel);
     field.classList.add("input--keyboard");
     var keys = field.dataset.keys;  // "latin" (a login name, a ticket): letters first, whatever the page's language
     setMode(keys === "digits" ? "digits" : keys === "latin" ? "letters" : (mode && mode !== "digits" ? mode : panel.dataset.firstMode));

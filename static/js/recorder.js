@@ -143,8 +143,17 @@
     var take = section.querySelector("[data-camera-take]");
     var again = section.querySelector("[data-camera-again]");
     var none = document.querySelector("[data-camera-none]");
+    var add = form.querySelector("[data-camera-add]");  // offered once a photo is taken, not before
+    var live = section.querySelector("[data-camera-live]");
+    var done = section.querySelector("[data-camera-done]");
+    function showTaken(isTaken) {
+      takenHolder.hidden = !isTaken; view.hidden = isTaken; live.hidden = isTaken; done.hidden = !isTaken;
+      take.hidden = isTaken; again.hidden = !isTaken;
+      if (add) { add.hidden = !isTaken; }
+    }
     navigator.mediaDevices.getUserMedia({video: {width: {ideal: 1920}, height: {ideal: 1080}}}).then(function (stream) {
       section.hidden = false;
+      if (add) { add.hidden = true; }
       if (none) { none.hidden = true; }
       view.addEventListener("loadeddata", function () { section.dataset.live = "1"; });  // the camera's picture is here
       view.srcObject = stream;
@@ -160,13 +169,13 @@
           input.files = transfer.files;
           if (taken.src) { URL.revokeObjectURL(taken.src); }
           taken.src = URL.createObjectURL(blob);
-          takenHolder.hidden = false; view.hidden = true; take.hidden = true; again.hidden = false;
+          showTaken(true);
           section.dataset.taken = "1";
         }, "image/jpeg", 0.9);
       });
       again.addEventListener("click", function () {
         input.value = "";
-        takenHolder.hidden = true; view.hidden = false; take.hidden = false; again.hidden = true;
+        showTaken(false);
         delete section.dataset.taken;
       });
     }).catch(function () { /* no camera: the page says a worker can add it from a phone */ });
