@@ -33,7 +33,7 @@ CONTROLS = {
     "A": "button[name=size][value='0']",
     "A+": "button[name=size][value='1']",
     "A++": "button[name=size][value='2']",
-    "Voice settings": "a.speech__settings",
+    "Voice settings": ".speech__settings",  # a link, or on a question page a button of its form (kiosk/resident/leaving.py)
     "Ask a worker for help": ".button--help",
 }
 READ_ALOUD = {True: ".js-speech-play", False: "#speech-audio"}  # without JavaScript the audio's own controls
