@@ -109,10 +109,12 @@ def test_show_it_with_a_photo_instead_answers_where_on_a_repair(client):
     response = client.post(way_out(page, "photos"), data={"answer": "", "write": "1"})
     assert response.headers["Location"] == "/request/photos?for=where"
     photos = client.get("/request/photos?for=where").get_data(as_text=True)
-    assert 'href="/request/questions/danger"' in photos  # Done goes on from the question
+    assert 'name="then" value="done"' in photos  # Done adds what was chosen, then goes on from the question
     response = client.post("/request/photos?for=where", content_type="multipart/form-data",
                            data={"photo": (io.BytesIO(_gps_jpeg((800, 600))), "lamp.jpg")})
     assert response.status_code == 302
+    assert client.post("/request/photos?for=where", content_type="multipart/form-data",
+                       data={"then": "done"}).headers["Location"] == "/request/questions/danger"
     assert client.post("/request/questions/where", data={"answer": "", "write": "1"}).headers["Location"] == \
         "/request/questions/danger"  # the photo answers it, as a recording does
     client.post("/request/questions/danger", data={"answer": "no"})

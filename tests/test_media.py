@@ -226,6 +226,27 @@ def test_a_photo_from_a_phone_is_shrunk_stripped_sealed_and_purged_with_the_requ
         assert media.for_request(db, request_id) == []
 
 
+def test_done_keeps_a_photo_chosen_but_not_added(app):
+    """A phone's camera fills the file field; a resident who then presses the big Done, not Add this photo,
+    keeps her photo and goes on (before: Done was a link, and the photo was lost without a word)."""
+    client = phone(app)
+    client.post("/services/repairs")
+    client.post("/request/questions/what", data={"answer": "light"})
+    client.post("/request/questions/where", data={"answer": "幸福里小区3号楼2单元", "write": "1"})
+    client.post("/request/questions/danger", data={"answer": "no"})
+    client.post("/request/contact", data={"contact": "centre"})
+    page = client.get("/request/photos?return=check").get_data(as_text=True)
+    assert re.search(r'<button[^>]*name="then" value="done"[^>]*form="photo-form"', page)
+    response = client.post("/request/photos?return=check", content_type="multipart/form-data",
+                           data={"then": "done", "photo": (io.BytesIO(_gps_jpeg((1200, 900))), "IMG.JPG")})
+    assert response.headers["Location"] == "/request/check"
+    assert len(re.findall(r'class="summary-list__thumb"', client.get("/request/check").get_data(as_text=True))) == 1
+    # Done with no photo chosen just goes on, adding nothing.
+    response = client.post("/request/photos?return=check", content_type="multipart/form-data", data={"then": "done"})
+    assert response.headers["Location"] == "/request/check"
+    assert len(re.findall(r'class="summary-list__thumb"', client.get("/request/check").get_data(as_text=True))) == 1
+
+
 def test_a_draft_takes_its_media_with_it_when_it_is_purged(app, spoken_wav):
     client = phone(app)
     start_feedback_to_message(client)

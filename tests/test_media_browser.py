@@ -155,8 +155,13 @@ def test_a_photo_taken_with_the_kiosks_camera(microphone, live_kiosk):
         src = page.locator(".photos__image").first.get_attribute("src")
         head = page.evaluate("src => fetch(src).then(r => r.arrayBuffer()).then(b => [b.byteLength, ...new Uint8Array(b.slice(0, 3))])", src)
         assert head[0] > 1000 and head[1:] == [0xFF, 0xD8, 0xFF]  # a JPEG, as the kiosk keeps it
-        resident.tap(page.locator("a.button--primary", has_text="完成"))
-        assert "1 张照片" in page.locator(".summary-list").inner_text()
+        # A second photo taken, then the big 完成 rather than 添加这张照片: it is kept, not lost.
+        page.wait_for_selector("[data-camera][data-live='1']")
+        page.locator("[data-camera-take]").click()
+        page.wait_for_selector("[data-camera][data-taken='1']")
+        resident.tap(page.locator("button.button--primary", has_text="完成"))
+        assert page.url.endswith("/request/check")
+        assert "2 张照片" in page.locator(".summary-list").inner_text()
     finally:
         context.close()
 

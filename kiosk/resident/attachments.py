@@ -132,23 +132,27 @@ def photos():
     draft, svc = found
     if not flow.takes_photos(svc):
         abort(404)
+    instead = svc.question(request.values.get("for", ""))  # 📷 instead of writing: back to it, then on from it
+    done = flow.next_url(svc, ("resident.question", instead.code)) if instead else url_for("resident.check")
     error = None
     if request.method == "POST":
         removing = request.form.get("remove", "")
         if removing.isdigit():
             actions.remove_media(get_db(), draft, int(removing))
             return redirect(url_for("resident.photos", **_carried()))
+        going_on = request.form.get("then") == "done"  # Done is a button of this form: a photo chosen is not lost
         upload = request.files.get("photo")
+        data = upload.read(media.MAX_PHOTO_UPLOAD + 1) if upload else b""
+        if going_on and not data:
+            return redirect(done)
         try:
-            jpeg, width, height = media.shrink_photo(upload.read(media.MAX_PHOTO_UPLOAD + 1) if upload else b"")
+            jpeg, width, height = media.shrink_photo(data)
             actions.add_photo(get_db(), draft, jpeg, width, height)
         except media.MediaRefused as refused:
             error = str(PHOTO_REFUSED.get(refused.reason, PHOTO_REFUSED["not_photo"]))
         else:
-            return redirect(url_for("resident.photos", **_carried()))
+            return redirect(done if going_on else url_for("resident.photos", **_carried()))
     kept = [m for m in media.for_draft(get_db(), draft.id) if m.kind == media.PHOTO]
-    instead = svc.question(request.values.get("for", ""))  # 📷 instead of writing: back to it, then on from it
-    done = flow.next_url(svc, ("resident.question", instead.code)) if instead else url_for("resident.check")
     back = url_for("resident.question", code=instead.code) if instead else done
     return render_template(
         "resident/photos.html", service=svc, photos=[(m, url_for("resident.media_file", media_id=m.id)) for m in kept],
