@@ -296,7 +296,7 @@ def init_app(app: Flask, static_audio: Path) -> None:
     app.extensions["kiosk_voice"] = {
         "public": SpeechCache(static_audio, synthesiser),
         "private": SpeechCache(Path(app.instance_path) / "audio", synthesiser),
-        "registry": _Registry(),
+        "registry": _Registry(size=8000),  # pages' audio and speech mode's items (kiosk/speech_mode.py)
         "pages": _Registry(),
         "heard": _Registry(size=48),  # a few visits' own audio, in memory only (speak_once)
         "joined": _Registry(size=4),  # …and the last few pages joined from clips (_assembled)
