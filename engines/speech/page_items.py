@@ -7,7 +7,7 @@ said: every text this module finds in a page is given an audio address when the 
 twice (here and in the script): keep them together.
 
 - skipped: ``script``, ``style``, ``template``, ``svg``, ``noscript``, ``audio``, ``head``, anything
-  ``hidden``, ``aria-hidden="true"`` or ``type="hidden"``;
+  ``aria-hidden="true"`` or ``type="hidden"`` (and, by the script, anything not shown);
 - an item is a link with ``href``, a button, a field (``input``, ``select``, ``textarea``) or a
   ``summary``, named by its ``aria-label``, its ``<label for>``, its ``value`` (a submit input) or its
   text; or any other element that is not inline and has text of its own (the text of its inline
@@ -67,7 +67,8 @@ def normal(text: str) -> str:
 
 def skipped(node: Node) -> bool:
     a = node.attrs
-    return (node.tag in SKIP or "hidden" in a or a.get("aria-hidden") == "true"
+    # not ``hidden``: a script may show it (Print the receipt, Read aloud); the script skips what is not shown
+    return (node.tag in SKIP or a.get("aria-hidden") == "true"
             or (node.tag == "input" and a.get("type") == "hidden"))
 
 

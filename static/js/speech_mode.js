@@ -120,7 +120,9 @@
     var found = [];
     (function walk(node) {
       Array.prototype.forEach.call(node.children, function (el) {
-        if (skipped(el) || !shown(el)) { return; }
+        // a field's live count ("12 of at most 200 characters", static/js/kiosk.js) changes as she types:
+        // words no page carried, so never an item (its field's hint says the limit)
+        if (skipped(el) || !shown(el) || el.hasAttribute("data-count")) { return; }
         if (interactive(el)) {
           found.push(item(el, has(FIELDS, tag(el)) ? fieldParts(el) : [{ w: nameOf(el) }]));
           return;
@@ -217,6 +219,7 @@
     document.querySelectorAll("[data-speech-current]").forEach(function (e) { e.removeAttribute("data-speech-current"); });
     el.setAttribute("data-speech-current", "");
     el.focus({ preventScroll: true });
+    if (typing(el)) { try { el.setSelectionRange(el.value.length, el.value.length); } catch (e) { /* a date, a number */ } }
     el.scrollIntoView({ block: "center" });
   }
   function speakItem(i, how, before, keyTime) {
@@ -232,7 +235,7 @@
     it.states.forEach(function (s) { list.push(word(s)); });
     lastSaid = it.el;
     say(list, { action: how, key: keyTime, index: i, element: it.el, text: textOf(it.parts), role: it.role,
-                states: it.states.slice(), repeat: repeat, before: (before || []).slice() });
+                states: it.states.slice(), repeat: repeat, before: (before || []).slice(), parts: it.parts.slice() });
     if (it.el.closest(".ticket-entry") && it.el.value) { it.el.value.replace(/\s/g, "").split("").forEach(function () { tone(false); }); }
     prefetch(i + 1); prefetch(i - 1);
   }
