@@ -227,3 +227,88 @@ def test_a_blind_resident_files_a_repair_and_checks_it_with_keys_only(ears):
     assert ears.path.startswith(f"/status/{ticket}")
     ears.until(translate("Saved on this kiosk"), within=True)
     assert page.evaluate("kioskSpeech.missing") == [], "every item's words had their audio"
+
+
+def words(page) -> dict:
+    mapping = json.loads(page.locator("#speech-items").text_content())
+    return {name: page.evaluate(f"kioskSpeech.url('{ref}')") for name, ref in mapping["words"].items()}
+
+
+def test_interrupt_edges_repeating_help_and_the_worker_key(ears):
+    page = ears.page
+    page.goto(ears.base_url + "/")
+    page.wait_for_load_state()
+    welcome = ears.press("ArrowUp")  # any key of the keypad starts it: the welcome, then the page's heading
+    said = words(page)
+    assert welcome["action"] == "start" and welcome["urls"][0] == said["welcome"]
+    page.wait_for_function("() => kioskSpeech.log[kioskSpeech.log.length - 1].firstSound", timeout=30_000)
+    ears.press("ArrowUp")  # the next key interrupts it at once
+    assert page.evaluate("kioskSpeech.log[kioskSpeech.log.length - 2].interrupted") is True
+    assert page.evaluate("() => !kioskSpeech.log[kioskSpeech.log.length - 2].done")
+
+    edges = []
+    for _ in range(30):  # up to the first item, then three more presses: said more plainly each time
+        heard = ears.press("ArrowUp")
+        ears.check(heard)
+        if heard["edge"]:
+            edges.append(heard)
+            if len(edges) == 4:
+                break
+    assert [e["edge"] for e in edges] == ["first", "first_again", "first_plain", "first_plain"]
+    for edge in edges:
+        assert edge["urls"][:2] == [said[edge["edge"]], said["repeating"]] and edge["repeat"]
+
+    down = ears.press("ArrowDown")
+    assert not down["repeat"] and said["repeating"] not in down["urls"]
+    item_help = ears.press("F1")
+    assert item_help["level"] == "item" and item_help["urls"][-1] == said["help_choose"]  # a link: Enter chooses it
+    page_help = ears.press("F1")
+    heading = page.evaluate("JSON.parse(document.getElementById('speech-items').textContent).items")[text_hash(translate("What do you need help with?"))]
+    assert page_help["level"] == "page"
+    assert page_help["urls"] == [said["page_is"], page.evaluate(f"kioskSpeech.url('{heading}')"), said["help_page"]]
+
+    softer = ears.press("NumpadSubtract")
+    assert softer["urls"] == [said["softer"]] and page.evaluate("kioskSpeech.volume()") == pytest.approx(0.7)
+
+    page.keyboard.press("F2")  # Ask a worker for help: one key, on any page
+    page.wait_for_url("**/help**")
+    page.wait_for_function("() => kioskSpeech.log.length && kioskSpeech.log[kioskSpeech.log.length - 1].action === 'page'")
+    assert page.locator("h1").first.inner_text().strip() in ears.heard()["text"] or ears.heard()["role"] == "heading"
+    assert page.evaluate("kioskSpeech.volume()") == pytest.approx(0.7)  # kept for the visit…
+    page.goto(ears.base_url + "/")
+    page.wait_for_load_state()
+    assert page.evaluate("kioskSpeech.on") is False and page.evaluate("kioskSpeech.volume()") == pytest.approx(0.8)  # …until the start page
+
+
+def test_touch_to_hear_one_tap_speaks_a_second_acts(ears):
+    page = ears.page
+    page.goto(ears.base_url + "/")
+    page.wait_for_load_state()
+    ears.press("ArrowDown")
+    tiles = page.locator("main .tiles a")
+    first, second = tiles.nth(0), tiles.nth(1)
+    box1, box2 = first.bounding_box(), second.bounding_box()
+    centre = lambda b: (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)  # noqa: E731
+
+    before = ears.entries()
+    page.touchscreen.tap(*centre(box1))
+    page.wait_for_function(f"() => kioskSpeech.log.length > {before}")
+    page.wait_for_timeout(500)
+    heard = ears.heard()
+    assert squeeze(heard["text"]) == first.evaluate(EXPECTED)
+    assert heard["action"] == "touch" and ears.path == "/", "one tap speaks and never acts"
+
+    x1, y1 = centre(box1)  # a finger held down, sliding from the first tile to the second
+    x2, y2 = centre(box2)
+    page.mouse.move(x1, y1)
+    page.mouse.down()
+    page.mouse.move(x2, y2, steps=12)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    slid = ears.heard()
+    assert slid["action"] == "slide" and squeeze(slid["text"]) == second.evaluate(EXPECTED), slid
+    assert ears.path == "/"
+
+    href = second.get_attribute("href")
+    page.touchscreen.tap(*centre(box2))  # a deliberate second tap on the item just heard: it acts
+    page.wait_for_url("**" + href)

@@ -420,6 +420,7 @@
     var i = itemAt(x, y);
     if (i < 0 || items[i].el === touched) { return i; }
     touched = items[i].el;
+    armed = false;  // the finger moved on to another item: the next lift acts on nothing
     edge = 0;
     go(i, how, performance.now());
     return i;
@@ -435,6 +436,9 @@
   }, true);
   document.addEventListener("touchmove", function (event) {
     if (data && api.on && event.touches.length) { hear(event.touches[0].clientX, event.touches[0].clientY, "slide"); }
+  }, true);
+  document.addEventListener("dragstart", function (event) {  // a finger (or pen) sliding over a link hears it, never drags it
+    if (data && api.on) { event.preventDefault(); }
   }, true);
   window.addEventListener("click", function (event) {
     if (!data || !api.on || !event.isTrusted || event.detail === 0) { return; }  // Enter's own clicks pass
