@@ -66,14 +66,14 @@ def _state(app: Flask) -> dict:
 
 def _ref(text: str, chosen: dict) -> str:
     """Where the audio of ``text`` is: ``s<key>`` (pre-rendered, static) or ``v<key>`` (this visit's)."""
-    from .voice_views import _owner, _state as voice_state, cache_for
+    from .voice_views import cache_for, register_for_visit
 
     app = current_app._get_current_object()
     public = cache_for(app, private=False)
     key = public.key(text, chosen["speech"], chosen["speed"])
     if (public.directory / f"{key}{public.suffix}").exists():
         return "s" + key
-    voice_state(app)["registry"].put(f"{_owner()}:{key}", (text, chosen["speech"], chosen["speed"], None))
+    register_for_visit(key, text, chosen["speech"], chosen["speed"])
     return "v" + key
 
 
@@ -144,7 +144,7 @@ def build_texts(app: Flask, pages: list[str], locale: str) -> list[str]:
 
 
 def init_app(app: Flask) -> None:
-    from .voice_views import _Registry
+    from .voice_views import Registry
 
-    app.extensions["kiosk_speech_mode"] = _Registry(size=200)  # page → its texts
+    app.extensions["kiosk_speech_mode"] = Registry(size=200)  # page → its texts
     app.after_request(fill)

@@ -58,6 +58,14 @@ class _Registry:
             return self.items.get(key)
 
 
+Registry = _Registry  # also speech mode's page → texts (kiosk/speech_mode.py)
+
+
+def register_for_visit(key: str, text: str, speech: str, speed: str) -> None:
+    """Let this visit (only) ask ``/voice/<key>`` for ``text``: speech mode's items (kiosk/speech_mode.py)."""
+    _state(current_app._get_current_object())["registry"].put(f"{_owner()}:{key}", (text, speech, speed, None))
+
+
 def choices() -> dict:
     """The resident's speech choices for this visit: voice, speed, always read."""
     speech = session.get("speech")
