@@ -69,6 +69,33 @@ def _count(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+#: Speech mode's keys (static/js/speech_mode.js): action → the key names (KeyboardEvent ``key`` or ``code``)
+#: that do it. An EZ Access keypad is a USB keyboard; KIOSK_EZ_KEYS changes some actions' keys.
+EZ_ACTIONS = {
+    "up": ["ArrowUp"], "down": ["ArrowDown"], "enter": ["Enter", "NumpadEnter"], "help": ["F1", "Help"],
+    "back": ["Escape", "BrowserBack", "PageUp", "Backspace"], "next": ["PageDown", "BrowserForward"],
+    "louder": ["AudioVolumeUp", "NumpadAdd", "+"], "softer": ["AudioVolumeDown", "NumpadSubtract", "-"],
+    "worker": ["F2"],
+}
+
+
+def _ez_keys(raw: str) -> dict[str, list[str]]:
+    """``"help=F1 Insert; worker=F12"``: each named action gets these keys (the others keep theirs).
+    Digits are always digits (the 12-key number pad types numbers)."""
+    keys = {action: list(names) for action, names in EZ_ACTIONS.items()}
+    for part in raw.split(";"):
+        if not part.strip():
+            continue
+        action, _, names = part.partition("=")
+        action, names = action.strip().lower(), names.split()
+        if action not in EZ_ACTIONS or not names:
+            raise ValueError(f"{part.strip()!r}: write action=Key Key; actions are {', '.join(EZ_ACTIONS)}")
+        if any(re.fullmatch(r"[0-9]|(Numpad|Digit)[0-9]", name) for name in names):
+            raise ValueError(f"{part.strip()!r}: digits type numbers and cannot be an action's key")
+        keys[action] = names
+    return keys
+
+
 #: Name → (default, parser). Environment variable ``KIOSK_<NAME>`` overrides the default.
 DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # SQLite file; relative paths are resolved against the instance folder.
@@ -95,6 +122,10 @@ DEFAULTS: dict[str, tuple[object, Callable[[str], object]]] = {
     # to the start and forgets the visit (the resident's answers are kept under their resume code).
     "IDLE_SECONDS": (90, int),
     "IDLE_WARNING_SECONDS": (30, int),
+    # Speech mode for blind residents (docs/accessibility.md): the keypad's keys, and the volume (percent)
+    # it starts at on every visit (the start page resets it).
+    "EZ_KEYS": (_ez_keys(""), _ez_keys),
+    "EZ_VOLUME": (80, _count(10, 100)),
     # Who gets the page's own on-screen keyboard (handwriting, pinyin, keypad): "auto" = the box's own
     # touchscreen (a browser on loopback; phones on the Wi-Fi keep theirs), "on" = everyone, "off" = no one.
     "INPUT_PANEL": ("auto", _one_of("auto", "on", "off")),

@@ -23,6 +23,8 @@
 #   --public-url URL         the address phones use to reach the box (default: found now, http://<LAN address>:PORT)
 #   --port PORT              the kiosk's port (default 8080)
 #   --kiosk-id ID            this kiosk's short name (default the host name)
+#   --ez-keys 'help=F1; worker=F12'  speech mode's keypad keys, action=Key Key; … (KIOSK_EZ_KEYS; docs/operations.md)
+#   --ez-volume PERCENT      speech mode's volume at the start of each visit, 10-100 (KIOSK_EZ_VOLUME, default 80)
 #   --catalogue FILE         the centre's catalogue (default: the demo catalogue, on the first install)
 #   --address-book FILE      the centre's address book as CSV (default: the demo address book, on the first install)
 #   --reach off|seated|MM    the box's screen within a seated resident's reach (KIOSK_REACH, default off): seated
@@ -72,6 +74,9 @@ while [ $# -gt 0 ]; do
     --screen-bottom-mm|--screen-height-mm)
       [[ "$2" =~ ^[0-9]{2,4}$ ]] || { echo "$1 is a whole number of millimetres" >&2; exit 2; }
       if [ "$1" = --screen-bottom-mm ]; then SET[KIOSK_SCREEN_BOTTOM_MM]=$2; else SET[KIOSK_SCREEN_HEIGHT_MM]=$2; fi; shift 2 ;;
+    # speech mode (docs/accessibility.md): the keypad's keys, and the volume each visit starts at
+    --ez-keys) SET[KIOSK_EZ_KEYS]=$2; shift 2 ;;
+    --ez-volume) case "$2" in [1-9][0-9]|100) SET[KIOSK_EZ_VOLUME]=$2 ;; *) echo "--ez-volume is 10 to 100" >&2; exit 2 ;; esac; shift 2 ;;
     --catalogue) CATALOGUE=$(realpath "$2"); shift 2 ;;
     --address-book) ADDRESS_BOOK=$(realpath "$2"); shift 2 ;;
     --demo-county) DEMO_COUNTY=1; shift ;;
@@ -161,6 +166,9 @@ if [ -z "${SET[KIOSK_PUBLIC_URL]:-}" ] && ! has KIOSK_PUBLIC_URL; then
   else echo "   (no network address found: set --public-url later, or receipts' QR codes point at this box's own screen)"; fi
 fi
 has KIOSK_KIOSK_ID || [ -n "${SET[KIOSK_KIOSK_ID]:-}" ] || SET[KIOSK_KIOSK_ID]=$(hostname -s)
+# speech mode's keypad and volume: written out, so a centre sees what its keys are and changes them here
+has KIOSK_EZ_KEYS || [ -n "${SET[KIOSK_EZ_KEYS]:-}" ] || SET[KIOSK_EZ_KEYS]="up=ArrowUp; down=ArrowDown; enter=Enter NumpadEnter; help=F1 Help; back=Escape BrowserBack PageUp Backspace; next=PageDown BrowserForward; louder=AudioVolumeUp NumpadAdd +; softer=AudioVolumeDown NumpadSubtract -; worker=F2"
+has KIOSK_EZ_VOLUME || [ -n "${SET[KIOSK_EZ_VOLUME]:-}" ] || SET[KIOSK_EZ_VOLUME]=80
 [ "$DEMO_COUNTY" = 1 ] && ! has KIOSK_COUNTY_URL && [ -z "${SET[KIOSK_COUNTY_URL]:-}" ] && SET[KIOSK_COUNTY_URL]=http://127.0.0.1:8311
 if [ -z "${SET[KIOSK_CENTRE_LAT]:-}" ] && ! has KIOSK_CENTRE_LAT; then
   if [ "$DEMO_COUNTY" = 1 ]; then  # the demo county's place (the demo's centre is in Shanghai, its time zone)

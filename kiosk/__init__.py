@@ -73,6 +73,9 @@ def create_app(test_config: dict | None = None) -> "Flask":
     from . import voice_views as voice_web
 
     voice_web.init_app(app, ROOT / "static" / "audio")
+    from . import speech_mode
+
+    speech_mode.init_app(app)  # speech mode's items on the box's own screen (static/js/speech_mode.js)
     from . import screen
 
     screen.init_app(app)  # /screen/drawn: the touchscreen's heartbeat, for kiosk-screen-watchdog

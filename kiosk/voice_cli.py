@@ -16,6 +16,7 @@ from core.catalogue import get_service, list_groups
 from core.clock import utc_now
 from core.submissions import SavedRequest
 
+from . import speech_mode
 from .db import get_db
 from .i18n import LOCALES, when
 from engines.speech import clips
@@ -156,6 +157,7 @@ def build_command(speeds: tuple[str, ...], locales: tuple[str, ...]) -> None:
     started, rendered, kept, failed = time.perf_counter(), 0, 0, 0
     locales = locales or tuple(LOCALES)
     pages = {locale: list(prompt_pages(app, locale)) for locale in locales}
+    items = {locale: speech_mode.build_texts(app, pages[locale], locale) for locale in locales}
     for speed in speeds or sorted(RATES):  # speed outermost: each espeak-ng speed is one worker process
         for locale in locales:
             for speech in SPEECH_FOR_LOCALE[locale]:
@@ -175,6 +177,17 @@ def build_command(speeds: tuple[str, ...], locales: tuple[str, ...]) -> None:
                     except SpeechError as exc:
                         failed += 1
                         click.echo(f"not rendered ({locale}, {speech}, {speed}): {exc}", err=True)
+                # speech mode's items (kiosk/speech_mode.py): each text of these pages, the words, the characters
+                for text in items[locale]:
+                    if cache.path(text, speech, speed).exists():
+                        kept += 1
+                        continue
+                    try:
+                        cache.get(text, speech, speed)
+                        rendered += 1
+                    except SpeechError as exc:
+                        failed += 1
+                        click.echo(f"item not rendered ({locale}, {speech}, {speed}): {exc}", err=True)
     if cache.neural is not None:
         made, there, not_made = build_clips(app, cache, voice, speeds or sorted(RATES), locales)
         click.echo(f"{made} clips of the neural voice rendered, {there} already there, {not_made} failed")

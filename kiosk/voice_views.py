@@ -58,6 +58,14 @@ class _Registry:
             return self.items.get(key)
 
 
+Registry = _Registry  # also speech mode's page → texts (kiosk/speech_mode.py)
+
+
+def register_for_visit(key: str, text: str, speech: str, speed: str) -> None:
+    """Let this visit (only) ask ``/voice/<key>`` for ``text``: speech mode's items (kiosk/speech_mode.py)."""
+    _state(current_app._get_current_object())["registry"].put(f"{_owner()}:{key}", (text, speech, speed, None))
+
+
 def choices() -> dict:
     """The resident's speech choices for this visit: voice, speed, always read."""
     speech = session.get("speech")
@@ -296,7 +304,7 @@ def init_app(app: Flask, static_audio: Path) -> None:
     app.extensions["kiosk_voice"] = {
         "public": SpeechCache(static_audio, synthesiser),
         "private": SpeechCache(Path(app.instance_path) / "audio", synthesiser),
-        "registry": _Registry(),
+        "registry": _Registry(size=8000),  # pages' audio and speech mode's items (kiosk/speech_mode.py)
         "pages": _Registry(),
         "heard": _Registry(size=48),  # a few visits' own audio, in memory only (speak_once)
         "joined": _Registry(size=4),  # …and the last few pages joined from clips (_assembled)
