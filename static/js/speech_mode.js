@@ -289,7 +289,8 @@
     var t = tag(it.el);
     if (it.role === "field" || t === "SELECT") {
       var form = it.el.form, i = -1;
-      var submit = form && form.querySelector("button[type=submit]:not([name=key]), button:not([type])");
+      var submit = form && (form.querySelector("button.button--primary[type=submit]") ||  // Continue, not 🎤/📷 before it
+        form.querySelector("button[type=submit]:not([name=key]), button:not([type])"));
       for (var n = 0; n < items.length; n++) { if (items[n].el === submit) { i = n; } }
       if (i >= 0) { go(i, "enter", keyTime); return; }
     }
