@@ -304,3 +304,47 @@ def test_in_chromium_the_button_prints_and_the_page_says_so_with_the_buttons_in_
         finally:
             context.close()
             kiosk.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_speech_mode_prints_the_receipt_at_once_and_says_what_the_printer_did(browser, tmp_path):
+    """Issue 24: a resident who cannot see the screen gets her receipt on paper without finding the button.
+    Speech mode begun on the receipt (her first keypad key) prints it, once; the printer's answer is the
+    first thing said; coming back to the page does not print again."""
+    from .browser import Resident, complete_service
+
+    with FakePrinter() as printer:
+        kiosk = LiveKiosk(tmp_path / "instance", KIOSK_PRINTER=printer.setting).start()
+        context = browser.new_context(viewport=KIOSK_SIZE, locale="zh-CN")
+        try:
+            page = context.new_page()
+            resident = Resident(page, kiosk.url, js=True)
+            resident.open("/")
+            shown = complete_service(resident, "repairs", "zh_Hans_CN")
+            receipt = page.url
+            assert page.locator("form.js-print-receipt").get_attribute("data-auto-print") == shown["ticket"]
+            assert not printer.jobs  # nothing printed for a resident who did not start speech mode
+            page.keyboard.press("ArrowDown")  # a keypad key: speech mode starts, and the receipt prints
+            page.locator("#print-answer").wait_for()
+            data = wait_for_job(printer)
+            assert " ".join(shown["ticket"]) in read(data).text
+            page.wait_for_function("() => window.kioskSpeech.log.length > 0")
+            first = page.evaluate("() => window.kioskSpeech.log[0]")
+            assert "已打印" in first["text"], first
+            page.goto(receipt)
+            page.wait_for_function("() => window.kioskSpeech.log.length > 0")
+            time.sleep(0.5)
+            assert len(printer.jobs) == 1  # once per ticket
+        finally:
+            context.close()
+            kiosk.stop()
+
+
+def test_speech_mode_prints_by_itself_only_where_there_is_a_printer(app, printer):
+    for setting, prints in (("none", False), (printer.setting, True)):
+        app.config["PRINTER"] = setting
+        with app.test_client() as visit:
+            ticket, _ = saved_receipt(app, visit)
+            page = visit.get(f"/receipt/{ticket}").get_data(as_text=True)
+            assert "js-print-receipt" in page and ("data-auto-print" in page) == prints

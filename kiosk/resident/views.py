@@ -251,6 +251,7 @@ def receipt(ticket: str):
         to_write_down=media.unwritten(get_db(), saved.id),  # it waits for a worker, not for the network
         qr=receipts.qr_svg(url, _("QR code: scan it with a phone to check progress")),
         print_answer=printing.receipt_answer(),  # what the printer did, once, after *Print the receipt*
+        has_printer=printing.printer().configured,  # speech mode prints at once where there is one (speech_mode.js)
     )
 
 

@@ -335,6 +335,7 @@
     if (data.start) {  // the start page: the next resident starts with the box as it was
       sessionStorage.removeItem("kiosk-speech-mode");
       sessionStorage.removeItem("kiosk-speech-volume");
+      Object.keys(sessionStorage).forEach(function (k) { if (k.indexOf("kiosk-speech-printed-") === 0) { sessionStorage.removeItem(k); } });
       api.on = false;
     }
     volume = Number(sessionStorage.getItem("kiosk-speech-volume") || data.volume);
@@ -343,8 +344,24 @@
     index = headingIndex();
     return true;
   }
+  // Speech mode prints the receipt at once, where the box has a printer (issue 24): once per ticket; the
+  // page comes back with what the printer did, and that is said first (arrive).
+  function autoPrint() {
+    var print = document.querySelector("form.js-print-receipt[data-auto-print]");
+    var printed = "kiosk-speech-printed-" + (print ? print.dataset.autoPrint : "");
+    if (!print || sessionStorage.getItem(printed)) { return false; }
+    sessionStorage.setItem(printed, "1");
+    api.log.push({ action: "print", text: print.dataset.autoPrint });
+    print.submit();
+    return true;
+  }
   function arrive() {
     if (!page() || !api.on) { return; }
+    if (autoPrint()) { return; }
+    var answer = document.getElementById("print-answer");
+    if (answer) {
+      for (var k = 0; k < items.length; k++) { if (items[k].el === answer || answer.contains(items[k].el)) { index = k; break; } }
+    }
     ["repeating", "button", "link", "heading", "selected", "first", "last"].forEach(function (w) { if (word(w)) { audioFor(word(w)); } });
     if (items.length) { go(index, "page"); }
   }
@@ -354,6 +371,7 @@
     sessionStorage.setItem("kiosk-real-keyboard", "1");  // a keypad is a keyboard: no on-screen one
     try { if (window.kioskKeyboard && document.querySelector(".input--keyboard")) { window.kioskKeyboard.close(); } } catch (e) { /* none open */ }
     document.documentElement.classList.add("speech-mode");
+    if (autoPrint()) { return; }  // speech mode began on the receipt: it prints, and the answer is said first
     items = collect(document.querySelector("dialog[open]") || document.body);
     index = headingIndex();
     if (items.length) { go(index, "start", keyTime, ["welcome"]); }
