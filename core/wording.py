@@ -45,6 +45,20 @@ PHOTOS_KEPT = {
     "en": ("1 photo is kept at the community centre.", "{count} photos are kept at the community centre."),
 }
 LIST_SEPARATOR = {"en": ", "}  # between the chosen options of a multivaluelist; 、 in Chinese
+#: The option of a list that is "something else" (其他): she may write or say what it is.
+OTHER = "other"
+
+
+def other_words_key(code: str) -> str:
+    """Where a draft's and a request's answers keep the words she wrote after choosing "other" on the list
+    question ``code`` (sealed, purged and composed with the answers; not an Open311 attribute of its own:
+    the description carries them, ``sync/payload.py``)."""
+    return f"{code}:{OTHER}"
+
+
+def is_other_words(key: str) -> bool:
+    """Whether an answers key is the words written after "other" (:func:`other_words_key`), not a question's."""
+    return key.endswith(f":{OTHER}")
 
 
 def _in(table: dict, locale: str):
@@ -143,8 +157,9 @@ def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, t
     resident's comment when she wrote one. It ends with the centre's ticket (:data:`TICKET_LINE`).
     The place is the centre's, or her home where the county wants it and she agreed (``details``, her
     personal details: :meth:`Centre.place_for`). ``said``: what workers wrote down from the resident's spoken
-    answers, by question (:mod:`core.media`); a chosen option (her "other") is followed by those words (a
-    written question's words are its answer already). ``photos``: how many the request carries; where the
+    answers, by question (:mod:`core.media`); a chosen option (her "other") is followed by those words, and
+    "other" by the words she wrote beside it (:func:`other_words_key`; a written question's words are its
+    answer already). ``photos``: how many the request carries; where the
     county takes no media a line says they are kept at the centre (:data:`PHOTOS_KEPT`).
     """
     locale = centre.locale
@@ -165,8 +180,11 @@ def compose(db: Database, centre: Centre, *, service_code: str, answers: dict, t
             shown = question.option_name(value)
         else:
             continue
-        if question.options and (said or {}).get(question.code):  # her "other", in the words she said
-            shown = f"{shown}：{said[question.code]}"
+        if question.options:  # her "other", in the words she wrote or a worker wrote down from what she said
+            words = [w for w in (answers.get(other_words_key(question.code)) if value == OTHER else "",
+                                 (said or {}).get(question.code)) if w]
+            if words:
+                shown = f"{shown}：{' '.join(words)}"
         lines.append(f"{question.text} {shown}")
     if photos and not centre.media:
         lines.append(_in(PHOTOS_KEPT, locale)[photos > 1].format(count=photos))

@@ -122,7 +122,8 @@ class SyncEngine:
         wording = submissions.wording_of(self.db, request.id)
         if wording is None:  # saved before wordings were kept: worded once, from the catalogue as it is
             place = self.settings.location if isinstance(self.settings.location, Place) else Place(str(self.settings.location))
-            wording = system.freeze_wording(self.db, request.id, Centre(place, self.settings.centre_locale))
+            wording = system.freeze_wording(self.db, request.id, Centre(place, self.settings.centre_locale,
+                                                                          media=bool(self.settings.media_base)))
         last = json.loads(due["data"])
         attempt = int(last.get("attempt", 0))
         maybe_sent = due["state"] == outbox.IN_FLIGHT or last.get("ambiguous")

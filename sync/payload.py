@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from core import media, outbox, personal
 from core.submissions import SavedRequest
-from core.wording import LIST_SEPARATOR, REOPENED, Place, Wording  # noqa: F401 (Place: one definition, named here too)
+from core.wording import LIST_SEPARATOR, REOPENED, Place, Wording, is_other_words  # noqa: F401 (Place: one definition, named here too)
 
 ATTRIBUTE_POLICIES = ("all", "none")  # sync.run.Settings.attributes: every attribute, or none at all
 
@@ -57,7 +57,8 @@ def open311_fields(db: Database, request: SavedRequest, wording: Wording, attrib
     are the request's wording, composed when it was saved: every send carries the same words whatever
     the county's catalogue or the centre's settings say now. Every stored answer travels as
     ``attribute[code]`` (lists as ``attribute[code][]``): an option as its key, what the resident wrote
-    as written — as stored, never filtered by the catalogue. The kiosk's UUID, content hash, kiosk id
+    as written — as stored, never filtered by the catalogue (the words she wrote after "other" travel in the
+    description only: :func:`core.wording.other_words_key`). The kiosk's UUID, content hash, kiosk id
     and its own save time travel as attributes too, so a county can de-duplicate; a request that
     reopens another names the county's id of it in ``attribute[kiosk_reopens]``.
 
@@ -88,6 +89,8 @@ def open311_fields(db: Database, request: SavedRequest, wording: Wording, attrib
     if attributes == "none":
         return fields
     for code, value in request.answers.items():
+        if is_other_words(code):  # the words after "other": in the description (a strict county refuses unknown attributes)
+            continue
         key = payload_key(("answer", code))
         if isinstance(value, list):
             fields[key + "[]"] = value

@@ -270,8 +270,11 @@ def _repair_with_a_photo(client, photo: bytes) -> str:
     return client.post("/request/check").headers["Location"].rsplit("/", 1)[1]
 
 
+@pytest.mark.parametrize("worded_late", [False, True], ids=["worded", "worded_late"])
 @pytest.mark.parametrize("takes_media", [False, True])
-def test_a_photo_goes_to_the_county_as_media_url_only_where_it_takes_media(app, tmp_path, takes_media):
+def test_a_photo_goes_to_the_county_as_media_url_only_where_it_takes_media(app, tmp_path, takes_media, worded_late):
+    """``worded_late``: a request saved before wordings were kept, worded by the sync service before its first
+    send (sync/engine.py): with the centre's media setting too, so no "kept at the centre" where it is sent."""
     from tests.test_sent_as_confirmed import Recording
 
     app.config.update(COUNTY_MEDIA="media_url" if takes_media else "none", PUBLIC_URL="http://192.168.1.2:8080")
@@ -279,6 +282,9 @@ def test_a_photo_goes_to_the_county_as_media_url_only_where_it_takes_media(app, 
     county = LiveCounty(tmp_path / "county").start()
     try:
         with app.app_context():
+            if worded_late:
+                with write_transaction(get_db()):
+                    get_db().execute("UPDATE requests SET wording = NULL")
             engine = engine_for(app, county.url, media_base=app.config["PUBLIC_URL"] if takes_media else "")
             engine.client.transport = sent = Recording(timeout=5)
             assert engine.run().accepted == 1

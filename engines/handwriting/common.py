@@ -49,7 +49,7 @@ import zipfile
 from array import array
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageMath
+from PIL import Image, ImageMath
 
 from ..charsets import LEVEL_1, gb2312
 from . import shapes
@@ -99,36 +99,19 @@ def _fill(ink: Image.Image) -> Image.Image:
     return picture
 
 
-def picture(strokes: shapes.Strokes, pen: float) -> Image.Image | None:
-    """``strokes`` drawn with a pen ``pen`` wide (in the square), filling it both ways; None for a dot or nothing."""
-    points = [point for stroke in strokes for point in stroke]
-    if not points:
-        return None
-    xs, ys = [x for x, _ in points], [y for _, y in points]
-    if not math.isfinite(sum(xs) + sum(ys)):
-        return None
-    width, height = max(xs) - min(xs), max(ys) - min(ys)
-    if max(width, height) < 1.0:
-        return None
-    big = shapes.SIDE * shapes.SUPERSAMPLE
-    fill = shapes.FILL * big
+def _filling(width: float, height: float, fill: float) -> tuple[float, float]:
+    """How much to stretch a drawing ``width`` × ``height`` to fill ``fill`` both ways (thin shapes keep theirs)."""
     sx = sy = fill / max(width, height)
     if width * THIN > height:
         sx = fill / width
     if height * THIN > width:
         sy = fill / height
-    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    line_width = max(1, round(pen * shapes.SUPERSAMPLE))
-    radius = line_width / 2
-    canvas = Image.new("L", (big, big))
-    draw = ImageDraw.Draw(canvas)
-    for stroke in strokes:
-        line = [(big / 2 + (x - cx) * sx, big / 2 + (y - cy) * sy) for x, y in stroke]
-        if len(line) > 1:
-            draw.line(line, fill=255, width=line_width, joint="curve")
-        for x, y in (line[0], line[-1]) if line else ():
-            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-    return canvas.reduce(shapes.SUPERSAMPLE)
+    return sx, sy
+
+
+def picture(strokes: shapes.Strokes, pen: float) -> Image.Image | None:
+    """``strokes`` drawn with a pen ``pen`` wide (in the square), filling it both ways; None for a dot or nothing."""
+    return shapes.drawn(strokes, pen, _filling)
 
 
 def _distorted(ink: Image.Image, rng: random.Random) -> Image.Image:

@@ -46,6 +46,7 @@ import heapq
 import math
 import threading
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -136,6 +137,39 @@ class Templates:
     rows: Image.Image | None  # mode "F", FEATURES × len(characters); None when no character could be drawn
 
 
+def drawn(strokes: Strokes, pen: float, scales: Callable[[float, float, float], tuple[float, float]] | None = None
+          ) -> Image.Image | None:
+    """``strokes`` drawn as ink in the square with a pen ``pen`` wide (in the square's pixels), with round
+    ends and joints, ``SUPERSAMPLE`` times larger and then shrunk; None for a dot, nothing, or a point that
+    is not a number. They are scaled about their middle to fill ``FILL`` of the square: by the same factor
+    both ways (their shape kept), or by ``scales(width, height, fill)`` → ``(sx, sy)`` where given
+    (:func:`engines.handwriting.common.picture` fills it both ways)."""
+    points = [point for stroke in strokes for point in stroke]
+    if not points:
+        return None
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    if not math.isfinite(sum(xs) + sum(ys)):  # a point that is not a number, or off to infinity
+        return None
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    if max(width, height) < 1.0:  # a tap
+        return None
+    big = SIDE * SUPERSAMPLE
+    fill = FILL * big
+    sx, sy = scales(width, height, fill) if scales else (fill / max(width, height),) * 2
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    line_width = max(1, round(pen * SUPERSAMPLE))
+    radius = line_width / 2
+    canvas = Image.new("L", (big, big))
+    draw = ImageDraw.Draw(canvas)
+    for stroke in strokes:
+        line = [(big / 2 + (x - cx) * sx, big / 2 + (y - cy) * sy) for x, y in stroke]
+        if len(line) > 1:
+            draw.line(line, fill=255, width=line_width, joint="curve")
+        for x, y in (line[0], line[-1]) if line else ():
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    return canvas.reduce(SUPERSAMPLE)
+
+
 class ShapeMatcher:
     """Compares drawings with the characters of a vocabulary drawn from one font. Safe across threads."""
 
@@ -170,29 +204,7 @@ class ShapeMatcher:
 
     def picture(self, strokes: Strokes) -> Image.Image | None:
         """``strokes`` drawn as ink in the square, as thick as the font's strokes; None if they are a dot or nothing."""
-        points = [point for stroke in strokes for point in stroke]
-        if not points:
-            return None
-        xs, ys = [x for x, _ in points], [y for _, y in points]
-        if not math.isfinite(sum(xs) + sum(ys)):  # a point that is not a number, or off to infinity
-            return None
-        side = max(max(xs) - min(xs), max(ys) - min(ys))
-        if side < 1.0:  # a tap
-            return None
-        big = SIDE * SUPERSAMPLE
-        scale = FILL * big / side
-        cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-        width = max(1, round(self.pen * SUPERSAMPLE))
-        radius = width / 2
-        canvas = Image.new("L", (big, big))
-        draw = ImageDraw.Draw(canvas)
-        for stroke in strokes:
-            line = [(big / 2 + (x - cx) * scale, big / 2 + (y - cy) * scale) for x, y in stroke]
-            if len(line) > 1:
-                draw.line(line, fill=255, width=width, joint="curve")
-            for x, y in (line[0], line[-1]) if line else ():
-                draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-        return canvas.reduce(SUPERSAMPLE)
+        return drawn(strokes, self.pen)
 
     def closest(self, strokes: Strokes, characters: frozenset[str], best: int = 10) -> list[tuple[str, float]]:
         """The ``best`` characters of ``characters`` whose shape is closest to ``strokes``, closest first, with

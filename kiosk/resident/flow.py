@@ -16,6 +16,7 @@ from core import addresses, media, personal
 from core.catalogue import Service
 from core.drafts import Draft
 from core.submissions import SavedRequest
+from core.wording import OTHER, other_words_key
 
 from .keypad import phone_grouped
 from ..db import get_db
@@ -186,7 +187,7 @@ def check_rows(service: Service, draft: Draft) -> list[dict]:
     # An answer chosen from the address book is changed there (the chooser sends on to writing when there is no book).
     photo_answers = any(m.kind == media.PHOTO for m in kept) and takes_photos(service)
     rows = [
-        {"key": q.text, "value": _answer_with_spoken(service, q.code, draft.answers.get(q.code), spoken.get(q.code),
+        {"key": q.text, "value": _answer_with_spoken(service, q.code, draft.answers, spoken.get(q.code),
                                                      photo_answers and q.datatype in ("string", "text")),
          "href": url_for("resident.question_address" if q.choose_from and q.code not in spoken else "resident.question",
                          code=q.code, **back),
@@ -219,7 +220,7 @@ def receipt_rows(service: Service, saved: SavedRequest) -> list[dict]:
     rows = [{"key": _("Date"), "value": when(saved.requested_at)}]
     kept = media.for_request(get_db(), saved.id)
     spoken = {m.field: m for m in kept if m.kind == media.AUDIO}
-    rows += [{"key": q.text, "value": _answer_with_spoken(service, q.code, saved.answers.get(q.code), spoken.get(q.code))}
+    rows += [{"key": q.text, "value": _answer_with_spoken(service, q.code, saved.answers, spoken.get(q.code))}
              for q in service.questions]
     photos = sum(m.kind == media.PHOTO for m in kept)
     if photos:
@@ -227,8 +228,12 @@ def receipt_rows(service: Service, saved: SavedRequest) -> list[dict]:
     return rows
 
 
-def _answer_with_spoken(service: Service, code: str, value, item: media.Item | None, photos: bool = False) -> str:
+def _answer_with_spoken(service: Service, code: str, answers: dict, item: media.Item | None, photos: bool = False) -> str:
+    value = answers.get(code)
     answered = value not in (None, "", [])
     if not answered and item is None and photos:
         return "📷 " + _("Shown in the photos")
-    return with_spoken(answer_text(service, code, value), item, answered)
+    text = answer_text(service, code, value)
+    if value == OTHER and answers.get(other_words_key(code)):  # 其他：水管漏水, as the county reads it
+        text = _("%(option)s: %(words)s", option=text, words=answers[other_words_key(code)])
+    return with_spoken(text, item, answered)

@@ -17,6 +17,7 @@ from core import addresses, personal
 from core.actions import resident as actions
 from core.catalogue import Service
 from core.drafts import Draft
+from core.wording import OTHER, other_words_key
 
 from . import attachments, flow
 from .flow import mask
@@ -115,7 +116,9 @@ class QuestionForm(StepForm):
         self.other = self.choosing and self.writing and bool(self.chosen) and request.values.get("other") == "1"
         # 🎤 on every written question, and under a list that has "other" (kiosk/resident/attachments.py)
         self.speaks = (self.question.datatype in ("string", "text")
-                       or self.question.datatype == "singlevaluelist" and "other" in dict(self.question.options))
+                       or self.question.datatype == "singlevaluelist" and OTHER in dict(self.question.options))
+        # ✍ and beside 🎤: under a list that has "other", a field to write what it is (on the keyboard or by hand)
+        self.writes_other = self.question.datatype == "singlevaluelist" and OTHER in dict(self.question.options)
         self.staying = False  # "Keep this recording" / "Delete this recording": the same page again
 
     def skip(self):
@@ -130,7 +133,21 @@ class QuestionForm(StepForm):
         if self.choosing and self.writing and self.chosen:  # write only what was not listed
             value = addresses.label_for(get_db(), self.chosen, current_locale(), self.spot) + (" " if self.other else "")
         return {"question": self.question, "value": value, "carry": self._carry(), **self._other_hint(), **self._spoken(),
+                **self._written_other(self.draft.answers.get(other_words_key(self.question.code), "")),
                 "just_kept": request.args.get("kept") == "1"}
+
+    def _written_other(self, words: str) -> dict:
+        return {"writes_other": self.writes_other, "other_words": words} if self.writes_other else {}
+
+    def _other_words(self, form: MultiDict, value) -> tuple[dict, tuple[str, str | None]]:
+        """The words written beside "other" (kept only with "other"; "" takes them away), and their error."""
+        if not self.writes_other:
+            return {}, ("", None)
+        words = validation.clean_text(form.get("other_words")) if value == OTHER else ""
+        field = f"other-{self.question.code}"
+        if value == OTHER and form.get("written_other") and not words:  # "Send what I wrote" with nothing written
+            return {"other_words": ""}, (field, _("Please write what it is, then press Send what I wrote."))
+        return {"other_words": words}, (field, validation.check_length(words, validation.MAX_LENGTH["string"]))
 
     def _spoken(self) -> dict:
         shows = self.question.datatype in ("string", "text") and flow.takes_photos(self.service)  # 📷 instead
@@ -156,14 +173,22 @@ class QuestionForm(StepForm):
             # before anything was recorded it would send the county a bare "其他"
             if spoken_error is None and not self._spoken().get("spoken"):
                 spoken_error = _("Nothing has been recorded yet. Press Record, say it, then Send what I said.")
-            value, error = validation.check_answer(self.question, ["other"])
-            return {"value": value}, only_errors([(f"spoken-{self.question.code}", spoken_error)])
+            value, error = validation.check_answer(self.question, [OTHER])
+            words, words_error = self._other_words(form, value)
+            return {"value": value, **words}, only_errors([(f"spoken-{self.question.code}", spoken_error), words_error])
+        # "Send what I wrote" (or Enter in its field: no option tapped, words written): 其他, with the words beside it
+        if self.writes_other and (form.get("written_other")
+                                  or not form.getlist("answer") and validation.clean_text(form.get("other_words"))):
+            value, error = validation.check_answer(self.question, [OTHER])
+            words, words_error = self._other_words(form, value)
+            return {"value": value, **words}, only_errors([(f"spoken-{self.question.code}", spoken_error), words_error])
         value, error = validation.check_answer(self.question, form.getlist("answer"))
+        words, words_error = self._other_words(form, value)
         if error and value in ("", []) and (self.staying or self._spoken().get("spoken")
                                             or flow.shown_instead(self.service, self.draft, self.question.code)):
             error = None  # answered by what she said or showed (or only keeping a recording for now)
-        return {"value": value}, only_errors([(f"spoken-{self.question.code}", spoken_error),
-                                              (f"answer-{self.question.code}", error)])
+        return {"value": value, **words}, only_errors([(f"spoken-{self.question.code}", spoken_error),
+                                                       (f"answer-{self.question.code}", error), words_error])
 
     def pending(self, values, returning):
         if not self.staying:
@@ -191,15 +216,25 @@ class QuestionForm(StepForm):
         if not error and value not in ("", []) and value != written_for_her.strip():  # not the place put there for her
             self.keep({"value": value})
             actions.save_answers(get_db(), self.draft)
+        words = validation.clean_text(form.get("other_words")) if self.writes_other else ""
+        if words and not validation.check_length(words, validation.MAX_LENGTH["string"]):  # written beside "other"
+            self.draft.answers[other_words_key(self.question.code)] = words
+            actions.save_answers(get_db(), self.draft)
 
     def keep(self, values):
         self.draft.answers[self.question.code] = values["value"]
+        if "other_words" in values:  # kept with "other" only: another answer takes them away
+            if values["other_words"]:
+                self.draft.answers[other_words_key(self.question.code)] = values["other_words"]
+            else:
+                self.draft.answers.pop(other_words_key(self.question.code), None)
         self.draft.locale = current_locale()  # the resident's language; the county gets the centre's (sync/payload.py)
 
     def typed(self, form, values):
         carry = self._carry()
         if self.question.datatype in LIST_TYPES:
-            return {"question": self.question, "value": values["value"], "carry": carry, **self._spoken()}
+            return {"question": self.question, "value": values["value"], "carry": carry, **self._spoken(),
+                    **self._written_other(validation.typed_back(form.get("other_words"), "string"))}
         raw = form.getlist("answer")
         return {"question": self.question, "value": validation.typed_back(raw[0] if raw else "", self.question.datatype),
                 "carry": carry, **self._other_hint(), **self._spoken()}

@@ -339,9 +339,15 @@
         }
       });
     });
-    var first = document.querySelector("[data-keys]");
+    var first = Array.prototype.find.call(document.querySelectorAll("[data-keys]"), function (f) {
+      return !f.closest("details:not([open])");  // a field folded away (✍ Something else? Write it) waits to be opened
+    });
     if (first && !(panel && panel.isConnected)) { open(first); }  // one question per page: its field is ready
   }
+  document.addEventListener("toggle", function (event) {  // a folded field opened: its keyboard under it, ready
+    var opened = event.target.open && event.target.querySelector && event.target.querySelector("[data-keys][data-keyboard-bound]");
+    if (opened) { open(opened); opened.focus(); }
+  }, true);
   window.addEventListener("resize", function () { if (panel && panel.isConnected && mode === "write") { sizePad(); } });
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSettle", function () {  // a boosted page or a partial came in
