@@ -113,7 +113,7 @@ def test_every_resident_page_is_accessible(browser, kiosk, locale, size):
         audit("check your answers")
         resident.tap(page.locator("a[href='/request/photos?return=check']"))
         audit("photos")  # issue 23: a repair shown with a photo
-        resident.tap(page.locator("main a.button--primary"))
+        resident.tap(page.locator("main [data-camera-finish]"))  # Done: a button of the photo's form
         resident.tap(page.locator(primary))
         audit("receipt")
         ticket, code = page.locator("#ticket-number").inner_text(), page.locator(".check-code").inner_text()

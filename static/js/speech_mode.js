@@ -391,6 +391,10 @@
     var character = event.key.length === 1 && /[0-9A-Za-z]/.test(event.key);
     if (act === "back" && event.key === "Backspace" && field) { act = "delete"; }
     if (!api.on) {
+      // Enter on something in focus is a sighted keyboard user's (or a worker's) own action: it does what it
+      // does. Any other keypad key, or Enter with nothing in focus, starts speech mode.
+      var focused = document.activeElement && document.activeElement !== document.body;
+      if (act === "enter" && focused) { return; }
       if (act && act !== "delete") { event.preventDefault(); event.stopPropagation(); start(event.timeStamp); }
       return;
     }
