@@ -14,8 +14,9 @@ voice; the keypad's keys (``KIOSK_EZ_KEYS``) and the starting volume (``KIOSK_EZ
   it on demand, ``no-store``, for the visit that was shown the page (``v`` + its key). Nothing else can
   be spoken: the route knows only the texts of pages this visit was shown.
 
-Items are spoken by espeak-ng in every language (short clips, many of them: the neural voice is kept
-for the page's Read aloud).
+Mandarin items are spoken in the natural voice wherever the build made it (``f`` + its file: the item's
+own rendering, a clip of the sentence, a character's clip); the rest, Cantonese and English, by espeak-ng
+(a new user's walk: the listener made nothing of espeak-ng's Mandarin items, issue 24).
 """
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ import re
 from flask import Flask, current_app, request, url_for
 from flask_babel import gettext as _
 
+from engines.speech.clip_store import FOLDER, ClipStore
+from engines.speech.clips import piece_for
+from engines.speech.neural import SPEEDS as NEURAL_SPEEDS
 from engines.speech.page_items import item_texts, text_hash
 
 PLACEHOLDER = "<!--speech-items-->"
@@ -64,12 +68,38 @@ def _state(app: Flask) -> dict:
     return app.extensions["kiosk_speech_mode"]
 
 
+def _neural_file(app: Flask, public, text: str, speed: str) -> str | None:
+    """Where the natural voice already says ``text`` under static/audio: a single character's clip (the
+    pieces a ticket is spelled from, 1 read 幺), the build's rendering of an item, or a clip of a receipt's
+    or status page's sentence (kiosk/voice_cli.py build_clips); None if nowhere."""
+    from .voice_views import _state as voice_state
+
+    voice = voice_state(app)["neural"]
+    if not voice or speed not in NEURAL_SPEEDS:
+        return None
+    store = ClipStore(public, voice)
+    if len(text) == 1:
+        piece = piece_for(text, "mandarin")
+        found = store.find(piece, speed) if piece else None
+        return f"{FOLDER}/{found.name}" if found else None
+    key = public.key(text, "mandarin", speed, voice)
+    if (public.directory / f"{key}{public.suffix}").exists():
+        return f"{key}{public.suffix}"
+    found = store.find(text, speed)
+    return f"{FOLDER}/{found.name}" if found else None
+
+
 def _ref(text: str, chosen: dict) -> str:
-    """Where the audio of ``text`` is: ``s<key>`` (pre-rendered, static) or ``v<key>`` (this visit's)."""
+    """Where the audio of ``text`` is: ``f<file>`` (the natural voice's, static: Mandarin where the build made
+    it), ``s<key>`` (espeak-ng's, pre-rendered, static) or ``v<key>`` (this visit's, said on demand)."""
     from .voice_views import cache_for, register_for_visit
 
     app = current_app._get_current_object()
     public = cache_for(app, private=False)
+    if chosen["speech"] == "mandarin":
+        found = _neural_file(app, public, text, chosen["speed"])
+        if found:
+            return "f" + found
     key = public.key(text, chosen["speech"], chosen["speed"])
     if (public.directory / f"{key}{public.suffix}").exists():
         return "s" + key

@@ -178,12 +178,15 @@ def build_command(speeds: tuple[str, ...], locales: tuple[str, ...]) -> None:
                         failed += 1
                         click.echo(f"not rendered ({locale}, {speech}, {speed}): {exc}", err=True)
                 # speech mode's items (kiosk/speech_mode.py): each text of these pages, the words, the characters
+                chosen = voice if speech == "mandarin" else None  # Mandarin items in the natural voice too
                 for text in items[locale]:
-                    if cache.path(text, speech, speed).exists():
+                    if chosen and len(text) == 1:
+                        continue  # a single character: its clip (build_clips), as a ticket is spelled
+                    if cache.path(text, speech, speed, chosen).exists():
                         kept += 1
                         continue
                     try:
-                        cache.get(text, speech, speed)
+                        cache.get(text, speech, speed, chosen)
                         rendered += 1
                     except SpeechError as exc:
                         failed += 1

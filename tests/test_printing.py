@@ -331,7 +331,8 @@ def test_speech_mode_prints_the_receipt_at_once_and_says_what_the_printer_did(br
             assert " ".join(shown["ticket"]) in read(data).text
             page.wait_for_function("() => window.kioskSpeech.log.length > 0")
             first = page.evaluate("() => window.kioskSpeech.log[0]")
-            assert "已打印" in first["text"], first
+            # what the printer did first, then the page from its heading: her ticket and code come next
+            assert "已打印" in first["lead"] and first["text"] == "您的申请已保存" and first["role"] == "heading", first
             page.goto(receipt)
             page.wait_for_function("() => window.kioskSpeech.log.length > 0")
             time.sleep(0.5)

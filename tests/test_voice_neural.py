@@ -188,3 +188,25 @@ def test_a_receipt_is_assembled_from_the_clips_at_once(built):
     src = re.search(r'id="speech-audio"[^>]*src="([^"]+)"', status)
     spoken = client.get(src.group(1))  # the status page spells the ticket: joined from clips as well
     assert spoken.status_code == 200 and spoken.mimetype == "audio/wav" and "X-Speech-Plain" in spoken.headers
+
+
+def test_speech_modes_items_are_said_in_the_neural_voice(built):
+    """Issue 24, found by a new user's walk: a blind resident's speech mode said every item in espeak-ng's
+    Mandarin, of which the listener made nothing. Now each item of a page the build knows, the words items
+    are said with, and the characters a ticket is spelled from are the natural voice's files."""
+    import json as json_
+    from engines.speech.clip_store import ClipStore
+    from engines.speech.page_items import item_texts, text_hash
+
+    app, public, _, _ = built
+    page = app.test_client().get("/status", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)  # the box
+    data = json_.loads(re.search(r'<script type="application/json" id="speech-items">(.*?)</script>', page).group(1))
+    texts = item_texts(page)
+    assert texts and all(data["items"][text_hash(text)].startswith("f") for text in texts), data["items"]
+    for ref in list(data["items"].values()) + list(data["words"].values()):
+        assert ref.startswith("f") and (public.directory / ref[1:]).is_file(), ref
+    one = ClipStore(public, "zm_yunjian").find("幺", "normal")
+    assert data["chars"]["1"] == "fclips/" + one.name  # 1 as a ticket's digit is read, 幺
+    english = app.test_client().get("/status", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    refs = json_.loads(re.search(r'id="speech-items">(.*?)</script>', english).group(1))["items"].values()
+    assert not any(ref.startswith("f") for ref in refs)  # English: espeak-ng's

@@ -140,7 +140,9 @@
   /* --- sound -------------------------------------------------------------------------------- */
   function url(ref) {
     if (!ref) { return null; }
-    return ref.charAt(0) === "s" ? data.root + "/static/audio/" + ref.slice(1) + data.suffix : data.root + "/voice/" + ref.slice(1);
+    var kind = ref.charAt(0);  // f: the natural voice's file; s: espeak-ng's, pre-rendered; v: this visit's
+    if (kind === "f") { return data.root + "/static/audio/" + ref.slice(1); }
+    return kind === "s" ? data.root + "/static/audio/" + ref.slice(1) + data.suffix : data.root + "/voice/" + ref.slice(1);
   }
   function audioFor(address) {
     var a = pool[address];
@@ -222,20 +224,21 @@
     if (typing(el)) { try { el.setSelectionRange(el.value.length, el.value.length); } catch (e) { /* a date, a number */ } }
     el.scrollIntoView({ block: "center" });
   }
-  function speakItem(i, how, before, keyTime) {
+  function speakItem(i, how, before, keyTime, leadClips, leadText) {
     var it = items[i];
     if (!it) { return; }
     it.states = statesOf(it.el);
     if (has(FIELDS, tag(it.el))) { it.parts = fieldParts(it.el); }
     var repeat = lastSaid === it.el;
-    var list = (before || []).map(word);
+    var list = (leadClips || []).concat((before || []).map(word));
     if (repeat) { list.push(word("repeating")); }
     list = list.concat(clips(it.parts));
     if (it.role) { list.push(word(it.role)); }
     it.states.forEach(function (s) { list.push(word(s)); });
     lastSaid = it.el;
     say(list, { action: how, key: keyTime, index: i, element: it.el, text: textOf(it.parts), role: it.role,
-                states: it.states.slice(), repeat: repeat, before: (before || []).slice(), parts: it.parts.slice() });
+                states: it.states.slice(), repeat: repeat, before: (before || []).slice(), parts: it.parts.slice(),
+                lead: leadText || "" });
     if (it.el.closest(".ticket-entry") && it.el.value) { it.el.value.replace(/\s/g, "").split("").forEach(function () { tone(false); }); }
     prefetch(i + 1); prefetch(i - 1);
   }
@@ -358,9 +361,14 @@
   function arrive() {
     if (!page() || !api.on) { return; }
     if (autoPrint()) { return; }
-    var answer = document.getElementById("print-answer");
-    if (answer) {
-      for (var k = 0; k < items.length; k++) { if (items[k].el === answer || answer.contains(items[k].el)) { index = k; break; } }
+    // After printing: what the printer did is said first, then the page from its heading as on any arrival
+    // (a new user's walk: starting at the answer, below them, she never heard her ticket and code).
+    var answer = document.getElementById("print-answer"), lead = null;
+    for (var k = 0; answer && k < items.length; k++) { if (items[k].el === answer || answer.contains(items[k].el)) { lead = items[k]; break; } }
+    if (lead && items.length) {
+      speakItem(index, "page", [], undefined, clips(lead.parts), textOf(lead.parts));
+      focusOn(items[index].el);
+      return;
     }
     ["repeating", "button", "link", "heading", "selected", "first", "last"].forEach(function (w) { if (word(w)) { audioFor(word(w)); } });
     if (items.length) { go(index, "page"); }
