@@ -72,9 +72,9 @@ def _neural_file(app: Flask, public, text: str, speed: str) -> str | None:
     """Where the natural voice already says ``text`` under static/audio: a single character's clip (the
     pieces a ticket is spelled from, 1 read 幺), the build's rendering of an item, or a clip of a receipt's
     or status page's sentence (kiosk/voice_cli.py build_clips); None if nowhere."""
-    from .voice_views import _state as voice_state
+    from .voice_views import neural_in_use
 
-    voice = voice_state(app)["neural"]
+    voice = neural_in_use(app)
     if not voice or speed not in NEURAL_SPEEDS:
         return None
     store = ClipStore(public, voice)

@@ -85,6 +85,11 @@ def neural_voice(app: Flask) -> str | None:
     return voice_name(app.config["VOICE"]) if installed() else None
 
 
+def neural_in_use(app: Flask) -> str | None:
+    """The neural voice this app looks for Mandarin audio in (found once at start), or None."""
+    return _state(app)["neural"]
+
+
 def cache_for(app: Flask, private: bool) -> SpeechCache:
     state = _state(app)
     return state["private"] if private else state["public"]
