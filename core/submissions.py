@@ -220,6 +220,11 @@ def get(db: Database, request_id: int) -> SavedRequest | None:
     return _saved(db, rows[0]) if rows else None
 
 
+def latest_sequence(db: Database) -> int:
+    """The number of the latest request saved here (0 before the first): its ticket's letter is the one in use."""
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM requests").fetchone()[0]
+
+
 def find(db: Database, ticket: str, check_code: str) -> SavedRequest | None:
     """The request with this ticket, if the check code matches (compared in constant time)."""
     rows = list(db.query("SELECT * FROM requests WHERE ticket = ?", [ticket]))

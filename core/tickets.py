@@ -49,14 +49,28 @@ def normalise(typed: str) -> str:
     return re.sub(r"[\s\-_.·/]", "", text)
 
 
-def lookup_candidates(ticket_typed: str, code_typed: str = "") -> list[tuple[str, str]]:
+def recent_prefixes(latest_sequence: int) -> list[str]:
+    """The letters a ticket typed without its letter is read with: the latest ticket's, and the block's
+    before it (a 12-key number pad has no letters; issue 24). Two, not all nineteen: a guess with the
+    check code is then worth at most twice a guess with the letter."""
+    prefixes = []
+    for sequence in (latest_sequence, latest_sequence - PER_LETTER):
+        if sequence >= 1:
+            prefixes.append(re.match(r"[A-Z]+", ticket_for(sequence)).group(0))
+    return prefixes
+
+
+def lookup_candidates(ticket_typed: str, code_typed: str = "", prefixes: list[str] | tuple = ()) -> list[tuple[str, str]]:
     """Every ``(ticket, check_code)`` that what a resident typed can mean, most likely first.
 
     Accepts the two parts separately or run together (``A04273861``) and forgives look-alike
     characters (O for 0, l for 1). A letter such as L after the first one could be a second ticket
-    letter or a mistyped 1, so both readings are offered; the caller tries each.
+    letter or a mistyped 1, so both readings are offered; the caller tries each. Typed with digits only
+    (``00013861…``), the ticket is read with each of ``prefixes`` (:func:`recent_prefixes`).
     """
     text = normalise(ticket_typed) + normalise(code_typed)
+    if text[:1].isdigit() and prefixes:
+        return [found for prefix in prefixes for found in lookup_candidates(prefix + text) if found[0].startswith(prefix)]
     found = []
     for letters in (1, 2):
         prefix, digits, code = text[:letters], text[letters:letters + 4], text[letters + 4:]

@@ -121,6 +121,21 @@ def test_status_keypad_builds_the_ticket_and_looks_it_up(app, client):
     assert "<html" not in partial
 
 
+def test_a_ticket_typed_without_its_letter_on_a_number_pad_is_found(app, client):
+    """Issue 24: a 12-key number pad has no letters. The ticket's digits and the check code find the
+    request, read with the letter in use; a wrong code still finds nothing."""
+    with app.app_context():
+        service = get_service(get_db(), "repairs", "en")
+    fill_service(client, service)
+    ticket, code = confirm(client)
+    client.post("/receipt/done")
+    digits = ticket[1:]
+    response = client.post("/status", data={"entered": f"{digits} {code}"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/status/{ticket}?visit=1"
+    wrong = f"{int(code) ^ 1:06d}"
+    assert client.post("/status", data={"entered": f"{digits} {wrong}"}).status_code == 422
+
+
 def test_status_ladder_reads_later_events_without_page_changes(app, client):
     client.post("/language", data={"locale": "en"})
     with app.app_context():

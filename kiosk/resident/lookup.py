@@ -33,7 +33,8 @@ def start_again() -> Response:
 
 def find_typed(ticket_typed: str, code_typed: str = "") -> submissions.SavedRequest | None:
     """The request a typed ticket and check code point at, trying each reading of the characters."""
-    for ticket, code in tickets.lookup_candidates(ticket_typed, code_typed):
+    prefixes = tickets.recent_prefixes(submissions.latest_sequence(get_db()))  # typed on a 12-key pad: no letter
+    for ticket, code in tickets.lookup_candidates(ticket_typed, code_typed, prefixes):
         saved = submissions.find(get_db(), ticket, code) if code else None
         if saved:
             return saved
