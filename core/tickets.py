@@ -50,14 +50,10 @@ def normalise(typed: str) -> str:
 
 
 def recent_prefixes(latest_sequence: int) -> list[str]:
-    """The letters a ticket typed without its letter is read with: the latest ticket's, and the block's
-    before it (a 12-key number pad has no letters; issue 24). Two, not all nineteen: a guess with the
-    check code is then worth at most twice a guess with the letter."""
-    prefixes = []
-    for sequence in (latest_sequence, latest_sequence - PER_LETTER):
-        if sequence >= 1:
-            prefixes.append(re.match(r"[A-Z]+", ticket_for(sequence)).group(0))
-    return prefixes
+    """The letter a ticket typed without it is read with: the latest ticket's (a 12-key number pad has no
+    letters; issue 24). One letter only, so a guess without it is a guess at exactly one ticket, counted
+    against that ticket's own budget (kiosk/limits.py); a ticket of the block before needs its letter."""
+    return [re.match(r"[A-Z]+", ticket_for(latest_sequence)).group(0)] if latest_sequence >= 1 else []
 
 
 def lookup_candidates(ticket_typed: str, code_typed: str = "", prefixes: list[str] | tuple = ()) -> list[tuple[str, str]]:

@@ -120,8 +120,18 @@ def client_address() -> str:
 def typed_ticket() -> str:
     """The ticket a look-up is about, whoever asks (the most likely reading of what was typed)."""
     typed = (request.view_args or {}).get("ticket") or request.form.get("entered") or request.form.get("ticket") or ""
-    readings = tickets.lookup_candidates(typed)
+    readings = tickets.lookup_candidates(typed, prefixes=_letters_in_use())
     return readings[0][0] if readings else tickets.normalise(typed)[:6]
+
+
+def _letters_in_use() -> list[str]:
+    """As the look-up reads a ticket typed without its letter (kiosk/resident/lookup.py): so its wrong
+    tries count against that very ticket's budget."""
+    from core import submissions
+
+    from .db import get_db
+
+    return tickets.recent_prefixes(submissions.latest_sequence(get_db()))
 
 
 def signed_link() -> bool:

@@ -73,6 +73,21 @@ def test_a_distributed_guess_at_one_ticket_is_stopped_and_the_right_code_not_con
     assert stranger.status_code == 429  # the right code from a phone cannot be told from a wrong one now
 
 
+def test_a_guess_typed_without_the_letter_counts_against_that_ticket(app, clock, saved):
+    """Issue 24: a ticket may be typed without its letter (a 12-key pad). Such guesses are at one ticket,
+    the letter in use's, and pause it as guesses with the letter do: the letter cannot be left out to
+    guess around a ticket's budget."""
+    ticket, code, _ = saved
+    answers = []
+    for n in range(8):
+        guess = f"{(int(code) + n + 1) % 10 ** 6:06d}"
+        answers.append(app.test_client().post("/status", data={"entered": ticket[1:] + guess},
+                                              environ_base={"REMOTE_ADDR": f"192.168.1.{100 + n}"}).status_code)
+    assert answers == [422] * 5 + [429] * 3
+    stranger = app.test_client().get(f"/status/{ticket}?c={code}", environ_base={"REMOTE_ADDR": "192.168.1.250"})
+    assert stranger.status_code == 429  # the same ticket's pause, whichever way it was typed
+
+
 def test_the_owner_is_not_locked_out_for_long(app, client, clock, saved):
     """While strangers hold her ticket paused: at the kiosk's own screen her right code opens at once (a
     wrong one there is paused politely); on her phone it opens again after five minutes; the pause
