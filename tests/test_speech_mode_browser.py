@@ -270,6 +270,23 @@ def test_interrupt_edges_repeating_help_and_the_worker_key(ears):
     softer = ears.press("NumpadSubtract")
     assert softer["urls"] == [said["softer"]] and page.evaluate("kioskSpeech.volume()") == pytest.approx(0.7)
 
+    # Back on a question page is its form's Back button: what she typed is kept (issue 23), not lost to history.back()
+    page.goto(ears.base_url + "/services/repairs")
+    page.wait_for_load_state()
+    ears.press("PageDown")
+    ears.enter_to_new_page()
+    page.goto(ears.base_url + "/request/questions/where")
+    page.wait_for_load_state()
+    for _ in range(20):
+        if ears.press("ArrowDown")["role"] == "field":
+            break
+    for digit in "302":
+        ears.press(digit)
+    page.keyboard.press("Escape")
+    page.wait_for_url("**/request/questions/what**")
+    page.goto(ears.base_url + "/request/questions/where")
+    assert page.locator("#answer-where").input_value() == "302"
+
     page.keyboard.press("F2")  # Ask a worker for help: one key, on any page
     page.wait_for_url("**/help**")
     page.wait_for_function("() => kioskSpeech.log.length && kioskSpeech.log[kioskSpeech.log.length - 1].action === 'page'")

@@ -318,7 +318,7 @@
     form.submit();
   }
   function back() {
-    var link = document.querySelector("a.back-link");
+    var link = document.querySelector(".back-link");  // a link, or on a question page a button that keeps what is typed
     if (link && shown(link)) { link.click(); } else { history.back(); }
   }
 
