@@ -66,8 +66,12 @@ def age(app, hours: float):
     """Move every draft's times back ``hours``, keeping empty drafts empty (updated_at = created_at)."""
     with app.app_context():
         db = get_db()
-        db.execute(f"UPDATE drafts SET created_at = datetime(created_at, '-{hours} hours'),"
-                   f" updated_at = datetime(updated_at, '-{hours} hours')")
+        # in the columns' own form (core.clock.iso: 2026-12-08T00:40:00+00:00); SQLite's datetime() writes
+        # "2026-12-07 21:40:00", which sorts before any ISO time of the same day: between 00:00 and 03:00
+        # UTC a draft aged three hours looked older than a day, and the test failed by the clock
+        fmt = "%Y-%m-%dT%H:%M:%S+00:00"
+        db.execute(f"UPDATE drafts SET created_at = strftime('{fmt}', created_at, '-{hours} hours'),"
+                   f" updated_at = strftime('{fmt}', updated_at, '-{hours} hours')")
         db.conn.commit()
 
 
