@@ -21,6 +21,7 @@ def test_other_written_on_the_on_screen_keyboard_answers_other_with_the_words(br
         field = page.locator("input[name=other_words]")
         assert not field.is_visible() and not page.locator(".keyboard").is_visible()  # a page of choices: no keyboard
         page.locator(".written-other__open").tap()
+        page.locator(".keyboard").wait_for()  # opened on the fold's toggle event, a moment after the tap
         assert field.is_visible() and page.locator(".keyboard").is_visible()
         assert page.evaluate("document.activeElement.name") == "other_words"
         page.locator(".keyboard__mode[data-mode=pinyin]").tap()
