@@ -161,11 +161,12 @@ def build_command(speeds: tuple[str, ...], locales: tuple[str, ...]) -> None:
     for speed in speeds or sorted(RATES):  # speed outermost: each espeak-ng speed is one worker process
         for locale in locales:
             for speech in SPEECH_FOR_LOCALE[locale]:
-                for html in pages[locale]:
-                    text = page_text(html, speech)
-                    if not text:
-                        continue
-                    chosen = voice if speech == "mandarin" else None
+                chosen = voice if speech == "mandarin" else None  # Mandarin in the natural voice, items too
+                prompts = [(text, "") for text in (page_text(html, speech) for html in pages[locale]) if text]
+                # speech mode's items (kiosk/speech_mode.py): each text of these pages, the words, the
+                # characters; with the natural voice a single character is its clip (build_clips) instead
+                prompts += [(text, "item ") for text in items[locale] if not (chosen and len(text) == 1)]
+                for text, what in prompts:
                     if cache.path(text, speech, speed, chosen).exists():
                         kept += 1
                         continue
@@ -176,21 +177,7 @@ def build_command(speeds: tuple[str, ...], locales: tuple[str, ...]) -> None:
                         rendered += 1
                     except SpeechError as exc:
                         failed += 1
-                        click.echo(f"not rendered ({locale}, {speech}, {speed}): {exc}", err=True)
-                # speech mode's items (kiosk/speech_mode.py): each text of these pages, the words, the characters
-                chosen = voice if speech == "mandarin" else None  # Mandarin items in the natural voice too
-                for text in items[locale]:
-                    if chosen and len(text) == 1:
-                        continue  # a single character: its clip (build_clips), as a ticket is spelled
-                    if cache.path(text, speech, speed, chosen).exists():
-                        kept += 1
-                        continue
-                    try:
-                        cache.get(text, speech, speed, chosen)
-                        rendered += 1
-                    except SpeechError as exc:
-                        failed += 1
-                        click.echo(f"item not rendered ({locale}, {speech}, {speed}): {exc}", err=True)
+                        click.echo(f"{what}not rendered ({locale}, {speech}, {speed}): {exc}", err=True)
     if cache.neural is not None:
         made, there, not_made = build_clips(app, cache, voice, speeds or sorted(RATES), locales)
         click.echo(f"{made} clips of the neural voice rendered, {there} already there, {not_made} failed")
